@@ -1,0 +1,233 @@
+package io.tracepoint4j.rcu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A classic RCU domain: liburcu's memb flavor, one reader word per thread. */
+final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> implements ClassicRcu {
+    /*
+     * Overview
+     *   Each thread has one reader word that only it writes: the low 16 bits count nested sections,
+     *   bit 16 is the phase (the slot) the outermost section entered. The domain keeps gpCtr = phase
+     *   | 1; an outermost readLock copies it (one load, one store), a nested one adds 1, readUnlock
+     *   subtracts 1. Slot p has drained when no reader word has a non-zero nesting count and phase
+     *   p. Readers must not block, so sections are short and grace periods fast.
+     *
+     * Concurrency
+     *   ctr: single writer (the owner), read by the gpLock holder. gpCtr: written by the gpLock
+     *   holder, read by every reader.
+     *
+     * Memory ordering
+     *   [G] readers load gpCtr opaque; a stale phase makes a late reader, which SCAN2 of the next
+     *       grace period waits for (see GracePeriodEngine).
+     *   [B] outermost lock: opaque store of the reader word, then ReadSideBarrier.lightBarrier().
+     *       Pairs with [A], the grace period's heavy barrier (store buffering, asymmetric). Nested
+     *       locks need no barrier: the thread is already a visible reader.
+     *   [C] unlock: release store of the decremented word, pairs with [C'], the scan's acquire load.
+     *   [F] flip: volatile store of gpCtr by the gpLock holder.
+     *
+     * Invariants
+     *   Nesting never exceeds 0xFFFF (checked); an unlock with nesting 0 is refused unchanged.
+     *
+     * References
+     *   liburcu include/urcu/static/urcu-memb.h, src/urcu.c (wait_for_readers, phase flip).
+     */
+
+    private static final int NEST_MASK = 0xFFFF;
+    private static final int PHASE_SHIFT = 16;
+    private static final int PHASE = 1 << PHASE_SHIFT;
+
+    @SuppressWarnings("unused") // accessed through GP_CTR
+    private int gpCtr = 1; // [G]/[F]
+
+    ClassicRcuDomain(RcuDomain.Builder<ClassicRcu> settings) {
+        super(settings.name(), "rcu", settings.stallTimeout());
+    }
+
+    @Override
+    Reader newReader(Thread owner) {
+        return new Reader(this, owner);
+    }
+
+    // ---- read side ----
+
+    @Override
+    public void readLock() {
+        registry.current().lock();
+    }
+
+    @Override
+    public void readUnlock() {
+        Reader reader = registry.currentIfRegistered();
+        if (reader == null) {
+            throw noSectionOpen();
+        }
+        reader.close();
+    }
+
+    @Override
+    public ReadSection read() {
+        Reader reader = registry.current();
+        reader.lock();
+        return reader;
+    }
+
+    private IllegalStateException noSectionOpen() {
+        return new IllegalStateException("readUnlock() on " + this
+                + ": this thread has no read-side critical section of it open. Nothing was changed.");
+    }
+
+    // ---- grace-period side (gpLock held) ----
+
+    @Override
+    int currentSlot() {
+        return gpCtrOpaque() >>> PHASE_SHIFT; // [G] we are the only writer
+    }
+
+    @Override
+    void flipSlot() {
+        setGpCtrVolatile(gpCtrOpaque() ^ PHASE); // [F]
+    }
+
+    @Override
+    boolean slotDrained(int slot) {
+        List<Reader> readers = registry.records();
+        for (int i = 0, n = readers.size(); i < n; i++) {
+            if (holds(readers.get(i).ctrAcquire(), slot)) { // [C'] pairs with [C]; made visible by [A]
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean holds(int ctr, int slot) {
+        return (ctr & NEST_MASK) != 0 && (ctr >>> PHASE_SHIFT) == slot;
+    }
+
+    @Override
+    List<Reader> readersIn(int slot) {
+        List<Reader> holding = new ArrayList<>();
+        for (Reader reader : registry.records()) {
+            if (holds(reader.ctrAcquire(), slot)) { // [C']
+                holding.add(reader);
+            }
+        }
+        return holding;
+    }
+
+    @Override
+    String describeSection(Reader reader, int slot) {
+        return "which is inside a read-side critical section (nesting " + (reader.ctrAcquire() & NEST_MASK) // [C']
+                + ") opened before the grace period; classic RCU readers must not block";
+    }
+
+    @Override
+    String describeOpenSections() {
+        List<String> threads = new ArrayList<>();
+        for (Reader reader : registry.records()) {
+            if ((reader.ctrAcquire() & NEST_MASK) != 0) { // [C']
+                threads.add("'" + reader.owner.getName() + "'");
+            }
+        }
+        return threads.isEmpty()
+                ? null
+                : threads.size() + " thread(s) are inside read-side critical sections (" + String.join(", ", threads)
+                        + ")";
+    }
+
+    @Override
+    void retireEnded(Reader reader) {
+        int nesting = reader.ctr & NEST_MASK;
+        if (nesting != 0) {
+            LOG.log(System.Logger.Level.WARNING, "thread '" + reader.owner.getName() + "' ended inside " + nesting
+                    + " read-side critical section(s) of " + this + "; they were ended for it."
+                    + " Close every section on the thread that opened it (try-with-resources).");
+        }
+    }
+
+    @Override
+    boolean inReadSection() {
+        Reader reader = registry.currentIfRegistered();
+        return reader != null && (reader.ctr & NEST_MASK) != 0;
+    }
+
+    // ---- the per-thread reader ----
+
+    /** One thread's reader word for this domain; also the ReadSection that read() returns. */
+    static final class Reader extends ReaderRegistry.Record implements ReadSection {
+        private final ClassicRcuDomain domain;
+        /** Nesting count | phase; written only by the owner. */
+        int ctr;
+
+        Reader(ClassicRcuDomain domain, Thread owner) {
+            super(owner);
+            this.domain = domain;
+        }
+
+        void lock() {
+            int c = ctr;
+            if ((c & NEST_MASK) == 0) {
+                setCtrOpaque(domain.gpCtrOpaque()); // [B] [G] the entry store; made visible by [A]
+                ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
+            } else if ((c & NEST_MASK) != NEST_MASK) {
+                setCtrOpaque(c + 1); // [B] nested: already a visible reader
+            } else {
+                throw new IllegalStateException(
+                        "read-side critical sections of " + domain + " nested deeper than " + NEST_MASK);
+            }
+        }
+
+        @Override
+        public void close() {
+            int c = ctr;
+            if ((c & NEST_MASK) == 0) {
+                throw domain.noSectionOpen();
+            }
+            setCtrRelease(c - 1); // [C] pairs with [C']
+        }
+
+        int ctrAcquire() {
+            return (int) CTR.getAcquire(this);
+        }
+
+        private void setCtrOpaque(int value) {
+            CTR.setOpaque(this, value);
+        }
+
+        private void setCtrRelease(int value) {
+            CTR.setRelease(this, value);
+        }
+
+        private static final VarHandle CTR;
+
+        static {
+            try {
+                CTR = MethodHandles.lookup().findVarHandle(Reader.class, "ctr", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    // ---- accessors ----
+
+    private int gpCtrOpaque() {
+        return (int) GP_CTR.getOpaque(this);
+    }
+
+    private void setGpCtrVolatile(int value) {
+        GP_CTR.setVolatile(this, value);
+    }
+
+    private static final VarHandle GP_CTR;
+
+    static {
+        try {
+            GP_CTR = MethodHandles.lookup().findVarHandle(ClassicRcuDomain.class, "gpCtr", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.tracepoint4j.rcu;
+
+import java.time.Duration;
+
+/** Validation and defaults shared by every domain's builder. */
+final class DomainSettings {
+    /** System property giving the default stall timeout in milliseconds. */
+    static final String STALL_TIMEOUT_PROPERTY = "tracepoint4j.rcu.stallTimeoutMillis";
+
+    private static final long DEFAULT_STALL_TIMEOUT_MILLIS = 10_000;
+    private static final int MAX_NAME_LENGTH = 200;
+
+    private DomainSettings() {}
+
+    static String checkName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a domain needs a non-blank name, was " + quoted(name));
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException(
+                    "a domain name has at most " + MAX_NAME_LENGTH + " characters, was " + name.length());
+        }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a domain name may not contain control characters: " + quoted(name));
+        }
+        return name;
+    }
+
+    static Duration defaultStallTimeout() {
+        String value = System.getProperty(STALL_TIMEOUT_PROPERTY);
+        if (value == null) {
+            return Duration.ofMillis(DEFAULT_STALL_TIMEOUT_MILLIS);
+        }
+        try {
+            long millis = Long.parseLong(value.trim());
+            if (millis > 0) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                "-D" + STALL_TIMEOUT_PROPERTY + " must be a positive number of milliseconds, was " + quoted(value));
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "null" : '"' + s + '"';
+    }
+}

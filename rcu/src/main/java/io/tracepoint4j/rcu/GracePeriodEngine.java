@@ -1,0 +1,580 @@
+package io.tracepoint4j.rcu;
+
+import static io.tracepoint4j.rcu.GracePeriodSequence.SCAN1;
+import static io.tracepoint4j.rcu.GracePeriodSequence.SCAN2;
+import static io.tracepoint4j.rcu.GracePeriodSequence.done;
+import static io.tracepoint4j.rcu.GracePeriodSequence.withState;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The update side every flavor shares: grace-period sequencing, synchronize, callbacks, barrier,
+ * polling, stall reports and close. A flavor supplies its read side through the abstract methods:
+ * which slot readers enter now, how to flip it, and whether a slot has drained.
+ */
+abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements RcuDomain {
+    /*
+     * Overview
+     *   Readers enter one of two slots (SRCU: the counter index; classic RCU: the phase bit). A grace
+     *   period, run by whoever holds gpLock, is the kernel's Tree SRCU sequence:
+     *     start: sequence state SCAN1, full fence [GS], heavy barrier [A]
+     *     SCAN1: wait until the slot readers are NOT entering has drained (late readers from before
+     *            the previous flip)
+     *     flip:  readers now enter the other slot [F]
+     *     SCAN2: wait until the slot readers entered before the flip has drained
+     *     end:   sequence advances to the next multiple of 4 [S]
+     *   Draining the unused slot first and flipping makes grace periods starvation-free: readers
+     *   arriving after the flip enter the slot SCAN2 does not wait on.
+     *
+     * Why one heavy barrier per grace period suffices
+     *   A reader that began before the grace period stored its entry (lock count or reader word)
+     *   before [A]. membarrier makes every running CPU execute a full fence during [A] (a descheduled
+     *   thread got one at its context switch), so that store is visible to every scan after [A] and
+     *   stays visible. A reader whose entry store is NOT visible to a scan therefore executed it
+     *   after its CPU's fence in [A], and its section's loads follow the store (HotSpot keeps them in
+     *   order, see ReadSideBarrier), so it sees every write the updater made before [A]: it is a new
+     *   reader, and not waiting for it is correct. SRCU's scan sums unlock counts (acquire) before
+     *   lock counts, so a counted unlock implies its counted lock, and equal sums with a visible
+     *   older reader are impossible until that reader has ended (see SrcuDomain).
+     *
+     * Concurrency
+     *   gpLock serializes grace periods; concurrent synchronize() callers take a cookie first, then
+     *   the lock, and return as soon as the sequence passed their cookie, so one grace period serves
+     *   every caller that arrived before it began. call() and startPoll() are lock-free and hand the
+     *   work to one callback task per domain, run on a shared cached pool of daemon threads; the task
+     *   drives grace periods through the same lock. Readers never take a lock.
+     *
+     * Memory ordering
+     *   [SN] snapshotCookie(): full fence, then read the sequence. Pairs with [GS] (store
+     *        buffering): if an updater's snapshot did not see a grace period's start, that grace
+     *        period's [A] and scans come after the updater's earlier writes.
+     *   [GS] runGracePeriod(): volatile store of the started sequence, then a full fence.
+     *   [A]  ReadSideBarrier.heavyBarrier(): pairs with every reader's [B] (entry store + light
+     *        barrier), see above.
+     *   [S]  release stores of the sequence by the lock holder; pair with acquire loads in
+     *        pollState(), driveTo(), completedGracePeriods(). The scans acquired every ended
+     *        reader's [C] release, so a section happens-before whoever sees the grace period done.
+     *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task.
+     *   [W1]/[W2] Dekker pair between producers (enqueue or request, then read taskScheduled) and
+     *        the task (clear taskScheduled, then re-check for work): both volatile, so no wake-up is
+     *        lost.
+     *   [E]  expeditedWaiters: opaque count read by the wait loop to switch to spinning.
+     *   [CL] closed: release store under gpLock, acquire reads.
+     *   [T]  callbackThread: release store by the task, acquire read in barrier() to refuse a
+     *        barrier from inside a callback.
+     *
+     * Invariants
+     *   Only the gpLock holder writes gpSeq and the flavor's slot; the sequence only grows; a
+     *   callback runs only after a grace period that started after its call() returned.
+     *
+     * Lock order
+     *   gpLock is a leaf: nothing else is locked while it is held, and no user code runs under it.
+     *   Callbacks run with no lock held.
+     *
+     * Failure modes
+     *   A reader that never ends stalls its own domain only; after stallTimeout it is reported once
+     *   per grace period with its stack, and the grace period keeps waiting. A thread that ends
+     *   inside a section is reported, and its sections are ended for it.
+     *
+     * References
+     *   Linux kernel/rcu/srcutree.c, include/linux/rcupdate.h (rcu_seq_*), liburcu src/urcu.c.
+     */
+
+    static final System.Logger LOG = System.getLogger("io.tracepoint4j.rcu");
+
+    /** Spin this long re-checking readers before sleeping: most readers are short. */
+    private static final long SPIN_NANOS = 20_000;
+    /** Expedited waits keep spinning this long before sleeping briefly. */
+    private static final long EXPEDITED_SPIN_NANOS = 2_000_000;
+    private static final long MIN_PARK_NANOS = 10_000;
+    private static final long MAX_PARK_NANOS = 1_000_000;
+    /** Let more call()s arrive before paying for a grace period. */
+    private static final long CALLBACK_BATCH_NANOS = 1_000_000;
+    private static final int LOGGED_CALLBACK_FAILURES = 10;
+
+    private static final ExecutorService CALLBACK_THREADS = new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            5,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            Thread.ofPlatform().daemon().name("tracepoint4j-callbacks-", 0).factory());
+
+    final String name;
+    final String flavor;
+    final ReaderRegistry<R> registry;
+    private final long stallTimeoutNanos;
+    private final CallbackQueue callbacks = new CallbackQueue();
+    /** Serializes grace periods. Lock order: a leaf (see design note). */
+    private final ReentrantLock gpLock = new ReentrantLock();
+
+    @SuppressWarnings("unused") // accessed through GP_SEQ
+    private long gpSeq; // [S]/[GS]
+    @SuppressWarnings("unused") // accessed through GP_SEQ_NEEDED
+    private long gpSeqNeeded; // [N]
+    @SuppressWarnings("unused") // accessed through EXPEDITED_WAITERS
+    private int expeditedWaiters; // [E]
+    @SuppressWarnings("unused") // accessed through TASK_SCHEDULED
+    private boolean taskScheduled; // [W1]/[W2]
+    @SuppressWarnings("unused") // accessed through BATCH_IN_FLIGHT
+    private boolean batchInFlight; // [W3] callbacks taken but not all run yet
+    @SuppressWarnings("unused") // accessed through CLOSED
+    private boolean closed; // [CL]
+    @SuppressWarnings("unused") // accessed through CALLBACK_THREAD
+    private Thread callbackThread; // [T]
+    /** Callback task only. */
+    private long callbackFailures;
+    /** Readers already reported as stalled in the current grace period; gpLock only. */
+    private final Set<R> stallReported = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    GracePeriodEngine(String name, String flavor, Duration stallTimeout) {
+        this.name = name;
+        this.flavor = flavor;
+        this.stallTimeoutNanos = stallTimeout.toNanos();
+        this.registry = new ReaderRegistry<>(this::newReader, this::pruneIfIdle);
+    }
+
+    // ---- flavor read side, called by the gpLock holder unless said otherwise ----
+
+    /** A new reader record for {@code owner}; called on the owner's first read. */
+    abstract R newReader(Thread owner);
+
+    /** The slot readers enter now. */
+    abstract int currentSlot();
+
+    /** Makes readers enter the other slot: a volatile store, label [F]. */
+    abstract void flipSlot();
+
+    /** Whether no reader visible to this scan is inside {@code slot}. */
+    abstract boolean slotDrained(int slot);
+
+    /** The records holding {@code slot} open, for stall reports. */
+    abstract List<R> readersIn(int slot);
+
+    /** A description of what keeps {@code reader} in {@code slot}, for stall reports. */
+    abstract String describeSection(R reader, int slot);
+
+    /** Open sections described for close()'s refusal, or null when there are none. */
+    abstract String describeOpenSections();
+
+    /** Folds a record of an ended thread into the domain; its thread will never run again. */
+    abstract void retireEnded(R reader);
+
+    /** Whether the calling thread is inside a read-side critical section of this domain. */
+    abstract boolean inReadSection();
+
+    // ---- public update side ----
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final void synchronize() {
+        checkUsable("synchronize");
+        driveTo(snapshotCookie(), false);
+    }
+
+    @Override
+    public final void synchronizeExpedited() {
+        checkUsable("synchronizeExpedited");
+        long cookie = snapshotCookie();
+        getAndAddExpeditedWaiters(1); // [E] makes a running grace period spin for us
+        try {
+            driveTo(cookie, true);
+        } finally {
+            getAndAddExpeditedWaiters(-1); // [E]
+        }
+    }
+
+    @Override
+    public final void call(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkOpen("call");
+        callbacks.enqueue(callback); // [Q1] the task's takeAll acquires everything before this
+        scheduleTask();
+    }
+
+    @Override
+    public final void barrier() {
+        checkUsable("barrier");
+        if (Thread.currentThread() == callbackThreadAcquire()) { // [T]
+            throw new IllegalStateException("barrier() called from a callback of " + this
+                    + ": it would wait for itself. Call it from another thread.");
+        }
+        CountDownLatch ran = new CountDownLatch(1);
+        callbacks.enqueue(ran::countDown); // callbacks run in order: all earlier ones run first
+        scheduleTask();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                ran.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public final long state() {
+        return snapshotCookie();
+    }
+
+    @Override
+    public final long startPoll() {
+        checkOpen("startPoll");
+        long cookie = snapshotCookie();
+        long needed;
+        do {
+            needed = gpSeqNeededAcquire(); // [N]
+            if (done(needed, cookie)) {
+                break;
+            }
+        } while (!casGpSeqNeeded(needed, cookie)); // [N] pairs with the task's acquire
+        scheduleTask();
+        return cookie;
+    }
+
+    @Override
+    public final boolean pollState(long cookie) {
+        return done(gpSeqAcquire(), cookie); // [S]
+    }
+
+    @Override
+    public final long completedGracePeriods() {
+        return GracePeriodSequence.completed(gpSeqAcquire()); // [S]
+    }
+
+    @Override
+    public final void close() {
+        gpLock.lock();
+        try {
+            if (closedAcquire()) { // [CL]
+                return;
+            }
+            List<String> outstanding = new ArrayList<>();
+            if (!callbacks.isEmpty() || batchInFlightAcquire()) { // [Q3] [W3]
+                outstanding.add("callbacks queued by call() have not all run (call barrier() first)");
+            }
+            if (!done(gpSeqPlain(), gpSeqNeededAcquire())) { // [N]
+                outstanding.add("a grace period requested by startPoll() has not completed");
+            }
+            ReadSideBarrier.heavyBarrier(); // [A] makes sections opened before close() visible below
+            String open = describeOpenSections();
+            if (open != null) {
+                outstanding.add(open);
+            }
+            if (!outstanding.isEmpty()) {
+                throw new IllegalStateException(
+                        "cannot close " + this + ": " + String.join("; ", outstanding) + ". Nothing was changed.");
+            }
+            setClosedRelease(true); // [CL]
+        } finally {
+            gpLock.unlock();
+        }
+    }
+
+    @Override
+    public final String toString() {
+        return flavor + " domain '" + name + "'";
+    }
+
+    // ---- checks shared by the flavors ----
+
+    final void checkOpen(String operation) {
+        if (closedAcquire()) { // [CL]
+            throw new IllegalStateException(operation + "() on " + this + ", which is closed");
+        }
+    }
+
+    private void checkUsable(String operation) {
+        checkOpen(operation);
+        if (inReadSection()) {
+            throw new IllegalStateException(operation + "() called inside a read-side critical section of " + this
+                    + " on this thread: it would wait for itself forever. End the section first, or defer the"
+                    + " work with call() or startPoll().");
+        }
+    }
+
+    // ---- grace periods ----
+
+    /** A cookie for the end of a full grace period after now; see [SN]. */
+    private long snapshotCookie() {
+        VarHandle.fullFence(); // [SN] pairs with [GS]: our earlier writes precede a later start's [A]
+        return GracePeriodSequence.snapshot(gpSeqAcquire()); // [S]
+    }
+
+    /** Runs or waits for grace periods until the sequence reaches {@code cookie}. */
+    private void driveTo(long cookie, boolean expedited) {
+        if (done(gpSeqAcquire(), cookie)) { // [S] someone else's grace period covered us
+            return;
+        }
+        gpLock.lock();
+        try {
+            while (!done(gpSeqPlain(), cookie)) {
+                runGracePeriod(expedited);
+            }
+        } finally {
+            gpLock.unlock();
+        }
+    }
+
+    private void runGracePeriod(boolean expedited) {
+        assert gpLock.isHeldByCurrentThread();
+        long seq = gpSeqPlain();
+        registry.pruneEnded(this::retireAndReport);
+        setGpSeqVolatile(withState(seq, SCAN1)); // [GS] the start, ordered before the fence below
+        VarHandle.fullFence(); // [GS] pairs with [SN] (store buffering)
+        ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]; see design note
+        long start = System.nanoTime();
+        int slot = currentSlot();
+        waitForReaders(slot ^ 1, expedited, start);
+        flipSlot(); // [F] new readers enter the slot SCAN2 does not wait on
+        setGpSeqRelease(withState(seq, SCAN2)); // [S]
+        waitForReaders(slot, expedited, start);
+        setGpSeqRelease(GracePeriodSequence.end(seq)); // [S] pairs with the acquire reads of the sequence
+        stallReported.clear();
+    }
+
+    private void waitForReaders(int slot, boolean expedited, long start) {
+        boolean interrupted = false;
+        long park = MIN_PARK_NANOS;
+        while (!slotDrained(slot)) {
+            long waited = System.nanoTime() - start;
+            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [E]
+            if (waited < SPIN_NANOS || (expedite && waited < EXPEDITED_SPIN_NANOS)) {
+                Thread.onSpinWait();
+                continue;
+            }
+            LockSupport.parkNanos(this, expedite ? MIN_PARK_NANOS : park);
+            park = Math.min(park * 2, MAX_PARK_NANOS);
+            interrupted |= Thread.interrupted(); // grace periods are not interruptible; keep the flag
+            registry.pruneEnded(this::retireAndReport); // a thread that ended inside a section
+            if (waited > stallTimeoutNanos) {
+                reportStalls(slot, waited);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void reportStalls(int slot, long waitedNanos) {
+        for (R reader : readersIn(slot)) {
+            if (stallReported.add(reader)) {
+                StringBuilder message = new StringBuilder()
+                        .append("RCU stall in ")
+                        .append(this)
+                        .append(": a grace period has waited ")
+                        .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos))
+                        .append(" ms for thread '")
+                        .append(reader.owner.getName())
+                        .append("' (id ")
+                        .append(reader.owner.threadId())
+                        .append(", ")
+                        .append(reader.owner.getState())
+                        .append("), ")
+                        .append(describeSection(reader, slot))
+                        .append(". The grace period keeps waiting. The thread's stack:");
+                for (StackTraceElement frame : reader.owner.getStackTrace()) {
+                    message.append(System.lineSeparator()).append("\tat ").append(frame);
+                }
+                LOG.log(System.Logger.Level.WARNING, message.toString());
+            }
+        }
+    }
+
+    private void retireAndReport(R reader) {
+        retireEnded(reader);
+        stallReported.remove(reader);
+    }
+
+    /** Registration housekeeping: prune ended threads when no grace period is doing it. */
+    private void pruneIfIdle() {
+        if (gpLock.tryLock()) {
+            try {
+                registry.pruneEnded(this::retireAndReport);
+            } finally {
+                gpLock.unlock();
+            }
+        }
+    }
+
+    // ---- the callback task ----
+
+    private void scheduleTask() {
+        if (!taskScheduledVolatile() && casTaskScheduled(false, true)) { // [W1] pairs with [W2]
+            CALLBACK_THREADS.execute(this::runTask);
+        }
+    }
+
+    private boolean hasWork() {
+        return !callbacks.isEmpty() // [Q3]
+                || !done(gpSeqAcquire(), gpSeqNeededAcquire()); // [S] [N]
+    }
+
+    private void runTask() {
+        Thread thread = Thread.currentThread();
+        String poolName = thread.getName();
+        thread.setName("tracepoint4j-callbacks " + this);
+        try {
+            do {
+                setCallbackThreadRelease(thread); // [T]
+                while (hasWork()) {
+                    processCallbacks();
+                }
+                setCallbackThreadRelease(null); // [T] before another task may start
+                setTaskScheduledVolatile(false); // [W2] pairs with [W1]: then re-check for work
+            } while (hasWork() && casTaskScheduled(false, true)); // [W2]
+        } finally {
+            thread.setName(poolName);
+        }
+    }
+
+    private void processCallbacks() {
+        if (!callbacks.isEmpty()) { // [Q3]
+            LockSupport.parkNanos(this, CALLBACK_BATCH_NANOS); // batching: a grace period per batch
+        }
+        setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
+        CallbackQueue.Node batch = callbacks.takeAll(); // [Q2]
+        long needed = gpSeqNeededAcquire(); // [N]
+        long cookie = batch == null ? needed : later(snapshotCookie(), needed);
+        driveTo(cookie, false);
+        for (CallbackQueue.Node node = batch; node != null; node = node.next) {
+            try {
+                node.callback.run();
+            } catch (Throwable t) {
+                reportCallbackFailure(t);
+            }
+        }
+        setBatchInFlightVolatile(false); // [W3]
+    }
+
+    private void reportCallbackFailure(Throwable t) {
+        long failures = ++callbackFailures;
+        if (failures <= LOGGED_CALLBACK_FAILURES || Long.bitCount(failures) == 1) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "a callback of " + this + " threw (failure " + failures
+                            + "; the first " + LOGGED_CALLBACK_FAILURES + " and then every power of two are logged)",
+                    t);
+        }
+    }
+
+    private static long later(long a, long b) {
+        return done(a, b) ? a : b;
+    }
+
+    // ---- accessors ----
+
+    private long gpSeqPlain() {
+        return (long) GP_SEQ.get(this);
+    }
+
+    private long gpSeqAcquire() {
+        return (long) GP_SEQ.getAcquire(this);
+    }
+
+    private void setGpSeqRelease(long value) {
+        GP_SEQ.setRelease(this, value);
+    }
+
+    private void setGpSeqVolatile(long value) {
+        GP_SEQ.setVolatile(this, value);
+    }
+
+    private long gpSeqNeededAcquire() {
+        return (long) GP_SEQ_NEEDED.getAcquire(this);
+    }
+
+    private boolean casGpSeqNeeded(long expected, long value) {
+        return GP_SEQ_NEEDED.compareAndSet(this, expected, value);
+    }
+
+    private int expeditedWaitersOpaque() {
+        return (int) EXPEDITED_WAITERS.getOpaque(this);
+    }
+
+    private void getAndAddExpeditedWaiters(int delta) {
+        EXPEDITED_WAITERS.getAndAdd(this, delta);
+    }
+
+    private boolean taskScheduledVolatile() {
+        return (boolean) TASK_SCHEDULED.getVolatile(this);
+    }
+
+    private void setTaskScheduledVolatile(boolean value) {
+        TASK_SCHEDULED.setVolatile(this, value);
+    }
+
+    private boolean casTaskScheduled(boolean expected, boolean value) {
+        return TASK_SCHEDULED.compareAndSet(this, expected, value);
+    }
+
+    private boolean batchInFlightAcquire() {
+        return (boolean) BATCH_IN_FLIGHT.getAcquire(this);
+    }
+
+    private void setBatchInFlightVolatile(boolean value) {
+        BATCH_IN_FLIGHT.setVolatile(this, value);
+    }
+
+    private boolean closedAcquire() {
+        return (boolean) CLOSED.getAcquire(this);
+    }
+
+    private void setClosedRelease(boolean value) {
+        CLOSED.setRelease(this, value);
+    }
+
+    private Thread callbackThreadAcquire() {
+        return (Thread) CALLBACK_THREAD.getAcquire(this);
+    }
+
+    private void setCallbackThreadRelease(Thread value) {
+        CALLBACK_THREAD.setRelease(this, value);
+    }
+
+    private static final VarHandle GP_SEQ;
+    private static final VarHandle GP_SEQ_NEEDED;
+    private static final VarHandle EXPEDITED_WAITERS;
+    private static final VarHandle TASK_SCHEDULED;
+    private static final VarHandle BATCH_IN_FLIGHT;
+    private static final VarHandle CLOSED;
+    private static final VarHandle CALLBACK_THREAD;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            GP_SEQ = lookup.findVarHandle(GracePeriodEngine.class, "gpSeq", long.class);
+            GP_SEQ_NEEDED = lookup.findVarHandle(GracePeriodEngine.class, "gpSeqNeeded", long.class);
+            EXPEDITED_WAITERS = lookup.findVarHandle(GracePeriodEngine.class, "expeditedWaiters", int.class);
+            TASK_SCHEDULED = lookup.findVarHandle(GracePeriodEngine.class, "taskScheduled", boolean.class);
+            BATCH_IN_FLIGHT = lookup.findVarHandle(GracePeriodEngine.class, "batchInFlight", boolean.class);
+            CLOSED = lookup.findVarHandle(GracePeriodEngine.class, "closed", boolean.class);
+            CALLBACK_THREAD = lookup.findVarHandle(GracePeriodEngine.class, "callbackThread", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

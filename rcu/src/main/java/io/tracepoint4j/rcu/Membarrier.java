@@ -1,0 +1,117 @@
+package io.tracepoint4j.rcu;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+
+/**
+ * The Linux {@code membarrier(2)} system call through FFM: {@code MEMBARRIER_CMD_PRIVATE_EXPEDITED}
+ * makes every CPU that runs a thread of this process execute a full memory barrier before the call
+ * returns. Registered once, in {@link #probe()}; {@link ReadSideBarrier} decides whether to use it.
+ */
+@SuppressWarnings("restricted") // the point of this class: native access, enabled by the launcher
+final class Membarrier {
+
+    record Availability(boolean available, String description) {}
+
+    private static final int CMD_QUERY = 0;
+    private static final int CMD_PRIVATE_EXPEDITED = 1 << 3;
+    private static final int CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
+
+    /** {@code long syscall(long number, ...)} called as (number, int cmd, int flags, int cpu). */
+    private static final MethodHandle SYSCALL;
+    private static final long SYS_MEMBARRIER;
+    private static final Availability AVAILABILITY;
+
+    static {
+        MethodHandle syscall = null;
+        long number = syscallNumber(System.getProperty("os.arch", "").toLowerCase(Locale.ROOT));
+        Availability availability;
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+            availability = new Availability(false, "not Linux (" + System.getProperty("os.name") + ")");
+        } else if (number < 0) {
+            availability = new Availability(false, "no membarrier syscall number for " + System.getProperty("os.arch"));
+        } else {
+            try {
+                Linker linker = Linker.nativeLinker();
+                MemorySegment symbol = linker.defaultLookup()
+                        .find("syscall")
+                        .orElseThrow(() -> new UnsupportedOperationException("libc has no syscall()"));
+                FunctionDescriptor descriptor = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
+                syscall = linker.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1));
+                availability = register(linker, symbol, descriptor, number);
+            } catch (Throwable t) { // native access denied, no linker for this platform, ...
+                availability = new Availability(false, t.getClass().getSimpleName() + ": " + t.getMessage());
+            }
+        }
+        SYSCALL = syscall;
+        SYS_MEMBARRIER = number;
+        AVAILABILITY = availability;
+    }
+
+    private Membarrier() {}
+
+    static Availability probe() {
+        return AVAILABILITY;
+    }
+
+    /**
+     * Forces a full memory barrier on every CPU running a thread of this process. Only valid when
+     * {@link #probe()} said available.
+     */
+    static void privateExpedited() {
+        long result;
+        try {
+            result = (long) SYSCALL.invokeExact(SYS_MEMBARRIER, CMD_PRIVATE_EXPEDITED, 0, 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("membarrier(PRIVATE_EXPEDITED) failed", t);
+        }
+        if (result != 0) {
+            // Cannot happen once registration succeeded; a grace period without the barrier would be
+            // too short, so refuse loudly rather than continue.
+            throw new IllegalStateException("membarrier(PRIVATE_EXPEDITED) returned " + result);
+        }
+        VarHandle.fullFence(); // [HB2] the caller's own full fence: membarrier's, made explicit for the JMM
+    }
+
+    private static Availability register(Linker linker, MemorySegment symbol, FunctionDescriptor descriptor, long number)
+            throws Throwable {
+        StructLayout callState = Linker.Option.captureStateLayout();
+        VarHandle errnoHandle = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        MethodHandle withErrno = linker.downcallHandle(
+                symbol, descriptor, Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(callState);
+            long supported = (long) withErrno.invokeExact(state, number, CMD_QUERY, 0, 0);
+            if (supported < 0) {
+                return new Availability(false, "membarrier QUERY failed, errno " + (int) errnoHandle.get(state, 0L));
+            }
+            if ((supported & CMD_PRIVATE_EXPEDITED) == 0) {
+                return new Availability(false, "kernel lacks MEMBARRIER_CMD_PRIVATE_EXPEDITED");
+            }
+            long registered = (long) withErrno.invokeExact(state, number, CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+            if (registered != 0) {
+                return new Availability(
+                        false, "membarrier REGISTER_PRIVATE_EXPEDITED failed, errno " + (int) errnoHandle.get(state, 0L));
+            }
+        }
+        return new Availability(true, "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), syscall " + number);
+    }
+
+    private static long syscallNumber(String arch) {
+        return switch (arch) {
+            case "amd64", "x86_64" -> 324;
+            case "aarch64", "arm64", "riscv64", "loongarch64" -> 283;
+            default -> -1;
+        };
+    }
+}

@@ -1,0 +1,158 @@
+package io.tracepoint4j.rcu;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The update side shared by every RCU flavor: grace periods, deferred callbacks, barrier and polled
+ * grace periods. A domain is independent of every other: a reader that holds a read-side critical
+ * section of domain A forever delays no grace period of domain B.
+ *
+ * <p>A <em>grace period</em> is an interval during which every read-side critical section that was
+ * running when it began has ended. The flavors differ in their read side: {@link Srcu} readers may
+ * block, sleep and end on another thread; {@link ClassicRcu} readers must not block and get the
+ * cheapest read side the JVM allows.
+ *
+ * <p>Memory consistency effects: actions in a thread before {@link #synchronize()} (or before
+ * {@link #call(Runnable)}, or before the {@link #startPoll()}/{@link #state()} that produced a cookie
+ * for which {@link #pollState(long)} later returns true) happen-before the start of every read-side
+ * critical section that begins after the grace period ends; and every action inside a read-side
+ * critical section that began before {@code synchronize()} (or {@code call}, or the cookie) happens-
+ * before {@code synchronize()} returns (or the callback runs, or {@code pollState} returns true).
+ *
+ * <p>Thread safety: every method may be called from any thread, including virtual threads.
+ */
+public interface RcuDomain extends AutoCloseable {
+
+    /** The name given at creation, used in thread names, logs and error messages. */
+    String name();
+
+    /**
+     * Opens a read-side critical section, closed by the returned object, for use with
+     * try-with-resources. Allocation-free: the object is per-thread and reused. The section must be
+     * closed on the thread that opened it; sections nest.
+     *
+     * <p>Progress: wait-free, except for the first call on a thread, which registers the thread.
+     */
+    ReadSection read();
+
+    /**
+     * Waits for a full grace period: returns only after every read-side critical section of this
+     * domain that began before the call has ended. Concurrent callers share grace periods. Blocks.
+     *
+     * @throws IllegalStateException if the calling thread is inside a read-side critical section of
+     *     this domain (the call could never return), or the domain is closed
+     */
+    void synchronize();
+
+    /**
+     * Same guarantee as {@link #synchronize()}, with lower latency: the caller spins rather than
+     * sleeps while readers drain, spending CPU time for it.
+     *
+     * @throws IllegalStateException as {@link #synchronize()}
+     */
+    void synchronizeExpedited();
+
+    /**
+     * Queues {@code callback} to run after a full grace period, on this domain's own callback thread,
+     * never the caller's. Callbacks run in the order queued; many calls share a grace period.
+     * Callbacks must not block: they delay the callbacks queued after them. A callback that throws is
+     * reported through {@link System.Logger} and does not stop the others.
+     *
+     * <p>Progress: lock-free.
+     *
+     * @throws NullPointerException if {@code callback} is null
+     * @throws IllegalStateException if the domain is closed
+     */
+    void call(Runnable callback);
+
+    /**
+     * Waits until every callback queued by {@link #call(Runnable)} before this call has run.
+     *
+     * @throws IllegalStateException if called inside a read-side critical section of this domain, or
+     *     from one of this domain's callbacks, or the domain is closed
+     */
+    void barrier();
+
+    /**
+     * A cookie for the end of the first grace period that starts after now, without starting one:
+     * {@link #pollState(long)} turns true once some grace period (requested by anyone) has covered
+     * it. Cookies are monotone: a later call never returns a smaller cookie.
+     */
+    long state();
+
+    /**
+     * Like {@link #state()}, and makes sure the grace period the cookie waits for will happen: this
+     * domain's own thread runs it, so the cookie completes by itself. Does not block.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    long startPoll();
+
+    /**
+     * Whether the grace period that {@code cookie} waits for has ended. Non-blocking and wait-free.
+     */
+    boolean pollState(long cookie);
+
+    /** How many grace periods this domain has completed since it was created. */
+    long completedGracePeriods();
+
+    /**
+     * Closes the domain and stops its thread. Refuses, changing nothing, while any read-side critical
+     * section is open, any callback is pending or a grace period is still requested.
+     *
+     * @throws IllegalStateException naming what is still outstanding
+     */
+    @Override
+    void close();
+
+    /** A read-side critical section opened by {@link #read()}; {@code close()} ends it. */
+    interface ReadSection extends AutoCloseable {
+        /**
+         * Ends the innermost read-side critical section this thread opened with {@link #read()}.
+         *
+         * @throws IllegalStateException if the calling thread has no such section open, or its
+         *     innermost section was opened another way
+         */
+        @Override
+        void close();
+    }
+
+    /** Settings of a domain, then {@link #build()}. */
+    final class Builder<D extends RcuDomain> {
+        private final String name;
+        private final Function<Builder<D>, D> factory;
+        private Duration stallTimeout = DomainSettings.defaultStallTimeout();
+
+        Builder(String name, Function<Builder<D>, D> factory) {
+            this.name = DomainSettings.checkName(name);
+            this.factory = factory;
+        }
+
+        /**
+         * How long a grace period may wait for a reader before the reader is reported once, with its
+         * thread's name and stack, through {@link System.Logger} (WARNING). The grace period keeps
+         * waiting. Default: 10 s, or the system property {@code tracepoint4j.rcu.stallTimeoutMillis}.
+         */
+        public Builder<D> stallTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("stall timeout must be positive, was " + timeout);
+            }
+            this.stallTimeout = timeout;
+            return this;
+        }
+
+        /** Creates the domain. */
+        public D build() {
+            return factory.apply(this);
+        }
+
+        String name() {
+            return name;
+        }
+
+        Duration stallTimeout() {
+            return stallTimeout;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.tracepoint4j.rcu;
+
+import java.lang.invoke.VarHandle;
+
+/**
+ * How readers of every flavor order their entry into a read-side critical section against grace
+ * periods, chosen once at start-up and the same for the whole JVM.
+ *
+ * <p>Entering a section is a store (this thread is now reading) followed by loads of protected data:
+ * the store-buffering pattern, which needs a full fence on both sides. The fence can be split
+ * asymmetrically: readers pay only a {@link #lightBarrier()} and the rare grace period pays a
+ * {@link #heavyBarrier()} that forces a full fence on every running thread of the process.
+ *
+ * <ul>
+ *   <li>{@link #MEMBARRIER}: Linux {@code membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)} through FFM;
+ *       the light barrier is free (an opaque access that the JIT does not reorder).
+ *   <li>{@link #FENCED}: the light barrier is a full fence; the portable fallback, used where
+ *       membarrier is unavailable, native access is denied, or the system property
+ *       {@code tracepoint4j.rcu.fencedReadSide=true} asks for it.
+ * </ul>
+ *
+ * <p>The light barrier of {@code MEMBARRIER} relies on HotSpot not moving memory accesses across an
+ * opaque or release access (C2 brackets them with CPU-order barriers). That is JVM behaviour, not a
+ * Java Memory Model guarantee; the jcstress litmus test {@code MembarrierStoreBufferingTest} checks
+ * it on every CI run. Set the property above on a JVM where it fails.
+ */
+public enum ReadSideBarrier {
+    /** Readers carry no fence; grace periods call {@code membarrier(2)}. */
+    MEMBARRIER,
+    /** Readers carry a full fence; grace periods need only their own fence. */
+    FENCED;
+
+    /*
+     * Design note.
+     *
+     * Overview: CURRENT is a static final so that C2 folds lightBarrier() to nothing or to one fence
+     * in every compiled reader; the decision is made once, in class initialization, and never
+     * changes, because a reader compiled for MEMBARRIER is wrong under a FENCED grace period.
+     *
+     * Memory ordering: lightBarrier() and heavyBarrier() pair with each other (store buffering):
+     * for a reader "store S; lightBarrier(); load L" and an updater "store U; heavyBarrier(); load
+     * V", either L sees U or V sees S.
+     */
+
+    /** The system property that forces {@link #FENCED}. */
+    public static final String FORCE_FENCED_PROPERTY = "tracepoint4j.rcu.fencedReadSide";
+
+    private static final ReadSideBarrier CURRENT;
+    private static final String REASON;
+
+    static {
+        Membarrier.Availability availability = Membarrier.probe();
+        if (Boolean.getBoolean(FORCE_FENCED_PROPERTY)) {
+            CURRENT = FENCED;
+            REASON = "forced by -D" + FORCE_FENCED_PROPERTY + "=true";
+        } else if (availability.available()) {
+            CURRENT = MEMBARRIER;
+            REASON = availability.description();
+        } else {
+            CURRENT = FENCED;
+            REASON = "membarrier unavailable: " + availability.description();
+        }
+        System.getLogger("io.tracepoint4j.rcu")
+                .log(System.Logger.Level.DEBUG, "read-side barrier: {0} ({1})", CURRENT, REASON);
+    }
+
+    /** The read-side barrier this JVM uses. */
+    public static ReadSideBarrier current() {
+        return CURRENT;
+    }
+
+    /** Why {@link #current()} was chosen, for logs and diagnostics. */
+    public static String reason() {
+        return REASON;
+    }
+
+    /**
+     * The reader's half: in {@code FENCED} mode a full fence, in {@code MEMBARRIER} mode nothing
+     * beyond keeping the JIT from moving accesses across it, which the caller's opaque or release
+     * access already does. Call it between a reader's store and its following loads.
+     */
+    public static void lightBarrier() {
+        if (CURRENT == FENCED) {
+            VarHandle.fullFence(); // [LB] pairs with [HB] in heavyBarrier (store buffering)
+        }
+    }
+
+    /**
+     * The updater's half: when it returns, every thread of this process that was running executed a
+     * full fence (MEMBARRIER), or the caller did (FENCED). Costs about a microsecond idle, ten when
+     * it must interrupt busy CPUs; blocks for that long.
+     */
+    public static void heavyBarrier() {
+        if (CURRENT == MEMBARRIER) {
+            Membarrier.privateExpedited(); // [HB] pairs with [LB]: fences every running thread
+        } else {
+            VarHandle.fullFence(); // [HB] pairs with [LB], a full fence in every reader
+        }
+    }
+}

@@ -1,0 +1,388 @@
+package io.tracepoint4j.rcu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** An SRCU domain: the kernel's Tree SRCU read side, with per-thread counters instead of per-CPU. */
+final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements Srcu {
+    /*
+     * Overview
+     *   Each thread that reads has a Reader with four counters that only it writes and that only
+     *   grow: lock counts of slots 0 and 1, unlock counts of slots 0 and 1. A reader reads the
+     *   domain's slot index, counts a lock there, and at the end counts an unlock in the same slot,
+     *   on whatever thread ends the section (upRead on another thread counts in that thread's
+     *   Reader). Slot s has drained when, summed over all Readers plus the counts of ended threads,
+     *   unlocks equal locks. No reader does an atomic read-modify-write on shared memory.
+     *
+     * Concurrency
+     *   Counters: single writer (the owning thread), read by the gpLock holder. depth and stack:
+     *   owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx: written by
+     *   the gpLock holder, read by every reader.
+     *
+     * Memory ordering
+     *   [I] readers load srcuIdx opaque: any recent value is correct (a stale one makes a late reader,
+     *       see GracePeriodEngine); opaque keeps the JIT from hoisting it.
+     *   [B] lock: opaque store of the lock count, then ReadSideBarrier.lightBarrier(). Pairs with
+     *       [A], the grace period's heavy barrier (store buffering, asymmetric).
+     *   [C] unlock: release store of the unlock count: the section's accesses precede it. Pairs with
+     *       [C'], the scan's acquire loads of unlock counts (message passing).
+     *   [C'] the scan loads all unlock counts with acquire, then all lock counts: a counted unlock
+     *       implies its lock is counted (the lock store precedes the unlock store in the thread, or
+     *       happens-before it via the hand-off for upRead). So while an older reader's lock is
+     *       visible (guaranteed by [A]) and its unlock is not, locks exceed unlocks.
+     *   [F] flip: volatile store of srcuIdx by the gpLock holder.
+     *   [P] portableOpen: CAS-updated count of open downRead sections per slot, for misuse checks
+     *       and reports only; it plays no part in grace periods.
+     *
+     * Invariants
+     *   For each slot, locks >= unlocks in every scan (assert). Token: tag | depth << 2 | portable
+     *   << 1 | slot; a same-thread token must match the innermost entry of the owner's stack.
+     *
+     * Failure modes
+     *   A thread that ends with sections open: its record is retired, its counts folded into
+     *   retired*, and its same-thread sections ended for it with a warning. Its downRead sections
+     *   stay open: another thread may still end them.
+     */
+
+    private static final int SLOT_MASK = 1;
+    private static final int PORTABLE = 1 << 1;
+    private static final int DEPTH_SHIFT = 2;
+    private static final int MAX_DEPTH = (1 << 14) - 1;
+    private static final int DEPTH_MASK = MAX_DEPTH << DEPTH_SHIFT;
+    private static final int TAG_MASK = 0xFFFF_0000;
+    /** Stack entry flag: opened by read(), closed by ReadSection.close(). */
+    private static final byte SCOPED = 1 << 1;
+
+    private static final AtomicInteger TAGS = new AtomicInteger();
+
+    /** High 16 bits of every token of this domain, never zero. */
+    private final int tag;
+
+    @SuppressWarnings("unused") // accessed through SRCU_IDX
+    private int srcuIdx; // [I]/[F]
+
+    /** Counts of ended threads, by slot; gpLock only. */
+    private final long[] retiredLocks = new long[2];
+
+    private final long[] retiredUnlocks = new long[2];
+    /** Open downRead sections by slot. [P] */
+    private final long[] portableOpen = new long[2];
+
+    SrcuDomain(RcuDomain.Builder<Srcu> settings) {
+        super(settings.name(), "srcu", settings.stallTimeout());
+        this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16;
+    }
+
+    @Override
+    Reader newReader(Thread owner) {
+        return new Reader(this, owner);
+    }
+
+    // ---- read side ----
+
+    @Override
+    public int readLock() {
+        return registry.current().lock(0);
+    }
+
+    @Override
+    public void readUnlock(int token) {
+        Reader reader = registry.currentIfRegistered();
+        if (reader == null) {
+            throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
+        }
+        reader.unlock(token);
+    }
+
+    @Override
+    public ReadSection read() {
+        Reader reader = registry.current();
+        reader.lock(SCOPED);
+        return reader;
+    }
+
+    @Override
+    public int downRead() {
+        Reader reader = registry.current();
+        int slot = srcuIdxOpaque(); // [I]
+        getAndAddPortableOpen(slot, 1); // [P]
+        reader.countLock(slot);
+        return tag | PORTABLE | slot;
+    }
+
+    @Override
+    public void upRead(int token) {
+        if ((token & (TAG_MASK | DEPTH_MASK | PORTABLE)) != (tag | PORTABLE)) {
+            throw badUnlock(token, "it is not a downRead() token of " + this
+                    + ((token & PORTABLE) == 0 ? " (a readLock() token ends with readUnlock())" : ""));
+        }
+        int slot = token & SLOT_MASK;
+        long open;
+        do {
+            open = portableOpenAcquire(slot); // [P]
+            if (open == 0) {
+                throw badUnlock(token, "every section downRead() opened in its slot has already been ended");
+            }
+        } while (!casPortableOpen(slot, open, open - 1)); // [P]
+        registry.current().countUnlock(slot);
+    }
+
+    IllegalStateException badUnlock(int token, String why) {
+        return new IllegalStateException("cannot end read-side critical section with token 0x"
+                + Integer.toHexString(token) + ": " + why + ". Nothing was changed.");
+    }
+
+    // ---- grace-period side (gpLock held) ----
+
+    @Override
+    int currentSlot() {
+        return srcuIdxOpaque(); // [I] we are the only writer
+    }
+
+    @Override
+    void flipSlot() {
+        setSrcuIdxVolatile(srcuIdxOpaque() ^ 1); // [F]
+    }
+
+    @Override
+    boolean slotDrained(int slot) {
+        List<Reader> readers = registry.records();
+        long unlocks = retiredUnlocks[slot];
+        for (int i = 0, n = readers.size(); i < n; i++) {
+            unlocks += readers.get(i).unlocksAcquire(slot); // [C'] pairs with [C]; before the lock loads
+        }
+        long locks = retiredLocks[slot];
+        for (int i = 0, n = readers.size(); i < n; i++) {
+            locks += readers.get(i).locksAcquire(slot); // [C'] fresh on every scan; made visible by [A]
+        }
+        assert locks >= unlocks : "slot " + slot + " of " + this + " counted more unlocks than locks";
+        return locks == unlocks;
+    }
+
+    @Override
+    List<Reader> readersIn(int slot) {
+        List<Reader> holding = new ArrayList<>();
+        for (Reader reader : registry.records()) {
+            if (reader.sectionsIn(slot) > 0 || reader.locksAcquire(slot) > reader.unlocksAcquire(slot)) { // [C']
+                holding.add(reader);
+            }
+        }
+        return holding;
+    }
+
+    @Override
+    String describeSection(Reader reader, int slot) {
+        int sameThread = reader.sectionsIn(slot);
+        return sameThread > 0
+                ? "which is inside " + sameThread + " read-side critical section(s) opened before the grace period"
+                : "which opened read-side critical section(s) with downRead() that are not ended yet ("
+                        + portableOpenAcquire(slot) + " open in this domain; they may have been handed to another"
+                        + " thread)"; // [P]
+    }
+
+    @Override
+    String describeOpenSections() {
+        long open = 0;
+        List<String> threads = new ArrayList<>();
+        List<Reader> readers = registry.records();
+        for (int slot = 0; slot < 2; slot++) {
+            long locks = retiredLocks[slot];
+            long unlocks = retiredUnlocks[slot];
+            for (Reader reader : readers) {
+                unlocks += reader.unlocksAcquire(slot); // [C']
+            }
+            for (Reader reader : readers) {
+                locks += reader.locksAcquire(slot); // [C']
+            }
+            open += locks - unlocks;
+        }
+        if (open == 0) {
+            return null;
+        }
+        for (Reader reader : readers) {
+            if (reader.sectionsIn(0) + reader.sectionsIn(1) > 0) {
+                threads.add("'" + reader.owner.getName() + "'");
+            }
+        }
+        long portable = portableOpenAcquire(0) + portableOpenAcquire(1); // [P]
+        return open + " read-side critical section(s) are open"
+                + (threads.isEmpty() ? "" : " (threads " + String.join(", ", threads) + ")")
+                + (portable == 0 ? "" : " (" + portable + " opened by downRead())");
+    }
+
+    @Override
+    void retireEnded(Reader reader) {
+        for (int slot = 0; slot < 2; slot++) {
+            retiredLocks[slot] += reader.counts[slot];
+            retiredUnlocks[slot] += reader.counts[2 + slot];
+        }
+        int depth = reader.depth;
+        if (depth > 0) {
+            for (int i = 0; i < depth; i++) {
+                retiredUnlocks[reader.stack[i] & SLOT_MASK]++;
+            }
+            LOG.log(System.Logger.Level.WARNING, "thread '" + reader.owner.getName() + "' ended inside " + depth
+                    + " read-side critical section(s) of " + this + "; they were ended for it."
+                    + " Close every section on the thread that opened it (try-with-resources).");
+        }
+    }
+
+    @Override
+    boolean inReadSection() {
+        Reader reader = registry.currentIfRegistered();
+        return reader != null && reader.depth > 0;
+    }
+
+    // ---- the per-thread reader ----
+
+    /** One thread's counters for this domain; also the ReadSection that read() returns. */
+    static final class Reader extends ReaderRegistry.Record implements ReadSection {
+        private final SrcuDomain domain;
+        /** [0], [1]: locks by slot; [2], [3]: unlocks by slot. Written only by the owner. */
+        final long[] counts = new long[4];
+        /** Same-thread sections open; owner only. */
+        int depth;
+        /** Per open same-thread section, innermost last: slot | SCOPED. Owner only. */
+        byte[] stack = new byte[8];
+
+        Reader(SrcuDomain domain, Thread owner) {
+            super(owner);
+            this.domain = domain;
+        }
+
+        /** Opens a same-thread section; {@code kind} is 0 (token) or SCOPED. */
+        int lock(int kind) {
+            int d = depth;
+            if (d == stack.length) {
+                growStack(d);
+            }
+            int slot = domain.srcuIdxOpaque(); // [I]
+            stack[d] = (byte) (slot | kind);
+            depth = d + 1;
+            countLock(slot);
+            return domain.tag | ((d + 1) << DEPTH_SHIFT) | slot;
+        }
+
+        void countLock(int slot) {
+            setCountOpaque(slot, counts[slot] + 1); // [B] the entry store; made visible by [A]
+            ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
+        }
+
+        void unlock(int token) {
+            int d = depth;
+            int entry = d == 0 ? -1 : stack[d - 1];
+            if (d == 0 || (entry & SCOPED) != 0 || token != (domain.tag | (d << DEPTH_SHIFT) | entry)) {
+                throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
+            }
+            depth = d - 1;
+            countUnlock(entry & SLOT_MASK);
+        }
+
+        @Override
+        public void close() {
+            int d = depth;
+            if (d == 0 || (stack[d - 1] & SCOPED) == 0) {
+                throw new IllegalStateException("ReadSection.close() on " + domain + ": "
+                        + (d == 0 ? "this thread has no section open" : "the innermost section was opened by readLock()"
+                                + " and must end with readUnlock(token) first")
+                        + ". Nothing was changed.");
+            }
+            depth = d - 1;
+            countUnlock(stack[d - 1] & SLOT_MASK);
+        }
+
+        void countUnlock(int slot) {
+            setCountRelease(2 + slot, counts[2 + slot] + 1); // [C] pairs with [C']
+        }
+
+        /** Same-thread sections of this reader in {@code slot}; racy when not the owner (reports). */
+        int sectionsIn(int slot) {
+            byte[] s = stack;
+            int n = Math.min(depth, s.length);
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                if ((s[i] & SLOT_MASK) == slot) {
+                    count++;
+                }
+            }
+            return count;
+        }
+
+        private String whyNotInnermost(int token, int d, int entry) {
+            if (d == 0) {
+                return "this thread has no section of " + domain + " open";
+            }
+            if ((token & TAG_MASK) != domain.tag) {
+                return "it belongs to another domain";
+            }
+            if ((token & PORTABLE) != 0) {
+                return "it is a downRead() token: end it with upRead()";
+            }
+            if ((entry & SCOPED) != 0) {
+                return "the innermost section was opened by read() and must be closed first";
+            }
+            return "it is not the innermost section (depth " + ((token & DEPTH_MASK) >>> DEPTH_SHIFT)
+                    + ", innermost is " + d + "); sections end innermost first, once";
+        }
+
+        private void growStack(int d) {
+            if (d >= MAX_DEPTH) {
+                throw new IllegalStateException(
+                        "read-side critical sections of " + domain + " nested deeper than " + MAX_DEPTH);
+            }
+            stack = java.util.Arrays.copyOf(stack, Math.min(d * 2, MAX_DEPTH));
+        }
+
+        long locksAcquire(int slot) {
+            return (long) COUNTS.getAcquire(counts, slot);
+        }
+
+        long unlocksAcquire(int slot) {
+            return (long) COUNTS.getAcquire(counts, 2 + slot);
+        }
+
+        private void setCountOpaque(int index, long value) {
+            COUNTS.setOpaque(counts, index, value);
+        }
+
+        private void setCountRelease(int index, long value) {
+            COUNTS.setRelease(counts, index, value);
+        }
+    }
+
+    // ---- accessors ----
+
+    int srcuIdxOpaque() {
+        return (int) SRCU_IDX.getOpaque(this);
+    }
+
+    private void setSrcuIdxVolatile(int value) {
+        SRCU_IDX.setVolatile(this, value);
+    }
+
+    private long portableOpenAcquire(int slot) {
+        return (long) COUNTS.getAcquire(portableOpen, slot);
+    }
+
+    private boolean casPortableOpen(int slot, long expected, long value) {
+        return COUNTS.compareAndSet(portableOpen, slot, expected, value);
+    }
+
+    private void getAndAddPortableOpen(int slot, long delta) {
+        COUNTS.getAndAdd(portableOpen, slot, delta);
+    }
+
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SRCU_IDX;
+
+    static {
+        try {
+            SRCU_IDX = MethodHandles.lookup().findVarHandle(SrcuDomain.class, "srcuIdx", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

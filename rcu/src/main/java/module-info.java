@@ -1,0 +1,9 @@
+/**
+ * tracepoint4j's grace-period engine: SRCU domains and classic RCU. Depends on the JDK alone.
+ * Native access (for membarrier(2)) must be enabled for this module:
+ * {@code --enable-native-access=io.tracepoint4j.rcu} on the module path, {@code ALL-UNNAMED} on the
+ * class path.
+ */
+module io.tracepoint4j.rcu {
+    exports io.tracepoint4j.rcu;
+}
