@@ -92,6 +92,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     /** Every known record, new ones included. Caller holds the grace-period lock. */
     @SuppressWarnings("unchecked")
     List<R> records() {
+        if (newRecordsAcquire() == null) { // [R2] nothing new: no atomic swap on every scan
+            return known;
+        }
         Record taken = getAndSetNewRecords(null); // [R2] takes the stack; pairs with [R1]
         if (taken != null) {
             int start = known.size();

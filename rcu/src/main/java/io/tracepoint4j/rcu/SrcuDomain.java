@@ -130,6 +130,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         registry.current().countUnlock(slot);
     }
 
+    IllegalStateException wrongThread(Thread owner) {
+        return new IllegalStateException("ReadSection.close() on " + this + " from thread '"
+                + Thread.currentThread().getName() + "', but the section belongs to thread '" + owner.getName()
+                + "'. A section ends on the thread that opened it; use downRead()/upRead() to hand one over."
+                + " Nothing was changed.");
+    }
+
     IllegalStateException badUnlock(int token, String why) {
         return new IllegalStateException("cannot end read-side critical section with token 0x"
                 + Integer.toHexString(token) + ": " + why + ". Nothing was changed.");
@@ -283,6 +290,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
         @Override
         public void close() {
+            if (Thread.currentThread() != owner) {
+                throw domain.wrongThread(owner);
+            }
             int d = depth;
             if (d == 0 || (stack[d - 1] & SCOPED) == 0) {
                 throw new IllegalStateException("ReadSection.close() on " + domain + ": "
