@@ -1,0 +1,315 @@
+package io.tracepoint4j.torture;
+
+import io.tracepoint4j.rcu.ClassicRcu;
+import io.tracepoint4j.rcu.RcuDomain;
+import io.tracepoint4j.rcu.ReadSideBarrier;
+import io.tracepoint4j.rcu.Srcu;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./tp torture}: the rcutorture-style stress test of tracepoint4j's RCU flavors. Prints, per
+ * flavor, reads, updates, grace periods, callbacks and the age histogram; its last line is exactly
+ * {@code too-short grace periods: N}, summed over all flavors.
+ *
+ * <p>Exit status: 0 when all is well, 1 when N &gt; 0, 2 for bad options, 3 for any other failure
+ * (a thread died, the run hung, barrier() returned early, close() refused...).
+ */
+@Command(
+        name = "tp torture",
+        mixinStandardHelpOptions = true,
+        version = "tracepoint4j torture 0.1.0",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "rcutorture for tracepoint4j: readers hold the current object of an RCU-protected "
+                    + "pipeline while updaters replace it and retire the old one through "
+                    + "synchronize(), synchronizeExpedited(), call() and polling. A reader that ends "
+                    + "its section holding an object aged 2 or more (or a freed one) proves a "
+                    + "grace period ended too early."
+        },
+        footer = {
+            "",
+            "Exit status: 0 all well; 1 too-short grace periods found; 2 bad options; "
+                    + "3 any other failure (thread died, hang, barrier() early, close() refused)."
+        })
+public final class RcuTorture implements Callable<Integer> {
+
+    /** Exit status: no too-short grace period and no other failure. */
+    static final int EXIT_OK = 0;
+    /** Exit status: at least one too-short grace period. */
+    static final int EXIT_TOO_SHORT = 1;
+    /** Exit status: the options were wrong (picocli's usage status). */
+    static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    /** Exit status: something other than a too-short grace period went wrong. */
+    static final int EXIT_FAILED = 3;
+
+    /** The flavors this command can torture; {@code all} means every one of them, in this order. */
+    enum Flavor {
+        SRCU("srcu", Srcu::create, true),
+        RCU("rcu", ClassicRcu::create, false);
+
+        final String label;
+        final Function<String, RcuDomain> factory;
+        final boolean readersMayBlock;
+
+        Flavor(String label, Function<String, RcuDomain> factory, boolean readersMayBlock) {
+            this.label = label;
+            this.factory = factory;
+            this.readersMayBlock = readersMayBlock;
+        }
+
+        RcuDomain create() {
+            return factory.apply("torture-" + label);
+        }
+    }
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(
+            names = "--flavor",
+            paramLabel = "srcu|rcu|all",
+            defaultValue = "all",
+            description = "Flavor(s) to torture, one after the other (default: ${DEFAULT-VALUE}).")
+    private String flavor;
+
+    @Option(
+            names = "--seconds",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "How long to torture each flavor (default: ${DEFAULT-VALUE}).")
+    private long seconds;
+
+    @Option(
+            names = "--readers",
+            paramLabel = "N",
+            description = "Platform-thread readers that never block (default: 2 per core).")
+    private Integer readers;
+
+    @Option(
+            names = "--virtual-readers",
+            paramLabel = "N",
+            description = "Readers on virtual threads; they park inside some SRCU sections, "
+                    + "resuming maybe on another carrier, and only spin in classic RCU (default: 1 per core).")
+    private Integer virtualReaders;
+
+    @Option(
+            names = "--blocking-readers",
+            paramLabel = "N",
+            description = "SRCU only: platform-thread readers that sometimes sleep inside a section "
+                    + "or end it on another thread (default: 1; 0 for rcu).")
+    private Integer blockingReaders;
+
+    @Option(names = "--updaters", paramLabel = "N", description = "Updater threads (default: 2).")
+    private Integer updaters;
+
+    @Option(
+            names = "--reader-delay-us",
+            paramLabel = "US",
+            description = "Upper bound of the random spin inside every read section, in microseconds "
+                    + "(default: 5; 1 in 256 sections spins up to 10 times longer).")
+    private Long readerDelayMicros;
+
+    @Option(
+            names = "--updater-delay-us",
+            paramLabel = "US",
+            description = "Upper bound of the random pause between two updates, in microseconds " + "(default: 50).")
+    private Long updaterDelayMicros;
+
+    @Option(
+            names = "--block-us",
+            paramLabel = "US",
+            description = "Upper bound of one sleep or park inside a blocking SRCU section, in "
+                    + "microseconds (default: 1000).")
+    private Long blockMicros;
+
+    @Option(
+            names = "--methods",
+            paramLabel = "METHOD",
+            split = ",",
+            description = "Grace-period methods the updaters take in turn: any of synchronize, "
+                    + "expedited, call, poll (default: all).")
+    private List<GpMethod> methods;
+
+    @Option(
+            names = "--stall-seconds",
+            paramLabel = "N",
+            defaultValue = "30",
+            description = "Declare the run hung when a reader or updater makes no progress for this "
+                    + "long; stacks go to stderr (default: ${DEFAULT-VALUE}).")
+    private long stallSeconds;
+
+    @Option(
+            names = "--target",
+            paramLabel = "rcu",
+            defaultValue = "rcu",
+            description = "What to torture (default: ${DEFAULT-VALUE}). Only rcu exists for now.")
+    private String target;
+
+    /** Entry point of the runnable jar; exits with the status described above. */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, for {@link #main} and tests. */
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new RcuTorture());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("torture failed: " + e);
+            e.printStackTrace(cmd.getErr());
+            return EXIT_FAILED;
+        });
+        return commandLine;
+    }
+
+    @Override
+    public Integer call() {
+        List<Flavor> flavors = flavors();
+        List<TortureSettings> settings = new ArrayList<>();
+        for (Flavor each : flavors) {
+            settings.add(settingsFor(each));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
+                "rcutorture: %s, %d s each; %d cores; read-side barrier %s (%s)%n",
+                String.join(" then ", flavors.stream().map(f -> f.label).toList()),
+                seconds,
+                Runtime.getRuntime().availableProcessors(),
+                ReadSideBarrier.current(),
+                ReadSideBarrier.reason());
+        out.flush();
+        List<FlavorReport> reports = new ArrayList<>();
+        for (int i = 0; i < flavors.size(); i++) {
+            FlavorReport report = runFlavor(flavors.get(i), settings.get(i));
+            reports.add(report);
+            out.print(report.format());
+            out.flush();
+        }
+        long failures = reports.stream().mapToLong(r -> r.failures().size()).sum();
+        if (failures > 0) {
+            out.println("FAILED: " + failures + " problem(s) besides too-short grace periods; see FAILURE lines");
+        }
+        out.println("too-short grace periods: " + tooShort(reports));
+        out.flush();
+        return exitCode(reports);
+    }
+
+    /** The parsed settings of one flavor; public to tests through the package. */
+    TortureSettings settingsFor(Flavor which) {
+        checkTarget();
+        if (seconds < 1) {
+            throw usage("--seconds must be at least 1, was " + seconds);
+        }
+        if (stallSeconds < 1) {
+            throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
+        }
+        int blocking;
+        if (!which.readersMayBlock) {
+            if (blockingReaders != null && blockingReaders > 0 && flavors().size() == 1) {
+                throw usage("--blocking-readers is for srcu only: classic RCU readers must not "
+                        + "block inside a read-side critical section (use --flavor srcu or all)");
+            }
+            blocking = 0;
+        } else {
+            blocking = blockingReaders != null
+                    ? blockingReaders
+                    : TortureSettings.defaults().blockingReaders();
+        }
+        TortureSettings defaults = TortureSettings.defaults();
+        try {
+            return new TortureSettings(
+                    Duration.ofSeconds(seconds),
+                    readers != null ? readers : defaults.readers(),
+                    virtualReaders != null ? virtualReaders : defaults.virtualReaders(),
+                    blocking,
+                    updaters != null ? updaters : defaults.updaters(),
+                    micros(readerDelayMicros, defaults.readerDelay(), "--reader-delay-us"),
+                    micros(updaterDelayMicros, defaults.updaterDelay(), "--updater-delay-us"),
+                    micros(blockMicros, defaults.blockTime(), "--block-us"),
+                    methods != null ? EnumSet.copyOf(methods) : defaults.methods(),
+                    Duration.ofSeconds(stallSeconds));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    /** The flavors {@code --flavor} names, in run order. */
+    List<Flavor> flavors() {
+        String name = flavor.toLowerCase(Locale.ROOT);
+        if (name.equals("all")) {
+            return List.of(Flavor.values());
+        }
+        for (Flavor each : Flavor.values()) {
+            if (each.label.equals(name)) {
+                return List.of(each);
+            }
+        }
+        throw usage("--flavor must be srcu, rcu or all, was '" + flavor + "'");
+    }
+
+    /** Sum of too-short grace periods over {@code reports}: the number on the last line. */
+    static long tooShort(List<FlavorReport> reports) {
+        return reports.stream().mapToLong(FlavorReport::tooShortGracePeriods).sum();
+    }
+
+    /** The exit status for {@code reports}: too-short grace periods first, then other failures. */
+    static int exitCode(List<FlavorReport> reports) {
+        if (tooShort(reports) > 0) {
+            return EXIT_TOO_SHORT;
+        }
+        return reports.stream().anyMatch(FlavorReport::failed) ? EXIT_FAILED : EXIT_OK;
+    }
+
+    private FlavorReport runFlavor(Flavor which, TortureSettings settings) {
+        PrintStream diagnostics = System.err;
+        RcuDomain domain;
+        try {
+            domain = which.create();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(diagnostics);
+            return FlavorReport.notStarted(which.label, settings, e);
+        }
+        return Torture.run(which.label, domain, settings, diagnostics);
+    }
+
+    private void checkTarget() {
+        if (target.equalsIgnoreCase("rcu")) {
+            return;
+        }
+        if (target.equalsIgnoreCase("tracepoints")) {
+            throw usage("--target tracepoints is not available yet (it comes with issue 3); "
+                    + "the only target for now is rcu");
+        }
+        throw usage("--target must be rcu (the only target for now), was '" + target + "'");
+    }
+
+    private static Duration micros(Long value, Duration fallback, String option) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < 0) {
+            throw new IllegalArgumentException(option + " must not be negative, was " + value);
+        }
+        return Duration.ofNanos(Math.multiplyExact(value, 1_000L));
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}
