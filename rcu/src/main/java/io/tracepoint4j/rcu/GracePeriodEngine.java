@@ -99,8 +99,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
 
     /** Spin this long re-checking readers before sleeping: most readers are short. */
     private static final long SPIN_NANOS = 20_000;
-    /** Expedited waits keep spinning this long before sleeping briefly. */
-    private static final long EXPEDITED_SPIN_NANOS = 2_000_000;
+    /** Expedited waits keep polling (yielding the CPU in between) this long before sleeping briefly. */
+    private static final long EXPEDITED_YIELD_NANOS = 2_000_000;
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
     /** Let more call()s arrive before paying for a grace period. */
@@ -361,9 +361,15 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         long park = MIN_PARK_NANOS;
         while (!slotDrained(slot)) {
             long waited = System.nanoTime() - start;
-            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [E]
-            if (waited < SPIN_NANOS || (expedite && waited < EXPEDITED_SPIN_NANOS)) {
+            if (waited < SPIN_NANOS) {
                 Thread.onSpinWait();
+                continue;
+            }
+            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [E]
+            if (expedite && waited < EXPEDITED_YIELD_NANOS) {
+                // Yield, not spin: with more threads than CPUs the reader we wait for may be the one
+                // waiting for this CPU.
+                Thread.yield();
                 continue;
             }
             LockSupport.parkNanos(this, expedite ? MIN_PARK_NANOS : park);
