@@ -106,6 +106,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     /** Let more call()s arrive before paying for a grace period. */
     private static final long CALLBACK_BATCH_NANOS = 1_000_000;
     private static final int LOGGED_CALLBACK_FAILURES = 10;
+    /** close() waits this long for a grace-period lock held briefly before refusing. */
+    private static final long CLOSE_LOCK_WAIT_MILLIS = 100;
 
     private static final ExecutorService CALLBACK_THREADS = new ThreadPoolExecutor(
             0,
@@ -218,8 +220,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
             throw new IllegalStateException("barrier() called from a callback of " + this
                     + ": it would wait for itself. Call it from another thread.");
         }
-        CountDownLatch ran = new CountDownLatch(1);
-        callbacks.enqueue(ran::countDown); // callbacks run in order: all earlier ones run first
+        BarrierCallback ran = new BarrierCallback();
+        callbacks.enqueue(ran); // callbacks run in order: all earlier ones run first
         scheduleTask();
         boolean interrupted = false;
         while (true) {
@@ -267,7 +269,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
 
     @Override
     public final void close() {
-        gpLock.lock();
+        if (!tryLockForClose()) {
+            throw new IllegalStateException("cannot close " + this + ": a grace period is in progress (synchronize(),"
+                    + " synchronizeExpedited() or a callback is waiting for readers). Nothing was changed.");
+        }
         try {
             if (closedAcquire()) { // [CL]
                 return;
@@ -291,6 +296,15 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
             setClosedRelease(true); // [CL]
         } finally {
             gpLock.unlock();
+        }
+    }
+
+    private boolean tryLockForClose() {
+        try {
+            return gpLock.tryLock(CLOSE_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing " + this + ". Nothing was changed.", e);
         }
     }
 
@@ -458,22 +472,48 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     }
 
     private void processCallbacks() {
+        CallbackQueue.Node batch = null;
         if (!callbacks.isEmpty()) { // [Q3]
             LockSupport.parkNanos(this, CALLBACK_BATCH_NANOS); // batching: a grace period per batch
+            setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
+            batch = callbacks.takeAll(); // [Q2]
         }
-        setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
-        CallbackQueue.Node batch = callbacks.takeAll(); // [Q2]
         long needed = gpSeqNeededAcquire(); // [N]
         long cookie = batch == null ? needed : later(snapshotCookie(), needed);
         driveTo(cookie, false);
+        // barrier() latches are not pending work: clear the flag after the last user callback, so
+        // that close() right after barrier() returns succeeds.
+        CallbackQueue.Node lastUserCallback = null;
+        for (CallbackQueue.Node node = batch; node != null; node = node.next) {
+            if (!(node.callback instanceof BarrierCallback)) {
+                lastUserCallback = node;
+            }
+        }
+        if (lastUserCallback == null) {
+            setBatchInFlightVolatile(false); // [W3]
+        }
         for (CallbackQueue.Node node = batch; node != null; node = node.next) {
             try {
                 node.callback.run();
             } catch (Throwable t) {
                 reportCallbackFailure(t);
             }
+            if (node == lastUserCallback) {
+                setBatchInFlightVolatile(false); // [W3] pairs with close()'s acquire
+            }
         }
-        setBatchInFlightVolatile(false); // [W3]
+    }
+
+    /** The callback barrier() queues: a latch, not user work. */
+    private static final class BarrierCallback extends CountDownLatch implements Runnable {
+        BarrierCallback() {
+            super(1);
+        }
+
+        @Override
+        public void run() {
+            countDown();
+        }
     }
 
     private void reportCallbackFailure(Throwable t) {

@@ -30,7 +30,8 @@ public interface RcuDomain extends AutoCloseable {
     /**
      * Opens a read-side critical section, closed by the returned object, for use with
      * try-with-resources. Allocation-free: the object is per-thread and reused. The section must be
-     * closed on the thread that opened it; sections nest.
+     * closed on the thread that opened it; sections nest. A thread that ends inside a section has it
+     * ended for it, with a WARNING through {@link System.Logger} "io.tracepoint4j.rcu".
      *
      * <p>Progress: wait-free, except for the first call on a thread, which registers the thread.
      */
@@ -54,8 +55,8 @@ public interface RcuDomain extends AutoCloseable {
     void synchronizeExpedited();
 
     /**
-     * Queues {@code callback} to run after a full grace period, on this domain's own callback thread,
-     * never the caller's. Callbacks run in the order queued; many calls share a grace period.
+     * Queues {@code callback} to run after a full grace period, on a thread of the library's (named
+     * after this domain while it runs its callbacks), never the caller's. Callbacks run in the order queued; many calls share a grace period.
      * Callbacks must not block: they delay the callbacks queued after them. A callback that throws is
      * reported through {@link System.Logger} and does not stop the others.
      *
@@ -98,8 +99,10 @@ public interface RcuDomain extends AutoCloseable {
     long completedGracePeriods();
 
     /**
-     * Closes the domain and stops its thread. Refuses, changing nothing, while any read-side critical
-     * section is open, any callback is pending or a grace period is still requested.
+     * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}.
+     * Refuses, changing nothing, while any read-side critical section is open, any callback is
+     * pending, or a grace period is in progress or still requested by {@link #startPoll()}. Closing a
+     * closed domain does nothing. Call it once no thread will read again.
      *
      * @throws IllegalStateException naming what is still outstanding
      */
@@ -111,8 +114,9 @@ public interface RcuDomain extends AutoCloseable {
         /**
          * Ends the innermost read-side critical section this thread opened with {@link #read()}.
          *
-         * @throws IllegalStateException if the calling thread has no such section open, or its
-         *     innermost section was opened another way
+         * @throws IllegalStateException if called on another thread than the one that opened the
+         *     section, if that thread has no section open, or (SRCU) if its innermost section was
+         *     opened by {@code readLock()}; nothing changes then
          */
         @Override
         void close();

@@ -1,0 +1,230 @@
+package io.tracepoint4j.rcu;
+
+import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.async;
+import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.rcu.TestSupport.closeQuietly;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Oracle 7 for both flavors: close() refuses while anything is outstanding, and then changes nothing. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+@SuppressWarnings("try")
+class CloseTest {
+
+    private final List<RcuDomain> domains = new ArrayList<>();
+
+    private RcuDomain domain(Flavor flavor, String purpose) {
+        RcuDomain d = flavor.create(purpose);
+        domains.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void closeDomains() {
+        domains.forEach(TestSupport::closeQuietly);
+    }
+
+    /** The domain still does its job: grace periods, callbacks, polling. */
+    static void assertStillWorks(RcuDomain d) {
+        await(async("still-works", () -> {
+            d.synchronize();
+            d.synchronizeExpedited();
+            CountDownLatch ran = new CountDownLatch(1);
+            d.call(ran::countDown);
+            d.barrier();
+            assertThat(ran.getCount()).isZero();
+            long cookie = d.startPoll();
+            TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "a startPoll() cookie completes");
+        }), "the domain to still work");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void refusesWhileAReaderIsInsideItsSectionAndChangesNothing(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-reader");
+        HeldReader reader = HeldReader.hold(d, "close-reader-thread");
+        try {
+            assertThat(TestSupport.assertCloseRefused(d)).containsIgnoringCase("read");
+            // the section is still honoured by the next grace period
+            CompletableFuture<Boolean> gp = async("close-reader-updater", () -> {
+                d.synchronize();
+                return reader.ended();
+            });
+            assertBlocked(gp, "synchronize() after the refused close, while the reader is inside");
+            reader.release();
+            assertThat(await(gp, "synchronize()")).isTrue();
+        } finally {
+            reader.releaseQuietly();
+        }
+        assertStillWorks(d);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void refusesPromptlyWhileAGracePeriodWaitsForAReader(Flavor flavor) {
+        // Another thread's synchronize() is waiting for the reader: close() must refuse at once,
+        // not wait for the grace period (which waits for the reader, which may wait for close()).
+        RcuDomain d = domain(flavor, "close-gp-running");
+        HeldReader reader = HeldReader.hold(d, "close-gp-running-reader");
+        try {
+            CompletableFuture<Void> gp = async("close-gp-running-updater", d::synchronize);
+            assertBlocked(gp, "synchronize() while the reader is inside its section");
+            TestSupport.assertCloseRefused(d);
+            reader.release();
+            await(gp, "synchronize()");
+        } finally {
+            reader.releaseQuietly();
+        }
+        assertStillWorks(d);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void refusesFromInsideItsOwnSection(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-own-section");
+        try (var section = d.read()) {
+            assertThatThrownBy(d::close).isInstanceOf(IllegalStateException.class);
+        }
+        assertStillWorks(d);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void refusesWhileACallbackWaitsForAReader(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-cb-reader");
+        AtomicInteger ran = new AtomicInteger();
+        HeldReader reader = HeldReader.hold(d, "close-cb-reader-thread");
+        try {
+            d.call(ran::incrementAndGet);
+            d.startPoll(); // a requested grace period, too
+            TestSupport.assertCloseRefused(d);
+            reader.release();
+        } finally {
+            reader.releaseQuietly();
+        }
+        d.barrier();
+        assertThat(ran.get()).as("the callback queued before the refused close").isEqualTo(1);
+        assertStillWorks(d);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void refusesWhileACallbackIsPendingWithNoReader(Flavor flavor) {
+        // The first callback blocks (which callbacks should not do, but it keeps the second one
+        // pending without any reader).
+        RcuDomain d = domain(flavor, "close-cb-pending");
+        CountDownLatch firstRunning = new CountDownLatch(1);
+        CountDownLatch letFirstGo = new CountDownLatch(1);
+        AtomicInteger ran = new AtomicInteger();
+        d.call(() -> {
+            firstRunning.countDown();
+            try {
+                letFirstGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ran.incrementAndGet();
+        });
+        d.call(ran::incrementAndGet);
+        try {
+            await(firstRunning, "the first callback to run");
+            assertThat(TestSupport.assertCloseRefused(d)).containsIgnoringCase("callback");
+        } finally {
+            letFirstGo.countDown();
+        }
+        d.barrier();
+        assertThat(ran.get()).as("both callbacks, after the refused close").isEqualTo(2);
+        assertStillWorks(d);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void succeedsAfterUseWhenTheReadersThreadIsStillAlive(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-after-use");
+        try (var section = d.read()) {
+            try (var nested = d.read()) {
+                // nothing
+            }
+        }
+        d.synchronize();
+        d.call(() -> {});
+        d.barrier();
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void closeRightAfterBarrierSucceeds(Flavor flavor) {
+        // barrier() has waited for every callback: nothing is pending any more.
+        for (int i = 0; i < 200; i++) {
+            RcuDomain d = flavor.create("close-after-barrier");
+            d.call(() -> {});
+            d.barrier();
+            try {
+                d.close();
+            } catch (IllegalStateException e) {
+                closeQuietly(d);
+                throw new AssertionError("close() right after barrier() refused (iteration " + i + ")", e);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void updateSideCallsThrowAfterClose(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-closed");
+        d.synchronize();
+        d.close();
+        List<Consumer<RcuDomain>> calls = List.of(
+                RcuDomain::synchronize,
+                RcuDomain::synchronizeExpedited,
+                x -> x.call(() -> {}),
+                RcuDomain::barrier,
+                RcuDomain::startPoll);
+        for (Consumer<RcuDomain> call : calls) {
+            assertThatThrownBy(() -> call.accept(d))
+                    .isInstanceOf(IllegalStateException.class)
+                    .message()
+                    .isNotBlank();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void closeStopsTheDomainsThreadWhichBearsItsName(Flavor flavor) {
+        RcuDomain d = domain(flavor, "close-thread");
+        CompletableFuture<String> callbackThread = new CompletableFuture<>();
+        d.call(() -> callbackThread.complete(Thread.currentThread().getName()));
+        long cookie = d.startPoll();
+        TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "startPoll() completes");
+        assertThat(await(callbackThread, "the callback"))
+                .as("the name of the thread running the domain's callbacks")
+                .contains(d.name());
+        d.barrier();
+        d.close();
+        TestSupport.awaitTrue(
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(x -> x.isAlive() && x.getName().contains(d.name())),
+                () -> "every thread named after the domain to stop after close()");
+    }
+}

@@ -1,0 +1,184 @@
+package io.tracepoint4j.rcu;
+
+import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.async;
+import static io.tracepoint4j.rcu.TestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The read side shared by both flavors ({@code read()}) and the classic flavor's own
+ * ({@code readLock()}/{@code readUnlock()}): balanced use works, unbalanced use throws and changes
+ * nothing (checked with a witness section on another thread, as in {@link SrcuReadSideTest}).
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class ReadSectionTest {
+
+    private final List<RcuDomain> domains = new ArrayList<>();
+
+    private RcuDomain domain(Flavor flavor, String purpose) {
+        RcuDomain d = flavor.create(purpose);
+        domains.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void closeDomains() {
+        domains.forEach(TestSupport::closeQuietly);
+    }
+
+    private static void assertMisuseChangesNothing(RcuDomain d, Runnable misuse) {
+        HeldReader witness = HeldReader.hold(d, "witness-" + d.name());
+        try {
+            await(async("misuse-" + d.name(), misuse), "the misuse scenario");
+            CompletableFuture<Boolean> gp = async("misuse-updater", () -> {
+                d.synchronize();
+                return witness.ended();
+            });
+            assertBlocked(gp, "synchronize() while the witness is inside its section");
+            witness.release();
+            assertThat(await(gp, "synchronize() after the witness ended")).isTrue();
+        } finally {
+            witness.releaseQuietly();
+        }
+        await(async("after-misuse", d::synchronizeExpedited), "synchronizeExpedited() after the misuse");
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void readSectionCloseWithNothingOpenThrowsAndChangesNothing(Flavor flavor) {
+        RcuDomain d = domain(flavor, "section-nothing-open");
+        assertMisuseChangesNothing(d, () -> {
+            RcuDomain.ReadSection section = d.read();
+            section.close();
+            assertThatThrownBy(section::close)
+                    .as("closing a read() section a second time")
+                    .isInstanceOf(IllegalStateException.class)
+                    .message()
+                    .isNotBlank();
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void readSectionCloseOnAThreadThatNeverOpenedOneThrows(Flavor flavor) {
+        RcuDomain d = domain(flavor, "section-other-thread");
+        CompletableFuture<RcuDomain.ReadSection> opened = new CompletableFuture<>();
+        CountDownLatch end = new CountDownLatch(1);
+        CompletableFuture<Void> owner = async("section-owner", () -> {
+            var section = d.read();
+            opened.complete(section);
+            TestSupport.await(end, "end");
+            section.close();
+        });
+        try {
+            RcuDomain.ReadSection foreign = await(opened, "the owner's section");
+            assertThatThrownBy(foreign::close)
+                    .as("closing another thread's read() section")
+                    .isInstanceOf(IllegalStateException.class);
+            CompletableFuture<Void> gp = async("section-other-thread-updater", d::synchronize);
+            assertBlocked(gp, "synchronize() while the owner's section is open");
+            end.countDown();
+            await(owner, "the owner to close its own section");
+            await(gp, "synchronize()");
+        } finally {
+            end.countDown();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void readReusesOnePerThreadObject(Flavor flavor) {
+        RcuDomain d = domain(flavor, "section-reuse");
+        RcuDomain.ReadSection first = d.read();
+        first.close();
+        RcuDomain.ReadSection second = d.read();
+        second.close();
+        assertThat(second).as("read() is allocation-free: the object is per-thread and reused").isSameAs(first);
+    }
+
+    @Test
+    void classicReadUnlockWithNothingOpenThrowsAndChangesNothing() {
+        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-unbalanced");
+        assertMisuseChangesNothing(d, () -> {
+            assertThatThrownBy(d::readUnlock)
+                    .as("readUnlock() on a thread that never locked")
+                    .isInstanceOf(IllegalStateException.class)
+                    .message()
+                    .isNotBlank();
+            d.readLock();
+            d.readLock();
+            d.readUnlock();
+            d.readUnlock();
+            assertThatThrownBy(d::readUnlock)
+                    .as("a third readUnlock() after two readLock()s")
+                    .isInstanceOf(IllegalStateException.class);
+        });
+    }
+
+    @Test
+    void classicReadUnlockOfAnotherDomainsSectionThrows() {
+        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-foreign");
+        ClassicRcu other = (ClassicRcu) domain(Flavor.CLASSIC, "classic-foreign-other");
+        assertMisuseChangesNothing(d, () -> {
+            other.readLock();
+            assertThatThrownBy(d::readUnlock)
+                    .as("readUnlock() of a domain whose section is not open, inside another's")
+                    .isInstanceOf(IllegalStateException.class);
+            other.readUnlock();
+        });
+    }
+
+    @Test
+    void classicNestedSectionsHonourTheOutermost() {
+        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-nested");
+        HeldReader reader = HeldReader.hold("classic-nested-reader", () -> {
+            d.readLock();
+            d.readLock();
+            d.readUnlock();
+            return d::readUnlock;
+        });
+        try {
+            CompletableFuture<Boolean> gp = async("classic-nested-updater", () -> {
+                d.synchronize();
+                return reader.ended();
+            });
+            assertBlocked(gp, "synchronize() while the outer readLock() section is open");
+            reader.release();
+            assertThat(await(gp, "synchronize()")).isTrue();
+        } finally {
+            reader.releaseQuietly();
+        }
+    }
+
+    @Test
+    void classicSectionsFromReadAndReadLockNestInterchangeably() {
+        // Classic RCU has no tokens: one nesting count per thread, whichever way a section opened.
+        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-section-vs-lock");
+        var section = d.read();
+        d.readLock();
+        section.close(); // ends the innermost section
+        assertThatThrownBy(d::synchronize)
+                .as("still inside the outer section")
+                .isInstanceOf(IllegalStateException.class);
+        d.readUnlock(); // ends the outer one
+        d.synchronize();
+        assertThatThrownBy(d::readUnlock)
+                .as("nothing open any more")
+                .isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,173 @@
+package io.tracepoint4j.rcu;
+
+import static io.tracepoint4j.rcu.TestSupport.async;
+import static io.tracepoint4j.rcu.TestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.rcu.TestSupport.LogCapture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Threads come and go: a thread that used a domain and ended must not hold its grace periods, for
+ * platform threads and for many short-lived virtual threads; domains are independent of each
+ * other's readers.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+@SuppressWarnings("try")
+class ThreadLifecycleTest {
+
+    private final List<RcuDomain> domains = new ArrayList<>();
+
+    private RcuDomain domain(Flavor flavor, String purpose) {
+        RcuDomain d = flavor.create(purpose);
+        domains.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void closeDomains() {
+        domains.forEach(TestSupport::closeQuietly);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void threadsThatUsedTheDomainAndEndedDoNotHoldGracePeriods(Flavor flavor) throws InterruptedException {
+        RcuDomain d = domain(flavor, "ended");
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Thread t = new Thread(() -> {
+                for (int j = 0; j < 100; j++) {
+                    try (var s = d.read()) {
+                        try (var n = d.read()) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                }
+            }, "ended-" + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            assertThat(t.join(TestSupport.LONG)).isTrue();
+        }
+        long before = d.completedGracePeriods();
+        await(async("ended-updater", () -> {
+            d.synchronize();
+            d.synchronizeExpedited();
+            d.call(() -> {});
+            d.barrier();
+        }), "grace periods after the readers' threads ended");
+        assertThat(d.completedGracePeriods()).isGreaterThan(before);
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void tenThousandShortLivedVirtualThreadsWhileGracePeriodsRun(Flavor flavor) {
+        RcuDomain d = domain(flavor, "vthreads");
+        int n = 10_000;
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicInteger failures = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger gps = new AtomicInteger();
+        CompletableFuture<Void> updater = async("vthreads-updater", () -> {
+            while (!stop.get()) {
+                d.synchronize();
+                gps.incrementAndGet();
+            }
+        });
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                executor.execute(() -> {
+                    try (var s = d.read()) {
+                        Thread.onSpinWait();
+                    } catch (Throwable e) {
+                        failures.incrementAndGet();
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            await(done, "the virtual threads");
+        } finally {
+            stop.set(true);
+        }
+        await(updater, "the updater's last grace period");
+        assertThat(failures.get()).isZero();
+        await(async("vthreads-after", d::synchronize), "synchronize() after 10,000 threads came and went");
+        assertThat(gps.get()).isPositive();
+        d.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aReaderBlockedForeverInOneDomainDoesNotDelayAnother(Flavor flavor) {
+        RcuDomain a = domain(flavor, "independent-a");
+        RcuDomain b = domain(flavor, "independent-b");
+        RcuDomain c = domain(flavor == Flavor.SRCU ? Flavor.CLASSIC : Flavor.SRCU, "independent-c");
+        HeldReader forever = HeldReader.hold(a, "independent-reader-of-a");
+        try {
+            await(async("independent-updater", () -> {
+                for (RcuDomain other : List.of(b, c)) {
+                    other.synchronize();
+                    other.synchronizeExpedited();
+                    CountDownLatch ran = new CountDownLatch(1);
+                    other.call(ran::countDown);
+                    other.barrier();
+                    assertThat(ran.getCount()).isZero();
+                    long cookie = other.startPoll();
+                    TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "a cookie of " + other.name());
+                }
+            }), "grace periods of other domains while a reader of " + a.name() + " is blocked");
+            CompletableFuture<Void> gpA = async("independent-updater-a", a::synchronize);
+            TestSupport.assertBlocked(gpA, "synchronize() of the domain whose reader is blocked");
+        } finally {
+            forever.release(); // the end of the test
+        }
+    }
+
+    /**
+     * A thread that ends while still inside a section (a bug in the user's code). The Javadoc does
+     * not say what happens to its section. Accepted: the grace period completes (the section is
+     * dropped with its thread), or it keeps waiting and the stall detector names the thread.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aThreadThatEndsInsideASectionEitherStopsCountingOrIsReportedAsAStall(Flavor flavor) {
+        RcuDomain d = domain(flavor, "leaked", Duration.ofMillis(200));
+        try (LogCapture log = new LogCapture()) {
+            HeldReader leaker = HeldReader.leak("leaked-section-thread-" + d.name(), TestSupport.readOf(d));
+            leaker.release(); // its thread ends with the section still open
+            CompletableFuture<Void> gp = async("leaked-updater", d::synchronize);
+            TestSupport.awaitTrue(
+                    () -> gp.isDone() || !log.warningsContaining(leaker.threadName()).isEmpty(),
+                    () -> "synchronize() to complete or a stall report naming " + leaker.threadName()
+                            + "; logged: " + log.all());
+            if (gp.isDone()) {
+                await(gp, "synchronize()"); // rethrows if it failed
+                System.out.println(flavor + ": a section leaked by an ended thread is dropped");
+            } else {
+                System.out.println(flavor + ": a section leaked by an ended thread is reported as a stall");
+            }
+        }
+    }
+
+    private RcuDomain domain(Flavor flavor, String purpose, Duration stallTimeout) {
+        RcuDomain d = flavor.create(purpose, stallTimeout);
+        domains.add(d);
+        return d;
+    }
+}
