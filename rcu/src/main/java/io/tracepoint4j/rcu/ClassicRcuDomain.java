@@ -141,9 +141,11 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     void retireEnded(Reader reader) {
         int nesting = reader.ctr & NEST_MASK;
         if (nesting != 0) {
-            LOG.log(System.Logger.Level.WARNING, "thread '" + reader.owner.getName() + "' ended inside " + nesting
-                    + " read-side critical section(s) of " + this + "; they were ended for it."
-                    + " Close every section on the thread that opened it (try-with-resources).");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "thread '" + reader.owner.getName() + "' ended inside " + nesting
+                            + " read-side critical section(s) of " + this + "; they were ended for it."
+                            + " Close every section on the thread that opened it (try-with-resources).");
         }
     }
 

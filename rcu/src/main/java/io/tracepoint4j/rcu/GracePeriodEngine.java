@@ -101,10 +101,12 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     private static final long SPIN_NANOS = 20_000;
     /** Expedited waits keep polling (yielding the CPU in between) this long before sleeping briefly. */
     private static final long EXPEDITED_YIELD_NANOS = 2_000_000;
+
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
     /** Let more call()s arrive before paying for a grace period. */
     private static final long CALLBACK_BATCH_NANOS = 1_000_000;
+
     private static final int LOGGED_CALLBACK_FAILURES = 10;
     /** close() waits this long for a grace-period lock held briefly before refusing. */
     private static final long CLOSE_LOCK_WAIT_MILLIS = 100;
@@ -127,16 +129,22 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
 
     @SuppressWarnings("unused") // accessed through GP_SEQ
     private long gpSeq; // [S]/[GS]
+
     @SuppressWarnings("unused") // accessed through GP_SEQ_NEEDED
     private long gpSeqNeeded; // [N]
+
     @SuppressWarnings("unused") // accessed through EXPEDITED_WAITERS
     private int expeditedWaiters; // [E]
+
     @SuppressWarnings("unused") // accessed through TASK_SCHEDULED
     private boolean taskScheduled; // [W1]/[W2]
+
     @SuppressWarnings("unused") // accessed through BATCH_IN_FLIGHT
     private boolean batchInFlight; // [W3] callbacks taken but not all run yet
+
     @SuppressWarnings("unused") // accessed through CLOSED
     private boolean closed; // [CL]
+
     @SuppressWarnings("unused") // accessed through CALLBACK_THREAD
     private Thread callbackThread; // [T]
     /** Callback task only. */
@@ -521,8 +529,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         if (failures <= LOGGED_CALLBACK_FAILURES || Long.bitCount(failures) == 1) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "a callback of " + this + " threw (failure " + failures
-                            + "; the first " + LOGGED_CALLBACK_FAILURES + " and then every power of two are logged)",
+                    "a callback of " + this + " threw (failure " + failures + "; the first " + LOGGED_CALLBACK_FAILURES
+                            + " and then every power of two are logged)",
                     t);
         }
     }

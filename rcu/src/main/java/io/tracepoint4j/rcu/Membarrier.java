@@ -29,6 +29,7 @@ final class Membarrier {
 
     /** {@code long syscall(long number, ...)} called as (number, int cmd, int flags, int cpu). */
     private static final MethodHandle SYSCALL;
+
     private static final long SYS_MEMBARRIER;
     private static final Availability AVAILABILITY;
 
@@ -46,7 +47,8 @@ final class Membarrier {
                 MemorySegment symbol = linker.defaultLookup()
                         .find("syscall")
                         .orElseThrow(() -> new UnsupportedOperationException("libc has no syscall()"));
-                FunctionDescriptor descriptor = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
+                FunctionDescriptor descriptor =
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
                 syscall = linker.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1));
                 availability = register(linker, symbol, descriptor, number);
             } catch (Throwable t) { // native access denied, no linker for this platform, ...
@@ -83,8 +85,8 @@ final class Membarrier {
         VarHandle.fullFence(); // [HB2] the caller's own full fence: membarrier's, made explicit for the JMM
     }
 
-    private static Availability register(Linker linker, MemorySegment symbol, FunctionDescriptor descriptor, long number)
-            throws Throwable {
+    private static Availability register(
+            Linker linker, MemorySegment symbol, FunctionDescriptor descriptor, long number) throws Throwable {
         StructLayout callState = Linker.Option.captureStateLayout();
         VarHandle errnoHandle = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         MethodHandle withErrno = linker.downcallHandle(
@@ -101,7 +103,8 @@ final class Membarrier {
             long registered = (long) withErrno.invokeExact(state, number, CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
             if (registered != 0) {
                 return new Availability(
-                        false, "membarrier REGISTER_PRIVATE_EXPEDITED failed, errno " + (int) errnoHandle.get(state, 0L));
+                        false,
+                        "membarrier REGISTER_PRIVATE_EXPEDITED failed, errno " + (int) errnoHandle.get(state, 0L));
             }
         }
         return new Availability(true, "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), syscall " + number);

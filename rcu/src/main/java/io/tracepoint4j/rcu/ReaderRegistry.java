@@ -51,8 +51,10 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     private final ThreadLocal<R> records = new ThreadLocal<>();
     private final Function<Thread, R> factory;
     private final Runnable housekeeping;
+
     @SuppressWarnings("unused") // accessed through NEW_RECORDS
     private volatile Record newRecords; // [R1]/[R2] Treiber stack head
+
     @SuppressWarnings("unused") // accessed through REGISTRATIONS
     private volatile int registrations; // [R3] counts registrations for housekeeping
 

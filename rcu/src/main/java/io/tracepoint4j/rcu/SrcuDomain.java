@@ -73,7 +73,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     SrcuDomain(RcuDomain.Builder<Srcu> settings) {
         super(settings.name(), "srcu", settings.stallTimeout());
-        this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16;
+        this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16; // [TG] uniqueness only, no ordering needed
     }
 
     @Override
@@ -116,8 +116,10 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
     @Override
     public void upRead(int token) {
         if ((token & (TAG_MASK | DEPTH_MASK | PORTABLE)) != (tag | PORTABLE)) {
-            throw badUnlock(token, "it is not a downRead() token of " + this
-                    + ((token & PORTABLE) == 0 ? " (a readLock() token ends with readUnlock())" : ""));
+            throw badUnlock(
+                    token,
+                    "it is not a downRead() token of " + this
+                            + ((token & PORTABLE) == 0 ? " (a readLock() token ends with readUnlock())" : ""));
         }
         int slot = token & SLOT_MASK;
         long open;
@@ -231,9 +233,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             for (int i = 0; i < depth; i++) {
                 retiredUnlocks[reader.stack[i] & SLOT_MASK]++;
             }
-            LOG.log(System.Logger.Level.WARNING, "thread '" + reader.owner.getName() + "' ended inside " + depth
-                    + " read-side critical section(s) of " + this + "; they were ended for it."
-                    + " Close every section on the thread that opened it (try-with-resources).");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "thread '" + reader.owner.getName() + "' ended inside " + depth
+                            + " read-side critical section(s) of " + this + "; they were ended for it."
+                            + " Close every section on the thread that opened it (try-with-resources).");
         }
     }
 
@@ -296,8 +300,10 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             int d = depth;
             if (d == 0 || (stack[d - 1] & SCOPED) == 0) {
                 throw new IllegalStateException("ReadSection.close() on " + domain + ": "
-                        + (d == 0 ? "this thread has no section open" : "the innermost section was opened by readLock()"
-                                + " and must end with readUnlock(token) first")
+                        + (d == 0
+                                ? "this thread has no section open"
+                                : "the innermost section was opened by readLock()"
+                                        + " and must end with readUnlock(token) first")
                         + ". Nothing was changed.");
             }
             depth = d - 1;

@@ -35,7 +35,8 @@ class BuilderTest {
     void aNullNameIsRejected(Factory factory) {
         assertThatThrownBy(() -> factory.make.apply(null))
                 .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class)
-                .message().containsIgnoringCase("name");
+                .message()
+                .containsIgnoringCase("name");
     }
 
     @ParameterizedTest
@@ -45,7 +46,8 @@ class BuilderTest {
             assertThatThrownBy(() -> factory.make.apply(blank))
                     .as("name %s", '"' + blank + '"')
                     .isInstanceOf(IllegalArgumentException.class)
-                    .message().containsIgnoringCase("name");
+                    .message()
+                    .containsIgnoringCase("name");
         }
     }
 
@@ -70,10 +72,13 @@ class BuilderTest {
             assertThatThrownBy(() -> builder.stallTimeout(bad))
                     .as("stallTimeout(%s)", bad)
                     .isInstanceOf(IllegalArgumentException.class)
-                    .message().containsIgnoringCase("stall timeout")
+                    .message()
+                    .containsIgnoringCase("stall timeout")
                     .contains("positive");
         }
-        RcuDomain d = builder.stallTimeout(Duration.ofNanos(1)).stallTimeout(Duration.ofMinutes(5)).build();
+        RcuDomain d = builder.stallTimeout(Duration.ofNanos(1))
+                .stallTimeout(Duration.ofMinutes(5))
+                .build();
         try {
             d.synchronize();
         } finally {

@@ -109,7 +109,8 @@ class CallbackTest {
         synchronized (ran) {
             for (int i = 0; i < n; i++) {
                 if (ran.get(i) != i) {
-                    fail("callback %d ran at position %d; around it: %s",
+                    fail(
+                            "callback %d ran at position %d; around it: %s",
                             ran.get(i), i, ran.subList(Math.max(0, i - 3), Math.min(n, i + 3)));
                 }
             }
@@ -190,7 +191,10 @@ class CallbackTest {
         d.barrier();
         long used = d.completedGracePeriods() - before;
         assertThat(ran.get()).isEqualTo(n);
-        assertThat(used).as("grace periods used by %d call()s", n).isGreaterThan(0).isLessThan(1000);
+        assertThat(used)
+                .as("grace periods used by %d call()s", n)
+                .isGreaterThan(0)
+                .isLessThan(1000);
     }
 
     @ParameterizedTest
@@ -209,7 +213,8 @@ class CallbackTest {
             d.barrier();
             assertThat(ran.get()).isEqualTo(3);
             TestSupport.awaitTrue(
-                    () -> !log.warningsContaining("boom-from-callback-" + d.name()).isEmpty(),
+                    () -> !log.warningsContaining("boom-from-callback-" + d.name())
+                            .isEmpty(),
                     () -> "the throwing callback to be reported at WARNING or above; logged: " + log.all());
         }
     }

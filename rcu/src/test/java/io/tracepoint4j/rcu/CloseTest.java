@@ -41,16 +41,18 @@ class CloseTest {
 
     /** The domain still does its job: grace periods, callbacks, polling. */
     static void assertStillWorks(RcuDomain d) {
-        await(async("still-works", () -> {
-            d.synchronize();
-            d.synchronizeExpedited();
-            CountDownLatch ran = new CountDownLatch(1);
-            d.call(ran::countDown);
-            d.barrier();
-            assertThat(ran.getCount()).isZero();
-            long cookie = d.startPoll();
-            TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "a startPoll() cookie completes");
-        }), "the domain to still work");
+        await(
+                async("still-works", () -> {
+                    d.synchronize();
+                    d.synchronizeExpedited();
+                    CountDownLatch ran = new CountDownLatch(1);
+                    d.call(ran::countDown);
+                    d.barrier();
+                    assertThat(ran.getCount()).isZero();
+                    long cookie = d.startPoll();
+                    TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "a startPoll() cookie completes");
+                }),
+                "the domain to still work");
     }
 
     @ParameterizedTest

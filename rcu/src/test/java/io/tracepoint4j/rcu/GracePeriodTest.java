@@ -174,14 +174,16 @@ class GracePeriodTest {
                         overlapping++;
                     }
                     assertThat(s.end)
-                            .as("a reader [%d, %d] began before the grace period [%d, %d] but ended after it",
+                            .as(
+                                    "a reader [%d, %d] began before the grace period [%d, %d] but ended after it",
                                     s.start, s.end, gp.start, gp.end)
                             .isLessThanOrEqualTo(gp.end);
                 }
             }
         }
         // Not asserted (scheduling decides), but shows the check had something to check.
-        System.out.printf("%s %s: %d grace periods, %d sections, %d overlapping pairs%n",
+        System.out.printf(
+                "%s %s: %d grace periods, %d sections, %d overlapping pairs%n",
                 flavor, wait, gps.size(), samples.size(), overlapping);
     }
 

@@ -122,7 +122,9 @@ class NestingTest {
             CompletableFuture<Void> outerGp = async("nest-outer-updater", outer::synchronize);
             CompletableFuture<Void> innerGp = async("nest-inner-updater", inner::synchronize);
             assertBlocked(outerGp, "the outer domain's synchronize() while both sections are open");
-            assertThat(innerGp).as("the inner domain's synchronize() while both sections are open").isNotDone();
+            assertThat(innerGp)
+                    .as("the inner domain's synchronize() while both sections are open")
+                    .isNotDone();
             endInner.countDown();
             await(innerEnded, "the inner section to end");
             await(innerGp, "the inner domain's synchronize() once the inner section ended");
@@ -141,20 +143,22 @@ class NestingTest {
     void anotherDomainsUpdateSideWorksInsideASection(Flavor outerFlavor, Flavor otherFlavor) {
         RcuDomain outer = domain(outerFlavor, "nest-reader-domain");
         RcuDomain other = domain(otherFlavor, "nest-other-domain");
-        await(async("nest-other-caller", () -> {
-            try (var section = outer.read()) {
-                other.synchronize();
-                other.synchronizeExpedited();
-                CountDownLatch ran = new CountDownLatch(1);
-                other.call(ran::countDown);
-                other.barrier();
-                assertThat(ran.getCount()).isZero();
-                long cookie = other.startPoll();
-                TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "the other domain's cookie");
-                // and the refusal still applies to the domain whose section is open
-                assertThatThrownBy(outer::synchronize).isInstanceOf(IllegalStateException.class);
-            }
-        }), "another domain's update side inside a section");
+        await(
+                async("nest-other-caller", () -> {
+                    try (var section = outer.read()) {
+                        other.synchronize();
+                        other.synchronizeExpedited();
+                        CountDownLatch ran = new CountDownLatch(1);
+                        other.call(ran::countDown);
+                        other.barrier();
+                        assertThat(ran.getCount()).isZero();
+                        long cookie = other.startPoll();
+                        TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "the other domain's cookie");
+                        // and the refusal still applies to the domain whose section is open
+                        assertThatThrownBy(outer::synchronize).isInstanceOf(IllegalStateException.class);
+                    }
+                }),
+                "another domain's update side inside a section");
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -111,7 +111,9 @@ class PollingTest {
         long before = d.completedGracePeriods();
         long cookie = d.state();
         assertPollsFalseForAWhile(d, cookie, "though nobody asked for a grace period");
-        assertThat(d.completedGracePeriods()).as("grace periods completed with nobody asking").isEqualTo(before);
+        assertThat(d.completedGracePeriods())
+                .as("grace periods completed with nobody asking")
+                .isEqualTo(before);
         await(async("poll-state-someone", d::synchronize), "someone's synchronize");
         assertThat(d.pollState(cookie)).isTrue();
     }
@@ -127,7 +129,9 @@ class PollingTest {
         long cookie2 = d.state();
         d.call(() -> {});
         d.barrier();
-        assertThat(d.pollState(cookie2)).as("after a callback queued later has run").isTrue();
+        assertThat(d.pollState(cookie2))
+                .as("after a callback queued later has run")
+                .isTrue();
     }
 
     @ParameterizedTest
@@ -138,12 +142,16 @@ class PollingTest {
         d.synchronize();
         long c2 = d.state();
         assertThat(d.pollState(c1)).isTrue();
-        assertThat(d.pollState(c2)).as("a cookie taken just now, with nobody asking for a grace period").isFalse();
+        assertThat(d.pollState(c2))
+                .as("a cookie taken just now, with nobody asking for a grace period")
+                .isFalse();
         assertThat(c2).isGreaterThan(c1);
         long c3 = d.startPoll();
         assertThat(c3).isGreaterThanOrEqualTo(c2);
         TestSupport.awaitTrue(() -> d.pollState(c3), () -> "startPoll() completes by itself");
-        assertThat(d.pollState(c2)).as("the earlier cookie, once a later one completed").isTrue();
+        assertThat(d.pollState(c2))
+                .as("the earlier cookie, once a later one completed")
+                .isTrue();
     }
 
     @ParameterizedTest

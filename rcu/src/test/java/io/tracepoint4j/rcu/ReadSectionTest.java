@@ -108,7 +108,9 @@ class ReadSectionTest {
         first.close();
         RcuDomain.ReadSection second = d.read();
         second.close();
-        assertThat(second).as("read() is allocation-free: the object is per-thread and reused").isSameAs(first);
+        assertThat(second)
+                .as("read() is allocation-free: the object is per-thread and reused")
+                .isSameAs(first);
     }
 
     @Test
@@ -177,8 +179,6 @@ class ReadSectionTest {
                 .isInstanceOf(IllegalStateException.class);
         d.readUnlock(); // ends the outer one
         d.synchronize();
-        assertThatThrownBy(d::readUnlock)
-                .as("nothing open any more")
-                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(d::readUnlock).as("nothing open any more").isInstanceOf(IllegalStateException.class);
     }
 }

@@ -21,11 +21,15 @@ class ReadSideBarrierTest {
 
     @Test
     void membarrierOnLinuxUnlessForcedFenced() {
-        assumeThat(System.getProperty("os.name")).as("membarrier(2) is Linux only").startsWith("Linux");
+        assumeThat(System.getProperty("os.name"))
+                .as("membarrier(2) is Linux only")
+                .startsWith("Linux");
         ReadSideBarrier expected = Boolean.getBoolean(ReadSideBarrier.FORCE_FENCED_PROPERTY)
                 ? ReadSideBarrier.FENCED
                 : ReadSideBarrier.MEMBARRIER;
-        assertThat(ReadSideBarrier.current()).as("reason: %s", ReadSideBarrier.reason()).isEqualTo(expected);
+        assertThat(ReadSideBarrier.current())
+                .as("reason: %s", ReadSideBarrier.reason())
+                .isEqualTo(expected);
         assertThat(ReadSideBarrier.reason()).isNotBlank();
     }
 
@@ -48,7 +52,9 @@ class ReadSideBarrierTest {
 
     @Test
     void withoutThePropertyAFreshJvmOnLinuxUsesMembarrier() throws Exception {
-        assumeThat(System.getProperty("os.name")).as("membarrier(2) is Linux only").startsWith("Linux");
+        assumeThat(System.getProperty("os.name"))
+                .as("membarrier(2) is Linux only")
+                .startsWith("Linux");
         Result r = fork("-D" + ReadSideBarrier.FORCE_FENCED_PROPERTY + "=false");
         assertThat(r.exit).as("exit status; output:%n%s", r.output).isZero();
         assertThat(r.output).contains("barrier=MEMBARRIER").contains("OK");
@@ -58,10 +64,16 @@ class ReadSideBarrierTest {
 
     private static Result fork(String property) throws IOException, InterruptedException, URISyntaxException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String classPath = String.join(File.pathSeparator,
-                location(ReadSideBarrier.class), location(FencedReadSideMain.class));
-        List<String> command = List.of(java.toString(), "-ea", "--enable-native-access=ALL-UNNAMED", property,
-                "-cp", classPath, FencedReadSideMain.class.getName());
+        String classPath =
+                String.join(File.pathSeparator, location(ReadSideBarrier.class), location(FencedReadSideMain.class));
+        List<String> command = List.of(
+                java.toString(),
+                "-ea",
+                "--enable-native-access=ALL-UNNAMED",
+                property,
+                "-cp",
+                classPath,
+                FencedReadSideMain.class.getName());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {
@@ -78,6 +90,7 @@ class ReadSideBarrierTest {
     }
 
     private static String location(Class<?> c) throws URISyntaxException {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
     }
 }

@@ -119,8 +119,10 @@ class SrcuReadSideTest {
             // a section of d open at the same depth: the token must still be recognized as foreign
             int mine = d.readLock();
             assertThatThrownBy(() -> d.readUnlock(foreign))
-                    .as("readUnlock(token of another domain) while this domain has its own section open"
-                            + " (this domain's token %d, the other's %d)", mine, foreign)
+                    .as(
+                            "readUnlock(token of another domain) while this domain has its own section open"
+                                    + " (this domain's token %d, the other's %d)",
+                            mine, foreign)
                     .isInstanceOf(IllegalStateException.class);
             d.readUnlock(mine);
             other.readUnlock(foreign);
@@ -220,8 +222,10 @@ class SrcuReadSideTest {
             assertThatThrownBy(() -> d.upRead(foreign)).isInstanceOf(IllegalStateException.class);
             int mine = d.downRead();
             assertThatThrownBy(() -> d.upRead(foreign))
-                    .as("upRead(token of another domain) while this domain has a downRead section open"
-                            + " (this domain's token %d, the other's %d)", mine, foreign)
+                    .as(
+                            "upRead(token of another domain) while this domain has a downRead section open"
+                                    + " (this domain's token %d, the other's %d)",
+                            mine, foreign)
                     .isInstanceOf(IllegalStateException.class);
             d.upRead(mine);
             other.upRead(foreign);
@@ -297,15 +301,17 @@ class SrcuReadSideTest {
     @Test
     void aDownReadSectionIsNotNestedInTheCallersSections() {
         Srcu d = srcu("srcu-down-not-nested");
-        int down = await(async("srcu-down-not-nested-reader", () -> {
-            int t = d.readLock();
-            int dr = d.downRead();
-            d.readUnlock(t); // allowed: the downRead section is not nested in this one
-            try (var s = d.read()) {
-                // the thread's own sections still work around it
-            }
-            return dr;
-        }), "the reader");
+        int down = await(
+                async("srcu-down-not-nested-reader", () -> {
+                    int t = d.readLock();
+                    int dr = d.downRead();
+                    d.readUnlock(t); // allowed: the downRead section is not nested in this one
+                    try (var s = d.read()) {
+                        // the thread's own sections still work around it
+                    }
+                    return dr;
+                }),
+                "the reader");
         CompletableFuture<Void> gp = async("srcu-down-not-nested-updater", d::synchronize);
         assertBlocked(gp, "synchronize() while the downRead() section is open");
         d.upRead(down);
@@ -333,7 +339,8 @@ class SrcuReadSideTest {
         try {
             await(started, "the reader");
             for (int i = 0; i < 10; i++) {
-                await(async("srcu-hand-over-hand-updater", i % 2 == 0 ? d::synchronize : d::synchronizeExpedited),
+                await(
+                        async("srcu-hand-over-hand-updater", i % 2 == 0 ? d::synchronize : d::synchronizeExpedited),
                         "grace period #" + i + " while a downRead() section is open at every instant");
             }
         } finally {
@@ -392,7 +399,8 @@ class SrcuReadSideTest {
         }
         while (done.getCount() > 0) {
             long start = System.nanoTime();
-            await(async("srcu-virtual-updater", gps.size() % 2 == 0 ? d::synchronize : d::synchronizeExpedited),
+            await(
+                    async("srcu-virtual-updater", gps.size() % 2 == 0 ? d::synchronize : d::synchronizeExpedited),
                     "a grace period with sleeping virtual-thread readers");
             gps.add(new long[] {start, System.nanoTime()});
         }
@@ -403,13 +411,15 @@ class SrcuReadSideTest {
         for (long[] gp : gps) {
             for (Sample s : samples) {
                 if (s.start < gp[0] && s.end > gp[1]) {
-                    fail("a section [%d, %d] began before the grace period [%d, %d] but ended after it",
+                    fail(
+                            "a section [%d, %d] began before the grace period [%d, %d] but ended after it",
                             s.start, s.end, gp[0], gp[1]);
                 }
             }
         }
         long changed = samples.stream().filter(Sample::carrierChanged).count();
-        System.out.printf("srcu virtual readers: %d sections, %d grace periods, %d carrier changes%n",
+        System.out.printf(
+                "srcu virtual readers: %d sections, %d grace periods, %d carrier changes%n",
                 samples.size(), gps.size(), changed);
     }
 

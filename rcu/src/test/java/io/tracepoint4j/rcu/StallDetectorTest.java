@@ -62,7 +62,8 @@ class StallDetectorTest {
                         .hasSize(1);
                 assertThat(gp).as("the grace period keeps waiting").isNotDone();
                 reader.release();
-                assertThat(await(gp, "synchronize() after the stalled reader ended")).isTrue();
+                assertThat(await(gp, "synchronize() after the stalled reader ended"))
+                        .isTrue();
             } finally {
                 reader.releaseQuietly();
             }

@@ -243,7 +243,9 @@ final class TestSupport {
 
         /** Every record's full text, for failure messages. */
         List<String> all() {
-            return records.stream().map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + text(r)).toList();
+            return records.stream()
+                    .map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + text(r))
+                    .toList();
         }
 
         /** The formatted message plus the stack trace of an attached throwable, if any. */

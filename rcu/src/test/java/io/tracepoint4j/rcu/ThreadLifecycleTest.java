@@ -48,15 +48,17 @@ class ThreadLifecycleTest {
         RcuDomain d = domain(flavor, "ended");
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            Thread t = new Thread(() -> {
-                for (int j = 0; j < 100; j++) {
-                    try (var s = d.read()) {
-                        try (var n = d.read()) {
-                            Thread.onSpinWait();
+            Thread t = new Thread(
+                    () -> {
+                        for (int j = 0; j < 100; j++) {
+                            try (var s = d.read()) {
+                                try (var n = d.read()) {
+                                    Thread.onSpinWait();
+                                }
+                            }
                         }
-                    }
-                }
-            }, "ended-" + i);
+                    },
+                    "ended-" + i);
             t.start();
             threads.add(t);
         }
@@ -64,12 +66,14 @@ class ThreadLifecycleTest {
             assertThat(t.join(TestSupport.LONG)).isTrue();
         }
         long before = d.completedGracePeriods();
-        await(async("ended-updater", () -> {
-            d.synchronize();
-            d.synchronizeExpedited();
-            d.call(() -> {});
-            d.barrier();
-        }), "grace periods after the readers' threads ended");
+        await(
+                async("ended-updater", () -> {
+                    d.synchronize();
+                    d.synchronizeExpedited();
+                    d.call(() -> {});
+                    d.barrier();
+                }),
+                "grace periods after the readers' threads ended");
         assertThat(d.completedGracePeriods()).isGreaterThan(before);
         d.close();
     }
@@ -120,18 +124,20 @@ class ThreadLifecycleTest {
         RcuDomain c = domain(flavor == Flavor.SRCU ? Flavor.CLASSIC : Flavor.SRCU, "independent-c");
         HeldReader forever = HeldReader.hold(a, "independent-reader-of-a");
         try {
-            await(async("independent-updater", () -> {
-                for (RcuDomain other : List.of(b, c)) {
-                    other.synchronize();
-                    other.synchronizeExpedited();
-                    CountDownLatch ran = new CountDownLatch(1);
-                    other.call(ran::countDown);
-                    other.barrier();
-                    assertThat(ran.getCount()).isZero();
-                    long cookie = other.startPoll();
-                    TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "a cookie of " + other.name());
-                }
-            }), "grace periods of other domains while a reader of " + a.name() + " is blocked");
+            await(
+                    async("independent-updater", () -> {
+                        for (RcuDomain other : List.of(b, c)) {
+                            other.synchronize();
+                            other.synchronizeExpedited();
+                            CountDownLatch ran = new CountDownLatch(1);
+                            other.call(ran::countDown);
+                            other.barrier();
+                            assertThat(ran.getCount()).isZero();
+                            long cookie = other.startPoll();
+                            TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "a cookie of " + other.name());
+                        }
+                    }),
+                    "grace periods of other domains while a reader of " + a.name() + " is blocked");
             CompletableFuture<Void> gpA = async("independent-updater-a", a::synchronize);
             TestSupport.assertBlocked(gpA, "synchronize() of the domain whose reader is blocked");
         } finally {
@@ -153,9 +159,10 @@ class ThreadLifecycleTest {
             leaker.release(); // its thread ends with the section still open
             CompletableFuture<Void> gp = async("leaked-updater", d::synchronize);
             TestSupport.awaitTrue(
-                    () -> gp.isDone() || !log.warningsContaining(leaker.threadName()).isEmpty(),
-                    () -> "synchronize() to complete or a stall report naming " + leaker.threadName()
-                            + "; logged: " + log.all());
+                    () -> gp.isDone()
+                            || !log.warningsContaining(leaker.threadName()).isEmpty(),
+                    () -> "synchronize() to complete or a stall report naming " + leaker.threadName() + "; logged: "
+                            + log.all());
             if (gp.isDone()) {
                 await(gp, "synchronize()"); // rethrows if it failed
                 System.out.println(flavor + ": a section leaked by an ended thread is dropped");
