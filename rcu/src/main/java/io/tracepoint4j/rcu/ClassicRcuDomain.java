@@ -55,12 +55,12 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     public void readLock() {
-        registry.current().lock();
+        reader().lock();
     }
 
     @Override
     public void readUnlock() {
-        Reader reader = registry.currentIfRegistered();
+        Reader reader = readerIfRegistered();
         if (reader == null) {
             throw noSectionOpen();
         }
@@ -69,7 +69,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     public ReadSection read() {
-        Reader reader = registry.current();
+        Reader reader = reader();
         reader.lock();
         return reader;
     }
@@ -151,7 +151,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     boolean inReadSection() {
-        Reader reader = registry.currentIfRegistered();
+        Reader reader = readerIfRegistered();
         return reader != null && (reader.ctr & NEST_MASK) != 0;
     }
 

@@ -122,6 +122,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     final String name;
     final String flavor;
     final ReaderRegistry<R> registry;
+    /** registry.cache(), one load closer: see reader(). */
+    private final ReaderRegistry.Record[] readerCache;
+
     private final long stallTimeoutNanos;
     private final CallbackQueue callbacks = new CallbackQueue();
     /** Serializes grace periods. Lock order: a leaf (see design note). */
@@ -157,6 +160,25 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         this.flavor = flavor;
         this.stallTimeoutNanos = stallTimeout.toNanos();
         this.registry = new ReaderRegistry<>(this::newReader, this::pruneIfIdle);
+        this.readerCache = registry.cache();
+    }
+
+    // ---- the calling thread's reader record: the start of every read side ----
+
+    /** The calling thread's record, registering the thread on its first use. */
+    @SuppressWarnings("unchecked")
+    final R reader() {
+        Thread thread = Thread.currentThread();
+        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(thread)];
+        return cached != null && cached.owner == thread ? (R) cached : registry.currentSlow(thread, true);
+    }
+
+    /** The calling thread's record, or null if the thread never read in this domain. */
+    @SuppressWarnings("unchecked")
+    final R readerIfRegistered() {
+        Thread thread = Thread.currentThread();
+        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(thread)];
+        return cached != null && cached.owner == thread ? (R) cached : registry.currentSlow(thread, false);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----

@@ -85,12 +85,12 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     public int readLock() {
-        return registry.current().lock(0);
+        return reader().lock(0);
     }
 
     @Override
     public void readUnlock(int token) {
-        Reader reader = registry.currentIfRegistered();
+        Reader reader = readerIfRegistered();
         if (reader == null) {
             throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
         }
@@ -99,14 +99,14 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     public ReadSection read() {
-        Reader reader = registry.current();
+        Reader reader = reader();
         reader.lock(SCOPED);
         return reader;
     }
 
     @Override
     public int downRead() {
-        Reader reader = registry.current();
+        Reader reader = reader();
         int slot = srcuIdxOpaque(); // [I]
         getAndAddPortableOpen(slot, 1); // [P]
         reader.countLock(slot);
@@ -129,7 +129,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
                 throw badUnlock(token, "every section downRead() opened in its slot has already been ended");
             }
         } while (!casPortableOpen(slot, open, open - 1)); // [P]
-        registry.current().countUnlock(slot);
+        reader().countUnlock(slot);
     }
 
     IllegalStateException wrongThread(Thread owner) {
@@ -243,7 +243,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     boolean inReadSection() {
-        Reader reader = registry.currentIfRegistered();
+        Reader reader = readerIfRegistered();
         return reader != null && reader.depth > 0;
     }
 
