@@ -1,0 +1,59 @@
+package io.tracepoint4j.jcstress.barrier;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * The control for {@link MembarrierStoreBufferingTest}: the same opaque accesses with no barrier at
+ * all. Store buffering is allowed here by the Java Memory Model and by x86-TSO (each store waits in
+ * its CPU's store buffer while the following load runs), so {@code (0, 0)} must show up in a run
+ * long enough to mean something. Its count is the evidence that the harness can see the reordering
+ * the barrier pair forbids: a zero here would make a zero in the barrier test worthless.
+ */
+@JCStressTest
+@Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Both stores were visible to both loads.")
+@Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "The reader ran first.")
+@Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "The updater ran first.")
+@Outcome(
+        id = "0, 0",
+        expect = ACCEPTABLE_INTERESTING,
+        desc = "Store buffering: each load passed the other thread's store. Expected without barriers.")
+@State
+public class StoreBufferingControlTest {
+
+    int x;
+    int y;
+
+    @Actor
+    public void reader(II_Result r) {
+        X.setOpaque(this, 1);
+        r.r1 = (int) Y.getOpaque(this);
+    }
+
+    @Actor
+    public void updater(II_Result r) {
+        Y.setOpaque(this, 1);
+        r.r2 = (int) X.getOpaque(this);
+    }
+
+    private static final VarHandle X;
+    private static final VarHandle Y;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            X = lookup.findVarHandle(StoreBufferingControlTest.class, "x", int.class);
+            Y = lookup.findVarHandle(StoreBufferingControlTest.class, "y", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
