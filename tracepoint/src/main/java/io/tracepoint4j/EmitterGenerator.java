@@ -1,0 +1,292 @@
+package io.tracepoint4j;
+
+import static java.lang.constant.ConstantDescs.BSM_CLASS_DATA_AT;
+import static java.lang.constant.ConstantDescs.CD_MethodHandle;
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_Throwable;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static java.lang.constant.ConstantDescs.DEFAULT_NAME;
+import static java.lang.constant.ConstantDescs.INIT_NAME;
+import static java.lang.constant.ConstantDescs.MTD_void;
+
+import io.tracepoint4j.Tracepoint.Definition;
+import io.tracepoint4j.rcu.RcuDomain;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.TypeKind;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.List;
+
+/**
+ * Writes, with {@code java.lang.classfile}, the hidden class of one tracepoint: it extends
+ * {@link Tracepoint} and implements the prototype, and its prototype method is the firing code.
+ *
+ * <pre>{@code
+ * final class Tracepoint$http$request extends Tracepoint<Request> implements Request {
+ *     private static final MethodHandle KEY;      // class data 0: key.dynamicInvoker(), ()boolean
+ *     private static final RcuDomain DOMAIN;      // class data 1: the flavor's domain
+ *
+ *     public boolean enabled() { return (boolean) KEY.invokeExact(); }
+ *
+ *     public void request(String method, int status, long nanos) {      // the fast path
+ *         if ((boolean) KEY.invokeExact()) callProbes$(method, status, nanos);
+ *     }
+ *
+ *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
+ *         RcuDomain.ReadSection section = DOMAIN.read();
+ *         try {
+ *             Request[] probes = (Request[]) probesAcquire();
+ *             for (int i = 0; i < probes.length; i++) {
+ *                 Request probe = probes[i];
+ *                 try { probe.request(method, status, nanos); }
+ *                 catch (Throwable t) { probeFailed(probe, t); }
+ *             }
+ *         } finally { section.close(); }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
+ * constant and DOMAIN to the domain object; each tracepoint has its own probe call site, so its type
+ * profile stays monomorphic with one probe and C2 inlines that probe.
+ */
+final class EmitterGenerator {
+    /*
+     * Overview: the class is defined with the Lookup of Tracepoint, so it lives in package
+     * io.tracepoint4j and the class loader of this module, and may call Tracepoint's package-private
+     * members (probesAcquire, probeFailed, the constructor). That requires the prototype, and every
+     * enum it uses, to be visible by name from this loader and accessible from this module; checked
+     * here with a clear error. The class is not strongly tied to its loader: it is unloaded when its
+     * tracepoint becomes unreachable.
+     *
+     * Memory ordering: the generated firing code reads `probes` through probesAcquire() ([P] in
+     * Tracepoint). No other ordering point: the key is a call-site target ([K] in Tracepoint).
+     */
+
+    /** The private method holding the enabled path. */
+    static final String CALL_PROBES = "callProbes$";
+
+    private static final ClassDesc CD_TRACEPOINT = desc(Tracepoint.class);
+    private static final ClassDesc CD_DEFINITION = desc(Definition.class);
+    private static final ClassDesc CD_DOMAIN = desc(RcuDomain.class);
+    private static final ClassDesc CD_SECTION = desc(RcuDomain.ReadSection.class);
+    private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
+    private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void, CD_DEFINITION);
+    private static final MethodTypeDesc MTD_PROBES = MethodTypeDesc.of(CD_Object);
+    private static final MethodTypeDesc MTD_FAILED = MethodTypeDesc.of(CD_void, CD_Object, CD_Throwable);
+    private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+    private EmitterGenerator() {}
+
+    /** Generates, defines and instantiates the tracepoint of {@code definition}. */
+    static <P> Tracepoint<P> generate(Definition<P> definition) {
+        checkVisible(definition);
+        byte[] bytes = classBytes(definition);
+        try {
+            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClassWithClassData(
+                    bytes,
+                    List.of(
+                            definition.key().dynamicInvoker(),
+                            definition.flavor().domain()),
+                    true);
+            MethodHandle constructor =
+                    hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, Definition.class));
+            @SuppressWarnings("unchecked")
+            Tracepoint<P> tracepoint = (Tracepoint<P>) constructor.invoke(definition);
+            return tracepoint;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot define the class of tracepoint " + definition.name(), e);
+        }
+    }
+
+    /** The prototype and its enums must resolve, from this module's loader, to the same classes. */
+    private static void checkVisible(Definition<?> definition) {
+        Class<?> prototype = definition.prototype();
+        Module ours = EmitterGenerator.class.getModule();
+        if (ours.isNamed() && !ours.canRead(prototype.getModule())) {
+            ours.addReads(prototype.getModule());
+        }
+        try {
+            LOOKUP.accessClass(prototype);
+        } catch (IllegalAccessException e) {
+            throw new IllegalArgumentException(
+                    "prototype " + prototype.getName() + " is not accessible from module " + ours.getName()
+                            + ": export its package (at least to io.tracepoint4j) and make it public",
+                    e);
+        }
+        checkLoadable(definition, prototype);
+        for (Tracepoint.Argument argument : definition.arguments()) {
+            if (!argument.type().isPrimitive() && argument.type().getClassLoader() != null) {
+                checkLoadable(definition, argument.type());
+            }
+        }
+    }
+
+    private static void checkLoadable(Definition<?> definition, Class<?> type) {
+        ClassLoader ours = EmitterGenerator.class.getClassLoader();
+        Class<?> seen;
+        try {
+            seen = Class.forName(type.getName(), false, ours);
+        } catch (ClassNotFoundException | LinkageError e) {
+            seen = null;
+        }
+        if (seen != type) {
+            throw new IllegalArgumentException("tracepoint " + definition.name() + ": " + type.getName()
+                    + " (class loader " + type.getClassLoader() + ") is not visible from tracepoint4j's class loader ("
+                    + ours + "). The prototype and the enums it uses must be loadable by name from that loader:"
+                    + " load tracepoint4j with the library that defines the tracepoint, or in a loader that"
+                    + " delegates to the library's loader");
+        }
+    }
+
+    private static byte[] classBytes(Definition<?> definition) {
+        Method method = definition.method();
+        ClassDesc self = ClassDesc.of(
+                "io.tracepoint4j", "Tracepoint$" + definition.name().replace(':', '$'));
+        ClassDesc prototype = desc(definition.prototype());
+        MethodTypeDesc methodType = MethodTypeDesc.of(
+                CD_void,
+                definition.arguments().stream().map(a -> desc(a.type())).toArray(ClassDesc[]::new));
+        ClassLoader loader = definition.prototype().getClassLoader();
+        ClassHierarchyResolver resolver = ClassHierarchyResolver.defaultResolver()
+                .orElse(ClassHierarchyResolver.ofClassLoading(
+                        loader != null ? loader : ClassLoader.getPlatformClassLoader()));
+        return ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver)).build(self, cls -> {
+            cls.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
+            cls.withSuperclass(CD_TRACEPOINT);
+            cls.withInterfaceSymbols(prototype);
+            int constant = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL;
+            cls.withField("KEY", CD_MethodHandle, constant);
+            cls.withField("DOMAIN", CD_DOMAIN, constant);
+
+            cls.withMethodBody(
+                    "<clinit>",
+                    MTD_void,
+                    ClassFile.ACC_STATIC,
+                    code -> code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 0))
+                            .putstatic(self, "KEY", CD_MethodHandle)
+                            .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_DOMAIN, 1))
+                            .putstatic(self, "DOMAIN", CD_DOMAIN)
+                            .return_());
+
+            cls.withMethodBody(
+                    INIT_NAME,
+                    MTD_INIT,
+                    0,
+                    code -> code.aload(0)
+                            .aload(1)
+                            .invokespecial(CD_TRACEPOINT, INIT_NAME, MTD_INIT)
+                            .return_());
+
+            cls.withMethodBody(
+                    "enabled",
+                    MTD_BOOLEAN,
+                    ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
+                    code -> code.getstatic(self, "KEY", CD_MethodHandle)
+                            .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
+                            .ireturn());
+
+            // the fast path: the key check, then a call of the enabled path
+            cls.withMethodBody(method.getName(), methodType, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
+                Label off = code.newLabel();
+                code.getstatic(self, "KEY", CD_MethodHandle)
+                        .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
+                        .ifeq(off)
+                        .aload(0);
+                loadArguments(code, methodType);
+                code.invokespecial(self, CALL_PROBES, methodType)
+                        .labelBinding(off)
+                        .return_();
+            });
+
+            // the enabled path
+            cls.withMethodBody(CALL_PROBES, methodType, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL, code -> {
+                int section = code.allocateLocal(TypeKind.REFERENCE);
+                int probes = code.allocateLocal(TypeKind.REFERENCE);
+                int index = code.allocateLocal(TypeKind.INT);
+                int probe = code.allocateLocal(TypeKind.REFERENCE);
+                int failure = code.allocateLocal(TypeKind.REFERENCE);
+                Label sectionStart = code.newLabel();
+                Label sectionEnd = code.newLabel();
+                Label sectionFailed = code.newLabel();
+                Label loop = code.newLabel();
+                Label done = code.newLabel();
+                Label callStart = code.newLabel();
+                Label callEnd = code.newLabel();
+                Label callFailed = code.newLabel();
+                Label next = code.newLabel();
+
+                code.getstatic(self, "DOMAIN", CD_DOMAIN)
+                        .invokeinterface(CD_DOMAIN, "read", MTD_READ)
+                        .astore(section);
+                code.labelBinding(sectionStart)
+                        .aload(0)
+                        .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
+                        .checkcast(prototype.arrayType())
+                        .astore(probes)
+                        .iconst_0()
+                        .istore(index);
+                code.labelBinding(loop)
+                        .iload(index)
+                        .aload(probes)
+                        .arraylength()
+                        .if_icmpge(done)
+                        .aload(probes)
+                        .iload(index)
+                        .aaload()
+                        .astore(probe);
+                code.labelBinding(callStart).aload(probe);
+                loadArguments(code, methodType);
+                code.invokeinterface(prototype, method.getName(), methodType)
+                        .labelBinding(callEnd)
+                        .goto_(next);
+                code.labelBinding(callFailed)
+                        .astore(failure)
+                        .aload(0)
+                        .aload(probe)
+                        .aload(failure)
+                        .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
+                code.labelBinding(next).iinc(index, 1).goto_(loop);
+                code.labelBinding(done)
+                        .labelBinding(sectionEnd)
+                        .aload(section)
+                        .invokeinterface(CD_SECTION, "close", MTD_void)
+                        .return_();
+                // reached only if probeFailed itself fails (out of memory): end the section, rethrow
+                code.labelBinding(sectionFailed)
+                        .astore(failure)
+                        .aload(section)
+                        .invokeinterface(CD_SECTION, "close", MTD_void)
+                        .aload(failure)
+                        .athrow();
+                // inner entry first: the JVM takes the first matching entry of the table
+                code.exceptionCatchAll(callStart, callEnd, callFailed);
+                code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
+            });
+        });
+    }
+
+    private static void loadArguments(CodeBuilder code, MethodTypeDesc type) {
+        for (int i = 0; i < type.parameterCount(); i++) {
+            code.loadLocal(TypeKind.from(type.parameterType(i)), code.parameterSlot(i));
+        }
+    }
+
+    private static ClassDesc desc(Class<?> type) {
+        return type.describeConstable()
+                .orElseThrow(() -> new IllegalArgumentException(type + " has no nominal descriptor (hidden class?)"));
+    }
+}

@@ -1,0 +1,210 @@
+package io.tracepoint4j;
+
+import io.tracepoint4j.Tracepoint.Argument;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Validation of tracepoint names, prototypes and argument names, with errors that name the fix. */
+final class Prototypes {
+
+    private static final Pattern PART = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern NAME = Pattern.compile(PART + ":" + PART);
+    private static final int MAX_NAME_LENGTH = 255;
+
+    /** Java's reserved words and literals: argument names must be usable as Java identifiers. */
+    private static final Set<String> RESERVED = Set.of(
+            "_",
+            "abstract",
+            "assert",
+            "boolean",
+            "break",
+            "byte",
+            "case",
+            "catch",
+            "char",
+            "class",
+            "const",
+            "continue",
+            "default",
+            "do",
+            "double",
+            "else",
+            "enum",
+            "extends",
+            "final",
+            "finally",
+            "float",
+            "for",
+            "goto",
+            "if",
+            "implements",
+            "import",
+            "instanceof",
+            "int",
+            "interface",
+            "long",
+            "native",
+            "new",
+            "package",
+            "private",
+            "protected",
+            "public",
+            "return",
+            "short",
+            "static",
+            "strictfp",
+            "super",
+            "switch",
+            "synchronized",
+            "this",
+            "throw",
+            "throws",
+            "transient",
+            "try",
+            "void",
+            "volatile",
+            "while",
+            "true",
+            "false",
+            "null");
+
+    private Prototypes() {}
+
+    static void checkName(String name) {
+        if (name == null
+                || name.length() > MAX_NAME_LENGTH
+                || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid tracepoint name " + quoted(name)
+                    + ": a name is provider:event, each part a letter or '_' followed by letters, digits or '_'"
+                    + " (at most " + MAX_NAME_LENGTH + " characters), e.g. \"http:request\"");
+        }
+    }
+
+    /** The prototype's single abstract method, after checking that it can be a prototype. */
+    static Method abstractMethod(Class<?> prototype) {
+        if (prototype == null) {
+            throw new IllegalArgumentException("the prototype is null; pass the interface, e.g. Request.class");
+        }
+        String what = "prototype " + prototype.getName();
+        if (!prototype.isInterface() || prototype.isAnnotation()) {
+            throw new IllegalArgumentException(what + " is not an interface: a prototype is a public interface with"
+                    + " one abstract method returning void, e.g. interface Request { void request(String method, int"
+                    + " status); }");
+        }
+        if (!Modifier.isPublic(prototype.getModifiers())) {
+            throw new IllegalArgumentException(what + " is not public: the generated tracepoint class implements it"
+                    + " from package io.tracepoint4j; declare it public");
+        }
+        if (prototype.isHidden() || prototype.isSealed()) {
+            throw new IllegalArgumentException(what + " is " + (prototype.isHidden() ? "hidden" : "sealed")
+                    + ": the generated tracepoint class must implement it; use an ordinary public interface");
+        }
+        Map<String, Method> abstractMethods = new LinkedHashMap<>();
+        for (Method m : prototype.getMethods()) {
+            if (Modifier.isAbstract(m.getModifiers()) && !isObjectMethod(m)) {
+                abstractMethods.putIfAbsent(m.getName() + Arrays.toString(m.getParameterTypes()), m);
+            }
+        }
+        if (abstractMethods.size() != 1) {
+            throw new IllegalArgumentException(what + " has " + abstractMethods.size() + " abstract methods "
+                    + abstractMethods.values().stream().map(Method::getName).toList()
+                    + ": a prototype has exactly one (add default bodies to the others, or split the interface)");
+        }
+        Method method = abstractMethods.values().iterator().next();
+        if (method.getReturnType() != void.class) {
+            throw new IllegalArgumentException(what + ": method " + method.getName() + " returns "
+                    + method.getReturnType().getSimpleName() + "; a tracepoint's method returns void");
+        }
+        for (Method own : allMethods(Tracepoint.class)) {
+            if (own.getName().equals(method.getName())
+                    && Arrays.equals(own.getParameterTypes(), method.getParameterTypes())) {
+                throw new IllegalArgumentException(what + ": method " + method.getName() + " clashes with Tracepoint."
+                        + own.getName() + "; rename it");
+            }
+        }
+        if (method.getName().equals(EmitterGenerator.CALL_PROBES)) {
+            throw new IllegalArgumentException(what + ": method name " + method.getName() + " is reserved; rename it");
+        }
+        return method;
+    }
+
+    /** The arguments of {@code method}, named by {@code names} (or by -parameters when none given). */
+    static List<Argument> arguments(Class<?> prototype, Method method, String[] names) {
+        Parameter[] parameters = method.getParameters();
+        String where = "prototype " + prototype.getName() + "." + method.getName();
+        if (names.length == 0 && parameters.length > 0) {
+            if (!parameters[0].isNamePresent()) {
+                throw new IllegalArgumentException(where + " has " + parameters.length + " parameters but no argument"
+                        + " names were given: pass one name per parameter to define(), or compile the prototype"
+                        + " with javac -parameters");
+            }
+            names = Arrays.stream(parameters).map(Parameter::getName).toArray(String[]::new);
+        }
+        if (names.length != parameters.length) {
+            throw new IllegalArgumentException(where + " has " + parameters.length + " parameters but "
+                    + names.length + " argument names were given " + Arrays.toString(names)
+                    + ": give exactly one name per parameter, in order");
+        }
+        List<Argument> arguments = new ArrayList<>(names.length);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < names.length; i++) {
+            String name = names[i];
+            if (name == null || !PART.matcher(name).matches() || RESERVED.contains(name)) {
+                throw new IllegalArgumentException(where + ": argument name " + quoted(name) + " (argument " + i
+                        + ") is not a valid name: a letter or '_' followed by letters, digits or '_', and not a Java"
+                        + " keyword");
+            }
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException(
+                        where + ": argument name \"" + name + "\" is used twice;" + " argument names are unique");
+            }
+            Class<?> type = parameters[i].getType();
+            if (!supported(type)) {
+                throw new IllegalArgumentException(where + ": argument " + name + " has type " + type.getTypeName()
+                        + "; supported types are primitives, String, enums and byte[] (a tracer must be able to"
+                        + " record any tracepoint without code written for it)");
+            }
+            arguments.add(new Argument(name, type));
+        }
+        return List.copyOf(arguments);
+    }
+
+    static boolean supported(Class<?> type) {
+        return type.isPrimitive() || type == String.class || type == byte[].class || type.isEnum();
+    }
+
+    private static boolean isObjectMethod(Method m) {
+        try {
+            Object.class.getMethod(m.getName(), m.getParameterTypes());
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private static List<Method> allMethods(Class<?> type) {
+        List<Method> all = new ArrayList<>();
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            all.addAll(Arrays.asList(c.getDeclaredMethods()));
+        }
+        return all;
+    }
+
+    static String describe(List<Argument> arguments) {
+        return arguments.stream().map(Argument::toString).collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "null" : '"' + s + '"';
+    }
+}

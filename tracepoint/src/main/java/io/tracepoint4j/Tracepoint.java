@@ -1,0 +1,709 @@
+package io.tracepoint4j;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MutableCallSite;
+import java.lang.invoke.VarHandle;
+import java.lang.reflect.Array;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A static hook in library code that consumers attach probes to: the JVM's version of a Linux kernel
+ * tracepoint. Its prototype is a public functional interface {@code P} whose single method returns
+ * void; the library keeps the tracepoint in a {@code static final} field and fires it through
+ * {@link #fire()}, which returns the tracepoint itself as a {@code P}:
+ *
+ * <pre>{@code
+ * public interface Request { void request(String method, int status, long nanos); }
+ *
+ * static final Tracepoint<Request> REQUEST =
+ *         Tracepoint.define("http:request", Request.class, "method", "status", "nanos");
+ *
+ * REQUEST.fire().request("GET", 200, nanos);                   // instrumented code
+ * if (REQUEST.enabled()) { REQUEST.fire().request(describe(), 200, nanos); }  // costly arguments
+ *
+ * REQUEST.register((method, status, nanos) -> record(method, status, nanos));   // a consumer
+ * }</pre>
+ *
+ * <p><b>Cost.</b> With no probe attached, firing costs what an empty method costs: the check is a
+ * static key (a {@link MutableCallSite} whose constant target the JIT folds), not a load, so there is
+ * no volatile read, no allocation and no boxing. With probes attached, firing opens a read-side
+ * critical section of the flavor's RCU domain, loads the current probe array and calls each probe
+ * with the arguments as passed (primitives stay primitive). Nothing is allocated and no lock is taken.
+ *
+ * <p><b>Probes</b> are implementations of {@code P}, usually lambdas, identified by identity. They
+ * run in descending priority, and in registration order among equal priorities. A probe that throws
+ * never disturbs the instrumented code nor the other probes: the failure is counted
+ * ({@link #failures(Object)}), reported through {@link System.Logger} {@code "io.tracepoint4j"} at
+ * most once per probe every 10 s (system property {@code tracepoint4j.failureLogIntervalMillis}), and
+ * a policy may detach the probe ({@link #detachAfter(int, Duration)}).
+ *
+ * <p><b>Flavors.</b> Probes of a {@link Flavor#REGULAR} tracepoint must not block: they run inside a
+ * classic RCU read-side critical section. Probes of a {@link Flavor#FAULTABLE} tracepoint may block,
+ * sleep, wait for locks and do I/O: they run inside an SRCU section of a separate domain, so a
+ * blocked probe delays only the grace periods of faultable tracepoints. Any thread may fire any
+ * tracepoint: threads the library never saw, threads that are ending, virtual threads. Probes may
+ * open read-side critical sections of any RCU or SRCU domain themselves.
+ *
+ * <p><b>Unregistering.</b> {@link #unregister(Object)} returns at once; the probe may still be
+ * running in firings that began before. {@link #synchronizeUnregister()} (this tracepoint's flavor)
+ * and {@link Tracepoints#synchronizeUnregister()} (every flavor) wait until no unregistered probe is
+ * running; after they return, none will be called again. Call them before freeing what a probe uses.
+ *
+ * <p>Memory consistency effects: actions in a thread prior to {@code register(probe)} happen-before
+ * every call of {@code probe} made because of that registration. Every action of such a call
+ * happens-before the return of a {@code synchronizeUnregister()} (of this tracepoint or of
+ * {@link Tracepoints}) called after the {@code unregister(probe)} that ended the registration
+ * returned (in the same thread, or ordered after it by happens-before).
+ *
+ * <p>Thread safety: every method may be called from any thread. Firing is wait-free while disabled
+ * and, while enabled, wait-free apart from the probes themselves (the first firing on a thread
+ * registers it with the RCU domain); register and unregister are blocking (one lock per tracepoint)
+ * and never wait for a grace period.
+ *
+ * @param <P> the prototype: a public interface with exactly one abstract method, returning void
+ */
+public abstract class Tracepoint<P> {
+    /*
+     * Overview
+     *   Each tracepoint is the one instance of a hidden class that EmitterGenerator writes for it:
+     *   the class extends Tracepoint<P> and implements P, so fire() returns `this` and the P method
+     *   is the firing code. From a static final field C2 sees a constant receiver and inlines both.
+     *   The generated code reads a static final invoker of `key` (a MutableCallSite whose target is
+     *   constant(false) or constant(true)); C2 folds it, and setTarget deoptimizes dependent code.
+     *   When the key is on, the generated code opens a read-side section of the flavor's domain,
+     *   loads `probes` (an immutable P[] in firing order) once, calls each probe inside its own
+     *   try/catch(Throwable), and ends the section. `registrations` is the parallel array of
+     *   Registration (priority, failure counts), used by the update side and the failure path.
+     *
+     * Concurrency
+     *   Updates (register, unregister, detach) are serialized by updateLock; every update builds
+     *   fresh arrays and publishes them; the old array is retired through the flavor's call(), never
+     *   a synchronize() per update (the kernel once took 2m29s instead of 14.7s for that). Firings
+     *   take no lock. The failure path synchronizes on the failing probe's Registration only.
+     *
+     * Memory ordering
+     *   [P] setProbesRelease() by the updater (under updateLock) pairs with probesAcquire() in the
+     *       generated firing code (message passing): a firing that loads the new array sees it and
+     *       every probe in it fully built, with everything the registering thread did before.
+     *   [R] setRegistrationsRelease() pairs with registrationsAcquire() in the failure path and the
+     *       query methods (message passing). The update side, holding updateLock, reads plain.
+     *   [K] key flip: setTarget then MutableCallSite.syncAll(), whose contract is that every thread
+     *       sees the new target at its next firing. 0->1 turns the key on after [P]; 1->0 turns it
+     *       off after [P] published the empty array. A firing that sees a stale key reads a valid
+     *       array either way (an empty loop, or a skipped firing that raced with the update).
+     *   [GP] unregister: the [P] store precedes call(retire) and any later synchronize(); the domain
+     *       guarantees every section that could have loaded the old array has ended before the
+     *       callback runs or synchronize() returns, and sections that begin later load the new one.
+     *   [D] detachPolicy: volatile, written by detachAfter(), read by the failure path.
+     *
+     * Invariants
+     *   probes and registrations have equal length and order; order is descending priority, then
+     *   registration order; a probe appears at most once (identity); after every update the key is on
+     *   exactly when the arrays are non-empty (asserted); onFirstProbe ran exactly once per 0->1 and
+     *   onLastProbe exactly once per 1->0.
+     *
+     * Lock order
+     *   updateLock is taken alone; the hooks run under it and may not update the same tracepoint
+     *   (refused with IllegalStateException, since ReentrantLock would let them in). The registry
+     *   lock (Tracepoints) is never held while updateLock is taken.
+     *
+     * Failure modes
+     *   A probe that throws: probeFailed() counts, logs (rate-limited) and maybe detaches it on a
+     *   virtual thread; probeFailed itself never throws. A failing onFirstProbe aborts the register
+     *   with nothing changed; a failing onLastProbe is logged (the unregister already happened).
+     *
+     * References
+     *   Linux kernel/tracepoint.c (tracepoint_add_func, tracepoint_remove_func, func_add),
+     *   include/linux/tracepoint.h (__DO_TRACE), LTTng-UST tracepoint.c.
+     */
+
+    /** The priority of {@link #register(Object)}: 10, as in the kernel. */
+    public static final int DEFAULT_PRIORITY = 10;
+
+    static final System.Logger LOG = System.getLogger("io.tracepoint4j");
+
+    private static final String LOG_INTERVAL_PROPERTY = "tracepoint4j.failureLogIntervalMillis";
+    private static final long LOG_INTERVAL_NANOS =
+            Duration.ofMillis(Long.getLong(LOG_INTERVAL_PROPERTY, 10_000)).toNanos();
+    private static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
+    private static final MethodHandle KEY_ON = MethodHandles.constant(boolean.class, true);
+    private static final Registration[] NONE = new Registration[0];
+
+    private final Definition<P> definition;
+    /** Serializes updates. Lock order: taken alone (see design note). */
+    private final ReentrantLock updateLock = new ReentrantLock();
+    /** Whether the key's target is constant(true); updateLock. */
+    private boolean keyOn;
+
+    @SuppressWarnings("unused") // accessed through PROBES
+    private Object probes; // [P] a P[] in firing order, never null
+
+    @SuppressWarnings("unused") // accessed through REGISTRATIONS
+    private Registration[] registrations = NONE; // [R]
+
+    private volatile DetachPolicy detachPolicy = DetachPolicy.DEFAULT; // [D]
+
+    /** Only generated subclasses, built by {@link EmitterGenerator}. */
+    Tracepoint(Definition<P> definition) {
+        this.definition = definition;
+        this.probes = Array.newInstance(definition.prototype(), 0);
+    }
+
+    // ---- factories ----
+
+    /**
+     * Defines a {@link Flavor#REGULAR} tracepoint, or returns the one already defined under this
+     * name with the same prototype, argument names and flavor (a class initialized again, e.g. in
+     * another class loader, gets the existing tracepoint). Listeners of {@link Tracepoints} are told
+     * of a new tracepoint before this method returns.
+     *
+     * @param name {@code provider:event}, each part a letter or {@code _} followed by letters, digits
+     *     or {@code _}, e.g. {@code "http:request"}
+     * @param prototype a public interface with exactly one abstract method, returning void, whose
+     *     parameters are primitives, {@code String}, enums or {@code byte[]}
+     * @param argumentNames one name per parameter (identifiers, unique); may be omitted when the
+     *     prototype was compiled with {@code -parameters}
+     * @throws IllegalArgumentException naming the mistake, if the name, the prototype or the argument
+     *     names are invalid, or the name is defined with another prototype, argument names or flavor
+     */
+    public static <P> Tracepoint<P> define(String name, Class<P> prototype, String... argumentNames) {
+        return builder(name, prototype).arguments(argumentNames).define();
+    }
+
+    /**
+     * Defines a {@link Flavor#FAULTABLE} tracepoint, whose probes may block; otherwise as
+     * {@link #define(String, Class, String...)}.
+     */
+    public static <P> Tracepoint<P> defineFaultable(String name, Class<P> prototype, String... argumentNames) {
+        return builder(name, prototype).arguments(argumentNames).faultable().define();
+    }
+
+    /** A builder, for tracepoints with lifecycle hooks; ends with {@link Builder#define()}. */
+    public static <P> Builder<P> builder(String name, Class<P> prototype) {
+        return new Builder<>(name, prototype);
+    }
+
+    // ---- firing ----
+
+    /**
+     * This tracepoint as its prototype: calling the prototype's method fires the tracepoint. Returns
+     * {@code this}; from a {@code static final} field the JIT inlines the whole firing.
+     */
+    @SuppressWarnings("unchecked")
+    public final P fire() {
+        return (P) this;
+    }
+
+    /**
+     * Whether at least one probe is registered: a static key, folded by the JIT. Use it to skip
+     * computing costly arguments; {@link #fire()} checks it anyway.
+     */
+    public abstract boolean enabled();
+
+    // ---- probes ----
+
+    /** Registers {@code probe} with {@link #DEFAULT_PRIORITY}; see {@link #register(Object, int)}. */
+    public final void register(P probe) {
+        register(probe, DEFAULT_PRIORITY);
+    }
+
+    /**
+     * Registers {@code probe}: firings that begin after this returns call it. Probes run in descending
+     * priority, equal priorities in registration order. On the first probe the {@code onFirstProbe}
+     * hook runs before the probe is published; if it throws, the exception propagates and nothing
+     * changes. Does not wait for a grace period.
+     *
+     * @throws IllegalArgumentException if {@code probe} is null or this tracepoint itself
+     * @throws IllegalStateException if {@code probe} is already registered here (nothing changes), or
+     *     if called from this tracepoint's own lifecycle hook
+     */
+    public final void register(P probe, int priority) {
+        checkProbe(probe, "register");
+        ReentrantLock lock = lockForUpdate("register");
+        try {
+            Registration[] current = registrationsPlain();
+            if (indexOf(current, probe) >= 0) {
+                throw new IllegalStateException("probe " + describe(probe) + " is already registered on " + name()
+                        + "; a probe is registered at most once per tracepoint. Nothing was changed.");
+            }
+            Registration[] next = inserted(current, new Registration(probe, priority));
+            Object nextProbes = probeArray(next);
+            boolean first = current.length == 0;
+            if (first && definition.onFirstProbe() != null) {
+                definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
+            }
+            publish(next, nextProbes);
+            if (first) {
+                setKey(true);
+            }
+            assert keyOn == (next.length > 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Unregisters {@code probe}: firings that begin after this returns do not call it, but firings
+     * already running may still be inside it; {@link #synchronizeUnregister()} waits for them. On the
+     * last probe the {@code onLastProbe} hook runs after the probe is unpublished. Does not wait for a
+     * grace period: the old probe array is retired asynchronously.
+     *
+     * @throws IllegalArgumentException if {@code probe} is null
+     * @throws IllegalStateException if {@code probe} is not registered here (never was, already
+     *     unregistered, or detached after failures); nothing changes
+     */
+    public final void unregister(P probe) {
+        checkProbe(probe, "unregister");
+        ReentrantLock lock = lockForUpdate("unregister");
+        try {
+            int index = indexOf(registrationsPlain(), probe);
+            if (index < 0) {
+                throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name()
+                        + " (never registered, already unregistered, or detached after repeated failures)."
+                        + " Nothing was changed.");
+            }
+            removeLocked(index);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for a grace period of this tracepoint's flavor: when it returns, no probe unregistered
+     * from this tracepoint (or any tracepoint of the same flavor) before the call is running, and none
+     * will be called again. Blocks; a blocked faultable probe delays it, but never delays regular
+     * tracepoints.
+     *
+     * @throws IllegalStateException if called from a probe of this flavor (it would wait for itself)
+     */
+    public final void synchronizeUnregister() {
+        definition.flavor().domain().synchronize();
+    }
+
+    /**
+     * Sets the detach policy: a probe that throws {@code failures} times within {@code window} is
+     * unregistered (with a WARNING through the logger, and the {@code onLastProbe} hook if it was
+     * the last). The fast path records nothing on success, so the policy counts failures in a window
+     * rather than failures in a row. {@code failures == 0} never detaches, the default (system
+     * properties {@code tracepoint4j.detachAfterFailures} and {@code tracepoint4j.detachWindowMillis}
+     * change the default).
+     *
+     * @throws IllegalArgumentException if {@code failures} is negative or {@code window} not positive
+     */
+    public final void detachAfter(int failures, Duration window) {
+        setDetachPolicyVolatile(DetachPolicy.of(failures, window)); // [D] read by probeFailed
+    }
+
+    // ---- description ----
+
+    /** The full name, {@code provider:event}. */
+    public final String name() {
+        return definition.name();
+    }
+
+    /** The part of the name before the colon. */
+    public final String provider() {
+        return definition.name().substring(0, definition.name().indexOf(':'));
+    }
+
+    /** The part of the name after the colon. */
+    public final String event() {
+        return definition.name().substring(definition.name().indexOf(':') + 1);
+    }
+
+    /** Whether probes may block. */
+    public final Flavor flavor() {
+        return definition.flavor();
+    }
+
+    /** The prototype interface. */
+    public final Class<P> prototype() {
+        return definition.prototype();
+    }
+
+    /** The arguments, in order, with their names and types (primitive, String, enum or byte[]). */
+    public final List<Argument> arguments() {
+        return definition.arguments();
+    }
+
+    /** How many probes are registered now. */
+    public final int probeCount() {
+        return registrationsAcquire().length; // [R]
+    }
+
+    /** Whether {@code probe} (by identity) is registered now. */
+    public final boolean isRegistered(Object probe) {
+        return indexOf(registrationsAcquire(), probe) >= 0; // [R]
+    }
+
+    /**
+     * How many times {@code probe} threw since it was registered.
+     *
+     * @throws IllegalStateException if {@code probe} is not registered
+     */
+    public final long failures(Object probe) {
+        Registration[] current = registrationsAcquire(); // [R]
+        int index = indexOf(current, probe);
+        if (index < 0) {
+            throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name());
+        }
+        return current[index].failures();
+    }
+
+    /** For example {@code http:request(String method, int status, long nanos) [regular, 1 probe]}. */
+    @Override
+    public final String toString() {
+        StringBuilder s = new StringBuilder(name()).append('(');
+        List<Argument> args = arguments();
+        for (int i = 0; i < args.size(); i++) {
+            s.append(i == 0 ? "" : ", ").append(args.get(i));
+        }
+        int n = probeCount();
+        return s.append(") [")
+                .append(flavor().name().toLowerCase(java.util.Locale.ROOT))
+                .append(", ")
+                .append(n)
+                .append(n == 1 ? " probe]" : " probes]")
+                .toString();
+    }
+
+    /**
+     * One argument of a tracepoint's prototype.
+     *
+     * @param name the name given at definition
+     * @param type a primitive type, {@code String}, an enum or {@code byte[]}
+     */
+    public record Argument(String name, Class<?> type) {
+        /** For example {@code int status}. */
+        @Override
+        public String toString() {
+            return type.getSimpleName() + " " + name;
+        }
+    }
+
+    /** The two kinds of tracepoints, which differ in what their probes may do. */
+    public enum Flavor {
+        /** Probes must not block; they run under classic RCU ({@code tracepoint4j-regular}). */
+        REGULAR,
+        /** Probes may block; they run under SRCU ({@code tracepoint4j-faultable}). */
+        FAULTABLE;
+
+        io.tracepoint4j.rcu.RcuDomain domain() {
+            return this == REGULAR ? Domains.REGULAR : Domains.FAULTABLE;
+        }
+    }
+
+    /**
+     * Settings of a tracepoint, then {@link #define()}. The lifecycle hooks are given here so that
+     * they are in place before any consumer can see the tracepoint.
+     *
+     * @param <P> the prototype
+     */
+    public static final class Builder<P> {
+        private final String name;
+        private final Class<P> prototype;
+        private String[] argumentNames = new String[0];
+        private Flavor flavor = Flavor.REGULAR;
+        private Runnable onFirstProbe;
+        private Runnable onLastProbe;
+
+        Builder(String name, Class<P> prototype) {
+            this.name = name;
+            this.prototype = prototype;
+        }
+
+        /** The argument names, one per parameter of the prototype's method. */
+        public Builder<P> arguments(String... names) {
+            if (names == null) {
+                throw new IllegalArgumentException("argument names are null; pass one name per parameter");
+            }
+            this.argumentNames = names.clone();
+            return this;
+        }
+
+        /** Makes it a {@link Flavor#FAULTABLE} tracepoint: probes may block. */
+        public Builder<P> faultable() {
+            this.flavor = Flavor.FAULTABLE;
+            return this;
+        }
+
+        /**
+         * Runs {@code hook} when the tracepoint gains its first probe, before that probe is published
+         * (the kernel's regfunc): e.g. to switch on costly data collection. It runs on the registering
+         * thread under the tracepoint's update lock; if it throws, that registration fails and nothing
+         * changes. It must not register or unregister probes of the same tracepoint.
+         */
+        public Builder<P> onFirstProbe(Runnable hook) {
+            this.onFirstProbe = hook;
+            return this;
+        }
+
+        /**
+         * Runs {@code hook} when the tracepoint loses its last probe, after the probe is unpublished
+         * (the kernel's unregfunc); probes may still be running in firings that began before. It runs
+         * on the unregistering thread under the update lock; a throw is logged.
+         */
+        public Builder<P> onLastProbe(Runnable hook) {
+            this.onLastProbe = hook;
+            return this;
+        }
+
+        /**
+         * Defines the tracepoint, or returns the existing one of that name if it has the same
+         * prototype, argument names and flavor (its hooks are kept, these are ignored).
+         *
+         * @throws IllegalArgumentException as {@link Tracepoint#define(String, Class, String...)}
+         */
+        public Tracepoint<P> define() {
+            Prototypes.checkName(name);
+            Method method = Prototypes.abstractMethod(prototype);
+            List<Argument> arguments = Prototypes.arguments(prototype, method, argumentNames);
+            return Tracepoints.define(new Definition<>(
+                    name,
+                    flavor,
+                    prototype,
+                    method,
+                    arguments,
+                    onFirstProbe,
+                    onLastProbe,
+                    new MutableCallSite(KEY_OFF)));
+        }
+    }
+
+    // ---- package-private: generated code and the registry ----
+
+    /** Everything about a tracepoint that never changes. */
+    record Definition<P>(
+            String name,
+            Flavor flavor,
+            Class<P> prototype,
+            Method method,
+            List<Argument> arguments,
+            Runnable onFirstProbe,
+            Runnable onLastProbe,
+            MutableCallSite key) {}
+
+    Definition<P> definition() {
+        return definition;
+    }
+
+    /** The current probe array, a P[]; called by the generated firing code. */
+    final Object probesAcquire() {
+        return PROBES.getAcquire(this);
+    }
+
+    /**
+     * The failure path, called by the generated firing code when a probe throws. Never throws:
+     * the instrumented code must not see a probe's failure.
+     */
+    final void probeFailed(Object probe, Throwable failure) {
+        try {
+            if (failure instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // the probe swallowed it; keep the flag for the caller
+            }
+            Registration[] current = registrationsAcquire(); // [R]
+            int index = indexOf(current, probe);
+            if (index < 0) {
+                // unregistered after this firing loaded its array: report without counting
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "probe " + describe(probe) + " of " + name() + " threw while being unregistered",
+                        failure);
+                return;
+            }
+            Registration registration = current[index];
+            DetachPolicy policy = detachPolicyVolatile(); // [D]
+            Registration.Outcome outcome = registration.recordFailure(System.nanoTime(), policy, LOG_INTERVAL_NANOS);
+            if (outcome.log()) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "probe " + describe(probe) + " of " + name() + " threw "
+                                + failure + " (failure " + outcome.failures() + " of this probe"
+                                + (outcome.unlogged() > 0
+                                        ? ", " + outcome.unlogged() + " more not logged since the last report"
+                                        : "")
+                                + "). Probes must not throw; the instrumented code did not see it.",
+                        failure);
+            }
+            if (outcome.detach()) {
+                Thread.ofVirtual().name("tracepoint4j-detach").start(() -> detach(registration, policy));
+            }
+        } catch (Throwable ignored) {
+            // out of memory or stack while reporting: the failure stays unreported, the caller unharmed
+        }
+    }
+
+    // ---- private helpers ----
+
+    private void detach(Registration registration, DetachPolicy policy) {
+        updateLock.lock();
+        try {
+            // the same Registration, not just the same probe: it may have been unregistered and registered again
+            Registration[] current = registrationsPlain();
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == registration) {
+                    removeLocked(i);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "probe " + describe(registration.probe) + " detached from "
+                                    + name() + " after " + policy.failures() + " failures within " + policy.window()
+                                    + " (" + registration.failures() + " in all)");
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "detaching a failing probe from " + name() + " failed", e);
+        } finally {
+            updateLock.unlock();
+        }
+    }
+
+    /** Removes registrations[index]: publish, key off on 1->0, retire after a grace period, hook. */
+    private void removeLocked(int index) {
+        Registration[] current = registrationsPlain();
+        Registration removed = current[index];
+        Registration[] next = new Registration[current.length - 1];
+        System.arraycopy(current, 0, next, 0, index);
+        System.arraycopy(current, index + 1, next, index, next.length - index);
+        publish(next, probeArray(next));
+        boolean last = next.length == 0;
+        if (last) {
+            setKey(false);
+        }
+        assert keyOn == (next.length > 0);
+        definition.flavor().domain().call(removed::retire); // [GP] after the [P] store in publish()
+        if (last && definition.onLastProbe() != null) {
+            try {
+                definition.onLastProbe().run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "onLastProbe hook of " + name() + " threw; the probe was unregistered all the same",
+                        e);
+            }
+        }
+    }
+
+    private void publish(Registration[] next, Object nextProbes) {
+        setRegistrationsRelease(next); // [R] pairs with registrationsAcquire()
+        setProbesRelease(nextProbes); // [P] pairs with probesAcquire() in the generated firing code
+    }
+
+    private void setKey(boolean on) {
+        MutableCallSite key = definition.key();
+        key.setTarget(on ? KEY_ON : KEY_OFF); // [K] deoptimizes code that folded the old target
+        MutableCallSite.syncAll(new MutableCallSite[] {key}); // [K] every thread sees it at its next firing
+        keyOn = on;
+    }
+
+    private ReentrantLock lockForUpdate(String what) {
+        if (updateLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(what + "() on " + name() + " from its own onFirstProbe/onLastProbe"
+                    + " hook: hooks must not change the probes of their tracepoint. Nothing was changed.");
+        }
+        updateLock.lock();
+        return updateLock;
+    }
+
+    private void checkProbe(Object probe, String what) {
+        if (probe == null) {
+            throw new IllegalArgumentException(what + "(null) on " + name() + ": a probe is an implementation of "
+                    + prototype().getName() + ", usually a lambda. Nothing was changed.");
+        }
+        if (probe == this) {
+            throw new IllegalArgumentException(what + "() of " + name() + " with the tracepoint itself as probe:"
+                    + " firing would call itself forever. Nothing was changed.");
+        }
+        if (!prototype().isInstance(probe)) { // only through raw types or unchecked casts
+            throw new IllegalArgumentException(what + "(" + describe(probe) + ") on " + name() + ": a "
+                    + probe.getClass().getName() + " is not a " + prototype().getName() + ". Nothing was changed.");
+        }
+    }
+
+    private static int indexOf(Registration[] registrations, Object probe) {
+        for (int i = 0; i < registrations.length; i++) {
+            if (registrations[i].probe == probe) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A copy with {@code added} after every registration of priority >= its own. */
+    private static Registration[] inserted(Registration[] current, Registration added) {
+        int at = 0;
+        while (at < current.length && current[at].priority >= added.priority) {
+            at++;
+        }
+        Registration[] next = new Registration[current.length + 1];
+        System.arraycopy(current, 0, next, 0, at);
+        next[at] = added;
+        System.arraycopy(current, at, next, at + 1, current.length - at);
+        return next;
+    }
+
+    private Object probeArray(Registration[] registrations) {
+        Object[] array = (Object[]) Array.newInstance(prototype(), registrations.length);
+        for (int i = 0; i < registrations.length; i++) {
+            array[i] = registrations[i].probe;
+        }
+        return array;
+    }
+
+    static String describe(Object probe) {
+        if (probe == null) {
+            return "null";
+        }
+        String text;
+        try {
+            text = String.valueOf(probe);
+        } catch (RuntimeException e) {
+            text = probe.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(probe));
+        }
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+
+    // ---- accessors ----
+
+    private Registration[] registrationsPlain() {
+        assert updateLock.isHeldByCurrentThread();
+        return (Registration[]) REGISTRATIONS.get(this);
+    }
+
+    private Registration[] registrationsAcquire() {
+        return (Registration[]) REGISTRATIONS.getAcquire(this);
+    }
+
+    private void setRegistrationsRelease(Registration[] value) {
+        REGISTRATIONS.setRelease(this, value);
+    }
+
+    private void setProbesRelease(Object value) {
+        PROBES.setRelease(this, value);
+    }
+
+    private DetachPolicy detachPolicyVolatile() {
+        return detachPolicy;
+    }
+
+    private void setDetachPolicyVolatile(DetachPolicy value) {
+        detachPolicy = value; // [D] pairs with detachPolicyVolatile()
+    }
+
+    private static final VarHandle PROBES;
+    private static final VarHandle REGISTRATIONS;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PROBES = lookup.findVarHandle(Tracepoint.class, "probes", Object.class);
+            REGISTRATIONS = lookup.findVarHandle(Tracepoint.class, "registrations", Registration[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package io.tracepoint4j;
+
+import static io.tracepoint4j.TestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint.Flavor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Registering and firing, for both flavors: no probe, one, many; oracle 3 (priority order), oracle 4
+ * (duplicate register and missing unregister change nothing), oracle 5 (hooks exactly on 0->1 and
+ * 1->0) and the static key.
+ */
+@Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class ProbeTest {
+
+    /** The prototype used here. */
+    public interface Event {
+        void event(String label, int n);
+    }
+
+    static Tracepoint<Event> define(Flavor flavor) {
+        return define(flavor, Tracepoint.builder(unique("probe", "event"), Event.class));
+    }
+
+    static Tracepoint<Event> define(Flavor flavor, Tracepoint.Builder<Event> builder) {
+        builder.arguments("label", "n");
+        return (flavor == Flavor.FAULTABLE ? builder.faultable() : builder).define();
+    }
+
+    /** A probe that appends "name:label:n" to a shared list. */
+    static Event recorder(List<String> calls, String name) {
+        return new Event() {
+            @Override
+            public void event(String label, int n) {
+                calls.add(name + ":" + label + ":" + n);
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void firingWithoutProbesDoesNothing(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        assertThat(tp.enabled()).isFalse();
+        assertThat(tp.probeCount()).isZero();
+        tp.fire().event("nothing", 1);
+        assertThat(tp.flavor()).isEqualTo(flavor);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void oneProbeReceivesEveryArgument(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        List<String> calls = new ArrayList<>();
+        Event probe = recorder(calls, "p");
+        tp.register(probe);
+        assertThat(tp.enabled()).isTrue();
+        assertThat(tp.isRegistered(probe)).isTrue();
+        tp.fire().event("a", 1);
+        tp.fire().event("b", 2);
+        assertThat(calls).containsExactly("p:a:1", "p:b:2");
+
+        tp.unregister(probe);
+        assertThat(tp.enabled()).isFalse();
+        tp.fire().event("c", 3);
+        assertThat(calls).containsExactly("p:a:1", "p:b:2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void manyProbesEachCalledOncePerFiring(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        List<String> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            tp.register(recorder(calls, "p" + i));
+        }
+        assertThat(tp.probeCount()).isEqualTo(8);
+        tp.fire().event("x", 7);
+        assertThat(calls)
+                .containsExactly("p0:x:7", "p1:x:7", "p2:x:7", "p3:x:7", "p4:x:7", "p5:x:7", "p6:x:7", "p7:x:7");
+    }
+
+    /** Oracle 3: descending priority, registration order among equals, also after removals. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void probesRunInPriorityOrderThenRegistrationOrder(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        List<String> calls = new ArrayList<>();
+        Event a10 = recorder(calls, "a10");
+        Event b20 = recorder(calls, "b20");
+        Event c10 = recorder(calls, "c10");
+        Event d5 = recorder(calls, "d5");
+        Event e20 = recorder(calls, "e20");
+        Event f10 = recorder(calls, "f10");
+        tp.register(a10);
+        tp.register(b20, 20);
+        tp.register(c10, Tracepoint.DEFAULT_PRIORITY);
+        tp.register(d5, 5);
+        tp.register(e20, 20);
+        tp.register(f10, 10);
+        tp.fire().event("x", 0);
+        assertThat(names(calls)).containsExactly("b20", "e20", "a10", "c10", "f10", "d5");
+
+        calls.clear();
+        tp.unregister(c10);
+        tp.register(c10, 10); // goes after the other 10s now
+        tp.register(recorder(calls, "g-1"), -1);
+        tp.fire().event("x", 0);
+        assertThat(names(calls)).containsExactly("b20", "e20", "a10", "f10", "c10", "d5", "g-1");
+    }
+
+    private static List<String> names(List<String> calls) {
+        return calls.stream().map(c -> c.substring(0, c.indexOf(':'))).toList();
+    }
+
+    /** Oracle 4 and 5: a duplicate register fails and changes nothing: no hook, no key flip. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void duplicateRegisterFailsAndChangesNothing(Flavor flavor) {
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger last = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "dup"), Event.class)
+                        .onFirstProbe(first::incrementAndGet)
+                        .onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event probe = recorder(calls, "p");
+        tp.register(probe, 3);
+
+        assertThatThrownBy(() -> tp.register(probe))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already registered")
+                .hasMessageContaining("Nothing was changed");
+        assertThatThrownBy(() -> tp.register(probe, 99)).isInstanceOf(IllegalStateException.class);
+        assertThat(tp.probeCount()).isEqualTo(1);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(last.get()).isZero();
+        tp.fire().event("once", 1);
+        assertThat(calls).containsExactly("p:once:1");
+    }
+
+    /** Oracle 4 and 5: a missing unregister fails and changes nothing, also on an empty tracepoint. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void missingUnregisterFailsAndChangesNothing(Flavor flavor) {
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger last = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "missing"), Event.class)
+                        .onFirstProbe(first::incrementAndGet)
+                        .onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event never = recorder(calls, "never");
+
+        assertThatThrownBy(() -> tp.unregister(never))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is not registered")
+                .hasMessageContaining("Nothing was changed");
+        assertThat(tp.enabled()).isFalse();
+        assertThat(last.get()).isZero();
+
+        Event probe = recorder(calls, "p");
+        tp.register(probe);
+        assertThatThrownBy(() -> tp.unregister(never)).isInstanceOf(IllegalStateException.class);
+        assertThat(tp.enabled()).isTrue();
+        assertThat(tp.probeCount()).isEqualTo(1);
+        tp.unregister(probe);
+        assertThatThrownBy(() -> tp.unregister(probe)).isInstanceOf(IllegalStateException.class);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(last.get()).isEqualTo(1);
+        assertThat(tp.enabled()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void nullAndTheTracepointItselfAreRefused(Flavor flavor) {
+        AtomicInteger first = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor, Tracepoint.builder(unique("probe", "null"), Event.class).onFirstProbe(first::incrementAndGet));
+        assertThatThrownBy(() -> tp.register(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("register(null)");
+        assertThatThrownBy(() -> tp.unregister(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tp.register(tp.fire()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tracepoint itself");
+        assertThat(tp.enabled()).isFalse();
+        assertThat(first.get()).isZero();
+    }
+
+    /** Oracle 5: hooks run exactly on 0->1 and 1->0, onFirstProbe before the probe is visible. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void hooksRunExactlyOnFirstAndLastProbe(Flavor flavor) {
+        List<String> log = new ArrayList<>();
+        Tracepoint<Event>[] self = holder();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "hooks"), Event.class)
+                        .onFirstProbe(
+                                () -> log.add("first enabled=" + self[0].enabled() + " probes=" + self[0].probeCount()))
+                        .onLastProbe(() ->
+                                log.add("last enabled=" + self[0].enabled() + " probes=" + self[0].probeCount())));
+        self[0] = tp;
+        Event a = recorder(new ArrayList<>(), "a");
+        Event b = recorder(new ArrayList<>(), "b");
+        for (int round = 0; round < 3; round++) {
+            tp.register(a);
+            tp.register(b);
+            tp.unregister(a);
+            tp.register(a);
+            tp.unregister(b);
+            tp.unregister(a);
+        }
+        assertThat(log)
+                .containsExactly(
+                        "first enabled=false probes=0",
+                        "last enabled=false probes=0",
+                        "first enabled=false probes=0",
+                        "last enabled=false probes=0",
+                        "first enabled=false probes=0",
+                        "last enabled=false probes=0");
+    }
+
+    /** Oracle 5: a throwing onFirstProbe aborts the registration; nothing changes. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void failingFirstProbeHookAbortsRegistration(Flavor flavor) {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger last = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "regfail"), Event.class)
+                        .onFirstProbe(() -> {
+                            if (attempts.incrementAndGet() == 1) {
+                                throw new IllegalStateException("collector unavailable");
+                            }
+                        })
+                        .onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event probe = recorder(calls, "p");
+        assertThatThrownBy(() -> tp.register(probe)).hasMessage("collector unavailable");
+        assertThat(tp.enabled()).isFalse();
+        assertThat(tp.isRegistered(probe)).isFalse();
+        tp.fire().event("lost", 0);
+        assertThat(calls).isEmpty();
+        assertThat(last.get()).isZero();
+
+        tp.register(probe); // the hook succeeds now
+        tp.fire().event("seen", 1);
+        assertThat(calls).containsExactly("p:seen:1");
+        assertThat(attempts.get()).isEqualTo(2);
+    }
+
+    @Test
+    void hooksMayNotChangeTheirOwnTracepoint() {
+        Tracepoint<Event>[] self = holder();
+        Event other = recorder(new ArrayList<>(), "other");
+        Tracepoint<Event> tp = Tracepoint.builder(unique("probe", "reentrant"), Event.class)
+                .arguments("label", "n")
+                .onFirstProbe(() -> self[0].register(other))
+                .define();
+        self[0] = tp;
+        assertThatThrownBy(() -> tp.register(recorder(new ArrayList<>(), "p")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("from its own onFirstProbe/onLastProbe hook");
+        assertThat(tp.probeCount()).isZero();
+        assertThat(tp.enabled()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aProbeMayRegisterAndUnregisterProbesWhileFiring(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        List<String> calls = new ArrayList<>();
+        Event late = recorder(calls, "late");
+        Event[] self = new Event[1];
+        self[0] = (label, n) -> {
+            calls.add("self:" + label);
+            tp.unregister(self[0]);
+            tp.register(late);
+        };
+        tp.register(self[0]);
+        tp.fire().event("1", 1); // this firing loaded the old array: late is not called yet
+        tp.fire().event("2", 2);
+        assertThat(calls).containsExactly("self:1", "late:2:2");
+        assertThat(tp.failures(late)).isZero();
+    }
+
+    /** The old array is retired after a grace period (call()), so its Registration ends retired. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void unregisteredProbeIsRetiredAfterAGracePeriod(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        Event probe = recorder(new ArrayList<>(), "p");
+        tp.register(probe);
+        tp.fire().event("x", 1);
+        Registration registration = registrationOf(tp, probe);
+        assertThat(registration.retired()).isFalse();
+        tp.unregister(probe);
+        TestSupport.awaitTrue(registration::retired, () -> "the retire callback ran");
+    }
+
+    static Registration registrationOf(Tracepoint<?> tp, Object probe) {
+        try {
+            var field = Tracepoint.class.getDeclaredField("registrations");
+            field.setAccessible(true);
+            for (Registration r : (Registration[]) field.get(tp)) {
+                if (r.probe == probe) {
+                    return r;
+                }
+            }
+            throw new AssertionError(probe + " not registered");
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <P> Tracepoint<P>[] holder() {
+        return (Tracepoint<P>[]) new Tracepoint<?>[1];
+    }
+}

@@ -1,0 +1,252 @@
+package io.tracepoint4j;
+
+import static io.tracepoint4j.TestSupport.async;
+import static io.tracepoint4j.TestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint.Flavor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+
+/** The registry: enumerate, lookup, glob, listeners, name validation, redefinition and conflicts. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+@SuppressWarnings("try")
+class RegistryTest {
+
+    /** A prototype. */
+    public interface Request {
+        void request(String method, int status);
+    }
+
+    /** Another prototype with the same parameter types. */
+    public interface OtherRequest {
+        void request(String method, int status);
+    }
+
+    // the providers here are used by no other test class
+    static final Tracepoint<Request> HTTP_REQUEST =
+            Tracepoint.define("glhttp:request", Request.class, "method", "status");
+    static final Tracepoint<Request> HTTP_RESPONSE =
+            Tracepoint.defineFaultable("glhttp:response", Request.class, "method", "status");
+    static final Tracepoint<Request> RPC_REQUEST =
+            Tracepoint.define("glrpc:request", Request.class, "method", "status");
+
+    @Test
+    void enumeratesEveryTracepointWithItsDescription() {
+        assertThat(Tracepoints.all()).contains(HTTP_REQUEST, HTTP_RESPONSE, RPC_REQUEST);
+        List<String> names = Tracepoints.all().stream().map(Tracepoint::name).toList();
+        assertThat(names).isSorted();
+        assertThat(HTTP_REQUEST.provider()).isEqualTo("glhttp");
+        assertThat(HTTP_REQUEST.event()).isEqualTo("request");
+        assertThat(HTTP_REQUEST.flavor()).isEqualTo(Flavor.REGULAR);
+        assertThat(HTTP_RESPONSE.flavor()).isEqualTo(Flavor.FAULTABLE);
+        assertThat(HTTP_REQUEST.prototype()).isEqualTo(Request.class);
+        assertThat(HTTP_REQUEST.arguments())
+                .containsExactly(
+                        new Tracepoint.Argument("method", String.class), new Tracepoint.Argument("status", int.class));
+        assertThat(HTTP_REQUEST.probeCount()).isZero();
+        assertThat(HTTP_REQUEST.toString()).isEqualTo("glhttp:request(String method, int status) [regular, 0 probes]");
+    }
+
+    @Test
+    void looksUpByExactNameAndByGlob() {
+        assertThat(Tracepoints.lookup("glhttp:request")).containsSame(HTTP_REQUEST);
+        assertThat(Tracepoints.lookup("glhttp:nothing")).isEmpty();
+        assertThat(Tracepoints.find("glhttp:*")).containsExactly(HTTP_REQUEST, HTTP_RESPONSE);
+        assertThat(Tracepoints.find("gl*:request")).containsExactly(HTTP_REQUEST, RPC_REQUEST);
+        assertThat(Tracepoints.find("gl????:request")).containsExactly(HTTP_REQUEST);
+        assertThat(Tracepoints.find("glhttp:request")).containsExactly(HTTP_REQUEST);
+        assertThat(Tracepoints.find("*")).contains(HTTP_REQUEST, HTTP_RESPONSE, RPC_REQUEST);
+        assertThat(Tracepoints.find("nomatch*")).isEmpty();
+        assertThatThrownBy(() -> Tracepoints.lookup(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Tracepoints.find(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void globMatching() {
+        assertThat(Tracepoints.matches("*", "a:b")).isTrue();
+        assertThat(Tracepoints.matches("a:*", "a:b")).isTrue();
+        assertThat(Tracepoints.matches("*:b", "a:b")).isTrue();
+        assertThat(Tracepoints.matches("*:*", "a:b")).isTrue();
+        assertThat(Tracepoints.matches("a*b*c", "a:xbyc")).isTrue();
+        assertThat(Tracepoints.matches("a*b*c", "a:xbyd")).isFalse();
+        assertThat(Tracepoints.matches("a:?", "a:bc")).isFalse();
+        assertThat(Tracepoints.matches("a:??", "a:bc")).isTrue();
+        assertThat(Tracepoints.matches("", "a:b")).isFalse();
+        assertThat(Tracepoints.matches("a:b*", "a:b")).isTrue();
+    }
+
+    @Test
+    void listenersAreToldOfExistingAndLaterTracepointsOnce() {
+        List<Tracepoint<?>> told = new CopyOnWriteArrayList<>();
+        Consumer<Tracepoint<?>> listener = told::add;
+        Tracepoints.addListener(listener);
+        try {
+            assertThat(told).contains(HTTP_REQUEST, HTTP_RESPONSE, RPC_REQUEST);
+            assertThat(told).doesNotHaveDuplicates();
+            int before = told.size();
+            Tracepoint<Request> later = Tracepoint.define("reglater:request", Request.class, "method", "status");
+            assertThat(told).hasSize(before + 1).last().isSameAs(later);
+            Tracepoint.define("reglater:request", Request.class, "method", "status"); // existing: not told again
+            assertThat(told).hasSize(before + 1);
+        } finally {
+            assertThat(Tracepoints.removeListener(listener)).isTrue();
+        }
+        Tracepoint.define("reglater:afterremove", Request.class, "method", "status");
+        assertThat(told.stream().map(Tracepoint::name)).doesNotContain("reglater:afterremove");
+        assertThat(Tracepoints.removeListener(listener)).isFalse();
+    }
+
+    /** A listener may attach probes: they are in place before define() returns. */
+    @Test
+    void listenerAttachesProbesBeforeTheFirstFiring() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        Consumer<Tracepoint<?>> attacher = tp -> {
+            if (tp.name().equals("regattach:request")) {
+                @SuppressWarnings("unchecked")
+                Tracepoint<Request> typed = (Tracepoint<Request>) tp;
+                typed.register((method, status) -> calls.add(method + status));
+            }
+        };
+        Tracepoints.addListener(attacher);
+        try {
+            Tracepoint<Request> tp = Tracepoint.define("regattach:request", Request.class, "method", "status");
+            tp.fire().request("GET", 200);
+            assertThat(calls).containsExactly("GET200");
+        } finally {
+            Tracepoints.removeListener(attacher);
+        }
+    }
+
+    @Test
+    void aThrowingListenerDoesNotBreakDefinitions() {
+        Consumer<Tracepoint<?>> bad = tp -> {
+            throw new IllegalStateException("listener bug");
+        };
+        try (TestSupport.LogCapture logs = new TestSupport.LogCapture()) {
+            Tracepoints.addListener(bad);
+            Tracepoint<Request> tp = Tracepoint.define("regbadlistener:request", Request.class, "method", "status");
+            assertThat(Tracepoints.lookup("regbadlistener:request")).containsSame(tp);
+            assertThat(logs.containing("threw on regbadlistener:request")).hasSize(1);
+        } finally {
+            Tracepoints.removeListener(bad);
+        }
+    }
+
+    /** Concurrent definitions and listener registrations: every listener is told of every tracepoint once. */
+    @Test
+    void concurrentDefinitionsAndListenersMissNothing() {
+        int definers = 4;
+        int perDefiner = 25;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Set<String>> seen = new ArrayList<>();
+        List<Consumer<Tracepoint<?>>> listeners = new ArrayList<>();
+        List<CompletableFuture<Void>> tasks = new ArrayList<>();
+        List<String> duplicates = new CopyOnWriteArrayList<>();
+        for (int l = 0; l < 3; l++) {
+            Set<String> names = ConcurrentHashMap.newKeySet();
+            seen.add(names);
+            Consumer<Tracepoint<?>> listener = tp -> {
+                if (!names.add(tp.name())) {
+                    duplicates.add(tp.name());
+                }
+            };
+            listeners.add(listener);
+            tasks.add(async("adder-" + l, () -> {
+                TestSupport.await(start, "start");
+                Tracepoints.addListener(listener);
+            }));
+        }
+        for (int d = 0; d < definers; d++) {
+            int id = d;
+            tasks.add(async("definer-" + d, () -> {
+                TestSupport.await(start, "start");
+                for (int i = 0; i < perDefiner; i++) {
+                    Tracepoint.define("regconcurrent:e" + id + "_" + i, Request.class, "method", "status");
+                    // and a racing definition of one shared name
+                    Tracepoint.define("regconcurrent:shared" + i, Request.class, "method", "status");
+                }
+            }));
+        }
+        start.countDown();
+        try {
+            for (CompletableFuture<Void> task : tasks) {
+                await(task, "a definer or listener");
+            }
+            List<String> expected = Tracepoints.find("regconcurrent:*").stream()
+                    .map(Tracepoint::name)
+                    .toList();
+            assertThat(expected).hasSize(definers * perDefiner + perDefiner);
+            for (Set<String> names : seen) {
+                assertThat(names).containsAll(expected);
+            }
+            assertThat(duplicates).isEmpty();
+        } finally {
+            listeners.forEach(Tracepoints::removeListener);
+        }
+    }
+
+    @Test
+    void definingAgainWithTheSamePrototypeReturnsTheSameTracepoint() {
+        assertThat(Tracepoint.define("glhttp:request", Request.class, "method", "status"))
+                .isSameAs(HTTP_REQUEST);
+        assertThat(Tracepoint.builder("glhttp:request", Request.class)
+                        .arguments("method", "status")
+                        .onFirstProbe(() -> {})
+                        .define())
+                .isSameAs(HTTP_REQUEST);
+    }
+
+    @Test
+    void definingAgainWithAnotherPrototypeIsRefused() {
+        assertThatThrownBy(() -> Tracepoint.define("glhttp:request", OtherRequest.class, "method", "status"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tracepoint glhttp:request is already defined as")
+                .hasMessageContaining(Request.class.getName())
+                .hasMessageContaining(OtherRequest.class.getName());
+        assertThatThrownBy(() -> Tracepoint.define("glhttp:request", Request.class, "verb", "status"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(String verb, int status)");
+        assertThatThrownBy(() -> Tracepoint.defineFaultable("glhttp:request", Request.class, "method", "status"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("faultable");
+        assertThat(Tracepoints.lookup("glhttp:request")).containsSame(HTTP_REQUEST);
+    }
+
+    @Test
+    void invalidNamesAreRefusedWithTheRule() {
+        for (String bad : new String[] {
+            null,
+            "",
+            "request",
+            ":request",
+            "http:",
+            "http:request:get",
+            "1http:request",
+            "http:re-quest",
+            "http :request",
+            "ht.tp:request",
+            "http:requ\u00e9st",
+            "a".repeat(200) + ":" + "b".repeat(60)
+        }) {
+            assertThatThrownBy(() -> Tracepoint.define(bad, Request.class, "method", "status"))
+                    .as(String.valueOf(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a name is provider:event");
+        }
+        assertThat(Tracepoint.define("_h2:_0", Request.class, "method", "status")
+                        .name())
+                .isEqualTo("_h2:_0");
+    }
+}
