@@ -23,9 +23,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ./tp torture}: the rcutorture-style stress test of tracepoint4j's RCU flavors. Prints, per
  * flavor, reads, updates, grace periods, callbacks and the age histogram; its last line is exactly
- * {@code too-short grace periods: N}, summed over all flavors.
+ * {@code too-short grace periods: N}, summed over all flavors. With {@code --target tracepoints} it
+ * tortures probe registration instead ({@link TracepointTorture}); the last line is then exactly
+ * {@code calls after synchronizeUnregister: N}.
  *
- * <p>Exit status: 0 when all is well, 1 when N &gt; 0, 2 for bad options, 3 for any other failure
+ * <p>Exit status: 0 when all is well, 1 when N &gt; 0 (or, for tracepoints, a firing was missed, a
+ * probe called twice for one firing or through another tracepoint), 2 for bad options, 3 for any other failure
  * (a thread died, the run hung, barrier() returned early, close() refused...).
  */
 @Command(
@@ -43,14 +46,15 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0 all well; 1 too-short grace periods found; 2 bad options; "
+            "Exit status: 0 all well; 1 too-short grace periods found (tracepoints: a call after "
+                    + "synchronizeUnregister, a missed, duplicate or misrouted firing); 2 bad options; "
                     + "3 any other failure (thread died, hang, barrier() early, close() refused)."
         })
 public final class RcuTorture implements Callable<Integer> {
 
     /** Exit status: no too-short grace period and no other failure. */
     static final int EXIT_OK = 0;
-    /** Exit status: at least one too-short grace period. */
+    /** Exit status: at least one too-short grace period (tracepoints: an oracle violated). */
     static final int EXIT_TOO_SHORT = 1;
     /** Exit status: the options were wrong (picocli's usage status). */
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
@@ -155,9 +159,12 @@ public final class RcuTorture implements Callable<Integer> {
 
     @Option(
             names = "--target",
-            paramLabel = "rcu",
+            paramLabel = "rcu|tracepoints",
             defaultValue = "rcu",
-            description = "What to torture (default: ${DEFAULT-VALUE}). Only rcu exists for now.")
+            description = "What to torture (default: ${DEFAULT-VALUE}): rcu, the grace-period flavors; "
+                    + "tracepoints, probes registered and unregistered in storms while threads fire "
+                    + "(uses --seconds, --readers and --virtual-readers as firing threads, --updaters, "
+                    + "--block-us, --stall-seconds).")
     private String target;
 
     /** Entry point of the runnable jar; exits with the status described above. */
@@ -179,6 +186,9 @@ public final class RcuTorture implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (target.equalsIgnoreCase("tracepoints")) {
+            return callTracepoints();
+        }
         List<Flavor> flavors = flavors();
         List<TortureSettings> settings = new ArrayList<>();
         for (Flavor each : flavors) {
@@ -208,6 +218,52 @@ public final class RcuTorture implements Callable<Integer> {
         out.println("too-short grace periods: " + tooShort(reports));
         out.flush();
         return exitCode(reports);
+    }
+
+    /** {@code --target tracepoints}: one tracepoint torture; its last line is the oracle-1 count. */
+    private int callTracepoints() {
+        TracepointTorture.Settings settings = tracepointSettings();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
+                "tracepoint torture: %d s; %d cores; %d platform + %d virtual firing threads, %d updaters%n",
+                seconds,
+                Runtime.getRuntime().availableProcessors(),
+                settings.platformFirers(),
+                settings.virtualFirers(),
+                settings.updaters());
+        out.flush();
+        TracepointTorture.Report report = TracepointTorture.run(settings, System.err);
+        out.print(report.format());
+        out.flush();
+        return report.exitCode();
+    }
+
+    /** The parsed settings of {@code --target tracepoints}. */
+    TracepointTorture.Settings tracepointSettings() {
+        if (seconds < 1) {
+            throw usage("--seconds must be at least 1, was " + seconds);
+        }
+        if (stallSeconds < 1) {
+            throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
+        }
+        if (methods != null || blockingReaders != null || readerDelayMicros != null || updaterDelayMicros != null) {
+            throw usage("--methods, --blocking-readers, --reader-delay-us and --updater-delay-us are for "
+                    + "--target rcu only");
+        }
+        TracepointTorture.Settings defaults = TracepointTorture.Settings.defaults();
+        try {
+            return new TracepointTorture.Settings(
+                    Duration.ofSeconds(seconds),
+                    readers != null ? readers : defaults.platformFirers(),
+                    virtualReaders != null ? virtualReaders : defaults.virtualFirers(),
+                    updaters != null ? updaters : defaults.updaters(),
+                    micros(blockMicros, defaults.blockTime(), "--block-us"),
+                    Duration.ofSeconds(stallSeconds),
+                    TracepointTorture.Breakage.NONE);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     /** The parsed settings of one flavor; public to tests through the package. */
@@ -293,10 +349,9 @@ public final class RcuTorture implements Callable<Integer> {
             return;
         }
         if (target.equalsIgnoreCase("tracepoints")) {
-            throw usage("--target tracepoints is not available yet (it comes with issue 3); "
-                    + "the only target for now is rcu");
+            throw usage("--target tracepoints has no flavors; it runs through callTracepoints()");
         }
-        throw usage("--target must be rcu (the only target for now), was '" + target + "'");
+        throw usage("--target must be rcu or tracepoints, was '" + target + "'");
     }
 
     private static Duration micros(Long value, Duration fallback, String option) {

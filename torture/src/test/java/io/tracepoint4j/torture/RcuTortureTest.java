@@ -224,11 +224,11 @@ class RcuTortureTest {
         }
 
         @Test
-        void theTargetIsRcuUntilIssue3() {
-            assertThat(execute("--target", "tracepoints")).isEqualTo(RcuTorture.EXIT_USAGE);
-            assertThat(err.toString()).contains("--target tracepoints is not available yet", "issue 3");
+        void theTargetIsRcuOrTracepoints() {
+            assertThat(execute("--target", "tracepoints", "--methods", "call")).isEqualTo(RcuTorture.EXIT_USAGE);
+            assertThat(err.toString()).contains("are for --target rcu only");
             assertThat(execute("--target", "kernel")).isEqualTo(RcuTorture.EXIT_USAGE);
-            assertThat(err.toString()).contains("--target must be rcu");
+            assertThat(err.toString()).contains("--target must be rcu or tracepoints");
         }
 
         @Test

@@ -1,0 +1,543 @@
+package io.tracepoint4j.torture;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code ./tp torture --target tracepoints}: many threads (platform and virtual) fire regular and
+ * faultable tracepoints while updaters register and unregister probes in storms, and every probe
+ * checks the tracepoint oracles on itself. Public only so that its nested prototypes are visible by
+ * name from tracepoint4j's class loader; run it through {@link RcuTorture}.
+ */
+public final class TracepointTorture {
+    /*
+     * Overview
+     *   Each run defines REGULAR + FAULTABLE tracepoints named "torture<run>:regular<i>" /
+     *   "torture<run>:faultable<i>" with prototype Hit(tracepoint, thread, sequence). Each tracepoint
+     *   has SLOTS slots; a slot holds the probe an updater currently has registered there (or null).
+     *   Slot s of tracepoint t belongs to updater (t * SLOTS + s) % updaters, so slots need no CAS.
+     *   Every registration uses a fresh Probe object, whose state only moves forward:
+     *     NEW -> REGISTERED (set after register() returned) -> UNREGISTERING (set before
+     *     unregister() is called) -> UNREGISTERED (after it returned) -> SYNCHRONIZED (set right
+     *     after a synchronizeUnregister() that began after unregister() returned has returned).
+     *   Updaters unregister one probe or several at once (both flavors), then synchronize at once,
+     *   later, per tracepoint (tp.synchronizeUnregister(), flavor-wide) or for all tracepoints
+     *   (Tracepoints.synchronizeUnregister()). Some faultable probes park briefly inside.
+     *
+     * Oracles checked (docs: ../shared/design/tracepoints.md)
+     *   1. A probe reads its own state at entry and at exit of every call; SYNCHRONIZED there is a
+     *      call after synchronizeUnregister (the number on the last line).
+     *   2. A firer reads slot and state before firing (probe p, REGISTERED) and p's state again
+     *      after fire() returned; still REGISTERED means unregister(p) had not begun, so p was
+     *      published (register() had returned) during the whole firing and must have seen it:
+     *      p.lastSeen[thread] == sequence, else a missed firing. A second call with the same
+     *      sequence is a duplicate (the oracle says "exactly once").
+     *   3. The firing passes its tracepoint's index; a probe called with another index than the one
+     *      it was registered on is misrouted (oracle 6).
+     *   After the run every probe is unregistered and synchronized, and every tracepoint is fired
+     *   again: any probe call then is also counted by oracle 1.
+     *
+     * Concurrency
+     *   Firers never block outside probes; updaters block in synchronizeUnregister(). Virtual firers
+     *   are chains of short-lived virtual threads (each fires a batch and ends; the next one starts
+     *   after join()), so the library sees threads come and go. lastSeen[thread] is written only by
+     *   the firing thread of that index (probes run on the firer), so it is single-writer; join()
+     *   orders one virtual generation before the next.
+     *
+     * Memory ordering
+     *   [S] Probe.state is volatile: the updater's store REGISTERED after register() returned is
+     *       read by a firer before firing (message passing: register's release publication of the
+     *       probe array happens-before the firer's acquire read of it inside fire()). The firer's
+     *       re-read after fire() and the updater's store UNREGISTERING before unregister() are
+     *       both volatile, so in the synchronization order the re-read seeing REGISTERED precedes
+     *       the store, and the firing's probe-array read precedes unregister's publication.
+     *       SYNCHRONIZED is stored after synchronizeUnregister() returned; a probe that reads it at
+     *       entry or exit proves the grace period ended while it could still run.
+     *   [P] Slots are an AtomicReferenceArray: setRelease by the owning updater after state is
+     *       REGISTERED, getAcquire by firers (message passing; the state read is volatile anyway).
+     *
+     * Failure modes
+     *   A thread that throws, or a run that does not stop within the stall timeout, is a failure
+     *   (exit 3); oracle violations exit 1.
+     *   Breakage.SKIP_SYNCHRONIZE (mark SYNCHRONIZED without waiting) and SKIP_REGISTER (publish
+     *   a probe as REGISTERED without registering it) are the broken variants the tests use to
+     *   prove that oracles 1 and 2 fire.
+     */
+
+    /** The prototype of every torture tracepoint; public so tracepoint4j's class loader sees it. */
+    public interface Hit {
+        /** Fired with the tracepoint's index, the firing thread's index and its sequence number. */
+        void hit(int tracepoint, int thread, long sequence);
+    }
+
+    private static final int REGULAR = 4;
+    private static final int FAULTABLE = 4;
+    private static final int SLOTS = 3;
+    private static final int BATCH = 2_000;
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    static final int NEW = 0;
+    static final int REGISTERED = 1;
+    static final int UNREGISTERING = 2;
+    static final int UNREGISTERED = 3;
+    static final int SYNCHRONIZED = 4;
+
+    /** Deliberately broken variants of the updaters, proving each detector fires. */
+    enum Breakage {
+        /** The real thing. */
+        NONE,
+        /** Marks probes SYNCHRONIZED without calling synchronizeUnregister(): oracle 1 must fire. */
+        SKIP_SYNCHRONIZE,
+        /** Publishes every other probe as REGISTERED without calling register(): oracle 2 must fire. */
+        SKIP_REGISTER
+    }
+
+    /** Run parameters; {@code breakage} selects a deliberately broken variant for tests. */
+    record Settings(
+            Duration duration,
+            int platformFirers,
+            int virtualFirers,
+            int updaters,
+            Duration blockTime,
+            Duration stallTimeout,
+            Breakage breakage) {
+
+        static Settings defaults() {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return new Settings(
+                    Duration.ofSeconds(10),
+                    2 * cores,
+                    2 * cores,
+                    2,
+                    Duration.ofNanos(500_000),
+                    Duration.ofSeconds(30),
+                    Breakage.NONE);
+        }
+
+        Settings {
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("the duration must be positive, was " + duration);
+            }
+            if (platformFirers < 0 || virtualFirers < 0 || platformFirers + virtualFirers == 0) {
+                throw new IllegalArgumentException("at least one firing thread is needed");
+            }
+            if (updaters < 1) {
+                throw new IllegalArgumentException("--updaters must be at least 1, was " + updaters);
+            }
+        }
+
+        Settings broken(Breakage how) {
+            return new Settings(duration, platformFirers, virtualFirers, updaters, blockTime, stallTimeout, how);
+        }
+    }
+
+    /** What one run found. */
+    record Report(
+            long firings,
+            long registrations,
+            long unregistrations,
+            long synchronizeCalls,
+            long probeCalls,
+            long blockingCalls,
+            long checkedFirings,
+            long missed,
+            long duplicates,
+            long misrouted,
+            long callsAfterSynchronize,
+            List<String> failures) {
+
+        boolean violated() {
+            return callsAfterSynchronize > 0 || missed > 0 || duplicates > 0 || misrouted > 0;
+        }
+
+        int exitCode() {
+            if (violated()) {
+                return RcuTorture.EXIT_TOO_SHORT;
+            }
+            return failures.isEmpty() ? RcuTorture.EXIT_OK : RcuTorture.EXIT_FAILED;
+        }
+
+        String format() {
+            StringBuilder out = new StringBuilder();
+            out.append(String.format(
+                    Locale.ROOT,
+                    "firings %d, probe calls %d (blocking %d), firing-probe pairs checked %d%n"
+                            + "registrations %d, unregistrations %d, synchronizeUnregister calls %d%n"
+                            + "missed firings: %d, duplicate calls: %d, misrouted calls: %d%n",
+                    firings,
+                    probeCalls,
+                    blockingCalls,
+                    checkedFirings,
+                    registrations,
+                    unregistrations,
+                    synchronizeCalls,
+                    missed,
+                    duplicates,
+                    misrouted));
+            for (String failure : failures) {
+                out.append("FAILURE: ").append(failure).append(System.lineSeparator());
+            }
+            out.append("calls after synchronizeUnregister: ")
+                    .append(callsAfterSynchronize)
+                    .append(System.lineSeparator());
+            return out.toString();
+        }
+    }
+
+    private final Settings settings;
+    private final PrintStream diagnostics;
+    private final List<Tracepoint<Hit>> tracepoints = new ArrayList<>();
+    private final AtomicReferenceArray<Probe> slots; // [P]
+    private final int firers;
+    private final long[] sequences; // per firer, single writer (a chain joined in order)
+    private volatile boolean stop; // [X] stop flag: written once by the coordinator, read by workers
+    private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+
+    private final LongAdder firings = new LongAdder();
+    private final LongAdder checked = new LongAdder();
+    private final LongAdder missed = new LongAdder();
+    private final LongAdder registrations = new LongAdder();
+    private final LongAdder unregistrations = new LongAdder();
+    private final LongAdder synchronizeCalls = new LongAdder();
+    private final LongAdder probeCalls = new LongAdder();
+    private final LongAdder blockingCalls = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder misrouted = new LongAdder();
+    private final LongAdder callsAfterSynchronize = new LongAdder();
+
+    private TracepointTorture(Settings settings, PrintStream diagnostics) {
+        this.settings = settings;
+        this.diagnostics = diagnostics;
+        this.firers = settings.platformFirers() + settings.virtualFirers();
+        this.sequences = new long[firers];
+        int run = RUNS.incrementAndGet(); // [X] unique run id only, no ordering role
+        String provider = "torture" + ProcessHandle.current().pid() + "_" + run;
+        for (int i = 0; i < REGULAR; i++) {
+            tracepoints.add(
+                    Tracepoint.define(provider + ":regular" + i, Hit.class, "tracepoint", "thread", "sequence"));
+        }
+        for (int i = 0; i < FAULTABLE; i++) {
+            tracepoints.add(Tracepoint.defineFaultable(
+                    provider + ":faultable" + i, Hit.class, "tracepoint", "thread", "sequence"));
+        }
+        this.slots = new AtomicReferenceArray<>(tracepoints.size() * SLOTS);
+    }
+
+    /** Runs one torture for {@code settings}; stacks of hung threads go to {@code diagnostics}. */
+    static Report run(Settings settings, PrintStream diagnostics) {
+        return new TracepointTorture(settings, diagnostics).run();
+    }
+
+    private Report run() {
+        List<Thread> threads = new ArrayList<>();
+        for (int f = 0; f < settings.platformFirers(); f++) {
+            int index = f;
+            threads.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("tp-firer-" + index)
+                    .start(guarded("firer " + index, () -> fireLoop(index))));
+        }
+        for (int v = 0; v < settings.virtualFirers(); v++) {
+            int index = settings.platformFirers() + v;
+            threads.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("tp-virtual-chain-" + index)
+                    .start(guarded("virtual firer " + index, () -> virtualChain(index))));
+        }
+        for (int u = 0; u < settings.updaters(); u++) {
+            int index = u;
+            threads.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("tp-updater-" + index)
+                    .start(guarded("updater " + index, () -> updateLoop(index))));
+        }
+        LockSupport.parkNanos(settings.duration().toNanos());
+        stop = true; // [X] read by every worker loop
+        long deadline = System.nanoTime() + settings.stallTimeout().toNanos();
+        boolean hung = false;
+        for (Thread thread : threads) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                thread.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                hung = true;
+                failures.add("thread " + thread.getName() + " did not stop within " + settings.stallTimeout());
+            }
+        }
+        if (hung) {
+            dumpStacks();
+        } else {
+            cleanUp();
+        }
+        return new Report(
+                firings.sum(),
+                registrations.sum(),
+                unregistrations.sum(),
+                synchronizeCalls.sum(),
+                probeCalls.sum(),
+                blockingCalls.sum(),
+                checked.sum(),
+                missed.sum(),
+                duplicates.sum(),
+                misrouted.sum(),
+                callsAfterSynchronize.sum(),
+                List.copyOf(failures));
+    }
+
+    // ---- firers ----
+
+    private void virtualChain(int index) throws InterruptedException {
+        while (!stop) { // [X]
+            Thread generation = Thread.ofVirtual()
+                    .name("tp-virtual-firer-" + index)
+                    .start(guarded("virtual firer " + index, () -> fireBatch(index)));
+            generation.join(); // orders sequences[index] and lastSeen[index] for the next one
+        }
+    }
+
+    private void fireLoop(int index) {
+        while (!stop) { // [X]
+            fireBatch(index);
+        }
+    }
+
+    private void fireBatch(int thread) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        Probe[] candidates = new Probe[SLOTS];
+        long sequence = sequences[thread];
+        for (int n = 0; n < BATCH && !stop; n++) { // [X]
+            int tp = random.nextInt(tracepoints.size());
+            for (int s = 0; s < SLOTS; s++) {
+                Probe probe = slots.getAcquire(tp * SLOTS + s); // [P] pairs with setRelease in register
+                candidates[s] = probe != null && probe.state() == REGISTERED ? probe : null; // [S]
+            }
+            sequence++;
+            tracepoints.get(tp).fire().hit(tp, thread, sequence);
+            firings.increment();
+            for (int s = 0; s < SLOTS; s++) {
+                Probe probe = candidates[s];
+                if (probe != null && probe.state() == REGISTERED) { // [S] before unregister() began
+                    checked.increment();
+                    if (probe.lastSeen[thread] != sequence) {
+                        missed.increment();
+                    }
+                }
+            }
+        }
+        sequences[thread] = sequence;
+    }
+
+    // ---- updaters ----
+
+    private void updateLoop(int updater) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        List<Integer> mine = new ArrayList<>();
+        for (int slot = 0; slot < slots.length(); slot++) {
+            if (slot % settings.updaters() == updater) {
+                mine.add(slot);
+            }
+        }
+        List<Probe> pending = new ArrayList<>(); // unregistered by this updater, not yet synchronized
+        while (!stop) { // [X]
+            int pattern = random.nextInt(8);
+            if (pattern < 4) {
+                toggle(mine.get(random.nextInt(mine.size())), pending, random);
+            } else if (pattern < 7) {
+                int storm = 2 + random.nextInt(mine.size() - 1 > 0 ? mine.size() - 1 : 1);
+                for (int i = 0; i < storm; i++) {
+                    toggle(mine.get(random.nextInt(mine.size())), pending, random);
+                }
+            } else {
+                LockSupport.parkNanos(random.nextLong(50_000));
+            }
+            int when = random.nextInt(4);
+            if (when == 0 && !pending.isEmpty()) {
+                synchronizeAll(pending);
+            } else if (when == 1 && !pending.isEmpty()) {
+                synchronizeOneFlavor(pending, random);
+            }
+            // else: leave them pending, synchronized with a later batch
+        }
+        synchronizeAll(pending);
+    }
+
+    /** Registers a fresh probe in an empty slot, or unregisters the slot's probe. */
+    private void toggle(int slot, List<Probe> pending, ThreadLocalRandom random) {
+        int tp = slot / SLOTS;
+        Tracepoint<Hit> tracepoint = tracepoints.get(tp);
+        Probe current = slots.getPlain(slot); // owned by this updater
+        if (current == null) {
+            boolean blocking = tp >= REGULAR && random.nextInt(3) == 0;
+            Probe probe = new Probe(tp, blocking, firers, settings.blockTime().toNanos());
+            probe.registered = settings.breakage() != Breakage.SKIP_REGISTER || random.nextBoolean();
+            if (probe.registered) {
+                tracepoint.register(probe, random.nextInt(3) * 10);
+                registrations.increment();
+            }
+            probe.setState(REGISTERED); // [S] after register() returned
+            slots.setRelease(slot, probe); // [P] read by firers' getAcquire
+        } else {
+            current.setState(UNREGISTERING); // [S] before unregister(): firers stop expecting calls
+            if (current.registered) {
+                tracepoint.unregister(current);
+                unregistrations.increment();
+            }
+            current.setState(UNREGISTERED); // [S]
+            slots.setRelease(slot, null); // [P]
+            pending.add(current);
+        }
+    }
+
+    private void synchronizeAll(List<Probe> pending) {
+        if (settings.breakage() != Breakage.SKIP_SYNCHRONIZE) {
+            Tracepoints.synchronizeUnregister();
+            synchronizeCalls.increment();
+        }
+        for (Probe probe : pending) {
+            probe.setState(SYNCHRONIZED); // [S] after synchronizeUnregister() returned
+        }
+        pending.clear();
+    }
+
+    /** tp.synchronizeUnregister() covers its whole flavor: mark only probes of that flavor. */
+    private void synchronizeOneFlavor(List<Probe> pending, ThreadLocalRandom random) {
+        boolean faultable = random.nextBoolean();
+        int tp = faultable ? REGULAR + random.nextInt(FAULTABLE) : random.nextInt(REGULAR);
+        if (settings.breakage() != Breakage.SKIP_SYNCHRONIZE) {
+            tracepoints.get(tp).synchronizeUnregister();
+            synchronizeCalls.increment();
+        }
+        pending.removeIf(probe -> {
+            if ((probe.tracepoint >= REGULAR) != faultable) {
+                return false;
+            }
+            probe.setState(SYNCHRONIZED); // [S] after synchronizeUnregister() returned
+            return true;
+        });
+    }
+
+    // ---- end of run ----
+
+    private void cleanUp() {
+        List<Probe> pending = new ArrayList<>();
+        for (int slot = 0; slot < slots.length(); slot++) {
+            Probe probe = slots.getPlain(slot); // workers joined: plain is enough
+            if (probe != null) {
+                probe.setState(UNREGISTERING); // [S]
+                if (probe.registered) {
+                    tracepoints.get(slot / SLOTS).unregister(probe);
+                    unregistrations.increment();
+                }
+                probe.setState(UNREGISTERED); // [S]
+                slots.setPlain(slot, null);
+                pending.add(probe);
+            }
+        }
+        Tracepoints.synchronizeUnregister();
+        synchronizeCalls.increment();
+        for (Probe probe : pending) {
+            probe.setState(SYNCHRONIZED); // [S]
+        }
+        for (int tp = 0; tp < tracepoints.size(); tp++) {
+            Tracepoint<Hit> tracepoint = tracepoints.get(tp);
+            if (tracepoint.probeCount() != 0) {
+                failures.add(tracepoint.name() + " still has " + tracepoint.probeCount() + " probe(s)");
+            }
+            tracepoint.fire().hit(tp, 0, -1); // must reach nobody: oracle 1 counts it if it does
+        }
+    }
+
+    private Runnable guarded(String what, ThrowingRunnable body) {
+        return () -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failures.add(what + " died: " + t);
+                t.printStackTrace(diagnostics);
+            }
+        };
+    }
+
+    private void dumpStacks() {
+        for (Map.Entry<Thread, StackTraceElement[]> entry :
+                Thread.getAllStackTraces().entrySet()) {
+            if (entry.getKey().getName().startsWith("tp-")) {
+                diagnostics.println("stack of " + entry.getKey().getName() + ":");
+                for (StackTraceElement element : entry.getValue()) {
+                    diagnostics.println("\tat " + element);
+                }
+            }
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** One registration's probe: a fresh object per register(), checking oracles 1, 2 and 6. */
+    private final class Probe implements Hit {
+        final int tracepoint;
+        final boolean blocking;
+        final long blockNanos;
+        final long[] lastSeen; // slot per firing thread, written only by that thread
+        boolean registered; // SKIP_REGISTER only; written and read by the owning updater alone
+        private volatile int state = NEW; // [S]
+        private final AtomicLong calls = new AtomicLong();
+
+        Probe(int tracepoint, boolean blocking, int firers, long blockNanos) {
+            this.tracepoint = tracepoint;
+            this.blocking = blocking;
+            this.blockNanos = blockNanos;
+            this.lastSeen = new long[firers];
+        }
+
+        int state() {
+            return state; // [S] volatile read, pairs with setState
+        }
+
+        void setState(int next) {
+            assert next > state : "probe states only move forward";
+            state = next; // [S] volatile write, read by probes (oracle 1) and firers (oracle 2)
+        }
+
+        @Override
+        public void hit(int tp, int thread, long sequence) {
+            if (state == SYNCHRONIZED) { // [S] entry check, oracle 1
+                callsAfterSynchronize.increment();
+            }
+            probeCalls.increment();
+            if (tp != tracepoint) {
+                misrouted.increment();
+            }
+            if (sequence >= 0) {
+                if (lastSeen[thread] == sequence) {
+                    duplicates.increment();
+                }
+                lastSeen[thread] = sequence;
+            }
+            if (blocking && (calls.incrementAndGet() & 15) == 0) { // [X] counter only, no ordering role
+                blockingCalls.increment();
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1, blockNanos + 1));
+            }
+            if (state == SYNCHRONIZED) { // [S] exit check, oracle 1
+                callsAfterSynchronize.increment();
+            }
+        }
+    }
+}
