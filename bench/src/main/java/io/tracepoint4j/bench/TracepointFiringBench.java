@@ -1,0 +1,370 @@
+package io.tracepoint4j.bench;
+
+import io.tracepoint4j.Tracepoint;
+import java.util.concurrent.TimeUnit;
+import jdk.jfr.Enabled;
+import jdk.jfr.Event;
+import jdk.jfr.Name;
+import jdk.jfr.Recording;
+import jdk.jfr.StackTrace;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Question: what does firing a tracepoint cost at the call site, with no probe attached (the static
+ * key folded by the JIT) and with one or four probes attached, compared with an empty method, a
+ * volatile-boolean guard, JFR's own events and a direct call of the probe?
+ *
+ * <p>Two methods, each with its own {@code scenario} parameter and its own baseline:
+ *
+ * <ul>
+ *   <li>{@link #single}: one op is one firing with arguments {@code (long, int)} read from the
+ *       state. {@code empty}: an empty method, the <b>baseline</b>; {@code disabled}: a tracepoint
+ *       with no probe; {@code volatileGuard}: {@code if (volatileBoolean) probe(...)}, the flag
+ *       false; {@code jfrDisabled}: a JFR event ({@code isEnabled()}, then fields and {@code
+ *       commit()}) that the running recording does not enable; {@code direct}: a direct call of the
+ *       no-op probe; {@code oneProbe}: a regular tracepoint with that probe registered; {@code
+ *       oneProbeFaultable}: the same on a faultable (SRCU) tracepoint; {@code fourProbes}: a regular
+ *       tracepoint with four different no-op probes (four classes, so the call to them inside the
+ *       tracepoint is megamorphic, as with four real consumers); {@code jfrEnabled}: the JFR event of
+ *       {@code jfrDisabled} with the same fields, enabled in the running in-memory recording (no
+ *       stack trace, no threshold).
+ *   <li>{@link #loop}: one op is a loop of {@value #LOOP} iterations that sums its index into the
+ *       returned value and fires a tracepoint with the index as argument. {@code loopBaseline}: no
+ *       tracepoint, the <b>baseline</b>; {@code loopDisabled}: a tracepoint with no probe; {@code
+ *       loopVolatileGuard}: a false volatile boolean guarding a call. A folded check leaves the loop
+ *       as fast as the baseline (unrolled, vectorized); a load per iteration does not. Single
+ *       firings differ by fractions of a nanosecond; the loop makes the difference visible.
+ * </ul>
+ *
+ * <p>Every tracepoint is {@code static final}, so C2 sees a constant receiver. Each scenario runs in
+ * its own fork (do not use {@code -f 0}) and loads exactly one {@link Firing} or {@link Looping}
+ * subclass, so the call to it is monomorphic and the call sites see one scenario only.
+ *
+ * <p>How to read it: average time per op in ns. {@code bench/report --baseline scenario=empty --vs
+ * scenario=loopBaseline} gives {@code single} rows against {@code empty} ({@code ×base}, {@code
+ * Δbase}) and {@code loop} rows against {@code loopBaseline} ({@code ×loopBaseline}). Add {@code
+ * -prof gc} for the {@code alloc B/op} column. Targets (issue 3), from one run:
+ *
+ * <ul>
+ *   <li>{@code loopDisabled} at most 1.1x {@code loopBaseline} (the JIT folded the check);
+ *   <li>{@code disabled} no slower than {@code volatileGuard} and {@code jfrDisabled};
+ *   <li>{@code oneProbe} within 2 ns of {@code direct}; {@code oneProbeFaultable} within 6 ns of
+ *       {@code direct} (compare their {@code Δbase});
+ *   <li>{@code fourProbes} under 4x {@code oneProbe};
+ *   <li>0 B/op allocated per firing ({@code -prof gc}) for every tracepoint scenario.
+ * </ul>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+        value = TracepointFiringBench.FORKS,
+        jvmArgsAppend = {Jvm.NATIVE_ACCESS, Jvm.QUIET_UNSAFE})
+public class TracepointFiringBench {
+
+    static final int FORKS = 2;
+
+    /** Iterations per op of {@link #loop}. */
+    static final int LOOP = 1024;
+
+    /** The prototype of the single-firing tracepoints. */
+    public interface Event2 {
+        void event(long a, int b);
+    }
+
+    /** The prototype of the loop tracepoints. */
+    public interface Index {
+        void index(int i);
+    }
+
+    static final Tracepoint<Event2> DISABLED = Tracepoint.define("bench:disabled", Event2.class, "a", "b");
+    static final Tracepoint<Event2> ONE = Tracepoint.define("bench:one", Event2.class, "a", "b");
+    static final Tracepoint<Event2> ONE_FAULTABLE =
+            Tracepoint.defineFaultable("bench:one_faultable", Event2.class, "a", "b");
+    static final Tracepoint<Event2> FOUR = Tracepoint.define("bench:four", Event2.class, "a", "b");
+    static final Tracepoint<Index> LOOP_DISABLED = Tracepoint.define("bench:loop_disabled", Index.class, "i");
+
+    /** The no-op probe: what {@code direct} calls and {@code oneProbe} attaches. */
+    static final Event2 PROBE = (a, b) -> {};
+
+    static final Index INDEX_PROBE = i -> {};
+
+    /** Always false: the guard of {@code volatileGuard} and {@code loopVolatileGuard}. */
+    static volatile boolean guard;
+
+    /** A JFR event the recording leaves disabled. */
+    @Name("io.tracepoint4j.bench.Disabled")
+    @Enabled(false)
+    @StackTrace(false)
+    static final class DisabledEvent extends Event {
+        long a;
+        int b;
+    }
+
+    /** The same fields, enabled in the recording. */
+    @Name("io.tracepoint4j.bench.Enabled")
+    @StackTrace(false)
+    static final class EnabledEvent extends Event {
+        long a;
+        int b;
+    }
+
+    // ---- single firings ----
+
+    /** The state of {@link #single}: the scenario and the arguments, read anew every op. */
+    @State(Scope.Benchmark)
+    public static class Single {
+
+        /** What one op does; {@code empty} is the baseline. */
+        @Param({
+            "empty",
+            "disabled",
+            "volatileGuard",
+            "jfrDisabled",
+            "direct",
+            "oneProbe",
+            "oneProbeFaultable",
+            "fourProbes",
+            "jfrEnabled"
+        })
+        public String scenario;
+
+        long a = 42;
+        int b = 7;
+        Firing firing;
+        private Recording recording;
+        private Tracepoint<Event2> attached;
+        private Event2[] probes = {};
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            firing = switch (scenario) {
+                case "empty" -> new Empty();
+                case "disabled" -> new Disabled();
+                case "volatileGuard" -> new VolatileGuard();
+                case "jfrDisabled" -> new JfrDisabled();
+                case "direct" -> new Direct();
+                case "oneProbe" -> new OneProbe();
+                case "oneProbeFaultable" -> new OneProbeFaultable();
+                case "fourProbes" -> new FourProbes();
+                case "jfrEnabled" -> new JfrEnabled();
+                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+            };
+            switch (scenario) {
+                case "oneProbe" -> attach(ONE, PROBE);
+                case "oneProbeFaultable" -> attach(ONE_FAULTABLE, PROBE);
+                case "fourProbes" -> attach(FOUR, (x, y) -> {}, (x, y) -> {}, (x, y) -> {}, (x, y) -> {});
+                case "jfrDisabled", "jfrEnabled" -> startRecording();
+                default -> {}
+            }
+        }
+
+        private void attach(Tracepoint<Event2> tracepoint, Event2... toRegister) {
+            attached = tracepoint;
+            probes = toRegister;
+            for (Event2 probe : toRegister) {
+                tracepoint.register(probe);
+            }
+            if (!tracepoint.enabled() || tracepoint.probeCount() != toRegister.length) {
+                throw new IllegalStateException(tracepoint + " did not take " + toRegister.length + " probes");
+            }
+        }
+
+        private void startRecording() {
+            recording = new Recording();
+            recording.setName("TracepointFiringBench");
+            recording.setToDisk(false); // a ring of memory buffers: jfrEnabled commits without end
+            recording.disable(DisabledEvent.class);
+            if (scenario.equals("jfrEnabled")) {
+                recording.enable(EnabledEvent.class).withoutStackTrace().withoutThreshold();
+            }
+            recording.start();
+            boolean ready =
+                    scenario.equals("jfrEnabled") ? new EnabledEvent().isEnabled() : !new DisabledEvent().isEnabled();
+            if (!ready) {
+                throw new IllegalStateException("the recording did not set up the JFR event of " + scenario);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (attached != null) {
+                for (Event2 probe : probes) {
+                    attached.unregister(probe);
+                }
+                attached.synchronizeUnregister();
+            }
+            if (recording != null) {
+                recording.close();
+            }
+        }
+    }
+
+    /** One firing; exactly one subclass is loaded per fork. */
+    abstract static class Firing {
+        abstract void fire(long a, int b);
+    }
+
+    static final class Empty extends Firing {
+        @Override
+        void fire(long a, int b) {}
+    }
+
+    static final class Disabled extends Firing {
+        @Override
+        void fire(long a, int b) {
+            DISABLED.fire().event(a, b);
+        }
+    }
+
+    static final class VolatileGuard extends Firing {
+        @Override
+        void fire(long a, int b) {
+            if (guard) {
+                PROBE.event(a, b);
+            }
+        }
+    }
+
+    static final class JfrDisabled extends Firing {
+        @Override
+        void fire(long a, int b) {
+            DisabledEvent event = new DisabledEvent();
+            if (event.isEnabled()) {
+                event.a = a;
+                event.b = b;
+                event.commit();
+            }
+        }
+    }
+
+    static final class Direct extends Firing {
+        @Override
+        void fire(long a, int b) {
+            PROBE.event(a, b);
+        }
+    }
+
+    static final class OneProbe extends Firing {
+        @Override
+        void fire(long a, int b) {
+            ONE.fire().event(a, b);
+        }
+    }
+
+    static final class OneProbeFaultable extends Firing {
+        @Override
+        void fire(long a, int b) {
+            ONE_FAULTABLE.fire().event(a, b);
+        }
+    }
+
+    static final class FourProbes extends Firing {
+        @Override
+        void fire(long a, int b) {
+            FOUR.fire().event(a, b);
+        }
+    }
+
+    static final class JfrEnabled extends Firing {
+        @Override
+        void fire(long a, int b) {
+            EnabledEvent event = new EnabledEvent();
+            if (event.isEnabled()) {
+                event.a = a;
+                event.b = b;
+                event.commit();
+            }
+        }
+    }
+
+    /** One firing of the scenario's call site. */
+    @Benchmark
+    public void single(Single state) {
+        state.firing.fire(state.a, state.b);
+    }
+
+    // ---- loops ----
+
+    /** The state of {@link #loop}. */
+    @State(Scope.Benchmark)
+    public static class Loop {
+
+        /** What the loop body does besides summing; {@code loopBaseline} is the baseline. */
+        @Param({"loopBaseline", "loopDisabled", "loopVolatileGuard"})
+        public String scenario;
+
+        Looping looping;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            looping = switch (scenario) {
+                case "loopBaseline" -> new LoopBaseline();
+                case "loopDisabled" -> new LoopDisabled();
+                case "loopVolatileGuard" -> new LoopVolatileGuard();
+                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+            };
+        }
+    }
+
+    /** One loop of {@value #LOOP} iterations; exactly one subclass is loaded per fork. */
+    abstract static class Looping {
+        abstract long run();
+    }
+
+    static final class LoopBaseline extends Looping {
+        @Override
+        long run() {
+            long sum = 0;
+            for (int i = 0; i < LOOP; i++) {
+                sum += i;
+            }
+            return sum;
+        }
+    }
+
+    static final class LoopDisabled extends Looping {
+        @Override
+        long run() {
+            long sum = 0;
+            for (int i = 0; i < LOOP; i++) {
+                sum += i;
+                LOOP_DISABLED.fire().index(i);
+            }
+            return sum;
+        }
+    }
+
+    static final class LoopVolatileGuard extends Looping {
+        @Override
+        long run() {
+            long sum = 0;
+            for (int i = 0; i < LOOP; i++) {
+                sum += i;
+                if (guard) {
+                    INDEX_PROBE.index(i);
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** One loop of {@value #LOOP} firings. */
+    @Benchmark
+    public long loop(Loop state) {
+        return state.looping.run();
+    }
+}
