@@ -1,5 +1,6 @@
 package io.tracepoint4j;
 
+import io.tracepoint4j.rcu.ReadSideBarrier;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MutableCallSite;
@@ -235,6 +236,11 @@ public abstract class Tracepoint<P> {
             boolean first = current.length == 0;
             if (first && definition.onFirstProbe() != null) {
                 definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
+            }
+            if (first) {
+                // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold JVM)
+                // happens here, on the consumer's thread, not in the first firing of instrumented code.
+                ReadSideBarrier.current();
             }
             publish(next, nextProbes);
             if (first) {
