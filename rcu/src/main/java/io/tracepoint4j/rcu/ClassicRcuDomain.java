@@ -184,9 +184,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         @Override
         public void close() {
             if (Thread.currentThread() != owner) {
-                throw new IllegalStateException("ReadSection.close() on " + domain + " from thread '"
-                        + Thread.currentThread().getName() + "', but the section belongs to thread '"
-                        + owner.getName() + "'. A section ends on the thread that opened it. Nothing was changed.");
+                throw domain.wrongThread(owner, "");
             }
             int c = ctr;
             if ((c & NEST_MASK) == 0) {

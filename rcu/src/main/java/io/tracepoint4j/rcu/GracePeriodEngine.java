@@ -351,6 +351,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         }
     }
 
+    /** ReadSection.close() called on another thread than the section's {@code owner}. */
+    final IllegalStateException wrongThread(Thread owner, String advice) {
+        return new IllegalStateException("ReadSection.close() on " + this + " from thread '"
+                + Thread.currentThread().getName() + "', but the section belongs to thread '" + owner.getName()
+                + "'. A section ends on the thread that opened it" + advice + ". Nothing was changed.");
+    }
+
     private void checkUsable(String operation) {
         checkOpen(operation);
         if (inReadSection()) {

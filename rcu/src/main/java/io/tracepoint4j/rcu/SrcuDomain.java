@@ -132,13 +132,6 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         reader().countUnlock(slot);
     }
 
-    IllegalStateException wrongThread(Thread owner) {
-        return new IllegalStateException("ReadSection.close() on " + this + " from thread '"
-                + Thread.currentThread().getName() + "', but the section belongs to thread '" + owner.getName()
-                + "'. A section ends on the thread that opened it; use downRead()/upRead() to hand one over."
-                + " Nothing was changed.");
-    }
-
     IllegalStateException badUnlock(int token, String why) {
         return new IllegalStateException("cannot end read-side critical section with token 0x"
                 + Integer.toHexString(token) + ": " + why + ". Nothing was changed.");
@@ -158,7 +151,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     boolean slotDrained(int slot) {
-        List<Reader> readers = registry.records();
+        return openSectionsIn(slot, registry.records()) == 0;
+    }
+
+    /** Locks minus unlocks counted in {@code slot}: zero when the slot has drained. */
+    private long openSectionsIn(int slot, List<Reader> readers) {
         long unlocks = retiredUnlocks[slot];
         for (int i = 0, n = readers.size(); i < n; i++) {
             unlocks += readers.get(i).unlocksAcquire(slot); // [C'] pairs with [C]; before the lock loads
@@ -168,7 +165,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             locks += readers.get(i).locksAcquire(slot); // [C'] fresh on every scan; made visible by [A]
         }
         assert locks >= unlocks : "slot " + slot + " of " + this + " counted more unlocks than locks";
-        return locks == unlocks;
+        return locks - unlocks;
     }
 
     @Override
@@ -194,20 +191,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     String describeOpenSections() {
-        long open = 0;
         List<String> threads = new ArrayList<>();
         List<Reader> readers = registry.records();
-        for (int slot = 0; slot < 2; slot++) {
-            long locks = retiredLocks[slot];
-            long unlocks = retiredUnlocks[slot];
-            for (Reader reader : readers) {
-                unlocks += reader.unlocksAcquire(slot); // [C']
-            }
-            for (Reader reader : readers) {
-                locks += reader.locksAcquire(slot); // [C']
-            }
-            open += locks - unlocks;
-        }
+        long open = openSectionsIn(0, readers) + openSectionsIn(1, readers);
         if (open == 0) {
             return null;
         }
@@ -295,7 +281,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         @Override
         public void close() {
             if (Thread.currentThread() != owner) {
-                throw domain.wrongThread(owner);
+                throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
             }
             int d = depth;
             if (d == 0 || (stack[d - 1] & SCOPED) == 0) {
