@@ -64,7 +64,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         if (reader == null) {
             throw noSectionOpen();
         }
-        reader.close();
+        reader.unlock();
     }
 
     @Override
@@ -186,6 +186,11 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             if (Thread.currentThread() != owner) {
                 throw domain.wrongThread(owner, "");
             }
+            unlock();
+        }
+
+        /** Ends the innermost section; the caller has checked that this is the owner's record. */
+        void unlock() {
             int c = ctr;
             if ((c & NEST_MASK) == 0) {
                 throw domain.noSectionOpen();

@@ -18,7 +18,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
      *   unlocks equal locks. No reader does an atomic read-modify-write on shared memory.
      *
      * Concurrency
-     *   Counters: single writer (the owning thread), read by the gpLock holder. depth and stack:
+     *   Counters: single writer (the owning thread), read by the gpLock holder. depth, entries and spilled:
      *   owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx: written by
      *   the gpLock holder, read by every reader.
      *
@@ -39,7 +39,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
      *
      * Invariants
      *   For each slot, locks >= unlocks in every scan (assert). Token: tag | depth << 2 | portable
-     *   << 1 | slot; a same-thread token must match the innermost entry of the owner's stack.
+     *   << 1 | slot; a same-thread token must match the innermost entry of the owner's section
+     *   stack (two bits per section packed in a long, deeper sections spilled to an array).
      *
      * Failure modes
      *   A thread that ends with sections open: its record is retired, its counts folded into
@@ -211,14 +212,12 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
     @Override
     void retireEnded(Reader reader) {
         for (int slot = 0; slot < 2; slot++) {
-            retiredLocks[slot] += reader.counts[slot];
-            retiredUnlocks[slot] += reader.counts[2 + slot];
+            int open = reader.sectionsIn(slot); // its thread ended: plain reads see its last writes
+            retiredLocks[slot] += reader.locksAcquire(slot); // [C'] as in a scan
+            retiredUnlocks[slot] += reader.unlocksAcquire(slot) + open; // [C'] ends its open sections
         }
         int depth = reader.depth;
         if (depth > 0) {
-            for (int i = 0; i < depth; i++) {
-                retiredUnlocks[reader.stack[i] & SLOT_MASK]++;
-            }
             LOG.log(
                     System.Logger.Level.WARNING,
                     "thread '" + reader.owner.getName() + "' ended inside " + depth
@@ -237,13 +236,30 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     /** One thread's counters for this domain; also the ReadSection that read() returns. */
     static final class Reader extends ReaderRegistry.Record implements ReadSection {
+        /** Sections whose entries live in {@link #entries}; deeper ones spill to {@link #spilled}. */
+        private static final int INLINE_DEPTH = Long.SIZE / 2;
+
         private final SrcuDomain domain;
-        /** [0], [1]: locks by slot; [2], [3]: unlocks by slot. Written only by the owner. */
-        final long[] counts = new long[4];
+
+        /* Lock and unlock counts by slot: written only by the owner ([B], [C]), which reads them plain. */
+        private long locks0;
+
+        private long locks1;
+
+        private long unlocks0;
+
+        private long unlocks1;
+
         /** Same-thread sections open; owner only. */
         int depth;
-        /** Per open same-thread section, innermost last: slot | SCOPED. Owner only. */
-        byte[] stack = new byte[8];
+        /**
+         * The open same-thread sections, two bits each (slot | SCOPED), innermost in the low bits:
+         * opening shifts an entry in, closing shifts it out, so the hot path touches no array.
+         * Owner only.
+         */
+        private long entries;
+        /** Entries shifted out of the top of {@link #entries} by deep nesting, outermost first. */
+        private byte[] spilled;
 
         Reader(SrcuDomain domain, Thread owner) {
             super(owner);
@@ -253,28 +269,35 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         /** Opens a same-thread section; {@code kind} is 0 (token) or SCOPED. */
         int lock(int kind) {
             int d = depth;
-            if (d == stack.length) {
-                growStack(d);
+            long e = entries;
+            if (d >= INLINE_DEPTH) {
+                spill(d, e);
             }
             int slot = domain.srcuIdxOpaque(); // [I]
-            stack[d] = (byte) (slot | kind);
+            entries = (e << 2) | slot | kind;
             depth = d + 1;
             countLock(slot);
             return domain.tag | ((d + 1) << DEPTH_SHIFT) | slot;
         }
 
         void countLock(int slot) {
-            setCountOpaque(slot, counts[slot] + 1); // [B] the entry store; made visible by [A]
+            // [B] the entry store, made visible by [A]; then the barrier pairing with [A] (store buffering)
+            if (slot == 0) {
+                LOCKS_0.setOpaque(this, locks0 + 1); // [B] single writer: no RMW needed
+            } else {
+                LOCKS_1.setOpaque(this, locks1 + 1); // [B] single writer: no RMW needed
+            }
             ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
         }
 
         void unlock(int token) {
             int d = depth;
-            int entry = d == 0 ? -1 : stack[d - 1];
+            long e = entries;
+            int entry = (int) e & 3;
             if (d == 0 || (entry & SCOPED) != 0 || token != (domain.tag | (d << DEPTH_SHIFT) | entry)) {
                 throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
             }
-            depth = d - 1;
+            pop(d, e);
             countUnlock(entry & SLOT_MASK);
         }
 
@@ -284,7 +307,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
                 throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
             }
             int d = depth;
-            if (d == 0 || (stack[d - 1] & SCOPED) == 0) {
+            long e = entries;
+            int entry = (int) e & 3;
+            if (d == 0 || (entry & SCOPED) == 0) {
                 throw new IllegalStateException("ReadSection.close() on " + domain + ": "
                         + (d == 0
                                 ? "this thread has no section open"
@@ -292,21 +317,58 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
                                         + " and must end with readUnlock(token) first")
                         + ". Nothing was changed.");
             }
-            depth = d - 1;
-            countUnlock(stack[d - 1] & SLOT_MASK);
+            pop(d, e);
+            countUnlock(entry & SLOT_MASK);
         }
 
         void countUnlock(int slot) {
-            setCountRelease(2 + slot, counts[2 + slot] + 1); // [C] pairs with [C']
+            if (slot == 0) {
+                UNLOCKS_0.setRelease(this, unlocks0 + 1); // [C] pairs with [C']
+            } else {
+                UNLOCKS_1.setRelease(this, unlocks1 + 1); // [C] pairs with [C']
+            }
+        }
+
+        /** Makes room for section {@code d + 1}: moves the outermost inline entry to the spill array. */
+        private void spill(int d, long e) {
+            if (d >= MAX_DEPTH) {
+                throw new IllegalStateException(
+                        "read-side critical sections of " + domain + " nested deeper than " + MAX_DEPTH);
+            }
+            int index = d - INLINE_DEPTH;
+            if (spilled == null || index == spilled.length) {
+                spilled = java.util.Arrays.copyOf(spilled == null ? new byte[0] : spilled, Math.max(8, index * 2));
+            }
+            spilled[index] = (byte) (e >>> (Long.SIZE - 2));
+        }
+
+        /** Closes the innermost of {@code d} sections whose inline entries are {@code e}. */
+        private void pop(int d, long e) {
+            long rest = e >>> 2;
+            if (d > INLINE_DEPTH) {
+                rest |= (long) spilled[d - 1 - INLINE_DEPTH] << (Long.SIZE - 2);
+            }
+            entries = rest;
+            depth = d - 1;
+        }
+
+        /** The entry of open section {@code level} (0 is the outermost); racy when not the owner. */
+        private int entryAt(int d, long e, byte[] spill, int level) {
+            int fromTop = d - 1 - level;
+            if (fromTop < INLINE_DEPTH) {
+                return (int) (e >>> (2 * fromTop)) & 3;
+            }
+            return spill == null || level >= spill.length ? 0 : spill[level];
         }
 
         /** Same-thread sections of this reader in {@code slot}; racy when not the owner (reports). */
         int sectionsIn(int slot) {
-            byte[] s = stack;
-            int n = Math.min(depth, s.length);
+            int d = depth;
+            long e = entries;
+            byte[] spill = spilled;
             int count = 0;
-            for (int i = 0; i < n; i++) {
-                if ((s[i] & SLOT_MASK) == slot) {
+            for (int level = 0; level < d; level++) {
+                if ((entryAt(d, e, spill, level) & SLOT_MASK) == slot) {
                     count++;
                 }
             }
@@ -330,28 +392,29 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
                     + ", innermost is " + d + "); sections end innermost first, once";
         }
 
-        private void growStack(int d) {
-            if (d >= MAX_DEPTH) {
-                throw new IllegalStateException(
-                        "read-side critical sections of " + domain + " nested deeper than " + MAX_DEPTH);
-            }
-            stack = java.util.Arrays.copyOf(stack, Math.min(d * 2, MAX_DEPTH));
-        }
-
         long locksAcquire(int slot) {
-            return (long) COUNTS.getAcquire(counts, slot);
+            return slot == 0 ? (long) LOCKS_0.getAcquire(this) : (long) LOCKS_1.getAcquire(this); // [C']
         }
 
         long unlocksAcquire(int slot) {
-            return (long) COUNTS.getAcquire(counts, 2 + slot);
+            return slot == 0 ? (long) UNLOCKS_0.getAcquire(this) : (long) UNLOCKS_1.getAcquire(this); // [C']
         }
 
-        private void setCountOpaque(int index, long value) {
-            COUNTS.setOpaque(counts, index, value);
-        }
+        private static final VarHandle LOCKS_0;
+        private static final VarHandle LOCKS_1;
+        private static final VarHandle UNLOCKS_0;
+        private static final VarHandle UNLOCKS_1;
 
-        private void setCountRelease(int index, long value) {
-            COUNTS.setRelease(counts, index, value);
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                LOCKS_0 = lookup.findVarHandle(Reader.class, "locks0", long.class);
+                LOCKS_1 = lookup.findVarHandle(Reader.class, "locks1", long.class);
+                UNLOCKS_0 = lookup.findVarHandle(Reader.class, "unlocks0", long.class);
+                UNLOCKS_1 = lookup.findVarHandle(Reader.class, "unlocks1", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
     }
 

@@ -1,0 +1,102 @@
+package io.tracepoint4j.rcu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * White-box model check of an SRCU reader's section stack (two bits per section packed in a long,
+ * deeper sections spilled to an array): random opens of both kinds, correct and wrong closes, and
+ * slot flips, compared after every step with a plain model of what must be open in which slot.
+ * A section popped with the wrong slot would make a grace period too short (its slot drains early)
+ * or hang (the other never does); the per-slot lock and unlock counts show either at once.
+ */
+class SrcuSectionStackTest {
+
+    private final SrcuDomain domain = (SrcuDomain) Srcu.create("section-stack");
+
+    @AfterEach
+    void close() {
+        domain.close();
+    }
+
+    /** One open section in the model: how it was opened, its slot, its token if any. */
+    private record Open(boolean scoped, int slot, int token, RcuDomain.ReadSection section) {}
+
+    @Test
+    void randomNestingAcrossTheSpillBoundaryKeepsEverySectionInItsSlot() {
+        SplittableRandom random = new SplittableRandom(20261124);
+        SrcuDomain.Reader reader = domain.reader();
+        Deque<Open> model = new ArrayDeque<>();
+        int deepest = 0;
+        for (int step = 0; step < 200_000; step++) {
+            int choice = random.nextInt(100);
+            // Drift towards depths around the spill boundary (32) and well past it.
+            boolean open = model.isEmpty() || (choice < 52 && model.size() < 150);
+            if (choice >= 97 && !model.isEmpty()) {
+                closeWithTheWrongKind(reader, model.peek());
+            } else if (choice >= 94) {
+                domain.flipSlot(); // no grace period runs: the test stands in for the gpLock holder
+            } else if (open) {
+                int slot = domain.currentSlot();
+                if (random.nextBoolean()) {
+                    model.push(new Open(true, slot, 0, domain.read()));
+                } else {
+                    model.push(new Open(false, slot, domain.readLock(), null));
+                }
+            } else {
+                Open innermost = model.pop();
+                if (innermost.scoped()) {
+                    innermost.section().close();
+                } else {
+                    domain.readUnlock(innermost.token());
+                }
+            }
+            deepest = Math.max(deepest, model.size());
+            assertMatchesModel(reader, model, step);
+        }
+        assertThat(deepest).as("deepest nesting reached").isGreaterThan(64);
+        while (!model.isEmpty()) {
+            Open innermost = model.pop();
+            if (innermost.scoped()) {
+                innermost.section().close();
+            } else {
+                domain.readUnlock(innermost.token());
+            }
+        }
+        assertMatchesModel(reader, model, -1);
+        domain.synchronize(); // both slots drained: returns at once
+    }
+
+    /** The reader is also the ReadSection that read() returns, so closing it is ReadSection.close(). */
+    private void closeWithTheWrongKind(SrcuDomain.Reader reader, Open innermost) {
+        if (innermost.scoped()) {
+            assertThatThrownBy(() -> domain.readUnlock(innermost.token())).isInstanceOf(IllegalStateException.class);
+        } else {
+            assertThatThrownBy(reader::close).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    private static void assertMatchesModel(SrcuDomain.Reader reader, Deque<Open> model, int step) {
+        for (int slot = 0; slot < 2; slot++) {
+            int expected = 0;
+            for (Open open : model) {
+                if (open.slot() == slot) {
+                    expected++;
+                }
+            }
+            assertThat(reader.sectionsIn(slot))
+                    .as("step %d: sections recorded in slot %d", step, slot)
+                    .isEqualTo(expected);
+            assertThat(reader.locksAcquire(slot) - reader.unlocksAcquire(slot))
+                    .as("step %d: locks minus unlocks counted in slot %d", step, slot)
+                    .isEqualTo(expected);
+        }
+        assertThat(reader.depth).as("step %d: depth", step).isEqualTo(model.size());
+    }
+}
