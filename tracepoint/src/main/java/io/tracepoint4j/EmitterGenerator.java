@@ -45,8 +45,12 @@ import java.util.List;
  *         RcuDomain.ReadSection section = DOMAIN.read();
  *         try {
  *             Request[] probes = (Request[]) probesAcquire();
- *             for (int i = 0; i < probes.length; i++) {
- *                 Request probe = probes[i];
+ *             if (probes.length == 0) return;
+ *             Request probe = probes[0];                                   // the first probe is
+ *             try { probe.request(method, status, nanos); }                // outside the loop
+ *             catch (Throwable t) { probeFailed(probe, t); }
+ *             for (int i = 1; i < probes.length; i++) {
+ *                 probe = probes[i];
  *                 try { probe.request(method, status, nanos); }
  *                 catch (Throwable t) { probeFailed(probe, t); }
  *             }
@@ -56,8 +60,9 @@ import java.util.List;
  * }</pre>
  *
  * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
- * constant and DOMAIN to the domain object; each tracepoint has its own probe call site, so its type
- * profile stays monomorphic with one probe and C2 inlines that probe.
+ * constant and DOMAIN to the domain object. Each tracepoint has its own probe call sites: the first
+ * probe's, outside the loop, and the loop's for the others. With one probe attached the first site's
+ * type profile stays monomorphic, C2 inlines that probe, and no loop set-up runs.
  */
 final class EmitterGenerator {
     /*
@@ -219,15 +224,12 @@ final class EmitterGenerator {
                 int index = code.allocateLocal(TypeKind.INT);
                 int probe = code.allocateLocal(TypeKind.REFERENCE);
                 int failure = code.allocateLocal(TypeKind.REFERENCE);
+                ProbeCall call = new ProbeCall(code, probe, failure, prototype, method.getName(), methodType);
                 Label sectionStart = code.newLabel();
                 Label sectionEnd = code.newLabel();
                 Label sectionFailed = code.newLabel();
                 Label loop = code.newLabel();
                 Label done = code.newLabel();
-                Label callStart = code.newLabel();
-                Label callEnd = code.newLabel();
-                Label callFailed = code.newLabel();
-                Label next = code.newLabel();
 
                 code.getstatic(self, "DOMAIN", CD_DOMAIN)
                         .invokeinterface(CD_DOMAIN, "read", MTD_READ)
@@ -236,9 +238,13 @@ final class EmitterGenerator {
                         .aload(0)
                         .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
                         .checkcast(prototype.arrayType())
-                        .astore(probes)
-                        .iconst_0()
-                        .istore(index);
+                        .astore(probes);
+                // The first probe outside the loop: with one probe attached (the common case) C2
+                // compiles no loop set-up at all, and that call site's profile stays monomorphic.
+                code.aload(probes).arraylength().ifeq(done);
+                code.aload(probes).iconst_0().aaload().astore(probe);
+                call.emit();
+                code.iconst_1().istore(index);
                 code.labelBinding(loop)
                         .iload(index)
                         .aload(probes)
@@ -248,18 +254,8 @@ final class EmitterGenerator {
                         .iload(index)
                         .aaload()
                         .astore(probe);
-                code.labelBinding(callStart).aload(probe);
-                loadArguments(code, methodType);
-                code.invokeinterface(prototype, method.getName(), methodType)
-                        .labelBinding(callEnd)
-                        .goto_(next);
-                code.labelBinding(callFailed)
-                        .astore(failure)
-                        .aload(0)
-                        .aload(probe)
-                        .aload(failure)
-                        .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
-                code.labelBinding(next).iinc(index, 1).goto_(loop);
+                call.emit();
+                code.iinc(index, 1).goto_(loop);
                 code.labelBinding(done)
                         .labelBinding(sectionEnd)
                         .aload(section)
@@ -272,11 +268,35 @@ final class EmitterGenerator {
                         .invokeinterface(CD_SECTION, "close", MTD_void)
                         .aload(failure)
                         .athrow();
-                // inner entry first: the JVM takes the first matching entry of the table
-                code.exceptionCatchAll(callStart, callEnd, callFailed);
+                // after the probe calls' entries: the JVM takes the first matching entry of the table
                 code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
             });
         });
+    }
+
+    /**
+     * Emits one isolated probe call: {@code try { probe.m(args); } catch (Throwable t) {
+     * probeFailed(probe, t); }}, its exception-table entry added at once, ahead of the section's.
+     */
+    private record ProbeCall(
+            CodeBuilder code, int probe, int failure, ClassDesc prototype, String name, MethodTypeDesc type) {
+        void emit() {
+            Label start = code.newLabel();
+            Label end = code.newLabel();
+            Label failed = code.newLabel();
+            Label next = code.newLabel();
+            code.labelBinding(start).aload(probe);
+            loadArguments(code, type);
+            code.invokeinterface(prototype, name, type).labelBinding(end).goto_(next);
+            code.labelBinding(failed)
+                    .astore(failure)
+                    .aload(0)
+                    .aload(probe)
+                    .aload(failure)
+                    .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
+            code.labelBinding(next);
+            code.exceptionCatchAll(start, end, failed);
+        }
     }
 
     private static void loadArguments(CodeBuilder code, MethodTypeDesc type) {
