@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code jfrDisabled} with the same fields, enabled in the running in-memory recording (no
  *       stack trace, no threshold).
  *   <li>{@link #loop}: one op is a loop of {@value #LOOP} iterations that sums its index into the
- *       returned value and fires a tracepoint with the index as argument. {@code loopBaseline}: no
+ *       returned value (as a long, reading it from {@link #INDEX}: the loop shape C2 vectorizes) and
+ *       fires a tracepoint with the index as argument. {@code loopBaseline}: no
  *       tracepoint, the <b>baseline</b>; {@code loopDisabled}: a tracepoint with no probe; {@code
  *       loopVolatileGuard}: a false volatile boolean guarding a call. A folded check leaves the loop
  *       as fast as the baseline (unrolled, vectorized); a load per iteration does not. Single
@@ -79,6 +80,13 @@ public class TracepointFiringBench {
 
     /** Iterations per op of {@link #loop}. */
     static final int LOOP = 1024;
+
+    /**
+     * {@code INDEX[i] == i}: the loops sum their index read from here into a long, because C2 (JDK
+     * 25) vectorizes that reduction but not one of the loop variable itself nor an int sum; a
+     * vectorized baseline is what makes a per-iteration load (which blocks vectorization) visible.
+     */
+    static final int[] INDEX = java.util.stream.IntStream.range(0, LOOP).toArray();
 
     /** The prototype of the single-firing tracepoints. */
     public interface Event2 {
@@ -330,7 +338,7 @@ public class TracepointFiringBench {
         long run() {
             long sum = 0;
             for (int i = 0; i < LOOP; i++) {
-                sum += i;
+                sum += INDEX[i];
             }
             return sum;
         }
@@ -341,7 +349,7 @@ public class TracepointFiringBench {
         long run() {
             long sum = 0;
             for (int i = 0; i < LOOP; i++) {
-                sum += i;
+                sum += INDEX[i];
                 LOOP_DISABLED.fire().index(i);
             }
             return sum;
@@ -353,7 +361,7 @@ public class TracepointFiringBench {
         long run() {
             long sum = 0;
             for (int i = 0; i < LOOP; i++) {
-                sum += i;
+                sum += INDEX[i];
                 if (guard) {
                     INDEX_PROBE.index(i);
                 }
