@@ -55,7 +55,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     public void readLock() {
-        reader().lock();
+        reader().lock(gpCtrOpaque()); // [G]
     }
 
     @Override
@@ -70,7 +70,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     @Override
     public ReadSection read() {
         Reader reader = reader();
-        reader.lock();
+        reader.lock(gpCtrOpaque()); // [G]
         return reader;
     }
 
@@ -168,10 +168,11 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             this.domain = domain;
         }
 
-        void lock() {
+        /** Opens a section; {@code gpCtr} is the domain's, loaded by the caller (which has it at hand). */
+        void lock(int gpCtr) {
             int c = ctr;
             if ((c & NEST_MASK) == 0) {
-                setCtrOpaque(domain.gpCtrOpaque()); // [B] [G] the entry store; made visible by [A]
+                setCtrOpaque(gpCtr); // [B] the entry store; made visible by [A]
                 ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
             } else if ((c & NEST_MASK) != NEST_MASK) {
                 setCtrOpaque(c + 1); // [B] nested: already a visible reader

@@ -86,7 +86,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     public int readLock() {
-        return reader().lock(0);
+        return reader().lock(0, srcuIdxOpaque(), tag); // [I]
     }
 
     @Override
@@ -95,13 +95,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         if (reader == null) {
             throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
         }
-        reader.unlock(token);
+        reader.unlock(token, tag);
     }
 
     @Override
     public ReadSection read() {
         Reader reader = reader();
-        reader.lock(SCOPED);
+        reader.lock(SCOPED, srcuIdxOpaque(), tag); // [I]
         return reader;
     }
 
@@ -266,18 +266,21 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             this.domain = domain;
         }
 
-        /** Opens a same-thread section; {@code kind} is 0 (token) or SCOPED. */
-        int lock(int kind) {
+        /**
+         * Opens a same-thread section in {@code slot}, the domain's index, and returns its token;
+         * {@code kind} is 0 (token) or SCOPED. The domain passes its slot and tag, which it has at
+         * hand, so the read side loads nothing through {@link #domain}.
+         */
+        int lock(int kind, int slot, int tag) {
             int d = depth;
             long e = entries;
             if (d >= INLINE_DEPTH) {
                 spill(d, e);
             }
-            int slot = domain.srcuIdxOpaque(); // [I]
             entries = (e << 2) | slot | kind;
             depth = d + 1;
             countLock(slot);
-            return domain.tag | ((d + 1) << DEPTH_SHIFT) | slot;
+            return tag | ((d + 1) << DEPTH_SHIFT) | slot;
         }
 
         void countLock(int slot) {
@@ -290,11 +293,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
         }
 
-        void unlock(int token) {
+        void unlock(int token, int tag) {
             int d = depth;
             long e = entries;
             int entry = (int) e & 3;
-            if (d == 0 || (entry & SCOPED) != 0 || token != (domain.tag | (d << DEPTH_SHIFT) | entry)) {
+            if (d == 0 || (entry & SCOPED) != 0 || token != (tag | (d << DEPTH_SHIFT) | entry)) {
                 throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
             }
             pop(d, e);
