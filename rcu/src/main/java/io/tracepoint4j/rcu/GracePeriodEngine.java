@@ -169,16 +169,18 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     @SuppressWarnings("unchecked")
     final R reader() {
         Thread thread = Thread.currentThread();
-        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(thread)];
-        return cached != null && cached.owner == thread ? (R) cached : registry.currentSlow(thread, true);
+        long id = thread.threadId();
+        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(id)];
+        return cached != null && cached.ownerId == id ? (R) cached : registry.currentSlow(thread, true);
     }
 
     /** The calling thread's record, or null if the thread never read in this domain. */
     @SuppressWarnings("unchecked")
     final R readerIfRegistered() {
         Thread thread = Thread.currentThread();
-        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(thread)];
-        return cached != null && cached.owner == thread ? (R) cached : registry.currentSlow(thread, false);
+        long id = thread.threadId();
+        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(id)];
+        return cached != null && cached.ownerId == id ? (R) cached : registry.currentSlow(thread, false);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----

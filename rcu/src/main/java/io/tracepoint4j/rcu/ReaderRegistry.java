@@ -20,15 +20,15 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      *
      * Lookup: ThreadLocal.get() costs several nanoseconds, more than the rest of a read side, so a
      * direct-mapped cache indexed by thread id comes first: a hit is the owning thread's record
-     * (checked by identity), a miss falls back to the ThreadLocal and claims the slot when it is
+     * (checked by thread id, which the JVM never reuses), a miss falls back to the ThreadLocal and claims the slot when it is
      * free or its thread ended. Threads whose ids collide with a live thread keep the ThreadLocal
      * path; nothing is shared between them.
      *
      * Concurrency: push is lock-free (many threads); records(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read
      * and written with plain accesses by any thread: a racy read yields a record of some thread or
-     * null, and only `owner` (a final field, safely published per JLS 17.5) is read through it
-     * before the identity check, so races only cost a fallback.
+     * null, and only `ownerId` (a final field, safely published per JLS 17.5) is read through
+     * it before the id check, so races only cost a fallback.
      *
      * Memory ordering:
      *   [R1] the push CAS releases the record's initialized fields and pairs with [R2], the
@@ -47,11 +47,14 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     /** A thread's reader state; subclasses add the flavor's counters. */
     abstract static class Record {
         final Thread owner;
+        /** {@code owner.threadId()}: never reused, and compared without decoding a reference. */
+        final long ownerId;
         /** Link in the stack of new records; written before publication, then never. */
         Record nextNew;
 
         Record(Thread owner) {
             this.owner = owner;
+            this.ownerId = owner.threadId();
         }
     }
 
@@ -81,8 +84,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
 
     /**
      * The lookup cache, for the domain to hold in a field of its own: the read side then starts one
-     * dependent load closer to the record. A hit is {@code cache[slot(thread)]} whose owner is the
-     * thread; anything else goes through {@link #currentSlow}.
+     * dependent load closer to the record. A hit is {@code cache[slot(id)]} whose ownerId is the
+     * thread's id; anything else goes through {@link #currentSlow}.
      */
     Record[] cache() {
         return cache;
@@ -97,7 +100,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
             }
             record = registerSlow(thread);
         }
-        int slot = slot(thread);
+        int slot = slot(thread.threadId());
         Record occupant = cache[slot];
         if (occupant == null || !occupant.owner.isAlive()) {
             cache[slot] = record; // plain: safe racy publication, see the design note
@@ -105,8 +108,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
         return record;
     }
 
-    static int slot(Thread thread) {
-        return (int) thread.threadId() & (CACHE_SLOTS - 1);
+    static int slot(long threadId) {
+        return (int) threadId & (CACHE_SLOTS - 1);
     }
 
     private R registerSlow(Thread thread) {
@@ -154,7 +157,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
                 return false;
             }
             retire.accept(r);
-            int slot = slot(r.owner);
+            int slot = slot(r.ownerId);
             if (cache[slot] == r) {
                 cache[slot] = null; // let the ended thread be collected; a racing claim just retries
             }
