@@ -184,7 +184,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
         @Override
         public void close() {
-            if (Thread.currentThread() != owner) {
+            if (Thread.currentThread().threadId() != ownerId) {
                 throw domain.wrongThread(owner, "");
             }
             unlock();

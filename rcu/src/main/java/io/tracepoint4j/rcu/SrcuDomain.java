@@ -306,7 +306,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
         @Override
         public void close() {
-            if (Thread.currentThread() != owner) {
+            if (Thread.currentThread().threadId() != ownerId) {
                 throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
             }
             int d = depth;
