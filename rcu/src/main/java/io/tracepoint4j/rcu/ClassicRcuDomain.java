@@ -22,9 +22,9 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
      * Memory ordering
      *   [G] readers load gpCtr opaque; a stale phase makes a late reader, which SCAN2 of the next
      *       grace period waits for (see GracePeriodEngine).
-     *   [B] outermost lock: opaque store of the reader word, then ReadSideBarrier.lightBarrier().
-     *       Pairs with [A], the grace period's heavy barrier (store buffering, asymmetric). Nested
-     *       locks need no barrier: the thread is already a visible reader.
+     *   [B] outermost lock: opaque store of the reader word, then the engine's readerBarrier().
+     *       Pairs with [A], the grace period's barrier (store buffering, asymmetric). Nested locks
+     *       need no barrier: the thread is already a visible reader.
      *   [C] unlock: release store of the decremented word, pairs with [C'], the scan's acquire load.
      *   [F] flip: volatile store of gpCtr by the gpLock holder.
      *
@@ -43,7 +43,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     private int gpCtr = 1; // [G]/[F]
 
     ClassicRcuDomain(RcuDomain.Builder<ClassicRcu> settings) {
-        super(settings.name(), "rcu", settings.stallTimeout());
+        super(settings.name(), "rcu", settings);
     }
 
     @Override
@@ -55,7 +55,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     public void readLock() {
-        reader().lock(gpCtrOpaque()); // [G]
+        enter(reader());
     }
 
     @Override
@@ -70,8 +70,14 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     @Override
     public ReadSection read() {
         Reader reader = reader();
-        reader.lock(gpCtrOpaque()); // [G]
+        enter(reader);
         return reader;
+    }
+
+    private void enter(Reader reader) {
+        if (reader.lock(gpCtrOpaque())) { // [G]
+            readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+        }
     }
 
     private IllegalStateException noSectionOpen() {
@@ -168,14 +174,18 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             this.domain = domain;
         }
 
-        /** Opens a section; {@code gpCtr} is the domain's, loaded by the caller (which has it at hand). */
-        void lock(int gpCtr) {
+        /**
+         * Opens a section; {@code gpCtr} is the domain's, loaded by the caller (which has it at hand).
+         * Returns true for an outermost section: the caller then owes the entry barrier.
+         */
+        boolean lock(int gpCtr) {
             int c = ctr;
             if ((c & NEST_MASK) == 0) {
                 setCtrOpaque(gpCtr); // [B] the entry store; made visible by [A]
-                ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
+                return true;
             } else if ((c & NEST_MASK) != NEST_MASK) {
                 setCtrOpaque(c + 1); // [B] nested: already a visible reader
+                return false;
             } else {
                 throw new IllegalStateException(
                         "read-side critical sections of " + domain + " nested deeper than " + NEST_MASK);

@@ -1,13 +1,22 @@
 package io.tracepoint4j.rcu;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** Validation and defaults shared by every domain's builder. */
 final class DomainSettings {
     /** System property giving the default stall timeout in milliseconds. */
     static final String STALL_TIMEOUT_PROPERTY = "tracepoint4j.rcu.stallTimeoutMillis";
 
+    /**
+     * System property: when one membarrier of a grace period takes longer than this many
+     * microseconds, the domain's readers fence their own entries while grace periods keep coming, so
+     * that grace periods need no membarrier; negative: never. See GracePeriodEngine, [RF].
+     */
+    static final String READER_FENCE_PROPERTY = "tracepoint4j.rcu.readerFenceAfterMicros";
+
     private static final long DEFAULT_STALL_TIMEOUT_MILLIS = 10_000;
+    private static final long DEFAULT_READER_FENCE_AFTER_MICROS = 20;
     private static final int MAX_NAME_LENGTH = 200;
 
     private DomainSettings() {}
@@ -41,6 +50,22 @@ final class DomainSettings {
         }
         throw new IllegalArgumentException(
                 "-D" + STALL_TIMEOUT_PROPERTY + " must be a positive number of milliseconds, was " + quoted(value));
+    }
+
+    static long defaultReaderFenceAfterNanos() {
+        String value = System.getProperty(READER_FENCE_PROPERTY);
+        if (value == null) {
+            return TimeUnit.MICROSECONDS.toNanos(DEFAULT_READER_FENCE_AFTER_MICROS);
+        }
+        try {
+            long micros = Long.parseLong(value.trim());
+            return micros < 0 ? -1 : TimeUnit.MICROSECONDS.toNanos(micros);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "-D" + READER_FENCE_PROPERTY + " must be a number of microseconds (negative: never), was "
+                            + quoted(value),
+                    e);
+        }
     }
 
     private static String quoted(String s) {

@@ -7,13 +7,13 @@ import static io.tracepoint4j.rcu.GracePeriodSequence.withState;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -32,7 +32,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
      * Overview
      *   Readers enter one of two slots (SRCU: the counter index; classic RCU: the phase bit). A grace
      *   period, run by whoever holds gpLock, is the kernel's Tree SRCU sequence:
-     *     start: sequence state SCAN1, full fence [GS], heavy barrier [A]
+     *     start: sequence state SCAN1, full fence [GS], barrier [A]
      *     SCAN1: wait until the slot readers are NOT entering has drained (late readers from before
      *            the previous flip)
      *     flip:  readers now enter the other slot [F]
@@ -52,6 +52,20 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
      *   lock counts, so a counted unlock implies its counted lock, and equal sums with a visible
      *   older reader are impossible until that reader has ended (see SrcuDomain).
      *
+     * Adaptive reader fences [RF] (the idea of RCU Tasks Trace's need_mb)
+     *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
+     *   period while readers run. When one takes longer than readerFenceAfterNanos, the engine sets
+     *   readerFence; readers load it right after their entry store and, when set, follow the store
+     *   with a full fence of their own. The next membarrier "establishes" it, and from then on [A]
+     *   is a plain full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the
+     *   flag is cleared (under gpLock; the next [A] is a membarrier again). Why a fence suffices once
+     *   established: a reader that loaded readerFence as set fenced between its entry store and its
+     *   section's loads (store buffering with [A]). A reader that loaded it clear did that load
+     *   before its CPU's fence in the establishing membarrier (every load after that fence sees the
+     *   flag, stored before the membarrier), so its entry store, earlier in program order, was
+     *   visible after that membarrier, hence to every later scan. Relies, like [B], on HotSpot not
+     *   moving the flag load above the opaque entry store.
+     *
      * Concurrency
      *   gpLock serializes grace periods; concurrent synchronize() callers take a cookie first, then
      *   the lock, and return as soon as the sequence passed their cookie, so one grace period serves
@@ -64,8 +78,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
      *        buffering): if an updater's snapshot did not see a grace period's start, that grace
      *        period's [A] and scans come after the updater's earlier writes.
      *   [GS] runGracePeriod(): volatile store of the started sequence, then a full fence.
-     *   [A]  ReadSideBarrier.heavyBarrier(): pairs with every reader's [B] (entry store + light
-     *        barrier), see above.
+     *   [A]  updaterBarrier(): membarrier (or a full fence once reader fences are established,
+     *        [RF]); pairs with every reader's [B] (entry store + readerBarrier()), see above.
+     *   [RF] readerFence: volatile stores by the gpLock holder, opaque loads by readers after their
+     *        entry store and by the gpLock holder; see above.
      *   [S]  release stores of the sequence by the lock holder; pair with acquire loads in
      *        pollState(), driveTo(), completedGracePeriods(). The scans acquired every ended
      *        reader's [C] release, so a section happens-before whoever sees the grace period done.
@@ -148,6 +164,16 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     @SuppressWarnings("unused") // accessed through CLOSED
     private boolean closed; // [CL]
 
+    @SuppressWarnings("unused") // accessed through READER_FENCE
+    private boolean readerFence; // [RF] readers fence their entry store while set
+
+    /** gpLock only: readerFence is set and a membarrier ran since it was set, so [A] may be a fence. */
+    private boolean readerFenceEstablished;
+    /** A membarrier slower than this makes readers fence (see [RF]); negative: never. */
+    private final long readerFenceAfterNanos;
+    /** gpLock only: when the last grace period ended, for relaxReaderFence(). */
+    private long lastGracePeriodEnd;
+
     @SuppressWarnings("unused") // accessed through CALLBACK_THREAD
     private Thread callbackThread; // [T]
     /** Callback task only. */
@@ -155,10 +181,11 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     /** Readers already reported as stalled in the current grace period; gpLock only. */
     private final Set<R> stallReported = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    GracePeriodEngine(String name, String flavor, Duration stallTimeout) {
+    GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings) {
         this.name = name;
         this.flavor = flavor;
-        this.stallTimeoutNanos = stallTimeout.toNanos();
+        this.stallTimeoutNanos = settings.stallTimeout().toNanos();
+        this.readerFenceAfterNanos = settings.readerFenceAfterNanos();
         this.registry = new ReaderRegistry<>(this::newReader, this::pruneIfIdle);
         this.readerCache = registry.cache();
     }
@@ -316,7 +343,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
             if (!done(gpSeqPlain(), gpSeqNeededAcquire())) { // [N]
                 outstanding.add("a grace period requested by startPoll() has not completed");
             }
-            ReadSideBarrier.heavyBarrier(); // [A] makes sections opened before close() visible below
+            updaterBarrier(); // [A] makes sections opened before close() visible below
             String open = describeOpenSections();
             if (open != null) {
                 outstanding.add(open);
@@ -398,7 +425,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         registry.pruneEnded(this::retireAndReport);
         setGpSeqVolatile(withState(seq, SCAN1)); // [GS] the start, ordered before the fence below
         VarHandle.fullFence(); // [GS] pairs with [SN] (store buffering)
-        ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]; see design note
+        updaterBarrier(); // [A] pairs with every reader's [B]; see design note
         long start = System.nanoTime();
         int slot = currentSlot();
         waitForReaders(slot ^ 1, expedited, start);
@@ -407,6 +434,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         waitForReaders(slot, expedited, start);
         setGpSeqRelease(GracePeriodSequence.end(seq)); // [S] pairs with the acquire reads of the sequence
         stallReported.clear();
+        lastGracePeriodEnd = System.nanoTime();
     }
 
     private void waitForReaders(int slot, boolean expedited, long start) {
@@ -477,6 +505,73 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
                 gpLock.unlock();
             }
         }
+    }
+
+    // ---- the entry barrier pair [B]/[A], with adaptive reader fences [RF] ----
+
+    /** Readers that fence keep doing so until no grace period has run for this long. */
+    private static final long READER_FENCE_IDLE_MILLIS = 50;
+
+    /** The reader's half: called right after a section's entry store. */
+    final void readerBarrier() {
+        if (ReadSideBarrier.current() == ReadSideBarrier.FENCED || readerFenceOpaque()) { // [RF]
+            VarHandle.fullFence(); // [B] pairs with [A] (store buffering)
+        }
+    }
+
+    /** The grace period's half, [A]; gpLock held. */
+    private void updaterBarrier() {
+        if (readerFenceEstablished) {
+            VarHandle.fullFence(); // [A] pairs with fenced readers' [B]; the others are visible ([RF])
+            return;
+        }
+        long start = System.nanoTime();
+        ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]
+        if (readerFenceOpaque()) { // [RF] set before that membarrier: it is now established
+            readerFenceEstablished = true;
+        } else if (ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
+                && readerFenceAfterNanos >= 0
+                && System.nanoTime() - start > readerFenceAfterNanos) {
+            setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    "{0}: membarrier took {1} µs; readers fence their entries while grace periods keep coming",
+                    this,
+                    (System.nanoTime() - start) / 1000);
+            scheduleReaderFenceRelax();
+        }
+    }
+
+    /** For tests and diagnostics: "off", "set" (readers fence, not yet established) or "established". */
+    final String readerFenceState() {
+        gpLock.lock();
+        try {
+            return readerFenceEstablished ? "established" : readerFenceOpaque() ? "set" : "off"; // [RF]
+        } finally {
+            gpLock.unlock();
+        }
+    }
+
+    private void scheduleReaderFenceRelax() {
+        CompletableFuture.delayedExecutor(READER_FENCE_IDLE_MILLIS, TimeUnit.MILLISECONDS, CALLBACK_THREADS)
+                .execute(this::relaxReaderFence);
+    }
+
+    /** Stops reader fences once grace periods have been idle a while; the next [A] is a membarrier. */
+    private void relaxReaderFence() {
+        if (gpLock.tryLock()) {
+            try {
+                if (System.nanoTime() - lastGracePeriodEnd >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
+                    readerFenceEstablished = false;
+                    setReaderFenceVolatile(false); // [RF] under gpLock: no grace period is between [A] and its scans
+                    LOG.log(System.Logger.Level.DEBUG, "{0}: readers stop fencing their entries", this);
+                    return;
+                }
+            } finally {
+                gpLock.unlock();
+            }
+        }
+        scheduleReaderFenceRelax();
     }
 
     // ---- the callback task ----
@@ -628,6 +723,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         return (boolean) CLOSED.getAcquire(this);
     }
 
+    private boolean readerFenceOpaque() {
+        return (boolean) READER_FENCE.getOpaque(this);
+    }
+
+    private void setReaderFenceVolatile(boolean value) {
+        READER_FENCE.setVolatile(this, value);
+    }
+
     private void setClosedRelease(boolean value) {
         CLOSED.setRelease(this, value);
     }
@@ -646,6 +749,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     private static final VarHandle TASK_SCHEDULED;
     private static final VarHandle BATCH_IN_FLIGHT;
     private static final VarHandle CLOSED;
+    private static final VarHandle READER_FENCE;
     private static final VarHandle CALLBACK_THREAD;
 
     static {
@@ -657,6 +761,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
             TASK_SCHEDULED = lookup.findVarHandle(GracePeriodEngine.class, "taskScheduled", boolean.class);
             BATCH_IN_FLIGHT = lookup.findVarHandle(GracePeriodEngine.class, "batchInFlight", boolean.class);
             CLOSED = lookup.findVarHandle(GracePeriodEngine.class, "closed", boolean.class);
+            READER_FENCE = lookup.findVarHandle(GracePeriodEngine.class, "readerFence", boolean.class);
             CALLBACK_THREAD = lookup.findVarHandle(GracePeriodEngine.class, "callbackThread", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

@@ -127,6 +127,7 @@ public interface RcuDomain extends AutoCloseable {
         private final String name;
         private final Function<Builder<D>, D> factory;
         private Duration stallTimeout = DomainSettings.defaultStallTimeout();
+        private long readerFenceAfterNanos = DomainSettings.defaultReaderFenceAfterNanos();
 
         Builder(String name, Function<Builder<D>, D> factory) {
             this.name = DomainSettings.checkName(name);
@@ -157,6 +158,16 @@ public interface RcuDomain extends AutoCloseable {
 
         Duration stallTimeout() {
             return stallTimeout;
+        }
+
+        /** Tests: how slow a membarrier makes readers fence; negative: never (see GracePeriodEngine). */
+        Builder<D> readerFenceAfterNanos(long nanos) {
+            this.readerFenceAfterNanos = nanos;
+            return this;
+        }
+
+        long readerFenceAfterNanos() {
+            return readerFenceAfterNanos;
         }
     }
 }

@@ -19,6 +19,12 @@ import java.lang.invoke.VarHandle;
  *       {@code tracepoint4j.rcu.fencedReadSide=true} asks for it.
  * </ul>
  *
+ * <p>Domains refine {@code MEMBARRIER} adaptively: where one membarrier is slow (it interrupts every
+ * CPU running the process; about 50 µs on a VM whose other vCPUs are busy), the readers of a domain
+ * whose grace periods keep coming fence their own entries for a while, and those grace periods use a
+ * plain fence instead. The system property {@code tracepoint4j.rcu.readerFenceAfterMicros} (default
+ * 20; negative: never) sets what counts as slow.
+ *
  * <p>The light barrier of {@code MEMBARRIER} relies on HotSpot not moving memory accesses across an
  * opaque or release access (C2 brackets them with CPU-order barriers). That is JVM behaviour, not a
  * Java Memory Model guarantee; the jcstress litmus test {@code MembarrierStoreBufferingTest} checks
@@ -87,8 +93,9 @@ public enum ReadSideBarrier {
 
     /**
      * The updater's half: when it returns, every thread of this process that was running executed a
-     * full fence (MEMBARRIER), or the caller did (FENCED). Costs about a microsecond idle, ten when
-     * it must interrupt busy CPUs; blocks for that long.
+     * full fence (MEMBARRIER), or the caller did (FENCED). Costs about a microsecond when the other
+     * CPUs are idle, and from several to about 50 microseconds (on a VM) when it must interrupt busy
+     * ones; blocks for that long.
      */
     public static void heavyBarrier() {
         if (CURRENT == MEMBARRIER) {

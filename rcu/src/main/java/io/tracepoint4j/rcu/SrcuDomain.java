@@ -25,8 +25,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
      * Memory ordering
      *   [I] readers load srcuIdx opaque: any recent value is correct (a stale one makes a late reader,
      *       see GracePeriodEngine); opaque keeps the JIT from hoisting it.
-     *   [B] lock: opaque store of the lock count, then ReadSideBarrier.lightBarrier(). Pairs with
-     *       [A], the grace period's heavy barrier (store buffering, asymmetric).
+     *   [B] lock: opaque store of the lock count, then the engine's readerBarrier(). Pairs with
+     *       [A], the grace period's barrier (store buffering, asymmetric).
      *   [C] unlock: release store of the unlock count: the section's accesses precede it. Pairs with
      *       [C'], the scan's acquire loads of unlock counts (message passing).
      *   [C'] the scan loads all unlock counts with acquire, then all lock counts: a counted unlock
@@ -73,7 +73,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
     private final long[] portableOpen = new long[2];
 
     SrcuDomain(RcuDomain.Builder<Srcu> settings) {
-        super(settings.name(), "srcu", settings.stallTimeout());
+        super(settings.name(), "srcu", settings);
         this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16; // [TG] uniqueness only, no ordering needed
     }
 
@@ -86,7 +86,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     public int readLock() {
-        return reader().lock(0, srcuIdxOpaque(), tag); // [I]
+        int token = reader().lock(0, srcuIdxOpaque(), tag); // [I]
+        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+        return token;
     }
 
     @Override
@@ -102,6 +104,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
     public ReadSection read() {
         Reader reader = reader();
         reader.lock(SCOPED, srcuIdxOpaque(), tag); // [I]
+        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return reader;
     }
 
@@ -111,6 +114,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         int slot = srcuIdxOpaque(); // [I]
         getAndAddPortableOpen(slot, 1); // [P]
         reader.countLock(slot);
+        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return tag | PORTABLE | slot;
     }
 
@@ -283,14 +287,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
             return tag | ((d + 1) << DEPTH_SHIFT) | slot;
         }
 
+        /** The entry store; the domain follows it with its readerBarrier(). */
         void countLock(int slot) {
-            // [B] the entry store, made visible by [A]; then the barrier pairing with [A] (store buffering)
             if (slot == 0) {
                 LOCKS_0.setOpaque(this, locks0 + 1); // [B] single writer: no RMW needed
             } else {
                 LOCKS_1.setOpaque(this, locks1 + 1); // [B] single writer: no RMW needed
             }
-            ReadSideBarrier.lightBarrier(); // [B] pairs with [A] (store buffering)
         }
 
         void unlock(int token, int tag) {

@@ -1,0 +1,136 @@
+package io.tracepoint4j.rcu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Adaptive reader fences ([RF] in GracePeriodEngine): a slow membarrier makes readers fence their
+ * own entries, the next membarrier establishes that, later grace periods use a plain fence, and an
+ * idle spell switches back. The thresholds here are forced (0: every membarrier is "slow"), so the
+ * established path runs on any machine; the torture part checks that grace periods on it still wait
+ * for every reader that began before them.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try")
+class AdaptiveReaderFenceTest {
+
+    private static GracePeriodEngine<?> domain(Flavor flavor, String purpose, long readerFenceAfterNanos) {
+        return (GracePeriodEngine<?>) flavor.builder(flavor.uniqueName(purpose))
+                .readerFenceAfterNanos(readerFenceAfterNanos)
+                .build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void slowMembarrierSetsThenEstablishesReaderFencesAndIdlenessClearsThem(Flavor flavor) throws Exception {
+        assumeTrue(ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER, "needs membarrier");
+        GracePeriodEngine<?> d = domain(flavor, "fence-states", 0);
+        try {
+            assertThat(d.readerFenceState()).isEqualTo("off");
+            d.synchronize();
+            assertThat(d.readerFenceState())
+                    .as("after a membarrier slower than 0 ns")
+                    .isEqualTo("set");
+            d.synchronize();
+            assertThat(d.readerFenceState()).as("after the next membarrier").isEqualTo("established");
+            d.synchronize();
+            assertThat(d.readerFenceState()).as("grace periods keep coming").isEqualTo("established");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!d.readerFenceState().equals("off") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(d.readerFenceState()).as("after an idle spell").isEqualTo("off");
+        } finally {
+            d.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void neverFencesWhenSwitchedOff(Flavor flavor) {
+        GracePeriodEngine<?> d = domain(flavor, "fence-never", -1);
+        try {
+            for (int i = 0; i < 5; i++) {
+                d.synchronize();
+            }
+            assertThat(d.readerFenceState()).isEqualTo("off");
+        } finally {
+            d.close();
+        }
+    }
+
+    /** A published object; the updater marks it retired after the grace period that follows replacing it. */
+    private static final class Box {
+        volatile boolean retired;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void gracePeriodsWithEstablishedReaderFencesWaitForEveryOlderReader(Flavor flavor) throws Exception {
+        GracePeriodEngine<?> d = domain(flavor, "fence-torture", 0);
+        AtomicReference<Box> published = new AtomicReference<>(new Box());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        AtomicLong tooShort = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            threads.add(Thread.ofPlatform().name("fence-reader-" + r).start(() -> {
+                long n = 0;
+                while (!stop.get()) {
+                    try (var section = d.read()) {
+                        Box seen = published.get();
+                        Thread.onSpinWait();
+                        if (seen.retired) {
+                            tooShort.incrementAndGet();
+                        }
+                    }
+                    n++;
+                }
+                reads.addAndGet(n);
+            }));
+        }
+        long gracePeriods = 0;
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        boolean sawEstablished = false;
+        try {
+            while (System.nanoTime() < end) {
+                Box old = published.getAndSet(new Box());
+                if ((gracePeriods & 1) == 0) {
+                    d.synchronize();
+                } else {
+                    d.synchronizeExpedited();
+                }
+                old.retired = true;
+                gracePeriods++;
+                sawEstablished |=
+                        (gracePeriods & 63) == 0 && d.readerFenceState().equals("established");
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            d.close();
+        }
+        assertThat(reads.get()).as("reads").isGreaterThan(1000);
+        assertThat(gracePeriods).as("grace periods").isGreaterThan(100);
+        if (ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER) {
+            assertThat(sawEstablished)
+                    .as("reader fences established during the run")
+                    .isTrue();
+        }
+        assertThat(tooShort.get())
+                .as("readers that saw their object retired inside the section")
+                .isZero();
+    }
+}
