@@ -4,7 +4,6 @@ import io.tracepoint4j.rcu.ClassicRcu;
 import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.Srcu;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * then {@code unlock()}, which also waits for the readers inside; it has no expedited form, so both
  * methods do the same), {@code srcu} ({@link Srcu}) or {@code rcu} ({@link ClassicRcu}). {@code
  * readers} is the number of background reader threads, started in the trial set-up and stopped in
- * its tear-down, each running tiny sections (enter, read the published value, exit) in a loop that
- * never pauses. On this project's 2-core machines keep {@code readers} at most 1: one reader plus
+ * its tear-down, each running tiny sections (enter, read the published value, exit: the {@link
+ * Reader} that {@link ReadSideOverheadBench} times) in a loop that never pauses. On this project's 2-core machines keep {@code readers} at most 1: one reader plus
  * the measuring thread fill both cores, and any more measures the scheduler. A domain that hands
  * grace periods to a thread of its own competes for those cores too; that is part of the answer.
  *
@@ -61,7 +60,7 @@ public class GracePeriodLatencyBench {
     @Param({"0", "1"})
     public int readers;
 
-    private Target target;
+    private Reader.Waitable target;
     private Thread[] readerThreads;
     private long[] sections;
     private long[] checksums;
@@ -72,12 +71,7 @@ public class GracePeriodLatencyBench {
     public void setUp() {
         Jvm.printReadSideBarrier();
         Published published = new Published(new Payload(42));
-        target = switch (flavor) {
-            case "rwlock" -> new RwLockTarget(published);
-            case "srcu" -> new SrcuTarget(published, Srcu.create("bench-gp-srcu"));
-            case "rcu" -> new RcuTarget(published, ClassicRcu.create("bench-gp-rcu"));
-            default -> throw new IllegalArgumentException("unknown flavor " + flavor);
-        };
+        target = Reader.createWaitable(flavor, published, "bench-gp");
         running = true;
         readerThreads = new Thread[readers];
         sections = new long[readers];
@@ -123,7 +117,7 @@ public class GracePeriodLatencyBench {
         long sum = 0;
         try {
             while (running) {
-                sum += target.readSection();
+                sum += target.read();
                 count++;
             }
         } catch (Throwable t) {
@@ -131,126 +125,5 @@ public class GracePeriodLatencyBench {
         }
         sections[index] = count; // Thread.join in tearDown publishes both
         checksums[index] = sum; // keeps the JIT from dropping the read of the value
-    }
-
-    /** A reader's section and an updater's wait, for one flavor. */
-    private abstract static class Target {
-        final Published published;
-
-        Target(Published published) {
-            this.published = published;
-        }
-
-        abstract long readSection();
-
-        abstract void synchronize();
-
-        abstract void synchronizeExpedited();
-
-        abstract void close();
-    }
-
-    private static final class RwLockTarget extends Target {
-        private final Lock readLock;
-        private final Lock writeLock;
-
-        RwLockTarget(Published published) {
-            super(published);
-            ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-            this.readLock = lock.readLock();
-            this.writeLock = lock.writeLock();
-        }
-
-        @Override
-        long readSection() {
-            readLock.lock();
-            try {
-                return published.current.value;
-            } finally {
-                readLock.unlock();
-            }
-        }
-
-        @Override
-        void synchronize() {
-            writeLock.lock();
-            writeLock.unlock();
-        }
-
-        @Override
-        void synchronizeExpedited() {
-            synchronize();
-        }
-
-        @Override
-        void close() {}
-    }
-
-    private static final class SrcuTarget extends Target {
-        private final Srcu srcu;
-
-        SrcuTarget(Published published, Srcu srcu) {
-            super(published);
-            this.srcu = srcu;
-        }
-
-        @Override
-        long readSection() {
-            int token = srcu.readLock();
-            try {
-                return published.current.value;
-            } finally {
-                srcu.readUnlock(token);
-            }
-        }
-
-        @Override
-        void synchronize() {
-            srcu.synchronize();
-        }
-
-        @Override
-        void synchronizeExpedited() {
-            srcu.synchronizeExpedited();
-        }
-
-        @Override
-        void close() {
-            srcu.close();
-        }
-    }
-
-    private static final class RcuTarget extends Target {
-        private final ClassicRcu rcu;
-
-        RcuTarget(Published published, ClassicRcu rcu) {
-            super(published);
-            this.rcu = rcu;
-        }
-
-        @Override
-        long readSection() {
-            rcu.readLock();
-            try {
-                return published.current.value;
-            } finally {
-                rcu.readUnlock();
-            }
-        }
-
-        @Override
-        void synchronize() {
-            rcu.synchronize();
-        }
-
-        @Override
-        void synchronizeExpedited() {
-            rcu.synchronizeExpedited();
-        }
-
-        @Override
-        void close() {
-            rcu.close();
-        }
     }
 }

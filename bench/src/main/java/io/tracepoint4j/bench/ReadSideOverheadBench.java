@@ -1,11 +1,9 @@
 package io.tracepoint4j.bench;
 
 import io.tracepoint4j.rcu.ClassicRcu;
-import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.ReadSideBarrier;
 import io.tracepoint4j.rcu.Srcu;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,7 +54,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * the read side. From one to two threads, throughput scales by {@code 2 * t(threads1) /
  * t(threads2)}; 2.0 is perfect, a shared lock word or monitor shows up as much less. {@code
  * bench/report} prints both. Do not run it with {@code -f 0}: each flavor needs its own JVM so the
- * call to the flavor stays monomorphic.
+ * call to the flavor stays monomorphic (see {@link Reader}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -84,16 +82,7 @@ public class ReadSideOverheadBench {
                     "the fenced methods need -D" + ReadSideBarrier.FORCE_FENCED_PROPERTY + "=true in the fork");
         }
         Published published = new Published(new Payload(42));
-        reader = switch (flavor) {
-            case "volatile" -> new VolatileReader(published);
-            case "rcu" -> new RcuReader(published, ClassicRcu.create("bench-read-rcu"));
-            case "srcu" -> new SrcuReader(published, Srcu.create("bench-read-srcu"));
-            case "srcuScoped" -> new SrcuScopedReader(published, Srcu.create("bench-read-srcu-scoped"));
-            case "rwlock" -> new RwLockReader(published, new ReentrantReadWriteLock());
-            case "stamped" -> new StampedReader(published, new StampedLock());
-            case "synchronized" -> new SynchronizedReader(published);
-            default -> throw new IllegalArgumentException("unknown flavor " + flavor);
-        };
+        reader = Reader.create(flavor, published, "bench-read");
     }
 
     @TearDown(Level.Trial)
@@ -133,156 +122,5 @@ public class ReadSideOverheadBench {
             jvmArgsAppend = {Jvm.NATIVE_ACCESS, Jvm.QUIET_UNSAFE, Jvm.FORCE_FENCED})
     public long fencedThreads2() {
         return reader.read();
-    }
-
-    /** One way to read the published value; exactly one subclass is loaded per fork. */
-    private abstract static class Reader {
-        final Published published;
-
-        Reader(Published published) {
-            this.published = published;
-        }
-
-        abstract long read();
-
-        void close() {}
-    }
-
-    private static final class VolatileReader extends Reader {
-        VolatileReader(Published published) {
-            super(published);
-        }
-
-        @Override
-        long read() {
-            return published.current.value;
-        }
-    }
-
-    private static final class RcuReader extends Reader {
-        private final ClassicRcu rcu;
-
-        RcuReader(Published published, ClassicRcu rcu) {
-            super(published);
-            this.rcu = rcu;
-        }
-
-        @Override
-        long read() {
-            rcu.readLock();
-            try {
-                return published.current.value;
-            } finally {
-                rcu.readUnlock();
-            }
-        }
-
-        @Override
-        void close() {
-            rcu.close();
-        }
-    }
-
-    private static final class SrcuReader extends Reader {
-        private final Srcu srcu;
-
-        SrcuReader(Published published, Srcu srcu) {
-            super(published);
-            this.srcu = srcu;
-        }
-
-        @Override
-        long read() {
-            int token = srcu.readLock();
-            try {
-                return published.current.value;
-            } finally {
-                srcu.readUnlock(token);
-            }
-        }
-
-        @Override
-        void close() {
-            srcu.close();
-        }
-    }
-
-    private static final class SrcuScopedReader extends Reader {
-        private final Srcu srcu;
-
-        SrcuScopedReader(Published published, Srcu srcu) {
-            super(published);
-            this.srcu = srcu;
-        }
-
-        @Override
-        long read() {
-            try (RcuDomain.ReadSection _ = srcu.read()) {
-                return published.current.value;
-            }
-        }
-
-        @Override
-        void close() {
-            srcu.close();
-        }
-    }
-
-    private static final class RwLockReader extends Reader {
-        private final Lock readLock;
-
-        RwLockReader(Published published, ReentrantReadWriteLock lock) {
-            super(published);
-            this.readLock = lock.readLock();
-        }
-
-        @Override
-        long read() {
-            readLock.lock();
-            try {
-                return published.current.value;
-            } finally {
-                readLock.unlock();
-            }
-        }
-    }
-
-    private static final class StampedReader extends Reader {
-        private final StampedLock lock;
-
-        StampedReader(Published published, StampedLock lock) {
-            super(published);
-            this.lock = lock;
-        }
-
-        @Override
-        long read() {
-            long stamp = lock.tryOptimisticRead();
-            long value = published.current.value;
-            if (lock.validate(stamp)) {
-                return value;
-            }
-            stamp = lock.readLock(); // never taken here: nothing writes
-            try {
-                return published.current.value;
-            } finally {
-                lock.unlockRead(stamp);
-            }
-        }
-    }
-
-    private static final class SynchronizedReader extends Reader {
-        private final Object monitor = new Object();
-
-        SynchronizedReader(Published published) {
-            super(published);
-        }
-
-        @Override
-        long read() {
-            synchronized (monitor) {
-                return published.current.value;
-            }
-        }
     }
 }

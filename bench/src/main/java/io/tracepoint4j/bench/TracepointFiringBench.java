@@ -159,18 +159,20 @@ public class TracepointFiringBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            firing = switch (scenario) {
-                case "empty" -> new Empty();
-                case "disabled" -> new Disabled();
-                case "volatileGuard" -> new VolatileGuard();
-                case "jfrDisabled" -> new JfrDisabled();
-                case "direct" -> new Direct();
-                case "oneProbe" -> new OneProbe();
-                case "oneProbeFaultable" -> new OneProbeFaultable();
-                case "fourProbes" -> new FourProbes();
-                case "jfrEnabled" -> new JfrEnabled();
+            Object made; // not Firing, so that only the class taken loads: see the note in Reader
+            switch (scenario) {
+                case "empty" -> made = new Empty();
+                case "disabled" -> made = new Disabled();
+                case "volatileGuard" -> made = new VolatileGuard();
+                case "jfrDisabled" -> made = new JfrDisabled();
+                case "direct" -> made = new Direct();
+                case "oneProbe" -> made = new OneProbe();
+                case "oneProbeFaultable" -> made = new OneProbeFaultable();
+                case "fourProbes" -> made = new FourProbes();
+                case "jfrEnabled" -> made = new JfrEnabled();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
-            };
+            }
+            firing = (Firing) made;
             switch (scenario) {
                 case "oneProbe" -> attach(ONE, PROBE);
                 case "oneProbeFaultable" -> attach(ONE_FAULTABLE, PROBE);
@@ -319,12 +321,14 @@ public class TracepointFiringBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            looping = switch (scenario) {
-                case "loopBaseline" -> new LoopBaseline();
-                case "loopDisabled" -> new LoopDisabled();
-                case "loopVolatileGuard" -> new LoopVolatileGuard();
+            Object made; // not Looping, so that only the class taken loads: see the note in Reader
+            switch (scenario) {
+                case "loopBaseline" -> made = new LoopBaseline();
+                case "loopDisabled" -> made = new LoopDisabled();
+                case "loopVolatileGuard" -> made = new LoopVolatileGuard();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
-            };
+            }
+            looping = (Looping) made;
         }
     }
 

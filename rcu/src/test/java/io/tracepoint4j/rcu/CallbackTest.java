@@ -19,9 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,23 +30,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @SuppressWarnings("try")
 class CallbackTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void callbackRunsOnlyAfterAReaderOpenAtCallTimeHasEnded(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-gp");
+        RcuDomain d = domains.create(flavor, "cb-gp");
         HeldReader reader = HeldReader.hold(d, "cb-gp-reader");
         try {
             CompletableFuture<Boolean> sawEnded = new CompletableFuture<>();
@@ -64,7 +54,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void callbacksNeverRunOnTheCallersThread(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-thread");
+        RcuDomain d = domains.create(flavor, "cb-thread");
         Callers callers = new Callers();
         // From an idle domain (where running the callback at once would be tempting), from inside a
         // read-side critical section, and from a virtual thread.
@@ -94,7 +84,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void callbacksRunInTheOrderQueued(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-order");
+        RcuDomain d = domains.create(flavor, "cb-order");
         List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
         int n = 20_000;
         for (int i = 0; i < n; i++) {
@@ -120,7 +110,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void callbacksOfEachThreadRunInTheOrderThatThreadQueuedThem(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-order-mt");
+        RcuDomain d = domains.create(flavor, "cb-order-mt");
         ConcurrentHashMap<Integer, List<Integer>> seen = new ConcurrentHashMap<>();
         int threads = 4;
         int perThread = 5_000;
@@ -147,7 +137,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void barrierWaitsForEveryEarlierCallback(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-barrier");
+        RcuDomain d = domains.create(flavor, "cb-barrier");
         AtomicLong ran = new AtomicLong();
         HeldReader reader = HeldReader.hold(d, "cb-barrier-reader");
         try {
@@ -170,7 +160,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void barrierOnAnIdleDomainReturns(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-barrier-idle");
+        RcuDomain d = domains.create(flavor, "cb-barrier-idle");
         d.barrier();
         d.barrier();
         d.call(() -> {});
@@ -180,7 +170,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aMillionCallsCostFewGracePeriods(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-million");
+        RcuDomain d = domains.create(flavor, "cb-million");
         AtomicLong ran = new AtomicLong();
         Runnable count = ran::incrementAndGet;
         long before = d.completedGracePeriods();
@@ -200,7 +190,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aThrowingCallbackIsReportedAndDoesNotStopTheOthers(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-throw");
+        RcuDomain d = domains.create(flavor, "cb-throw");
         AtomicInteger ran = new AtomicInteger();
         try (LogCapture log = new LogCapture()) {
             d.call(ran::incrementAndGet);
@@ -222,7 +212,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aCallbackMayQueueAnotherCallback(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-chain");
+        RcuDomain d = domains.create(flavor, "cb-chain");
         CountDownLatch second = new CountDownLatch(1);
         d.call(() -> d.call(second::countDown));
         await(second, "a callback queued by a callback");
@@ -231,7 +221,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void barrierFromACallbackIsRefused(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-barrier-in-cb");
+        RcuDomain d = domains.create(flavor, "cb-barrier-in-cb");
         CompletableFuture<Throwable> thrown = new CompletableFuture<>();
         d.call(() -> {
             try {
@@ -251,7 +241,7 @@ class CallbackTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void callWithNullIsRejectedAndChangesNothing(Flavor flavor) {
-        RcuDomain d = domain(flavor, "cb-null");
+        RcuDomain d = domains.create(flavor, "cb-null");
         assertThatThrownBy(() -> d.call(null)).isInstanceOf(NullPointerException.class);
         CountDownLatch ran = new CountDownLatch(1);
         d.call(ran::countDown);
@@ -264,7 +254,7 @@ class CallbackTest {
     void aCookieTakenBeforeCallHasCompletedWhenTheCallbackRuns(Flavor flavor) {
         // The callback runs after a full grace period that began after call(), which covers every
         // cookie taken before call().
-        RcuDomain d = domain(flavor, "cb-cookie");
+        RcuDomain d = domains.create(flavor, "cb-cookie");
         long cookie = d.state();
         CompletableFuture<Boolean> polled = new CompletableFuture<>();
         d.call(() -> polled.complete(d.pollState(cookie)));

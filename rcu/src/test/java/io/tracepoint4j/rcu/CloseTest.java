@@ -1,6 +1,7 @@
 package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
 import static io.tracepoint4j.rcu.TestSupport.async;
 import static io.tracepoint4j.rcu.TestSupport.await;
 import static io.tracepoint4j.rcu.TestSupport.closeQuietly;
@@ -8,16 +9,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,39 +26,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 @SuppressWarnings("try")
 class CloseTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     /** The domain still does its job: grace periods, callbacks, polling. */
     static void assertStillWorks(RcuDomain d) {
-        await(
-                async("still-works", () -> {
-                    d.synchronize();
-                    d.synchronizeExpedited();
-                    CountDownLatch ran = new CountDownLatch(1);
-                    d.call(ran::countDown);
-                    d.barrier();
-                    assertThat(ran.getCount()).isZero();
-                    long cookie = d.startPoll();
-                    TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "a startPoll() cookie completes");
-                }),
-                "the domain to still work");
+        await(async("still-works", () -> assertUpdateSideWorks(d)), "the domain to still work");
     }
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void refusesWhileAReaderIsInsideItsSectionAndChangesNothing(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-reader");
+        RcuDomain d = domains.create(flavor, "close-reader");
         HeldReader reader = HeldReader.hold(d, "close-reader-thread");
         try {
             assertThat(TestSupport.assertCloseRefused(d)).containsIgnoringCase("read");
@@ -82,7 +61,7 @@ class CloseTest {
     void refusesPromptlyWhileAGracePeriodWaitsForAReader(Flavor flavor) {
         // Another thread's synchronize() is waiting for the reader: close() must refuse at once,
         // not wait for the grace period (which waits for the reader, which may wait for close()).
-        RcuDomain d = domain(flavor, "close-gp-running");
+        RcuDomain d = domains.create(flavor, "close-gp-running");
         HeldReader reader = HeldReader.hold(d, "close-gp-running-reader");
         try {
             CompletableFuture<Void> gp = async("close-gp-running-updater", d::synchronize);
@@ -100,7 +79,7 @@ class CloseTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void refusesFromInsideItsOwnSection(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-own-section");
+        RcuDomain d = domains.create(flavor, "close-own-section");
         try (var section = d.read()) {
             assertThatThrownBy(d::close).isInstanceOf(IllegalStateException.class);
         }
@@ -111,7 +90,7 @@ class CloseTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void refusesWhileACallbackWaitsForAReader(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-cb-reader");
+        RcuDomain d = domains.create(flavor, "close-cb-reader");
         AtomicInteger ran = new AtomicInteger();
         HeldReader reader = HeldReader.hold(d, "close-cb-reader-thread");
         try {
@@ -133,7 +112,7 @@ class CloseTest {
     void refusesWhileACallbackIsPendingWithNoReader(Flavor flavor) {
         // The first callback blocks (which callbacks should not do, but it keeps the second one
         // pending without any reader).
-        RcuDomain d = domain(flavor, "close-cb-pending");
+        RcuDomain d = domains.create(flavor, "close-cb-pending");
         CountDownLatch firstRunning = new CountDownLatch(1);
         CountDownLatch letFirstGo = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
@@ -162,7 +141,7 @@ class CloseTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void succeedsAfterUseWhenTheReadersThreadIsStillAlive(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-after-use");
+        RcuDomain d = domains.create(flavor, "close-after-use");
         try (var section = d.read()) {
             try (var nested = d.read()) {
                 // nothing
@@ -194,7 +173,7 @@ class CloseTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void updateSideCallsThrowAfterClose(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-closed");
+        RcuDomain d = domains.create(flavor, "close-closed");
         d.synchronize();
         d.close();
         List<Consumer<RcuDomain>> calls = List.of(
@@ -214,7 +193,7 @@ class CloseTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void closeStopsTheDomainsThreadWhichBearsItsName(Flavor flavor) {
-        RcuDomain d = domain(flavor, "close-thread");
+        RcuDomain d = domains.create(flavor, "close-thread");
         CompletableFuture<String> callbackThread = new CompletableFuture<>();
         d.call(() -> callbackThread.complete(Thread.currentThread().getName()));
         long cookie = d.startPoll();

@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,18 +46,8 @@ class GracePeriodTest {
         }
     }
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     static List<Object[]> flavorsAndWaits() {
         List<Object[]> all = new ArrayList<>();
@@ -72,7 +62,7 @@ class GracePeriodTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("flavorsAndWaits")
     void waitsForAReaderThatBeganBeforeIt(Flavor flavor, Wait wait) {
-        RcuDomain d = domain(flavor, "gp-held");
+        RcuDomain d = domains.create(flavor, "gp-held");
         HeldReader reader = HeldReader.hold(d, "gp-held-reader");
         try {
             CompletableFuture<Boolean> gp = async("gp-updater", () -> {
@@ -94,7 +84,7 @@ class GracePeriodTest {
     void doesNotWaitForReadersThatBeganAfterIt(Flavor flavor, Wait wait) {
         // A reader that starts after the wait began must not hold it: hold one such reader forever
         // (until the end of the test) and the wait still returns.
-        RcuDomain d = domain(flavor, "gp-late");
+        RcuDomain d = domains.create(flavor, "gp-late");
         HeldReader early = HeldReader.hold(d, "gp-early-reader");
         CompletableFuture<Void> gp = async("gp-updater", () -> wait.action.accept(d));
         assertBlocked(gp, wait + " with an early reader inside its section");
@@ -111,7 +101,7 @@ class GracePeriodTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("flavorsAndWaits")
     void idleDomainGracePeriodCompletesAndIsCounted(Flavor flavor, Wait wait) {
-        RcuDomain d = domain(flavor, "gp-idle");
+        RcuDomain d = domains.create(flavor, "gp-idle");
         long before = d.completedGracePeriods();
         for (int i = 0; i < 100; i++) {
             wait.action.accept(d);
@@ -128,7 +118,7 @@ class GracePeriodTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("flavorsAndWaits")
     void oracle1TimestampsReaderStartBeforeGpStartImpliesReaderEndBeforeGpEnd(Flavor flavor, Wait wait) {
-        RcuDomain d = domain(flavor, "gp-oracle1");
+        RcuDomain d = domains.create(flavor, "gp-oracle1");
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         List<Gp> gps = new ArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -194,7 +184,7 @@ class GracePeriodTest {
         // new section only while reader 1 is inside one, and the other way round, so that the
         // domain is never without a reader. A grace period that waits for "no reader at all"
         // never ends; one that waits only for pre-existing readers does.
-        RcuDomain d = domain(flavor, "gp-oracle2");
+        RcuDomain d = domains.create(flavor, "gp-oracle2");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger inside = new AtomicInteger();
         AtomicLong sections = new AtomicLong();
@@ -240,7 +230,7 @@ class GracePeriodTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void concurrentSynchronizeCallersShareGracePeriods(Flavor flavor) {
-        RcuDomain d = domain(flavor, "gp-share");
+        RcuDomain d = domains.create(flavor, "gp-share");
         d.synchronize();
         HeldReader reader = HeldReader.hold(d, "gp-share-reader");
         List<CompletableFuture<Void>> callers = new ArrayList<>();
@@ -271,7 +261,7 @@ class GracePeriodTest {
         // A smoke test of the memory-ordering guarantee (the proof is in jcstress): the updater
         // publishes a fresh object, waits for a grace period, then poisons the old one. A reader
         // holding a reference inside its section must never see it poisoned.
-        RcuDomain d = domain(flavor, "gp-oracle3");
+        RcuDomain d = domains.create(flavor, "gp-oracle3");
         final class Box {
             volatile boolean poisoned;
         }

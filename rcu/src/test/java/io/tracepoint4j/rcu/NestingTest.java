@@ -1,6 +1,7 @@
 package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
 import static io.tracepoint4j.rcu.TestSupport.async;
 import static io.tracepoint4j.rcu.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,10 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,18 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @SuppressWarnings("try")
 class NestingTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     /** The update-side waits that must be refused inside the domain's own section. */
     enum Refused {
@@ -78,7 +69,7 @@ class NestingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void anInnerSectionEndingDoesNotEndTheOuterOne(Flavor flavor) {
-        RcuDomain d = domain(flavor, "nest-same");
+        RcuDomain d = domains.create(flavor, "nest-same");
         HeldReader reader = HeldReader.hold("nest-same-reader", () -> {
             var outer = d.read();
             var inner = d.read();
@@ -101,8 +92,8 @@ class NestingTest {
     @ParameterizedTest(name = "{0} outside, {1} inside")
     @MethodSource("flavorPairs")
     void crossDomainNestingHonoursBothSectionsIndependently(Flavor outerFlavor, Flavor innerFlavor) {
-        RcuDomain outer = domain(outerFlavor, "nest-outer");
-        RcuDomain inner = domain(innerFlavor, "nest-inner");
+        RcuDomain outer = domains.create(outerFlavor, "nest-outer");
+        RcuDomain inner = domains.create(innerFlavor, "nest-inner");
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch endInner = new CountDownLatch(1);
         CountDownLatch innerEnded = new CountDownLatch(1);
@@ -141,19 +132,12 @@ class NestingTest {
     @ParameterizedTest(name = "{0} outside, {1} inside")
     @MethodSource("flavorPairs")
     void anotherDomainsUpdateSideWorksInsideASection(Flavor outerFlavor, Flavor otherFlavor) {
-        RcuDomain outer = domain(outerFlavor, "nest-reader-domain");
-        RcuDomain other = domain(otherFlavor, "nest-other-domain");
+        RcuDomain outer = domains.create(outerFlavor, "nest-reader-domain");
+        RcuDomain other = domains.create(otherFlavor, "nest-other-domain");
         await(
                 async("nest-other-caller", () -> {
                     try (var section = outer.read()) {
-                        other.synchronize();
-                        other.synchronizeExpedited();
-                        CountDownLatch ran = new CountDownLatch(1);
-                        other.call(ran::countDown);
-                        other.barrier();
-                        assertThat(ran.getCount()).isZero();
-                        long cookie = other.startPoll();
-                        TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "the other domain's cookie");
+                        assertUpdateSideWorks(other);
                         // and the refusal still applies to the domain whose section is open
                         assertThatThrownBy(outer::synchronize).isInstanceOf(IllegalStateException.class);
                     }
@@ -164,7 +148,7 @@ class NestingTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("flavorsAndRefused")
     void waitingInsideTheSameDomainsSectionIsRefusedAndChangesNothing(Flavor flavor, Refused refused) {
-        RcuDomain d = domain(flavor, "nest-refuse");
+        RcuDomain d = domains.create(flavor, "nest-refuse");
         CountDownLatch refusedOnce = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
         CompletableFuture<Void> reader = async("nest-refuse-reader", () -> {
@@ -198,7 +182,7 @@ class NestingTest {
     @ParameterizedTest
     @EnumSource(Refused.class)
     void refusedInsideAnSrcuTokenSection(Refused refused) {
-        Srcu d = (Srcu) domain(Flavor.SRCU, "nest-refuse-token");
+        Srcu d = domains.srcu("nest-refuse-token");
         int token = d.readLock();
         try {
             assertThatThrownBy(() -> refused.action.accept(d)).isInstanceOf(IllegalStateException.class);
@@ -211,7 +195,7 @@ class NestingTest {
     @ParameterizedTest
     @EnumSource(Refused.class)
     void refusedInsideAClassicReadLockSection(Refused refused) {
-        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "nest-refuse-classic");
+        ClassicRcu d = domains.classic("nest-refuse-classic");
         d.readLock();
         try {
             assertThatThrownBy(() -> refused.action.accept(d)).isInstanceOf(IllegalStateException.class);
@@ -224,7 +208,7 @@ class NestingTest {
     @ParameterizedTest
     @EnumSource(Refused.class)
     void refusedInsideASectionOnAVirtualThread(Refused refused) {
-        RcuDomain d = domain(Flavor.SRCU, "nest-refuse-virtual");
+        RcuDomain d = domains.create(Flavor.SRCU, "nest-refuse-virtual");
         CompletableFuture<Throwable> thrown = new CompletableFuture<>();
         Thread.ofVirtual().name("nest-refuse-virtual").start(() -> {
             try (var section = d.read()) {
@@ -240,7 +224,7 @@ class NestingTest {
 
     @Test
     void mixedSrcuReadSidesNestOnOneThread() {
-        Srcu d = (Srcu) domain(Flavor.SRCU, "nest-mixed");
+        Srcu d = domains.srcu("nest-mixed");
         HeldReader reader = HeldReader.hold("nest-mixed-reader", () -> {
             var section = d.read();
             int t1 = d.readLock();

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -21,18 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class PollingTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     /** Polls {@code cookie} for {@link TestSupport#SHORT} and fails if it ever reads true. */
     private static void assertPollsFalseForAWhile(RcuDomain d, long cookie, String why) {
@@ -48,7 +38,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aCookiePollsFalseWhileAnOlderReaderRunsAndTrueAfterALaterSynchronize(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-state");
+        RcuDomain d = domains.create(flavor, "poll-state");
         HeldReader reader = HeldReader.hold(d, "poll-state-reader");
         try {
             long cookie = d.state();
@@ -69,7 +59,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void startPollCookiePollsFalseWhileAnOlderReaderRunsThenCompletesByItself(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-start-held");
+        RcuDomain d = domains.create(flavor, "poll-start-held");
         HeldReader reader = HeldReader.hold(d, "poll-start-reader");
         try {
             long cookie = d.startPoll();
@@ -84,7 +74,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void startPollCompletesByItselfOnAnIdleDomain(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-start-idle");
+        RcuDomain d = domains.create(flavor, "poll-start-idle");
         long before = d.completedGracePeriods();
         long cookie = d.startPoll();
         TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "the startPoll() cookie completes by itself");
@@ -94,7 +84,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void startPollDoesNotBlock(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-start-nonblocking");
+        RcuDomain d = domains.create(flavor, "poll-start-nonblocking");
         HeldReader reader = HeldReader.hold(d, "poll-start-nonblocking-reader");
         try {
             await(async("poll-start-caller", d::startPoll), "startPoll() while a reader holds the grace period");
@@ -106,7 +96,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void stateDoesNotStartAGracePeriodButAnyoneElsesSynchronizeCompletesIt(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-state-passive");
+        RcuDomain d = domains.create(flavor, "poll-state-passive");
         d.synchronize(); // settle
         long before = d.completedGracePeriods();
         long cookie = d.state();
@@ -121,7 +111,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aCookieCompletesAfterSynchronizeExpeditedAndAfterACallback(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-other-gps");
+        RcuDomain d = domains.create(flavor, "poll-other-gps");
         long cookie = d.state();
         d.synchronizeExpedited();
         assertThat(d.pollState(cookie)).as("after synchronizeExpedited()").isTrue();
@@ -137,7 +127,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aCookieTakenAfterAGracePeriodIsLaterThanOneTakenBefore(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-order");
+        RcuDomain d = domains.create(flavor, "poll-order");
         long c1 = d.state();
         d.synchronize();
         long c2 = d.state();
@@ -157,7 +147,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void cookiesAreMonotoneOnEveryThreadWhileGracePeriodsRun(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-monotone");
+        RcuDomain d = domains.create(flavor, "poll-monotone");
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<Void> updater = async("poll-monotone-updater", () -> {
             while (!stop.get()) {
@@ -193,7 +183,7 @@ class PollingTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void pollStateIsNonBlockingWhileAReaderHoldsTheGracePeriod(Flavor flavor) {
-        RcuDomain d = domain(flavor, "poll-nonblocking");
+        RcuDomain d = domains.create(flavor, "poll-nonblocking");
         HeldReader reader = HeldReader.hold(d, "poll-nonblocking-reader");
         try {
             long cookie = d.startPoll();

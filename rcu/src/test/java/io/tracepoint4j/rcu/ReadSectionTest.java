@@ -1,21 +1,20 @@
 package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
 import static io.tracepoint4j.rcu.TestSupport.async;
 import static io.tracepoint4j.rcu.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,41 +26,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class ReadSectionTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
-
-    private static void assertMisuseChangesNothing(RcuDomain d, Runnable misuse) {
-        HeldReader witness = HeldReader.hold(d, "witness-" + d.name());
-        try {
-            await(async("misuse-" + d.name(), misuse), "the misuse scenario");
-            CompletableFuture<Boolean> gp = async("misuse-updater", () -> {
-                d.synchronize();
-                return witness.ended();
-            });
-            assertBlocked(gp, "synchronize() while the witness is inside its section");
-            witness.release();
-            assertThat(await(gp, "synchronize() after the witness ended")).isTrue();
-        } finally {
-            witness.releaseQuietly();
-        }
-        await(async("after-misuse", d::synchronizeExpedited), "synchronizeExpedited() after the misuse");
-        d.close();
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void readSectionCloseWithNothingOpenThrowsAndChangesNothing(Flavor flavor) {
-        RcuDomain d = domain(flavor, "section-nothing-open");
+        RcuDomain d = domains.create(flavor, "section-nothing-open");
         assertMisuseChangesNothing(d, () -> {
             RcuDomain.ReadSection section = d.read();
             section.close();
@@ -76,7 +47,7 @@ class ReadSectionTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void readSectionCloseOnAThreadThatNeverOpenedOneThrows(Flavor flavor) {
-        RcuDomain d = domain(flavor, "section-other-thread");
+        RcuDomain d = domains.create(flavor, "section-other-thread");
         CompletableFuture<RcuDomain.ReadSection> opened = new CompletableFuture<>();
         CountDownLatch end = new CountDownLatch(1);
         CompletableFuture<Void> owner = async("section-owner", () -> {
@@ -103,7 +74,7 @@ class ReadSectionTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void readReusesOnePerThreadObject(Flavor flavor) {
-        RcuDomain d = domain(flavor, "section-reuse");
+        RcuDomain d = domains.create(flavor, "section-reuse");
         RcuDomain.ReadSection first = d.read();
         first.close();
         RcuDomain.ReadSection second = d.read();
@@ -115,7 +86,7 @@ class ReadSectionTest {
 
     @Test
     void classicReadUnlockWithNothingOpenThrowsAndChangesNothing() {
-        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-unbalanced");
+        ClassicRcu d = domains.classic("classic-unbalanced");
         assertMisuseChangesNothing(d, () -> {
             assertThatThrownBy(d::readUnlock)
                     .as("readUnlock() on a thread that never locked")
@@ -134,8 +105,8 @@ class ReadSectionTest {
 
     @Test
     void classicReadUnlockOfAnotherDomainsSectionThrows() {
-        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-foreign");
-        ClassicRcu other = (ClassicRcu) domain(Flavor.CLASSIC, "classic-foreign-other");
+        ClassicRcu d = domains.classic("classic-foreign");
+        ClassicRcu other = domains.classic("classic-foreign-other");
         assertMisuseChangesNothing(d, () -> {
             other.readLock();
             assertThatThrownBy(d::readUnlock)
@@ -147,7 +118,7 @@ class ReadSectionTest {
 
     @Test
     void classicNestedSectionsHonourTheOutermost() {
-        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-nested");
+        ClassicRcu d = domains.classic("classic-nested");
         HeldReader reader = HeldReader.hold("classic-nested-reader", () -> {
             d.readLock();
             d.readLock();
@@ -170,7 +141,7 @@ class ReadSectionTest {
     @Test
     void classicSectionsFromReadAndReadLockNestInterchangeably() {
         // Classic RCU has no tokens: one nesting count per thread, whichever way a section opened.
-        ClassicRcu d = (ClassicRcu) domain(Flavor.CLASSIC, "classic-section-vs-lock");
+        ClassicRcu d = domains.classic("classic-section-vs-lock");
         var section = d.read();
         d.readLock();
         section.close(); // ends the innermost section

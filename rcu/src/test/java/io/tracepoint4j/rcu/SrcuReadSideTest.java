@@ -1,6 +1,7 @@
 package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
+import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
 import static io.tracepoint4j.rcu.TestSupport.async;
 import static io.tracepoint4j.rcu.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SRCU read side: token pairs, downRead/upRead across threads, readers that sleep and park on
@@ -36,45 +37,12 @@ import org.junit.jupiter.api.Timeout.ThreadMode;
 @SuppressWarnings("try")
 class SrcuReadSideTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private Srcu srcu(String purpose) {
-        Srcu d = (Srcu) Flavor.SRCU.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
-
-    /**
-     * Runs {@code misuse} on a fresh thread while a witness holds a section of {@code d}, then
-     * checks that the domain's accounting is intact.
-     */
-    private static void assertMisuseChangesNothing(Srcu d, Runnable misuse) {
-        HeldReader witness = HeldReader.hold(d, "witness-" + d.name());
-        try {
-            await(async("misuse-" + d.name(), misuse), "the misuse scenario");
-            CompletableFuture<Boolean> gp = async("misuse-updater", () -> {
-                d.synchronize();
-                return witness.ended();
-            });
-            assertBlocked(gp, "synchronize() while the witness is inside its section");
-            witness.release();
-            assertThat(await(gp, "synchronize() after the witness ended")).isTrue();
-        } finally {
-            witness.releaseQuietly();
-        }
-        // nothing left open by the misuse scenario
-        await(async("after-misuse", d::synchronizeExpedited), "synchronizeExpedited() after the misuse");
-        d.close();
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     @Test
     void tokenSectionIsHonoured() {
-        Srcu d = srcu("srcu-token");
+        Srcu d = domains.srcu("srcu-token");
         HeldReader reader = HeldReader.hold("srcu-token-reader", () -> {
             int t = d.readLock();
             return () -> d.readUnlock(t);
@@ -94,7 +62,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockOutOfOrderThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-out-of-order");
+        Srcu d = domains.srcu("srcu-out-of-order");
         assertMisuseChangesNothing(d, () -> {
             int t1 = d.readLock();
             int t2 = d.readLock();
@@ -110,8 +78,8 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockWithAnotherDomainsTokenThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-foreign");
-        Srcu other = srcu("srcu-foreign-other");
+        Srcu d = domains.srcu("srcu-foreign");
+        Srcu other = domains.srcu("srcu-foreign-other");
         assertMisuseChangesNothing(d, () -> {
             // nothing of d open
             int foreign = other.readLock();
@@ -131,7 +99,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockWithADownReadTokenThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-down-token");
+        Srcu d = domains.srcu("srcu-down-token");
         assertMisuseChangesNothing(d, () -> {
             int down = d.downRead();
             assertThatThrownBy(() -> d.readUnlock(down)).isInstanceOf(IllegalStateException.class);
@@ -144,7 +112,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockTwiceThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-twice");
+        Srcu d = domains.srcu("srcu-twice");
         assertMisuseChangesNothing(d, () -> {
             int t = d.readLock();
             d.readUnlock(t);
@@ -154,7 +122,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockOfAnInventedTokenThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-invented");
+        Srcu d = domains.srcu("srcu-invented");
         assertMisuseChangesNothing(d, () -> {
             for (int token : new int[] {0, 1, -1, 12345, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
                 assertThatThrownBy(() -> d.readUnlock(token))
@@ -166,7 +134,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockOnAnotherThreadThanTheLockThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-wrong-thread");
+        Srcu d = domains.srcu("srcu-wrong-thread");
         CompletableFuture<Integer> token = new CompletableFuture<>();
         CountDownLatch end = new CountDownLatch(1);
         CompletableFuture<Void> locker = async("srcu-locker", () -> {
@@ -192,7 +160,7 @@ class SrcuReadSideTest {
 
     @Test
     void upReadWithAReadLockTokenThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-up-locktoken");
+        Srcu d = domains.srcu("srcu-up-locktoken");
         assertMisuseChangesNothing(d, () -> {
             int t = d.readLock();
             assertThatThrownBy(() -> d.upRead(t))
@@ -205,7 +173,7 @@ class SrcuReadSideTest {
 
     @Test
     void upReadTwiceThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-up-twice");
+        Srcu d = domains.srcu("srcu-up-twice");
         assertMisuseChangesNothing(d, () -> {
             int down = d.downRead();
             d.upRead(down);
@@ -215,8 +183,8 @@ class SrcuReadSideTest {
 
     @Test
     void upReadWithAnotherDomainsTokenThrowsAndChangesNothing() {
-        Srcu d = srcu("srcu-up-foreign");
-        Srcu other = srcu("srcu-up-foreign-other");
+        Srcu d = domains.srcu("srcu-up-foreign");
+        Srcu other = domains.srcu("srcu-up-foreign-other");
         assertMisuseChangesNothing(d, () -> {
             int foreign = other.downRead();
             assertThatThrownBy(() -> d.upRead(foreign)).isInstanceOf(IllegalStateException.class);
@@ -234,7 +202,7 @@ class SrcuReadSideTest {
 
     @Test
     void readSectionCloseWhenTheInnermostWasOpenedByReadLockThrows() {
-        Srcu d = srcu("srcu-section-vs-token");
+        Srcu d = domains.srcu("srcu-section-vs-token");
         assertMisuseChangesNothing(d, () -> {
             var section = d.read();
             int t = d.readLock();
@@ -246,7 +214,7 @@ class SrcuReadSideTest {
 
     @Test
     void readUnlockWhenTheInnermostWasOpenedByReadThrows() {
-        Srcu d = srcu("srcu-token-vs-section");
+        Srcu d = domains.srcu("srcu-token-vs-section");
         assertMisuseChangesNothing(d, () -> {
             int t = d.readLock();
             var section = d.read();
@@ -258,7 +226,7 @@ class SrcuReadSideTest {
 
     @Test
     void nestingUpTo16383IsAllowedAndOneMoreIsRefused() {
-        Srcu d = srcu("srcu-deep");
+        Srcu d = domains.srcu("srcu-deep");
         assertMisuseChangesNothing(d, () -> {
             int max = 16383;
             int[] tokens = new int[max];
@@ -277,7 +245,7 @@ class SrcuReadSideTest {
 
     @Test
     void downReadOnOneThreadUpReadOnAnotherThatThreadHavingEnded() {
-        Srcu d = srcu("srcu-down-up");
+        Srcu d = domains.srcu("srcu-down-up");
         int token = await(async("srcu-downer", d::downRead), "downRead() on a thread that then ends");
         CompletableFuture<Void> gp = async("srcu-down-up-updater", d::synchronize);
         assertBlocked(gp, "synchronize() while a downRead() section is open (its thread has ended)");
@@ -287,7 +255,7 @@ class SrcuReadSideTest {
 
     @Test
     void downReadAndUpReadOnDifferentVirtualThreads() throws Exception {
-        Srcu d = srcu("srcu-down-up-virtual");
+        Srcu d = domains.srcu("srcu-down-up-virtual");
         CompletableFuture<Integer> token = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> token.complete(d.downRead()));
         int t = await(token, "downRead() on a virtual thread");
@@ -300,7 +268,7 @@ class SrcuReadSideTest {
 
     @Test
     void aDownReadSectionIsNotNestedInTheCallersSections() {
-        Srcu d = srcu("srcu-down-not-nested");
+        Srcu d = domains.srcu("srcu-down-not-nested");
         int down = await(
                 async("srcu-down-not-nested-reader", () -> {
                     int t = d.readLock();
@@ -322,7 +290,7 @@ class SrcuReadSideTest {
     void oracle2StarvationFreeUnderHandOverHandDownReads() {
         // One thread keeps a downRead() section open at every instant: it opens the next before
         // ending the previous. The domain's reader count never reaches zero.
-        Srcu d = srcu("srcu-hand-over-hand");
+        Srcu d = domains.srcu("srcu-hand-over-hand");
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<Void> reader = async("srcu-hand-over-hand-reader", () -> {
@@ -354,7 +322,7 @@ class SrcuReadSideTest {
 
     @Test
     void oracle1ReadersOnManyVirtualThreadsThatSleepAndParkInsideSections() {
-        Srcu d = srcu("srcu-virtual");
+        Srcu d = domains.srcu("srcu-virtual");
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         List<long[]> gps = new ArrayList<>();
         AtomicInteger failures = new AtomicInteger();
@@ -432,7 +400,7 @@ class SrcuReadSideTest {
 
     @Test
     void closeRefusesWhileADownReadSectionIsOpen() {
-        Srcu d = srcu("srcu-close-down");
+        Srcu d = domains.srcu("srcu-close-down");
         int token = await(async("srcu-close-downer", d::downRead), "downRead()");
         TestSupport.assertCloseRefused(d);
         d.upRead(token);

@@ -7,13 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
 import io.tracepoint4j.rcu.TestSupport.LogCapture;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,18 +25,13 @@ class StallDetectorTest {
 
     private static final Duration STALL = Duration.ofMillis(200);
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aStalledReaderIsReportedOnceWithItsNameAndStackAndTheGracePeriodKeepsWaiting(Flavor flavor) {
-        RcuDomain d = flavor.create("stall", STALL);
-        domains.add(d);
+        RcuDomain d = domains.create(flavor, "stall", STALL);
         String readerName = "stalled-reader-of-" + d.name();
         try (LogCapture log = new LogCapture()) {
             HeldReader reader = HeldReader.hold(d, readerName);
@@ -73,8 +66,7 @@ class StallDetectorTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aShortReaderIsNotReported(Flavor flavor) {
-        RcuDomain d = flavor.create("no-stall", Duration.ofSeconds(5));
-        domains.add(d);
+        RcuDomain d = domains.create(flavor, "no-stall", Duration.ofSeconds(5));
         String readerName = "short-reader-of-" + d.name();
         try (LogCapture log = new LogCapture()) {
             HeldReader reader = HeldReader.hold(d, readerName);

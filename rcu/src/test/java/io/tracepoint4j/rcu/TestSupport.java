@@ -103,6 +103,22 @@ final class TestSupport {
         }
     }
 
+    /**
+     * Runs each update-side operation of {@code d} once on the current thread and checks that it
+     * completed: {@code synchronize()}, {@code synchronizeExpedited()}, a callback waited for with
+     * {@code barrier()}, and a polled grace period.
+     */
+    static void assertUpdateSideWorks(RcuDomain d) {
+        d.synchronize();
+        d.synchronizeExpedited();
+        CountDownLatch ran = new CountDownLatch(1);
+        d.call(ran::countDown);
+        d.barrier();
+        assertThat(ran.getCount()).isZero();
+        long cookie = d.startPoll();
+        awaitTrue(() -> d.pollState(cookie), () -> "a startPoll() cookie of " + d.name() + " completes");
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -205,6 +221,30 @@ final class TestSupport {
         void releaseQuietly() {
             release.countDown();
         }
+    }
+
+    /**
+     * Runs {@code misuse} on a fresh thread while a witness holds a section of {@code d}, then
+     * checks that the domain's accounting is intact: a grace period still waits for the witness and
+     * ends after it, nothing is left open, and the domain closes.
+     */
+    static void assertMisuseChangesNothing(RcuDomain d, Runnable misuse) {
+        HeldReader witness = HeldReader.hold(d, "witness-" + d.name());
+        try {
+            await(async("misuse-" + d.name(), misuse), "the misuse scenario");
+            CompletableFuture<Boolean> gp = async("misuse-updater", () -> {
+                d.synchronize();
+                return witness.ended();
+            });
+            assertBlocked(gp, "synchronize() while the witness is inside its section");
+            witness.release();
+            assertThat(await(gp, "synchronize() after the witness ended")).isTrue();
+        } finally {
+            witness.releaseQuietly();
+        }
+        // nothing left open by the misuse scenario
+        await(async("after-misuse", d::synchronizeExpedited), "synchronizeExpedited() after the misuse");
+        d.close();
     }
 
     /** Collects what the rcu loggers publish through java.util.logging, while open. */

@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
 import static io.tracepoint4j.rcu.TestSupport.async;
 import static io.tracepoint4j.rcu.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,9 +15,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,23 +30,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @SuppressWarnings("try")
 class ThreadLifecycleTest {
 
-    private final List<RcuDomain> domains = new ArrayList<>();
-
-    private RcuDomain domain(Flavor flavor, String purpose) {
-        RcuDomain d = flavor.create(purpose);
-        domains.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void closeDomains() {
-        domains.forEach(TestSupport::closeQuietly);
-    }
+    @RegisterExtension
+    final Domains domains = new Domains();
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void threadsThatUsedTheDomainAndEndedDoNotHoldGracePeriods(Flavor flavor) throws InterruptedException {
-        RcuDomain d = domain(flavor, "ended");
+        RcuDomain d = domains.create(flavor, "ended");
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             Thread t = new Thread(
@@ -81,7 +72,7 @@ class ThreadLifecycleTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void tenThousandShortLivedVirtualThreadsWhileGracePeriodsRun(Flavor flavor) {
-        RcuDomain d = domain(flavor, "vthreads");
+        RcuDomain d = domains.create(flavor, "vthreads");
         int n = 10_000;
         CountDownLatch done = new CountDownLatch(n);
         AtomicInteger failures = new AtomicInteger();
@@ -119,23 +110,15 @@ class ThreadLifecycleTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aReaderBlockedForeverInOneDomainDoesNotDelayAnother(Flavor flavor) {
-        RcuDomain a = domain(flavor, "independent-a");
-        RcuDomain b = domain(flavor, "independent-b");
-        RcuDomain c = domain(flavor == Flavor.SRCU ? Flavor.CLASSIC : Flavor.SRCU, "independent-c");
+        RcuDomain a = domains.create(flavor, "independent-a");
+        RcuDomain b = domains.create(flavor, "independent-b");
+        RcuDomain c = domains.create(flavor == Flavor.SRCU ? Flavor.CLASSIC : Flavor.SRCU, "independent-c");
         HeldReader forever = HeldReader.hold(a, "independent-reader-of-a");
         try {
             await(
                     async("independent-updater", () -> {
-                        for (RcuDomain other : List.of(b, c)) {
-                            other.synchronize();
-                            other.synchronizeExpedited();
-                            CountDownLatch ran = new CountDownLatch(1);
-                            other.call(ran::countDown);
-                            other.barrier();
-                            assertThat(ran.getCount()).isZero();
-                            long cookie = other.startPoll();
-                            TestSupport.awaitTrue(() -> other.pollState(cookie), () -> "a cookie of " + other.name());
-                        }
+                        assertUpdateSideWorks(b);
+                        assertUpdateSideWorks(c);
                     }),
                     "grace periods of other domains while a reader of " + a.name() + " is blocked");
             CompletableFuture<Void> gpA = async("independent-updater-a", a::synchronize);
@@ -153,7 +136,7 @@ class ThreadLifecycleTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void aThreadThatEndsInsideASectionEitherStopsCountingOrIsReportedAsAStall(Flavor flavor) {
-        RcuDomain d = domain(flavor, "leaked", Duration.ofMillis(200));
+        RcuDomain d = domains.create(flavor, "leaked", Duration.ofMillis(200));
         try (LogCapture log = new LogCapture()) {
             HeldReader leaker = HeldReader.leak("leaked-section-thread-" + d.name(), TestSupport.readOf(d));
             leaker.release(); // its thread ends with the section still open
@@ -170,11 +153,5 @@ class ThreadLifecycleTest {
                 System.out.println(flavor + ": a section leaked by an ended thread is reported as a stall");
             }
         }
-    }
-
-    private RcuDomain domain(Flavor flavor, String purpose, Duration stallTimeout) {
-        RcuDomain d = flavor.create(purpose, stallTimeout);
-        domains.add(d);
-        return d;
     }
 }

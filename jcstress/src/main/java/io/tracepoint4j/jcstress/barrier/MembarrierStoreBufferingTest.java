@@ -3,6 +3,7 @@ package io.tracepoint4j.jcstress.barrier;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import io.tracepoint4j.jcstress.Handles;
 import io.tracepoint4j.rcu.ReadSideBarrier;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -66,12 +67,7 @@ public class MembarrierStoreBufferingTest {
     private static final VarHandle Y;
 
     static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            X = lookup.findVarHandle(MembarrierStoreBufferingTest.class, "x", int.class);
-            Y = lookup.findVarHandle(MembarrierStoreBufferingTest.class, "y", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        X = Handles.intField(MethodHandles.lookup(), "x");
+        Y = Handles.intField(MethodHandles.lookup(), "y");
     }
 }

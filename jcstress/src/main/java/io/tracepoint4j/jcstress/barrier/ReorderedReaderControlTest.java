@@ -3,6 +3,7 @@ package io.tracepoint4j.jcstress.barrier;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 
+import io.tracepoint4j.jcstress.Handles;
 import io.tracepoint4j.rcu.ReadSideBarrier;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -53,12 +54,7 @@ public class ReorderedReaderControlTest {
     private static final VarHandle Y;
 
     static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            X = lookup.findVarHandle(ReorderedReaderControlTest.class, "x", int.class);
-            Y = lookup.findVarHandle(ReorderedReaderControlTest.class, "y", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        X = Handles.intField(MethodHandles.lookup(), "x");
+        Y = Handles.intField(MethodHandles.lookup(), "y");
     }
 }

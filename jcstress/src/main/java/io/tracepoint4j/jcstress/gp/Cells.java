@@ -1,5 +1,6 @@
 package io.tracepoint4j.jcstress.gp;
 
+import io.tracepoint4j.jcstress.Handles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.State;
@@ -37,12 +38,7 @@ public class Cells {
     private static final VarHandle Y;
 
     static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            X = lookup.findVarHandle(Cells.class, "x", int.class);
-            Y = lookup.findVarHandle(Cells.class, "y", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        X = Handles.intField(MethodHandles.lookup(), "x");
+        Y = Handles.intField(MethodHandles.lookup(), "y");
     }
 }

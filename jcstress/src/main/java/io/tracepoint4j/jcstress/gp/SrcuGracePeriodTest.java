@@ -1,373 +1,171 @@
 package io.tracepoint4j.jcstress.gp;
 
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
-import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
-
 import io.tracepoint4j.rcu.Srcu;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
-import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * The grace-period protocol of {@link Srcu}, through its public API: the four patterns of the
- * package documentation, each with {@code read()} and {@code synchronize()}, with the token pair and
- * {@code synchronizeExpedited()}, and (for the patterns about a section that began before the grace
- * period) with {@code downRead()}/{@code upRead(token)}.
+ * The grace-period protocol of {@link Srcu}, through its public API: the four patterns of {@link
+ * Pattern}, each with {@code read()} and {@code synchronize()} (no suffix), with the token pair and
+ * {@code synchronizeExpedited()} ({@code TokenExpedited}), and, for the patterns about a section that
+ * began before the grace period, with {@code downRead()}/{@code upRead(token)} and {@code
+ * synchronize()} ({@code DownUp}). Each test has a domain of its own, created once per forked VM.
  */
 public final class SrcuGracePeriodTest {
 
     private SrcuGracePeriodTest() {}
 
-    /**
-     * The fundamental guarantee: a grace period waits for a section that began before it. With
-     * {@code read()} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(
-            id = "0, 0",
-            expect = ACCEPTABLE,
-            desc =
-                    "The section ended before the grace period ended, or began after it and read before the updater wrote.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "1, 0",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period and began after it: it saw x, not yet y.")
-    @Outcome(
-            id = "0, 1",
-            expect = FORBIDDEN,
-            desc = "A section that began before the grace period was still running after the grace period ended.")
-    public static class WaitsForReader {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-WaitsForReader");
+    public static class WaitsForReader extends Pattern.WaitsForReader {
+        static final Variant VARIANT = Variant.read(Srcu.create("jcstress-srcu-WaitsForReader"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            try (var _ = DOMAIN.read()) {
-                r.r1 = c.xOpaque();
-                r.r2 = c.yOpaque();
-            }
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c) {
-            c.setXOpaque(1);
-            DOMAIN.synchronize();
-            c.setYOpaque(1);
+            update(VARIANT, c);
         }
     }
 
-    /**
-     * The fundamental guarantee: a grace period waits for a section that began before it. With
-     * {@code readLock()}/{@code readUnlock} and {@code synchronizeExpedited()}.
-     */
     @JCStressTest
-    @Outcome(
-            id = "0, 0",
-            expect = ACCEPTABLE,
-            desc =
-                    "The section ended before the grace period ended, or began after it and read before the updater wrote.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "1, 0",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period and began after it: it saw x, not yet y.")
-    @Outcome(
-            id = "0, 1",
-            expect = FORBIDDEN,
-            desc = "A section that began before the grace period was still running after the grace period ended.")
-    public static class WaitsForReaderTokenExpedited {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-WaitsForReaderTokenExpedited");
+    public static class WaitsForReaderTokenExpedited extends Pattern.WaitsForReader {
+        static final Variant VARIANT =
+                Variant.tokenExpedited(Srcu.create("jcstress-srcu-WaitsForReaderTokenExpedited"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            int token = DOMAIN.readLock();
-            r.r1 = c.xOpaque();
-            r.r2 = c.yOpaque();
-            DOMAIN.readUnlock(token);
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c) {
-            c.setXOpaque(1);
-            DOMAIN.synchronizeExpedited();
-            c.setYOpaque(1);
+            update(VARIANT, c);
         }
     }
 
-    /**
-     * The fundamental guarantee: a grace period waits for a section that began before it. With
-     * {@code downRead()}/{@code upRead(token)} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(
-            id = "0, 0",
-            expect = ACCEPTABLE,
-            desc =
-                    "The section ended before the grace period ended, or began after it and read before the updater wrote.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "1, 0",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period and began after it: it saw x, not yet y.")
-    @Outcome(
-            id = "0, 1",
-            expect = FORBIDDEN,
-            desc = "A section that began before the grace period was still running after the grace period ended.")
-    public static class WaitsForReaderDownUp {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-WaitsForReaderDownUp");
+    public static class WaitsForReaderDownUp extends Pattern.WaitsForReader {
+        static final Variant VARIANT = Variant.downUp(Srcu.create("jcstress-srcu-WaitsForReaderDownUp"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            int token = DOMAIN.downRead();
-            r.r1 = c.xOpaque();
-            r.r2 = c.yOpaque();
-            DOMAIN.upRead(token);
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c) {
-            c.setXOpaque(1);
-            DOMAIN.synchronize();
-            c.setYOpaque(1);
+            update(VARIANT, c);
         }
     }
 
-    /**
-     * Writes before synchronize() are seen by a section that began after it began (oracle 3). With
-     * {@code read()} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The section read before the updater wrote.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "0, 1",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period: it saw x, not yet y.")
-    @Outcome(
-            id = "1, 0",
-            expect = FORBIDDEN,
-            desc = "A section that saw the write made after the grace period missed the write made before it.")
-    public static class PublishesToLaterReader {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-PublishesToLaterReader");
+    public static class PublishesToLaterReader extends Pattern.PublishesToLaterReader {
+        static final Variant VARIANT = Variant.read(Srcu.create("jcstress-srcu-PublishesToLaterReader"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            try (var _ = DOMAIN.read()) {
-                r.r1 = c.yOpaque();
-                r.r2 = c.xOpaque();
-            }
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c) {
-            c.setXOpaque(1);
-            DOMAIN.synchronize();
-            c.setYOpaque(1);
+            update(VARIANT, c);
         }
     }
 
-    /**
-     * Writes before synchronize() are seen by a section that began after it began (oracle 3). With
-     * {@code readLock()}/{@code readUnlock} and {@code synchronizeExpedited()}.
-     */
     @JCStressTest
-    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The section read before the updater wrote.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "0, 1",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period: it saw x, not yet y.")
-    @Outcome(
-            id = "1, 0",
-            expect = FORBIDDEN,
-            desc = "A section that saw the write made after the grace period missed the write made before it.")
-    public static class PublishesToLaterReaderTokenExpedited {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-PublishesToLaterReaderTokenExpedited");
+    public static class PublishesToLaterReaderTokenExpedited extends Pattern.PublishesToLaterReader {
+        static final Variant VARIANT =
+                Variant.tokenExpedited(Srcu.create("jcstress-srcu-PublishesToLaterReaderTokenExpedited"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            int token = DOMAIN.readLock();
-            r.r1 = c.yOpaque();
-            r.r2 = c.xOpaque();
-            DOMAIN.readUnlock(token);
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c) {
-            c.setXOpaque(1);
-            DOMAIN.synchronizeExpedited();
-            c.setYOpaque(1);
+            update(VARIANT, c);
         }
     }
 
-    /**
-     * Writes inside a section that began before the grace period are seen by the updater after it
-     * (oracle 3). With {@code read()} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The updater read both cells before the section wrote them.")
-    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "The section began after the updater's first read.")
-    @Outcome(
-            id = "1, 1",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section began before the grace period, and the grace period waited for it.")
-    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "The grace period ended before a section that began before it.")
-    public static class ReaderWritesVisibleAfter {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-ReaderWritesVisibleAfter");
+    public static class ReaderWritesVisibleAfter extends Pattern.ReaderWritesVisibleAfter {
+        static final Variant VARIANT = Variant.read(Srcu.create("jcstress-srcu-ReaderWritesVisibleAfter"));
 
         @Actor
         public void reader(Cells c) {
-            try (var _ = DOMAIN.read()) {
-                c.setYOpaque(1);
-                c.setXOpaque(1);
-            }
+            read(VARIANT, c);
         }
 
         @Actor
         public void updater(Cells c, II_Result r) {
-            r.r1 = c.yOpaque();
-            DOMAIN.synchronize();
-            r.r2 = c.xOpaque();
+            update(VARIANT, c, r);
         }
     }
 
-    /**
-     * Writes inside a section that began before the grace period are seen by the updater after it
-     * (oracle 3). With {@code readLock()}/{@code readUnlock} and {@code synchronizeExpedited()}.
-     */
     @JCStressTest
-    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The updater read both cells before the section wrote them.")
-    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "The section began after the updater's first read.")
-    @Outcome(
-            id = "1, 1",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section began before the grace period, and the grace period waited for it.")
-    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "The grace period ended before a section that began before it.")
-    public static class ReaderWritesVisibleAfterTokenExpedited {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-ReaderWritesVisibleAfterTokenExpedited");
+    public static class ReaderWritesVisibleAfterTokenExpedited extends Pattern.ReaderWritesVisibleAfter {
+        static final Variant VARIANT =
+                Variant.tokenExpedited(Srcu.create("jcstress-srcu-ReaderWritesVisibleAfterTokenExpedited"));
 
         @Actor
         public void reader(Cells c) {
-            int token = DOMAIN.readLock();
-            c.setYOpaque(1);
-            c.setXOpaque(1);
-            DOMAIN.readUnlock(token);
+            read(VARIANT, c);
         }
 
         @Actor
         public void updater(Cells c, II_Result r) {
-            r.r1 = c.yOpaque();
-            DOMAIN.synchronizeExpedited();
-            r.r2 = c.xOpaque();
+            update(VARIANT, c, r);
         }
     }
 
-    /**
-     * Writes inside a section that began before the grace period are seen by the updater after it
-     * (oracle 3). With {@code downRead()}/{@code upRead(token)} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The updater read both cells before the section wrote them.")
-    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "The section began after the updater's first read.")
-    @Outcome(
-            id = "1, 1",
-            expect = ACCEPTABLE_INTERESTING,
-            desc = "The section began before the grace period, and the grace period waited for it.")
-    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "The grace period ended before a section that began before it.")
-    public static class ReaderWritesVisibleAfterDownUp {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-ReaderWritesVisibleAfterDownUp");
+    public static class ReaderWritesVisibleAfterDownUp extends Pattern.ReaderWritesVisibleAfter {
+        static final Variant VARIANT = Variant.downUp(Srcu.create("jcstress-srcu-ReaderWritesVisibleAfterDownUp"));
 
         @Actor
         public void reader(Cells c) {
-            int token = DOMAIN.downRead();
-            c.setYOpaque(1);
-            c.setXOpaque(1);
-            DOMAIN.upRead(token);
+            read(VARIANT, c);
         }
 
         @Actor
         public void updater(Cells c, II_Result r) {
-            r.r1 = c.yOpaque();
-            DOMAIN.synchronize();
-            r.r2 = c.xOpaque();
+            update(VARIANT, c, r);
         }
     }
 
-    /**
-     * Both directions at once: the store-buffering shape of the grace-period guarantee. With {@code
-     * read()} and {@code synchronize()}.
-     */
     @JCStressTest
-    @Outcome(
-            id = "0, 1",
-            expect = ACCEPTABLE,
-            desc = "The section began before the grace period and ended before it ended.")
-    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "1, 1",
-            expect = ACCEPTABLE,
-            desc = "The section began after the grace period began and wrote before the updater read.")
-    @Outcome(
-            id = "0, 0",
-            expect = FORBIDDEN,
-            desc =
-                    "Neither half of the guarantee held: the section missed the write before the grace period, the updater missed the section's write after it.")
-    public static class BothWays {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-BothWays");
+    public static class BothWays extends Pattern.BothWays {
+        static final Variant VARIANT = Variant.read(Srcu.create("jcstress-srcu-BothWays"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            try (var _ = DOMAIN.read()) {
-                r.r1 = c.yOpaque();
-                c.setXOpaque(1);
-            }
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c, II_Result r) {
-            c.setYOpaque(1);
-            DOMAIN.synchronize();
-            r.r2 = c.xOpaque();
+            update(VARIANT, c, r);
         }
     }
 
-    /**
-     * Both directions at once: the store-buffering shape of the grace-period guarantee. With {@code
-     * readLock()}/{@code readUnlock} and {@code synchronizeExpedited()}.
-     */
     @JCStressTest
-    @Outcome(
-            id = "0, 1",
-            expect = ACCEPTABLE,
-            desc = "The section began before the grace period and ended before it ended.")
-    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "The section began after the grace period began.")
-    @Outcome(
-            id = "1, 1",
-            expect = ACCEPTABLE,
-            desc = "The section began after the grace period began and wrote before the updater read.")
-    @Outcome(
-            id = "0, 0",
-            expect = FORBIDDEN,
-            desc =
-                    "Neither half of the guarantee held: the section missed the write before the grace period, the updater missed the section's write after it.")
-    public static class BothWaysTokenExpedited {
-        static final Srcu DOMAIN = Srcu.create("jcstress-srcu-BothWaysTokenExpedited");
+    public static class BothWaysTokenExpedited extends Pattern.BothWays {
+        static final Variant VARIANT = Variant.tokenExpedited(Srcu.create("jcstress-srcu-BothWaysTokenExpedited"));
 
         @Actor
         public void reader(Cells c, II_Result r) {
-            int token = DOMAIN.readLock();
-            r.r1 = c.yOpaque();
-            c.setXOpaque(1);
-            DOMAIN.readUnlock(token);
+            read(VARIANT, c, r);
         }
 
         @Actor
         public void updater(Cells c, II_Result r) {
-            c.setYOpaque(1);
-            DOMAIN.synchronizeExpedited();
-            r.r2 = c.xOpaque();
+            update(VARIANT, c, r);
         }
     }
 }

@@ -59,5 +59,13 @@
  * token API ({@code readLock()}/{@code readUnlock}) and {@code synchronizeExpedited()}; for {@code
  * Srcu} also with {@code downRead()}/{@code upRead(token)} (here on the same actor). The domain is
  * static, one per test class, created once per forked VM and never closed.
+ *
+ * <h2>Layout</h2>
+ *
+ * Each pattern is written once, as an abstract class in {@link io.tracepoint4j.jcstress.gp.Pattern}
+ * carrying its outcomes; each variant once, as a {@link io.tracepoint4j.jcstress.gp.Variant} that
+ * opens and closes the section and waits for the grace period. A test is a thin subclass of its
+ * pattern, nested in {@code SrcuGracePeriodTest} or {@code ClassicRcuGracePeriodTest}, holding its
+ * variant and domain in a static final field.
  */
 package io.tracepoint4j.jcstress.gp;
