@@ -10,7 +10,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * {@link Pattern}, each with {@code read()} and {@code synchronize()} (no suffix), and with {@code
  * readLock()}/{@code readUnlock()} and {@code synchronizeExpedited()} ({@code TokenExpedited}). The
  * reader carries only {@code ReadSideBarrier.lightBarrier()}, so on Linux these also test the
- * membarrier(2) pairing end to end. Each test has a domain of its own, created once per forked VM.
+ * membarrier(2) pairing end to end. The store-buffering patterns ({@code WaitsForReader},
+ * {@code BothWays}) also run with {@code read()} and {@code synchronize()} on established adaptive
+ * reader fences ({@code ReaderFenced}, see {@link ReaderFences}). Each test has a domain of its own,
+ * created once per forked VM.
  */
 public final class ClassicRcuGracePeriodTest {
 
@@ -127,6 +130,38 @@ public final class ClassicRcuGracePeriodTest {
     @JCStressTest
     public static class BothWaysTokenExpedited extends Pattern.BothWays {
         static final Variant VARIANT = Variant.tokenExpedited(ClassicRcu.create("jcstress-rcu-BothWaysTokenExpedited"));
+
+        @Actor
+        public void reader(Cells c, II_Result r) {
+            read(VARIANT, c, r);
+        }
+
+        @Actor
+        public void updater(Cells c, II_Result r) {
+            update(VARIANT, c, r);
+        }
+    }
+
+    @JCStressTest
+    public static class WaitsForReaderReaderFenced extends Pattern.WaitsForReader {
+        static final Variant VARIANT =
+                Variant.read(ReaderFences.forced(() -> ClassicRcu.create("jcstress-rcu-WaitsForReaderReaderFenced")));
+
+        @Actor
+        public void reader(Cells c, II_Result r) {
+            read(VARIANT, c, r);
+        }
+
+        @Actor
+        public void updater(Cells c) {
+            update(VARIANT, c);
+        }
+    }
+
+    @JCStressTest
+    public static class BothWaysReaderFenced extends Pattern.BothWays {
+        static final Variant VARIANT =
+                Variant.read(ReaderFences.forced(() -> ClassicRcu.create("jcstress-rcu-BothWaysReaderFenced")));
 
         @Actor
         public void reader(Cells c, II_Result r) {

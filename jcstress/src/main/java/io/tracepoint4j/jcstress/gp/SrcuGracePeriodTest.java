@@ -10,7 +10,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * Pattern}, each with {@code read()} and {@code synchronize()} (no suffix), with the token pair and
  * {@code synchronizeExpedited()} ({@code TokenExpedited}), and, for the patterns about a section that
  * began before the grace period, with {@code downRead()}/{@code upRead(token)} and {@code
- * synchronize()} ({@code DownUp}). Each test has a domain of its own, created once per forked VM.
+ * synchronize()} ({@code DownUp}). The store-buffering patterns ({@code WaitsForReader},
+ * {@code BothWays}) also run with {@code read()} and {@code synchronize()} on established adaptive
+ * reader fences ({@code ReaderFenced}, see {@link ReaderFences}). Each test has a domain of its own,
+ * created once per forked VM.
  */
 public final class SrcuGracePeriodTest {
 
@@ -157,6 +160,38 @@ public final class SrcuGracePeriodTest {
     @JCStressTest
     public static class BothWaysTokenExpedited extends Pattern.BothWays {
         static final Variant VARIANT = Variant.tokenExpedited(Srcu.create("jcstress-srcu-BothWaysTokenExpedited"));
+
+        @Actor
+        public void reader(Cells c, II_Result r) {
+            read(VARIANT, c, r);
+        }
+
+        @Actor
+        public void updater(Cells c, II_Result r) {
+            update(VARIANT, c, r);
+        }
+    }
+
+    @JCStressTest
+    public static class WaitsForReaderReaderFenced extends Pattern.WaitsForReader {
+        static final Variant VARIANT =
+                Variant.read(ReaderFences.forced(() -> Srcu.create("jcstress-srcu-WaitsForReaderReaderFenced")));
+
+        @Actor
+        public void reader(Cells c, II_Result r) {
+            read(VARIANT, c, r);
+        }
+
+        @Actor
+        public void updater(Cells c) {
+            update(VARIANT, c);
+        }
+    }
+
+    @JCStressTest
+    public static class BothWaysReaderFenced extends Pattern.BothWays {
+        static final Variant VARIANT =
+                Variant.read(ReaderFences.forced(() -> Srcu.create("jcstress-srcu-BothWaysReaderFenced")));
 
         @Actor
         public void reader(Cells c, II_Result r) {
