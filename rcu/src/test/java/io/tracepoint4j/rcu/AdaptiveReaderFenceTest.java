@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,10 +25,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @SuppressWarnings("try")
 class AdaptiveReaderFenceTest {
 
-    private static GracePeriodEngine<?> domain(Flavor flavor, String purpose, long readerFenceAfterNanos) {
-        return (GracePeriodEngine<?>) flavor.builder(flavor.uniqueName(purpose))
+    @RegisterExtension
+    final Domains domains = new Domains();
+
+    private GracePeriodEngine<?> domain(Flavor flavor, String purpose, long readerFenceAfterNanos) {
+        return (GracePeriodEngine<?>) domains.closedAfterTest(flavor.builder(flavor.uniqueName(purpose))
                 .readerFenceAfterNanos(readerFenceAfterNanos)
-                .build();
+                .build());
     }
 
     @ParameterizedTest
@@ -35,38 +39,30 @@ class AdaptiveReaderFenceTest {
     void slowMembarrierSetsThenEstablishesReaderFencesAndIdlenessClearsThem(Flavor flavor) throws Exception {
         assumeTrue(ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER, "needs membarrier");
         GracePeriodEngine<?> d = domain(flavor, "fence-states", 0);
-        try {
-            assertThat(d.readerFenceState()).isEqualTo("off");
-            d.synchronize();
-            assertThat(d.readerFenceState())
-                    .as("after a membarrier slower than 0 ns")
-                    .isEqualTo("set");
-            d.synchronize();
-            assertThat(d.readerFenceState()).as("after the next membarrier").isEqualTo("established");
-            d.synchronize();
-            assertThat(d.readerFenceState()).as("grace periods keep coming").isEqualTo("established");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!d.readerFenceState().equals("off") && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(d.readerFenceState()).as("after an idle spell").isEqualTo("off");
-        } finally {
-            d.close();
+        assertThat(d.readerFenceState()).isEqualTo("off");
+        d.synchronize();
+        assertThat(d.readerFenceState())
+                .as("after a membarrier slower than 0 ns")
+                .isEqualTo("set");
+        d.synchronize();
+        assertThat(d.readerFenceState()).as("after the next membarrier").isEqualTo("established");
+        d.synchronize();
+        assertThat(d.readerFenceState()).as("grace periods keep coming").isEqualTo("established");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!d.readerFenceState().equals("off") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
+        assertThat(d.readerFenceState()).as("after an idle spell").isEqualTo("off");
     }
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void neverFencesWhenSwitchedOff(Flavor flavor) {
         GracePeriodEngine<?> d = domain(flavor, "fence-never", -1);
-        try {
-            for (int i = 0; i < 5; i++) {
-                d.synchronize();
-            }
-            assertThat(d.readerFenceState()).isEqualTo("off");
-        } finally {
-            d.close();
+        for (int i = 0; i < 5; i++) {
+            d.synchronize();
         }
+        assertThat(d.readerFenceState()).isEqualTo("off");
     }
 
     /** A published object; the updater marks it retired after the grace period that follows replacing it. */
@@ -120,7 +116,6 @@ class AdaptiveReaderFenceTest {
             for (Thread t : threads) {
                 t.join();
             }
-            d.close();
         }
         assertThat(reads.get()).as("reads").isGreaterThan(1000);
         assertThat(gracePeriods).as("grace periods").isGreaterThan(100);

@@ -40,7 +40,8 @@ final class Domains implements AfterEachCallback {
         return (ClassicRcu) create(Flavor.CLASSIC, purpose);
     }
 
-    private RcuDomain closedAfterTest(RcuDomain domain) {
+    /** {@code domain}, built by the test with settings of its own, to be closed after the test. */
+    <D extends RcuDomain> D closedAfterTest(D domain) {
         made.add(domain);
         return domain;
     }

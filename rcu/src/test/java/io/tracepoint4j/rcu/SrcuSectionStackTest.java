@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * White-box model check of an SRCU reader's section stack (two bits per section packed in a long,
@@ -18,12 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class SrcuSectionStackTest {
 
-    private final SrcuDomain domain = (SrcuDomain) Srcu.create("section-stack");
+    @RegisterExtension
+    final Domains domains = new Domains();
 
-    @AfterEach
-    void close() {
-        domain.close();
-    }
+    private final SrcuDomain domain = (SrcuDomain) domains.srcu("section-stack");
 
     /** One open section in the model: how it was opened, its slot, its token if any. */
     private record Open(boolean scoped, int slot, int token, RcuDomain.ReadSection section) {}
