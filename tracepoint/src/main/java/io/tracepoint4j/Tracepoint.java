@@ -110,7 +110,7 @@ public abstract class Tracepoint<P> {
      * Lock order
      *   updateLock is taken alone; the hooks run under it and may not update the same tracepoint
      *   (refused with IllegalStateException, since ReentrantLock would let them in). The registry
-     *   lock (Tracepoints) is never held while updateLock is taken.
+     *   lock (Registry.lock) is never held while updateLock is taken.
      *
      * Failure modes
      *   A probe that throws: probeFailed() counts, logs (rate-limited) and maybe detaches it on a
@@ -465,10 +465,19 @@ public abstract class Tracepoint<P> {
          * @throws IllegalArgumentException as {@link Tracepoint#define(String, Class, String...)}
          */
         public Tracepoint<P> define() {
+            return Tracepoints.REGISTRY.define(definition());
+        }
+
+        /**
+         * The checked definition, for {@link Registry#define}: the JVM's registry, or a test's own.
+         *
+         * @throws IllegalArgumentException as {@link Tracepoint#define(String, Class, String...)}
+         */
+        Definition<P> definition() {
             Prototypes.checkName(name);
             Method method = Prototypes.abstractMethod(prototype);
             List<Argument> arguments = Prototypes.arguments(prototype, method, argumentNames);
-            return Tracepoints.define(new Definition<>(
+            return new Definition<>(
                     name,
                     flavor,
                     prototype,
@@ -476,7 +485,7 @@ public abstract class Tracepoint<P> {
                     arguments,
                     onFirstProbe,
                     onLastProbe,
-                    new MutableCallSite(KEY_OFF)));
+                    new MutableCallSite(KEY_OFF));
         }
     }
 

@@ -75,16 +75,16 @@ class RegistryTest {
 
     @Test
     void globMatching() {
-        assertThat(Tracepoints.matches("*", "a:b")).isTrue();
-        assertThat(Tracepoints.matches("a:*", "a:b")).isTrue();
-        assertThat(Tracepoints.matches("*:b", "a:b")).isTrue();
-        assertThat(Tracepoints.matches("*:*", "a:b")).isTrue();
-        assertThat(Tracepoints.matches("a*b*c", "a:xbyc")).isTrue();
-        assertThat(Tracepoints.matches("a*b*c", "a:xbyd")).isFalse();
-        assertThat(Tracepoints.matches("a:?", "a:bc")).isFalse();
-        assertThat(Tracepoints.matches("a:??", "a:bc")).isTrue();
-        assertThat(Tracepoints.matches("", "a:b")).isFalse();
-        assertThat(Tracepoints.matches("a:b*", "a:b")).isTrue();
+        assertThat(Registry.matches("*", "a:b")).isTrue();
+        assertThat(Registry.matches("a:*", "a:b")).isTrue();
+        assertThat(Registry.matches("*:b", "a:b")).isTrue();
+        assertThat(Registry.matches("*:*", "a:b")).isTrue();
+        assertThat(Registry.matches("a*b*c", "a:xbyc")).isTrue();
+        assertThat(Registry.matches("a*b*c", "a:xbyd")).isFalse();
+        assertThat(Registry.matches("a:?", "a:bc")).isFalse();
+        assertThat(Registry.matches("a:??", "a:bc")).isTrue();
+        assertThat(Registry.matches("", "a:b")).isFalse();
+        assertThat(Registry.matches("a:b*", "a:b")).isTrue();
     }
 
     @Test
