@@ -1,8 +1,8 @@
 package io.tracepoint4j;
 
-import static io.tracepoint4j.TestSupport.async;
-import static io.tracepoint4j.TestSupport.await;
 import static io.tracepoint4j.TestSupport.unique;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.Tracepoint.Flavor;

@@ -1,12 +1,13 @@
 package io.tracepoint4j;
 
-import static io.tracepoint4j.TestSupport.async;
-import static io.tracepoint4j.TestSupport.await;
 import static io.tracepoint4j.TestSupport.unique;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.ConsumerDomainExample.Buffer;
 import io.tracepoint4j.ConsumerDomainExample.Request;
+import io.tracepoint4j.testkit.Waits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,7 @@ class ConsumerDomainTest {
             });
             long total = 0;
             for (int i = 0; i < 20; i++) {
-                TestSupport.sleep(5);
+                Waits.sleep(5);
                 Buffer full = consumer.switchBuffer(); // would hang if it waited for the blocked probe
                 total += full.events.sum();
                 assertThat(full.nanos.sum()).isEqualTo(full.events.sum());

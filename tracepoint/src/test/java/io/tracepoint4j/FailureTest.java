@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint.Flavor;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +64,7 @@ class FailureTest {
             sneakyThrow(new java.io.IOException("probe I/O " + n));
         };
         Op healthy = n -> calls.add("healthy " + n);
-        try (TestSupport.LogCapture logs = new TestSupport.LogCapture()) {
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
             tp.register(runtime, 40);
             tp.register(error, 30);
             tp.register(checked, 20);
@@ -109,7 +111,7 @@ class FailureTest {
     void interruptedProbeKeepsTheInterruptFlag(Flavor flavor) {
         Tracepoint<Op> tp = define(flavor);
         Op probe = n -> sneakyThrow(new InterruptedException("probe interrupted"));
-        try (TestSupport.LogCapture ignored = new TestSupport.LogCapture()) {
+        try (LogCapture ignored = new LogCapture(TestSupport.LOGGER)) {
             tp.register(probe);
             tp.fire().op(1);
             assertThat(Thread.interrupted()).as("interrupt flag restored").isTrue();
@@ -131,20 +133,20 @@ class FailureTest {
             calls.incrementAndGet();
             throw new IllegalStateException("always");
         };
-        try (TestSupport.LogCapture logs = new TestSupport.LogCapture()) {
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
             tp.register(failing);
             tp.fire().op(1);
             tp.fire().op(2);
             assertThat(tp.isRegistered(failing)).isTrue();
             tp.fire().op(3);
-            TestSupport.awaitTrue(() -> !tp.isRegistered(failing), () -> "the failing probe is detached");
-            TestSupport.awaitTrue(() -> lastProbe.get() == 1, () -> "onLastProbe ran");
+            Waits.awaitTrue(() -> !tp.isRegistered(failing), () -> "the failing probe is detached");
+            Waits.awaitTrue(() -> lastProbe.get() == 1, () -> "onLastProbe ran");
             assertThat(tp.enabled()).isFalse();
             tp.synchronizeUnregister();
             int seen = calls.get();
             tp.fire().op(4);
             assertThat(calls.get()).isEqualTo(seen);
-            TestSupport.awaitTrue(
+            Waits.awaitTrue(
                     () -> logs.containing("detached from " + tp.name() + " after 3 failures")
                                     .size()
                             == 1,
@@ -175,13 +177,13 @@ class FailureTest {
         Op failing = n -> {
             throw new IllegalStateException("now and then");
         };
-        try (TestSupport.LogCapture ignored = new TestSupport.LogCapture()) {
+        try (LogCapture ignored = new LogCapture(TestSupport.LOGGER)) {
             tp.register(failing);
             for (int i = 0; i < 3; i++) {
                 tp.fire().op(i);
-                TestSupport.sleep(80);
+                Waits.sleep(80);
             }
-            TestSupport.sleep(50);
+            Waits.sleep(50);
             assertThat(tp.isRegistered(failing)).isTrue();
             assertThat(tp.failures(failing)).isEqualTo(3);
         }

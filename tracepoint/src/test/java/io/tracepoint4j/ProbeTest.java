@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint.Flavor;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -315,7 +316,7 @@ class ProbeTest {
         Registration registration = registrationOf(tp, probe);
         assertThat(registration.retired()).isFalse();
         tp.unregister(probe);
-        TestSupport.awaitTrue(registration::retired, () -> "the retire callback ran");
+        Waits.awaitTrue(registration::retired, () -> "the retire callback ran");
     }
 
     static Registration registrationOf(Tracepoint<?> tp, Object probe) {

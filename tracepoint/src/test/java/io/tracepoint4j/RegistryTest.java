@@ -1,11 +1,13 @@
 package io.tracepoint4j;
 
-import static io.tracepoint4j.TestSupport.async;
-import static io.tracepoint4j.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint.Flavor;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -134,7 +136,7 @@ class RegistryTest {
         Consumer<Tracepoint<?>> bad = tp -> {
             throw new IllegalStateException("listener bug");
         };
-        try (TestSupport.LogCapture logs = new TestSupport.LogCapture()) {
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
             Tracepoints.addListener(bad);
             Tracepoint<Request> tp = Tracepoint.define("regbadlistener:request", Request.class, "method", "status");
             assertThat(Tracepoints.lookup("regbadlistener:request")).containsSame(tp);
@@ -164,14 +166,14 @@ class RegistryTest {
             };
             listeners.add(listener);
             tasks.add(async("adder-" + l, () -> {
-                TestSupport.await(start, "start");
+                Waits.await(start, "start");
                 Tracepoints.addListener(listener);
             }));
         }
         for (int d = 0; d < definers; d++) {
             int id = d;
             tasks.add(async("definer-" + d, () -> {
-                TestSupport.await(start, "start");
+                Waits.await(start, "start");
                 for (int i = 0; i < perDefiner; i++) {
                     Tracepoint.define("regconcurrent:e" + id + "_" + i, Request.class, "method", "status");
                     // and a racing definition of one shared name

@@ -1,12 +1,14 @@
 package io.tracepoint4j;
 
-import static io.tracepoint4j.TestSupport.assertBlocked;
-import static io.tracepoint4j.TestSupport.async;
-import static io.tracepoint4j.TestSupport.await;
 import static io.tracepoint4j.TestSupport.unique;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.Tracepoint.Flavor;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -120,7 +122,7 @@ class SynchronizeUnregisterTest {
         assertThat(probe.running.get()).isZero();
 
         long firingsBefore = firings.get();
-        TestSupport.awaitTrue(() -> firings.get() > firingsBefore + 1000, () -> "other threads fired 1000 times");
+        Waits.awaitTrue(() -> firings.get() > firingsBefore + 1000, () -> "other threads fired 1000 times");
         stop.set(true);
         for (CompletableFuture<?> f : firers) {
             await(f, "firer");
@@ -183,7 +185,7 @@ class SynchronizeUnregisterTest {
         tp.fire().tick(1);
         assertThat(refused.get()).isEqualTo(1);
         // unhandled, it is an ordinary probe failure: counted, and the firing thread never sees it
-        try (TestSupport.LogCapture logs = new TestSupport.LogCapture()) {
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
             Tracepoint<Tick> other = define(flavor);
             Tick global = s -> Tracepoints.synchronizeUnregister();
             other.register(global);

@@ -1,14 +1,15 @@
 package io.tracepoint4j;
 
-import static io.tracepoint4j.TestSupport.async;
-import static io.tracepoint4j.TestSupport.await;
 import static io.tracepoint4j.TestSupport.unique;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.Tracepoint.Flavor;
 import io.tracepoint4j.rcu.ClassicRcu;
 import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -70,7 +71,7 @@ class ThreadsTest {
                 virtualCalls.incrementAndGet();
             }
             if (flavor == Flavor.FAULTABLE && v % 10 == 0) {
-                TestSupport.sleep(1); // a faultable probe may block: the virtual thread unmounts
+                Waits.sleep(1); // a faultable probe may block: the virtual thread unmounts
             }
         });
         int threads = 200;
@@ -109,7 +110,7 @@ class ThreadsTest {
             }
             for (Thread t : threads) {
                 try {
-                    t.join(TestSupport.LONG.toMillis());
+                    t.join(Waits.LONG.toMillis());
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
@@ -193,10 +194,10 @@ class ThreadsTest {
         await(entered, "the probe to block on its virtual thread");
         tp.unregister(probe);
         CompletableFuture<Void> sync = async("sync", tp::synchronizeUnregister);
-        TestSupport.assertBlocked(sync, "synchronizeUnregister while the virtual thread's probe blocks");
+        Waits.assertBlocked(sync, "synchronizeUnregister while the virtual thread's probe blocks");
         release.countDown();
         await(sync, "synchronizeUnregister");
-        virtual.join(TestSupport.LONG.toMillis());
+        virtual.join(Waits.LONG.toMillis());
         assertThat(virtual.isAlive()).isFalse();
     }
 }

@@ -1,14 +1,15 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
-import io.tracepoint4j.rcu.TestSupport.LogCapture;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -63,7 +64,7 @@ class CallbackTest {
             d.call(callers.recorder());
         }
         Thread vt = Thread.ofVirtual().name("cb-thread-virtual").start(() -> d.call(callers.recorder()));
-        TestSupport.awaitTrue(() -> !vt.isAlive(), () -> "the virtual thread to end");
+        Waits.awaitTrue(() -> !vt.isAlive(), () -> "the virtual thread to end");
         d.barrier();
         assertThat(callers.calls).hasSize(3);
         assertThat(callers.calls).allSatisfy(c -> assertThat(c.ranOn).isNotSameAs(c.calledFrom));
@@ -192,7 +193,7 @@ class CallbackTest {
     void aThrowingCallbackIsReportedAndDoesNotStopTheOthers(Flavor flavor) {
         RcuDomain d = domains.create(flavor, "cb-throw");
         AtomicInteger ran = new AtomicInteger();
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
             d.call(ran::incrementAndGet);
             d.call(() -> {
                 throw new IllegalArgumentException("boom-from-callback-" + d.name());
@@ -202,7 +203,7 @@ class CallbackTest {
             d.call(ran::incrementAndGet); // the callback thread is still alive
             d.barrier();
             assertThat(ran.get()).isEqualTo(3);
-            TestSupport.awaitTrue(
+            Waits.awaitTrue(
                     () -> !log.warningsContaining("boom-from-callback-" + d.name())
                             .isEmpty(),
                     () -> "the throwing callback to be reported at WARNING or above; logged: " + log.all());

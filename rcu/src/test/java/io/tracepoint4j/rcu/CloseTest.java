@@ -1,14 +1,15 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
 import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
 import static io.tracepoint4j.rcu.TestSupport.closeQuietly;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -197,13 +198,13 @@ class CloseTest {
         CompletableFuture<String> callbackThread = new CompletableFuture<>();
         d.call(() -> callbackThread.complete(Thread.currentThread().getName()));
         long cookie = d.startPoll();
-        TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "startPoll() completes");
+        Waits.awaitTrue(() -> d.pollState(cookie), () -> "startPoll() completes");
         assertThat(await(callbackThread, "the callback"))
                 .as("the name of the thread running the domain's callbacks")
                 .contains(d.name());
         d.barrier();
         d.close();
-        TestSupport.awaitTrue(
+        Waits.awaitTrue(
                 () -> Thread.getAllStackTraces().keySet().stream()
                         .noneMatch(x -> x.isAlive() && x.getName().contains(d.name())),
                 () -> "every thread named after the domain to stop after close()");

@@ -1,11 +1,12 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -134,7 +135,7 @@ class GracePeriodTest {
                         start = System.nanoTime();
                         spin(rnd.nextInt(1_000, 200_000));
                         if (flavor == Flavor.SRCU && rnd.nextInt(8) == 0) {
-                            TestSupport.sleep(1); // SRCU readers may sleep
+                            Waits.sleep(1); // SRCU readers may sleep
                         }
                         end = System.nanoTime();
                     }
@@ -215,7 +216,7 @@ class GracePeriodTest {
         }
         try {
             await(running, "readers to start");
-            TestSupport.sleep(20);
+            Waits.sleep(20);
             for (int i = 0; i < 20; i++) {
                 CompletableFuture<Void> gp = async("oracle2-updater", () -> wait.action.accept(d));
                 await(gp, wait + " #" + i + " under a continuous stream of readers");
@@ -239,7 +240,7 @@ class GracePeriodTest {
             for (int i = 0; i < 10; i++) {
                 callers.add(async("gp-share-updater-" + i, d::synchronize));
             }
-            TestSupport.sleep(TestSupport.SHORT.toMillis());
+            Waits.sleep(Waits.SHORT.toMillis());
             assertThat(callers)
                     .as("callers while the reader holds the grace period")
                     .noneMatch(CompletableFuture::isDone);

@@ -1,13 +1,14 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
 import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -102,10 +103,10 @@ class NestingTest {
             try (var a = outer.read()) {
                 try (var b = inner.read()) {
                     entered.countDown();
-                    TestSupport.await(endInner, "endInner");
+                    Waits.await(endInner, "endInner");
                 }
                 innerEnded.countDown();
-                TestSupport.await(endOuter, "endOuter");
+                Waits.await(endOuter, "endOuter");
             }
         });
         try {
@@ -161,7 +162,7 @@ class NestingTest {
                     assertThatThrownBy(() -> refused.action.accept(d)).isInstanceOf(IllegalStateException.class);
                 }
                 refusedOnce.countDown();
-                TestSupport.await(end, "end");
+                Waits.await(end, "end");
             }
             // after the section ended, the same call works on this thread
             refused.action.accept(d);

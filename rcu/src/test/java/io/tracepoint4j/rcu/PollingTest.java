@@ -1,11 +1,12 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,12 +27,12 @@ class PollingTest {
 
     /** Polls {@code cookie} for {@link TestSupport#SHORT} and fails if it ever reads true. */
     private static void assertPollsFalseForAWhile(RcuDomain d, long cookie, String why) {
-        long until = System.nanoTime() + TestSupport.SHORT.toNanos();
+        long until = System.nanoTime() + Waits.SHORT.toNanos();
         while (System.nanoTime() - until < 0) {
             if (d.pollState(cookie)) {
                 fail("pollState(%d) returned true %s", cookie, why);
             }
-            TestSupport.sleep(1);
+            Waits.sleep(1);
         }
     }
 
@@ -65,7 +66,7 @@ class PollingTest {
             long cookie = d.startPoll();
             assertPollsFalseForAWhile(d, cookie, "while a reader older than the cookie is inside its section");
             reader.release();
-            TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "the startPoll() cookie completes by itself");
+            Waits.awaitTrue(() -> d.pollState(cookie), () -> "the startPoll() cookie completes by itself");
         } finally {
             reader.releaseQuietly();
         }
@@ -77,7 +78,7 @@ class PollingTest {
         RcuDomain d = domains.create(flavor, "poll-start-idle");
         long before = d.completedGracePeriods();
         long cookie = d.startPoll();
-        TestSupport.awaitTrue(() -> d.pollState(cookie), () -> "the startPoll() cookie completes by itself");
+        Waits.awaitTrue(() -> d.pollState(cookie), () -> "the startPoll() cookie completes by itself");
         assertThat(d.completedGracePeriods()).isGreaterThan(before);
     }
 
@@ -138,7 +139,7 @@ class PollingTest {
         assertThat(c2).isGreaterThan(c1);
         long c3 = d.startPoll();
         assertThat(c3).isGreaterThanOrEqualTo(c2);
-        TestSupport.awaitTrue(() -> d.pollState(c3), () -> "startPoll() completes by itself");
+        Waits.awaitTrue(() -> d.pollState(c3), () -> "startPoll() completes by itself");
         assertThat(d.pollState(c2))
                 .as("the earlier cookie, once a later one completed")
                 .isTrue();

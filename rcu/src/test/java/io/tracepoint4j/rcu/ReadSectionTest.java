@@ -1,13 +1,14 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
 import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,7 @@ class ReadSectionTest {
         CompletableFuture<Void> owner = async("section-owner", () -> {
             var section = d.read();
             opened.complete(section);
-            TestSupport.await(end, "end");
+            Waits.await(end, "end");
             section.close();
         });
         try {

@@ -3,6 +3,7 @@ package io.tracepoint4j.rcu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.tracepoint4j.testkit.Waits;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -37,8 +38,8 @@ class ReadSideBarrierTest {
     void theBarriersCanBeCalledFromAnyThread() {
         ReadSideBarrier.lightBarrier();
         ReadSideBarrier.heavyBarrier();
-        CompletableFuture<Void> f = TestSupport.async("heavy-barrier", ReadSideBarrier::heavyBarrier);
-        TestSupport.await(f, "heavyBarrier() on another thread");
+        CompletableFuture<Void> f = Waits.async("heavy-barrier", ReadSideBarrier::heavyBarrier);
+        Waits.await(f, "heavyBarrier() on another thread");
         assertThat(ReadSideBarrier.current()).isNotNull();
     }
 
@@ -86,7 +87,7 @@ class ReadSideBarrierTest {
             p.destroyForcibly();
             throw new AssertionError("the forked JVM did not finish in 30 s: " + command);
         }
-        return new Result(p.exitValue(), TestSupport.await(output, "the forked JVM's output"));
+        return new Result(p.exitValue(), Waits.await(output, "the forked JVM's output"));
     }
 
     private static String location(Class<?> c) throws URISyntaxException {

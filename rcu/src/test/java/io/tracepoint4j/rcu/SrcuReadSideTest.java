@@ -1,14 +1,15 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.assertBlocked;
 import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -140,7 +141,7 @@ class SrcuReadSideTest {
         CompletableFuture<Void> locker = async("srcu-locker", () -> {
             int t = d.readLock();
             token.complete(t);
-            TestSupport.await(end, "end");
+            Waits.await(end, "end");
             d.readUnlock(t);
         });
         try {
@@ -262,7 +263,7 @@ class SrcuReadSideTest {
         CompletableFuture<Void> gp = async("srcu-down-up-virtual-updater", d::synchronize);
         assertBlocked(gp, "synchronize() while a downRead() section is open");
         Thread up = Thread.ofVirtual().start(() -> d.upRead(t));
-        assertThat(up.join(TestSupport.LONG)).isTrue();
+        assertThat(up.join(Waits.LONG)).isTrue();
         await(gp, "synchronize() after upRead()");
     }
 

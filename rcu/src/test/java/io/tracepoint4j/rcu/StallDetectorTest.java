@@ -1,11 +1,12 @@
 package io.tracepoint4j.rcu;
 
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
-import io.tracepoint4j.rcu.TestSupport.LogCapture;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,14 +34,14 @@ class StallDetectorTest {
     void aStalledReaderIsReportedOnceWithItsNameAndStackAndTheGracePeriodKeepsWaiting(Flavor flavor) {
         RcuDomain d = domains.create(flavor, "stall", STALL);
         String readerName = "stalled-reader-of-" + d.name();
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
             HeldReader reader = HeldReader.hold(d, readerName);
             try {
                 CompletableFuture<Boolean> gp = async("stall-updater", () -> {
                     d.synchronize();
                     return reader.ended();
                 });
-                TestSupport.awaitTrue(
+                Waits.awaitTrue(
                         () -> !log.warningsContaining(readerName).isEmpty(),
                         () -> "a WARNING naming " + readerName + "; logged: " + log.all());
                 String report = log.warningsContaining(readerName).getFirst();
@@ -49,7 +50,7 @@ class StallDetectorTest {
                         .contains("awaitReleaseInsideSection");
                 assertThat(report).as("the stall report names the domain").contains(d.name());
                 // watch for several stall timeouts: the report is not repeated
-                TestSupport.sleep(STALL.multipliedBy(6).toMillis());
+                Waits.sleep(STALL.multipliedBy(6).toMillis());
                 assertThat(log.warningsContaining(readerName))
                         .as("stall reports for one stalled reader")
                         .hasSize(1);
@@ -68,10 +69,10 @@ class StallDetectorTest {
     void aShortReaderIsNotReported(Flavor flavor) {
         RcuDomain d = domains.create(flavor, "no-stall", Duration.ofSeconds(5));
         String readerName = "short-reader-of-" + d.name();
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
             HeldReader reader = HeldReader.hold(d, readerName);
             CompletableFuture<Void> gp = async("no-stall-updater", d::synchronize);
-            TestSupport.sleep(300);
+            Waits.sleep(300);
             reader.release();
             await(gp, "synchronize()");
             assertThat(log.warningsContaining(readerName)).isEmpty();

@@ -1,12 +1,13 @@
 package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.rcu.TestSupport.assertUpdateSideWorks;
-import static io.tracepoint4j.rcu.TestSupport.async;
-import static io.tracepoint4j.rcu.TestSupport.await;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
-import io.tracepoint4j.rcu.TestSupport.LogCapture;
+import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ class ThreadLifecycleTest {
             threads.add(t);
         }
         for (Thread t : threads) {
-            assertThat(t.join(TestSupport.LONG)).isTrue();
+            assertThat(t.join(Waits.LONG)).isTrue();
         }
         long before = d.completedGracePeriods();
         await(
@@ -122,7 +123,7 @@ class ThreadLifecycleTest {
                     }),
                     "grace periods of other domains while a reader of " + a.name() + " is blocked");
             CompletableFuture<Void> gpA = async("independent-updater-a", a::synchronize);
-            TestSupport.assertBlocked(gpA, "synchronize() of the domain whose reader is blocked");
+            Waits.assertBlocked(gpA, "synchronize() of the domain whose reader is blocked");
         } finally {
             forever.release(); // the end of the test
         }
@@ -137,11 +138,11 @@ class ThreadLifecycleTest {
     @EnumSource(Flavor.class)
     void aThreadThatEndsInsideASectionEitherStopsCountingOrIsReportedAsAStall(Flavor flavor) {
         RcuDomain d = domains.create(flavor, "leaked", Duration.ofMillis(200));
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
             HeldReader leaker = HeldReader.leak("leaked-section-thread-" + d.name(), TestSupport.readOf(d));
             leaker.release(); // its thread ends with the section still open
             CompletableFuture<Void> gp = async("leaked-updater", d::synchronize);
-            TestSupport.awaitTrue(
+            Waits.awaitTrue(
                     () -> gp.isDone()
                             || !log.warningsContaining(leaker.threadName()).isEmpty(),
                     () -> "synchronize() to complete or a stall report naming " + leaker.threadName() + "; logged: "
