@@ -54,8 +54,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
      *
      * Adaptive reader fences [RF] (the idea of RCU Tasks Trace's need_mb)
      *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
-     *   period while readers run. When one takes longer than readerFenceAfterNanos, the engine sets
-     *   readerFence; readers load it right after their entry store and, when set, follow the store
+     *   period while readers run. When three in a row take longer than readerFenceAfterNanos, the
+     *   engine sets readerFence; readers load it right after their entry store and, when set, follow the store
      *   with a full fence of their own. The next membarrier "establishes" it, and from then on [A]
      *   is a plain full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the
      *   flag is cleared (under gpLock; the next [A] is a membarrier again). Why a fence suffices once
@@ -171,6 +171,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     private boolean readerFenceEstablished;
     /** A membarrier slower than this makes readers fence (see [RF]); negative: never. */
     private final long readerFenceAfterNanos;
+    /** gpLock only: membarriers slower than readerFenceAfterNanos in consecutive grace periods. */
+    private int slowBarriersInARow;
     /** gpLock only: when the last grace period ended, for relaxReaderFence(). */
     private long lastGracePeriodEnd;
 
@@ -511,6 +513,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
 
     /** Readers that fence keep doing so until no grace period has run for this long. */
     private static final long READER_FENCE_IDLE_MILLIS = 50;
+    /** Slow membarriers in consecutive grace periods it takes: a slow call or two may be warm-up. */
+    private static final int SLOW_BARRIERS_BEFORE_READER_FENCE = 3;
 
     /** The reader's half: called right after a section's entry store. */
     final void readerBarrier() {
@@ -527,17 +531,22 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         }
         long start = System.nanoTime();
         ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]
+        long took = System.nanoTime() - start;
         if (readerFenceOpaque()) { // [RF] set before that membarrier: it is now established
             readerFenceEstablished = true;
-        } else if (ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
+            return;
+        }
+        boolean slow = ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
                 && readerFenceAfterNanos >= 0
-                && System.nanoTime() - start > readerFenceAfterNanos) {
+                && took > readerFenceAfterNanos;
+        slowBarriersInARow = slow ? slowBarriersInARow + 1 : 0;
+        if (slowBarriersInARow >= SLOW_BARRIERS_BEFORE_READER_FENCE) {
             setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
             LOG.log(
                     System.Logger.Level.DEBUG,
                     "{0}: membarrier took {1} µs; readers fence their entries while grace periods keep coming",
                     this,
-                    (System.nanoTime() - start) / 1000);
+                    took / 1000);
             scheduleReaderFenceRelax();
         }
     }
@@ -563,6 +572,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
             try {
                 if (System.nanoTime() - lastGracePeriodEnd >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
                     readerFenceEstablished = false;
+                    slowBarriersInARow = 0; // judge membarrier afresh
                     setReaderFenceVolatile(false); // [RF] under gpLock: no grace period is between [A] and its scans
                     LOG.log(System.Logger.Level.DEBUG, "{0}: readers stop fencing their entries", this);
                     return;

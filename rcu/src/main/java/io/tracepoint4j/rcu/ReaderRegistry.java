@@ -44,8 +44,18 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      * registrations, so short-lived (virtual) threads do not accumulate.
      */
 
+    /**
+     * 64 bytes in front of every record's fields: a record's hot counters, written by its thread on
+     * every read, then never share a cache line with another record's, wherever the allocator or
+     * the garbage collector puts the two (liburcu aligns its reader structs the same way).
+     */
+    @SuppressWarnings("unused") // padding only
+    abstract static class RecordPadding {
+        private long pad0, pad1, pad2, pad3, pad4, pad5, pad6, pad7;
+    }
+
     /** A thread's reader state; subclasses add the flavor's counters. */
-    abstract static class Record {
+    abstract static class Record extends RecordPadding {
         final Thread owner;
         /** {@code owner.threadId()}: never reused, and compared without decoding a reference. */
         final long ownerId;

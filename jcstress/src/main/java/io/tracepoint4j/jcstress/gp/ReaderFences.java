@@ -6,9 +6,9 @@ import java.util.function.Supplier;
  * Domains whose grace periods run on established adaptive reader fences ([RF] in rcu's
  * GracePeriodEngine): readers fence their own entries and grace periods use a plain full fence, no
  * membarrier. A domain reads {@code tracepoint4j.rcu.readerFenceAfterMicros} when it is built; at 0
- * every membarrier counts as slow, so the first grace period sets the readers' flag, the second
+ * every membarrier counts as slow, so the third grace period sets the readers' flag, the fourth
  * establishes it, and it stays established while grace periods keep coming (it relaxes after 50 ms
- * without one, e.g. between iterations, and is re-established two grace periods later).
+ * without one, e.g. between iterations, and is re-established four grace periods later).
  */
 final class ReaderFences {
     private static final String PROPERTY = "tracepoint4j.rcu.readerFenceAfterMicros";
