@@ -58,10 +58,9 @@ public final class Tracepoints {
     }
 
     /**
-     * The tracepoints whose name matches {@code glob}, sorted by name, from a snapshot as
-     * {@link #all()}: {@code *} matches any run of
-     * characters (colons included), {@code ?} any one character, everything else itself; e.g.
-     * {@code "http:*"}, {@code "*:request"}, {@code "*"}.
+     * The tracepoints whose name matches {@code glob}, sorted by name, from a snapshot as {@link
+     * #all()}: {@code *} matches any run of characters (colons included), {@code ?} any one
+     * character, everything else itself; e.g. {@code "http:*"}, {@code "*:request"}, {@code "*"}.
      *
      * @throws IllegalArgumentException if {@code glob} is null
      */

@@ -55,8 +55,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
      * Adaptive reader fences [RF] (the idea of RCU Tasks Trace's need_mb)
      *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
      *   period while readers run. When three in a row take longer than readerFenceAfterNanos, the
-     *   engine sets readerFence; readers load it right after their entry store and, when set, follow the store
-     *   with a full fence of their own. The next membarrier "establishes" it, and from then on [A]
+     *   engine sets readerFence; readers load it right after their entry store and, when set,
+     *   follow the store with a full fence of their own. The next membarrier "establishes" it, and from then on [A]
      *   is a plain full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the
      *   flag is cleared (under gpLock; the next [A] is a membarrier again). Why a fence suffices once
      *   established: a reader that loaded readerFence as set fenced between its entry store and its

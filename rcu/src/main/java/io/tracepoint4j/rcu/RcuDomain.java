@@ -56,9 +56,10 @@ public interface RcuDomain extends AutoCloseable {
 
     /**
      * Queues {@code callback} to run after a full grace period, on a thread of the library's (named
-     * after this domain while it runs its callbacks), never the caller's. Callbacks run in the order queued; many calls share a grace period.
-     * Callbacks must not block: they delay the callbacks queued after them. A callback that throws is
-     * reported through {@link System.Logger} and does not stop the others.
+     * after this domain while it runs its callbacks), never the caller's. Callbacks run in the order
+     * queued; many calls share a grace period. Callbacks must not block: they delay the callbacks
+     * queued after them. A callback that throws is reported through {@link System.Logger} and does
+     * not stop the others.
      *
      * <p>Progress: lock-free.
      *

@@ -19,11 +19,11 @@ import java.lang.invoke.VarHandle;
  *       {@code tracepoint4j.rcu.fencedReadSide=true} asks for it.
  * </ul>
  *
- * <p>Domains refine {@code MEMBARRIER} adaptively: where membarrier is slow in three grace periods in a row (it interrupts every
- * CPU running the process; about 50 µs on a VM whose other vCPUs are busy), the readers of a domain
- * whose grace periods keep coming fence their own entries for a while, and those grace periods use a
- * plain fence instead. The system property {@code tracepoint4j.rcu.readerFenceAfterMicros} (default
- * 20; negative: never) sets what counts as slow.
+ * <p>Domains refine {@code MEMBARRIER} adaptively: where membarrier is slow in three grace periods
+ * in a row (it interrupts every CPU running the process; about 50 µs on a VM whose other vCPUs are
+ * busy), the readers of a domain whose grace periods keep coming fence their own entries for a
+ * while, and those grace periods use a plain fence instead. The system property {@code
+ * tracepoint4j.rcu.readerFenceAfterMicros} (default 20; negative: never) sets what counts as slow.
  *
  * <p>The light barrier of {@code MEMBARRIER} relies on HotSpot not moving memory accesses across an
  * opaque or release access (C2 brackets them with CPU-order barriers). That is JVM behaviour, not a
@@ -62,7 +62,6 @@ public enum ReadSideBarrier {
         } else if (availability.available()) {
             CURRENT = MEMBARRIER;
             REASON = availability.description();
-            Membarrier.privateExpedited(); // links the downcall (tens of ms) here, not in a grace period
         } else {
             CURRENT = FENCED;
             REASON = "membarrier unavailable: " + availability.description();

@@ -20,9 +20,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      *
      * Lookup: ThreadLocal.get() costs several nanoseconds, more than the rest of a read side, so a
      * direct-mapped cache indexed by thread id comes first: a hit is the owning thread's record
-     * (checked by thread id, which the JVM never reuses), a miss falls back to the ThreadLocal and claims the slot when it is
-     * free or its thread ended. Threads whose ids collide with a live thread keep the ThreadLocal
-     * path; nothing is shared between them.
+     * (checked by thread id, which the JVM never reuses), a miss falls back to the ThreadLocal and
+     * claims the slot when it is free or its thread ended. Threads whose ids collide with a live
+     * thread keep the ThreadLocal path; nothing is shared between them.
      *
      * Concurrency: push is lock-free (many threads); records(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read

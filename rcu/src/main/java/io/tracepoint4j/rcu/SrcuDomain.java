@@ -18,8 +18,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
      *   unlocks equal locks. No reader does an atomic read-modify-write on shared memory.
      *
      * Concurrency
-     *   Counters: single writer (the owning thread), read by the gpLock holder. depth, entries and spilled:
-     *   owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx: written by
+     *   Counters: single writer (the owning thread), read by the gpLock holder. depth, entries and
+     *   spilled: owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx: written by
      *   the gpLock holder, read by every reader.
      *
      * Memory ordering
