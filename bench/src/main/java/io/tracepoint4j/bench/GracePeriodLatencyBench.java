@@ -71,7 +71,7 @@ public class GracePeriodLatencyBench {
     public void setUp() {
         Jvm.printReadSideBarrier();
         Published published = new Published(new Payload(42));
-        target = Reader.createWaitable(flavor, published, "bench-gp");
+        target = Reader.createWaitable(flavor, published);
         running = true;
         readerThreads = new Thread[readers];
         sections = new long[readers];

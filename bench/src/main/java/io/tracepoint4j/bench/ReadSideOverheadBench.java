@@ -34,6 +34,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code volatile}: no protection at all, the <b>baseline</b> every other row is compared with;
  *   <li>{@code rcu}: {@link ClassicRcu#readLock()} / {@link ClassicRcu#readUnlock()};
+ *   <li>{@code rcuScoped}: {@link ClassicRcu#read()} in try-with-resources;
  *   <li>{@code srcu}: {@link Srcu#readLock()} / {@link Srcu#readUnlock(int)};
  *   <li>{@code srcuScoped}: {@link Srcu#read()} in try-with-resources;
  *   <li>{@code rwlock}: the read lock of a {@link ReentrantReadWriteLock};
@@ -69,7 +70,7 @@ public class ReadSideOverheadBench {
     static final int FORKS = 2;
 
     /** How the read is protected; {@code volatile} is the baseline. */
-    @Param({"volatile", "rcu", "srcu", "srcuScoped", "rwlock", "stamped", "synchronized"})
+    @Param({"volatile", "rcu", "rcuScoped", "srcu", "srcuScoped", "rwlock", "stamped", "synchronized"})
     public String flavor;
 
     private Reader reader;
@@ -82,7 +83,7 @@ public class ReadSideOverheadBench {
                     "the fenced methods need -D" + ReadSideBarrier.FORCE_FENCED_PROPERTY + "=true in the fork");
         }
         Published published = new Published(new Payload(42));
-        reader = Reader.create(flavor, published, "bench-read");
+        reader = Reader.create(flavor, published);
     }
 
     @TearDown(Level.Trial)

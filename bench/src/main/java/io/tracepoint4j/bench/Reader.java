@@ -27,6 +27,12 @@ abstract class Reader {
      * check. So the arms store into a local declared Object, which anything is without loading, and
      * the cast after the switch checks only the object made; `new` loads its class when it runs, in
      * the one arm taken. -Xlog:class+load in a fork shows one concrete class below, never two.
+     *
+     * Domains are static finals of their reader class, created when that class initializes (so only
+     * the fork's flavor creates one), because that is how the API is meant to be used: a domain in a
+     * static final is a constant to the JIT, and so are its read side's fields (see the rcu module's
+     * DomainFacade). A domain in an instance field costs a few loads and a type check more per
+     * read. A fork runs one trial, so closing the domain at its end is safe.
      */
 
     final Published published;
@@ -36,18 +42,18 @@ abstract class Reader {
     }
 
     /**
-     * The reader for {@code flavor}: {@code volatile}, {@code rcu}, {@code srcu}, {@code
-     * srcuScoped}, {@code rwlock}, {@code stamped} or {@code synchronized}; a domain it needs is
-     * named {@code domainPrefix-flavor}.
+     * The reader for {@code flavor}: {@code volatile}, {@code rcu}, {@code rcuScoped}, {@code srcu},
+     * {@code srcuScoped}, {@code rwlock}, {@code stamped} or {@code synchronized}; a domain it needs
+     * is named {@code bench-flavor}.
      */
-    static Reader create(String flavor, Published published, String domainPrefix) {
-        String domainName = domainPrefix + "-" + flavor;
+    static Reader create(String flavor, Published published) {
         Object reader; // not Reader: see the note above
         switch (flavor) {
             case "volatile" -> reader = new VolatileReader(published);
-            case "rcu" -> reader = new RcuReader(published, ClassicRcu.create(domainName));
-            case "srcu" -> reader = new SrcuReader(published, Srcu.create(domainName));
-            case "srcuScoped" -> reader = new SrcuScopedReader(published, Srcu.create(domainName));
+            case "rcu" -> reader = new RcuReader(published);
+            case "rcuScoped" -> reader = new RcuScopedReader(published);
+            case "srcu" -> reader = new SrcuReader(published);
+            case "srcuScoped" -> reader = new SrcuScopedReader(published);
             case "rwlock" -> reader = new RwLockReader(published, new ReentrantReadWriteLock());
             case "stamped" -> reader = new StampedReader(published, new StampedLock());
             case "synchronized" -> reader = new SynchronizedReader(published);
@@ -57,8 +63,8 @@ abstract class Reader {
     }
 
     /** The reader for {@code flavor}, which must have an update side to wait for. */
-    static Waitable createWaitable(String flavor, Published published, String domainPrefix) {
-        if (create(flavor, published, domainPrefix) instanceof Waitable waitable) {
+    static Waitable createWaitable(String flavor, Published published) {
+        if (create(flavor, published) instanceof Waitable waitable) {
             return waitable;
         }
         throw new IllegalArgumentException("flavor " + flavor + " has no update side to wait for");
@@ -122,53 +128,69 @@ abstract class Reader {
 
     /** {@link ClassicRcu#readLock()} / {@link ClassicRcu#readUnlock()}. */
     private static final class RcuReader extends DomainReader {
-        private final ClassicRcu rcu; // the domain, typed for its read-side API
+        private static final ClassicRcu RCU = ClassicRcu.create("bench-rcu");
 
-        RcuReader(Published published, ClassicRcu rcu) {
-            super(published, rcu);
-            this.rcu = rcu;
+        RcuReader(Published published) {
+            super(published, RCU);
         }
 
         @Override
         long read() {
-            rcu.readLock();
+            RCU.readLock();
             try {
                 return published.current.value;
             } finally {
-                rcu.readUnlock();
+                RCU.readUnlock();
+            }
+        }
+    }
+
+    /** {@link ClassicRcu#read()} in try-with-resources. */
+    private static final class RcuScopedReader extends DomainReader {
+        private static final ClassicRcu RCU = ClassicRcu.create("bench-rcuScoped");
+
+        RcuScopedReader(Published published) {
+            super(published, RCU);
+        }
+
+        @Override
+        long read() {
+            try (RcuDomain.ReadSection _ = RCU.read()) {
+                return published.current.value;
             }
         }
     }
 
     /** {@link Srcu#readLock()} / {@link Srcu#readUnlock(int)}. */
     private static final class SrcuReader extends DomainReader {
-        private final Srcu srcu; // the domain, typed for its read-side API
+        private static final Srcu SRCU = Srcu.create("bench-srcu");
 
-        SrcuReader(Published published, Srcu srcu) {
-            super(published, srcu);
-            this.srcu = srcu;
+        SrcuReader(Published published) {
+            super(published, SRCU);
         }
 
         @Override
         long read() {
-            int token = srcu.readLock();
+            int token = SRCU.readLock();
             try {
                 return published.current.value;
             } finally {
-                srcu.readUnlock(token);
+                SRCU.readUnlock(token);
             }
         }
     }
 
     /** {@link Srcu#read()} in try-with-resources. */
     private static final class SrcuScopedReader extends DomainReader {
-        SrcuScopedReader(Published published, Srcu srcu) {
-            super(published, srcu);
+        private static final Srcu SRCU = Srcu.create("bench-srcuScoped");
+
+        SrcuScopedReader(Published published) {
+            super(published, SRCU);
         }
 
         @Override
         long read() {
-            try (RcuDomain.ReadSection _ = domain.read()) {
+            try (RcuDomain.ReadSection _ = SRCU.read()) {
                 return published.current.value;
             }
         }

@@ -6,14 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A classic RCU domain: liburcu's memb flavor, one reader word per thread. */
-final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> implements ClassicRcu {
+final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> {
     /*
      * Overview
-     *   Each thread has one reader word that only it writes: the low 16 bits count nested sections,
-     *   bit 16 is the phase (the slot) the outermost section entered. The domain keeps gpCtr = phase
-     *   | 1; an outermost readLock copies it (one load, one store), a nested one adds 1, readUnlock
-     *   subtracts 1. Slot p has drained when no reader word has a non-zero nesting count and phase
-     *   p. Readers must not block, so sections are short and grace periods fast.
+     *   Each thread has one reader word that only it writes: bit 0 is the phase (the slot) the
+     *   outermost section entered, the bits above count nested sections. The domain keeps gpCtr =
+     *   1 << 1 | phase; an outermost readLock copies it (one load, one store), a nested one adds 2,
+     *   readUnlock subtracts 2. Slot p has drained when no reader word has a non-zero nesting count
+     *   and phase p. Readers must not block, so sections are short and grace periods fast. The
+     *   phase sits in bit 0 so that "no section open" is one compare: word < 2 (the word is never
+     *   negative, nesting being bounded).
      *
      * Concurrency
      *   ctr: single writer (the owner), read by the gpLock holder. gpCtr: written by the gpLock
@@ -29,21 +31,23 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
      *   [F] flip: volatile store of gpCtr by the gpLock holder.
      *
      * Invariants
-     *   Nesting never exceeds 0xFFFF (checked); an unlock with nesting 0 is refused unchanged.
+     *   Nesting never exceeds MAX_NESTING (checked); an unlock with nesting 0 is refused unchanged.
      *
      * References
      *   liburcu include/urcu/static/urcu-memb.h, src/urcu.c (wait_for_readers, phase flip).
      */
 
-    private static final int NEST_MASK = 0xFFFF;
-    private static final int PHASE_SHIFT = 16;
-    private static final int PHASE = 1 << PHASE_SHIFT;
+    private static final int PHASE = 1;
+    private static final int NEST_SHIFT = 1;
+    /** One level of nesting; a word below it has no section open. */
+    private static final int NEST_UNIT = 1 << NEST_SHIFT;
+    private static final int MAX_NESTING = 0xFFFF;
 
     @SuppressWarnings("unused") // accessed through GP_CTR
-    private int gpCtr = 1; // [G]/[F]
+    private int gpCtr = NEST_UNIT; // [G]/[F]
 
     ClassicRcuDomain(RcuDomain.Builder<ClassicRcu> settings) {
-        super(settings.name(), "rcu", settings);
+        super(settings.name(), "rcu", settings, Reader[]::new);
     }
 
     @Override
@@ -53,23 +57,22 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     // ---- read side ----
 
-    @Override
-    public void readLock() {
-        enter(reader());
+    // The facade passes `cache`: registry.cache(), which the JIT treats as a constant there.
+
+    void readLock(Reader[] cache) {
+        enter(reader(cache));
     }
 
-    @Override
-    public void readUnlock() {
-        Reader reader = readerIfRegistered();
+    void readUnlock(Reader[] cache) {
+        Reader reader = readerIfRegistered(cache);
         if (reader == null) {
             throw noSectionOpen();
         }
         reader.unlock();
     }
 
-    @Override
-    public ReadSection read() {
-        Reader reader = reader();
+    RcuDomain.ReadSection read(Reader[] cache) {
+        Reader reader = reader(cache);
         enter(reader);
         return reader;
     }
@@ -89,7 +92,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     int currentSlot() {
-        return gpCtrOpaque() >>> PHASE_SHIFT; // [G] we are the only writer
+        return gpCtrOpaque() & PHASE; // [G] we are the only writer
     }
 
     @Override
@@ -109,7 +112,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     }
 
     private static boolean holds(int ctr, int slot) {
-        return (ctr & NEST_MASK) != 0 && (ctr >>> PHASE_SHIFT) == slot;
+        return ctr >= NEST_UNIT && (ctr & PHASE) == slot;
     }
 
     @Override
@@ -125,7 +128,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     String describeSection(Reader reader, int slot) {
-        return "which is inside a read-side critical section (nesting " + (reader.ctrAcquire() & NEST_MASK) // [C']
+        return "which is inside a read-side critical section (nesting " + (reader.ctrAcquire() >>> NEST_SHIFT) // [C']
                 + ") opened before the grace period; classic RCU readers must not block";
     }
 
@@ -133,7 +136,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     String describeOpenSections() {
         List<String> threads = new ArrayList<>();
         for (Reader reader : registry.records()) {
-            if ((reader.ctrAcquire() & NEST_MASK) != 0) { // [C']
+            if (reader.ctrAcquire() >= NEST_UNIT) { // [C']
                 threads.add("'" + reader.owner.getName() + "'");
             }
         }
@@ -145,7 +148,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     void retireEnded(Reader reader) {
-        int nesting = reader.ctr & NEST_MASK;
+        int nesting = reader.ctr >>> NEST_SHIFT;
         if (nesting != 0) {
             LOG.log(
                     System.Logger.Level.WARNING,
@@ -157,16 +160,16 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     @Override
     boolean inReadSection() {
-        Reader reader = readerIfRegistered();
-        return reader != null && (reader.ctr & NEST_MASK) != 0;
+        Reader reader = readerIfRegistered(registry.cache());
+        return reader != null && reader.ctr >= NEST_UNIT;
     }
 
     // ---- the per-thread reader ----
 
     /** One thread's reader word for this domain; also the ReadSection that read() returns. */
-    static final class Reader extends ReaderRegistry.Record implements ReadSection {
+    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection {
         private final ClassicRcuDomain domain;
-        /** Nesting count | phase; written only by the owner. */
+        /** Nesting count << 1 | phase; written only by the owner. */
         int ctr;
 
         Reader(ClassicRcuDomain domain, Thread owner) {
@@ -180,15 +183,15 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
          */
         boolean lock(int gpCtr) {
             int c = ctr;
-            if ((c & NEST_MASK) == 0) {
+            if (c < NEST_UNIT) {
                 setCtrOpaque(gpCtr); // [B] the entry store; made visible by [A]
                 return true;
-            } else if ((c & NEST_MASK) != NEST_MASK) {
-                setCtrOpaque(c + 1); // [B] nested: already a visible reader
+            } else if ((c >>> NEST_SHIFT) < MAX_NESTING) {
+                setCtrOpaque(c + NEST_UNIT); // [B] nested: already a visible reader
                 return false;
             } else {
                 throw new IllegalStateException(
-                        "read-side critical sections of " + domain + " nested deeper than " + NEST_MASK);
+                        "read-side critical sections of " + domain + " nested deeper than " + MAX_NESTING);
             }
         }
 
@@ -203,10 +206,10 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         /** Ends the innermost section; the caller has checked that this is the owner's record. */
         void unlock() {
             int c = ctr;
-            if ((c & NEST_MASK) == 0) {
+            if (c < NEST_UNIT) {
                 throw domain.noSectionOpen();
             }
-            setCtrRelease(c - 1); // [C] pairs with [C']
+            setCtrRelease(c - NEST_UNIT); // [C] pairs with [C']
         }
 
         int ctrAcquire() {

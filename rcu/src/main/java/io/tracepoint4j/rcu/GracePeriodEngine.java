@@ -21,13 +21,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 
 /**
  * The update side every flavor shares: grace-period sequencing, synchronize, callbacks, barrier,
  * polling, stall reports and close. A flavor supplies its read side through the abstract methods:
  * which slot readers enter now, how to flip it, and whether a slot has drained.
  */
-abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements RcuDomain {
+abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     /*
      * Overview
      *   Readers enter one of two slots (SRCU: the counter index; classic RCU: the phase bit). A grace
@@ -138,9 +139,6 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     final String name;
     final String flavor;
     final ReaderRegistry<R> registry;
-    /** registry.cache(), one load closer: see reader(). */
-    private final ReaderRegistry.Record[] readerCache;
-
     private final long stallTimeoutNanos;
     private final CallbackQueue callbacks = new CallbackQueue();
     /** Serializes grace periods. Lock order: a leaf (see design note). */
@@ -183,33 +181,34 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     /** Readers already reported as stalled in the current grace period; gpLock only. */
     private final Set<R> stallReported = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings) {
+    GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings, IntFunction<R[]> readerArrays) {
         this.name = name;
         this.flavor = flavor;
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
         this.readerFenceAfterNanos = settings.readerFenceAfterNanos();
-        this.registry = new ReaderRegistry<>(this::newReader, this::pruneIfIdle);
-        this.readerCache = registry.cache();
+        this.registry = new ReaderRegistry<>(this::newReader, readerArrays, this::pruneIfIdle);
     }
 
     // ---- the calling thread's reader record: the start of every read side ----
 
-    /** The calling thread's record, registering the thread on its first use. */
-    @SuppressWarnings("unchecked")
-    final R reader() {
+    /**
+     * The calling thread's record, registering the thread on its first use. {@code cache} is
+     * {@code registry.cache()}, passed in by the domain's facade, which holds it where the JIT
+     * treats it as a constant (see DomainFacade).
+     */
+    final R reader(R[] cache) {
         Thread thread = Thread.currentThread();
         long id = thread.threadId();
-        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(id)];
-        return cached != null && cached.ownerId == id ? (R) cached : registry.currentSlow(thread, true);
+        R cached = cache[ReaderRegistry.slot(id)];
+        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, true);
     }
 
-    /** The calling thread's record, or null if the thread never read in this domain. */
-    @SuppressWarnings("unchecked")
-    final R readerIfRegistered() {
+    /** As {@link #reader}, but null if the thread never read in this domain. */
+    final R readerIfRegistered(R[] cache) {
         Thread thread = Thread.currentThread();
         long id = thread.threadId();
-        ReaderRegistry.Record cached = readerCache[ReaderRegistry.slot(id)];
-        return cached != null && cached.ownerId == id ? (R) cached : registry.currentSlow(thread, false);
+        R cached = cache[ReaderRegistry.slot(id)];
+        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, false);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----
@@ -241,21 +240,18 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
     /** Whether the calling thread is inside a read-side critical section of this domain. */
     abstract boolean inReadSection();
 
-    // ---- public update side ----
+    // ---- the update side, behind every facade (see RcuDomain for the contracts) ----
 
-    @Override
-    public final String name() {
+    final String name() {
         return name;
     }
 
-    @Override
-    public final void synchronize() {
+    final void synchronize() {
         checkUsable("synchronize");
         driveTo(snapshotCookie(), false);
     }
 
-    @Override
-    public final void synchronizeExpedited() {
+    final void synchronizeExpedited() {
         checkUsable("synchronizeExpedited");
         long cookie = snapshotCookie();
         getAndAddExpeditedWaiters(1); // [E] makes a running grace period spin for us
@@ -266,16 +262,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         }
     }
 
-    @Override
-    public final void call(Runnable callback) {
+    final void call(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         checkOpen("call");
         callbacks.enqueue(callback); // [Q1] the task's takeAll acquires everything before this
         scheduleTask();
     }
 
-    @Override
-    public final void barrier() {
+    final void barrier() {
         checkUsable("barrier");
         if (Thread.currentThread() == callbackThreadAcquire()) { // [T]
             throw new IllegalStateException("barrier() called from a callback of " + this
@@ -298,13 +292,11 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         }
     }
 
-    @Override
-    public final long state() {
+    final long state() {
         return snapshotCookie();
     }
 
-    @Override
-    public final long startPoll() {
+    final long startPoll() {
         checkOpen("startPoll");
         long cookie = snapshotCookie();
         long needed;
@@ -318,18 +310,15 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rcu
         return cookie;
     }
 
-    @Override
-    public final boolean pollState(long cookie) {
+    final boolean pollState(long cookie) {
         return done(gpSeqAcquire(), cookie); // [S]
     }
 
-    @Override
-    public final long completedGracePeriods() {
+    final long completedGracePeriods() {
         return GracePeriodSequence.completed(gpSeqAcquire()); // [S]
     }
 
-    @Override
-    public final void close() {
+    final void close() {
         if (!tryLockForClose()) {
             throw new IllegalStateException("cannot close " + this + ": a grace period is in progress (synchronize(),"
                     + " synchronizeExpedited() or a callback is waiting for readers). Nothing was changed.");

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The per-thread reader records of one domain: found through a {@link ThreadLocal} on the read side,
@@ -72,8 +73,11 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     private static final int CACHE_SLOTS = 1024;
 
     private final ThreadLocal<R> records = new ThreadLocal<>();
-    /** Records by thread id modulo CACHE_SLOTS; plain accesses, see the design note. */
-    private final Record[] cache = new Record[CACHE_SLOTS];
+    /**
+     * Records by thread id modulo CACHE_SLOTS; plain accesses, see the design note. Typed R[], so a
+     * hit needs no type check.
+     */
+    private final R[] cache;
 
     private final Function<Thread, R> factory;
     private final Runnable housekeeping;
@@ -87,17 +91,18 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     /** Records moved off the stack; grace-period side only. */
     private final List<R> known = new ArrayList<>();
 
-    ReaderRegistry(Function<Thread, R> factory, Runnable housekeeping) {
+    ReaderRegistry(Function<Thread, R> factory, IntFunction<R[]> arrays, Runnable housekeeping) {
         this.factory = factory;
+        this.cache = arrays.apply(CACHE_SLOTS);
         this.housekeeping = housekeeping;
     }
 
     /**
-     * The lookup cache, for the domain to hold in a field of its own: the read side then starts one
-     * dependent load closer to the record. A hit is {@code cache[slot(id)]} whose ownerId is the
-     * thread's id; anything else goes through {@link #currentSlow}.
+     * The lookup cache, for the domain's facade to hold (see DomainFacade). A hit is {@code
+     * cache[slot(id)]} whose ownerId is the thread's id; anything else goes through {@link
+     * #currentSlow}.
      */
-    Record[] cache() {
+    R[] cache() {
         return cache;
     }
 
@@ -111,7 +116,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
             record = registerSlow(thread);
         }
         int slot = slot(thread.threadId());
-        Record occupant = cache[slot];
+        R occupant = cache[slot];
         if (occupant == null || !occupant.owner.isAlive()) {
             cache[slot] = record; // plain: safe racy publication, see the design note
         }

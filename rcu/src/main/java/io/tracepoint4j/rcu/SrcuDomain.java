@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An SRCU domain: the kernel's Tree SRCU read side, with per-thread counters instead of per-CPU. */
-final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements Srcu {
+final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     /*
      * Overview
      *   Each thread that reads has a Reader with four counters that only it writes and that only
@@ -73,7 +73,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
     private final long[] portableOpen = new long[2];
 
     SrcuDomain(RcuDomain.Builder<Srcu> settings) {
-        super(settings.name(), "srcu", settings);
+        super(settings.name(), "srcu", settings, Reader[]::new);
         this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16; // [TG] uniqueness only, no ordering needed
     }
 
@@ -84,33 +84,31 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     // ---- read side ----
 
-    @Override
-    public int readLock() {
-        int token = reader().lock(0, srcuIdxOpaque(), tag); // [I]
+    // The facade passes `cache`: registry.cache(), which the JIT treats as a constant there.
+
+    int readLock(Reader[] cache) {
+        int token = reader(cache).lock(0, srcuIdxOpaque(), tag); // [I]
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return token;
     }
 
-    @Override
-    public void readUnlock(int token) {
-        Reader reader = readerIfRegistered();
+    void readUnlock(Reader[] cache, int token) {
+        Reader reader = readerIfRegistered(cache);
         if (reader == null) {
             throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
         }
         reader.unlock(token, tag);
     }
 
-    @Override
-    public ReadSection read() {
-        Reader reader = reader();
+    RcuDomain.ReadSection read(Reader[] cache) {
+        Reader reader = reader(cache);
         reader.lock(SCOPED, srcuIdxOpaque(), tag); // [I]
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return reader;
     }
 
-    @Override
-    public int downRead() {
-        Reader reader = reader();
+    int downRead(Reader[] cache) {
+        Reader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
         getAndAddPortableOpen(slot, 1); // [P]
         reader.countLock(slot);
@@ -118,8 +116,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
         return tag | PORTABLE | slot;
     }
 
-    @Override
-    public void upRead(int token) {
+    void upRead(Reader[] cache, int token) {
         if ((token & (TAG_MASK | DEPTH_MASK | PORTABLE)) != (tag | PORTABLE)) {
             throw badUnlock(
                     token,
@@ -134,7 +131,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
                 throw badUnlock(token, "every section downRead() opened in its slot has already been ended");
             }
         } while (!casPortableOpen(slot, open, open - 1)); // [P]
-        reader().countUnlock(slot);
+        reader(cache).countUnlock(slot);
     }
 
     IllegalStateException badUnlock(int token, String why) {
@@ -232,14 +229,14 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> implements S
 
     @Override
     boolean inReadSection() {
-        Reader reader = readerIfRegistered();
+        Reader reader = readerIfRegistered(registry.cache());
         return reader != null && reader.depth > 0;
     }
 
     // ---- the per-thread reader ----
 
     /** One thread's counters for this domain; also the ReadSection that read() returns. */
-    static final class Reader extends ReaderRegistry.Record implements ReadSection {
+    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection {
         /** Sections whose entries live in {@link #entries}; deeper ones spill to {@link #spilled}. */
         private static final int INLINE_DEPTH = Long.SIZE / 2;
 

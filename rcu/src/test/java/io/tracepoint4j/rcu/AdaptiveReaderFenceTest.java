@@ -28,45 +28,49 @@ class AdaptiveReaderFenceTest {
     @RegisterExtension
     final Domains domains = new Domains();
 
-    private GracePeriodEngine<?> domain(Flavor flavor, String purpose, long readerFenceAfterNanos) {
-        return (GracePeriodEngine<?>) domains.closedAfterTest(flavor.builder(flavor.uniqueName(purpose))
+    private RcuDomain domain(Flavor flavor, String purpose, long readerFenceAfterNanos) {
+        return domains.closedAfterTest(flavor.builder(flavor.uniqueName(purpose))
                 .readerFenceAfterNanos(readerFenceAfterNanos)
                 .build());
+    }
+
+    private static String fenceState(RcuDomain domain) {
+        return ((DomainFacade) domain).engine().readerFenceState();
     }
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void slowMembarrierSetsThenEstablishesReaderFencesAndIdlenessClearsThem(Flavor flavor) throws Exception {
         assumeTrue(ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER, "needs membarrier");
-        GracePeriodEngine<?> d = domain(flavor, "fence-states", 0);
-        assertThat(d.readerFenceState()).isEqualTo("off");
+        RcuDomain d = domain(flavor, "fence-states", 0);
+        assertThat(fenceState(d)).isEqualTo("off");
         for (int slow = 1; slow < 3; slow++) {
             d.synchronize();
-            assertThat(d.readerFenceState())
+            assertThat(fenceState(d))
                     .as("after %d membarrier(s) slower than 0 ns in a row: could be warm-up", slow)
                     .isEqualTo("off");
         }
         d.synchronize();
-        assertThat(d.readerFenceState()).as("after the third in a row").isEqualTo("set");
+        assertThat(fenceState(d)).as("after the third in a row").isEqualTo("set");
         d.synchronize();
-        assertThat(d.readerFenceState()).as("after the next membarrier").isEqualTo("established");
+        assertThat(fenceState(d)).as("after the next membarrier").isEqualTo("established");
         d.synchronize();
-        assertThat(d.readerFenceState()).as("grace periods keep coming").isEqualTo("established");
+        assertThat(fenceState(d)).as("grace periods keep coming").isEqualTo("established");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!d.readerFenceState().equals("off") && System.nanoTime() < deadline) {
+        while (!fenceState(d).equals("off") && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(d.readerFenceState()).as("after an idle spell").isEqualTo("off");
+        assertThat(fenceState(d)).as("after an idle spell").isEqualTo("off");
     }
 
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void neverFencesWhenSwitchedOff(Flavor flavor) {
-        GracePeriodEngine<?> d = domain(flavor, "fence-never", -1);
+        RcuDomain d = domain(flavor, "fence-never", -1);
         for (int i = 0; i < 5; i++) {
             d.synchronize();
         }
-        assertThat(d.readerFenceState()).isEqualTo("off");
+        assertThat(fenceState(d)).isEqualTo("off");
     }
 
     /** A published object; the updater marks it retired after the grace period that follows replacing it. */
@@ -77,7 +81,7 @@ class AdaptiveReaderFenceTest {
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void gracePeriodsWithEstablishedReaderFencesWaitForEveryOlderReader(Flavor flavor) throws Exception {
-        GracePeriodEngine<?> d = domain(flavor, "fence-torture", 0);
+        RcuDomain d = domain(flavor, "fence-torture", 0);
         AtomicReference<Box> published = new AtomicReference<>(new Box());
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong reads = new AtomicLong();
@@ -113,7 +117,7 @@ class AdaptiveReaderFenceTest {
                 old.retired = true;
                 gracePeriods++;
                 sawEstablished |=
-                        (gracePeriods & 63) == 0 && d.readerFenceState().equals("established");
+                        (gracePeriods & 63) == 0 && fenceState(d).equals("established");
             }
         } finally {
             stop.set(true);

@@ -248,4 +248,23 @@ class NestingTest {
             reader.releaseQuietly();
         }
     }
+
+    @Test
+    void classicNestingUpTo65535IsAllowedAndOneMoreIsRefused() {
+        ClassicRcu d = domains.classic("nest-classic-deep");
+        TestSupport.assertMisuseChangesNothing(d, () -> {
+            int max = 0xFFFF;
+            for (int i = 0; i < max; i++) {
+                d.readLock();
+            }
+            assertThatThrownBy(d::readLock)
+                    .as("readLock() nested %d deep", max + 1)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("nested deeper than 65535");
+            for (int i = 0; i < max; i++) {
+                d.readUnlock();
+            }
+            assertThatThrownBy(d::readUnlock).isInstanceOf(IllegalStateException.class);
+        });
+    }
 }

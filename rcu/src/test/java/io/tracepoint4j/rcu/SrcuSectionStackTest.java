@@ -21,7 +21,9 @@ class SrcuSectionStackTest {
     @RegisterExtension
     final Domains domains = new Domains();
 
-    private final SrcuDomain domain = (SrcuDomain) domains.srcu("section-stack");
+    private final SrcuFacade srcu = (SrcuFacade) domains.srcu("section-stack");
+    /** The engine, for what only the gpLock holder does (flipSlot, currentSlot) and the reader record. */
+    private final SrcuDomain domain = srcu.engine();
 
     /** One open section in the model: how it was opened, its slot, its token if any. */
     private record Open(boolean scoped, int slot, int token, RcuDomain.ReadSection section) {}
@@ -29,7 +31,7 @@ class SrcuSectionStackTest {
     @Test
     void randomNestingAcrossTheSpillBoundaryKeepsEverySectionInItsSlot() {
         SplittableRandom random = new SplittableRandom(20261124);
-        SrcuDomain.Reader reader = domain.reader();
+        SrcuDomain.Reader reader = domain.reader(srcu.readerCache());
         Deque<Open> model = new ArrayDeque<>();
         int deepest = 0;
         for (int step = 0; step < 200_000; step++) {
@@ -43,16 +45,16 @@ class SrcuSectionStackTest {
             } else if (open) {
                 int slot = domain.currentSlot();
                 if (random.nextBoolean()) {
-                    model.push(new Open(true, slot, 0, domain.read()));
+                    model.push(new Open(true, slot, 0, srcu.read()));
                 } else {
-                    model.push(new Open(false, slot, domain.readLock(), null));
+                    model.push(new Open(false, slot, srcu.readLock(), null));
                 }
             } else {
                 Open innermost = model.pop();
                 if (innermost.scoped()) {
                     innermost.section().close();
                 } else {
-                    domain.readUnlock(innermost.token());
+                    srcu.readUnlock(innermost.token());
                 }
             }
             deepest = Math.max(deepest, model.size());
@@ -64,17 +66,17 @@ class SrcuSectionStackTest {
             if (innermost.scoped()) {
                 innermost.section().close();
             } else {
-                domain.readUnlock(innermost.token());
+                srcu.readUnlock(innermost.token());
             }
         }
         assertMatchesModel(reader, model, -1);
-        domain.synchronize(); // both slots drained: returns at once
+        srcu.synchronize(); // both slots drained: returns at once
     }
 
     /** The reader is also the ReadSection that read() returns, so closing it is ReadSection.close(). */
     private void closeWithTheWrongKind(SrcuDomain.Reader reader, Open innermost) {
         if (innermost.scoped()) {
-            assertThatThrownBy(() -> domain.readUnlock(innermost.token())).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> srcu.readUnlock(innermost.token())).isInstanceOf(IllegalStateException.class);
         } else {
             assertThatThrownBy(reader::close).isInstanceOf(IllegalStateException.class);
         }

@@ -1,0 +1,31 @@
+package io.tracepoint4j.rcu;
+
+/** The {@link ClassicRcu} users hold; see {@link DomainFacade} for why it is a record. */
+record ClassicRcuFacade(ClassicRcuDomain engine, ClassicRcuDomain.Reader[] readerCache)
+        implements ClassicRcu, DomainFacade {
+
+    static ClassicRcu create(RcuDomain.Builder<ClassicRcu> settings) {
+        ClassicRcuDomain engine = new ClassicRcuDomain(settings);
+        return new ClassicRcuFacade(engine, engine.registry.cache());
+    }
+
+    @Override
+    public void readLock() {
+        engine.readLock(readerCache);
+    }
+
+    @Override
+    public void readUnlock() {
+        engine.readUnlock(readerCache);
+    }
+
+    @Override
+    public ReadSection read() {
+        return engine.read(readerCache);
+    }
+
+    @Override
+    public String toString() {
+        return engine.toString();
+    }
+}

@@ -1,0 +1,40 @@
+package io.tracepoint4j.rcu;
+
+/** The {@link Srcu} users hold; see {@link DomainFacade} for why it is a record. */
+record SrcuFacade(SrcuDomain engine, SrcuDomain.Reader[] readerCache) implements Srcu, DomainFacade {
+
+    static Srcu create(RcuDomain.Builder<Srcu> settings) {
+        SrcuDomain engine = new SrcuDomain(settings);
+        return new SrcuFacade(engine, engine.registry.cache());
+    }
+
+    @Override
+    public int readLock() {
+        return engine.readLock(readerCache);
+    }
+
+    @Override
+    public void readUnlock(int token) {
+        engine.readUnlock(readerCache, token);
+    }
+
+    @Override
+    public ReadSection read() {
+        return engine.read(readerCache);
+    }
+
+    @Override
+    public int downRead() {
+        return engine.downRead(readerCache);
+    }
+
+    @Override
+    public void upRead(int token) {
+        engine.upRead(readerCache, token);
+    }
+
+    @Override
+    public String toString() {
+        return engine.toString();
+    }
+}
