@@ -34,6 +34,7 @@ import java.util.List;
  * final class Tracepoint$http$request extends Tracepoint<Request> implements Request {
  *     private static final MethodHandle KEY;      // class data 0: key.dynamicInvoker(), ()boolean
  *     private static final RcuDomain DOMAIN;      // class data 1: the flavor's domain
+ *     private static final MethodHandle DISPATCH; // class data 2: dispatch.dynamicInvoker(), (args)void
  *
  *     public boolean enabled() { return (boolean) KEY.invokeExact(); }
  *
@@ -43,26 +44,28 @@ import java.util.List;
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
  *         RcuDomain.ReadSection section = DOMAIN.read();
- *         try {
- *             Request[] probes = (Request[]) probesAcquire();
- *             if (probes.length == 0) return;
- *             Request probe = probes[0];                                   // the first probe is
- *             try { probe.request(method, status, nanos); }                // outside the loop
- *             catch (Throwable t) { probeFailed(probe, t); }
- *             for (int i = 1; i < probes.length; i++) {
- *                 probe = probes[i];
- *                 try { probe.request(method, status, nanos); }
- *                 catch (Throwable t) { probeFailed(probe, t); }
- *             }
- *         } finally { section.close(); }
+ *         try { DISPATCH.invokeExact(method, status, nanos); }          // the probes, see below
+ *         finally { section.close(); }
+ *     }
+ *
+ *     // bound once per probe into DISPATCH's target while at most INLINED_PROBES are registered
+ *     private static void callOne$(Tracepoint tp, Request probe, String method, int status, long nanos) {
+ *         try { probe.request(method, status, nanos); } catch (Throwable t) { tp.probeFailed(probe, t); }
+ *     }
+ *
+ *     // DISPATCH's target otherwise: every probe of the array
+ *     private static void callAll$(Tracepoint tp, String method, int status, long nanos) {
+ *         Request[] probes = (Request[]) tp.probesAcquire();
+ *         for (Request probe : probes) {
+ *             try { probe.request(method, status, nanos); } catch (Throwable t) { tp.probeFailed(probe, t); }
+ *         }
  *     }
  * }
  * }</pre>
  *
  * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
- * constant and DOMAIN to the domain object. Each tracepoint has its own probe call sites: the first
- * probe's, outside the loop, and the loop's for the others. With one probe attached the first site's
- * type profile stays monomorphic, C2 inlines that probe, and no loop set-up runs.
+ * constant, DOMAIN to the domain object and DISPATCH to its current target: with probes bound in as
+ * constants, C2 inlines each probe as it would a direct call ([SC] in Tracepoint).
  */
 final class EmitterGenerator {
     /*
@@ -73,12 +76,17 @@ final class EmitterGenerator {
      * here with a clear error. The class is not strongly tied to its loader: it is unloaded when its
      * tracepoint becomes unreachable.
      *
-     * Memory ordering: the generated firing code reads `probes` through probesAcquire() ([P] in
-     * Tracepoint). No other ordering point: the key is a call-site target ([K] in Tracepoint).
+     * Memory ordering: the generated firing code reads the dispatch target inside its read-side
+     * section ([SC] in Tracepoint), and callAll$ reads `probes` through probesAcquire() ([P]). The
+     * key is a call-site target ([K]).
      */
 
     /** The private method holding the enabled path. */
     static final String CALL_PROBES = "callProbes$";
+    /** The static method calling one probe, isolated; bound into the dispatch target per probe. */
+    static final String CALL_ONE = "callOne$";
+    /** The static method calling every probe of the `probes` array. */
+    static final String CALL_ALL = "callAll$";
 
     private static final ClassDesc CD_TRACEPOINT = desc(Tracepoint.class);
     private static final ClassDesc CD_DEFINITION = desc(Definition.class);
@@ -103,12 +111,19 @@ final class EmitterGenerator {
                     bytes,
                     List.of(
                             definition.key().dynamicInvoker(),
-                            definition.flavor().domain()),
+                            definition.flavor().domain(),
+                            definition.dispatch().dynamicInvoker()),
                     true);
+            Class<?> generated = hidden.lookupClass();
             MethodHandle constructor =
-                    hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, Definition.class));
+                    hidden.findConstructor(generated, MethodType.methodType(void.class, Definition.class));
             @SuppressWarnings("unchecked")
             Tracepoint<P> tracepoint = (Tracepoint<P>) constructor.invoke(definition);
+            MethodType probeCall = definition.dispatch().type();
+            tracepoint.linkDispatch(
+                    hidden.findStatic(
+                            generated, CALL_ONE, probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
+                    hidden.findStatic(generated, CALL_ALL, probeCall.insertParameterTypes(0, Tracepoint.class)));
             return tracepoint;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -176,6 +191,7 @@ final class EmitterGenerator {
             int constant = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL;
             cls.withField("KEY", CD_MethodHandle, constant);
             cls.withField("DOMAIN", CD_DOMAIN, constant);
+            cls.withField("DISPATCH", CD_MethodHandle, constant);
 
             cls.withMethodBody(
                     "<clinit>",
@@ -185,6 +201,8 @@ final class EmitterGenerator {
                             .putstatic(self, "KEY", CD_MethodHandle)
                             .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_DOMAIN, 1))
                             .putstatic(self, "DOMAIN", CD_DOMAIN)
+                            .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 2))
+                            .putstatic(self, "DISPATCH", CD_MethodHandle)
                             .return_());
 
             cls.withMethodBody(
@@ -211,52 +229,25 @@ final class EmitterGenerator {
                         .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
                         .ifeq(off)
                         .aload(0);
-                loadArguments(code, methodType);
+                loadArguments(code, methodType, 0);
                 code.invokespecial(self, CALL_PROBES, methodType)
                         .labelBinding(off)
                         .return_();
             });
 
-            // the enabled path
+            // the enabled path: the probes the dispatch site's target calls, inside a read-side section
             cls.withMethodBody(CALL_PROBES, methodType, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL, code -> {
                 int section = code.allocateLocal(TypeKind.REFERENCE);
-                int probes = code.allocateLocal(TypeKind.REFERENCE);
-                int index = code.allocateLocal(TypeKind.INT);
-                int probe = code.allocateLocal(TypeKind.REFERENCE);
                 int failure = code.allocateLocal(TypeKind.REFERENCE);
-                ProbeCall call = new ProbeCall(code, probe, failure, prototype, method.getName(), methodType);
                 Label sectionStart = code.newLabel();
                 Label sectionEnd = code.newLabel();
                 Label sectionFailed = code.newLabel();
-                Label loop = code.newLabel();
-                Label done = code.newLabel();
-
                 code.getstatic(self, "DOMAIN", CD_DOMAIN)
                         .invokeinterface(CD_DOMAIN, "read", MTD_READ)
                         .astore(section);
-                code.labelBinding(sectionStart)
-                        .aload(0)
-                        .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
-                        .checkcast(prototype.arrayType())
-                        .astore(probes);
-                // The first probe outside the loop: with one probe attached (the common case) C2
-                // compiles no loop set-up at all, and that call site's profile stays monomorphic.
-                code.aload(probes).arraylength().ifeq(done);
-                code.aload(probes).iconst_0().aaload().astore(probe);
-                call.emit();
-                code.iconst_1().istore(index);
-                code.labelBinding(loop)
-                        .iload(index)
-                        .aload(probes)
-                        .arraylength()
-                        .if_icmpge(done)
-                        .aload(probes)
-                        .iload(index)
-                        .aaload()
-                        .astore(probe);
-                call.emit();
-                code.iinc(index, 1).goto_(loop);
-                code.labelBinding(done)
+                code.labelBinding(sectionStart).getstatic(self, "DISPATCH", CD_MethodHandle); // [SC] in the section
+                loadArguments(code, methodType, 0);
+                code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
                         .labelBinding(sectionEnd)
                         .aload(section)
                         .invokeinterface(CD_SECTION, "close", MTD_void)
@@ -268,25 +259,78 @@ final class EmitterGenerator {
                         .invokeinterface(CD_SECTION, "close", MTD_void)
                         .aload(failure)
                         .athrow();
-                // after the probe calls' entries: the JVM takes the first matching entry of the table
                 code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
+            });
+
+            // one probe, isolated: the dispatch target binds each of up to INLINED_PROBES probes to it
+            MethodTypeDesc oneType = callOneType(prototype, methodType);
+            cls.withMethodBody(CALL_ONE, oneType, ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
+                int failure = code.allocateLocal(TypeKind.REFERENCE);
+                new ProbeCall(code, 1, failure, prototype, method.getName(), methodType, 2).emit();
+                code.return_();
+            });
+
+            // every probe, from the `probes` array: the dispatch target beyond INLINED_PROBES
+            cls.withMethodBody(CALL_ALL, callAllType(methodType), ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
+                int probes = code.allocateLocal(TypeKind.REFERENCE);
+                int index = code.allocateLocal(TypeKind.INT);
+                int probe = code.allocateLocal(TypeKind.REFERENCE);
+                int failure = code.allocateLocal(TypeKind.REFERENCE);
+                ProbeCall call = new ProbeCall(code, probe, failure, prototype, method.getName(), methodType, 1);
+                Label loop = code.newLabel();
+                Label done = code.newLabel();
+                code.aload(0)
+                        .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
+                        .checkcast(prototype.arrayType())
+                        .astore(probes)
+                        .iconst_0()
+                        .istore(index);
+                code.labelBinding(loop)
+                        .iload(index)
+                        .aload(probes)
+                        .arraylength()
+                        .if_icmpge(done)
+                        .aload(probes)
+                        .iload(index)
+                        .aaload()
+                        .astore(probe);
+                call.emit();
+                code.iinc(index, 1).goto_(loop);
+                code.labelBinding(done).return_();
             });
         });
     }
 
+    /** {@code callOne$(Tracepoint, P, args...)void}. */
+    private static MethodTypeDesc callOneType(ClassDesc prototype, MethodTypeDesc methodType) {
+        return methodType.insertParameterTypes(0, CD_TRACEPOINT, prototype);
+    }
+
+    /** {@code callAll$(Tracepoint, args...)void}. */
+    private static MethodTypeDesc callAllType(MethodTypeDesc methodType) {
+        return methodType.insertParameterTypes(0, CD_TRACEPOINT);
+    }
+
     /**
-     * Emits one isolated probe call: {@code try { probe.m(args); } catch (Throwable t) {
-     * probeFailed(probe, t); }}, its exception-table entry added at once, ahead of the section's.
+     * Emits one isolated probe call in a static method whose parameter 0 is the tracepoint and whose
+     * arguments start at parameter {@code firstArgument}: {@code try { probe.m(args); } catch
+     * (Throwable t) { tracepoint.probeFailed(probe, t); }}, its exception-table entry added at once.
      */
     private record ProbeCall(
-            CodeBuilder code, int probe, int failure, ClassDesc prototype, String name, MethodTypeDesc type) {
+            CodeBuilder code,
+            int probe,
+            int failure,
+            ClassDesc prototype,
+            String name,
+            MethodTypeDesc type,
+            int firstArgument) {
         void emit() {
             Label start = code.newLabel();
             Label end = code.newLabel();
             Label failed = code.newLabel();
             Label next = code.newLabel();
             code.labelBinding(start).aload(probe);
-            loadArguments(code, type);
+            loadArguments(code, type, firstArgument);
             code.invokeinterface(prototype, name, type).labelBinding(end).goto_(next);
             code.labelBinding(failed)
                     .astore(failure)
@@ -299,9 +343,10 @@ final class EmitterGenerator {
         }
     }
 
-    private static void loadArguments(CodeBuilder code, MethodTypeDesc type) {
+    /** Loads the arguments of {@code type}, held in the current method's parameters from {@code first} on. */
+    private static void loadArguments(CodeBuilder code, MethodTypeDesc type, int first) {
         for (int i = 0; i < type.parameterCount(); i++) {
-            code.loadLocal(TypeKind.from(type.parameterType(i)), code.parameterSlot(i));
+            code.loadLocal(TypeKind.from(type.parameterType(i)), code.parameterSlot(first + i));
         }
     }
 

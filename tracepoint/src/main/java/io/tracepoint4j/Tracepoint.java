@@ -3,6 +3,7 @@ package io.tracepoint4j;
 import io.tracepoint4j.rcu.ReadSideBarrier;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.MutableCallSite;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Array;
@@ -76,9 +77,19 @@ public abstract class Tracepoint<P> {
      *   The generated code reads a static final invoker of `key` (a MutableCallSite whose target is
      *   constant(false) or constant(true)); C2 folds it, and setTarget deoptimizes dependent code.
      *   When the key is on, the generated code opens a read-side section of the flavor's domain,
-     *   loads `probes` (an immutable P[] in firing order) once, calls each probe inside its own
-     *   try/catch(Throwable), and ends the section. `registrations` is the parallel array of
-     *   Registration (priority, failure counts), used by the update side and the failure path.
+     *   calls the target of `dispatch`, and ends the section. `registrations` is the array of
+     *   Registration (priority, failure counts) in firing order, used by the update side and the
+     *   failure path; `probes` is the parallel P[].
+     *
+     * Static call (the kernel's static_call, its tracepoints' tp_func_1)
+     *   `dispatch` is a second MutableCallSite, of the prototype method's type. With 1 to
+     *   INLINED_PROBES probes registered, its target calls exactly those probes, each bound in as a
+     *   constant, in firing order, each inside its own try/catch (the generated callOne$). C2 folds
+     *   the target and inlines every probe with no array load, no bounds check and no type check:
+     *   one attached probe costs the read-side section and a direct call. With more probes (or
+     *   none) the target is callAll$, which loads `probes` ([P]) and loops. Every update whose
+     *   target changes re-targets the site, which deoptimizes the code that folded the old one, as
+     *   static_call_update() patches the call instruction.
      *
      * Concurrency
      *   Updates (register, unregister, detach) are serialized by updateLock; every update builds
@@ -93,9 +104,21 @@ public abstract class Tracepoint<P> {
      *   [R] setRegistrationsRelease() pairs with registrationsAcquire() in the failure path and the
      *       query methods (message passing). The update side, holding updateLock, reads plain.
      *   [K] key flip: setTarget then MutableCallSite.syncAll(), whose contract is that every thread
-     *       sees the new target at its next firing. 0->1 turns the key on after [P]; 1->0 turns it
-     *       off after [P] published the empty array. A firing that sees a stale key reads a valid
-     *       array either way (an empty loop, or a skipped firing that raced with the update).
+     *       sees the new target at its next firing. 0->1 turns the key on after [P] and [SC]; 1->0
+     *       turns it off after them. A firing that sees a stale key reads a valid target either way
+     *       (an empty loop, or a skipped firing that raced with the update).
+     *   [SC] dispatch re-target, after [P]: setTarget then syncAll, as [K]. Why a firing never calls
+     *       a probe that synchronizeUnregister() has already waited out: the firing reads the
+     *       target inside its read-side section, after the entry store. Interpreted (and C1) code
+     *       loads the target field there, so the [GP] argument applies to it as to `probes`
+     *       (a section the grace period does not wait for sees every write before it). C2 code
+     *       folded the target at compile time instead; HotSpot's setTarget deoptimizes that code
+     *       before it returns, with a handshake of every thread. A thread is stopped for it only at a
+     *       safepoint poll or a call, and compiled code has none between the section's entry and the
+     *       inlined probe calls: a thread either had not entered the section (it resumes
+     *       deoptimized, in the interpreter, and reads the new target) or had entered it before
+     *       unregister() returned, so the grace period waits for it. Like [B] in the rcu module this
+     *       is HotSpot behaviour, not a JMM guarantee; the tracepoint torture checks it.
      *   [GP] unregister: the [P] store precedes call(retire) and any later synchronize(); the domain
      *       guarantees every section that could have loaded the old array has ended before the
      *       callback runs or synchronize() returns, and sections that begin later load the new one.
@@ -139,6 +162,14 @@ public abstract class Tracepoint<P> {
     private final ReentrantLock updateLock = new ReentrantLock();
     /** Whether the key's target is constant(true); updateLock. */
     private boolean keyOn;
+    /** Up to this many probes are bound into the dispatch target; more are called in a loop. */
+    static final int INLINED_PROBES = 8;
+    /** The generated callOne$(Tracepoint, P, args...): one isolated probe call. Set once, by linkDispatch. */
+    private MethodHandle callOne;
+    /** The generated callAll$(Tracepoint, args...) bound to this: the loop over `probes`. */
+    private MethodHandle callAll;
+    /** The current target of the dispatch site; updateLock. */
+    private MethodHandle dispatchTarget;
 
     @SuppressWarnings("unused") // accessed through PROBES
     private Object probes; // [P] a P[] in firing order, never null
@@ -243,6 +274,7 @@ public abstract class Tracepoint<P> {
                 ReadSideBarrier.current();
             }
             publish(next, nextProbes);
+            setDispatch(next);
             if (first) {
                 setKey(true);
             }
@@ -485,7 +517,8 @@ public abstract class Tracepoint<P> {
                     arguments,
                     onFirstProbe,
                     onLastProbe,
-                    new MutableCallSite(KEY_OFF));
+                    new MutableCallSite(KEY_OFF),
+                    new MutableCallSite(MethodType.methodType(void.class, method.getParameterTypes())));
         }
     }
 
@@ -500,7 +533,8 @@ public abstract class Tracepoint<P> {
             List<Argument> arguments,
             Runnable onFirstProbe,
             Runnable onLastProbe,
-            MutableCallSite key) {}
+            MutableCallSite key,
+            MutableCallSite dispatch) {}
 
     Definition<P> definition() {
         return definition;
@@ -585,6 +619,7 @@ public abstract class Tracepoint<P> {
         System.arraycopy(current, 0, next, 0, index);
         System.arraycopy(current, index + 1, next, index, next.length - index);
         publish(next, probeArray(next));
+        setDispatch(next);
         boolean last = next.length == 0;
         if (last) {
             setKey(false);
@@ -606,6 +641,49 @@ public abstract class Tracepoint<P> {
     private void publish(Registration[] next, Object nextProbes) {
         setRegistrationsRelease(next); // [R] pairs with registrationsAcquire()
         setProbesRelease(nextProbes); // [P] pairs with probesAcquire() in the generated firing code
+    }
+
+    /**
+     * Links the generated dispatch methods; called once, by EmitterGenerator, before the tracepoint
+     * is published. {@code callOne}: {@code (Tracepoint, P, args...)void}; {@code callAll}: {@code
+     * (Tracepoint, args...)void}.
+     */
+    final void linkDispatch(MethodHandle callOne, MethodHandle callAll) {
+        this.callOne = callOne;
+        this.callAll = MethodHandles.insertArguments(callAll, 0, this);
+        updateLock.lock();
+        try {
+            setDispatch(NONE);
+        } finally {
+            updateLock.unlock();
+        }
+    }
+
+    /** Points the dispatch site at {@code next}'s probes, [SC]; updateLock held. */
+    private void setDispatch(Registration[] next) {
+        MethodHandle target = dispatchTarget(next);
+        if (target == dispatchTarget) {
+            return; // still the loop: no need to deoptimize anything
+        }
+        MutableCallSite dispatch = definition.dispatch();
+        dispatch.setTarget(target); // [SC] deoptimizes code that folded the old target
+        MutableCallSite.syncAll(new MutableCallSite[] {dispatch}); // [SC]
+        dispatchTarget = target;
+    }
+
+    /** The probes of {@code registrations} bound in, in firing order; or the loop. */
+    private MethodHandle dispatchTarget(Registration[] registrations) {
+        int n = registrations.length;
+        if (n == 0 || n > INLINED_PROBES) {
+            return callAll;
+        }
+        MethodHandle chain = MethodHandles.insertArguments(callOne, 0, this, registrations[n - 1].probe);
+        for (int i = n - 2; i >= 0; i--) {
+            // foldArguments runs its combiner (probe i) first, then the rest of the chain
+            chain = MethodHandles.foldArguments(
+                    chain, MethodHandles.insertArguments(callOne, 0, this, registrations[i].probe));
+        }
+        return chain;
     }
 
     private void setKey(boolean on) {

@@ -1,16 +1,23 @@
 package io.tracepoint4j;
 
 import io.tracepoint4j.Tracepoint.Definition;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * A tracepoint without a generated class, for tests that never fire it: the registry needs only the
  * base class, probe registration is all in it, and generating a hidden class per definition (about
- * a millisecond) would dominate the thousands of scenarios of a Lincheck test.
+ * a millisecond) would dominate the thousands of scenarios of a Lincheck test. Its dispatch
+ * methods do nothing: the update side still builds and installs real dispatch targets.
  */
 final class UnfiredTracepoint<P> extends Tracepoint<P> {
 
     UnfiredTracepoint(Definition<P> definition) {
         super(definition);
+        MethodType probeCall = definition.dispatch().type();
+        linkDispatch(
+                MethodHandles.empty(probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
+                MethodHandles.empty(probeCall.insertParameterTypes(0, Tracepoint.class)));
     }
 
     @Override
