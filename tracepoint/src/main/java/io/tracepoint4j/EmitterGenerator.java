@@ -122,7 +122,9 @@ final class EmitterGenerator {
             MethodType probeCall = definition.dispatch().type();
             tracepoint.linkDispatch(
                     hidden.findStatic(
-                            generated, CALL_ONE, probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
+                            generated,
+                            CALL_ONE,
+                            probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
                     hidden.findStatic(generated, CALL_ALL, probeCall.insertParameterTypes(0, Tracepoint.class)));
             return tracepoint;
         } catch (RuntimeException | Error e) {
@@ -271,33 +273,35 @@ final class EmitterGenerator {
             });
 
             // every probe, from the `probes` array: the dispatch target beyond INLINED_PROBES
-            cls.withMethodBody(CALL_ALL, callAllType(methodType), ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
-                int probes = code.allocateLocal(TypeKind.REFERENCE);
-                int index = code.allocateLocal(TypeKind.INT);
-                int probe = code.allocateLocal(TypeKind.REFERENCE);
-                int failure = code.allocateLocal(TypeKind.REFERENCE);
-                ProbeCall call = new ProbeCall(code, probe, failure, prototype, method.getName(), methodType, 1);
-                Label loop = code.newLabel();
-                Label done = code.newLabel();
-                code.aload(0)
-                        .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
-                        .checkcast(prototype.arrayType())
-                        .astore(probes)
-                        .iconst_0()
-                        .istore(index);
-                code.labelBinding(loop)
-                        .iload(index)
-                        .aload(probes)
-                        .arraylength()
-                        .if_icmpge(done)
-                        .aload(probes)
-                        .iload(index)
-                        .aaload()
-                        .astore(probe);
-                call.emit();
-                code.iinc(index, 1).goto_(loop);
-                code.labelBinding(done).return_();
-            });
+            cls.withMethodBody(
+                    CALL_ALL, callAllType(methodType), ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
+                        int probes = code.allocateLocal(TypeKind.REFERENCE);
+                        int index = code.allocateLocal(TypeKind.INT);
+                        int probe = code.allocateLocal(TypeKind.REFERENCE);
+                        int failure = code.allocateLocal(TypeKind.REFERENCE);
+                        ProbeCall call =
+                                new ProbeCall(code, probe, failure, prototype, method.getName(), methodType, 1);
+                        Label loop = code.newLabel();
+                        Label done = code.newLabel();
+                        code.aload(0)
+                                .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
+                                .checkcast(prototype.arrayType())
+                                .astore(probes)
+                                .iconst_0()
+                                .istore(index);
+                        code.labelBinding(loop)
+                                .iload(index)
+                                .aload(probes)
+                                .arraylength()
+                                .if_icmpge(done)
+                                .aload(probes)
+                                .iload(index)
+                                .aaload()
+                                .astore(probe);
+                        call.emit();
+                        code.iinc(index, 1).goto_(loop);
+                        code.labelBinding(done).return_();
+                    });
         });
     }
 

@@ -12,11 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A probe that throws never reaches the instrumented code nor stops the other probes; failures are
@@ -46,10 +49,20 @@ class FailureTest {
         throw (T) t;
     }
 
+    /** With no extra probes the four are bound into the dispatch target; with more, the loop calls them. */
+    static Stream<Arguments> flavorsAndExtraProbes() {
+        return Stream.of(Flavor.values())
+                .flatMap(flavor -> Stream.of(Arguments.of(flavor, 0), Arguments.of(flavor, Tracepoint.INLINED_PROBES)));
+    }
+
     @ParameterizedTest
-    @EnumSource(Flavor.class)
-    void failuresAreIsolatedAndCountedPerProbe(Flavor flavor) {
+    @MethodSource("flavorsAndExtraProbes")
+    void failuresAreIsolatedAndCountedPerProbe(Flavor flavor, int extraProbes) {
         Tracepoint<Op> tp = define(flavor);
+        AtomicInteger extraCalls = new AtomicInteger();
+        for (int i = 0; i < extraProbes; i++) {
+            tp.register(n -> extraCalls.incrementAndGet(), 0); // after the four below
+        }
         List<String> calls = new ArrayList<>();
         Op runtime = n -> {
             calls.add("runtime");
@@ -90,6 +103,7 @@ class FailureTest {
             assertThat(tp.failures(error)).isEqualTo(3);
             assertThat(tp.failures(checked)).isEqualTo(3);
             assertThat(tp.failures(healthy)).isZero();
+            assertThat(extraCalls).hasValue(3 * extraProbes);
             // rate-limited: one report per probe within the interval, with the exception attached
             assertThat(logs.containing("threw java.lang.IllegalStateException: probe bug 0"))
                     .hasSize(1);

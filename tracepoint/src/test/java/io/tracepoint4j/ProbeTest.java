@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tracepoint4j.Tracepoint.Flavor;
 import io.tracepoint4j.testkit.Waits;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -123,6 +126,48 @@ class ProbeTest {
         tp.register(recorder(calls, "g-1"), -1);
         tp.fire().event("x", 0);
         assertThat(names(calls)).containsExactly("b20", "e20", "a10", "f10", "c10", "d5", "g-1");
+    }
+
+    /**
+     * Static call: up to INLINED_PROBES probes are bound into the dispatch target, more are called
+     * from the array. Every count on the way up and down, in random priorities and removal order,
+     * calls exactly the registered probes in priority order.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void everyProbeCountAcrossTheInlinedLimitCallsExactlyTheRegisteredProbesInOrder(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor);
+        List<String> calls = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(20261125);
+        List<Event> model = new ArrayList<>(); // firing order
+        Map<Event, Integer> priorities = new HashMap<>();
+        int most = Tracepoint.INLINED_PROBES + 3;
+        for (int i = 0; i < most; i++) {
+            Event probe = recorder(calls, "p" + i);
+            int priority = random.nextInt(4);
+            tp.register(probe, priority);
+            priorities.put(probe, priority);
+            int at = 0;
+            while (at < model.size() && priorities.get(model.get(at)) >= priority) {
+                at++;
+            }
+            model.add(at, probe);
+            assertFiresExactly(tp, calls, model);
+        }
+        while (!model.isEmpty()) {
+            Event probe = model.remove(random.nextInt(model.size()));
+            tp.unregister(probe);
+            assertFiresExactly(tp, calls, model);
+        }
+        assertThat(tp.enabled()).isFalse();
+    }
+
+    private static void assertFiresExactly(Tracepoint<Event> tp, List<String> calls, List<Event> model) {
+        calls.clear();
+        tp.fire().event("x", model.size());
+        assertThat(names(calls))
+                .as("%d probes registered", model.size())
+                .containsExactlyElementsOf(model.stream().map(Object::toString).toList());
     }
 
     private static List<String> names(List<String> calls) {

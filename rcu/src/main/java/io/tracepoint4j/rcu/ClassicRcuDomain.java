@@ -41,6 +41,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     private static final int NEST_SHIFT = 1;
     /** One level of nesting; a word below it has no section open. */
     private static final int NEST_UNIT = 1 << NEST_SHIFT;
+
     private static final int MAX_NESTING = 0xFFFF;
 
     @SuppressWarnings("unused") // accessed through GP_CTR

@@ -116,8 +116,7 @@ class AdaptiveReaderFenceTest {
                 }
                 old.retired = true;
                 gracePeriods++;
-                sawEstablished |=
-                        (gracePeriods & 63) == 0 && fenceState(d).equals("established");
+                sawEstablished |= (gracePeriods & 63) == 0 && fenceState(d).equals("established");
             }
         } finally {
             stop.set(true);

@@ -26,7 +26,9 @@ class DomainFacadeTest {
         assertThat(d.getClass().isRecord()).as("%s is a record", d.getClass()).isTrue();
         assertThat(Arrays.stream(d.getClass().getRecordComponents()).map(RecordComponent::getName))
                 .containsExactly("engine", "readerCache");
-        assertThat(Modifier.isPublic(d.getClass().getModifiers())).as("the record is internal").isFalse();
+        assertThat(Modifier.isPublic(d.getClass().getModifiers()))
+                .as("the record is internal")
+                .isFalse();
         DomainFacade facade = (DomainFacade) d;
         assertThat(facade.engine().registry.cache()).isSameAs(readerCache(d));
     }
