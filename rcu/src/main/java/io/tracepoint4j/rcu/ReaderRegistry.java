@@ -23,7 +23,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      * direct-mapped cache indexed by thread id comes first: a hit is the owning thread's record
      * (checked by thread id, which the JVM never reuses), a miss falls back to the ThreadLocal and
      * claims the slot when it is free or its thread ended. Threads whose ids collide with a live
-     * thread keep the ThreadLocal path; nothing is shared between them.
+     * thread keep the ThreadLocal path; nothing is shared between them. The domain's facade holds
+     * the cache (see DomainFacade), so for a static final domain its address and length are
+     * constants in compiled code.
      *
      * Concurrency: push is lock-free (many threads); records(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read
