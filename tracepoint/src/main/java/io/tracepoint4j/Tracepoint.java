@@ -156,15 +156,18 @@ public abstract class Tracepoint<P> {
     private static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
     private static final MethodHandle KEY_ON = MethodHandles.constant(boolean.class, true);
     private static final Registration[] NONE = new Registration[0];
+    /** Up to this many probes are bound into the dispatch target ([SC]); more are called in a loop. */
+    static final int INLINED_PROBES = 8;
 
     private final Definition<P> definition;
     /** Serializes updates. Lock order: taken alone (see design note). */
     private final ReentrantLock updateLock = new ReentrantLock();
     /** Whether the key's target is constant(true); updateLock. */
     private boolean keyOn;
-    /** Up to this many probes are bound into the dispatch target; more are called in a loop. */
-    static final int INLINED_PROBES = 8;
-    /** The generated callOne$(Tracepoint, P, args...): one isolated probe call. Set once, by linkDispatch. */
+    /**
+     * The generated callOne$(Tracepoint, P, args...): one isolated probe call. Set once, by
+     * linkDispatch, before the tracepoint is published; read under updateLock.
+     */
     private MethodHandle callOne;
     /** The generated callAll$(Tracepoint, args...) bound to this: the loop over `probes`. */
     private MethodHandle callAll;
