@@ -119,13 +119,9 @@ final class EmitterGenerator {
                     hidden.findConstructor(generated, MethodType.methodType(void.class, Definition.class));
             @SuppressWarnings("unchecked")
             Tracepoint<P> tracepoint = (Tracepoint<P>) constructor.invoke(definition);
-            MethodType probeCall = definition.dispatch().type();
             tracepoint.linkDispatch(
-                    hidden.findStatic(
-                            generated,
-                            CALL_ONE,
-                            probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
-                    hidden.findStatic(generated, CALL_ALL, probeCall.insertParameterTypes(0, Tracepoint.class)));
+                    hidden.findStatic(generated, CALL_ONE, definition.callOneType()),
+                    hidden.findStatic(generated, CALL_ALL, definition.callAllType()));
             return tracepoint;
         } catch (RuntimeException | Error e) {
             throw e;

@@ -162,8 +162,6 @@ public abstract class Tracepoint<P> {
     private final Definition<P> definition;
     /** Serializes updates. Lock order: taken alone (see design note). */
     private final ReentrantLock updateLock = new ReentrantLock();
-    /** Whether the key's target is constant(true); updateLock. */
-    private boolean keyOn;
     /**
      * The generated callOne$(Tracepoint, P, args...): one isolated probe call. Set once, by
      * linkDispatch, before the tracepoint is published; read under updateLock.
@@ -171,8 +169,6 @@ public abstract class Tracepoint<P> {
     private MethodHandle callOne;
     /** The generated callAll$(Tracepoint, args...) bound to this: the loop over `probes`. */
     private MethodHandle callAll;
-    /** The current target of the dispatch site; updateLock. */
-    private MethodHandle dispatchTarget;
 
     @SuppressWarnings("unused") // accessed through PROBES
     private Object probes; // [P] a P[] in firing order, never null
@@ -281,7 +277,7 @@ public abstract class Tracepoint<P> {
             if (first) {
                 setKey(true);
             }
-            assert keyOn == (next.length > 0);
+            assert keyOn() == (next.length > 0);
         } finally {
             lock.unlock();
         }
@@ -537,7 +533,18 @@ public abstract class Tracepoint<P> {
             Runnable onFirstProbe,
             Runnable onLastProbe,
             MutableCallSite key,
-            MutableCallSite dispatch) {}
+            MutableCallSite dispatch) {
+
+        /** The type of the generated callOne$: {@code (Tracepoint, P, args...)void}. */
+        MethodType callOneType() {
+            return dispatch.type().insertParameterTypes(0, Tracepoint.class, prototype);
+        }
+
+        /** The type of the generated callAll$: {@code (Tracepoint, args...)void}. */
+        MethodType callAllType() {
+            return dispatch.type().insertParameterTypes(0, Tracepoint.class);
+        }
+    }
 
     Definition<P> definition() {
         return definition;
@@ -627,7 +634,7 @@ public abstract class Tracepoint<P> {
         if (last) {
             setKey(false);
         }
-        assert keyOn == (next.length > 0);
+        assert keyOn() == (next.length > 0);
         definition.flavor().domain().call(removed::retire); // [GP] after the [P] store in publish()
         if (last && definition.onLastProbe() != null) {
             try {
@@ -664,14 +671,7 @@ public abstract class Tracepoint<P> {
 
     /** Points the dispatch site at {@code next}'s probes, [SC]; updateLock held. */
     private void setDispatch(Registration[] next) {
-        MethodHandle target = dispatchTarget(next);
-        if (target == dispatchTarget) {
-            return; // still the loop: no need to deoptimize anything
-        }
-        MutableCallSite dispatch = definition.dispatch();
-        dispatch.setTarget(target); // [SC] deoptimizes code that folded the old target
-        MutableCallSite.syncAll(new MutableCallSite[] {dispatch}); // [SC]
-        dispatchTarget = target;
+        retarget(definition.dispatch(), dispatchTarget(next)); // [SC]
     }
 
     /** The probes of {@code registrations} bound in, in firing order; or the loop. */
@@ -690,10 +690,24 @@ public abstract class Tracepoint<P> {
     }
 
     private void setKey(boolean on) {
-        MutableCallSite key = definition.key();
-        key.setTarget(on ? KEY_ON : KEY_OFF); // [K] deoptimizes code that folded the old target
-        MutableCallSite.syncAll(new MutableCallSite[] {key}); // [K] every thread sees it at its next firing
-        keyOn = on;
+        retarget(definition.key(), on ? KEY_ON : KEY_OFF); // [K]
+    }
+
+    /** Whether the key's target is constant(true); updateLock held (the only writer). */
+    private boolean keyOn() {
+        return definition.key().getTarget() == KEY_ON;
+    }
+
+    /**
+     * Points {@code site} at {@code target}, [K] and [SC]; updateLock held. An unchanged target (the
+     * loop staying the loop) is left alone: there is nothing to deoptimize.
+     */
+    private static void retarget(MutableCallSite site, MethodHandle target) {
+        if (site.getTarget() == target) {
+            return;
+        }
+        site.setTarget(target); // [K]/[SC] deoptimizes code that folded the old target
+        MutableCallSite.syncAll(new MutableCallSite[] {site}); // [K]/[SC] every thread sees it at its next firing
     }
 
     private ReentrantLock lockForUpdate(String what) {

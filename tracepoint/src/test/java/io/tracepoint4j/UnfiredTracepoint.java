@@ -2,7 +2,6 @@ package io.tracepoint4j;
 
 import io.tracepoint4j.Tracepoint.Definition;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * A tracepoint without a generated class, for tests that never fire it: the registry needs only the
@@ -14,10 +13,7 @@ final class UnfiredTracepoint<P> extends Tracepoint<P> {
 
     UnfiredTracepoint(Definition<P> definition) {
         super(definition);
-        MethodType probeCall = definition.dispatch().type();
-        linkDispatch(
-                MethodHandles.empty(probeCall.insertParameterTypes(0, Tracepoint.class, definition.prototype())),
-                MethodHandles.empty(probeCall.insertParameterTypes(0, Tracepoint.class)));
+        linkDispatch(MethodHandles.empty(definition.callOneType()), MethodHandles.empty(definition.callAllType()));
     }
 
     @Override

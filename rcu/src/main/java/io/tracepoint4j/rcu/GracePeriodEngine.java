@@ -197,18 +197,19 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
      * treats it as a constant (see DomainFacade).
      */
     final R reader(R[] cache) {
-        Thread thread = Thread.currentThread();
-        long id = thread.threadId();
-        R cached = cache[ReaderRegistry.slot(id)];
-        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, true);
+        return lookUp(cache, true);
     }
 
     /** As {@link #reader}, but null if the thread never read in this domain. */
     final R readerIfRegistered(R[] cache) {
+        return lookUp(cache, false);
+    }
+
+    private R lookUp(R[] cache, boolean register) {
         Thread thread = Thread.currentThread();
         long id = thread.threadId();
         R cached = cache[ReaderRegistry.slot(id)];
-        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, false);
+        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, register);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----
