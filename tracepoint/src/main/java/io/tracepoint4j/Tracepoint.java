@@ -316,9 +316,29 @@ public abstract class Tracepoint<P> {
      * tracepoints.
      *
      * @throws IllegalStateException if called from a probe of this flavor (it would wait for itself)
+     *     or from any regular probe (regular probes must not block); before waiting
      */
     public final void synchronizeUnregister() {
+        refuseWaitInsideProbe(definition.flavor());
         definition.flavor().domain().synchronize();
+    }
+
+    /**
+     * Refuses to wait for grace periods of {@code waitedFor} from inside a probe: a regular probe
+     * must not block at all (waiting there stalls every regular grace period, and can deadlock with
+     * a faultable probe doing the same the other way round), and a faultable probe would wait for
+     * itself. Checked before any wait, so nothing has blocked when it throws.
+     */
+    static void refuseWaitInsideProbe(Flavor waitedFor) {
+        if (Flavor.REGULAR.domain().inReadSection()) {
+            throw new IllegalStateException("synchronizeUnregister() called from a regular probe: regular probes must"
+                    + " not block, and this waits for running probes. Unregister from the probe if you must,"
+                    + " and wait on another thread.");
+        }
+        if (waitedFor == Flavor.FAULTABLE && Flavor.FAULTABLE.domain().inReadSection()) {
+            throw new IllegalStateException("synchronizeUnregister() called from a faultable probe: it would wait for"
+                    + " itself. Unregister from the probe if you must, and wait on another thread.");
+        }
     }
 
     /**

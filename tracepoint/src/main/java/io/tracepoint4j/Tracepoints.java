@@ -97,9 +97,11 @@ public final class Tracepoints {
      * called again. The kernel's {@code tracepoint_synchronize_unregister()}. Blocks, as long as the
      * slowest faultable probe that was running.
      *
-     * @throws IllegalStateException if called from a probe (it would wait for itself)
+     * @throws IllegalStateException if called from a probe (a faultable one would wait for itself,
+     *     and regular probes must not block); before waiting
      */
     public static void synchronizeUnregister() {
+        Tracepoint.refuseWaitInsideProbe(Tracepoint.Flavor.FAULTABLE); // and REGULAR: see there
         Tracepoint.Flavor.FAULTABLE.domain().synchronize();
         Tracepoint.Flavor.REGULAR.domain().synchronize();
     }

@@ -169,6 +169,51 @@ class SynchronizeUnregisterTest {
         }
     }
 
+    /**
+     * A regular probe must not block, so waiting for faultable grace periods from one is refused at
+     * once, even while a faultable probe blocks: otherwise it would stall every regular grace period,
+     * and deadlock with a faultable probe waiting for regular ones (which is allowed, and shown here).
+     */
+    @Test
+    void regularProbeWaitingForFaultableGracePeriodsIsRefusedBeforeItBlocks() {
+        Tracepoint<Tick> faultable = define(Flavor.FAULTABLE);
+        Tracepoint<Tick> regular = define(Flavor.REGULAR);
+        CountDownLatch regularFired = new CountDownLatch(1);
+        AtomicInteger regularSyncsFromFaultable = new AtomicInteger();
+        HeldProbe blocked = new HeldProbe(true);
+        faultable.register(blocked);
+        faultable.register(s -> {
+            TestSupport.awaitInProbe(regularFired);
+            regular.synchronizeUnregister(); // a faultable probe may wait for regular grace periods
+            regularSyncsFromFaultable.incrementAndGet();
+        });
+        CompletableFuture<Void> held =
+                async("blocked-firer", () -> faultable.fire().tick(0));
+        await(blocked.entered, "the faultable probe to block");
+        try {
+            AtomicInteger refused = new AtomicInteger();
+            regular.register(s -> {
+                for (Runnable wait :
+                        new Runnable[] {faultable::synchronizeUnregister, Tracepoints::synchronizeUnregister}) {
+                    try {
+                        wait.run();
+                    } catch (IllegalStateException expected) {
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            await(async("regular-firer", () -> regular.fire().tick(1)), "the regular firing, refused at once");
+            assertThat(refused.get()).isEqualTo(2);
+            regularFired.countDown();
+            blocked.release.countDown();
+            await(held, "the faultable firing, whose second probe waited for a regular grace period");
+            assertThat(regularSyncsFromFaultable.get()).isEqualTo(1);
+        } finally {
+            regularFired.countDown();
+            blocked.release.countDown();
+        }
+    }
+
     /** A probe cannot wait for its own flavor's grace period: refused instead of a deadlock. */
     @ParameterizedTest
     @EnumSource(Flavor.class)

@@ -22,6 +22,11 @@ interface DomainFacade extends RcuDomain {
     }
 
     @Override
+    default boolean inReadSection() {
+        return engine().inReadSection();
+    }
+
+    @Override
     default void synchronize() {
         engine().synchronize();
     }

@@ -38,6 +38,15 @@ public interface RcuDomain extends AutoCloseable {
     ReadSection read();
 
     /**
+     * Whether the calling thread is inside a read-side critical section of this domain that it
+     * opened and has not closed: the kernel's {@code rcu_read_lock_held()} and {@code
+     * srcu_read_lock_held()}. For assertions, and for refusing a blocking call where a reader must
+     * not block. Sections opened by {@link Srcu#downRead()} belong to no thread and do not count.
+     * Registers nothing: a thread that never read here gets false.
+     */
+    boolean inReadSection();
+
+    /**
      * Waits for a full grace period: returns only after every read-side critical section of this
      * domain that began before the call has ended. Concurrent callers share grace periods. Blocks.
      *

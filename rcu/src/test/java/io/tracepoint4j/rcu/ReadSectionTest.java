@@ -85,6 +85,46 @@ class ReadSectionTest {
                 .isSameAs(first);
     }
 
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    @SuppressWarnings("try") // the sections are held, not used
+    void inReadSectionFollowsTheCallingThreadsOwnSectionsOfThatDomainOnly(Flavor flavor) {
+        RcuDomain d = domains.create(flavor, "section-held");
+        RcuDomain other = domains.create(flavor, "section-held-other");
+        assertThat(d.inReadSection()).as("before this thread ever read").isFalse();
+        try (var outer = d.read()) {
+            try (var inner = d.read()) {
+                assertThat(d.inReadSection()).as("nested").isTrue();
+            }
+            assertThat(d.inReadSection()).as("after the inner section ended").isTrue();
+            assertThat(other.inReadSection()).as("another domain").isFalse();
+            CompletableFuture<Boolean> elsewhere = async("section-held-elsewhere", d::inReadSection);
+            assertThat(await(elsewhere, "another thread"))
+                    .as("on another thread")
+                    .isFalse();
+        }
+        assertThat(d.inReadSection()).as("after the outer section ended").isFalse();
+    }
+
+    @Test
+    void inReadSectionCountsPairSectionsButNotDownReadOnes() {
+        ClassicRcu classic = domains.classic("section-held-classic");
+        classic.readLock();
+        assertThat(classic.inReadSection()).as("inside readLock()").isTrue();
+        classic.readUnlock();
+        assertThat(classic.inReadSection()).as("after readUnlock()").isFalse();
+
+        Srcu srcu = domains.srcu("section-held-srcu");
+        int token = srcu.readLock();
+        assertThat(srcu.inReadSection()).as("inside readLock()").isTrue();
+        srcu.readUnlock(token);
+        int portable = srcu.downRead();
+        assertThat(srcu.inReadSection())
+                .as("a downRead() section belongs to no thread")
+                .isFalse();
+        srcu.upRead(portable);
+    }
+
     @Test
     void classicReadUnlockWithNothingOpenThrowsAndChangesNothing() {
         ClassicRcu d = domains.classic("classic-unbalanced");

@@ -65,6 +65,11 @@ final class BrokenSrcu implements Srcu {
     }
 
     @Override
+    public boolean inReadSection() {
+        return real.inReadSection();
+    }
+
+    @Override
     public int readLock() {
         return real.readLock();
     }
