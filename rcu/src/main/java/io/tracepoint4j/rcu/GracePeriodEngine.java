@@ -88,8 +88,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
      *        reader's [C] release, so a section happens-before whoever sees the grace period done.
      *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task.
      *   [W1]/[W2] Dekker pair between producers (enqueue or request, then read taskScheduled) and
-     *        the task (clear taskScheduled, then re-check for work): both volatile, so no wake-up is
-     *        lost.
+     *        the task (clear taskScheduled, then re-check for work). The producers' side is a CAS
+     *        then a volatile read; the task's a volatile store, a full fence, then its acquire
+     *        reads of the work: each side orders its store before its load, so no wake-up is lost.
      *   [E]  expeditedWaiters: opaque count read by the wait loop to switch to spinning.
      *   [CL] closed: release store under gpLock, acquire reads.
      *   [T]  callbackThread: release store by the task, acquire read in barrier() to refuse a
@@ -180,6 +181,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     private long callbackFailures;
     /** Readers already reported as stalled in the current grace period; gpLock only. */
     private final Set<R> stallReported = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Whether sections of no thread were reported in the current grace period; gpLock only. */
+    private boolean unownedStallReported;
 
     GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings, IntFunction<R[]> readerArrays) {
         this.name = name;
@@ -226,11 +229,19 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     /** Whether no reader visible to this scan is inside {@code slot}. */
     abstract boolean slotDrained(int slot);
 
-    /** The records holding {@code slot} open, for stall reports. */
+    /** The records whose own thread holds a section in {@code slot} open, for stall reports. */
     abstract List<R> readersIn(int slot);
 
     /** A description of what keeps {@code reader} in {@code slot}, for stall reports. */
     abstract String describeSection(R reader, int slot);
+
+    /**
+     * Sections open in {@code slot} that belong to no thread (SRCU's downRead()), described for
+     * stall reports; null when there are none. No thread or stack can be named for them.
+     */
+    String describeUnownedSections(int slot) {
+        return null;
+    }
 
     /** Open sections described for close()'s refusal, or null when there are none. */
     abstract String describeOpenSections();
@@ -426,6 +437,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
         waitForReaders(slot, expedited, start);
         setGpSeqRelease(GracePeriodSequence.end(seq)); // [S] pairs with the acquire reads of the sequence
         stallReported.clear();
+        unownedStallReported = false;
         lastGracePeriodEnd = System.nanoTime();
     }
 
@@ -459,14 +471,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     }
 
     private void reportStalls(int slot, long waitedNanos) {
+        String stalled = "RCU stall in " + this + ": a grace period has waited "
+                + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for ";
         for (R reader : readersIn(slot)) {
             if (stallReported.add(reader)) {
                 StringBuilder message = new StringBuilder()
-                        .append("RCU stall in ")
-                        .append(this)
-                        .append(": a grace period has waited ")
-                        .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos))
-                        .append(" ms for thread '")
+                        .append(stalled)
+                        .append("thread '")
                         .append(reader.owner.getName())
                         .append("' (id ")
                         .append(reader.owner.threadId())
@@ -479,6 +490,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                     message.append(System.lineSeparator()).append("\tat ").append(frame);
                 }
                 LOG.log(System.Logger.Level.WARNING, message.toString());
+            }
+        }
+        if (!unownedStallReported) {
+            String unowned = describeUnownedSections(slot);
+            if (unowned != null) {
+                unownedStallReported = true;
+                LOG.log(System.Logger.Level.WARNING, stalled + unowned + ". The grace period keeps waiting.");
             }
         }
     }
@@ -599,6 +617,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 }
                 setCallbackThreadRelease(null); // [T] before another task may start
                 setTaskScheduledVolatile(false); // [W2] pairs with [W1]: then re-check for work
+                // [W2] hasWork() reads with acquire loads, which a volatile store does not order before
+                // itself (store-load): the fence makes this side of the Dekker pair sequentially consistent.
+                VarHandle.fullFence();
             } while (hasWork() && casTaskScheduled(false, true)); // [W2]
         } finally {
             thread.setName(poolName);

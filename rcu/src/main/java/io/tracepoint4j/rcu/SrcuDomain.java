@@ -174,7 +174,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     List<Reader> readersIn(int slot) {
         List<Reader> holding = new ArrayList<>();
         for (Reader reader : registry.records()) {
-            if (reader.sectionsIn(slot) > 0 || reader.locksAcquire(slot) > reader.unlocksAcquire(slot)) { // [C']
+            // Not locks > unlocks: a downRead() section counts its lock on the opener's record and its
+            // unlock on the closer's, so the counts of one record do not say what its thread holds.
+            if (reader.sectionsIn(slot) > 0) {
                 holding.add(reader);
             }
         }
@@ -183,12 +185,17 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
     @Override
     String describeSection(Reader reader, int slot) {
-        int sameThread = reader.sectionsIn(slot);
-        return sameThread > 0
-                ? "which is inside " + sameThread + " read-side critical section(s) opened before the grace period"
-                : "which opened read-side critical section(s) with downRead() that are not ended yet ("
-                        + portableOpenAcquire(slot) + " open in this domain; they may have been handed to another"
-                        + " thread)"; // [P]
+        return "which is inside " + reader.sectionsIn(slot) + " read-side critical section(s) opened before the"
+                + " grace period";
+    }
+
+    @Override
+    String describeUnownedSections(int slot) {
+        long open = portableOpenAcquire(slot); // [P]
+        return open == 0
+                ? null
+                : open + " read-side critical section(s) opened by downRead() and not yet ended by upRead(); they"
+                        + " belong to no thread (any thread may end them), so none can be named";
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tracepoint4j.rcu;
 
 import static io.tracepoint4j.testkit.Waits.async;
 import static io.tracepoint4j.testkit.Waits.await;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
@@ -9,7 +10,10 @@ import io.tracepoint4j.testkit.LogCapture;
 import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,6 +65,47 @@ class StallDetectorTest {
             } finally {
                 reader.releaseQuietly();
             }
+        }
+    }
+
+    /**
+     * A downRead() section belongs to no thread: its lock counts on the opener's record and its
+     * unlock on the closer's. The report must say so, once, and must not blame a thread that
+     * opened a section another thread has already ended.
+     */
+    @Test
+    void handedOverSectionsAreReportedOnceWithoutBlamingTheThreadThatOpenedThem() throws Exception {
+        Srcu d = (Srcu) domains.create(Flavor.SRCU, "stall-portable", STALL);
+        String opener = "opener-of-" + d.name();
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            // the opener's section is ended here; the opener lives on with nothing open
+            CountDownLatch openerEnd = new CountDownLatch(1);
+            CompletableFuture<Integer> handedOver = new CompletableFuture<>();
+            Thread openerThread = Thread.ofPlatform().name(opener).start(() -> {
+                handedOver.complete(d.downRead());
+                Waits.await(openerEnd, "the end of the test");
+            });
+            d.upRead(await(handedOver, "the opener's downRead()"));
+            int held = d.downRead(); // this one stays open and stalls the grace period
+            CompletableFuture<Void> gp = async("stall-portable-updater", d::synchronize);
+            try {
+                Waits.awaitTrue(
+                        () -> !log.warningsContaining("RCU stall").isEmpty(),
+                        () -> "a stall report; logged: " + log.all());
+                Waits.sleep(STALL.multipliedBy(4).toMillis());
+                assertThat(log.warningsContaining("RCU stall"))
+                        .as("stall reports while one handed-over section is open")
+                        .singleElement(as(InstanceOfAssertFactories.STRING))
+                        .contains(d.name())
+                        .contains("1 read-side critical section(s) opened by downRead()")
+                        .doesNotContain(opener);
+                assertThat(gp).as("the grace period keeps waiting").isNotDone();
+            } finally {
+                d.upRead(held);
+                openerEnd.countDown();
+            }
+            await(gp, "synchronize() after the section ended");
+            openerThread.join();
         }
     }
 
