@@ -53,8 +53,9 @@ public interface Srcu extends RcuDomain {
      * Ends the section {@code token} opened; must run on the thread that opened it, innermost first.
      *
      * @throws IllegalStateException if {@code token} is not this thread's innermost section of this
-     *     domain (unbalanced, out of order, from another domain or from {@link #downRead()}); nothing
-     *     changes then
+     *     domain (unbalanced, out of order, from another domain, from {@link #downRead()}, or from
+     *     another thread: tokens are salted per thread, so such a token is refused but for one chance
+     *     in 65536); nothing changes then
      */
     void readUnlock(int token);
 

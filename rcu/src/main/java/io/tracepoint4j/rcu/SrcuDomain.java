@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An SRCU domain: the kernel's Tree SRCU read side, with per-thread counters instead of per-CPU. */
@@ -39,8 +40,12 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      *
      * Invariants
      *   For each slot, locks >= unlocks in every scan (assert). Token: tag | depth << 2 | portable
-     *   << 1 | slot; a same-thread token must match the innermost entry of the owner's section
-     *   stack (two bits per section packed in a long, deeper sections spilled to an array).
+     *   << 1 | slot. A downRead() token carries the domain's tag; a same-thread token carries its
+     *   Reader's tokenTag, the domain's tag salted with 16 random bits, so that a token handed to
+     *   another thread is refused there (but for one chance in 65536) instead of ending that
+     *   thread's own section of the same depth and slot. It must match the innermost entry of the
+     *   owner's section stack (two bits per section packed in a long, deeper sections spilled to an
+     *   array).
      *
      * Failure modes
      *   A thread that ends with sections open: its record is retired, its counts folded into
@@ -59,7 +64,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
     private static final AtomicInteger TAGS = new AtomicInteger();
 
-    /** High 16 bits of every token of this domain, never zero. */
+    /** High 16 bits of this domain's downRead() tokens (salted per thread in readLock() ones); never zero. */
     private final int tag;
 
     @SuppressWarnings("unused") // accessed through SRCU_IDX
@@ -87,7 +92,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     // The facade passes `cache`: registry.cache(), which the JIT treats as a constant there.
 
     int readLock(Reader[] cache) {
-        int token = reader(cache).lock(0, srcuIdxOpaque(), tag); // [I]
+        int token = reader(cache).lock(0, srcuIdxOpaque()); // [I]
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return token;
     }
@@ -97,12 +102,12 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         if (reader == null) {
             throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
         }
-        reader.unlock(token, tag);
+        reader.unlock(token);
     }
 
     RcuDomain.ReadSection read(Reader[] cache) {
         Reader reader = reader(cache);
-        reader.lock(SCOPED, srcuIdxOpaque(), tag); // [I]
+        reader.lock(SCOPED, srcuIdxOpaque()); // [I]
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
         return reader;
     }
@@ -248,6 +253,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         private static final int INLINE_DEPTH = Long.SIZE / 2;
 
         private final SrcuDomain domain;
+        /** The high bits of this thread's same-thread tokens: see the design note. */
+        private final int tokenTag;
 
         /* Lock and unlock counts by slot: written only by the owner ([B], [C]), which reads them plain. */
         private long locks0;
@@ -272,14 +279,19 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         Reader(SrcuDomain domain, Thread owner) {
             super(owner);
             this.domain = domain;
+            int salted;
+            do {
+                salted = domain.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK);
+            } while (salted == 0); // a token is never a small number, which a bug might pass by chance
+            this.tokenTag = salted;
         }
 
         /**
          * Opens a same-thread section in {@code slot}, the domain's index, and returns its token;
-         * {@code kind} is 0 (token) or SCOPED. The domain passes its slot and tag, which it has at
-         * hand, so the read side loads nothing through {@link #domain}.
+         * {@code kind} is 0 (token) or SCOPED. The domain passes its slot, which it has at hand, so
+         * the read side loads nothing through {@link #domain}.
          */
-        int lock(int kind, int slot, int tag) {
+        int lock(int kind, int slot) {
             int d = depth;
             long e = entries;
             if (d >= INLINE_DEPTH) {
@@ -288,7 +300,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             entries = (e << 2) | slot | kind;
             depth = d + 1;
             countLock(slot);
-            return tag | ((d + 1) << DEPTH_SHIFT) | slot;
+            return tokenTag | ((d + 1) << DEPTH_SHIFT) | slot;
         }
 
         /** The entry store; the domain follows it with its readerBarrier(). */
@@ -300,11 +312,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             }
         }
 
-        void unlock(int token, int tag) {
+        void unlock(int token) {
             int d = depth;
             long e = entries;
             int entry = (int) e & 3;
-            if (d == 0 || (entry & SCOPED) != 0 || token != (tag | (d << DEPTH_SHIFT) | entry)) {
+            if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
                 throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
             }
             pop(d, e);
@@ -389,11 +401,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             if (d == 0) {
                 return "this thread has no section of " + domain + " open";
             }
-            if ((token & TAG_MASK) != domain.tag) {
-                return "it belongs to another domain";
-            }
-            if ((token & PORTABLE) != 0) {
+            if ((token & (TAG_MASK | PORTABLE)) == (domain.tag | PORTABLE)) {
                 return "it is a downRead() token: end it with upRead()";
+            }
+            if ((token & TAG_MASK) != tokenTag) {
+                return "it is not a token of this thread's sections of " + domain
+                        + " (another thread's, or another domain's); a section opened by readLock() ends on"
+                        + " its thread, use downRead()/upRead() to hand one over";
             }
             if ((entry & SCOPED) != 0) {
                 return "the innermost section was opened by read() and must be closed first";

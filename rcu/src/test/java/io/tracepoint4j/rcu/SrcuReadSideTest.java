@@ -149,6 +149,15 @@ class SrcuReadSideTest {
             assertThatThrownBy(() -> d.readUnlock(t))
                     .as("readUnlock() on a thread that did not take the token")
                     .isInstanceOf(IllegalStateException.class);
+            // this thread's own section of the same depth and slot (no grace period ran): the
+            // foreign token must not end it. Tokens are salted per thread (16 random bits).
+            int mine = d.readLock();
+            assertThat(mine).as("this thread's token, salted differently").isNotEqualTo(t);
+            assertThatThrownBy(() -> d.readUnlock(t))
+                    .as("readUnlock(another thread's token) inside an own section of the same shape")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another thread's");
+            d.readUnlock(mine);
             CompletableFuture<Void> gp = async("srcu-wrong-thread-updater", d::synchronize);
             assertBlocked(gp, "synchronize() while the locker's section is open");
             end.countDown();
