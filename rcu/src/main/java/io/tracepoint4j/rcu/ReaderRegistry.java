@@ -38,6 +38,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      *        getAndSet that takes the stack, so the grace-period side sees complete records.
      *   A record pushed after a grace period's records() call belongs to a thread whose first read
      *   began after that point; the domain's heavy barrier argument (see GracePeriodEngine) covers it.
+     *   SRCU's upRead() can carry such a section's unlock onto an older record; SrcuDomain's scan
+     *   handles that ([R] there).
      *
      * Invariants: a record is in exactly one of the stack or `known`, once; records of ended threads
      * are handed to the retire callback exactly once, by pruneEnded().

@@ -34,6 +34,10 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      *       implies its lock is counted (the lock store precedes the unlock store in the thread, or
      *       happens-before it via the hand-off for upRead). So while an older reader's lock is
      *       visible (guaranteed by [A]) and its unlock is not, locks exceed unlocks.
+     *   [R] for that, the lock must be on a record the scan reads: an upRead() may count the unlock
+     *       of a section opened by a thread that registered after the scan took the record list.
+     *       The lock pass takes the list again after the unlock pass; the acquire that counted the
+     *       unlock makes the opener's registration (before its lock) visible to it.
      *   [F] flip: volatile store of srcuIdx by the gpLock holder.
      *   [P] portableOpen: CAS-updated count of open downRead sections per slot, for misuse checks
      *       and reports only; it plays no part in grace periods.
@@ -158,15 +162,20 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
     @Override
     boolean slotDrained(int slot) {
-        return openSectionsIn(slot, registry.records()) == 0;
+        return openSectionsIn(slot) == 0;
     }
 
     /** Locks minus unlocks counted in {@code slot}: zero when the slot has drained. */
-    private long openSectionsIn(int slot, List<Reader> readers) {
+    private long openSectionsIn(int slot) {
+        List<Reader> readers = registry.records();
         long unlocks = retiredUnlocks[slot];
         for (int i = 0, n = readers.size(); i < n; i++) {
             unlocks += readers.get(i).unlocksAcquire(slot); // [C'] pairs with [C]; before the lock loads
         }
+        // [R] take records registered meanwhile: the lock of an upRead() unlock counted above may be
+        // on one (a thread's first read, handed over at once), and the acquire of that unlock made
+        // its registration visible. Counting their locks but not their unlocks only overstates.
+        readers = registry.records();
         long locks = retiredLocks[slot];
         for (int i = 0, n = readers.size(); i < n; i++) {
             locks += readers.get(i).locksAcquire(slot); // [C'] fresh on every scan; made visible by [A]
@@ -206,12 +215,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     @Override
     String describeOpenSections() {
         List<String> threads = new ArrayList<>();
-        List<Reader> readers = registry.records();
-        long open = openSectionsIn(0, readers) + openSectionsIn(1, readers);
+        long open = openSectionsIn(0) + openSectionsIn(1);
         if (open == 0) {
             return null;
         }
-        for (Reader reader : readers) {
+        for (Reader reader : registry.records()) {
             if (reader.sectionsIn(0) + reader.sectionsIn(1) > 0) {
                 threads.add("'" + reader.owner.getName() + "'");
             }
