@@ -10,15 +10,17 @@ import java.lang.invoke.VarHandle;
 final class CallbackQueue {
     /*
      * Overview: a Treiber stack. enqueue() pushes with a CAS; takeAll() swaps the head for null and
-     * reverses the taken chain, which turns push order (newest first) into call order. Linearizable:
-     * enqueue at its successful CAS, takeAll at its getAndSet.
+     * reverses the taken chain, which turns push order (newest first) into call order. The domain's
+     * close() seals an empty queue by swapping null for the CLOSED sentinel, so that a call()
+     * racing with close() either is queued before it (and close() refuses) or is refused after it.
+     * Linearizable: enqueue, takeAll, seal and unseal at their successful CAS.
      *
      * Concurrency: enqueue is lock-free; takeAll and isEmpty may run on any thread, but the domain
      * calls takeAll from its single callback task only, so callbacks run in call order.
      *
      * Memory ordering:
      *   [Q1] the push CAS releases the node (callback and link) and everything the caller did before
-     *        call(); pairs with [Q2], the getAndSet in takeAll: a callback's caller happens-before
+     *        call(); pairs with [Q2], the CAS in takeAll: a callback's caller happens-before
      *        the grace period the callback thread starts after taking it.
      *   [Q3] isEmpty is an acquire read used for Dekker-style wake-up checks with the task flag.
      */
@@ -33,21 +35,35 @@ final class CallbackQueue {
         }
     }
 
+    /** The head of a sealed queue: nothing can be queued. */
+    private static final Node SEALED = new Node(() -> {});
+
     @SuppressWarnings("unused") // accessed through HEAD
     private volatile Node head; // [Q1]/[Q2] newest first
 
-    void enqueue(Runnable callback) {
+    /** Queues {@code callback}; false, queuing nothing, if the queue is sealed. */
+    boolean enqueue(Runnable callback) {
         Node node = new Node(callback);
         Node h;
         do {
             h = headAcquire(); // [Q1] re-read until the CAS below wins
+            if (h == SEALED) {
+                return false;
+            }
             node.next = h;
         } while (!casHead(h, node)); // [Q1] publishes node; pairs with [Q2]
+        return true;
     }
 
     /** Takes every queued callback, oldest first; null when none. */
     Node takeAll() {
-        Node newestFirst = getAndSetHead(null); // [Q2] pairs with [Q1]
+        Node newestFirst;
+        do {
+            newestFirst = headAcquire(); // [Q2] re-read until the CAS below wins
+            if (newestFirst == null || newestFirst == SEALED) {
+                return null;
+            }
+        } while (!casHead(newestFirst, null)); // [Q2] pairs with [Q1]
         Node oldestFirst = null;
         while (newestFirst != null) {
             Node next = newestFirst.next;
@@ -59,7 +75,22 @@ final class CallbackQueue {
     }
 
     boolean isEmpty() {
-        return headAcquire() == null; // [Q3] pairs with [Q1]
+        Node h = headAcquire(); // [Q3] pairs with [Q1]
+        return h == null || h == SEALED;
+    }
+
+    /** Seals the queue if it is empty; whether it did. */
+    boolean seal() {
+        return casHead(null, SEALED); // [Q1] linearizes against enqueue
+    }
+
+    /** Undoes {@link #seal()}. */
+    void unseal() {
+        casHead(SEALED, null); // [Q1]; only the sealer calls it, so it cannot fail
+    }
+
+    boolean isSealed() {
+        return headAcquire() == SEALED; // [Q3]
     }
 
     private Node headAcquire() {
@@ -68,10 +99,6 @@ final class CallbackQueue {
 
     private boolean casHead(Node expected, Node value) {
         return HEAD.compareAndSet(this, expected, value);
-    }
-
-    private Node getAndSetHead(Node value) {
-        return (Node) HEAD.getAndSet(this, value);
     }
 
     private static final VarHandle HEAD;

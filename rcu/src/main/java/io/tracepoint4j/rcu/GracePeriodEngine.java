@@ -86,7 +86,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
      *   [S]  release stores of the sequence by the lock holder; pair with acquire loads in
      *        pollState(), driveTo(), completedGracePeriods(). The scans acquired every ended
      *        reader's [C] release, so a section happens-before whoever sees the grace period done.
-     *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task.
+     *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task; close() CASes
+     *        its seal bit on, so that a startPoll() either raised it first or waits for close().
      *   [W1]/[W2] Dekker pair between producers (enqueue or request, then read taskScheduled) and
      *        the task (clear taskScheduled, then re-check for work). The producers' side is a CAS
      *        then a volatile read; the task's a volatile store, a full fence, then its acquire
@@ -150,6 +151,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
 
     @SuppressWarnings("unused") // accessed through GP_SEQ_NEEDED
     private long gpSeqNeeded; // [N]
+
+    /** Bit 0 of gpSeqNeeded (cookies are multiples of 4): close() is deciding or has closed. */
+    private static final long NEEDED_SEALED = 1;
 
     @SuppressWarnings("unused") // accessed through EXPEDITED_WAITERS
     private int expeditedWaiters; // [E]
@@ -276,8 +280,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
 
     final void call(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        checkOpen("call");
-        callbacks.enqueue(callback); // [Q1] the task's takeAll acquires everything before this
+        while (!callbacks.enqueue(callback)) { // [Q1] the task's takeAll acquires everything before this
+            awaitCloseOutcome("call"); // sealed by close(): throws if it closed the domain
+        }
         scheduleTask();
     }
 
@@ -288,7 +293,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                     + ": it would wait for itself. Call it from another thread.");
         }
         BarrierCallback ran = new BarrierCallback();
-        callbacks.enqueue(ran); // callbacks run in order: all earlier ones run first
+        while (!callbacks.enqueue(ran)) { // callbacks run in order: all earlier ones run first
+            awaitCloseOutcome("barrier");
+        }
         scheduleTask();
         boolean interrupted = false;
         while (true) {
@@ -309,15 +316,15 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     }
 
     final long startPoll() {
-        checkOpen("startPoll");
         long cookie = snapshotCookie();
-        long needed;
-        do {
-            needed = gpSeqNeededAcquire(); // [N]
-            if (done(needed, cookie)) {
+        while (true) {
+            long needed = gpSeqNeededAcquire(); // [N]
+            if ((needed & NEEDED_SEALED) != 0) {
+                awaitCloseOutcome("startPoll"); // throws if close() closed the domain
+            } else if (done(needed, cookie) || casGpSeqNeeded(needed, cookie)) { // [N] pairs with the task's acquire
                 break;
             }
-        } while (!casGpSeqNeeded(needed, cookie)); // [N] pairs with the task's acquire
+        }
         scheduleTask();
         return cookie;
     }
@@ -340,14 +347,33 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 return;
             }
             List<String> outstanding = new ArrayList<>();
-            if (!callbacks.isEmpty() || batchInFlightAcquire()) { // [Q3] [W3]
-                outstanding.add("callbacks queued by call() have not all run (call barrier() first)");
-            }
-            if (!done(gpSeqPlain(), gpSeqNeededAcquire())) { // [N]
-                outstanding.add("a grace period requested by startPoll() has not completed");
-            }
+            boolean callbacksPending = !callbacks.isEmpty() || batchInFlightAcquire(); // [Q3] [W3]
+            boolean pollPending = !done(gpSeqPlain(), pollRequest()); // [N]
             updaterBarrier(); // [A] makes sections opened before close() visible below
             String open = describeOpenSections();
+            if (!callbacksPending && !pollPending && open == null) {
+                // Seal, so that a call() or startPoll() racing with us is either seen here or refused:
+                // each waits while sealed until the domain is closed (it throws) or unsealed (it retries).
+                long needed = gpSeqNeededAcquire(); // [N]
+                pollPending = !done(gpSeqPlain(), needed) || !casGpSeqNeeded(needed, needed | NEEDED_SEALED); // [N]
+                boolean queueSealed = !pollPending && callbacks.seal(); // [Q1]
+                // [W3] after the seal: a batch taken before it set the flag before taking
+                callbacksPending = !queueSealed || batchInFlightAcquire();
+                if (callbacksPending || pollPending) {
+                    if (queueSealed) {
+                        callbacks.unseal(); // [Q1]
+                    }
+                    if (!pollPending) {
+                        casGpSeqNeeded(needed | NEEDED_SEALED, needed); // [N] only we write a sealed value
+                    }
+                }
+            }
+            if (callbacksPending) {
+                outstanding.add("callbacks queued by call() have not all run (call barrier() first)");
+            }
+            if (pollPending) {
+                outstanding.add("a grace period requested by startPoll() has not completed");
+            }
             if (open != null) {
                 outstanding.add(open);
             }
@@ -355,7 +381,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 throw new IllegalStateException(
                         "cannot close " + this + ": " + String.join("; ", outstanding) + ". Nothing was changed.");
             }
-            setClosedRelease(true); // [CL]
+            setClosedRelease(true); // [CL] ends the wait of sealed-out callers: they throw
         } finally {
             gpLock.unlock();
         }
@@ -373,6 +399,25 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     @Override
     public final String toString() {
         return flavor + " domain '" + name + "'";
+    }
+
+    /**
+     * A call() or startPoll() found the domain sealed by close(): waits until close() decided.
+     * Throws if it closed the domain; returns, for the caller to retry, if it refused.
+     */
+    private void awaitCloseOutcome(String operation) {
+        while (true) {
+            checkOpen(operation); // [CL] set after the seals
+            if (!callbacks.isSealed() && (gpSeqNeededAcquire() & NEEDED_SEALED) == 0) { // [Q3] [N]
+                return;
+            }
+            Thread.yield(); // close() holds gpLock and does not block between sealing and deciding
+        }
+    }
+
+    /** The grace period startPoll() requested, without close()'s seal bit. */
+    private long pollRequest() {
+        return gpSeqNeededAcquire() & ~NEEDED_SEALED; // [N]
     }
 
     // ---- checks shared by the flavors ----
@@ -602,7 +647,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
 
     private boolean hasWork() {
         return !callbacks.isEmpty() // [Q3]
-                || !done(gpSeqAcquire(), gpSeqNeededAcquire()); // [S] [N]
+                || !done(gpSeqAcquire(), pollRequest()); // [S] [N]
     }
 
     private void runTask() {
@@ -633,7 +678,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
             setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
             batch = callbacks.takeAll(); // [Q2]
         }
-        long needed = gpSeqNeededAcquire(); // [N]
+        long needed = pollRequest(); // [N]
         long cookie = batch == null ? needed : later(snapshotCookie(), needed);
         driveTo(cookie, false);
         // barrier() latches are not pending work: clear the flag after the last user callback, so

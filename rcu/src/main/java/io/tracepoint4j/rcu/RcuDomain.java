@@ -70,7 +70,7 @@ public interface RcuDomain extends AutoCloseable {
      * queued after them. A callback that throws is reported through {@link System.Logger} and does
      * not stop the others.
      *
-     * <p>Progress: lock-free.
+     * <p>Progress: lock-free, except that a call racing with {@link #close()} waits for it to decide.
      *
      * @throws NullPointerException if {@code callback} is null
      * @throws IllegalStateException if the domain is closed
@@ -112,7 +112,9 @@ public interface RcuDomain extends AutoCloseable {
      * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}.
      * Refuses, changing nothing, while any read-side critical section is open, any callback is
      * pending, or a grace period is in progress or still requested by {@link #startPoll()}. Closing a
-     * closed domain does nothing. Call it once no thread will read again.
+     * closed domain does nothing. Call it once no thread will read again. A {@code call()} or
+     * {@code startPoll()} racing with it comes either before it (its work counts as outstanding) or
+     * after it (it throws): when {@code close()} returns, every callback accepted has run.
      *
      * @throws IllegalStateException naming what is still outstanding
      */

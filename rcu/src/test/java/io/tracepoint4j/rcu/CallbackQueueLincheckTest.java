@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Linearizability of {@link CallbackQueue} (STYLE rule 11): any number of threads enqueue, one
- * consumer takes everything at once, and every history must match a sequential FIFO queue. The
+ * consumer takes everything at once, the domain's close() seals and unseals it (one at a time, under
+ * its lock), and every history must match a sequential FIFO queue that refuses while sealed. The
  * specification is {@link Fifo}, not the queue itself, so a {@code takeAll()} that returned the
  * callbacks newest first would fail even in a one-thread history.
  *
@@ -30,8 +31,8 @@ public class CallbackQueueLincheckTest {
     public CallbackQueueLincheckTest() {}
 
     @Operation
-    public void enqueue(@Param(name = "id") int id) {
-        queue.enqueue(new Tagged(id));
+    public boolean enqueue(@Param(name = "id") int id) {
+        return queue.enqueue(new Tagged(id));
     }
 
     @Operation(nonParallelGroup = "consumer")
@@ -46,6 +47,21 @@ public class CallbackQueueLincheckTest {
     @Operation
     public boolean isEmpty() {
         return queue.isEmpty();
+    }
+
+    @Operation(nonParallelGroup = "sealer")
+    public boolean seal() {
+        return queue.seal();
+    }
+
+    @Operation(nonParallelGroup = "sealer")
+    public void unseal() {
+        queue.unseal();
+    }
+
+    @Operation
+    public boolean isSealed() {
+        return queue.isSealed();
     }
 
     @Test
@@ -88,8 +104,14 @@ public class CallbackQueueLincheckTest {
 
         public Fifo() {}
 
-        public void enqueue(int id) {
+        private boolean sealed;
+
+        public boolean enqueue(int id) {
+            if (sealed) {
+                return false;
+            }
             ids.addLast(id);
+            return true;
         }
 
         public List<Integer> takeAll() {
@@ -100,6 +122,22 @@ public class CallbackQueueLincheckTest {
 
         public boolean isEmpty() {
             return ids.isEmpty();
+        }
+
+        public boolean seal() {
+            if (sealed || !ids.isEmpty()) {
+                return false;
+            }
+            sealed = true;
+            return true;
+        }
+
+        public void unseal() {
+            sealed = false;
+        }
+
+        public boolean isSealed() {
+            return sealed;
         }
     }
 }

@@ -171,6 +171,62 @@ class CloseTest {
         }
     }
 
+    /**
+     * close() racing with call() and startPoll(): each call either comes before the close (which
+     * then refuses, or finds its work done) or is refused. So when close() succeeds, every callback
+     * accepted has run and every cookie handed out is done, and nothing is accepted afterwards.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void closeRacingWithCallAndStartPollIsLinearizable(Flavor flavor) throws Exception {
+        for (int round = 0; round < 10; round++) {
+            RcuDomain d = domains.create(flavor, "close-race");
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger ran = new AtomicInteger();
+            java.util.Queue<Long> cookies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+            List<CompletableFuture<Void>> callers = java.util.stream.IntStream.range(0, 2)
+                    .mapToObj(i -> async("close-race-caller-" + i, () -> {
+                        try {
+                            for (int n = 0; !closed.get(); n++) {
+                                if (n % 2 == 0) {
+                                    d.call(ran::incrementAndGet);
+                                    accepted.incrementAndGet();
+                                } else {
+                                    cookies.add(d.startPoll());
+                                }
+                                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                            }
+                        } catch (IllegalStateException refused) {
+                            assertThat(refused).hasMessageContaining("which is closed");
+                        }
+                    }))
+                    .toList();
+            int ranAtClose;
+            while (true) {
+                try {
+                    d.close();
+                    ranAtClose = ran.get();
+                    break;
+                } catch (IllegalStateException outstanding) {
+                    Thread.onSpinWait();
+                }
+            }
+            List<Long> cookiesAtClose = List.copyOf(cookies);
+            closed.set(true);
+            for (CompletableFuture<Void> caller : callers) {
+                await(caller, "a caller");
+            }
+            assertThat(ranAtClose)
+                    .as("callbacks run when close() succeeded, of %s accepted (round %s)", accepted.get(), round)
+                    .isEqualTo(accepted.get());
+            assertThat(cookies).as("cookies handed out after close()").hasSameSizeAs(cookiesAtClose);
+            assertThat(cookiesAtClose)
+                    .as("cookies not done when close() succeeded (round %s)", round)
+                    .allMatch(d::pollState);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void updateSideCallsThrowAfterClose(Flavor flavor) {
