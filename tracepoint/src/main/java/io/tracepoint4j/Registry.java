@@ -18,27 +18,38 @@ import java.util.function.Consumer;
  * than a hidden class each.
  *
  * <p>Thread safety: every method may be called from any thread and is linearizable. lookup is
- * lock-free; the others are blocking (one lock, held briefly and never around user code).
+ * lock-free; the others are blocking (one lock, held briefly and never around user code), and a
+ * define that finds its tracepoint still being announced waits until the listeners were told.
  */
 final class Registry {
     /*
      * Overview
-     *   byName maps each name to its one tracepoint. define() builds the tracepoint through the
-     *   factory (for the JVM's registry: generates its hidden class) outside any lock, so a
-     *   concurrent define of the same name wastes one tracepoint (its class is then unloaded), then
-     *   inserts it under lock if the name is still free. Names and prototypes are checked by the
-     *   Builder before a Definition exists; this class sees valid definitions only.
+     *   byName maps each name to the Entry of its one tracepoint. define() builds the tracepoint
+     *   through the factory (for the JVM's registry: generates its hidden class) outside any lock,
+     *   so a concurrent define of the same name wastes one tracepoint (its class is then unloaded),
+     *   then inserts it under lock if the name is still free, and announces it: tells the listeners,
+     *   then marks the entry told. Names and prototypes are checked by the Builder before a
+     *   Definition exists; this class sees valid definitions only.
      *
      * Concurrency
      *   lock orders definitions against addListener(): define inserts and snapshots the listeners
      *   under lock; addListener adds the listener and snapshots the tracepoints under lock. So for
      *   each (listener, tracepoint) pair exactly one of the two delivers: no tracepoint is missed or
      *   told twice. Delivery runs outside lock, on the defining (or adding) thread, before that call
-     *   returns.
+     *   returns. A listener is added once (by identity): "told exactly once" holds per listener.
+     *   A define that finds the name taken (at its first get, or losing the insertion race) waits,
+     *   outside lock, until that entry is told: listeners attach probes there, and every define
+     *   must return a tracepoint whose probes are in place for its first firing. A thread that is
+     *   telling listeners (inside tell(), of a define or an addListener) never waits: its listener
+     *   may define the tracepoint being announced (it would wait for itself), or one another thread
+     *   announces whose listener defines ours (each would wait for the other). Since a telling
+     *   thread never waits and a waiting thread tells nobody, waits form no cycle; such a define
+     *   returns the tracepoint at once.
      *   all() (and find(), through it) copies byName under lock too: iterating a ConcurrentHashMap
      *   is only weakly consistent, and a lock-free copy could hold a tracepoint defined after
      *   another define had returned yet miss that other one (RegistryLincheckTest found such a
-     *   history). lookup() stays lock-free: a single get is atomic.
+     *   history). lookup() stays lock-free: a single get is atomic; it, all() and find() may return
+     *   a tracepoint whose listeners are still being told.
      *   Linearization points: define at its insertion (or where it finds the name taken),
      *   addListener and all() at their copies, removeListener at its removal (so a define
      *   linearized before it may still tell the removed listener after removeListener returned),
@@ -47,21 +58,32 @@ final class Registry {
      * Memory ordering
      *   No raw ordered access: ConcurrentHashMap publishes tracepoints (a put happens-before a get
      *   that sees it), CopyOnWriteArrayList publishes listeners, lock orders the two.
+     *   [T] Entry.markTold() releases the entry's monitor after setting told; awaitTold() acquires
+     *       it and reads told (message passing): what the listeners did (registering probes)
+     *       happens-before a waiting define returns.
      *
      * Lock order
      *   lock is a leaf: no user code (listener, hook, probe) runs while it is held, and no
-     *   tracepoint's updateLock is taken under it.
+     *   tracepoint's updateLock is taken under it. An Entry's monitor is a leaf as well, never
+     *   held with lock; awaitTold() waits on it holding nothing else.
      *
      * Failure modes
-     *   A listener that throws is logged and does not stop the definition or the other listeners.
-     *   A refused definition (another prototype under the name) changes nothing and tells nobody.
+     *   A listener that throws is logged and does not stop the definition or the other listeners;
+     *   the entry is marked told in a finally, whatever the listeners do short of never returning.
+     *   A listener that never returns blocks every other define of its tracepoint (as a class
+     *   initializer that never returns blocks the class's users).
+     *   A refused definition (another prototype under the name) changes nothing, tells nobody and
+     *   waits for nothing.
      */
 
     /** Orders define() against addListener(), removeListener() and all(). Lock order: a leaf. */
     private final Object lock = new Object();
 
-    private final ConcurrentHashMap<String, Tracepoint<?>> byName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Entry> byName = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Consumer<? super Tracepoint<?>>> listeners = new CopyOnWriteArrayList<>();
+    /** Set while this thread runs a listener (tell()): such a thread never waits in define(). */
+    private final ThreadLocal<Boolean> telling = new ThreadLocal<>();
+
     private final Factory factory;
 
     /** A registry whose new tracepoints {@code factory} builds (the JVM's: EmitterGenerator::generate). */
@@ -76,20 +98,23 @@ final class Registry {
 
     /** See {@link Tracepoints#all()}. A snapshot: copied under lock (see the design note). */
     List<Tracepoint<?>> all() {
-        List<Tracepoint<?>> all;
+        List<Tracepoint<?>> all = new ArrayList<>();
         synchronized (lock) {
-            all = new ArrayList<>(byName.values());
+            for (Entry entry : byName.values()) {
+                all.add(entry.tracepoint);
+            }
         }
         all.sort(Comparator.comparing(Tracepoint::name));
         return List.copyOf(all);
     }
 
-    /** See {@link Tracepoints#lookup(String)}. */
+    /** See {@link Tracepoints#lookup(String)}. Lock-free: one get. */
     Optional<Tracepoint<?>> lookup(String name) {
         if (name == null) {
             throw new IllegalArgumentException("lookup(null): pass a tracepoint name, e.g. \"http:request\"");
         }
-        return Optional.ofNullable(byName.get(name));
+        Entry entry = byName.get(name);
+        return entry == null ? Optional.empty() : Optional.of(entry.tracepoint);
     }
 
     /** See {@link Tracepoints#find(String)}. */
@@ -113,6 +138,13 @@ final class Registry {
         }
         List<Tracepoint<?>> existing;
         synchronized (lock) {
+            for (Consumer<? super Tracepoint<?>> added : listeners) {
+                if (added == listener) {
+                    throw new IllegalStateException("addListener(" + listener + "): it is already a listener, and is"
+                            + " told of each tracepoint once; to be told of the existing ones again, remove it"
+                            + " first. Nothing was changed.");
+                }
+            }
             listeners.add(listener);
             existing = all();
         }
@@ -130,29 +162,32 @@ final class Registry {
 
     /**
      * Defines the tracepoint of {@code definition}, or returns the compatible one already defined;
-     * tells the listeners of a new one before returning. See {@link Tracepoint.Builder#define()}.
+     * tells the listeners of a new one before returning, and returns an existing one once its
+     * listeners were told (at once if called from a listener). See {@link Tracepoint.Builder#define()}.
      *
      * @throws IllegalArgumentException if the name is defined with another prototype, argument
      *     names or flavor
      */
     <P> Tracepoint<P> define(Definition<P> definition) {
-        Tracepoint<?> existing = byName.get(definition.name());
-        if (existing != null) {
-            return compatible(existing, definition);
-        }
-        Tracepoint<P> created = factory.create(definition);
-        List<Consumer<? super Tracepoint<?>>> told;
-        synchronized (lock) {
-            existing = byName.putIfAbsent(definition.name(), created);
-            if (existing != null) {
-                return compatible(existing, definition);
+        Entry existing = byName.get(definition.name());
+        if (existing == null) {
+            Tracepoint<P> created = factory.create(definition);
+            Entry entry = new Entry(created);
+            List<Consumer<? super Tracepoint<?>>> listening;
+            synchronized (lock) {
+                existing = byName.putIfAbsent(definition.name(), entry);
+                listening = existing == null ? List.copyOf(listeners) : List.of();
             }
-            told = List.copyOf(listeners);
+            if (existing == null) {
+                announce(entry, listening);
+                return created;
+            }
         }
-        for (Consumer<? super Tracepoint<?>> listener : told) {
-            tell(listener, created);
+        Tracepoint<P> found = compatible(existing.tracepoint, definition);
+        if (telling.get() == null) {
+            existing.awaitTold(); // [T] outside lock; never on a telling thread (see the design note)
         }
-        return created;
+        return found;
     }
 
     /** Glob match, {@code *} and {@code ?}, with backtracking to the last star. */
@@ -203,7 +238,22 @@ final class Registry {
                 + definition.prototype().getClassLoader() + "]";
     }
 
-    private static void tell(Consumer<? super Tracepoint<?>> listener, Tracepoint<?> tracepoint) {
+    /** Tells {@code listening} of the new tracepoint of {@code entry}, then marks it told. */
+    private void announce(Entry entry, List<Consumer<? super Tracepoint<?>>> listening) {
+        try {
+            for (Consumer<? super Tracepoint<?>> listener : listening) {
+                tell(listener, entry.tracepoint);
+            }
+        } finally {
+            entry.markTold(); // [T] pairs with awaitTold() in a define that found the entry
+        }
+    }
+
+    private void tell(Consumer<? super Tracepoint<?>> listener, Tracepoint<?> tracepoint) {
+        boolean outermost = telling.get() == null;
+        if (outermost) {
+            telling.set(Boolean.TRUE);
+        }
         try {
             listener.accept(tracepoint);
         } catch (RuntimeException | Error e) {
@@ -211,6 +261,40 @@ final class Registry {
                     System.Logger.Level.WARNING,
                     "tracepoint listener " + listener + " threw on " + tracepoint.name() + "; ignored",
                     e);
+        } finally {
+            if (outermost) {
+                telling.remove();
+            }
+        }
+    }
+
+    /** A tracepoint, and whether the listeners were told of it. */
+    private static final class Entry {
+        final Tracepoint<?> tracepoint;
+        private boolean told; // guarded by this, [T]
+
+        Entry(Tracepoint<?> tracepoint) {
+            this.tracepoint = tracepoint;
+        }
+
+        synchronized void markTold() {
+            told = true; // [T] the monitor's release pairs with its acquire in awaitTold()
+            notifyAll();
+        }
+
+        /** Waits until markTold(); keeps an interrupt for the caller (define cannot be interrupted). */
+        synchronized void awaitTold() {
+            boolean interrupted = false;
+            while (!told) { // [T] read under the monitor, acquired after markTold() released it
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

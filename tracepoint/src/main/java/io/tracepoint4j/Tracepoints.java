@@ -71,11 +71,15 @@ public final class Tracepoints {
     /**
      * Tells {@code listener} of every tracepoint defined so far (before this method returns, on this
      * thread) and of every tracepoint defined later (on the defining thread, before its
-     * {@code define} returns, so probes a listener registers are in place for the first firing). Each
-     * tracepoint is told exactly once. A listener should be quick; if it throws, the failure is
-     * logged and ignored. The kernel's tracepoint module notifier.
+     * {@code define} returns, and before any other {@code define} of that name returns, so probes a
+     * listener registers are in place for the first firing; a {@code define} called from a listener
+     * returns at once, since waiting there could deadlock). Each tracepoint is told exactly once. A
+     * listener should be quick: other definitions of its tracepoint wait for it; if it throws, the
+     * failure is logged and ignored. The kernel's tracepoint module notifier.
      *
      * @throws IllegalArgumentException if {@code listener} is null
+     * @throws IllegalStateException if {@code listener} (by identity) is already a listener; nothing
+     *     changes
      */
     public static void addListener(Consumer<? super Tracepoint<?>> listener) {
         REGISTRY.addListener(listener);

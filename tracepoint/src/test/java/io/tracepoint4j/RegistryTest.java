@@ -1,5 +1,6 @@
 package io.tracepoint4j;
 
+import static io.tracepoint4j.testkit.Waits.assertBlocked;
 import static io.tracepoint4j.testkit.Waits.async;
 import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,6 +130,118 @@ class RegistryTest {
         } finally {
             Tracepoints.removeListener(attacher);
         }
+    }
+
+    /**
+     * A define that finds the tracepoint while the first define still tells the listeners waits
+     * for them: the probes a listener registers are in place for its first firing too.
+     */
+    @Test
+    void aDefineFindingTheTracepointReturnsOnceListenersWereTold() {
+        String name = "regannounce:request";
+        CountDownLatch told = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> calls = new CopyOnWriteArrayList<>();
+        Consumer<Tracepoint<?>> slowAttacher = tp -> {
+            if (tp.name().equals(name)) {
+                told.countDown();
+                Waits.await(release, "the test to release the listener");
+                @SuppressWarnings("unchecked")
+                Tracepoint<Request> typed = (Tracepoint<Request>) tp;
+                typed.register((method, status) -> calls.add(method + status));
+            }
+        };
+        Tracepoints.addListener(slowAttacher);
+        try {
+            CompletableFuture<Tracepoint<Request>> first =
+                    Waits.async("first-definer", () -> Tracepoint.define(name, Request.class, "method", "status"));
+            await(told, "the listener to be told");
+            CompletableFuture<Void> second = async(
+                    "second-definer",
+                    () -> Tracepoint.define(name, Request.class, "method", "status")
+                            .fire()
+                            .request("GET", 200));
+            assertBlocked(second, "a second define while the listener of the first runs");
+            release.countDown();
+            await(second, "the second define and its firing");
+            assertThat(calls).containsExactly("GET200");
+            await(first, "the first define");
+        } finally {
+            release.countDown();
+            Tracepoints.removeListener(slowAttacher);
+        }
+    }
+
+    /** A listener may define the tracepoint it is told of: that define returns it at once. */
+    @Test
+    void aListenerDefiningItsOwnTracepointAgainDoesNotWaitForItself() {
+        String name = "regreentrant:request";
+        List<Tracepoint<?>> definedAgain = new CopyOnWriteArrayList<>();
+        Consumer<Tracepoint<?>> listener = tp -> {
+            if (tp.name().equals(name)) {
+                definedAgain.add(Tracepoint.define(name, Request.class, "method", "status"));
+            }
+        };
+        Tracepoints.addListener(listener);
+        try {
+            Tracepoint<Request> tp = await(
+                    Waits.async("definer", () -> Tracepoint.define(name, Request.class, "method", "status")),
+                    "a define whose listener defines the same tracepoint");
+            assertThat(definedAgain).containsExactly(tp);
+        } finally {
+            Tracepoints.removeListener(listener);
+        }
+    }
+
+    /**
+     * Two threads, each telling a listener of its new tracepoint, each listener defining the
+     * other's: neither waits for the other (a define from a listener never waits), so no deadlock.
+     */
+    @Test
+    void listenersDefiningEachOthersTracepointsOnTwoThreadsDoNotDeadlock() {
+        String x = "regcross:x";
+        String y = "regcross:y";
+        CountDownLatch bothTelling = new CountDownLatch(2);
+        Consumer<Tracepoint<?>> listener = tp -> {
+            String other = tp.name().equals(x) ? y : tp.name().equals(y) ? x : null;
+            if (other != null) {
+                bothTelling.countDown();
+                Waits.await(bothTelling, "both definers to be telling their listener");
+                Tracepoint.define(other, Request.class, "method", "status");
+            }
+        };
+        Tracepoints.addListener(listener);
+        try {
+            CompletableFuture<Tracepoint<Request>> defineX =
+                    Waits.async("definer-x", () -> Tracepoint.define(x, Request.class, "method", "status"));
+            CompletableFuture<Tracepoint<Request>> defineY =
+                    Waits.async("definer-y", () -> Tracepoint.define(y, Request.class, "method", "status"));
+            await(defineX, "the define of " + x);
+            await(defineY, "the define of " + y);
+        } finally {
+            Tracepoints.removeListener(listener);
+        }
+    }
+
+    /** A listener is added once (by identity), as a probe is registered once: a second add is refused. */
+    @Test
+    void aListenerAddedTwiceIsRefusedAndToldOfEachTracepointOnce() {
+        List<Tracepoint<?>> told = new CopyOnWriteArrayList<>();
+        Consumer<Tracepoint<?>> listener = told::add;
+        Tracepoints.addListener(listener);
+        try {
+            int before = told.size();
+            assertThatThrownBy(() -> Tracepoints.addListener(listener))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is already a listener")
+                    .hasMessageContaining("Nothing was changed");
+            assertThat(told).hasSize(before);
+            Tracepoint<Request> later = Tracepoint.define("regtwice:request", Request.class, "method", "status");
+            assertThat(told).hasSize(before + 1).last().isSameAs(later);
+        } finally {
+            assertThat(Tracepoints.removeListener(listener)).isTrue();
+        }
+        assertThat(Tracepoints.removeListener(listener)).isFalse();
     }
 
     @Test
