@@ -87,6 +87,12 @@ final class EmitterGenerator {
     static final String CALL_ONE = "callOne$";
     /** The static method calling every probe of the `probes` array. */
     static final String CALL_ALL = "callAll$";
+    /**
+     * The most parameter slots (long and double take two) a prototype's method may take: a method
+     * handle takes at most 254 (JVMS 4.3.3 allows 255 per method, and the handle's invocation passes
+     * the handle itself), and the handle of callOne$ takes the tracepoint and the probe before them.
+     */
+    static final int MAX_ARGUMENT_SLOTS = 254 - 2;
 
     private static final ClassDesc CD_TRACEPOINT = desc(Tracepoint.class);
     private static final ClassDesc CD_DEFINITION = desc(Definition.class);

@@ -125,8 +125,21 @@ final class Prototypes {
             throw new IllegalArgumentException(what + ": method " + method.getName() + " returns "
                     + method.getReturnType().getSimpleName() + "; a tracepoint's method returns void");
         }
+        int slots = 0;
+        for (Class<?> type : method.getParameterTypes()) {
+            slots += type == long.class || type == double.class ? 2 : 1;
+        }
+        if (slots > EmitterGenerator.MAX_ARGUMENT_SLOTS) {
+            throw new IllegalArgumentException(what + "." + method.getName() + " takes " + slots
+                    + " parameter slots (long and double take two each); a tracepoint takes at most "
+                    + EmitterGenerator.MAX_ARGUMENT_SLOTS + ", the JVM's limit for a method handle less the"
+                    + " tracepoint and the probe passed along with the arguments: pass fewer arguments, or split"
+                    + " the tracepoint");
+        }
         for (Method own : allMethods(Tracepoint.class)) {
-            if (own.getName().equals(method.getName())
+            // a private method is invisible to callers and to the generated subclass: no clash
+            if (!Modifier.isPrivate(own.getModifiers())
+                    && own.getName().equals(method.getName())
                     && Arrays.equals(own.getParameterTypes(), method.getParameterTypes())) {
                 throw new IllegalArgumentException(what + ": method " + method.getName() + " clashes with Tracepoint."
                         + own.getName() + "; rename it");

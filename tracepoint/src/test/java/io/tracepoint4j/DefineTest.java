@@ -5,10 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint.Argument;
+import java.lang.classfile.ClassFile;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
@@ -85,6 +93,11 @@ class DefineTest {
     /** Clashes with a final method of Tracepoint. */
     public interface Clash {
         void synchronizeUnregister();
+    }
+
+    /** Named like a private method of Tracepoint, which the generated class can neither see nor override. */
+    public interface PrivateName {
+        void setKey(boolean on);
     }
 
     /** Not public. */
@@ -233,6 +246,43 @@ class DefineTest {
                 .hasMessageContaining("prototype is null");
     }
 
+    /**
+     * Only a method the generated class would override, or a caller would confuse with the
+     * prototype's, is a clash; Tracepoint's private methods are invisible to both.
+     */
+    @Test
+    void onlyNonPrivateMethodsOfTracepointClash() {
+        Tracepoint<PrivateName> tp = Tracepoint.define(unique("define", "privatename"), PrivateName.class, "on");
+        List<Boolean> seen = new ArrayList<>();
+        tp.register(seen::add);
+        assertThat(tp.enabled()).as("the tracepoint's own key still works").isTrue();
+        tp.fire().setKey(true);
+        tp.fire().setKey(false);
+        assertThat(seen).containsExactly(true, false);
+
+        assertThatThrownBy(() -> Tracepoint.define(unique("define", "clash"), Clash.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("method synchronizeUnregister clashes with Tracepoint.synchronizeUnregister");
+    }
+
+    /**
+     * The JVM allows 255 parameter slots per method and 254 per method handle (long and double take
+     * two); the dispatch target binds the tracepoint and the probe before the arguments: 252 slots
+     * are the most a prototype may take, and they work end to end.
+     */
+    @Test
+    void prototypesTakingUpTo252ParameterSlotsFireEveryArgument() throws Exception {
+        assertFiresEveryArgument(wideInterface("Ints252", int.class, 252), i -> i);
+        assertFiresEveryArgument(wideInterface("Longs126", long.class, 126), i -> (long) i << 40);
+    }
+
+    @Test
+    void prototypesTakingMoreParameterSlotsAreRefusedWithTheLimit() {
+        assertRefusedAsTooWide(wideInterface("Ints253", int.class, 253), 253);
+        assertRefusedAsTooWide(wideInterface("Ints254", int.class, 254), 254);
+        assertRefusedAsTooWide(wideInterface("Longs127", long.class, 127), 254);
+    }
+
     @Test
     void argumentNamesAreValidated() {
         assertRefusedNames("has 1 parameters but 2 argument names", "a", "b");
@@ -267,6 +317,61 @@ class DefineTest {
         assertThatThrownBy(() -> Tracepoint.define(unique("define", "names"), WithDefaults.class, names))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
+    }
+
+    /**
+     * A public interface {@code io.tracepoint4j.<name>} with one method {@code wide(type a0, ...)},
+     * defined in the test's class loader (the prototype must be visible from tracepoint4j's).
+     */
+    private static Class<?> wideInterface(String name, Class<?> type, int parameters) {
+        ClassDesc[] types = new ClassDesc[parameters];
+        Arrays.fill(types, type.describeConstable().orElseThrow());
+        byte[] bytes = ClassFile.of()
+                .build(
+                        ClassDesc.of(DefineTest.class.getPackageName(), name),
+                        cls -> cls.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_INTERFACE | ClassFile.ACC_ABSTRACT)
+                                .withMethod(
+                                        "wide",
+                                        MethodTypeDesc.of(ConstantDescs.CD_void, types),
+                                        ClassFile.ACC_PUBLIC | ClassFile.ACC_ABSTRACT,
+                                        method -> {}));
+        try {
+            return MethodHandles.lookup().defineClass(bytes);
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String[] argumentNames(Class<?> prototype) {
+        return IntStream.range(0, prototype.getMethods()[0].getParameterCount())
+                .mapToObj(i -> "a" + i)
+                .toArray(String[]::new);
+    }
+
+    private static void assertRefusedAsTooWide(Class<?> prototype, int slots) {
+        String name = unique("define", "wide");
+        assertThatThrownBy(() -> Tracepoint.define(name, prototype, argumentNames(prototype)))
+                .as(prototype.getSimpleName())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prototype " + prototype.getName() + ".wide")
+                .hasMessageContaining("takes " + slots + " parameter slots")
+                .hasMessageContaining("at most 252");
+        assertThat(Tracepoints.lookup(name)).isEmpty();
+    }
+
+    /** Fires {@code prototype} with argument i = {@code value(i)}, through a probe that records them. */
+    private static <P> void assertFiresEveryArgument(Class<P> prototype, IntFunction<Object> value) throws Exception {
+        Tracepoint<P> tp = Tracepoint.define(unique("define", "wide"), prototype, argumentNames(prototype));
+        List<Object> seen = new ArrayList<>();
+        tp.register(prototype.cast(Proxy.newProxyInstance(
+                prototype.getClassLoader(), new Class<?>[] {prototype}, (proxy, method, args) -> {
+                    seen.addAll(Arrays.asList(args));
+                    return null;
+                })));
+        Object[] arguments =
+                IntStream.range(0, tp.arguments().size()).mapToObj(value).toArray();
+        prototype.getMethods()[0].invoke(tp.fire(), arguments);
+        assertThat(seen).as(prototype.getSimpleName()).containsExactly(arguments);
     }
 
     private static void assertRefused(Class<?> prototype, String message, String... names) {
