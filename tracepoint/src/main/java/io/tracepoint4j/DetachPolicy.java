@@ -3,10 +3,13 @@ package io.tracepoint4j;
 import java.time.Duration;
 
 /**
- * When a failing probe is detached: after {@code failures} failures within {@code window}; never
- * when {@code failures} is 0. Immutable.
+ * When a failing probe is detached: after {@code failures} failures within any period of length
+ * {@code window} (a sliding window); never when {@code failures} is 0. Immutable.
  */
 record DetachPolicy(int failures, Duration window) {
+
+    /** The most failures a policy may count: each probe that fails remembers the time of as many. */
+    static final int MAX_FAILURES = 10_000;
 
     static final String FAILURES_PROPERTY = "tracepoint4j.detachAfterFailures";
     static final String WINDOW_PROPERTY = "tracepoint4j.detachWindowMillis";
@@ -18,6 +21,11 @@ record DetachPolicy(int failures, Duration window) {
         if (failures < 0) {
             throw new IllegalArgumentException(
                     "detachAfter(" + failures + ", ...): the failure count must be positive, or 0 to never detach");
+        }
+        if (failures > MAX_FAILURES) {
+            throw new IllegalArgumentException("detachAfter(" + failures + ", ...): at most " + MAX_FAILURES
+                    + " failures (the time of each is remembered); to detach above a failure rate, shorten the"
+                    + " window instead, e.g. detachAfter(1000, Duration.ofMillis(100))");
         }
         if (window == null || window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("detachAfter(" + failures + ", " + window

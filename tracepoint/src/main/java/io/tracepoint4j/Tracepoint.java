@@ -40,8 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * run in descending priority, and in registration order among equal priorities. A probe that throws
  * never disturbs the instrumented code nor the other probes: the failure is counted
  * ({@link #failures(Object)}), reported through {@link System.Logger} {@code "io.tracepoint4j"} at
- * most once per probe every 10 s (system property {@code tracepoint4j.failureLogIntervalMillis}), and
- * a policy may detach the probe ({@link #detachAfter(int, Duration)}).
+ * most once per probe every 10 s (system property {@code tracepoint4j.failureLogIntervalMillis}; the
+ * failures of probes already unregistered, at most once per tracepoint), and a policy may detach the
+ * probe ({@link #detachAfter(int, Duration)}).
  *
  * <p><b>Flavors.</b> Probes of a {@link Flavor#REGULAR} tracepoint must not block: they run inside a
  * classic RCU read-side critical section. Probes of a {@link Flavor#FAULTABLE} tracepoint may block,
@@ -138,7 +139,13 @@ public abstract class Tracepoint<P> {
      * Failure modes
      *   A probe that throws: probeFailed() counts, logs (rate-limited) and maybe detaches it on a
      *   virtual thread; probeFailed itself never throws. A failing onFirstProbe aborts the register
-     *   with nothing changed; a failing onLastProbe is logged (the unregister already happened).
+     *   with nothing changed (the dispatch target, whose building is the step likeliest to fail, is
+     *   built before the hook); a failing onLastProbe is logged (the unregister already happened). A
+     *   register that fails after its onFirstProbe ran (the read side's set-up, a retarget) is
+     *   undone by undoRegister: previous arrays, dispatch target and key restored, the added
+     *   registration retired after a grace period, onLastProbe run (the kernel calls unregfunc),
+     *   and the exception propagates. Firings in between may have called the probe, as after an
+     *   unregister.
      *
      * References
      *   Linux kernel/tracepoint.c (tracepoint_add_func, tracepoint_remove_func, func_add),
@@ -178,6 +185,9 @@ public abstract class Tracepoint<P> {
 
     private volatile DetachPolicy detachPolicy = DetachPolicy.DEFAULT; // [D]
 
+    /** Rate-limits the reports of probes that threw after they were unregistered (their Registration is gone). */
+    private final RateLimit unregisteredFailures = new RateLimit();
+
     /** Only generated subclasses, built by {@link EmitterGenerator}. */
     Tracepoint(Definition<P> definition) {
         this.definition = definition;
@@ -190,7 +200,8 @@ public abstract class Tracepoint<P> {
      * Defines a {@link Flavor#REGULAR} tracepoint, or returns the one already defined under this
      * name with the same prototype, argument names and flavor (a class initialized again, e.g. in
      * another class loader, gets the existing tracepoint). Listeners of {@link Tracepoints} are told
-     * of a new tracepoint before this method returns.
+     * of a new tracepoint before this method returns, also when another thread defined it: this
+     * method waits until they were told (except when called from a listener).
      *
      * @param name {@code provider:event}, each part a letter or {@code _} followed by letters, digits
      *     or {@code _}, e.g. {@code "http:request"}
@@ -246,7 +257,9 @@ public abstract class Tracepoint<P> {
      * Registers {@code probe}: firings that begin after this returns call it. Probes run in descending
      * priority, equal priorities in registration order. On the first probe the {@code onFirstProbe}
      * hook runs before the probe is published; if it throws, the exception propagates and nothing
-     * changes. Does not wait for a grace period.
+     * changes. If the registration fails after the hook ran, it is undone, {@code onLastProbe} runs
+     * and the exception propagates; firings in between may have called the probe, as after an
+     * {@link #unregister(Object)}. Does not wait for a grace period.
      *
      * @throws IllegalArgumentException if {@code probe} is null or this tracepoint itself
      * @throws IllegalStateException if {@code probe} is already registered here (nothing changes), or
@@ -261,21 +274,31 @@ public abstract class Tracepoint<P> {
                 throw new IllegalStateException("probe " + describe(probe) + " is already registered on " + name()
                         + "; a probe is registered at most once per tracepoint. Nothing was changed.");
             }
-            Registration[] next = inserted(current, new Registration(probe, priority));
+            Registration added = new Registration(probe, priority);
+            Registration[] next = inserted(current, added);
             Object nextProbes = probeArray(next);
+            // built before the hook: a failure up to the hook changes nothing
+            MethodHandle nextDispatch = dispatchTarget(next);
+            MethodHandle previousDispatch = definition.dispatch().getTarget();
+            Object previousProbes = probesPlain();
             boolean first = current.length == 0;
             if (first && definition.onFirstProbe() != null) {
                 definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
             }
-            if (first) {
-                // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold JVM)
-                // happens here, on the consumer's thread, not in the first firing of instrumented code.
-                ReadSideBarrier.current();
-            }
-            publish(next, nextProbes);
-            setDispatch(next);
-            if (first) {
-                setKey(true);
+            try {
+                if (first) {
+                    // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold
+                    // JVM) happens here, on the consumer's thread, not in the first firing.
+                    ReadSideBarrier.current();
+                }
+                publish(next, nextProbes);
+                retarget(definition.dispatch(), nextDispatch); // [SC] after [P]
+                if (first) {
+                    setKey(true);
+                }
+            } catch (RuntimeException | Error e) {
+                undoRegister(current, previousProbes, previousDispatch, added, e);
+                throw e;
             }
             assert keyOn() == (next.length > 0);
         } finally {
@@ -342,14 +365,16 @@ public abstract class Tracepoint<P> {
     }
 
     /**
-     * Sets the detach policy: a probe that throws {@code failures} times within {@code window} is
-     * unregistered (with a WARNING through the logger, and the {@code onLastProbe} hook if it was
-     * the last). The fast path records nothing on success, so the policy counts failures in a window
-     * rather than failures in a row. {@code failures == 0} never detaches, the default (system
-     * properties {@code tracepoint4j.detachAfterFailures} and {@code tracepoint4j.detachWindowMillis}
-     * change the default).
+     * Sets the detach policy: a probe that throws {@code failures} times within {@code window} (any
+     * period of that length: the window slides) is unregistered (with a WARNING through the logger,
+     * and the {@code onLastProbe} hook if it was the last). The fast path records nothing on
+     * success, so the policy counts failures in a window rather than failures in a row; failures
+     * counted under an earlier policy that detaches count too. {@code failures == 0} never detaches, the default
+     * (system properties {@code tracepoint4j.detachAfterFailures} and {@code
+     * tracepoint4j.detachWindowMillis} change the default).
      *
-     * @throws IllegalArgumentException if {@code failures} is negative or {@code window} not positive
+     * @throws IllegalArgumentException if {@code failures} is negative or above 10000 (each failing
+     *     probe remembers the time of as many failures), or {@code window} not positive
      */
     public final void detachAfter(int failures, Duration window) {
         setDetachPolicyVolatile(DetachPolicy.of(failures, window)); // [D] read by probeFailed
@@ -584,28 +609,31 @@ public abstract class Tracepoint<P> {
             if (failure instanceof InterruptedException) {
                 Thread.currentThread().interrupt(); // the probe swallowed it; keep the flag for the caller
             }
+            long now = System.nanoTime();
             Registration[] current = registrationsAcquire(); // [R]
             int index = indexOf(current, probe);
             if (index < 0) {
-                // unregistered after this firing loaded its array: report without counting
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "probe " + describe(probe) + " of " + name() + " threw while being unregistered",
-                        failure);
+                // unregistered after this firing loaded its array: report (rate-limited) without counting
+                long unlogged = unregisteredFailures.admit(now, LOG_INTERVAL_NANOS);
+                if (unlogged != RateLimit.SUPPRESS) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "probe " + describe(probe) + " of " + name() + " threw while being unregistered"
+                                    + notLogged(unlogged, " failures of unregistered probes"),
+                            failure);
+                }
                 return;
             }
             Registration registration = current[index];
             DetachPolicy policy = detachPolicyVolatile(); // [D]
-            Registration.Outcome outcome = registration.recordFailure(System.nanoTime(), policy, LOG_INTERVAL_NANOS);
+            Registration.Outcome outcome = registration.recordFailure(now, policy, LOG_INTERVAL_NANOS);
             if (outcome.log()) {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "probe " + describe(probe) + " of " + name() + " threw "
                                 + failure + " (failure " + outcome.failures() + " of this probe"
-                                + (outcome.unlogged() > 0
-                                        ? ", " + outcome.unlogged() + " more not logged since the last report"
-                                        : "")
-                                + "). Probes must not throw; the instrumented code did not see it.",
+                                + notLogged(outcome.unlogged(), "") + ")."
+                                + " Probes must not throw; the instrumented code did not see it.",
                         failure);
             }
             if (outcome.detach()) {
@@ -617,6 +645,11 @@ public abstract class Tracepoint<P> {
     }
 
     // ---- private helpers ----
+
+    /** {@code ", 3 more<what> not logged since the last report"}, or nothing when none were skipped. */
+    private static String notLogged(long unlogged, String what) {
+        return unlogged > 0 ? ", " + unlogged + " more" + what + " not logged since the last report" : "";
+    }
 
     private void detach(Registration registration, DetachPolicy policy) {
         updateLock.lock();
@@ -638,6 +671,37 @@ public abstract class Tracepoint<P> {
             LOG.log(System.Logger.Level.WARNING, "detaching a failing probe from " + name() + " failed", e);
         } finally {
             updateLock.unlock();
+        }
+    }
+
+    /**
+     * Puts back the state before a register() that failed after its onFirstProbe hook ran (the
+     * kernel calls unregfunc when a registration fails after regfunc): the previous arrays,
+     * dispatch target and key, in the order of an unregister; the added registration is retired
+     * after a grace period (firings may have called it meanwhile), and onLastProbe runs if this was
+     * the first probe. The restored targets are the ones in place before, so nothing is built; a
+     * failure while undoing is added to {@code failure}, which the caller throws.
+     */
+    private void undoRegister(
+            Registration[] previous,
+            Object previousProbes,
+            MethodHandle previousDispatch,
+            Registration added,
+            Throwable failure) {
+        try {
+            publish(previous, previousProbes);
+            retarget(definition.dispatch(), previousDispatch); // [SC] after [P], as in removeLocked
+            boolean none = previous.length == 0;
+            if (none) {
+                setKey(false);
+            }
+            assert keyOn() == !none;
+            definition.flavor().domain().call(added::retire); // [GP] after the [P] store in publish()
+            if (none && definition.onLastProbe() != null) {
+                definition.onLastProbe().run();
+            }
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -802,6 +866,11 @@ public abstract class Tracepoint<P> {
     private Registration[] registrationsPlain() {
         assert updateLock.isHeldByCurrentThread();
         return (Registration[]) REGISTRATIONS.get(this);
+    }
+
+    private Object probesPlain() {
+        assert updateLock.isHeldByCurrentThread();
+        return PROBES.get(this);
     }
 
     private Registration[] registrationsAcquire() {

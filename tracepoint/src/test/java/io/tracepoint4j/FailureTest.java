@@ -10,6 +10,7 @@ import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -181,6 +182,114 @@ class FailureTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("positive duration");
         tp.detachAfter(0, Duration.ofSeconds(1)); // never
+    }
+
+    /**
+     * The window slides: any {@code n} failures within its length detach, wherever they fall. A
+     * tumbling window started at the first failure would count 2 failures in [0 s, 10 s], restart at
+     * 11 s and miss the three at 9, 11 and 12 s. The clock starts near overflow: System.nanoTime()
+     * may be anywhere.
+     */
+    @Test
+    void detachPolicyCountsTheLastFailuresInASlidingWindow() {
+        DetachPolicy threeIn10s = DetachPolicy.of(3, Duration.ofSeconds(10));
+        assertThat(detachesAt(threeIn10s, 0, 9, 11, 12)).containsExactly(false, false, false, true);
+        assertThat(detachesAt(threeIn10s, 0, 6, 12, 18, 24, 30)).containsOnly(false);
+        assertThat(detachesAt(threeIn10s, 0, 5, 10))
+                .as("the window's length is within")
+                .containsExactly(false, false, true);
+        assertThat(detachesAt(threeIn10s, 0, 1, 2, 3, 4))
+                .as("detached once")
+                .containsExactly(false, false, true, false, false);
+        assertThat(detachesAt(DetachPolicy.of(1, Duration.ofNanos(1)), 0)).containsExactly(true);
+    }
+
+    /** Failures seen under one policy count under the next: the last n of them. */
+    @Test
+    void aNewDetachPolicyCountsTheFailuresAlreadyRecorded() {
+        Registration registration = new Registration(new Object(), 10);
+        DetachPolicy fiveIn10s = DetachPolicy.of(5, Duration.ofSeconds(10));
+        for (int s = 0; s < 4; s++) {
+            assertThat(failAt(registration, fiveIn10s, s)).isFalse();
+        }
+        assertThat(failAt(registration, DetachPolicy.of(3, Duration.ofSeconds(10)), 4))
+                .isTrue();
+        assertThat(registration.failures()).isEqualTo(5);
+    }
+
+    /** Racing failures of one probe are all counted, and detach it exactly once. */
+    @Test
+    void concurrentFailuresDetachExactlyOnce() {
+        Registration registration = new Registration(new Object(), 10);
+        DetachPolicy policy = DetachPolicy.of(1_000, Duration.ofHours(1));
+        AtomicInteger detaches = new AtomicInteger();
+        List<CompletableFuture<Void>> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Waits.async("failing-" + t, () -> {
+                for (int i = 0; i < 2_000; i++) {
+                    if (registration
+                            .recordFailure(System.nanoTime(), policy, Long.MAX_VALUE)
+                            .detach()) {
+                        detaches.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        threads.forEach(t -> Waits.await(t, "a failing thread"));
+        assertThat(registration.failures()).isEqualTo(8_000);
+        assertThat(detaches).hasValue(1);
+    }
+
+    @Test
+    void detachPolicyRemembersAtMostTenThousandFailures() {
+        Tracepoint<Op> tp = define(Flavor.REGULAR);
+        tp.detachAfter(10_000, Duration.ofSeconds(1));
+        assertThatThrownBy(() -> tp.detachAfter(10_001, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most 10000")
+                .hasMessageContaining("shorten the window");
+    }
+
+    /** Whether each failure, at these seconds (from near Long.MAX_VALUE nanoseconds), detaches. */
+    private static List<Boolean> detachesAt(DetachPolicy policy, long... seconds) {
+        Registration registration = new Registration(new Object(), 10);
+        List<Boolean> detaches = new ArrayList<>();
+        for (long s : seconds) {
+            detaches.add(failAt(registration, policy, s));
+        }
+        return detaches;
+    }
+
+    private static boolean failAt(Registration registration, DetachPolicy policy, long seconds) {
+        long start = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(5);
+        return registration
+                .recordFailure(start + TimeUnit.SECONDS.toNanos(seconds), policy, Long.MAX_VALUE)
+                .detach();
+    }
+
+    /**
+     * A probe that throws after it was unregistered (here: it unregisters itself, then throws) is
+     * reported rate-limited as well: one report per interval, not one per failure.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void failuresOfUnregisteredProbesAreLoggedRateLimited(Flavor flavor) {
+        Tracepoint<Op> tp = define(flavor);
+        Op[] self = new Op[1];
+        self[0] = n -> {
+            tp.unregister(self[0]);
+            throw new IllegalStateException("late " + n);
+        };
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
+            for (int i = 0; i < 5; i++) {
+                tp.register(self[0]);
+                tp.fire().op(i);
+            }
+            assertThat(logs.containing("threw while being unregistered"))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.getThrown()).hasMessage("late 0"));
+        }
+        assertThat(tp.probeCount()).isZero();
     }
 
     /** Failures spread wider than the window never add up to a detach. */

@@ -1,17 +1,26 @@
 package io.tracepoint4j;
 
 import static io.tracepoint4j.TestSupport.unique;
+import static io.tracepoint4j.testkit.Waits.async;
+import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tracepoint4j.Tracepoint.Definition;
 import io.tracepoint4j.Tracepoint.Flavor;
 import io.tracepoint4j.testkit.Waits;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MutableCallSite;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -315,6 +324,111 @@ class ProbeTest {
         assertThat(attempts.get()).isEqualTo(2);
     }
 
+    /** The call sites a registration retargets after its onFirstProbe hook ran. */
+    enum Site {
+        KEY,
+        DISPATCH
+    }
+
+    /**
+     * The kernel's contract: a registration that fails after regfunc ran calls unregfunc. Here a
+     * retarget fails (injected through a call site of the definition) after the hook ran and the
+     * probe was published: the registration is undone, onLastProbe runs, and a later registration
+     * runs onFirstProbe again.
+     */
+    @ParameterizedTest
+    @EnumSource(Site.class)
+    void aRegistrationFailingAfterTheFirstProbeHookIsUndone(Site site) {
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger last = new AtomicInteger();
+        AtomicBoolean failNextRetarget = new AtomicBoolean();
+        Tracepoint<Event> tp = generateFailing(
+                site,
+                failNextRetarget,
+                Tracepoint.builder(unique("probe", "undo"), Event.class)
+                        .onFirstProbe(first::incrementAndGet)
+                        .onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event probe = recorder(calls, "p");
+
+        failNextRetarget.set(true);
+        assertThatThrownBy(() -> tp.register(probe)).hasMessage(FailingCallSite.FAILURE);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(last.get()).as("onLastProbe undoes onFirstProbe").isEqualTo(1);
+        assertThat(tp.isRegistered(probe)).isFalse();
+        assertThat(tp.enabled()).isFalse();
+        tp.fire().event("undone", 0);
+        assertThat(calls).isEmpty();
+
+        tp.register(probe);
+        assertThat(first.get()).isEqualTo(2);
+        tp.fire().event("registered", 1);
+        assertThat(calls).containsExactly("p:registered:1");
+    }
+
+    /** A registration failing with probes already registered leaves them as they were, hooks unrun. */
+    @Test
+    void aRegistrationFailingBesideOtherProbesLeavesThemAsTheyWere() {
+        AtomicInteger hooks = new AtomicInteger();
+        AtomicBoolean failNextRetarget = new AtomicBoolean();
+        Tracepoint<Event> tp = generateFailing(
+                Site.DISPATCH,
+                failNextRetarget,
+                Tracepoint.builder(unique("probe", "undo"), Event.class)
+                        .onFirstProbe(hooks::incrementAndGet)
+                        .onLastProbe(hooks::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event a = recorder(calls, "a");
+        Event b = recorder(calls, "b");
+        tp.register(a);
+
+        failNextRetarget.set(true);
+        assertThatThrownBy(() -> tp.register(b, 20)).hasMessage(FailingCallSite.FAILURE);
+        assertThat(tp.isRegistered(b)).isFalse();
+        assertThat(tp.probeCount()).isEqualTo(1);
+        tp.fire().event("x", 0);
+        assertThat(calls).containsExactly("a:x:0");
+        assertThat(hooks.get()).as("only the first registration's onFirstProbe").isEqualTo(1);
+    }
+
+    /** A copy of a call site whose next setTarget throws when {@code failNext} is set (and clears it). */
+    static final class FailingCallSite extends MutableCallSite {
+        static final String FAILURE = "injected retarget failure";
+        private final AtomicBoolean failNext;
+
+        FailingCallSite(MutableCallSite like, AtomicBoolean failNext) {
+            super(like.getTarget());
+            this.failNext = failNext;
+        }
+
+        @Override
+        public void setTarget(MethodHandle target) {
+            if (failNext.getAndSet(false)) {
+                throw new IllegalStateException(FAILURE);
+            }
+            super.setTarget(target);
+        }
+    }
+
+    /**
+     * The tracepoint of {@code builder}, generated outside the registry, whose {@code site} fails
+     * its next retarget whenever {@code failNextRetarget} is set.
+     */
+    static Tracepoint<Event> generateFailing(
+            Site site, AtomicBoolean failNextRetarget, Tracepoint.Builder<Event> builder) {
+        Definition<Event> d = builder.arguments("label", "n").definition();
+        return EmitterGenerator.generate(new Definition<>(
+                d.name(),
+                d.flavor(),
+                d.prototype(),
+                d.method(),
+                d.arguments(),
+                d.onFirstProbe(),
+                d.onLastProbe(),
+                site == Site.KEY ? new FailingCallSite(d.key(), failNextRetarget) : d.key(),
+                site == Site.DISPATCH ? new FailingCallSite(d.dispatch(), failNextRetarget) : d.dispatch()));
+    }
+
     @Test
     void hooksMayNotChangeTheirOwnTracepoint() {
         Tracepoint<Event>[] self = holder();
@@ -350,17 +464,36 @@ class ProbeTest {
         assertThat(tp.failures(late)).isZero();
     }
 
-    /** The old array is retired after a grace period (call()), so its Registration ends retired. */
+    /**
+     * The old array is retired after a grace period (call()): the Registration of an unregistered
+     * probe is not retired while a firing that loaded it still runs (held inside the next probe),
+     * and is retired once that firing ended.
+     */
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void unregisteredProbeIsRetiredAfterAGracePeriod(Flavor flavor) {
         Tracepoint<Event> tp = define(flavor);
-        Event probe = recorder(new ArrayList<>(), "p");
+        Event probe = recorder(new CopyOnWriteArrayList<>(), "p");
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         tp.register(probe);
-        tp.fire().event("x", 1);
+        tp.register((label, n) -> {
+            entered.countDown();
+            TestSupport.holdInProbe(release, flavor == Flavor.FAULTABLE);
+        });
         Registration registration = registrationOf(tp, probe);
-        assertThat(registration.retired()).isFalse();
-        tp.unregister(probe);
+        CompletableFuture<Void> held = async("held-firer", () -> tp.fire().event("x", 1));
+        try {
+            await(entered, "the firing to be held after calling the probe");
+            tp.unregister(probe);
+            Waits.sleep(Waits.SHORT.toMillis());
+            assertThat(registration.retired())
+                    .as("retired while a firing that loaded it runs")
+                    .isFalse();
+        } finally {
+            release.countDown();
+        }
+        await(held, "the held firing");
         Waits.awaitTrue(registration::retired, () -> "the retire callback ran");
     }
 

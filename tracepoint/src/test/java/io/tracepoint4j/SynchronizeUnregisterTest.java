@@ -64,13 +64,7 @@ class SynchronizeUnregisterTest {
             try {
                 if (first.compareAndSet(true, false)) {
                     entered.countDown();
-                    if (block) {
-                        TestSupport.awaitInProbe(release);
-                    } else {
-                        while (release.getCount() > 0) {
-                            Thread.onSpinWait();
-                        }
-                    }
+                    TestSupport.holdInProbe(release, block);
                 }
             } finally {
                 running.decrementAndGet();

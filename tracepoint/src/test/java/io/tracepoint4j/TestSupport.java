@@ -32,4 +32,22 @@ final class TestSupport {
             throw new AssertionError("interrupted", e);
         }
     }
+
+    /**
+     * Stays inside the calling probe until {@code release} opens: blocking on it (faultable probes
+     * may block) or spinning (regular probes must not block).
+     */
+    static void holdInProbe(CountDownLatch release, boolean block) {
+        if (block) {
+            awaitInProbe(release);
+            return;
+        }
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (release.getCount() > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("probe spun too long");
+            }
+            Thread.onSpinWait();
+        }
+    }
 }

@@ -1,0 +1,38 @@
+package io.tracepoint4j;
+
+/**
+ * At most one report per interval of a kind of failure, counting the failures suppressed in
+ * between: the kernel's {@code ratelimit_state} with a burst of one. Thread-safe.
+ */
+final class RateLimit {
+    /*
+     * Concurrency
+     *   Every field is guarded by this object's monitor, taken on the failure path only. The monitor
+     *   is a leaf: nothing is called while it is held.
+     */
+
+    /** What {@link #admit} returns for a failure not to report now. */
+    static final long SUPPRESS = -1;
+
+    // all guarded by this
+    private boolean reported;
+    private long lastReportNanos;
+    private long suppressed;
+
+    /**
+     * Admits one failure at {@code now}: {@link #SUPPRESS} if a failure was reported less than
+     * {@code intervalNanos} ago, otherwise the number of failures suppressed since the last report
+     * (report this one, with that number).
+     */
+    synchronized long admit(long now, long intervalNanos) {
+        if (reported && now - lastReportNanos < intervalNanos) {
+            suppressed++;
+            return SUPPRESS;
+        }
+        reported = true;
+        lastReportNanos = now;
+        long since = suppressed;
+        suppressed = 0;
+        return since;
+    }
+}
