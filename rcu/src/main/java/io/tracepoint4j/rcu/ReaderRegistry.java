@@ -4,12 +4,13 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
- * The per-thread reader records of one domain: found through a {@link ThreadLocal} on the read side,
+ * The per-thread reader records of one domain: found by thread (a cache, then a map) on the read side,
  * enumerated by the grace-period side. Threads register on first use and are forgotten after they end.
  */
 final class ReaderRegistry<R extends ReaderRegistry.Record> {
@@ -19,23 +20,30 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      * lock), moves new records into its private list and prunes records of threads that ended.
      * Readers never touch the list, so registration is the only read-side write to shared state.
      *
-     * Lookup: ThreadLocal.get() costs several nanoseconds, more than the rest of a read side, so a
+     * Lookup: a map lookup costs several nanoseconds, more than the rest of a read side, so a
      * direct-mapped cache indexed by thread id comes first: a hit is the owning thread's record
-     * (checked by thread id, which the JVM never reuses), a miss falls back to the ThreadLocal and
+     * (checked by thread id, which the JVM never reuses), a miss falls back to `byThread` and
      * claims the slot when it is free or its thread ended. Threads whose ids collide with a live
-     * thread keep the ThreadLocal path; nothing is shared between them. The domain's facade holds
+     * thread keep the map path; nothing is shared between them. Not a ThreadLocal: the JDK clears
+     * the ThreadLocals of pooled threads (every ForkJoinPool common-pool worker, each time it goes
+     * idle), and a thread must keep its one record for as long as it lives, or a section opened on
+     * the old record could not be closed and a new record would be registered each time. The domain's facade holds
      * the cache (see DomainFacade), so for a static final domain its address and length are
      * constants in compiled code.
      *
      * Concurrency: push is lock-free (many threads); records(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read
-     * and written with plain accesses by any thread: a racy read yields a record of some thread or
-     * null, and only `ownerId` (a final field, safely published per JLS 17.5) is read through
-     * it before the id check, so races only cost a fallback.
+     * with plain loads by any thread: a racy read yields a record of some thread or null, and only
+     * `ownerId` (a final field, safely published per JLS 17.5) is read through it before the id
+     * check, so races only cost a fallback. They are written by CAS only ([R4]), from the value
+     * the writer saw: a claim from null or a dead thread's record, a prune from the dead record.
+     * So a stale writer can never evict a live thread's record from its slot.
      *
      * Memory ordering:
      *   [R1] the push CAS releases the record's initialized fields and pairs with [R2], the
      *        getAndSet that takes the stack, so the grace-period side sees complete records.
+     *   [R4] cache slots are written by CAS (volatile): publication is safe by final fields already;
+     *        the CAS is for the compare, so that only the value the writer saw is replaced.
      *   A record pushed after a grace period's records() call belongs to a thread whose first read
      *   began after that point; the domain's heavy barrier argument (see GracePeriodEngine) covers it.
      *   SRCU's upRead() can carry such a section's unlock onto an older record; SrcuDomain's scan
@@ -76,7 +84,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     private static final int HOUSEKEEPING_INTERVAL = 4096;
     private static final int CACHE_SLOTS = 1024;
 
-    private final ThreadLocal<R> records = new ThreadLocal<>();
+    /** Every registered thread's record, until pruned; Thread keys compare by identity. */
+    private final ConcurrentHashMap<Thread, R> byThread = new ConcurrentHashMap<>();
     /**
      * Records by thread id modulo CACHE_SLOTS; plain accesses, see the design note. Typed R[], so a
      * hit needs no type check.
@@ -112,7 +121,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
 
     /** The calling thread's record after a cache miss; null if unregistered and not {@code register}. */
     R currentSlow(Thread thread, boolean register) {
-        R record = records.get();
+        R record = byThread.get(thread);
         if (record == null) {
             if (!register) {
                 return null;
@@ -122,7 +131,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
         int slot = slot(thread.threadId());
         R occupant = cache[slot];
         if (occupant == null || !occupant.owner.isAlive()) {
-            cache[slot] = record; // plain: safe racy publication, see the design note
+            CACHE_SLOT.compareAndSet(cache, slot, occupant, record); // [R4] a lost race only costs a fallback
         }
         return record;
     }
@@ -138,7 +147,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
             head = newRecordsAcquire(); // [R1] re-read until the CAS below wins
             record.nextNew = head;
         } while (!casNewRecords(head, record)); // [R1] publishes the record; pairs with [R2]
-        records.set(record);
+        byThread.put(thread, record);
         if ((getAndIncrementRegistrations() & (HOUSEKEEPING_INTERVAL - 1)) == HOUSEKEEPING_INTERVAL - 1) { // [R3]
             housekeeping.run();
         }
@@ -176,10 +185,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
                 return false;
             }
             retire.accept(r);
-            int slot = slot(r.ownerId);
-            if (cache[slot] == r) {
-                cache[slot] = null; // let the ended thread be collected; a racing claim just retries
-            }
+            byThread.remove(r.owner, r);
+            // let the ended thread be collected; a slot another thread claimed meanwhile stays its
+            CACHE_SLOT.compareAndSet(cache, slot(r.ownerId), (Record) r, (Record) null); // [R4]
             return true;
         });
         return before - all.size();
@@ -200,6 +208,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     private int getAndIncrementRegistrations() {
         return (int) REGISTRATIONS.getAndAdd(this, 1);
     }
+
+    /** Elements of a cache array (of any Record subclass); see [R4]. */
+    private static final VarHandle CACHE_SLOT = MethodHandles.arrayElementVarHandle(Record[].class);
 
     private static final VarHandle NEW_RECORDS;
     private static final VarHandle REGISTRATIONS;

@@ -212,7 +212,6 @@ class CloseTest {
                     Thread.onSpinWait();
                 }
             }
-            List<Long> cookiesAtClose = List.copyOf(cookies);
             closed.set(true);
             for (CompletableFuture<Void> caller : callers) {
                 await(caller, "a caller");
@@ -220,10 +219,9 @@ class CloseTest {
             assertThat(ranAtClose)
                     .as("callbacks run when close() succeeded, of %s accepted (round %s)", accepted.get(), round)
                     .isEqualTo(accepted.get());
-            assertThat(cookies).as("cookies handed out after close()").hasSameSizeAs(cookiesAtClose);
-            assertThat(cookiesAtClose)
-                    .as("cookies not done when close() succeeded (round %s)", round)
-                    .allMatch(d::pollState);
+            // a cookie handed out before close() was done when it succeeded (or close refused);
+            // none is handed out after. (Which came before cannot be told from here, so: all done.)
+            assertThat(cookies).as("cookies handed out (round %s)", round).allMatch(d::pollState);
         }
     }
 

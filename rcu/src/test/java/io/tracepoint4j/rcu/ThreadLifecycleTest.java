@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -149,6 +150,52 @@ class ThreadLifecycleTest {
                     .singleElement(as(InstanceOfAssertFactories.STRING))
                     .contains("ended inside 1 read-side critical section(s)")
                     .contains(d.name());
+        }
+    }
+
+    /**
+     * A pooled thread keeps one record for its whole life, though the JDK clears its ThreadLocals
+     * whenever it goes idle (every ForkJoinPool common-pool worker does), and though its cache slot
+     * is held by another live reader, so that its lookups take the slow path. A registry keyed by a
+     * ThreadLocal registered a new record for every task after an idle spell.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aPooledThreadWhoseThreadLocalsAreClearedKeepsItsOneRecord(Flavor flavor) throws Exception {
+        RcuDomain d = domains.create(flavor, "pooled");
+        ForkJoinPool pool = ForkJoinPool.commonPool();
+        long worker = pool.submit(() -> Thread.currentThread().threadId()).get();
+        CountDownLatch claimed = new CountDownLatch(1);
+        CountDownLatch end = new CountDownLatch(1);
+        Thread holder; // a live reader whose id shares the worker's cache slot, and claims it first
+        do {
+            holder = Thread.ofPlatform().name("pooled-slot-holder").unstarted(() -> {
+                d.read().close();
+                claimed.countDown();
+                Waits.await(end, "the end of the test");
+            });
+        } while (ReaderRegistry.slot(holder.threadId()) != ReaderRegistry.slot(worker));
+        holder.start();
+        try {
+            await(claimed, "the slot holder's first read");
+            java.util.Set<Long> readers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            for (int i = 0; i < 100; i++) {
+                pool.submit(() -> {
+                            try (var section = d.read()) {
+                                readers.add(Thread.currentThread().threadId());
+                            }
+                        })
+                        .get();
+                Thread.sleep(2); // the worker goes idle: ForkJoinPool clears its ThreadLocals
+            }
+            d.synchronize(); // takes the new records
+            GracePeriodEngine<?> engine = ((DomainFacade) d).engine();
+            assertThat(engine.registry.records())
+                    .as("records after 100 tasks on %s pool thread(s) and one slot holder", readers.size())
+                    .hasSizeLessThanOrEqualTo(readers.size() + 1);
+        } finally {
+            end.countDown();
+            holder.join();
         }
     }
 }
