@@ -369,7 +369,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 }
             }
             if (callbacksPending) {
-                outstanding.add("callbacks queued by call() have not all run (call barrier() first)");
+                outstanding.add(
+                        "callbacks queued by call() (or a barrier() in progress) have not all run (call barrier() first)");
             }
             if (pollPending) {
                 outstanding.add("a grace period requested by startPoll() has not completed");
