@@ -18,6 +18,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * its CPU's store buffer while the following load runs), so {@code (0, 0)} must show up in a run
  * long enough to mean something. Its count is the evidence that the harness can see the reordering
  * the barrier pair forbids: a zero here would make a zero in the barrier test worthless.
+ *
+ * <p>jcstress itself cannot fail a test for an outcome that did not show up, so {@code (0, 0)} is
+ * only <em>interesting</em> here and the test passes with a count of zero; {@code ./tp jcstress}
+ * checks the count instead (it fails a run whose control saw no {@code (0, 0)}; see
+ * jcstress/README.md). A quick run is a smoke test; the long run in the README is the evidence.
  */
 @JCStressTest
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Both stores were visible to both loads.")
@@ -26,7 +31,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @Outcome(
         id = "0, 0",
         expect = ACCEPTABLE_INTERESTING,
-        desc = "Store buffering: each load passed the other thread's store. Expected without barriers.")
+        desc = "Store buffering: each load passed the other thread's store. Expected without barriers;"
+                + " ./tp jcstress fails the run if this count is 0.")
 @State
 public class StoreBufferingControlTest {
 

@@ -17,7 +17,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
  */
 abstract class Pattern {
 
-    /** The reader's accesses, all inside one read-side critical section of {@code variant}. */
+    /**
+     * The reader's accesses, all inside one read-side critical section of {@code variant}, with a
+     * {@link SectionHold#spin()} between the first and the second so that the section overlaps the
+     * updater's grace period often enough to catch one that does not wait.
+     */
     final void read(Variant variant, Cells c, II_Result r) {
         variant.section(this, c, r);
     }
@@ -44,7 +48,7 @@ abstract class Pattern {
     @Outcome(
             id = "1, 0",
             expect = ACCEPTABLE_INTERESTING,
-            desc = "The section overlapped the grace period and began after it: it saw x, not yet y.")
+            desc = "The section overlapped the updater: it began after x = 1 and read y before y = 1.")
     @Outcome(
             id = "0, 1",
             expect = FORBIDDEN,
@@ -53,6 +57,7 @@ abstract class Pattern {
         @Override
         final void inSection(Cells c, II_Result r) {
             r.r1 = c.xOpaque();
+            SectionHold.spin();
             r.r2 = c.yOpaque();
         }
     }
@@ -72,6 +77,7 @@ abstract class Pattern {
         @Override
         final void inSection(Cells c, II_Result r) {
             r.r1 = c.yOpaque();
+            SectionHold.spin();
             r.r2 = c.xOpaque();
         }
     }
@@ -85,7 +91,8 @@ abstract class Pattern {
     @Outcome(
             id = "1, 1",
             expect = ACCEPTABLE_INTERESTING,
-            desc = "The section began before the grace period, and the grace period waited for it.")
+            desc = "The section wrote y before the updater read it. Mostly a reader that ran before the"
+                    + " updater, not a grace period that had to wait.")
     @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "The grace period ended before a section that began before it.")
     abstract static class ReaderWritesVisibleAfter extends Pattern {
         /** The reader of this pattern records nothing. */
@@ -96,6 +103,7 @@ abstract class Pattern {
         @Override
         final void inSection(Cells c, II_Result unused) {
             c.setYOpaque(1);
+            SectionHold.spin();
             c.setXOpaque(1);
         }
 
@@ -125,6 +133,7 @@ abstract class Pattern {
         @Override
         final void inSection(Cells c, II_Result r) {
             r.r1 = c.yOpaque();
+            SectionHold.spin();
             c.setXOpaque(1);
         }
 

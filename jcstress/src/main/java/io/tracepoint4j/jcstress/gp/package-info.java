@@ -21,8 +21,10 @@
  *
  * Each forbidden outcome below contradicts both cases. {@code WaitsForReader}, {@code
  * ReaderWritesVisibleAfter} and {@code BothWays} forbid outcomes that a plain interleaving produces
- * once the grace period does not wait, so that bug shows on any hardware (it does: against a domain
- * whose {@code synchronize()} returns at once they fail within a second). {@code
+ * once the grace period does not wait, so that bug shows on any hardware, provided the section overlaps the grace period: the
+ * reader holds its section for a few microseconds between its two accesses ({@link
+ * io.tracepoint4j.jcstress.gp.SectionHold}), about as long as a grace period, since a section of
+ * nanoseconds almost never overlaps one and a grace period that skips waiting then passes. {@code
  * PublishesToLaterReader} forbids a reordering (message passing): it catches a missing barrier
  * between section entry and the reader's loads on weakly ordered hardware or under JIT reordering.
  *
