@@ -204,19 +204,43 @@ public final class RcuTorture implements Callable<Integer> {
                 ReadSideBarrier.current(),
                 ReadSideBarrier.reason());
         out.flush();
-        List<FlavorReport> reports = new ArrayList<>();
-        for (int i = 0; i < flavors.size(); i++) {
-            FlavorReport report = runFlavor(flavors.get(i), settings.get(i));
-            reports.add(report);
-            out.print(report.format());
-            out.flush();
+        LastLine lastLine = new LastLine(out);
+        Thread onShutdown = new Thread(
+                () -> lastLine.finish(
+                        "INTERRUPTED: the JVM is shutting down (SIGTERM, SIGINT or exit) before "
+                                + "every flavor finished",
+                        true),
+                "torture-last-line");
+        Runtime.getRuntime().addShutdownHook(onShutdown);
+        RuntimeException thrown = null;
+        try {
+            for (int i = 0; i < flavors.size(); i++) {
+                lastLine.add(runFlavor(flavors.get(i), settings.get(i)));
+            }
+        } catch (RuntimeException | Error e) {
+            spec.commandLine().getErr().println("torture failed: " + e);
+            e.printStackTrace(spec.commandLine().getErr());
+            spec.commandLine().getErr().flush();
+            thrown = e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+        List<FlavorReport> reports = lastLine.reports();
         long failures = reports.stream().mapToLong(r -> r.failures().size()).sum();
-        if (failures > 0) {
-            out.println("FAILED: " + failures + " problem(s) besides too-short grace periods; see FAILURE lines");
+        if (thrown != null) {
+            lastLine.finish("FAILED: the run threw " + thrown + " (stack trace on stderr)", true);
+        } else if (failures > 0) {
+            lastLine.finish(
+                    "FAILED: " + failures + " problem(s) besides too-short grace periods; see FAILURE lines", false);
+        } else {
+            lastLine.finish(null, false);
         }
-        out.println("too-short grace periods: " + tooShort(reports));
-        out.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onShutdown);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs or has run; it prints nothing more, since finish() above came first
+        }
+        if (thrown != null) {
+            return tooShort(reports) > 0 ? EXIT_TOO_SHORT : EXIT_FAILED;
+        }
         return exitCode(reports);
     }
 
@@ -366,5 +390,54 @@ public final class RcuTorture implements Callable<Integer> {
 
     private ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * The flavor reports printed so far and the required last line, {@code too-short grace periods:
+     * N}, summed over the flavors that finished. The main thread adds reports; {@link #finish} prints
+     * the last line once, from the main thread at the end or from a shutdown hook when the JVM is
+     * stopped mid-run (SIGTERM), so the line is there however the run ends. After it nothing more is
+     * printed. Monitor-guarded: the hook and the main thread may race.
+     */
+    private static final class LastLine {
+        private final PrintWriter out;
+        private final List<FlavorReport> reports = new ArrayList<>();
+        private boolean finished;
+
+        LastLine(PrintWriter out) {
+            this.out = out;
+        }
+
+        synchronized void add(FlavorReport report) {
+            if (finished) {
+                return;
+            }
+            reports.add(report);
+            out.print(report.format());
+            out.flush();
+        }
+
+        synchronized List<FlavorReport> reports() {
+            return List.copyOf(reports);
+        }
+
+        /**
+         * Prints {@code note} (unless null), saying how many flavors the count covers when {@code
+         * partial}, and then the last line; the first call only.
+         */
+        synchronized void finish(String note, boolean partial) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (note != null) {
+                out.println(
+                        partial
+                                ? note + "; the count below covers the " + reports.size() + " finished flavor(s)"
+                                : note);
+            }
+            out.println("too-short grace periods: " + tooShort(reports));
+            out.flush();
+        }
     }
 }
