@@ -126,13 +126,18 @@ public final class Demo {
     }
 
     private void print(Report r) {
-        out.println("  reads          " + n(r.reads()) + " read-side critical sections; " + n(r.retiredSeen())
-                + " held a retired config");
+        out.println("  reads          " + n(r.reads()) + " read-side critical sections; "
+                + n(r.sectionsHoldingRetired()) + " of them held a retired config");
         out.println("  updates        " + n(r.updates()) + ": old config retired after synchronize() "
                 + n(r.bySynchronize())
                 + ", after synchronizeExpedited() " + n(r.byExpedited()) + ", by a call() callback "
                 + n(r.byCall()));
-        out.println("  grace periods  " + n(r.gracePeriods()) + " completed (concurrent requests share them)");
+        // With one updater, grace periods are shared only when requests queue up (call() callbacks
+        // batched into one grace period, or a synchronize() that found one in flight): say so only then.
+        out.println("  grace periods  " + n(r.gracePeriods()) + " completed"
+                + (r.gracePeriods() < r.updates()
+                        ? " for " + n(r.updates()) + " updates: requests made while one was pending shared it"
+                        : ""));
         out.println("  callbacks      " + n(r.byCall()) + " queued, " + n(r.callbacksRun()) + " run; barrier() waited "
                 + IndependentDomains.millis(r.barrierNanos()) + " for the last ones");
         out.println("  latency        synchronize() max " + IndependentDomains.millis(r.maxSynchronizeNanos())
@@ -169,9 +174,11 @@ public final class Demo {
             Thread.sleep(0, 100_000);
         }
         boolean done = domain.pollState(cookie);
-        out.println("  upRead() on \"" + ender.get() + "\" ended it; pollState turned " + done + " "
-                + IndependentDomains.millis(System.nanoTime() - start) + " later, without anyone calling"
-                + " synchronize()");
+        out.println("  upRead() on \"" + ender.get() + "\" ended it; "
+                + (done
+                        ? "pollState turned true " + IndependentDomains.millis(System.nanoTime() - start)
+                                + " later, without anyone calling synchronize()"
+                        : "pollState was still false when the 5 s deadline passed (timed out)"));
         if (!done) {
             failures.add("domain \"config\": a startPoll() cookie did not complete by itself within 5 s");
         }
@@ -247,7 +254,8 @@ public final class Demo {
         long reads = reports.stream().mapToLong(Report::reads).sum();
         long updates = reports.stream().mapToLong(Report::updates).sum();
         long callbacks = reports.stream().mapToLong(Report::callbacksRun).sum() + extraCallbacks;
-        long retired = reports.stream().mapToLong(Report::retiredSeen).sum();
+        long retired =
+                reports.stream().mapToLong(Report::sectionsHoldingRetired).sum();
         long maxSync =
                 reports.stream().mapToLong(Report::maxSynchronizeNanos).max().orElse(0);
         long maxExpedited =
@@ -255,7 +263,7 @@ public final class Demo {
         out.println("Summary: " + n(reads) + " reads, " + n(updates) + " updates, " + n(gracePeriods)
                 + " grace periods completed, " + n(callbacks) + " callbacks run, max synchronize() latency "
                 + IndependentDomains.millis(maxSync) + " (expedited " + IndependentDomains.millis(maxExpedited)
-                + "), " + n(retired) + " reads of a retired object");
+                + "), " + n(retired) + " read-side critical sections held a retired object");
     }
 
     private static String n(long value) {
