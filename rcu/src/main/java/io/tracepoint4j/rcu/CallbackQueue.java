@@ -11,7 +11,7 @@ final class CallbackQueue {
     /*
      * Overview: a Treiber stack. enqueue() pushes with a CAS; takeAll() swaps the head for null and
      * reverses the taken chain, which turns push order (newest first) into call order. The domain's
-     * close() seals an empty queue by swapping null for the CLOSED sentinel, so that a call()
+     * close() seals an empty queue by swapping null for the SEALED sentinel, so that a call()
      * racing with close() either is queued before it (and close() refuses) or is refused after it.
      * Linearizable: enqueue, takeAll, seal and unseal at their successful CAS.
      *

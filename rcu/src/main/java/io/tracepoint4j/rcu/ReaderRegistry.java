@@ -27,9 +27,9 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      * thread keep the map path; nothing is shared between them. Not a ThreadLocal: the JDK clears
      * the ThreadLocals of pooled threads (every ForkJoinPool common-pool worker, each time it goes
      * idle), and a thread must keep its one record for as long as it lives, or a section opened on
-     * the old record could not be closed and a new record would be registered each time. The domain's facade holds
-     * the cache (see DomainFacade), so for a static final domain its address and length are
-     * constants in compiled code.
+     * the old record could not be closed and a new record would be registered each time. The
+     * domain's facade holds the cache (see DomainFacade), so for a static final domain its address
+     * and length are constants in compiled code.
      *
      * Concurrency: push is lock-free (many threads); records(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read
@@ -87,7 +87,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     /** Every registered thread's record, until pruned; Thread keys compare by identity. */
     private final ConcurrentHashMap<Thread, R> byThread = new ConcurrentHashMap<>();
     /**
-     * Records by thread id modulo CACHE_SLOTS; plain accesses, see the design note. Typed R[], so a
+     * Records by thread id modulo CACHE_SLOTS; plain reads, CAS writes ([R4]), see the design note. Typed R[], so a
      * hit needs no type check.
      */
     private final R[] cache;
