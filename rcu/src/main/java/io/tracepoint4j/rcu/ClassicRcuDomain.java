@@ -198,7 +198,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
         @Override
         public void close() {
-            if (Thread.currentThread().threadId() != ownerId) {
+            if (!ownedByCurrentThread()) {
                 throw domain.wrongThread(owner, "");
             }
             unlock();

@@ -79,6 +79,16 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
             this.owner = owner;
             this.ownerId = owner.threadId();
         }
+
+        /**
+         * Whether the calling thread owns this record: the check of a section's close(). It compares
+         * references, not ids: the JIT hoists Thread.currentThread() out of a reader's loop, and the
+         * owner is one load, where the id needs two (the thread's id, then ownerId), which a
+         * section's entry barrier makes the JIT redo.
+         */
+        final boolean ownedByCurrentThread() {
+            return owner == Thread.currentThread();
+        }
     }
 
     private static final int HOUSEKEEPING_INTERVAL = 4096;

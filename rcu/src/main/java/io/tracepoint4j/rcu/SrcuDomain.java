@@ -333,7 +333,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
         @Override
         public void close() {
-            if (Thread.currentThread().threadId() != ownerId) {
+            if (!ownedByCurrentThread()) {
                 throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
             }
             int d = depth;
