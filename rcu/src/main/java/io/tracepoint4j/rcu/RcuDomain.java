@@ -29,9 +29,10 @@ public interface RcuDomain extends AutoCloseable {
 
     /**
      * Opens a read-side critical section, closed by the returned object, for use with
-     * try-with-resources. Allocation-free: the object is per-thread and reused. The section must be
-     * closed on the thread that opened it; sections nest. A thread that ends inside a section has it
-     * ended for it, with a WARNING through {@link System.Logger} "io.tracepoint4j.rcu".
+     * try-with-resources. Allocation-free: the object is per thread (SRCU: per thread and nesting
+     * level, made the first time a thread nests that deep) and reused. The section must be closed on
+     * the thread that opened it; sections nest. A thread that ends inside a section has it ended for
+     * it, with a WARNING through {@link System.Logger} "io.tracepoint4j.rcu".
      *
      * <p>Progress: wait-free, except for the first call on a thread, which registers the thread.
      */
@@ -124,11 +125,14 @@ public interface RcuDomain extends AutoCloseable {
     /** A read-side critical section opened by {@link #read()}; {@code close()} ends it. */
     interface ReadSection extends AutoCloseable {
         /**
-         * Ends the innermost read-side critical section this thread opened with {@link #read()}.
+         * Ends the read-side critical section. Classic RCU: ends the thread's innermost section,
+         * however it was opened (its sections are a nesting count, as in the kernel). SRCU: ends
+         * this section, which must be the thread's innermost.
          *
          * @throws IllegalStateException if called on another thread than the one that opened the
-         *     section, if that thread has no section open, or (SRCU) if its innermost section was
-         *     opened by {@code readLock()}; nothing changes then
+         *     section, if that thread has no section open, or (SRCU) if this section was closed
+         *     already, a section opened inside it is still open, or the innermost section was opened
+         *     by {@code readLock()}; nothing changes then
          */
         @Override
         void close();

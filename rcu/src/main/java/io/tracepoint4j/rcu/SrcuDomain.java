@@ -49,7 +49,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      *   another thread is refused there (but for one chance in 65536) instead of ending that
      *   thread's own section of the same depth and slot. It must match the innermost entry of the
      *   owner's section stack (two bits per section packed in a long, deeper sections spilled to an
-     *   array).
+     *   array). A read() section's object knows its level: the Reader itself for level 1, a
+     *   ScopedSection per deeper level (made on first use, then reused); close() ends its own level
+     *   only when that is the innermost, so a second close() is refused where it happens.
      *
      * Failure modes
      *   A thread that ends with sections open: its record is retired, its counts folded into
@@ -96,9 +98,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     // The facade passes `cache`: registry.cache(), which the JIT treats as a constant there.
 
     int readLock(Reader[] cache) {
-        int token = reader(cache).lock(0, srcuIdxOpaque()); // [I]
+        Reader reader = reader(cache);
+        int slot = srcuIdxOpaque(); // [I]
+        int level = reader.lock(0, slot);
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-        return token;
+        return reader.token(level, slot);
     }
 
     void readUnlock(Reader[] cache, int token) {
@@ -111,9 +115,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
     RcuDomain.ReadSection read(Reader[] cache) {
         Reader reader = reader(cache);
-        reader.lock(SCOPED, srcuIdxOpaque()); // [I]
+        int level = reader.lock(SCOPED, srcuIdxOpaque()); // [I]
         readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-        return reader;
+        return reader.section(level);
     }
 
     int downRead(Reader[] cache) {
@@ -283,6 +287,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         private long entries;
         /** Entries shifted out of the top of {@link #entries} by deep nesting, outermost first. */
         private byte[] spilled;
+        /** The section objects of levels 2, 3, ... (index level - 2), made on first use; owner only. */
+        private ScopedSection[] nestedSections;
 
         Reader(SrcuDomain domain, Thread owner) {
             super(owner);
@@ -295,9 +301,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         }
 
         /**
-         * Opens a same-thread section in {@code slot}, the domain's index, and returns its token;
-         * {@code kind} is 0 (token) or SCOPED. The domain passes its slot, which it has at hand, so
-         * the read side loads nothing through {@link #domain}.
+         * Opens a same-thread section in {@code slot}, the domain's index, and returns its level (1
+         * is the outermost); {@code kind} is 0 (token) or SCOPED. The domain passes its slot, which
+         * it has at hand, so the read side loads nothing through {@link #domain}.
          */
         int lock(int kind, int slot) {
             int d = depth;
@@ -308,7 +314,12 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             entries = (e << 2) | slot | kind;
             depth = d + 1;
             countLock(slot);
-            return tokenTag | ((d + 1) << DEPTH_SHIFT) | slot;
+            return d + 1;
+        }
+
+        /** The token of the readLock() section opened at {@code level} in {@code slot}. */
+        int token(int level, int slot) {
+            return tokenTag | (level << DEPTH_SHIFT) | slot;
         }
 
         /** The entry store; the domain follows it with its readerBarrier(). */
@@ -331,24 +342,65 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             countUnlock(entry & SLOT_MASK);
         }
 
+        /** The section object of the outermost section. */
         @Override
         public void close() {
+            closeScoped(1);
+        }
+
+        /**
+         * The object read() returns for a section opened at {@code level} (1 is the outermost):
+         * this record itself, or one of the per-level objects, made on first use and kept.
+         */
+        RcuDomain.ReadSection section(int level) {
+            if (level == 1) {
+                return this;
+            }
+            ScopedSection[] made = nestedSections;
+            int index = level - 2;
+            if (made == null || index >= made.length || made[index] == null) {
+                return newSection(level);
+            }
+            return made[index];
+        }
+
+        private RcuDomain.ReadSection newSection(int level) {
+            int index = level - 2;
+            if (nestedSections == null || index >= nestedSections.length) {
+                nestedSections = java.util.Arrays.copyOf(
+                        nestedSections == null ? new ScopedSection[0] : nestedSections, Math.max(4, index * 2));
+            }
+            return nestedSections[index] = new ScopedSection(this, level);
+        }
+
+        /** Ends the section that read() opened at {@code level}, which must be the innermost. */
+        void closeScoped(int level) {
             if (!ownedByCurrentThread()) {
                 throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
             }
             int d = depth;
             long e = entries;
             int entry = (int) e & 3;
-            if (d == 0 || (entry & SCOPED) == 0) {
+            if (d != level || (entry & SCOPED) == 0) {
                 throw new IllegalStateException("ReadSection.close() on " + domain + ": "
-                        + (d == 0
-                                ? "this thread has no section open"
-                                : "the innermost section was opened by readLock()"
-                                        + " and must end with readUnlock(token) first")
-                        + ". Nothing was changed.");
+                        + whyNotInnermostScoped(level, d, entry) + ". Nothing was changed.");
             }
             pop(d, e);
             countUnlock(entry & SLOT_MASK);
+        }
+
+        private static String whyNotInnermostScoped(int level, int d, int entry) {
+            if (d == 0) {
+                return "this thread has no section open";
+            }
+            if (d < level) {
+                return "this section was closed already (its depth is " + level + ", " + d + " section(s) open)";
+            }
+            if (d > level) {
+                return "a section opened inside this one (depth " + level + ") is still open (depth " + d
+                        + "); sections end innermost first";
+            }
+            return "the section opened inside this one by readLock() must end with readUnlock(token) first";
         }
 
         void countUnlock(int slot) {
@@ -447,6 +499,17 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
+        }
+    }
+
+    /**
+     * What read() returns for a nested section: its level, so that close() ends this section and
+     * no other (a second close(), or one before the sections inside it ended, is refused).
+     */
+    private record ScopedSection(Reader reader, int level) implements RcuDomain.ReadSection {
+        @Override
+        public void close() {
+            reader.closeScoped(level);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -119,6 +120,84 @@ class SrcuReadSideTest {
             d.readUnlock(t);
             assertThatThrownBy(() -> d.readUnlock(t)).isInstanceOf(IllegalStateException.class);
         });
+    }
+
+    @Test
+    void aNestedReadSectionClosedTwiceIsRefusedAndTheOuterOneStaysOpen() {
+        Srcu d = domains.srcu("srcu-scoped-twice");
+        AtomicReference<Throwable> secondClose = new AtomicReference<>();
+        HeldReader reader = HeldReader.hold("srcu-scoped-twice-reader", () -> {
+            RcuDomain.ReadSection outer = d.read();
+            RcuDomain.ReadSection inner = d.read();
+            inner.close();
+            try {
+                inner.close();
+            } catch (IllegalStateException e) {
+                secondClose.set(e);
+            }
+            return outer::close;
+        });
+        try {
+            assertThat(secondClose.get())
+                    .as("the second close() of the nested section")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed already");
+            CompletableFuture<Boolean> gp = async("srcu-scoped-twice-updater", () -> {
+                d.synchronize();
+                return reader.ended();
+            });
+            assertBlocked(gp, "synchronize() while the outer section is open");
+            reader.release();
+            assertThat(await(gp, "synchronize() after the outer section ended")).isTrue();
+        } finally {
+            reader.releaseQuietly();
+        }
+    }
+
+    @Test
+    void closingAReadSectionWhileOneOpenedInsideItIsOpenThrowsAndChangesNothing() {
+        Srcu d = domains.srcu("srcu-scoped-order");
+        assertMisuseChangesNothing(d, () -> {
+            RcuDomain.ReadSection outer = d.read();
+            RcuDomain.ReadSection inner = d.read();
+            assertThatThrownBy(outer::close)
+                    .as("closing the outer section first")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("still open");
+            inner.close();
+            outer.close();
+            assertThatThrownBy(outer::close)
+                    .as("closing the outer section again")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no section open");
+        });
+    }
+
+    @Test
+    void readSectionObjectsAreOnePerNestingLevelAndReused() {
+        Srcu d = domains.srcu("srcu-scoped-levels");
+        int levels = 100; // past the first growths of the per-level array
+        List<RcuDomain.ReadSection> first = openAndCloseNested(d, levels);
+        List<RcuDomain.ReadSection> second = openAndCloseNested(d, levels);
+        for (int level = 0; level < levels; level++) {
+            assertThat(second.get(level))
+                    .as("level %d the second time", level + 1)
+                    .isSameAs(first.get(level));
+        }
+        assertThat(new java.util.HashSet<>(first)).as("one object per level").hasSize(levels);
+    }
+
+    /** Opens {@code levels} nested read() sections, closes them innermost first, returns them. */
+    private static List<RcuDomain.ReadSection> openAndCloseNested(Srcu d, int levels) {
+        List<RcuDomain.ReadSection> sections = new ArrayList<>();
+        for (int i = 0; i < levels; i++) {
+            sections.add(d.read());
+        }
+        for (int i = levels - 1; i >= 0; i--) {
+            sections.get(i).close();
+        }
+        assertThat(d.inReadSection()).as("every section closed").isFalse();
+        return sections;
     }
 
     @Test

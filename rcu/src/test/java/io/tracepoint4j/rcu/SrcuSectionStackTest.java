@@ -39,7 +39,7 @@ class SrcuSectionStackTest {
             // Drift towards depths around the spill boundary (32) and well past it.
             boolean open = model.isEmpty() || (choice < 52 && model.size() < 150);
             if (choice >= 97 && !model.isEmpty()) {
-                closeWithTheWrongKind(reader, model.peek());
+                closeWithTheWrongKind(reader, model.peek(), model.size());
             } else if (choice >= 94) {
                 domain.flipSlot(); // no grace period runs: the test stands in for the gpLock holder
             } else if (open) {
@@ -73,12 +73,17 @@ class SrcuSectionStackTest {
         srcu.synchronize(); // both slots drained: returns at once
     }
 
-    /** The reader is also the ReadSection that read() returns, so closing it is ReadSection.close(). */
-    private void closeWithTheWrongKind(SrcuDomain.Reader reader, Open innermost) {
+    /**
+     * Ends the innermost section, at {@code level}, the wrong way: a scoped one with readUnlock(),
+     * a readLock() one through the ReadSection object read() would have returned at that level.
+     */
+    private void closeWithTheWrongKind(SrcuDomain.Reader reader, Open innermost, int level) {
         if (innermost.scoped()) {
             assertThatThrownBy(() -> srcu.readUnlock(innermost.token())).isInstanceOf(IllegalStateException.class);
         } else {
-            assertThatThrownBy(reader::close).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(reader.section(level)::close)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("readLock()");
         }
     }
 
