@@ -4,6 +4,10 @@
  * {@code --enable-native-access=io.tracepoint4j.rcu} on the module path, {@code ALL-UNNAMED} on the
  * class path.
  */
+@SuppressWarnings("module") // the qualified export names a module built after this one
 module io.tracepoint4j.rcu {
     exports io.tracepoint4j.rcu;
+    // what the tracepoint module shares with this one; not the user's API
+    exports io.tracepoint4j.rcu.internal to
+            io.tracepoint4j;
 }

@@ -1,5 +1,7 @@
 package io.tracepoint4j;
 
+import io.tracepoint4j.rcu.internal.RateLimit;
+
 /**
  * One registered probe of one tracepoint: its priority and its failure record. A probe registered
  * again after an unregister gets a new Registration.

@@ -1,6 +1,7 @@
 package io.tracepoint4j;
 
 import io.tracepoint4j.rcu.ReadSideBarrier;
+import io.tracepoint4j.rcu.internal.RateLimit;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;

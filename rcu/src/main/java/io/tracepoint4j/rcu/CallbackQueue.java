@@ -36,7 +36,10 @@ final class CallbackQueue {
     }
 
     /** The head of a sealed queue: nothing can be queued. */
-    private static final Node SEALED = new Node(() -> {});
+    private static final Node SEALED = new Node(new Runnable() {
+        @Override
+        public void run() {}
+    });
 
     @SuppressWarnings("unused") // accessed through HEAD
     private volatile Node head; // [Q1]/[Q2] newest first

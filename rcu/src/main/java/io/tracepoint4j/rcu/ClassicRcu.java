@@ -21,7 +21,7 @@ public interface ClassicRcu extends RcuDomain {
 
     /** A builder for a classic RCU domain named {@code name}. */
     static RcuDomain.Builder<ClassicRcu> builder(String name) {
-        return new RcuDomain.Builder<>(name, ClassicRcuFacade::create);
+        return new RcuDomain.Builder<>(name, ClassicRcu.class);
     }
 
     /** Opens a read-side critical section on the calling thread. Wait-free after first use. */

@@ -33,6 +33,12 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
      * Invariants
      *   Nesting never exceeds MAX_NESTING (checked); an unlock with nesting 0 is refused unchanged.
      *
+     * Failure modes
+     *   [E] Any call can throw StackOverflowError or OutOfMemoryError (see GracePeriodEngine). An
+     *       entry's store is its last step but for the barrier, which is undone with a plain store
+     *       of the old word if it throws; an exit's store is its last step. So an entry either opens
+     *       the section or leaves no trace, and an exit either ends it or leaves it open.
+     *
      * References
      *   liburcu include/urcu/static/urcu-memb.h, src/urcu.c (wait_for_readers, phase flip).
      */
@@ -48,7 +54,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     private int gpCtr = NEST_UNIT; // [G]/[F]
 
     ClassicRcuDomain(RcuDomain.Builder<ClassicRcu> settings) {
-        super(settings.name(), "rcu", settings, Reader[]::new);
+        super(settings.name(), "rcu", settings, new Reader[ReaderRegistry.CACHE_SLOTS]);
     }
 
     @Override
@@ -78,9 +84,16 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         return reader;
     }
 
+    /** Opens a section: either it is open (counted, its barrier passed) or this throws with nothing changed ([E]). */
     private void enter(Reader reader) {
-        if (reader.lock(gpCtrOpaque())) { // [G]
-            readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+        int word = reader.ctr;
+        if (reader.lock(word, gpCtrOpaque())) { // [G]
+            try {
+                readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+            } catch (Throwable t) { // out of stack or memory: not entered after all. [E] a plain store only
+                reader.ctr = word;
+                throw t;
+            }
         }
     }
 
@@ -148,15 +161,8 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     }
 
     @Override
-    void retireEnded(Reader reader) {
-        int nesting = reader.ctr >>> NEST_SHIFT;
-        if (nesting != 0) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "thread '" + reader.owner.getName() + "' ended inside " + nesting
-                            + " read-side critical section(s) of " + this + "; they were ended for it."
-                            + " Close every section on the thread that opened it (try-with-resources).");
-        }
+    int retireEnded(Reader reader) {
+        return reader.ctr >>> NEST_SHIFT; // its word drops out of every scan with its record
     }
 
     @Override
@@ -179,11 +185,12 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         }
 
         /**
-         * Opens a section; {@code gpCtr} is the domain's, loaded by the caller (which has it at hand).
-         * Returns true for an outermost section: the caller then owes the entry barrier.
+         * Opens a section on top of reader word {@code c}, the caller's read of {@link #ctr};
+         * {@code gpCtr} is the domain's, loaded by the caller (which has it at hand). Returns true
+         * for an outermost section: the caller then owes the entry barrier. Either it completes or
+         * it throws with nothing changed: the store is its last step ([E]).
          */
-        boolean lock(int gpCtr) {
-            int c = ctr;
+        boolean lock(int c, int gpCtr) {
             if (c < NEST_UNIT) {
                 setCtrOpaque(gpCtr); // [B] the entry store; made visible by [A]
                 return true;

@@ -1,10 +1,22 @@
 package io.tracepoint4j.rcu;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /** Validation and defaults shared by every domain's builder. */
 final class DomainSettings {
+    /** Where callback tasks run by default: a cached pool of daemon threads, shared by every domain. */
+    static final ExecutorService CALLBACK_THREADS = new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            5,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            Thread.ofPlatform().daemon().name("tracepoint4j-callbacks-", 0).factory());
+
     /** System property giving the default stall timeout in milliseconds. */
     static final String STALL_TIMEOUT_PROPERTY = "tracepoint4j.rcu.stallTimeoutMillis";
 
@@ -29,10 +41,19 @@ final class DomainSettings {
             throw new IllegalArgumentException(
                     "a domain name has at most " + MAX_NAME_LENGTH + " characters, was " + name.length());
         }
-        if (name.chars().anyMatch(Character::isISOControl)) {
+        if (hasControlCharacter(name)) {
             throw new IllegalArgumentException("a domain name may not contain control characters: " + quoted(name));
         }
         return name;
+    }
+
+    private static boolean hasControlCharacter(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Duration defaultStallTimeout() {

@@ -5,6 +5,7 @@ import static io.tracepoint4j.rcu.GracePeriodSequence.SCAN2;
 import static io.tracepoint4j.rcu.GracePeriodSequence.done;
 import static io.tracepoint4j.rcu.GracePeriodSequence.withState;
 
+import io.tracepoint4j.rcu.internal.RateLimit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -14,21 +15,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntFunction;
 
 /**
  * The update side every flavor shares: grace-period sequencing, synchronize, callbacks, barrier,
  * polling, stall reports and close. A flavor supplies its read side through the abstract methods:
  * which slot readers enter now, how to flip it, and whether a slot has drained.
  */
-abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
+abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements ReaderRegistry.Owner<R> {
     /*
      * Overview
      *   Readers enter one of two slots (SRCU: the counter index; classic RCU: the phase bit). A grace
@@ -108,7 +107,23 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
      * Failure modes
      *   A reader that never ends stalls its own domain only; after stallTimeout it is reported once
      *   per grace period with its stack, and the grace period keeps waiting. A thread that ends
-     *   inside a section is reported, and its sections are ended for it.
+     *   inside a section has its sections ended for it and is reported (at most one report per
+     *   10 s, with the count of the others). Any call can throw StackOverflowError or
+     *   OutOfMemoryError; the flavors' read sides are built so that an entry either opens its
+     *   section or leaves no trace and an exit either ends it or leaves it open ([E] in each).
+     *   The module has no invokedynamic (NoInvokeDynamicTest): a call site whose first linkage
+     *   failed in a thread near its stack limit would fail for good, in every thread.
+     *   The callback task catches every Throwable of an attempt (a membarrier that fails, a
+     *   logging backend that throws while a callback's failure is reported, no memory): it stays
+     *   scheduled, keeps the callbacks it had taken, backs off and tries again; the failure is
+     *   reported at most once per 10 s. If the executor cannot start it, it is unscheduled and
+     *   reported, and call(), startPoll(), pollState() of a pending cookie and barrier() (which
+     *   re-checks while it waits) start it again. A stall report that cannot be built is dropped
+     *   and the grace period goes on.
+     *   [LG] Nothing is logged while gpLock is held: a logging backend that is itself instrumented
+     *   could re-enter synchronize() on the same thread (gpLock is reentrant). Reports are queued
+     *   and logged by the thread that releases gpLock, or, for stall reports of a grace period
+     *   still waiting, by a task on the callback executor.
      *
      * References
      *   Linux kernel/rcu/srcutree.c, include/linux/rcupdate.h (rcu_seq_*), liburcu src/urcu.c.
@@ -127,16 +142,16 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     private static final long CALLBACK_BATCH_NANOS = 1_000_000;
 
     private static final int LOGGED_CALLBACK_FAILURES = 10;
+    /** At most one report per this interval of threads that ended inside sections, and of task failures. */
+    private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A failed callback task tries again after this, doubling up to MAX_TASK_RETRY_NANOS. */
+    private static final long MIN_TASK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private static final long MAX_TASK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** barrier() re-checks that the callback task runs this often (it may have failed to start). */
+    private static final long BARRIER_RECHECK_MILLIS = 100;
     /** close() waits this long for a grace-period lock held briefly before refusing. */
     private static final long CLOSE_LOCK_WAIT_MILLIS = 100;
-
-    private static final ExecutorService CALLBACK_THREADS = new ThreadPoolExecutor(
-            0,
-            Integer.MAX_VALUE,
-            5,
-            TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
-            Thread.ofPlatform().daemon().name("tracepoint4j-callbacks-", 0).factory());
 
     final String name;
     final String flavor;
@@ -183,17 +198,44 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     private Thread callbackThread; // [T]
     /** Callback task only. */
     private long callbackFailures;
+    /** Where the callback task runs. */
+    private final Executor callbackExecutor;
+
+    private final Runnable callbackTask = new CallbackTask();
+    private final Runnable readerFenceRelax = new ReaderFenceRelax();
+    /**
+     * Callbacks taken from the queue and not yet run, in call() order; callback task only. Kept
+     * when an attempt of the task fails, so that the next attempt resumes them.
+     */
+    private CallbackQueue.Node batch;
+    /** The grace period {@link #batch} waits for; callback task only. */
+    private long batchCookie;
+    /** Callback task only: attempts that failed in a row, for the back-off. */
+    private int taskFailuresInARow;
+
+    private final RateLimit taskFailureReports = new RateLimit();
+    /** Reports of threads that ended inside sections; see retire(). */
+    private final RateLimit endedInsideReports = new RateLimit();
+    /**
+     * Reports made while gpLock is held, logged once it is released ([LG] in the design note): a
+     * logging backend may itself use this domain.
+     */
+    private final ConcurrentLinkedQueue<Report> reports = new ConcurrentLinkedQueue<>();
+
+    private final Runnable reportFlush = new ReportFlush();
     /** Readers already reported as stalled in the current grace period; gpLock only. */
     private final Set<R> stallReported = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Whether sections of no thread were reported in the current grace period; gpLock only. */
     private boolean unownedStallReported;
 
-    GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings, IntFunction<R[]> readerArrays) {
+    /** {@code readerCache}: a new array of {@link ReaderRegistry#CACHE_SLOTS} elements. */
+    GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings, R[] readerCache) {
         this.name = name;
         this.flavor = flavor;
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
         this.readerFenceAfterNanos = settings.readerFenceAfterNanos();
-        this.registry = new ReaderRegistry<>(this::newReader, readerArrays, this::pruneIfIdle);
+        this.callbackExecutor = settings.callbackExecutor();
+        this.registry = new ReaderRegistry<>(this, readerCache);
     }
 
     // ---- the calling thread's reader record: the start of every read side ----
@@ -250,8 +292,11 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     /** Open sections described for close()'s refusal, or null when there are none. */
     abstract String describeOpenSections();
 
-    /** Folds a record of an ended thread into the domain; its thread will never run again. */
-    abstract void retireEnded(R reader);
+    /**
+     * Folds a record of an ended thread into the domain; its thread will never run again. Returns
+     * how many sections of its own the thread left open (they are ended).
+     */
+    abstract int retireEnded(R reader);
 
     /** Whether the calling thread is inside a read-side critical section of this domain. */
     abstract boolean inReadSection();
@@ -300,8 +345,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
         boolean interrupted = false;
         while (true) {
             try {
-                ran.await();
-                break;
+                if (ran.await(BARRIER_RECHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+                scheduleTask(); // the task may have failed to start: try again
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -330,7 +377,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     }
 
     final boolean pollState(long cookie) {
-        return done(gpSeqAcquire(), cookie); // [S]
+        if (done(gpSeqAcquire(), cookie)) { // [S]
+            return true;
+        }
+        if (!done(gpSeqAcquire(), pollRequest())) { // [S] [N] a requested grace period is pending
+            scheduleTask(); // no-op while the task runs; restarts it if it failed to start
+        }
+        return false;
     }
 
     final long completedGracePeriods() {
@@ -464,14 +517,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 runGracePeriod(expedited);
             }
         } finally {
-            gpLock.unlock();
+            unlockAndFlushReports();
         }
     }
 
     private void runGracePeriod(boolean expedited) {
         assert gpLock.isHeldByCurrentThread();
         long seq = gpSeqPlain();
-        registry.pruneEnded(this::retireAndReport);
+        registry.pruneEnded();
         setGpSeqVolatile(withState(seq, SCAN1)); // [GS] the start, ordered before the fence below
         VarHandle.fullFence(); // [GS] pairs with [SN] (store buffering)
         updaterBarrier(); // [A] pairs with every reader's [B]; see design note
@@ -506,9 +559,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
             LockSupport.parkNanos(this, expedite ? MIN_PARK_NANOS : park);
             park = Math.min(park * 2, MAX_PARK_NANOS);
             interrupted |= Thread.interrupted(); // grace periods are not interruptible; keep the flag
-            registry.pruneEnded(this::retireAndReport); // a thread that ended inside a section
+            registry.pruneEnded(); // a thread that ended inside a section
             if (waited > stallTimeoutNanos) {
-                reportStalls(slot, waited);
+                try {
+                    reportStalls(slot, waited);
+                } catch (Throwable t) { // out of memory or stack while describing: the grace period goes on
+                    reportLater(System.Logger.Level.WARNING, "a stall report of " + this + " failed", t);
+                }
             }
         }
         if (interrupted) {
@@ -535,31 +592,106 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
                 for (StackTraceElement frame : reader.owner.getStackTrace()) {
                     message.append(System.lineSeparator()).append("\tat ").append(frame);
                 }
-                LOG.log(System.Logger.Level.WARNING, message.toString());
+                reportLater(System.Logger.Level.WARNING, message.toString(), null);
             }
         }
         if (!unownedStallReported) {
             String unowned = describeUnownedSections(slot);
             if (unowned != null) {
                 unownedStallReported = true;
-                LOG.log(System.Logger.Level.WARNING, stalled + unowned + ". The grace period keeps waiting.");
+                reportLater(System.Logger.Level.WARNING, stalled + unowned + ". The grace period keeps waiting.", null);
+            }
+        }
+        // the grace period goes on waiting with gpLock held: log from another thread now
+        try {
+            callbackExecutor.execute(reportFlush);
+        } catch (Throwable t) { // no thread to be had: logged when the grace period ends
+        }
+    }
+
+    /** A record of an ended thread, from the registry's pruning; gpLock held. */
+    @Override
+    public final void retire(R reader) {
+        int ended = retireEnded(reader);
+        stallReported.remove(reader);
+        if (ended > 0) {
+            long unreported = endedInsideReports.admit(System.nanoTime(), REPORT_INTERVAL_NANOS);
+            if (unreported != RateLimit.SUPPRESS) {
+                reportLater(
+                        System.Logger.Level.WARNING,
+                        "thread '" + reader.owner.getName() + "' ended inside " + ended
+                                + " read-side critical section(s) of " + this + "; they were ended for it."
+                                + " Close every section on the thread that opened it (try-with-resources)."
+                                + (unreported == 0
+                                        ? ""
+                                        : " " + unreported + " more thread(s) ended inside sections since the last"
+                                                + " report (at most one every 10 s)."),
+                        null);
             }
         }
     }
 
-    private void retireAndReport(R reader) {
-        retireEnded(reader);
-        stallReported.remove(reader);
+    @Override
+    public final R newRecord(Thread thread) {
+        return newReader(thread);
     }
 
     /** Registration housekeeping: prune ended threads when no grace period is doing it. */
-    private void pruneIfIdle() {
+    @Override
+    public final void housekeeping() {
         if (gpLock.tryLock()) {
             try {
-                registry.pruneEnded(this::retireAndReport);
+                registry.pruneEnded();
             } finally {
-                gpLock.unlock();
+                unlockAndFlushReports();
             }
+        }
+    }
+
+    // ---- reports made under gpLock [LG] ----
+
+    /** One log record, kept until gpLock is released. */
+    private static final class Report {
+        final System.Logger.Level level;
+        final String message;
+        final Throwable thrown;
+
+        Report(System.Logger.Level level, String message, Throwable thrown) {
+            this.level = level;
+            this.message = message;
+            this.thrown = thrown;
+        }
+    }
+
+    /** Logs {@code message} once no thread holds gpLock for it: see [LG]. */
+    private void reportLater(System.Logger.Level level, String message, Throwable thrown) {
+        reports.add(new Report(level, message, thrown));
+    }
+
+    /** Releases gpLock, then logs what was reported under it (unless this thread still holds it). */
+    private void unlockAndFlushReports() {
+        gpLock.unlock();
+        flushReports();
+    }
+
+    private void flushReports() {
+        if (gpLock.isHeldByCurrentThread()) {
+            return; // reentered: the outermost holder logs them
+        }
+        Report report;
+        while ((report = reports.poll()) != null) {
+            try {
+                LOG.log(report.level, report.message, report.thrown);
+            } catch (Throwable t) { // a failing logging backend: the report is lost, the domain unharmed
+            }
+        }
+    }
+
+    /** Logs the reports of a grace period still in progress, from a thread that holds no lock. */
+    private final class ReportFlush implements Runnable {
+        @Override
+        public void run() {
+            flushReports();
         }
     }
 
@@ -596,11 +728,11 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
         slowBarriersInARow = slow ? slowBarriersInARow + 1 : 0;
         if (slowBarriersInARow >= SLOW_BARRIERS_BEFORE_READER_FENCE) {
             setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
-            LOG.log(
+            reportLater(
                     System.Logger.Level.DEBUG,
-                    "{0}: membarrier took {1} µs; readers fence their entries while grace periods keep coming",
-                    this,
-                    took / 1000);
+                    this + ": membarrier took " + took / 1000
+                            + " µs; readers fence their entries while grace periods keep coming",
+                    null);
             scheduleReaderFenceRelax();
         }
     }
@@ -616,72 +748,154 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
     }
 
     private void scheduleReaderFenceRelax() {
-        CompletableFuture.delayedExecutor(READER_FENCE_IDLE_MILLIS, TimeUnit.MILLISECONDS, CALLBACK_THREADS)
-                .execute(this::relaxReaderFence);
+        try {
+            CompletableFuture.delayedExecutor(READER_FENCE_IDLE_MILLIS, TimeUnit.MILLISECONDS, callbackExecutor)
+                    .execute(readerFenceRelax);
+        } catch (Throwable t) { // readers go on fencing, which is safe, only slower
+            reportLater(System.Logger.Level.WARNING, this + ": could not schedule the end of reader fences", t);
+        }
     }
 
     /** Stops reader fences once grace periods have been idle a while; the next [A] is a membarrier. */
-    private void relaxReaderFence() {
-        if (gpLock.tryLock()) {
-            try {
-                if (System.nanoTime() - lastGracePeriodEnd >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
-                    readerFenceEstablished = false;
-                    slowBarriersInARow = 0; // judge membarrier afresh
-                    setReaderFenceVolatile(false); // [RF] under gpLock: no grace period is between [A] and its scans
-                    LOG.log(System.Logger.Level.DEBUG, "{0}: readers stop fencing their entries", this);
-                    return;
+    private final class ReaderFenceRelax implements Runnable {
+        @Override
+        public void run() {
+            if (gpLock.tryLock()) {
+                try {
+                    if (System.nanoTime() - lastGracePeriodEnd
+                            >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
+                        readerFenceEstablished = false;
+                        slowBarriersInARow = 0; // judge membarrier afresh
+                        setReaderFenceVolatile(
+                                false); // [RF] under gpLock: no grace period is between [A] and its scans
+                        reportLater(
+                                System.Logger.Level.DEBUG,
+                                GracePeriodEngine.this + ": readers stop fencing their entries",
+                                null);
+                        return;
+                    }
+                } finally {
+                    unlockAndFlushReports();
                 }
-            } finally {
-                gpLock.unlock();
             }
+            scheduleReaderFenceRelax();
         }
-        scheduleReaderFenceRelax();
     }
 
     // ---- the callback task ----
 
     private void scheduleTask() {
         if (!taskScheduledVolatile() && casTaskScheduled(false, true)) { // [W1] pairs with [W2]
-            CALLBACK_THREADS.execute(this::runTask);
+            startTask();
         }
     }
 
+    /**
+     * Hands the scheduled task to the executor. If no thread can be had, the task is unscheduled
+     * ([W1]) and the failure reported: the next call(), startPoll(), barrier() (which re-checks while
+     * it waits) or pollState() of a pending cookie starts it again.
+     */
+    private void startTask() {
+        try {
+            callbackExecutor.execute(callbackTask);
+        } catch (Throwable t) {
+            setTaskScheduledVolatile(false); // [W1] the next producer schedules it again
+            reportTaskFailure(
+                    "could not start the callback task of " + this + " (it is started again by the next"
+                            + " call(), startPoll(), pollState() or barrier())",
+                    t);
+        }
+    }
+
+    /** The task's work: callbacks queued or taken, or a grace period startPoll() requested. */
     private boolean hasWork() {
-        return !callbacks.isEmpty() // [Q3]
+        return batch != null // callback task only
+                || !callbacks.isEmpty() // [Q3]
                 || !done(gpSeqAcquire(), pollRequest()); // [S] [N]
     }
 
-    private void runTask() {
-        Thread thread = Thread.currentThread();
-        String poolName = thread.getName();
-        thread.setName("tracepoint4j-callbacks " + this);
-        try {
-            do {
-                setCallbackThreadRelease(thread); // [T]
-                while (hasWork()) {
-                    processCallbacks();
+    /** The callback task; one per domain is scheduled at a time ([W1]/[W2]). */
+    private final class CallbackTask implements Runnable {
+        @Override
+        public void run() {
+            Thread thread = Thread.currentThread();
+            String poolName = thread.getName();
+            thread.setName("tracepoint4j-callbacks " + GracePeriodEngine.this);
+            try {
+                while (true) {
+                    setCallbackThreadRelease(thread); // [T]
+                    try {
+                        while (hasWork()) {
+                            processCallbacks();
+                        }
+                    } catch (Throwable t) {
+                        setCallbackThreadRelease(null); // [T]
+                        taskFailed(t);
+                        continue; // still scheduled: try again, resuming what was taken
+                    }
+                    taskFailuresInARow = 0;
+                    setCallbackThreadRelease(null); // [T] before another task may start
+                    setTaskScheduledVolatile(false); // [W2] pairs with [W1]: then re-check for work
+                    // [W2] hasWork() reads with acquire loads, which a volatile store does not order
+                    // before itself (store-load): the fence makes this side of the Dekker pair
+                    // sequentially consistent.
+                    VarHandle.fullFence();
+                    if (!hasWork() || !casTaskScheduled(false, true)) { // [W2]
+                        return;
+                    }
                 }
-                setCallbackThreadRelease(null); // [T] before another task may start
-                setTaskScheduledVolatile(false); // [W2] pairs with [W1]: then re-check for work
-                // [W2] hasWork() reads with acquire loads, which a volatile store does not order before
-                // itself (store-load): the fence makes this side of the Dekker pair sequentially consistent.
-                VarHandle.fullFence();
-            } while (hasWork() && casTaskScheduled(false, true)); // [W2]
-        } finally {
-            thread.setName(poolName);
+            } finally {
+                thread.setName(poolName);
+            }
         }
     }
 
+    /**
+     * An attempt of the task threw (out of memory or stack, a failing membarrier, a failing logging
+     * backend): the task stays scheduled and keeps what it had taken ({@link #batch}), and tries
+     * again after a back-off, so that barrier(), polls and close() keep working. Reported at most
+     * once per 10 s. Never throws.
+     */
+    private void taskFailed(Throwable failure) {
+        try {
+            reportTaskFailure("the callback task of " + this + " failed; it tries again", failure);
+            long backOff = MIN_TASK_RETRY_NANOS << Math.min(taskFailuresInARow++, 10);
+            LockSupport.parkNanos(this, Math.min(backOff, MAX_TASK_RETRY_NANOS));
+        } catch (Throwable ignored) { // out of memory again: try again at once
+        }
+    }
+
+    private void reportTaskFailure(String message, Throwable failure) {
+        try {
+            long unreported = taskFailureReports.admit(System.nanoTime(), REPORT_INTERVAL_NANOS);
+            if (unreported != RateLimit.SUPPRESS) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        message + (unreported == 0 ? "" : " (" + unreported + " more failures since the last report)"),
+                        failure);
+            }
+        } catch (Throwable ignored) { // the logging backend may be what fails
+        }
+    }
+
+    /** One round: take what call() queued, wait for its grace period, run it. */
     private void processCallbacks() {
-        CallbackQueue.Node batch = null;
-        if (!callbacks.isEmpty()) { // [Q3]
+        if (batch == null && !callbacks.isEmpty()) { // [Q3]
             LockSupport.parkNanos(this, CALLBACK_BATCH_NANOS); // batching: a grace period per batch
             setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
             batch = callbacks.takeAll(); // [Q2]
+            batchCookie = snapshotCookie(); // after taking: a grace period that began after every call()
         }
         long needed = pollRequest(); // [N]
-        long cookie = batch == null ? needed : later(snapshotCookie(), needed);
-        driveTo(cookie, false);
+        driveTo(batch == null ? needed : later(batchCookie, needed), false);
+        runBatch();
+    }
+
+    /**
+     * Runs the callbacks of {@link #batch} in order, each taken off the batch before it runs, so
+     * that a failure of the task never runs one twice; what is left is resumed by the next attempt.
+     */
+    private void runBatch() {
         // barrier() latches are not pending work: clear the flag after the last user callback, so
         // that close() right after barrier() returns succeeds.
         CallbackQueue.Node lastUserCallback = null;
@@ -693,7 +907,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
         if (lastUserCallback == null) {
             setBatchInFlightVolatile(false); // [W3]
         }
-        for (CallbackQueue.Node node = batch; node != null; node = node.next) {
+        while (batch != null) {
+            CallbackQueue.Node node = batch;
+            batch = node.next;
             try {
                 node.callback.run();
             } catch (Throwable t) {
@@ -717,6 +933,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> {
         }
     }
 
+    /** Logs a callback's failure; a failing logging backend fails this attempt of the task (see taskFailed). */
     private void reportCallbackFailure(Throwable t) {
         long failures = ++callbackFailures;
         if (failures <= LOGGED_CALLBACK_FAILURES || Long.bitCount(failures) == 1) {

@@ -21,7 +21,23 @@ import java.util.Locale;
 @SuppressWarnings("restricted") // the point of this class: native access, enabled by the launcher
 final class Membarrier {
 
-    record Availability(boolean available, String description) {}
+    static final class Availability {
+        private final boolean available;
+        private final String description;
+
+        Availability(boolean available, String description) {
+            this.available = available;
+            this.description = description;
+        }
+
+        boolean available() {
+            return available;
+        }
+
+        String description() {
+            return description;
+        }
+    }
 
     private static final int CMD_QUERY = 0;
     private static final int CMD_PRIVATE_EXPEDITED = 1 << 3;
@@ -44,9 +60,10 @@ final class Membarrier {
         } else {
             try {
                 Linker linker = Linker.nativeLinker();
-                MemorySegment symbol = linker.defaultLookup()
-                        .find("syscall")
-                        .orElseThrow(() -> new UnsupportedOperationException("libc has no syscall()"));
+                MemorySegment symbol = linker.defaultLookup().find("syscall").orElse(null);
+                if (symbol == null) {
+                    throw new UnsupportedOperationException("libc has no syscall()");
+                }
                 FunctionDescriptor descriptor =
                         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
                 syscall = linker.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1));

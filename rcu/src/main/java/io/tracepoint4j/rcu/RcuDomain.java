@@ -1,7 +1,7 @@
 package io.tracepoint4j.rcu;
 
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.concurrent.Executor;
 
 /**
  * The update side shared by every RCU flavor: grace periods, deferred callbacks, barrier and polled
@@ -141,13 +141,16 @@ public interface RcuDomain extends AutoCloseable {
     /** Settings of a domain, then {@link #build()}. */
     final class Builder<D extends RcuDomain> {
         private final String name;
-        private final Function<Builder<D>, D> factory;
+        /** {@code Srcu.class} or {@code ClassicRcu.class}: what build() makes. */
+        private final Class<D> kind;
+
         private Duration stallTimeout = DomainSettings.defaultStallTimeout();
         private long readerFenceAfterNanos = DomainSettings.defaultReaderFenceAfterNanos();
+        private Executor callbackExecutor = DomainSettings.CALLBACK_THREADS;
 
-        Builder(String name, Function<Builder<D>, D> factory) {
+        Builder(String name, Class<D> kind) {
             this.name = DomainSettings.checkName(name);
-            this.factory = factory;
+            this.kind = kind;
         }
 
         /**
@@ -164,8 +167,11 @@ public interface RcuDomain extends AutoCloseable {
         }
 
         /** Creates the domain. */
+        @SuppressWarnings("unchecked") // kind says which builder this is
         public D build() {
-            return factory.apply(this);
+            return kind == Srcu.class
+                    ? kind.cast(SrcuFacade.create((Builder<Srcu>) this))
+                    : kind.cast(ClassicRcuFacade.create((Builder<ClassicRcu>) this));
         }
 
         String name() {
@@ -184,6 +190,19 @@ public interface RcuDomain extends AutoCloseable {
 
         long readerFenceAfterNanos() {
             return readerFenceAfterNanos;
+        }
+
+        /**
+         * Tests: where the domain's callback task runs (default: a shared cached pool of daemon
+         * threads); fault-injection tests pass an executor that refuses.
+         */
+        Builder<D> callbackExecutor(Executor executor) {
+            this.callbackExecutor = executor;
+            return this;
+        }
+
+        Executor callbackExecutor() {
+            return callbackExecutor;
         }
     }
 }

@@ -3,11 +3,9 @@ package io.tracepoint4j.rcu;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 /**
  * The per-thread reader records of one domain: found by thread (a cache, then a map) on the read side,
@@ -91,8 +89,21 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
         }
     }
 
+    /** What a registry needs from its domain; the engine implements it (no lambdas, see NoInvokeDynamicTest). */
+    interface Owner<R extends Record> {
+        /** A new record for {@code thread}, on its first read. */
+        R newRecord(Thread thread);
+
+        /** Folds the record of an ended thread into the domain; grace-period lock held. */
+        void retire(R record);
+
+        /** Called every HOUSEKEEPING_INTERVAL registrations: prune ended threads if no grace period does. */
+        void housekeeping();
+    }
+
     private static final int HOUSEKEEPING_INTERVAL = 4096;
-    private static final int CACHE_SLOTS = 1024;
+    /** The length of the lookup cache array the owner passes in. */
+    static final int CACHE_SLOTS = 1024;
 
     /** Every registered thread's record, until pruned; Thread keys compare by identity. */
     private final ConcurrentHashMap<Thread, R> byThread = new ConcurrentHashMap<>();
@@ -102,8 +113,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
      */
     private final R[] cache;
 
-    private final Function<Thread, R> factory;
-    private final Runnable housekeeping;
+    private final Owner<R> owner;
 
     @SuppressWarnings("unused") // accessed through NEW_RECORDS
     private volatile Record newRecords; // [R1]/[R2] Treiber stack head
@@ -114,10 +124,11 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     /** Records moved off the stack; grace-period side only. */
     private final List<R> known = new ArrayList<>();
 
-    ReaderRegistry(Function<Thread, R> factory, IntFunction<R[]> arrays, Runnable housekeeping) {
-        this.factory = factory;
-        this.cache = arrays.apply(CACHE_SLOTS);
-        this.housekeeping = housekeeping;
+    /** {@code cache}: a new array of CACHE_SLOTS elements, typed R[] by the owner. */
+    ReaderRegistry(Owner<R> owner, R[] cache) {
+        assert cache.length == CACHE_SLOTS;
+        this.owner = owner;
+        this.cache = cache;
     }
 
     /**
@@ -151,7 +162,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     }
 
     private R registerSlow(Thread thread) {
-        R record = factory.apply(thread);
+        R record = owner.newRecord(thread);
         Record head;
         do {
             head = newRecordsAcquire(); // [R1] re-read until the CAS below wins
@@ -159,7 +170,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
         } while (!casNewRecords(head, record)); // [R1] publishes the record; pairs with [R2]
         byThread.put(thread, record);
         if ((getAndIncrementRegistrations() & (HOUSEKEEPING_INTERVAL - 1)) == HOUSEKEEPING_INTERVAL - 1) { // [R3]
-            housekeeping.run();
+            owner.housekeeping();
         }
         return record;
     }
@@ -183,24 +194,21 @@ final class ReaderRegistry<R extends ReaderRegistry.Record> {
     }
 
     /**
-     * Removes the records of threads that ended, handing each to {@code retire}. Caller holds the
-     * grace-period lock. {@link Thread#isAlive()} returning false orders everything the ended thread
-     * did before this call (JLS 17.4.4), so its record may be read with plain loads.
+     * Removes the records of threads that ended, handing each to the owner's retire(). Caller holds
+     * the grace-period lock. {@link Thread#isAlive()} returning false orders everything the ended
+     * thread did before this call (JLS 17.4.4), so its record may be read with plain loads.
      */
-    int pruneEnded(Consumer<R> retire) {
-        List<R> all = records();
-        int before = all.size();
-        all.removeIf(r -> {
-            if (r.owner.isAlive()) {
-                return false;
+    void pruneEnded() {
+        for (Iterator<R> it = records().iterator(); it.hasNext(); ) {
+            R r = it.next();
+            if (!r.owner.isAlive()) {
+                owner.retire(r);
+                it.remove();
+                byThread.remove(r.owner, r);
+                // let the ended thread be collected; a slot another thread claimed meanwhile stays its
+                CACHE_SLOT.compareAndSet(cache, slot(r.ownerId), (Record) r, (Record) null); // [R4]
             }
-            retire.accept(r);
-            byThread.remove(r.owner, r);
-            // let the ended thread be collected; a slot another thread claimed meanwhile stays its
-            CACHE_SLOT.compareAndSet(cache, slot(r.ownerId), (Record) r, (Record) null); // [R4]
-            return true;
-        });
-        return before - all.size();
+        }
     }
 
     private Record newRecordsAcquire() {

@@ -38,7 +38,7 @@ public interface Srcu extends RcuDomain {
 
     /** A builder for an SRCU domain named {@code name}. */
     static RcuDomain.Builder<Srcu> builder(String name) {
-        return new RcuDomain.Builder<>(name, SrcuFacade::create);
+        return new RcuDomain.Builder<>(name, Srcu.class);
     }
 
     /**

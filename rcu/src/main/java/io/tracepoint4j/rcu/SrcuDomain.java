@@ -13,34 +13,38 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      * Overview
      *   Each thread that reads has a Reader with four counters that only it writes and that only
      *   grow: lock counts of slots 0 and 1, unlock counts of slots 0 and 1. A reader reads the
-     *   domain's slot index, counts a lock there, and at the end counts an unlock in the same slot,
-     *   on whatever thread ends the section (upRead on another thread counts in that thread's
-     *   Reader). Slot s has drained when, summed over all Readers plus the counts of ended threads,
-     *   unlocks equal locks. No reader does an atomic read-modify-write on shared memory.
+     *   domain's slot index, counts a lock there, and at the end counts an unlock in the same slot.
+     *   A downRead() section counts its lock on the opener's Reader like any other, and its unlock
+     *   in the domain's handoffClosed[slot], whichever thread ends it. Slot s has drained when,
+     *   summed over all Readers, the counts of ended threads and handoffClosed, unlocks equal locks.
+     *   Same-thread sections do no atomic read-modify-write on shared memory; hand-offs do one each.
      *
      * Concurrency
      *   Counters: single writer (the owning thread), read by the gpLock holder. depth, entries and
-     *   spilled: owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx: written by
-     *   the gpLock holder, read by every reader.
+     *   spilled: owner only (read racily, for stall reports only). retired*: gpLock only. srcuIdx:
+     *   written by the gpLock holder, read by every reader. handoff*: any thread, atomically.
      *
      * Memory ordering
      *   [I] readers load srcuIdx opaque: any recent value is correct (a stale one makes a late reader,
      *       see GracePeriodEngine); opaque keeps the JIT from hoisting it.
      *   [B] lock: opaque store of the lock count, then the engine's readerBarrier(). Pairs with
      *       [A], the grace period's barrier (store buffering, asymmetric).
-     *   [C] unlock: release store of the unlock count: the section's accesses precede it. Pairs with
-     *       [C'], the scan's acquire loads of unlock counts (message passing).
-     *   [C'] the scan loads all unlock counts with acquire, then all lock counts: a counted unlock
-     *       implies its lock is counted (the lock store precedes the unlock store in the thread, or
-     *       happens-before it via the hand-off for upRead). So while an older reader's lock is
-     *       visible (guaranteed by [A]) and its unlock is not, locks exceed unlocks.
+     *   [C] unlock: release store of the unlock count (upRead(): the CAS of handoffClosed): the
+     *       section's accesses precede it. Pairs with [C'], the scan's acquire loads (message passing).
+     *   [C'] the scan loads all unlock counts (handoffClosed included) with acquire, then all lock
+     *       counts: a counted unlock implies its lock is counted (the lock store precedes the unlock
+     *       store in the thread, or happens-before it via the hand-off of the token for upRead). So
+     *       while an older reader's lock is visible (guaranteed by [A]) and its unlock is not, locks
+     *       exceed unlocks.
      *   [R] for that, the lock must be on a record the scan reads: an upRead() may count the unlock
      *       of a section opened by a thread that registered after the scan took the record list.
      *       The lock pass takes the list again after the unlock pass; the acquire that counted the
      *       unlock makes the opener's registration (before its lock) visible to it.
      *   [F] flip: volatile store of srcuIdx by the gpLock holder.
-     *   [P] portableOpen: CAS-updated count of open downRead sections per slot, for misuse checks
-     *       and reports only; it plays no part in grace periods.
+     *   [H] handoffOpened: getAndAdd by downRead() after its lock is counted and its barrier passed;
+     *       handoffClosed: CAS by upRead(), only while below handoffOpened (read after it, with
+     *       acquire: handoffOpened only grows), so a second upRead() with no hand-off open is
+     *       refused. Their difference is what reports call open hand-offs.
      *
      * Invariants
      *   For each slot, locks >= unlocks in every scan (assert). Token: tag | depth << 2 | portable
@@ -51,12 +55,24 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      *   owner's section stack (two bits per section packed in a long, deeper sections spilled to an
      *   array). A read() section's object knows its level: the Reader itself for level 1, a
      *   ScopedSection per deeper level (made on first use, then reused); close() ends its own level
-     *   only when that is the innermost, so a second close() is refused where it happens.
+     *   only when that is the innermost, so a second close() is refused where it happens. Not
+     *   detected: all downRead() tokens of a slot are equal, so a second upRead() of a token while
+     *   another hand-off of that slot is open ends that one; and a stale read() object (kept past
+     *   its close()) closes a later section of the same level on its thread.
      *
      * Failure modes
-     *   A thread that ends with sections open: its record is retired, its counts folded into
-     *   retired*, and its same-thread sections ended for it with a warning. Its downRead sections
-     *   stay open: another thread may still end them.
+     *   [E] Any call can throw StackOverflowError (the interpreter checks the stack at every method
+     *       entry) or OutOfMemoryError (at any allocation). So every path has one committing store,
+     *       a call that throws only before its store: an entry computes (and allocates) first, then
+     *       counts its lock, records the section with plain stores, and passes its barrier; if the
+     *       barrier throws, plain stores undo the count and the record, as no call may fail again
+     *       there. An exit computes first, then counts its unlock, then records it with plain
+     *       stores. downRead() counts its lock, passes its barrier, then adds to handoffOpened, its
+     *       last call; upRead() is one CAS. So an entry opens its section or leaves no trace, and an
+     *       exit ends it or leaves it open and closable again. A thread that ends with sections
+     *       open: its record is retired, its counts folded into retired*, and its same-thread
+     *       sections ended for it, with a warning (rate-limited by the engine). Its downRead
+     *       sections stay open: another thread may still end them.
      */
 
     private static final int SLOT_MASK = 1;
@@ -80,11 +96,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     private final long[] retiredLocks = new long[2];
 
     private final long[] retiredUnlocks = new long[2];
-    /** Open downRead sections by slot. [P] */
-    private final long[] portableOpen = new long[2];
+    /** downRead() sections opened, by slot; only grows. [H] */
+    private final long[] handoffOpened = new long[2];
+    /** downRead() sections ended by upRead(), by slot; only grows, never past handoffOpened. [H] [C] */
+    private final long[] handoffClosed = new long[2];
 
     SrcuDomain(RcuDomain.Builder<Srcu> settings) {
-        super(settings.name(), "srcu", settings, Reader[]::new);
+        super(settings.name(), "srcu", settings, new Reader[ReaderRegistry.CACHE_SLOTS]);
         this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16; // [TG] uniqueness only, no ordering needed
     }
 
@@ -100,9 +118,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     int readLock(Reader[] cache) {
         Reader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
-        int level = reader.lock(0, slot);
-        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-        return reader.token(level, slot);
+        int level = enter(reader, 0, slot);
+        return reader.tokenTag | (level << DEPTH_SHIFT) | slot; // no call after the entry: see [E]
     }
 
     void readUnlock(Reader[] cache, int token) {
@@ -115,21 +132,47 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
 
     RcuDomain.ReadSection read(Reader[] cache) {
         Reader reader = reader(cache);
-        int level = reader.lock(SCOPED, srcuIdxOpaque()); // [I]
-        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-        return reader.section(level);
+        // the object of the section about to open, made (on first use) before anything changes: [E]
+        RcuDomain.ReadSection section = reader.section(reader.depth + 1);
+        enter(reader, SCOPED, srcuIdxOpaque()); // [I]
+        return section;
+    }
+
+    /**
+     * Opens a same-thread section of {@code kind} (0: readLock(), SCOPED: read()) in {@code slot} and
+     * returns its level. Either the section is open (recorded, counted, its barrier passed) or this
+     * throws with nothing changed ([E]).
+     */
+    private int enter(Reader reader, int kind, int slot) {
+        int d = reader.depth;
+        long e = reader.entries;
+        reader.lock(d, e, kind, slot); // [B] the entry store, and the section recorded
+        try {
+            readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+        } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
+            reader.entries = e;
+            reader.depth = d;
+            reader.uncountLock(slot);
+            throw t;
+        }
+        return d + 1;
     }
 
     int downRead(Reader[] cache) {
         Reader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
-        getAndAddPortableOpen(slot, 1); // [P]
-        reader.countLock(slot);
-        readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+        reader.countLock(slot); // [B] the entry store, on the opener's record
+        try {
+            readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+            getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
+        } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
+            reader.uncountLock(slot);
+            throw t;
+        }
         return tag | PORTABLE | slot;
     }
 
-    void upRead(Reader[] cache, int token) {
+    void upRead(int token) {
         if ((token & (TAG_MASK | DEPTH_MASK | PORTABLE)) != (tag | PORTABLE)) {
             throw badUnlock(
                     token,
@@ -137,14 +180,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
                             + ((token & PORTABLE) == 0 ? " (a readLock() token ends with readUnlock())" : ""));
         }
         int slot = token & SLOT_MASK;
-        long open;
+        long closed;
         do {
-            open = portableOpenAcquire(slot); // [P]
-            if (open == 0) {
+            closed = handoffClosedAcquire(slot); // [H] before opened, which only grows
+            if (closed - handoffOpenedAcquire(slot) >= 0) { // [H]
                 throw badUnlock(token, "every section downRead() opened in its slot has already been ended");
             }
-        } while (!casPortableOpen(slot, open, open - 1)); // [P]
-        reader(cache).countUnlock(slot);
+        } while (!casHandoffClosed(slot, closed, closed + 1)); // [C] the exit store, the one step; pairs with [C']
     }
 
     IllegalStateException badUnlock(int token, String why) {
@@ -172,7 +214,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     /** Locks minus unlocks counted in {@code slot}: zero when the slot has drained. */
     private long openSectionsIn(int slot) {
         List<Reader> readers = registry.records();
-        long unlocks = retiredUnlocks[slot];
+        long unlocks = retiredUnlocks[slot] + handoffClosedAcquire(slot); // [C'] pairs with upRead's [C]
         for (int i = 0, n = readers.size(); i < n; i++) {
             unlocks += readers.get(i).unlocksAcquire(slot); // [C'] pairs with [C]; before the lock loads
         }
@@ -207,9 +249,15 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
                 + " grace period";
     }
 
+    /** downRead() sections of {@code slot} not yet ended. */
+    private long handoffsOpen(int slot) {
+        long closed = handoffClosedAcquire(slot); // [H] before opened, so never more than opened
+        return handoffOpenedAcquire(slot) - closed; // [H]
+    }
+
     @Override
     String describeUnownedSections(int slot) {
-        long open = portableOpenAcquire(slot); // [P]
+        long open = handoffsOpen(slot);
         return open == 0
                 ? null
                 : open + " read-side critical section(s) opened by downRead() and not yet ended by upRead(); they"
@@ -228,27 +276,20 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
                 threads.add("'" + reader.owner.getName() + "'");
             }
         }
-        long portable = portableOpenAcquire(0) + portableOpenAcquire(1); // [P]
+        long portable = handoffsOpen(0) + handoffsOpen(1);
         return open + " read-side critical section(s) are open"
                 + (threads.isEmpty() ? "" : " (threads " + String.join(", ", threads) + ")")
                 + (portable == 0 ? "" : " (" + portable + " opened by downRead())");
     }
 
     @Override
-    void retireEnded(Reader reader) {
+    int retireEnded(Reader reader) {
         for (int slot = 0; slot < 2; slot++) {
             int open = reader.sectionsIn(slot); // its thread ended: plain reads see its last writes
             retiredLocks[slot] += reader.locksAcquire(slot); // [C'] as in a scan
             retiredUnlocks[slot] += reader.unlocksAcquire(slot) + open; // [C'] ends its open sections
         }
-        int depth = reader.depth;
-        if (depth > 0) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "thread '" + reader.owner.getName() + "' ended inside " + depth
-                            + " read-side critical section(s) of " + this + "; they were ended for it."
-                            + " Close every section on the thread that opened it (try-with-resources).");
-        }
+        return reader.depth;
     }
 
     @Override
@@ -284,7 +325,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
          * opening shifts an entry in, closing shifts it out, so the hot path touches no array.
          * Owner only.
          */
-        private long entries;
+        long entries;
         /** Entries shifted out of the top of {@link #entries} by deep nesting, outermost first. */
         private byte[] spilled;
         /** The section objects of levels 2, 3, ... (index level - 2), made on first use; owner only. */
@@ -301,25 +342,20 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         }
 
         /**
-         * Opens a same-thread section in {@code slot}, the domain's index, and returns its level (1
-         * is the outermost); {@code kind} is 0 (token) or SCOPED. The domain passes its slot, which
-         * it has at hand, so the read side loads nothing through {@link #domain}.
+         * Records and counts a same-thread section in {@code slot}, the domain's index, on top of the
+         * {@code d} open ones whose inline entries are {@code e}; {@code kind} is 0 (token) or
+         * SCOPED. Either it completes or it throws with nothing changed ([E]): the entry store is
+         * its one call after which nothing can fail. The domain passes what it has at hand, so the
+         * read side loads nothing through {@link #domain}.
          */
-        int lock(int kind, int slot) {
-            int d = depth;
-            long e = entries;
+        void lock(int d, long e, int kind, int slot) {
             if (d >= INLINE_DEPTH) {
-                spill(d, e);
+                spill(d, e); // may throw; writes only a spill slot above the open sections
             }
-            entries = (e << 2) | slot | kind;
+            long pushed = (e << 2) | slot | kind;
+            countLock(slot); // [B] the entry store; throws only before it
+            entries = pushed; // [E] plain stores, no call: cannot fail
             depth = d + 1;
-            countLock(slot);
-            return d + 1;
-        }
-
-        /** The token of the readLock() section opened at {@code level} in {@code slot}. */
-        int token(int level, int slot) {
-            return tokenTag | (level << DEPTH_SHIFT) | slot;
         }
 
         /** The entry store; the domain follows it with its readerBarrier(). */
@@ -331,6 +367,18 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             }
         }
 
+        /**
+         * Takes back an entry store whose section never began (its barrier failed): a plain store,
+         * as no call may fail here ([E]). A scan that counted the lock only waited longer.
+         */
+        void uncountLock(int slot) {
+            if (slot == 0) {
+                locks0 = locks0 - 1;
+            } else {
+                locks1 = locks1 - 1;
+            }
+        }
+
         void unlock(int token) {
             int d = depth;
             long e = entries;
@@ -338,8 +386,19 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
                 throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
             }
-            pop(d, e);
-            countUnlock(entry & SLOT_MASK);
+            exit(d, e, entry);
+        }
+
+        /**
+         * Ends the innermost of {@code d} sections (inline entries {@code e}, innermost {@code
+         * entry}). Either it completes or it throws with the section still open ([E]): the exit store
+         * is its one call after which nothing can fail.
+         */
+        private void exit(int d, long e, int entry) {
+            long popped = popped(d, e); // may throw: nothing changed yet
+            countUnlock(entry & SLOT_MASK); // [C] the exit store; throws only before it
+            entries = popped; // [E] plain stores, no call: cannot fail
+            depth = d - 1;
         }
 
         /** The section object of the outermost section. */
@@ -385,8 +444,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
                 throw new IllegalStateException("ReadSection.close() on " + domain + ": "
                         + whyNotInnermostScoped(level, d, entry) + ". Nothing was changed.");
             }
-            pop(d, e);
-            countUnlock(entry & SLOT_MASK);
+            exit(d, e, entry);
         }
 
         private static String whyNotInnermostScoped(int level, int d, int entry) {
@@ -424,14 +482,13 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             spilled[index] = (byte) (e >>> (Long.SIZE - 2));
         }
 
-        /** Closes the innermost of {@code d} sections whose inline entries are {@code e}. */
-        private void pop(int d, long e) {
+        /** The inline entries once the innermost of {@code d} sections (inline entries {@code e}) ended. */
+        private long popped(int d, long e) {
             long rest = e >>> 2;
             if (d > INLINE_DEPTH) {
                 rest |= (long) spilled[d - 1 - INLINE_DEPTH] << (Long.SIZE - 2);
             }
-            entries = rest;
-            depth = d - 1;
+            return rest;
         }
 
         /** The entry of open section {@code level} (0 is the outermost); racy when not the owner. */
@@ -511,6 +568,23 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         public void close() {
             reader.closeScoped(level);
         }
+
+        // Written out, not generated: generated ones link through invokedynamic (NoInvokeDynamicTest).
+        // One object per reader and level, so identity is component equality.
+        @Override
+        public boolean equals(Object other) {
+            return other == this;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+
+        @Override
+        public String toString() {
+            return "ScopedSection[level " + level + " of " + reader.domain + "]";
+        }
     }
 
     // ---- accessors ----
@@ -523,16 +597,20 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
         SRCU_IDX.setVolatile(this, value);
     }
 
-    private long portableOpenAcquire(int slot) {
-        return (long) COUNTS.getAcquire(portableOpen, slot);
+    private long handoffOpenedAcquire(int slot) {
+        return (long) COUNTS.getAcquire(handoffOpened, slot);
     }
 
-    private boolean casPortableOpen(int slot, long expected, long value) {
-        return COUNTS.compareAndSet(portableOpen, slot, expected, value);
+    private void getAndAddHandoffOpened(int slot) {
+        COUNTS.getAndAdd(handoffOpened, slot, 1L);
     }
 
-    private void getAndAddPortableOpen(int slot, long delta) {
-        COUNTS.getAndAdd(portableOpen, slot, delta);
+    private long handoffClosedAcquire(int slot) {
+        return (long) COUNTS.getAcquire(handoffClosed, slot);
+    }
+
+    private boolean casHandoffClosed(int slot, long expected, long value) {
+        return COUNTS.compareAndSet(handoffClosed, slot, expected, value);
     }
 
     private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);

@@ -1,10 +1,11 @@
-package io.tracepoint4j;
+package io.tracepoint4j.rcu.internal;
 
 /**
  * At most one report per interval of a kind of failure, counting the failures suppressed in
- * between: the kernel's {@code ratelimit_state} with a burst of one. Thread-safe.
+ * between: the kernel's {@code ratelimit_state} with a burst of one. Thread-safe. Shared by the rcu
+ * and tracepoint modules (exported to the latter only); not part of the user's API.
  */
-final class RateLimit {
+public final class RateLimit {
     /*
      * Concurrency
      *   Every field is guarded by this object's monitor, taken on the failure path only. The monitor
@@ -12,7 +13,7 @@ final class RateLimit {
      */
 
     /** What {@link #admit} returns for a failure not to report now. */
-    static final long SUPPRESS = -1;
+    public static final long SUPPRESS = -1;
 
     // all guarded by this
     private boolean reported;
@@ -24,7 +25,7 @@ final class RateLimit {
      * {@code intervalNanos} ago, otherwise the number of failures suppressed since the last report
      * (report this one, with that number).
      */
-    synchronized long admit(long now, long intervalNanos) {
+    public synchronized long admit(long now, long intervalNanos) {
         if (reported && now - lastReportNanos < intervalNanos) {
             suppressed++;
             return SUPPRESS;
