@@ -94,17 +94,42 @@ public abstract class Tracepoint<P> {
      *   static_call_update() patches the call instruction.
      *
      * Concurrency
-     *   Updates (register, unregister, detach) are serialized by updateLock; every update builds
-     *   fresh arrays and publishes them; the old array is retired through the flavor's call(), never
-     *   a synchronize() per update (the kernel once took 2m29s instead of 14.7s for that). Firings
-     *   take no lock. The failure path synchronizes on the failing probe's Registration only.
+     *   Updates (register, unregister, detach, undoRegister) are serialized by updateLock; every
+     *   update builds fresh arrays and hands them to publish(), the one method that writes [R], [P],
+     *   [SC] and [K], in the order argued under [R]; the old array is retired through the flavor's
+     *   call(), never a synchronize() per update (the kernel once took 2m29s instead of 14.7s for
+     *   that). Firings take no lock. The failure path synchronizes on the failing probe's
+     *   Registration only.
      *
      * Memory ordering
      *   [P] setProbesRelease() by the updater (under updateLock) pairs with probesAcquire() in the
      *       generated firing code (message passing): a firing that loads the new array sees it and
      *       every probe in it fully built, with everything the registering thread did before.
      *   [R] setRegistrationsRelease() pairs with registrationsAcquire() in the failure path and the
-     *       query methods (message passing). The update side, holding updateLock, reads plain.
+     *       query methods isRegistered(), failures(), probeCount() (message passing). The update
+     *       side, holding updateLock, reads plain. [R] is what a user (and the failure path) knows
+     *       of who may be called, so it must never show fewer probes than firings can reach:
+     *       publish(), the one writer, orders it against [P], [SC] and [K].
+     *         adding:   [R], then [P], [SC], [K]. A firing reaches the new probe only through [P] or
+     *                   [SC] (by the HotSpot behaviour argued there), both written after [R], so
+     *                   the failure path finds its Registration: its failures are counted (and may
+     *                   detach it), not reported as those of an unregistered probe.
+     *         removing: [P], [SC], [K], then [R] last, a release store. A thread whose acquire in
+     *                   isRegistered() sees the registration gone has the [P] store, the retarget
+     *                   and the deoptimization setTarget finished before returning happen-before
+     *                   it. A synchronize() it calls afterwards begins after them, so by [GP] and
+     *                   [SC] it waits for every firing that could still run the probe (one that
+     *                   loaded the old array or target, or ran code that folded it, entered its
+     *                   section before the retarget returned); and the thread's own firings that
+     *                   begin afterwards do not call the probe, as after unregister() returned.
+     *                   This holds whoever removed the probe: unregister(), undoRegister(), or
+     *                   detach(), which runs on the library's own thread, so a user learns that it
+     *                   is over only from isRegistered(). (Issue 10: [R] used to be written first
+     *                   when removing too; a detached probe seen gone, then waited for by
+     *                   synchronizeUnregister(), was still called by firings the retarget had not
+     *                   reached yet.)
+     *       In between, a probe being removed that throws is still counted (and may be flagged for
+     *       detach; detach() takes updateLock after the removal and finds its Registration gone).
      *   [K] key flip: setTarget then MutableCallSite.syncAll(), whose contract is that every thread
      *       sees the new target at its next firing. 0->1 turns the key on after [P] and [SC]; 1->0
      *       turns it off after them. A firing that sees a stale key reads a valid target either way
@@ -119,8 +144,9 @@ public abstract class Tracepoint<P> {
      *       safepoint poll or a call, and compiled code has none between the section's entry and the
      *       inlined probe calls: a thread either had not entered the section (it resumes
      *       deoptimized, in the interpreter, and reads the new target) or had entered it before
-     *       unregister() returned, so the grace period waits for it. Like [B] in the rcu module this
-     *       is HotSpot behaviour, not a JMM guarantee; the tracepoint torture checks it.
+     *       setTarget returned, hence before unregister() returned and before [R] showed the probe
+     *       gone, so the grace period waits for it. Like [B] in the rcu module this is HotSpot
+     *       behaviour, not a JMM guarantee; the tracepoint torture checks it, detached probes too.
      *   [GP] unregister: the [P] store precedes call(retire) and any later synchronize(); the domain
      *       guarantees every section that could have loaded the old array has ended before the
      *       callback runs or synchronize() returns, and sections that begin later load the new one.
@@ -292,16 +318,11 @@ public abstract class Tracepoint<P> {
                     // JVM) happens here, on the consumer's thread, not in the first firing.
                     ReadSideBarrier.current();
                 }
-                publish(next, nextProbes);
-                retarget(definition.dispatch(), nextDispatch); // [SC] after [P]
-                if (first) {
-                    setKey(true);
-                }
+                publish(next, nextProbes, nextDispatch);
             } catch (RuntimeException | Error e) {
                 undoRegister(current, previousProbes, previousDispatch, added, e);
                 throw e;
             }
-            assert keyOn() == (next.length > 0);
         } finally {
             lock.unlock();
         }
@@ -374,6 +395,11 @@ public abstract class Tracepoint<P> {
      * (system properties {@code tracepoint4j.detachAfterFailures} and {@code
      * tracepoint4j.detachWindowMillis} change the default).
      *
+     * <p>Detaching runs on a thread of the library; a consumer learns that it is over from {@link
+     * #isRegistered(Object)}: once that returns false for the probe, a {@link #synchronizeUnregister()}
+     * or {@link Tracepoints#synchronizeUnregister()} called afterwards returns only when the detached
+     * probe is not running, and it is never called again, as after {@link #unregister(Object)}.
+     *
      * @throws IllegalArgumentException if {@code failures} is negative or above 10000 (each failing
      *     probe remembers the time of as many failures), or {@code window} not positive
      */
@@ -418,7 +444,19 @@ public abstract class Tracepoint<P> {
         return registrationsAcquire().length; // [R]
     }
 
-    /** Whether {@code probe} (by identity) is registered now. */
+    /**
+     * Whether {@code probe} (by identity) is registered now. A probe for which this returns false,
+     * whoever removed it ({@link #unregister(Object)}, a detach after failures, a failed {@link
+     * #register(Object, int)}), is removed as after an {@code unregister(probe)} that returned:
+     * firings that begin afterwards do not call it, and once a {@link #synchronizeUnregister()} or
+     * {@link Tracepoints#synchronizeUnregister()} called afterwards returns, it is not running and
+     * will never be called again (unless registered again).
+     *
+     * <p>Memory consistency effects: every action of a call of {@code probe} made because of the
+     * registration that ended happens-before the return of a {@code synchronizeUnregister()} (of this
+     * tracepoint or of {@link Tracepoints}) called after this method returned false for it (in the
+     * same thread, or ordered after it by happens-before).
+     */
     public final boolean isRegistered(Object probe) {
         return indexOf(registrationsAcquire(), probe) >= 0; // [R]
     }
@@ -690,13 +728,8 @@ public abstract class Tracepoint<P> {
             Registration added,
             Throwable failure) {
         try {
-            publish(previous, previousProbes);
-            retarget(definition.dispatch(), previousDispatch); // [SC] after [P], as in removeLocked
+            publish(previous, previousProbes, previousDispatch);
             boolean none = previous.length == 0;
-            if (none) {
-                setKey(false);
-            }
-            assert keyOn() == !none;
             definition.flavor().domain().call(added::retire); // [GP] after the [P] store in publish()
             if (none && definition.onLastProbe() != null) {
                 definition.onLastProbe().run();
@@ -706,20 +739,15 @@ public abstract class Tracepoint<P> {
         }
     }
 
-    /** Removes registrations[index]: publish, key off on 1->0, retire after a grace period, hook. */
+    /** Removes registrations[index]: publish (key off on 1->0), retire after a grace period, hook. */
     private void removeLocked(int index) {
         Registration[] current = registrationsPlain();
         Registration removed = current[index];
         Registration[] next = new Registration[current.length - 1];
         System.arraycopy(current, 0, next, 0, index);
         System.arraycopy(current, index + 1, next, index, next.length - index);
-        publish(next, probeArray(next));
-        setDispatch(next);
+        publish(next, probeArray(next), dispatchTarget(next));
         boolean last = next.length == 0;
-        if (last) {
-            setKey(false);
-        }
-        assert keyOn() == (next.length > 0);
         definition.flavor().domain().call(removed::retire); // [GP] after the [P] store in publish()
         if (last && definition.onLastProbe() != null) {
             try {
@@ -733,9 +761,25 @@ public abstract class Tracepoint<P> {
         }
     }
 
-    private void publish(Registration[] next, Object nextProbes) {
-        setRegistrationsRelease(next); // [R] pairs with registrationsAcquire()
+    /**
+     * Makes {@code next} the registered probes: the one place that orders the writes of an update
+     * ([R], [P], [SC], [K]; see the design note); updateLock held. An update adds a registration
+     * (register) or removes one (unregister, detach, undoRegister); [R] shows an added probe before
+     * any firing can reach it, and a removed one as gone only after no firing that begins can reach
+     * it. The key is on exactly when {@code next} is non-empty.
+     */
+    private void publish(Registration[] next, Object nextProbes, MethodHandle nextDispatch) {
+        boolean removing = next.length < registrationsPlain().length;
+        if (!removing) {
+            setRegistrationsRelease(next); // [R] first when adding; pairs with registrationsAcquire()
+        }
         setProbesRelease(nextProbes); // [P] pairs with probesAcquire() in the generated firing code
+        retarget(definition.dispatch(), nextDispatch); // [SC] after [P]
+        setKey(next.length > 0); // [K] after [P] and [SC]; an unchanged key is left alone
+        if (removing) {
+            setRegistrationsRelease(next); // [R] last when removing; pairs with registrationsAcquire()
+        }
+        assert keyOn() == (next.length > 0);
     }
 
     /**
