@@ -162,7 +162,8 @@ public final class RcuTorture implements Callable<Integer> {
             paramLabel = "rcu|tracepoints",
             defaultValue = "rcu",
             description = "What to torture (default: ${DEFAULT-VALUE}): rcu, the grace-period flavors; "
-                    + "tracepoints, probes registered and unregistered in storms while threads fire "
+                    + "tracepoints, probes registered and unregistered (or detached after failures) in storms while "
+                    + "threads fire "
                     + "(uses --seconds, --readers and --virtual-readers as firing threads, --updaters, "
                     + "--block-us, --stall-seconds).")
     private String target;

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Filter;
+import java.util.logging.Logger;
 
 /**
  * {@code ./tp torture --target tracepoints}: many threads (platform and virtual) fire regular and
@@ -36,6 +38,12 @@ public final class TracepointTorture {
      *   Updaters unregister one probe or several at once (both flavors), then synchronize at once,
      *   later, per tracepoint (tp.synchronizeUnregister(), flavor-wide) or for all tracepoints
      *   (Tracepoints.synchronizeUnregister()). Some faultable probes park briefly inside.
+     *   Detach case (issue 10): every tracepoint has detachAfter(DETACH_FAILURES, DETACH_WINDOW),
+     *   and one registration in FAILING_ONE_IN is of a failing probe, which always throws, so the
+     *   library detaches it on its own thread. Instead of unregistering it, its updater spins
+     *   until isRegistered() reads false (UNREGISTERING -> UNREGISTERED), then synchronizes at
+     *   once (either way above) and marks it SYNCHRONIZED: the only way a user can learn that a
+     *   detach is over, and the moment when a late retarget would still reach the probe.
      *
      * Oracles checked (docs: ../shared/design/tracepoints.md)
      *   1. A probe reads its own state at entry and at exit of every call; SYNCHRONIZED there is a
@@ -44,11 +52,15 @@ public final class TracepointTorture {
      *      after fire() returned; still REGISTERED means unregister(p) had not begun, so p was
      *      published (register() had returned) during the whole firing and must have seen it:
      *      p.lastSeen[thread] == sequence, else a missed firing. A second call with the same
-     *      sequence is a duplicate (the oracle says "exactly once").
+     *      sequence is a duplicate (the oracle says "exactly once"). Failing probes are never
+     *      checked here: the library may detach them during any firing.
      *   3. The firing passes its tracepoint's index; a probe called with another index than the one
      *      it was registered on is misrouted (oracle 6).
-     *   After the run every probe is unregistered and synchronized, and every tracepoint is fired
-     *   again: any probe call then is also counted by oracle 1.
+     *   After the run every probe is unregistered (or was detached) and synchronized, and every
+     *   tracepoint is fired again: any probe call then is also counted by oracle 1.
+     *   The library's warnings about failing probes (their first failure, their detach) are
+     *   expected and dropped by a filter on the "io.tracepoint4j" java.util.logging logger during
+     *   the run; every other record passes.
      *
      * Concurrency
      *   Firers never block outside probes; updaters block in synchronizeUnregister(). Virtual firers
@@ -74,7 +86,9 @@ public final class TracepointTorture {
      *   (exit 3); oracle violations exit 1.
      *   Breakage.SKIP_SYNCHRONIZE (mark SYNCHRONIZED without waiting) and SKIP_REGISTER (publish
      *   a probe as REGISTERED without registering it) are the broken variants the tests use to
-     *   prove that oracles 1 and 2 fire.
+     *   prove that oracles 1 and 2 fire; SKIP_DETACH_WAIT (mark a detached probe SYNCHRONIZED as
+     *   soon as isRegistered() reads false) proves that oracle 1 watches the detach case, which is
+     *   what the library did to users before issue 10 was fixed.
      */
 
     /** The prototype of every torture tracepoint; public so tracepoint4j's class loader sees it. */
@@ -87,6 +101,15 @@ public final class TracepointTorture {
     private static final int FAULTABLE = 4;
     private static final int SLOTS = 3;
     private static final int BATCH = 2_000;
+    /** One registration in this many is of a failing probe, detached by the library. */
+    private static final int FAILING_ONE_IN = 4;
+    /** The detach policy of every torture tracepoint, {@code detachAfter(3, 30 s)} as in issue 10. */
+    private static final int DETACH_FAILURES = 3;
+    /** The window of the detach policy; only failing probes ever throw. */
+    private static final Duration DETACH_WINDOW = Duration.ofSeconds(30);
+    /** What a failing probe calls itself, so that the log filter knows the expected warnings. */
+    private static final String FAILING_PROBE = "failing torture probe";
+
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     static final int NEW = 0;
@@ -102,7 +125,12 @@ public final class TracepointTorture {
         /** Marks probes SYNCHRONIZED without calling synchronizeUnregister(): oracle 1 must fire. */
         SKIP_SYNCHRONIZE,
         /** Publishes every other probe as REGISTERED without calling register(): oracle 2 must fire. */
-        SKIP_REGISTER
+        SKIP_REGISTER,
+        /**
+         * Marks a detached probe SYNCHRONIZED as soon as isRegistered() reads false, without
+         * calling synchronizeUnregister() (what issue 10 did to users): oracle 1 must fire.
+         */
+        SKIP_DETACH_WAIT
     }
 
     /** Run parameters; {@code breakage} selects a deliberately broken variant for tests. */
@@ -149,6 +177,7 @@ public final class TracepointTorture {
             long firings,
             long registrations,
             long unregistrations,
+            long detaches,
             long synchronizeCalls,
             long probeCalls,
             long blockingCalls,
@@ -175,7 +204,7 @@ public final class TracepointTorture {
             out.append(String.format(
                     Locale.ROOT,
                     "firings %d, probe calls %d (blocking %d), firing-probe pairs checked %d%n"
-                            + "registrations %d, unregistrations %d, synchronizeUnregister calls %d%n"
+                            + "registrations %d, unregistrations %d, detaches %d, synchronizeUnregister calls %d%n"
                             + "missed firings: %d, duplicate calls: %d, misrouted calls: %d%n",
                     firings,
                     probeCalls,
@@ -183,6 +212,7 @@ public final class TracepointTorture {
                     checkedFirings,
                     registrations,
                     unregistrations,
+                    detaches,
                     synchronizeCalls,
                     missed,
                     duplicates,
@@ -211,6 +241,7 @@ public final class TracepointTorture {
     private final LongAdder missed = new LongAdder();
     private final LongAdder registrations = new LongAdder();
     private final LongAdder unregistrations = new LongAdder();
+    private final LongAdder detaches = new LongAdder();
     private final LongAdder synchronizeCalls = new LongAdder();
     private final LongAdder probeCalls = new LongAdder();
     private final LongAdder blockingCalls = new LongAdder();
@@ -233,12 +264,23 @@ public final class TracepointTorture {
             tracepoints.add(Tracepoint.defineFaultable(
                     provider + ":faultable" + i, Hit.class, "tracepoint", "thread", "sequence"));
         }
+        for (Tracepoint<Hit> tracepoint : tracepoints) {
+            tracepoint.detachAfter(DETACH_FAILURES, DETACH_WINDOW);
+        }
         this.slots = new AtomicReferenceArray<>(tracepoints.size() * SLOTS);
     }
 
     /** Runs one torture for {@code settings}; stacks of hung threads go to {@code diagnostics}. */
     static Report run(Settings settings, PrintStream diagnostics) {
-        return new TracepointTorture(settings, diagnostics).run();
+        Logger log = Logger.getLogger("io.tracepoint4j"); // strong reference while the filter is set
+        Filter previous = log.getFilter();
+        log.setFilter(record -> !String.valueOf(record.getMessage()).contains(FAILING_PROBE)
+                && (previous == null || previous.isLoggable(record)));
+        try {
+            return new TracepointTorture(settings, diagnostics).run();
+        } finally {
+            log.setFilter(previous);
+        }
     }
 
     private Report run() {
@@ -289,6 +331,7 @@ public final class TracepointTorture {
                 firings.sum(),
                 registrations.sum(),
                 unregistrations.sum(),
+                detaches.sum(),
                 synchronizeCalls.sum(),
                 probeCalls.sum(),
                 blockingCalls.sum(),
@@ -325,7 +368,7 @@ public final class TracepointTorture {
             int tp = random.nextInt(tracepoints.size());
             for (int s = 0; s < SLOTS; s++) {
                 Probe probe = slots.getAcquire(tp * SLOTS + s); // [P] pairs with setRelease in register
-                candidates[s] = probe != null && probe.state() == REGISTERED ? probe : null; // [S]
+                candidates[s] = probe != null && !probe.failing && probe.state() == REGISTERED ? probe : null; // [S]
             }
             sequence++;
             tracepoints.get(tp).fire().hit(tp, thread, sequence);
@@ -383,8 +426,10 @@ public final class TracepointTorture {
         Tracepoint<Hit> tracepoint = tracepoints.get(tp);
         Probe current = slots.getPlain(slot); // owned by this updater
         if (current == null) {
-            boolean blocking = tp >= REGULAR && random.nextInt(3) == 0;
-            Probe probe = new Probe(tp, blocking, firers, settings.blockTime().toNanos());
+            boolean failing = random.nextInt(FAILING_ONE_IN) == 0;
+            boolean blocking = !failing && tp >= REGULAR && random.nextInt(3) == 0;
+            Probe probe = new Probe(
+                    tp, blocking, failing, firers, settings.blockTime().toNanos());
             probe.registered = settings.breakage() != Breakage.SKIP_REGISTER || random.nextBoolean();
             if (probe.registered) {
                 tracepoint.register(probe, random.nextInt(3) * 10);
@@ -392,6 +437,8 @@ public final class TracepointTorture {
             }
             probe.setState(REGISTERED); // [S] after register() returned
             slots.setRelease(slot, probe); // [P] read by firers' getAcquire
+        } else if (current.failing) {
+            awaitDetach(slot, current, pending, random);
         } else {
             current.setState(UNREGISTERING); // [S] before unregister(): firers stop expecting calls
             if (current.registered) {
@@ -415,10 +462,14 @@ public final class TracepointTorture {
         pending.clear();
     }
 
-    /** tp.synchronizeUnregister() covers its whole flavor: mark only probes of that flavor. */
     private void synchronizeOneFlavor(List<Probe> pending, ThreadLocalRandom random) {
         boolean faultable = random.nextBoolean();
-        int tp = faultable ? REGULAR + random.nextInt(FAULTABLE) : random.nextInt(REGULAR);
+        synchronizeFlavorOf(faultable ? REGULAR + random.nextInt(FAULTABLE) : random.nextInt(REGULAR), pending);
+    }
+
+    /** tp.synchronizeUnregister() covers its whole flavor: mark only probes of that flavor. */
+    private void synchronizeFlavorOf(int tp, List<Probe> pending) {
+        boolean faultable = tp >= REGULAR;
         if (settings.breakage() != Breakage.SKIP_SYNCHRONIZE) {
             tracepoints.get(tp).synchronizeUnregister();
             synchronizeCalls.increment();
@@ -432,6 +483,40 @@ public final class TracepointTorture {
         });
     }
 
+    /**
+     * The detach case: waits (spinning, as a user polling as fast as it can) until the library has
+     * detached the failing probe in {@code slot}, then synchronizes at once, globally or for its
+     * flavor, and marks it (with the other pending probes so covered) SYNCHRONIZED. Leaves the
+     * probe in its slot if the run stops first; cleanUp() removes it.
+     */
+    private void awaitDetach(int slot, Probe probe, List<Probe> pending, ThreadLocalRandom random) {
+        Tracepoint<Hit> tracepoint = tracepoints.get(probe.tracepoint);
+        if (probe.state() == REGISTERED) { // else a storm met it again after the stop left it waiting
+            probe.setState(UNREGISTERING); // [S] its removal is under way (firers never check failing probes)
+        }
+        while (probe.registered && tracepoint.isRegistered(probe)) {
+            if (stop) { // [X]
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        probe.setState(UNREGISTERED); // [S] after isRegistered() read false: detached
+        slots.setRelease(slot, null); // [P]
+        if (probe.registered) {
+            detaches.increment();
+        }
+        if (settings.breakage() == Breakage.SKIP_DETACH_WAIT) {
+            probe.setState(SYNCHRONIZED); // [S] the mutant: no synchronizeUnregister() at all
+            return;
+        }
+        pending.add(probe);
+        if (random.nextBoolean()) {
+            synchronizeAll(pending);
+        } else {
+            synchronizeFlavorOf(probe.tracepoint, pending);
+        }
+    }
+
     // ---- end of run ----
 
     private void cleanUp() {
@@ -439,10 +524,19 @@ public final class TracepointTorture {
         for (int slot = 0; slot < slots.length(); slot++) {
             Probe probe = slots.getPlain(slot); // workers joined: plain is enough
             if (probe != null) {
-                probe.setState(UNREGISTERING); // [S]
+                if (probe.state() < UNREGISTERING) {
+                    probe.setState(UNREGISTERING); // [S]
+                }
                 if (probe.registered) {
-                    tracepoints.get(slot / SLOTS).unregister(probe);
-                    unregistrations.increment();
+                    try {
+                        tracepoints.get(slot / SLOTS).unregister(probe);
+                        unregistrations.increment();
+                    } catch (IllegalStateException detached) {
+                        if (!probe.failing) {
+                            throw detached;
+                        }
+                        detaches.increment(); // the library was faster, on its own thread
+                    }
                 }
                 probe.setState(UNREGISTERED); // [S]
                 slots.setPlain(slot, null);
@@ -494,15 +588,17 @@ public final class TracepointTorture {
     private final class Probe implements Hit {
         final int tracepoint;
         final boolean blocking;
+        final boolean failing; // always throws, after its checks: the library detaches it
         final long blockNanos;
         final long[] lastSeen; // slot per firing thread, written only by that thread
         boolean registered; // SKIP_REGISTER only; written and read by the owning updater alone
         private volatile int state = NEW; // [S]
         private final AtomicLong calls = new AtomicLong();
 
-        Probe(int tracepoint, boolean blocking, int firers, long blockNanos) {
+        Probe(int tracepoint, boolean blocking, boolean failing, int firers, long blockNanos) {
             this.tracepoint = tracepoint;
             this.blocking = blocking;
+            this.failing = failing;
             this.blockNanos = blockNanos;
             this.lastSeen = new long[firers];
         }
@@ -538,6 +634,15 @@ public final class TracepointTorture {
             if (state == SYNCHRONIZED) { // [S] exit check, oracle 1
                 callsAfterSynchronize.increment();
             }
+            if (failing) {
+                throw new IllegalStateException(FAILING_PROBE + " " + tracepoint + " fails as it must");
+            }
+        }
+
+        /** Names failing probes, so that the library's warnings about them can be told apart. */
+        @Override
+        public String toString() {
+            return (failing ? FAILING_PROBE : "torture probe") + " of tracepoint " + tracepoint;
         }
     }
 }

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The tracepoint torture: a short run of the real library finds no call after
- * synchronizeUnregister and no missed firing while doing real work; skipping synchronizeUnregister,
- * or register(), is caught, so both detectors are proven. About 9 s on 2 cores.
+ * synchronizeUnregister and no missed firing while doing real work, detaches included; skipping
+ * synchronizeUnregister, after an unregister or after a detach, or register(), is caught, so the
+ * detectors are proven. About 11 s on 2 cores.
  */
 @Timeout(60)
 class TracepointTortureTest {
@@ -57,7 +58,10 @@ class TracepointTortureTest {
         assertThat(report.probeCalls()).as("probe calls").isPositive();
         assertThat(report.blockingCalls()).as("faultable probes that blocked").isPositive();
         assertThat(report.registrations()).as("registrations").isPositive();
-        assertThat(report.unregistrations()).as("unregistrations").isEqualTo(report.registrations());
+        assertThat(report.detaches()).as("probes detached by the library").isPositive();
+        assertThat(report.unregistrations() + report.detaches())
+                .as("unregistrations + detaches")
+                .isEqualTo(report.registrations());
         assertThat(report.synchronizeCalls()).as("synchronizeUnregister calls").isPositive();
     }
 
@@ -68,6 +72,25 @@ class TracepointTortureTest {
         System.out.print(report.format());
 
         assertThat(report.callsAfterSynchronize()).as(report.format()).isPositive();
+        assertThat(report.exitCode()).isEqualTo(RcuTorture.EXIT_TOO_SHORT);
+        assertThat(report.format())
+                .endsWith("calls after synchronizeUnregister: " + report.callsAfterSynchronize()
+                        + System.lineSeparator());
+    }
+
+    /**
+     * The detach case watches what issue 10 broke: a detached probe marked SYNCHRONIZED as soon as
+     * isRegistered() reads false, without a synchronizeUnregister(), is still called.
+     */
+    @Test
+    void skippingSynchronizeUnregisterAfterADetachIsCaught() {
+        TracepointTorture.Report report = TracepointTorture.run(
+                shortRun(Duration.ofSeconds(2)).broken(TracepointTorture.Breakage.SKIP_DETACH_WAIT), System.err);
+        System.out.print(report.format());
+
+        assertThat(report.detaches()).as(report.format()).isPositive();
+        assertThat(report.callsAfterSynchronize()).as(report.format()).isPositive();
+        assertThat(report.missed()).as(report.format()).isZero();
         assertThat(report.exitCode()).isEqualTo(RcuTorture.EXIT_TOO_SHORT);
         assertThat(report.format())
                 .endsWith("calls after synchronizeUnregister: " + report.callsAfterSynchronize()
