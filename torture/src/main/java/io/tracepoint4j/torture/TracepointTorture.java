@@ -41,9 +41,10 @@ public final class TracepointTorture {
      *   Detach case (issue 10): every tracepoint has detachAfter(DETACH_FAILURES, DETACH_WINDOW),
      *   and one registration in FAILING_ONE_IN is of a failing probe, which always throws, so the
      *   library detaches it on its own thread. Instead of unregistering it, its updater spins
-     *   until isRegistered() reads false (UNREGISTERING -> UNREGISTERED), then synchronizes at
-     *   once (either way above) and marks it SYNCHRONIZED: the only way a user can learn that a
-     *   detach is over, and the moment when a late retarget would still reach the probe.
+     *   until isRegistered() reads false (UNREGISTERING -> UNREGISTERED), fires the probe's
+     *   tracepoint once itself (oracle 4), then synchronizes at once (either way above) and marks
+     *   it SYNCHRONIZED: the only way a user can learn that a detach is over, and the moment when
+     *   a late retarget would still reach the probe.
      *
      * Oracles checked (docs: ../shared/design/tracepoints.md)
      *   1. A probe reads its own state at entry and at exit of every call; SYNCHRONIZED there is a
@@ -56,6 +57,11 @@ public final class TracepointTorture {
      *      checked here: the library may detach them during any firing.
      *   3. The firing passes its tracepoint's index; a probe called with another index than the one
      *      it was registered on is misrouted (oracle 6).
+     *   4. A failing probe records which updater saw isRegistered() read false for it
+     *      (seenGoneBy); a call of it on that thread afterwards comes from a firing that began
+     *      after its removal was seen, which must not reach it, as after unregister() returned.
+     *      This watches the update order of issue 10 directly (oracle 1 needs a grace period to
+     *      end inside the race window to see it).
      *   After the run every probe is unregistered (or was detached) and synchronized, and every
      *   tracepoint is fired again: any probe call then is also counted by oracle 1.
      *   The library's warnings about failing probes (their first failure, their detach) are
@@ -78,6 +84,9 @@ public final class TracepointTorture {
      *       the store, and the firing's probe-array read precedes unregister's publication.
      *       SYNCHRONIZED is stored after synchronizeUnregister() returned; a probe that reads it at
      *       entry or exit proves the grace period ended while it could still run.
+     *   [G] Probe.seenGoneBy is volatile, but only its own writer's reads matter: the updater
+     *       stores itself, then fires; a call of the probe on that thread reads it in program
+     *       order. Calls on other threads never see their own thread there.
      *   [P] Slots are an AtomicReferenceArray: setRelease by the owning updater after state is
      *       REGISTERED, getAcquire by firers (message passing; the state read is volatile anyway).
      *
@@ -88,7 +97,8 @@ public final class TracepointTorture {
      *   a probe as REGISTERED without registering it) are the broken variants the tests use to
      *   prove that oracles 1 and 2 fire; SKIP_DETACH_WAIT (mark a detached probe SYNCHRONIZED as
      *   soon as isRegistered() reads false) proves that oracle 1 watches the detach case, which is
-     *   what the library did to users before issue 10 was fixed.
+     *   what the library did to users before issue 10 was fixed; FIRE_BEFORE_DETACH (record the
+     *   probe as seen gone and fire before isRegistered() reads false) proves that oracle 4 fires.
      */
 
     /** The prototype of every torture tracepoint; public so tracepoint4j's class loader sees it. */
@@ -130,7 +140,12 @@ public final class TracepointTorture {
          * Marks a detached probe SYNCHRONIZED as soon as isRegistered() reads false, without
          * calling synchronizeUnregister() (what issue 10 did to users): oracle 1 must fire.
          */
-        SKIP_DETACH_WAIT
+        SKIP_DETACH_WAIT,
+        /**
+         * Records a failing probe as seen gone and fires its tracepoint before isRegistered() reads
+         * false: oracle 4 must fire.
+         */
+        FIRE_BEFORE_DETACH
     }
 
     /** Run parameters; {@code breakage} selects a deliberately broken variant for tests. */
@@ -186,10 +201,11 @@ public final class TracepointTorture {
             long duplicates,
             long misrouted,
             long callsAfterSynchronize,
+            long callsAfterSeenGone,
             List<String> failures) {
 
         boolean violated() {
-            return callsAfterSynchronize > 0 || missed > 0 || duplicates > 0 || misrouted > 0;
+            return callsAfterSynchronize > 0 || callsAfterSeenGone > 0 || missed > 0 || duplicates > 0 || misrouted > 0;
         }
 
         int exitCode() {
@@ -205,7 +221,8 @@ public final class TracepointTorture {
                     Locale.ROOT,
                     "firings %d, probe calls %d (blocking %d), firing-probe pairs checked %d%n"
                             + "registrations %d, unregistrations %d, detaches %d, synchronizeUnregister calls %d%n"
-                            + "missed firings: %d, duplicate calls: %d, misrouted calls: %d%n",
+                            + "missed firings: %d, duplicate calls: %d, misrouted calls: %d%n"
+                            + "calls by firings begun after isRegistered() read false: %d%n",
                     firings,
                     probeCalls,
                     blockingCalls,
@@ -216,7 +233,8 @@ public final class TracepointTorture {
                     synchronizeCalls,
                     missed,
                     duplicates,
-                    misrouted));
+                    misrouted,
+                    callsAfterSeenGone));
             for (String failure : failures) {
                 out.append("FAILURE: ").append(failure).append(System.lineSeparator());
             }
@@ -248,6 +266,7 @@ public final class TracepointTorture {
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder misrouted = new LongAdder();
     private final LongAdder callsAfterSynchronize = new LongAdder();
+    private final LongAdder callsAfterSeenGone = new LongAdder();
 
     private TracepointTorture(Settings settings, PrintStream diagnostics) {
         this.settings = settings;
@@ -340,6 +359,7 @@ public final class TracepointTorture {
                 duplicates.sum(),
                 misrouted.sum(),
                 callsAfterSynchronize.sum(),
+                callsAfterSeenGone.sum(),
                 List.copyOf(failures));
     }
 
@@ -494,6 +514,10 @@ public final class TracepointTorture {
         if (probe.state() == REGISTERED) { // else a storm met it again after the stop left it waiting
             probe.setState(UNREGISTERING); // [S] its removal is under way (firers never check failing probes)
         }
+        if (settings.breakage() == Breakage.FIRE_BEFORE_DETACH) {
+            probe.setSeenGoneBy(Thread.currentThread()); // the mutant: not seen gone yet
+            tracepoint.fire().hit(probe.tracepoint, 0, -1);
+        }
         while (probe.registered && tracepoint.isRegistered(probe)) {
             if (stop) { // [X]
                 return;
@@ -502,6 +526,8 @@ public final class TracepointTorture {
         }
         probe.setState(UNREGISTERED); // [S] after isRegistered() read false: detached
         slots.setRelease(slot, null); // [P]
+        probe.setSeenGoneBy(Thread.currentThread());
+        tracepoint.fire().hit(probe.tracepoint, 0, -1); // oracle 4: begins after the removal was seen
         if (probe.registered) {
             detaches.increment();
         }
@@ -593,6 +619,7 @@ public final class TracepointTorture {
         final long[] lastSeen; // slot per firing thread, written only by that thread
         boolean registered; // SKIP_REGISTER only; written and read by the owning updater alone
         private volatile int state = NEW; // [S]
+        private volatile Thread seenGoneBy; // [G] failing probes: the updater that saw it removed
         private final AtomicLong calls = new AtomicLong();
 
         Probe(int tracepoint, boolean blocking, boolean failing, int firers, long blockNanos) {
@@ -605,6 +632,10 @@ public final class TracepointTorture {
 
         int state() {
             return state; // [S] volatile read, pairs with setState
+        }
+
+        void setSeenGoneBy(Thread updater) {
+            seenGoneBy = updater; // [G] volatile write, then the updater fires; read in hit() (oracle 4)
         }
 
         void setState(int next) {
@@ -635,6 +666,9 @@ public final class TracepointTorture {
                 callsAfterSynchronize.increment();
             }
             if (failing) {
+                if (seenGoneBy == Thread.currentThread()) { // [G] oracle 4: only the updater's own firing
+                    callsAfterSeenGone.increment();
+                }
                 throw new IllegalStateException(FAILING_PROBE + " " + tracepoint + " fails as it must");
             }
         }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
  * The tracepoint torture: a short run of the real library finds no call after
  * synchronizeUnregister and no missed firing while doing real work, detaches included; skipping
  * synchronizeUnregister, after an unregister or after a detach, or register(), is caught, so the
- * detectors are proven. About 11 s on 2 cores.
+ * detectors are proven. About 12 s on 2 cores.
  */
 @Timeout(60)
 class TracepointTortureTest {
@@ -38,6 +38,7 @@ class TracepointTortureTest {
         String[] lines = out.toString().strip().split("\\R");
         assertThat(lines[lines.length - 1]).isEqualTo("calls after synchronizeUnregister: 0");
         assertThat(out.toString()).contains("missed firings: 0, duplicate calls: 0, misrouted calls: 0");
+        assertThat(out.toString()).contains("calls by firings begun after isRegistered() read false: 0");
     }
 
     @Test
@@ -50,6 +51,7 @@ class TracepointTortureTest {
         assertThat(report.missed()).as(report.format()).isZero();
         assertThat(report.duplicates()).as(report.format()).isZero();
         assertThat(report.misrouted()).as(report.format()).isZero();
+        assertThat(report.callsAfterSeenGone()).as(report.format()).isZero();
         assertThat(report.exitCode()).isEqualTo(RcuTorture.EXIT_OK);
         assertThat(report.firings()).as("firings").isPositive();
         assertThat(report.checkedFirings())
@@ -91,10 +93,23 @@ class TracepointTortureTest {
         assertThat(report.detaches()).as(report.format()).isPositive();
         assertThat(report.callsAfterSynchronize()).as(report.format()).isPositive();
         assertThat(report.missed()).as(report.format()).isZero();
+        assertThat(report.callsAfterSeenGone()).as(report.format()).isZero();
         assertThat(report.exitCode()).isEqualTo(RcuTorture.EXIT_TOO_SHORT);
         assertThat(report.format())
                 .endsWith("calls after synchronizeUnregister: " + report.callsAfterSynchronize()
                         + System.lineSeparator());
+    }
+
+    /** Oracle 4: a firing made before the detached probe was seen gone reaches it, and is caught. */
+    @Test
+    void firingBeforeADetachIsOverIsCaught() {
+        TracepointTorture.Report report = TracepointTorture.run(
+                shortRun(Duration.ofSeconds(1)).broken(TracepointTorture.Breakage.FIRE_BEFORE_DETACH), System.err);
+        System.out.print(report.format());
+
+        assertThat(report.callsAfterSeenGone()).as(report.format()).isPositive();
+        assertThat(report.callsAfterSynchronize()).as(report.format()).isZero();
+        assertThat(report.exitCode()).isEqualTo(RcuTorture.EXIT_TOO_SHORT);
     }
 
     @Test
