@@ -69,6 +69,14 @@ final class Registration {
         return failures;
     }
 
+    /** What unregistering queues with call(): {@link #retire()} (a class, not a method reference: no invokedynamic). */
+    final Runnable retirement = new Runnable() {
+        @Override
+        public void run() {
+            retire();
+        }
+    };
+
     /** Called after a grace period that began after this registration was unpublished. */
     synchronized void retire() {
         retired = true;

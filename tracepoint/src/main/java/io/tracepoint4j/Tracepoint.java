@@ -676,7 +676,7 @@ public abstract class Tracepoint<P> {
                         failure);
             }
             if (outcome.detach()) {
-                Thread.ofVirtual().name("tracepoint4j-detach").start(() -> detach(registration, policy));
+                Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(registration, policy));
             }
         } catch (Throwable ignored) {
             // out of memory or stack while reporting: the failure stays unreported, the caller unharmed
@@ -688,6 +688,22 @@ public abstract class Tracepoint<P> {
     /** {@code ", 3 more<what> not logged since the last report"}, or nothing when none were skipped. */
     private static String notLogged(long unlogged, String what) {
         return unlogged > 0 ? ", " + unlogged + " more" + what + " not logged since the last report" : "";
+    }
+
+    /** Detaches a failing probe on its own thread (no lambda: see NoInvokeDynamicTest in rcu). */
+    private final class Detach implements Runnable {
+        private final Registration registration;
+        private final DetachPolicy policy;
+
+        Detach(Registration registration, DetachPolicy policy) {
+            this.registration = registration;
+            this.policy = policy;
+        }
+
+        @Override
+        public void run() {
+            detach(registration, policy);
+        }
     }
 
     private void detach(Registration registration, DetachPolicy policy) {
@@ -730,7 +746,7 @@ public abstract class Tracepoint<P> {
         try {
             publish(previous, previousProbes, previousDispatch);
             boolean none = previous.length == 0;
-            definition.flavor().domain().call(added::retire); // [GP] after the [P] store in publish()
+            definition.flavor().domain().call(added.retirement); // [GP] after the [P] store in publish()
             if (none && definition.onLastProbe() != null) {
                 definition.onLastProbe().run();
             }
@@ -748,7 +764,7 @@ public abstract class Tracepoint<P> {
         System.arraycopy(current, index + 1, next, index, next.length - index);
         publish(next, probeArray(next), dispatchTarget(next));
         boolean last = next.length == 0;
-        definition.flavor().domain().call(removed::retire); // [GP] after the [P] store in publish()
+        definition.flavor().domain().call(removed.retirement); // [GP] after the [P] store in publish()
         if (last && definition.onLastProbe() != null) {
             try {
                 definition.onLastProbe().run();
