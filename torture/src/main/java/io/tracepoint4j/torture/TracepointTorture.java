@@ -46,7 +46,7 @@ public final class TracepointTorture {
      *   it SYNCHRONIZED: the only way a user can learn that a detach is over, and the moment when
      *   a late retarget would still reach the probe.
      *
-     * Oracles checked (docs: ../shared/design/tracepoints.md)
+     * Oracles checked
      *   1. A probe reads its own state at entry and at exit of every call; SYNCHRONIZED there is a
      *      call after synchronizeUnregister (the number on the last line).
      *   2. A firer reads slot and state before firing (probe p, REGISTERED) and p's state again
