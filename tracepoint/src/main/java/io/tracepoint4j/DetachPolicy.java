@@ -4,9 +4,10 @@ import java.time.Duration;
 
 /**
  * When a failing probe is detached: after {@code failures} failures within any period of length
- * {@code window} (a sliding window); never when {@code failures} is 0. Immutable.
+ * {@code window} (a sliding window); never when {@code failures} is 0. Immutable. A class, not a
+ * record: a record's generated methods are invokedynamic call sites (see Tracepoint's design note).
  */
-record DetachPolicy(int failures, Duration window) {
+final class DetachPolicy {
 
     /** The most failures a policy may count: each probe that fails remembers the time of as many. */
     static final int MAX_FAILURES = 10_000;
@@ -16,6 +17,14 @@ record DetachPolicy(int failures, Duration window) {
 
     /** From the system properties; never detach unless they say otherwise. */
     static final DetachPolicy DEFAULT = fromProperties();
+
+    private final int failures;
+    private final Duration window;
+
+    private DetachPolicy(int failures, Duration window) {
+        this.failures = failures;
+        this.window = window;
+    }
 
     static DetachPolicy of(int failures, Duration window) {
         if (failures < 0) {
@@ -32,6 +41,14 @@ record DetachPolicy(int failures, Duration window) {
                     + "): the window must be a positive duration, e.g. Duration.ofSeconds(10)");
         }
         return new DetachPolicy(failures, window);
+    }
+
+    int failures() {
+        return failures;
+    }
+
+    Duration window() {
+        return window;
     }
 
     boolean enabled() {

@@ -12,6 +12,8 @@ import static java.lang.constant.ConstantDescs.MTD_void;
 
 import io.tracepoint4j.Tracepoint.Definition;
 import io.tracepoint4j.rcu.RcuDomain;
+import io.tracepoint4j.rcu.internal.UnwindingSection;
+import java.lang.classfile.ClassBuilder;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
@@ -23,8 +25,9 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Writes, with {@code java.lang.classfile}, the hidden class of one tracepoint: it extends
@@ -43,9 +46,9 @@ import java.util.List;
  *     }
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
- *         RcuDomain.ReadSection section = DOMAIN.read();
+ *         UnwindingSection section = (UnwindingSection) DOMAIN.read();
  *         try { DISPATCH.invokeExact(method, status, nanos); }          // the probes, see below
- *         finally { section.close(); }
+ *         finally { section.closeWithInner(); }
  *     }
  *
  *     // bound once per probe into DISPATCH's target while at most INLINED_PROBES are registered
@@ -79,6 +82,15 @@ final class EmitterGenerator {
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
      * section ([SC] in Tracepoint), and callAll$ reads `probes` through probesAcquire() ([P]). The
      * key is a call-site target ([K]).
+     *
+     * Failure modes: a firing near the stack limit. The section is opened before the try, so a
+     * read() that throws leaves nothing to close (the rcu module's [E]: an entry that throws left no
+     * trace). A close that throws StackOverflowError leaves its section open and the error goes to
+     * the enclosing probe call, which counts it as that probe's failure; the enclosing firing then
+     * closes with closeWithInner(), which also ends the section left open inside its own: no firing
+     * frame is left to end it, as the tracepoint domains hold only firing sections, nested only by
+     * the firings' own frames. So a firing that returns leaves no section open, whatever failed in
+     * it, but the outermost close itself, when the instrumented code runs at the stack limit.
      */
 
     /** The private method holding the enabled path. */
@@ -98,6 +110,8 @@ final class EmitterGenerator {
     private static final ClassDesc CD_DEFINITION = desc(Definition.class);
     private static final ClassDesc CD_DOMAIN = desc(RcuDomain.class);
     private static final ClassDesc CD_SECTION = desc(RcuDomain.ReadSection.class);
+    private static final ClassDesc CD_UNWINDING = desc(UnwindingSection.class);
+    private static final String CLOSE_WITH_INNER = "closeWithInner";
     private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void, CD_DEFINITION);
     private static final MethodTypeDesc MTD_PROBES = MethodTypeDesc.of(CD_Object);
@@ -177,18 +191,71 @@ final class EmitterGenerator {
     }
 
     private static byte[] classBytes(Definition<?> definition) {
-        Method method = definition.method();
         ClassDesc self = ClassDesc.of(
                 "io.tracepoint4j", "Tracepoint$" + definition.name().replace(':', '$'));
-        ClassDesc prototype = desc(definition.prototype());
-        MethodTypeDesc methodType = MethodTypeDesc.of(
-                CD_void,
-                definition.arguments().stream().map(a -> desc(a.type())).toArray(ClassDesc[]::new));
+        List<Tracepoint.Argument> arguments = definition.arguments();
+        ClassDesc[] argumentTypes = new ClassDesc[arguments.size()];
+        for (int i = 0; i < argumentTypes.length; i++) {
+            argumentTypes[i] = desc(arguments.get(i).type());
+        }
         ClassLoader loader = definition.prototype().getClassLoader();
         ClassHierarchyResolver resolver = ClassHierarchyResolver.defaultResolver()
                 .orElse(ClassHierarchyResolver.ofClassLoading(
                         loader != null ? loader : ClassLoader.getPlatformClassLoader()));
-        return ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver)).build(self, cls -> {
+        return ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver))
+                .build(
+                        self,
+                        new ClassWriter(
+                                self,
+                                desc(definition.prototype()),
+                                definition.method().getName(),
+                                MethodTypeDesc.of(CD_void, argumentTypes)));
+    }
+
+    /**
+     * Writes the members of one generated class. The class file API takes its builders as
+     * Consumers; they are classes here, not lambdas (no invokedynamic: see Tracepoint's design
+     * note), one {@link Body} per method.
+     */
+    private static final class ClassWriter implements Consumer<ClassBuilder> {
+        private final ClassDesc self;
+        private final ClassDesc prototype;
+        private final String methodName;
+        private final MethodTypeDesc methodType;
+
+        ClassWriter(ClassDesc self, ClassDesc prototype, String methodName, MethodTypeDesc methodType) {
+            this.self = self;
+            this.prototype = prototype;
+            this.methodName = methodName;
+            this.methodType = methodType;
+        }
+
+        /** The methods of the class, each one written by {@link #write(Part, CodeBuilder)}. */
+        private enum Part {
+            CLASS_INIT,
+            CONSTRUCTOR,
+            ENABLED,
+            FAST_PATH,
+            CALL_PROBES,
+            CALL_ONE,
+            CALL_ALL
+        }
+
+        private final class Body implements Consumer<CodeBuilder> {
+            private final Part part;
+
+            Body(Part part) {
+                this.part = part;
+            }
+
+            @Override
+            public void accept(CodeBuilder code) {
+                write(part, code);
+            }
+        }
+
+        @Override
+        public void accept(ClassBuilder cls) {
             cls.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
             cls.withSuperclass(CD_TRACEPOINT);
             cls.withInterfaceSymbols(prototype);
@@ -196,115 +263,152 @@ final class EmitterGenerator {
             cls.withField("KEY", CD_MethodHandle, constant);
             cls.withField("DOMAIN", CD_DOMAIN, constant);
             cls.withField("DISPATCH", CD_MethodHandle, constant);
-
+            cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, new Body(Part.CLASS_INIT));
+            cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(Part.CONSTRUCTOR));
+            int publicFinal = ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL;
+            cls.withMethodBody("enabled", MTD_BOOLEAN, publicFinal, new Body(Part.ENABLED));
+            cls.withMethodBody(methodName, methodType, publicFinal, new Body(Part.FAST_PATH));
             cls.withMethodBody(
-                    "<clinit>",
-                    MTD_void,
-                    ClassFile.ACC_STATIC,
-                    code -> code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 0))
-                            .putstatic(self, "KEY", CD_MethodHandle)
-                            .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_DOMAIN, 1))
-                            .putstatic(self, "DOMAIN", CD_DOMAIN)
-                            .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 2))
-                            .putstatic(self, "DISPATCH", CD_MethodHandle)
-                            .return_());
+                    CALL_PROBES, methodType, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL, new Body(Part.CALL_PROBES));
+            int privateStatic = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC;
+            cls.withMethodBody(CALL_ONE, callOneType(prototype, methodType), privateStatic, new Body(Part.CALL_ONE));
+            cls.withMethodBody(CALL_ALL, callAllType(methodType), privateStatic, new Body(Part.CALL_ALL));
+        }
 
-            cls.withMethodBody(
-                    INIT_NAME,
-                    MTD_INIT,
-                    0,
-                    code -> code.aload(0)
-                            .aload(1)
-                            .invokespecial(CD_TRACEPOINT, INIT_NAME, MTD_INIT)
-                            .return_());
+        private void write(Part part, CodeBuilder code) {
+            switch (part) {
+                case CLASS_INIT -> classInit(code);
+                case CONSTRUCTOR -> constructor(code);
+                case ENABLED -> enabled(code);
+                case FAST_PATH -> fastPath(code);
+                case CALL_PROBES -> callProbes(code);
+                case CALL_ONE -> callOne(code);
+                case CALL_ALL -> callAll(code);
+            }
+        }
 
-            cls.withMethodBody(
-                    "enabled",
-                    MTD_BOOLEAN,
-                    ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
-                    code -> code.getstatic(self, "KEY", CD_MethodHandle)
-                            .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
-                            .ireturn());
+        /** The three constants, from the class data. */
+        private void classInit(CodeBuilder code) {
+            code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 0))
+                    .putstatic(self, "KEY", CD_MethodHandle)
+                    .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_DOMAIN, 1))
+                    .putstatic(self, "DOMAIN", CD_DOMAIN)
+                    .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 2))
+                    .putstatic(self, "DISPATCH", CD_MethodHandle)
+                    .return_();
+        }
 
-            // the fast path: the key check, then a call of the enabled path
-            cls.withMethodBody(method.getName(), methodType, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
-                Label off = code.newLabel();
-                code.getstatic(self, "KEY", CD_MethodHandle)
-                        .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
-                        .ifeq(off)
-                        .aload(0);
-                loadArguments(code, methodType, 0);
-                code.invokespecial(self, CALL_PROBES, methodType)
-                        .labelBinding(off)
-                        .return_();
-            });
+        private void constructor(CodeBuilder code) {
+            code.aload(0)
+                    .aload(1)
+                    .invokespecial(CD_TRACEPOINT, INIT_NAME, MTD_INIT)
+                    .return_();
+        }
 
-            // the enabled path: the probes the dispatch site's target calls, inside a read-side section
-            cls.withMethodBody(CALL_PROBES, methodType, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL, code -> {
-                int section = code.allocateLocal(TypeKind.REFERENCE);
-                int failure = code.allocateLocal(TypeKind.REFERENCE);
-                Label sectionStart = code.newLabel();
-                Label sectionEnd = code.newLabel();
-                Label sectionFailed = code.newLabel();
-                code.getstatic(self, "DOMAIN", CD_DOMAIN)
-                        .invokeinterface(CD_DOMAIN, "read", MTD_READ)
-                        .astore(section);
-                code.labelBinding(sectionStart).getstatic(self, "DISPATCH", CD_MethodHandle); // [SC] in the section
-                loadArguments(code, methodType, 0);
-                code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
-                        .labelBinding(sectionEnd)
-                        .aload(section)
-                        .invokeinterface(CD_SECTION, "close", MTD_void)
-                        .return_();
-                // reached only if probeFailed itself fails (out of memory): end the section, rethrow
-                code.labelBinding(sectionFailed)
-                        .astore(failure)
-                        .aload(section)
-                        .invokeinterface(CD_SECTION, "close", MTD_void)
-                        .aload(failure)
-                        .athrow();
-                code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
-            });
+        private void enabled(CodeBuilder code) {
+            code.getstatic(self, "KEY", CD_MethodHandle)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
+                    .ireturn();
+        }
 
-            // one probe, isolated: the dispatch target binds each of up to INLINED_PROBES probes to it
-            MethodTypeDesc oneType = callOneType(prototype, methodType);
-            cls.withMethodBody(CALL_ONE, oneType, ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
-                int failure = code.allocateLocal(TypeKind.REFERENCE);
-                new ProbeCall(code, 1, failure, prototype, method.getName(), methodType, 2).emit();
-                code.return_();
-            });
+        /** The prototype's method: the key check, then a call of the enabled path. */
+        private void fastPath(CodeBuilder code) {
+            Label off = code.newLabel();
+            code.getstatic(self, "KEY", CD_MethodHandle)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
+                    .ifeq(off)
+                    .aload(0);
+            loadArguments(code, methodType, 0);
+            code.invokespecial(self, CALL_PROBES, methodType).labelBinding(off).return_();
+        }
 
-            // every probe, from the `probes` array: the dispatch target beyond INLINED_PROBES
-            cls.withMethodBody(
-                    CALL_ALL, callAllType(methodType), ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, code -> {
-                        int probes = code.allocateLocal(TypeKind.REFERENCE);
-                        int index = code.allocateLocal(TypeKind.INT);
-                        int probe = code.allocateLocal(TypeKind.REFERENCE);
-                        int failure = code.allocateLocal(TypeKind.REFERENCE);
-                        ProbeCall call =
-                                new ProbeCall(code, probe, failure, prototype, method.getName(), methodType, 1);
-                        Label loop = code.newLabel();
-                        Label done = code.newLabel();
-                        code.aload(0)
-                                .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
-                                .checkcast(prototype.arrayType())
-                                .astore(probes)
-                                .iconst_0()
-                                .istore(index);
-                        code.labelBinding(loop)
-                                .iload(index)
-                                .aload(probes)
-                                .arraylength()
-                                .if_icmpge(done)
-                                .aload(probes)
-                                .iload(index)
-                                .aaload()
-                                .astore(probe);
-                        call.emit();
-                        code.iinc(index, 1).goto_(loop);
-                        code.labelBinding(done).return_();
-                    });
-        });
+        /** The enabled path: the probes the dispatch site's target calls, inside a read-side section. */
+        private void callProbes(CodeBuilder code) {
+            int section = code.allocateLocal(TypeKind.REFERENCE);
+            int failure = code.allocateLocal(TypeKind.REFERENCE);
+            Label sectionStart = code.newLabel();
+            Label sectionEnd = code.newLabel();
+            Label sectionFailed = code.newLabel();
+            code.getstatic(self, "DOMAIN", CD_DOMAIN)
+                    .invokeinterface(CD_DOMAIN, "read", MTD_READ)
+                    .checkcast(CD_UNWINDING)
+                    .astore(section);
+            code.labelBinding(sectionStart).getstatic(self, "DISPATCH", CD_MethodHandle); // [SC] in the section
+            loadArguments(code, methodType, 0);
+            code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
+                    .labelBinding(sectionEnd)
+                    .aload(section)
+                    .invokeinterface(CD_UNWINDING, CLOSE_WITH_INNER, MTD_void)
+                    .return_();
+            // reached only if probeFailed itself fails (out of memory): end the section, rethrow
+            code.labelBinding(sectionFailed)
+                    .astore(failure)
+                    .aload(section)
+                    .invokeinterface(CD_UNWINDING, CLOSE_WITH_INNER, MTD_void)
+                    .aload(failure)
+                    .athrow();
+            code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
+        }
+
+        /** One probe, isolated: the dispatch target binds each of up to INLINED_PROBES probes to it. */
+        private void callOne(CodeBuilder code) {
+            int failure = code.allocateLocal(TypeKind.REFERENCE);
+            probeCall(code, 1, failure, 2);
+            code.return_();
+        }
+
+        /** Every probe, from the `probes` array: the dispatch target beyond INLINED_PROBES. */
+        private void callAll(CodeBuilder code) {
+            int probes = code.allocateLocal(TypeKind.REFERENCE);
+            int index = code.allocateLocal(TypeKind.INT);
+            int probe = code.allocateLocal(TypeKind.REFERENCE);
+            int failure = code.allocateLocal(TypeKind.REFERENCE);
+            Label loop = code.newLabel();
+            Label done = code.newLabel();
+            code.aload(0)
+                    .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
+                    .checkcast(prototype.arrayType())
+                    .astore(probes)
+                    .iconst_0()
+                    .istore(index);
+            code.labelBinding(loop)
+                    .iload(index)
+                    .aload(probes)
+                    .arraylength()
+                    .if_icmpge(done)
+                    .aload(probes)
+                    .iload(index)
+                    .aaload()
+                    .astore(probe);
+            probeCall(code, probe, failure, 1);
+            code.iinc(index, 1).goto_(loop);
+            code.labelBinding(done).return_();
+        }
+
+        /**
+         * One isolated probe call in a static method whose parameter 0 is the tracepoint and whose
+         * arguments start at parameter {@code firstArgument}: {@code try { probe.m(args); } catch
+         * (Throwable t) { tracepoint.probeFailed(probe, t); }}, its exception-table entry added at once.
+         */
+        private void probeCall(CodeBuilder code, int probe, int failure, int firstArgument) {
+            Label start = code.newLabel();
+            Label end = code.newLabel();
+            Label failed = code.newLabel();
+            Label next = code.newLabel();
+            code.labelBinding(start).aload(probe);
+            loadArguments(code, methodType, firstArgument);
+            code.invokeinterface(prototype, methodName, methodType)
+                    .labelBinding(end)
+                    .goto_(next);
+            code.labelBinding(failed)
+                    .astore(failure)
+                    .aload(0)
+                    .aload(probe)
+                    .aload(failure)
+                    .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
+            code.labelBinding(next);
+            code.exceptionCatchAll(start, end, failed);
+        }
     }
 
     /** {@code callOne$(Tracepoint, P, args...)void}. */
@@ -317,38 +421,6 @@ final class EmitterGenerator {
         return methodType.insertParameterTypes(0, CD_TRACEPOINT);
     }
 
-    /**
-     * Emits one isolated probe call in a static method whose parameter 0 is the tracepoint and whose
-     * arguments start at parameter {@code firstArgument}: {@code try { probe.m(args); } catch
-     * (Throwable t) { tracepoint.probeFailed(probe, t); }}, its exception-table entry added at once.
-     */
-    private record ProbeCall(
-            CodeBuilder code,
-            int probe,
-            int failure,
-            ClassDesc prototype,
-            String name,
-            MethodTypeDesc type,
-            int firstArgument) {
-        void emit() {
-            Label start = code.newLabel();
-            Label end = code.newLabel();
-            Label failed = code.newLabel();
-            Label next = code.newLabel();
-            code.labelBinding(start).aload(probe);
-            loadArguments(code, type, firstArgument);
-            code.invokeinterface(prototype, name, type).labelBinding(end).goto_(next);
-            code.labelBinding(failed)
-                    .astore(failure)
-                    .aload(0)
-                    .aload(probe)
-                    .aload(failure)
-                    .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
-            code.labelBinding(next);
-            code.exceptionCatchAll(start, end, failed);
-        }
-    }
-
     /** Loads the arguments of {@code type}, held in the current method's parameters from {@code first} on. */
     private static void loadArguments(CodeBuilder code, MethodTypeDesc type, int first) {
         for (int i = 0; i < type.parameterCount(); i++) {
@@ -357,7 +429,10 @@ final class EmitterGenerator {
     }
 
     private static ClassDesc desc(Class<?> type) {
-        return type.describeConstable()
-                .orElseThrow(() -> new IllegalArgumentException(type + " has no nominal descriptor (hidden class?)"));
+        Optional<ClassDesc> desc = type.describeConstable();
+        if (desc.isEmpty()) {
+            throw new IllegalArgumentException(type + " has no nominal descriptor (hidden class?)");
+        }
+        return desc.get();
     }
 }

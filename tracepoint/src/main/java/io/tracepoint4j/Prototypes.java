@@ -6,13 +6,14 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /** Validation of tracepoint names, prototypes and argument names, with errors that name the fix. */
 final class Prototypes {
@@ -117,7 +118,7 @@ final class Prototypes {
         }
         if (abstractMethods.size() != 1) {
             throw new IllegalArgumentException(what + " has " + abstractMethods.size() + " abstract methods "
-                    + abstractMethods.values().stream().map(Method::getName).toList()
+                    + names(abstractMethods.values())
                     + ": a prototype has exactly one (add default bodies to the others, or split the interface)");
         }
         Method method = abstractMethods.values().iterator().next();
@@ -161,7 +162,10 @@ final class Prototypes {
                         + " names were given: pass one name per parameter to define(), or compile the prototype"
                         + " with javac -parameters");
             }
-            names = Arrays.stream(parameters).map(Parameter::getName).toArray(String[]::new);
+            names = new String[parameters.length];
+            for (int i = 0; i < parameters.length; i++) {
+                names[i] = parameters[i].getName();
+            }
         }
         if (names.length != parameters.length) {
             throw new IllegalArgumentException(where + " has " + parameters.length + " parameters but "
@@ -214,7 +218,19 @@ final class Prototypes {
     }
 
     static String describe(List<Argument> arguments) {
-        return arguments.stream().map(Argument::toString).collect(Collectors.joining(", ", "(", ")"));
+        StringJoiner joined = new StringJoiner(", ", "(", ")");
+        for (Argument argument : arguments) {
+            joined.add(argument.toString());
+        }
+        return joined.toString();
+    }
+
+    private static List<String> names(Collection<Method> methods) {
+        List<String> names = new ArrayList<>();
+        for (Method method : methods) {
+            names.add(method.getName());
+        }
+        return names;
     }
 
     private static String quoted(String s) {

@@ -47,7 +47,19 @@ final class Registration {
     }
 
     /** What the failure path should do about one failure. */
-    record Outcome(long failures, boolean log, long unlogged, boolean detach) {}
+    static final class Outcome { // not a record: see "no invokedynamic" in Tracepoint
+        final long failures;
+        final boolean log;
+        final long unlogged;
+        final boolean detach;
+
+        Outcome(long failures, boolean log, long unlogged, boolean detach) {
+            this.failures = failures;
+            this.log = log;
+            this.unlogged = unlogged;
+            this.detach = detach;
+        }
+    }
 
     /**
      * Counts one failure at {@code now}; says whether to log it (at most once per

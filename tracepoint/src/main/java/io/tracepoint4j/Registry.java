@@ -86,9 +86,19 @@ final class Registry {
 
     private final Factory factory;
 
-    /** A registry whose new tracepoints {@code factory} builds (the JVM's: EmitterGenerator::generate). */
+    /** A registry whose new tracepoints {@code factory} builds (the JVM's: EmitterGenerator.generate). */
     Registry(Factory factory) {
         this.factory = factory;
+    }
+
+    private static final Comparator<Tracepoint<?>> BY_NAME = new ByName();
+
+    /** Tracepoints sorted by name; a class, not Comparator.comparing: see "no invokedynamic" in Tracepoint. */
+    private static final class ByName implements Comparator<Tracepoint<?>> {
+        @Override
+        public int compare(Tracepoint<?> a, Tracepoint<?> b) {
+            return a.name().compareTo(b.name());
+        }
     }
 
     /** How a registry turns a new definition into its tracepoint; called outside the registry's lock. */
@@ -104,7 +114,7 @@ final class Registry {
                 all.add(entry.tracepoint);
             }
         }
-        all.sort(Comparator.comparing(Tracepoint::name));
+        all.sort(BY_NAME);
         return List.copyOf(all);
     }
 
@@ -156,7 +166,13 @@ final class Registry {
     /** See {@link Tracepoints#removeListener(Consumer)}. */
     boolean removeListener(Consumer<? super Tracepoint<?>> listener) {
         synchronized (lock) {
-            return listeners.removeIf(l -> l == listener);
+            for (int i = 0; i < listeners.size(); i++) { // by identity, as addListener compares
+                if (listeners.get(i) == listener) {
+                    listeners.remove(i);
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -173,6 +173,12 @@ public abstract class Tracepoint<P> {
      *   registration retired after a grace period, onLastProbe run (the kernel calls unregfunc),
      *   and the exception propagates. Firings in between may have called the probe, as after an
      *   unregister.
+     *   No class of this module contains an invokedynamic (NoInvokeDynamicTest): the build
+     *   compiles string concatenation inline, and lambdas, method references and records' generated
+     *   methods are written out as classes and methods. A call site whose first linkage fails (a
+     *   StackOverflowError in a deep thread, an OutOfMemoryError) fails for good, in every thread
+     *   (JVMS 5.4.3.6): one overflow in a firing, a define or a detach would break the tracepoint,
+     *   or every later define, for the whole JVM (issue 10).
      *
      * References
      *   Linux kernel/tracepoint.c (tracepoint_add_func, tracepoint_remove_func, func_add),
@@ -499,6 +505,19 @@ public abstract class Tracepoint<P> {
      * @param type a primitive type, {@code String}, an enum or {@code byte[]}
      */
     public record Argument(String name, Class<?> type) {
+        // equals and hashCode are written out: the generated ones are invokedynamic call sites
+
+        /** Equal when name and type are. */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Argument that && name.equals(that.name) && type == that.type;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * name.hashCode() + type.hashCode();
+        }
+
         /** For example {@code int status}. */
         @Override
         public String toString() {
@@ -607,17 +626,76 @@ public abstract class Tracepoint<P> {
 
     // ---- package-private: generated code and the registry ----
 
-    /** Everything about a tracepoint that never changes. */
-    record Definition<P>(
-            String name,
-            Flavor flavor,
-            Class<P> prototype,
-            Method method,
-            List<Argument> arguments,
-            Runnable onFirstProbe,
-            Runnable onLastProbe,
-            MutableCallSite key,
-            MutableCallSite dispatch) {
+    /** Everything about a tracepoint that never changes. A class: see "no invokedynamic" above. */
+    static final class Definition<P> {
+        private final String name;
+        private final Flavor flavor;
+        private final Class<P> prototype;
+        private final Method method;
+        private final List<Argument> arguments;
+        private final Runnable onFirstProbe;
+        private final Runnable onLastProbe;
+        private final MutableCallSite key;
+        private final MutableCallSite dispatch;
+
+        Definition(
+                String name,
+                Flavor flavor,
+                Class<P> prototype,
+                Method method,
+                List<Argument> arguments,
+                Runnable onFirstProbe,
+                Runnable onLastProbe,
+                MutableCallSite key,
+                MutableCallSite dispatch) {
+            this.name = name;
+            this.flavor = flavor;
+            this.prototype = prototype;
+            this.method = method;
+            this.arguments = arguments;
+            this.onFirstProbe = onFirstProbe;
+            this.onLastProbe = onLastProbe;
+            this.key = key;
+            this.dispatch = dispatch;
+        }
+
+        String name() {
+            return name;
+        }
+
+        Flavor flavor() {
+            return flavor;
+        }
+
+        Class<P> prototype() {
+            return prototype;
+        }
+
+        Method method() {
+            return method;
+        }
+
+        List<Argument> arguments() {
+            return arguments;
+        }
+
+        Runnable onFirstProbe() {
+            return onFirstProbe;
+        }
+
+        Runnable onLastProbe() {
+            return onLastProbe;
+        }
+
+        /** The key: ()boolean, its target a constant ([K]). */
+        MutableCallSite key() {
+            return key;
+        }
+
+        /** The dispatch site: (args...)void, its target the probes ([SC]). */
+        MutableCallSite dispatch() {
+            return dispatch;
+        }
 
         /** The type of the generated callOne$: {@code (Tracepoint, P, args...)void}. */
         MethodType callOneType() {
@@ -666,16 +744,16 @@ public abstract class Tracepoint<P> {
             Registration registration = current[index];
             DetachPolicy policy = detachPolicyVolatile(); // [D]
             Registration.Outcome outcome = registration.recordFailure(now, policy, LOG_INTERVAL_NANOS);
-            if (outcome.log()) {
+            if (outcome.log) {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "probe " + describe(probe) + " of " + name() + " threw "
-                                + failure + " (failure " + outcome.failures() + " of this probe"
-                                + notLogged(outcome.unlogged(), "") + ")."
+                                + failure + " (failure " + outcome.failures + " of this probe"
+                                + notLogged(outcome.unlogged, "") + ")."
                                 + " Probes must not throw; the instrumented code did not see it.",
                         failure);
             }
-            if (outcome.detach()) {
+            if (outcome.detach) {
                 Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(registration, policy));
             }
         } catch (Throwable ignored) {

@@ -1,5 +1,6 @@
 package io.tracepoint4j;
 
+import io.tracepoint4j.Tracepoint.Definition;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -35,7 +36,15 @@ public final class Tracepoints {
      */
 
     /** The JVM's registry: every tracepoint defined through the public factories. */
-    static final Registry REGISTRY = new Registry(EmitterGenerator::generate);
+    static final Registry REGISTRY = new Registry(new Generated());
+
+    /** Builds tracepoints with EmitterGenerator; a class, not a method reference (no invokedynamic). */
+    private static final class Generated implements Registry.Factory {
+        @Override
+        public <P> Tracepoint<P> create(Definition<P> definition) {
+            return EmitterGenerator.generate(definition);
+        }
+    }
 
     private Tracepoints() {}
 

@@ -227,9 +227,7 @@ class FailureTest {
         for (int t = 0; t < 4; t++) {
             threads.add(Waits.async("failing-" + t, () -> {
                 for (int i = 0; i < 2_000; i++) {
-                    if (registration
-                            .recordFailure(System.nanoTime(), policy, Long.MAX_VALUE)
-                            .detach()) {
+                    if (registration.recordFailure(System.nanoTime(), policy, Long.MAX_VALUE).detach) {
                         detaches.incrementAndGet();
                     }
                 }
@@ -262,9 +260,7 @@ class FailureTest {
 
     private static boolean failAt(Registration registration, DetachPolicy policy, long seconds) {
         long start = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(5);
-        return registration
-                .recordFailure(start + TimeUnit.SECONDS.toNanos(seconds), policy, Long.MAX_VALUE)
-                .detach();
+        return registration.recordFailure(start + TimeUnit.SECONDS.toNanos(seconds), policy, Long.MAX_VALUE).detach;
     }
 
     /**

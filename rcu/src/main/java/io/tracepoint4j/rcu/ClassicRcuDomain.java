@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -32,6 +33,11 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
      *
      * Invariants
      *   Nesting never exceeds MAX_NESTING (checked); an unlock with nesting 0 is refused unchanged.
+     *   read() returns the Reader for an outermost section and a NestedSection per deeper level
+     *   (made on first use, then reused, fetched before the entry: [E]). close() of either ends the
+     *   innermost section, whatever its level (classic does not check levels); closeWithInner()
+     *   (UnwindingSection, for the tracepoint firing code) ends its level and every section above
+     *   it in one store.
      *
      * Failure modes
      *   [E] Any call can throw StackOverflowError or OutOfMemoryError (see GracePeriodEngine). An
@@ -80,8 +86,9 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     RcuDomain.ReadSection read(Reader[] cache) {
         Reader reader = reader(cache);
+        RcuDomain.ReadSection section = reader.section((reader.ctr >>> NEST_SHIFT) + 1); // may allocate: before [E]
         enter(reader);
-        return reader;
+        return section;
     }
 
     /** Opens a section: either it is open (counted, its barrier passed) or this throws with nothing changed ([E]). */
@@ -173,11 +180,16 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     // ---- the per-thread reader ----
 
-    /** One thread's reader word for this domain; also the ReadSection that read() returns. */
-    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection {
+    /**
+     * One thread's reader word for this domain; also the ReadSection that read() returns for an
+     * outermost section.
+     */
+    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection, UnwindingSection {
         private final ClassicRcuDomain domain;
         /** Nesting count << 1 | phase; written only by the owner. */
         int ctr;
+        /** The section objects of levels 2, 3, ... (index level - 2), made on first use; owner only. */
+        private NestedSection[] nestedSections;
 
         Reader(ClassicRcuDomain domain, Thread owner) {
             super(owner);
@@ -211,6 +223,50 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             unlock();
         }
 
+        @Override
+        public void closeWithInner() {
+            closeWithInner(1);
+        }
+
+        /**
+         * The object read() returns for a section opened at {@code level} (1 is the outermost):
+         * this record itself, or one of the per-level objects, made on first use and kept. Its
+         * close() ends the innermost section, whatever its level; its closeWithInner() uses the level.
+         */
+        RcuDomain.ReadSection section(int level) {
+            if (level == 1) {
+                return this;
+            }
+            int index = level - 2;
+            NestedSection[] made = nestedSections;
+            if (made == null || index >= made.length || made[index] == null) {
+                if (made == null || index >= made.length) {
+                    made = nestedSections =
+                            java.util.Arrays.copyOf(made == null ? new NestedSection[0] : made, Math.max(4, index * 2));
+                }
+                made[index] = new NestedSection(this, level);
+            }
+            return made[index];
+        }
+
+        /**
+         * Ends the section opened at {@code level} and every section still open inside it
+         * ({@link UnwindingSection}): one store of the reader word, so it completes or changes
+         * nothing ([E]).
+         */
+        void closeWithInner(int level) {
+            if (!ownedByCurrentThread()) {
+                throw domain.wrongThread(owner, "");
+            }
+            int c = ctr;
+            int open = c >>> NEST_SHIFT;
+            if (open < level) {
+                throw new IllegalStateException("closeWithInner() on " + domain + ": this section (depth " + level
+                        + ") was closed already, " + open + " section(s) open. Nothing was changed.");
+            }
+            setCtrRelease(c - (open - level + 1) * NEST_UNIT); // [C] pairs with [C']
+        }
+
         /** Ends the innermost section; the caller has checked that this is the owner's record. */
         void unlock() {
             int c = ctr;
@@ -240,6 +296,32 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
+        }
+    }
+
+    /** What read() returns for a nested section: its reader and level, for closeWithInner(). */
+    private static final class NestedSection implements RcuDomain.ReadSection, UnwindingSection {
+        private final Reader reader;
+        private final int level;
+
+        NestedSection(Reader reader, int level) {
+            this.reader = reader;
+            this.level = level;
+        }
+
+        @Override
+        public void close() {
+            reader.close();
+        }
+
+        @Override
+        public void closeWithInner() {
+            reader.closeWithInner(level);
+        }
+
+        @Override
+        public String toString() {
+            return "NestedSection[level " + level + " of " + reader.domain + "]";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -55,7 +56,9 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      *   owner's section stack (two bits per section packed in a long, deeper sections spilled to an
      *   array). A read() section's object knows its level: the Reader itself for level 1, a
      *   ScopedSection per deeper level (made on first use, then reused); close() ends its own level
-     *   only when that is the innermost, so a second close() is refused where it happens. Not
+     *   only when that is the innermost, so a second close() is refused where it happens;
+     *   closeWithInner() (UnwindingSection, for the tracepoint firing code) first ends the read()
+     *   sections still open above its level, one exit each, then its own. Not
      *   detected: all downRead() tokens of a slot are equal, so a second upRead() of a token while
      *   another hand-off of that slot is open ends that one; and a stale read() object (kept past
      *   its close()) closes a later section of the same level on its thread.
@@ -301,7 +304,7 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     // ---- the per-thread reader ----
 
     /** One thread's counters for this domain; also the ReadSection that read() returns. */
-    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection {
+    static final class Reader extends ReaderRegistry.Record implements RcuDomain.ReadSection, UnwindingSection {
         /** Sections whose entries live in {@link #entries}; deeper ones spill to {@link #spilled}. */
         private static final int INLINE_DEPTH = Long.SIZE / 2;
 
@@ -407,6 +410,11 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
             closeScoped(1);
         }
 
+        @Override
+        public void closeWithInner() {
+            closeScopedWithInner(1);
+        }
+
         /**
          * The object read() returns for a section opened at {@code level} (1 is the outermost):
          * this record itself, or one of the per-level objects, made on first use and kept.
@@ -445,6 +453,40 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
                         + whyNotInnermostScoped(level, d, entry) + ". Nothing was changed.");
             }
             exit(d, e, entry);
+        }
+
+        /**
+         * Ends the read() sections left open inside the one read() opened at {@code level}, then
+         * that one ({@link UnwindingSection}).
+         */
+        void closeScopedWithInner(int level) {
+            if (depth > level) { // only after a close() that failed
+                endInner(level);
+            }
+            closeScoped(level);
+        }
+
+        /**
+         * Ends the sections above {@code level}, all opened by read() (checked first, so a refusal
+         * changes nothing). One exit at a time, each complete or not begun ([E]): an error part-way
+         * leaves the rest open, to be ended by the next call.
+         */
+        private void endInner(int level) {
+            if (!ownedByCurrentThread()) {
+                throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
+            }
+            int open = depth;
+            long e = entries;
+            for (int index = level - 1; index < open; index++) { // index 0 is the outermost section
+                if ((entryAt(open, e, spilled, index) & SCOPED) == 0) {
+                    throw new IllegalStateException("closeWithInner() on " + domain + ": the section at depth "
+                            + (index + 1) + " was not opened by read(); end it with readUnlock(token) first."
+                            + " Nothing was changed.");
+                }
+            }
+            for (int d = open; d > level; d--) {
+                exit(d, entries, (int) entries & 3); // [E]
+            }
         }
 
         private static String whyNotInnermostScoped(int level, int d, int entry) {
@@ -563,10 +605,15 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
      * What read() returns for a nested section: its level, so that close() ends this section and
      * no other (a second close(), or one before the sections inside it ended, is refused).
      */
-    private record ScopedSection(Reader reader, int level) implements RcuDomain.ReadSection {
+    private record ScopedSection(Reader reader, int level) implements RcuDomain.ReadSection, UnwindingSection {
         @Override
         public void close() {
             reader.closeScoped(level);
+        }
+
+        @Override
+        public void closeWithInner() {
+            reader.closeScopedWithInner(level);
         }
 
         // Written out, not generated: generated ones link through invokedynamic (NoInvokeDynamicTest).

@@ -7,6 +7,7 @@ import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeModel;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.instruction.InvokeDynamicInstruction;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,25 @@ import java.util.stream.Stream;
  */
 public final class InvokeDynamicSites {
     private InvokeDynamicSites() {}
+
+    /**
+     * Every invokedynamic in the classes compiled with {@code anyClass} (the output folder or jar
+     * folder it was loaded from), which must hold {@code anyClass} itself.
+     */
+    public static List<String> besides(Class<?> anyClass) {
+        Path classes;
+        try {
+            classes = Path.of(
+                    anyClass.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        Path own = classes.resolve(anyClass.getName().replace('.', '/') + ".class");
+        if (!Files.isRegularFile(own)) {
+            throw new IllegalStateException(anyClass + " was not loaded from a folder of class files: " + classes);
+        }
+        return in(classes);
+    }
 
     /**
      * Every invokedynamic in the class files under {@code classes} (a compiled module's output
