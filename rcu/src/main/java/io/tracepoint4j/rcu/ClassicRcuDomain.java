@@ -61,6 +61,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
 
     ClassicRcuDomain(RcuDomain.Builder<ClassicRcu> settings) {
         super(settings.name(), "rcu", settings, new Reader[ReaderRegistry.CACHE_SLOTS]);
+        initializeNow(Reader.class, NestedSection.class);
     }
 
     @Override

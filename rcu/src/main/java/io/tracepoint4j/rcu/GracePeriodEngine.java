@@ -236,6 +236,25 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         this.readerFenceAfterNanos = settings.readerFenceAfterNanos();
         this.callbackExecutor = settings.callbackExecutor();
         this.registry = new ReaderRegistry<>(this, readerCache);
+        initializeNow(ReadSideBarrier.class); // and Membarrier, which it probes
+    }
+
+    /**
+     * Loads and initializes {@code classes} now, on the thread creating the domain, not on the first
+     * thread to read, which may be near its stack limit: a class whose static initializer fails
+     * (StackOverflowError included) stays unusable for the whole JVM (JVMS 5.5), and the read side
+     * of every domain with it. The read side's classes with a static initializer are the reader
+     * records (their VarHandles) and ReadSideBarrier (the membarrier probe).
+     */
+    static void initializeNow(Class<?>... classes) {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        for (Class<?> c : classes) {
+            try {
+                lookup.ensureInitialized(c);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e); // our own classes: cannot happen
+            }
+        }
     }
 
     // ---- the calling thread's reader record: the start of every read side ----

@@ -107,6 +107,8 @@ final class SrcuDomain extends GracePeriodEngine<SrcuDomain.Reader> {
     SrcuDomain(RcuDomain.Builder<Srcu> settings) {
         super(settings.name(), "srcu", settings, new Reader[ReaderRegistry.CACHE_SLOTS]);
         this.tag = ((TAGS.incrementAndGet() % 0xFFFF) + 1) << 16; // [TG] uniqueness only, no ordering needed
+        initializeNow(Reader.class, ScopedSection.class);
+        ThreadLocalRandom.current(); // initialized now too: a new Reader salts its tag with it
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.tracepoint4j.rcu;
 import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tracepoint4j.testkit.ForkedJvm;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,6 +84,24 @@ class StackOverflowTest {
         System.out.printf(
                 "StackOverflowTest %s: %d overflows, %d exits failed and were done again%n",
                 form, overflows.get(), failedExits.get());
+    }
+
+    /**
+     * The first read() of a JVM may happen near a thread's stack limit, where loading and
+     * initializing the read side's classes fails: a class whose initialization failed stays unusable
+     * for the whole JVM. The domain initializes them when it is created, so reads with the whole
+     * stack work afterwards (they threw NoClassDefFoundError for good before).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void theFirstReadOfTheJvmAtTheStackLimitBreaksNothing(Flavor flavor) {
+        ForkedJvm.Result r = ForkedJvm.run(
+                FirstReadAtStackLimitMain.class,
+                List.of("-ea", "--enable-native-access=ALL-UNNAMED"),
+                List.of(flavor.name()),
+                RcuDomain.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output()).contains("OK");
     }
 
     /** Runs {@code body} on a new thread with a stack of {@code stackSize} bytes, until it ended. */

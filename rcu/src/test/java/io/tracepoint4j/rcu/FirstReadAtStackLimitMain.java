@@ -1,0 +1,44 @@
+package io.tracepoint4j.rcu;
+
+/**
+ * Run by {@link StackOverflowTest} in a fresh JVM, where no read-side section was ever opened:
+ * a thread overflows its stack and, in every frame on the way back up, opens and closes a section
+ * of a domain of the flavor named by {@code args[0]}, so the JVM's first read() lands close to the
+ * stack limit (where the classes of the read side are loaded and initialized). Then a thread with
+ * its whole stack opens and closes a section and a grace period completes. Prints {@code OK} and
+ * exits 0 on success; JDK only, no test libraries on its class path.
+ */
+@SuppressWarnings("try")
+public final class FirstReadAtStackLimitMain {
+    private static RcuDomain domain;
+    private static int failedReads;
+
+    private FirstReadAtStackLimitMain() {}
+
+    public static void main(String[] args) throws Exception {
+        domain = args[0].equals("SRCU") ? Srcu.create("first-read-srcu") : ClassicRcu.create("first-read-classic");
+        Thread diver = new Thread(null, FirstReadAtStackLimitMain::dive, "diver", 512 * 1024);
+        diver.start();
+        diver.join();
+        System.out.println("reads that failed near the stack limit: " + failedReads);
+        try (var section = domain.read()) {
+            // with the whole stack: must work, whatever happened near the limit
+        }
+        domain.synchronize();
+        domain.close();
+        System.out.println("OK");
+    }
+
+    private static void dive() {
+        try {
+            dive();
+        } catch (Throwable t) {
+            // deep down the stack: the first read() of the JVM happens here, at the deepest frame
+        }
+        try (var section = domain.read()) {
+            // nothing
+        } catch (Throwable t) {
+            failedReads++;
+        }
+    }
+}

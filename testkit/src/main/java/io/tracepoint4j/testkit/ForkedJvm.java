@@ -1,0 +1,71 @@
+package io.tracepoint4j.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a main class in a fresh JVM (for what happens once per JVM: class initialization, a choice
+ * made at start-up), with the JDK running the tests, and returns its exit status and output.
+ */
+public final class ForkedJvm {
+    private ForkedJvm() {}
+
+    /** What the forked JVM did: its exit status and its stdout and stderr, interleaved. */
+    public record Result(int exit, String output) {}
+
+    /**
+     * Runs {@code main} with {@code jvmOptions} and {@code args}; its class path is the class
+     * folders (or jars) of {@code main} and of {@code classPathOf}. Fails after 30 s.
+     */
+    public static Result run(Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
+        List<String> classPath = new ArrayList<>();
+        classPath.add(location(main));
+        for (Class<?> c : classPathOf) {
+            classPath.add(location(c));
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, classPath));
+        command.add(main.getName());
+        command.addAll(args);
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(output unreadable: " + e + ")";
+                }
+            });
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("the forked JVM did not finish in 30 s: " + command);
+            }
+            return new Result(p.exitValue(), Waits.await(output, "the forked JVM's output"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while the forked JVM ran", e);
+        }
+    }
+
+    private static String location(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
