@@ -164,8 +164,10 @@ public abstract class Tracepoint<P> {
      *   lock (Registry.lock) is never held while updateLock is taken.
      *
      * Failure modes
-     *   A probe that throws: probeFailed() counts, logs (rate-limited) and maybe detaches it on a
-     *   virtual thread; probeFailed itself never throws. A failing onFirstProbe aborts the register
+     *   A probe that throws: probeFailed() counts it and hands what to report to a FailureReport,
+     *   run on the FailureReports thread, which logs (rate-limited) and maybe detaches the probe on
+     *   a virtual thread; probeFailed itself never throws, and does nothing on the failing thread
+     *   whose first use could fail for good (see FailureReports). A failing onFirstProbe aborts the register
      *   with nothing changed (the dispatch target, whose building is the step likeliest to fail, is
      *   built before the hook); a failing onLastProbe is logged (the unregister already happened). A
      *   register that fails after its onFirstProbe ran (the read side's set-up, a retarget) is
@@ -300,6 +302,7 @@ public abstract class Tracepoint<P> {
      */
     public final void register(P probe, int priority) {
         checkProbe(probe, "register");
+        FailureReports.start(); // here, on the consumer's thread: the probe's failures are reported there
         ReentrantLock lock = lockForUpdate("register");
         try {
             Registration[] current = registrationsPlain();
@@ -719,7 +722,8 @@ public abstract class Tracepoint<P> {
 
     /**
      * The failure path, called by the generated firing code when a probe throws. Never throws:
-     * the instrumented code must not see a probe's failure.
+     * the instrumented code must not see a probe's failure. It only counts here; what it reports
+     * (a log record, a detach) runs later as a {@link FailureReport}, on another thread.
      */
     final void probeFailed(Object probe, Throwable failure) {
         try {
@@ -733,31 +737,24 @@ public abstract class Tracepoint<P> {
                 // unregistered after this firing loaded its array: report (rate-limited) without counting
                 long unlogged = unregisteredFailures.admit(now, LOG_INTERVAL_NANOS);
                 if (unlogged != RateLimit.SUPPRESS) {
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            "probe " + describe(probe) + " of " + name() + " threw while being unregistered"
-                                    + notLogged(unlogged, " failures of unregistered probes"),
-                            failure);
+                    FailureReports.submit(new FailureReport(probe, failure, -1, unlogged, null, null));
                 }
                 return;
             }
             Registration registration = current[index];
             DetachPolicy policy = detachPolicyVolatile(); // [D]
             Registration.Outcome outcome = registration.recordFailure(now, policy, LOG_INTERVAL_NANOS);
-            if (outcome.log) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "probe " + describe(probe) + " of " + name() + " threw "
-                                + failure + " (failure " + outcome.failures + " of this probe"
-                                + notLogged(outcome.unlogged, "") + ")."
-                                + " Probes must not throw; the instrumented code did not see it.",
-                        failure);
-            }
-            if (outcome.detach) {
-                Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(registration, policy));
+            if (outcome.log || outcome.detach) {
+                FailureReports.submit(new FailureReport(
+                        probe,
+                        outcome.log ? failure : null,
+                        outcome.failures,
+                        outcome.unlogged,
+                        outcome.detach ? registration : null,
+                        policy));
             }
         } catch (Throwable ignored) {
-            // out of memory or stack while reporting: the failure stays unreported, the caller unharmed
+            // out of memory or stack while counting: the failure stays unreported, the caller unharmed
         }
     }
 
@@ -768,7 +765,62 @@ public abstract class Tracepoint<P> {
         return unlogged > 0 ? ", " + unlogged + " more" + what + " not logged since the last report" : "";
     }
 
-    /** Detaches a failing probe on its own thread (no lambda: see NoInvokeDynamicTest in rcu). */
+    /**
+     * What probeFailed reports, run by {@link FailureReports} on its own thread, never on the
+     * failing thread, which may be at its stack limit (see FailureReports for why).
+     */
+    private final class FailureReport implements Runnable {
+        private final Object probe;
+        /** What to log, or null to log nothing. */
+        private final Throwable failure;
+        /** The probe's failures so far, or -1 for a probe that was being unregistered. */
+        private final long failures;
+
+        private final long unlogged;
+        /** The registration to detach, or null. */
+        private final Registration detach;
+
+        private final DetachPolicy policy;
+
+        FailureReport(
+                Object probe,
+                Throwable failure,
+                long failures,
+                long unlogged,
+                Registration detach,
+                DetachPolicy policy) {
+            this.probe = probe;
+            this.failure = failure;
+            this.failures = failures;
+            this.unlogged = unlogged;
+            this.detach = detach;
+            this.policy = policy;
+        }
+
+        @Override
+        public void run() {
+            if (failure != null && failures < 0) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "probe " + describe(probe) + " of " + name() + " threw while being unregistered"
+                                + notLogged(unlogged, " failures of unregistered probes"),
+                        failure);
+            } else if (failure != null) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "probe " + describe(probe) + " of " + name() + " threw " + failure + " (failure "
+                                + failures + " of this probe" + notLogged(unlogged, "") + ")."
+                                + " Probes must not throw; the instrumented code did not see it.",
+                        failure);
+            }
+            if (detach != null) {
+                // on a thread of its own: detaching takes updateLock and runs onLastProbe, which may block
+                Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(detach, policy));
+            }
+        }
+    }
+
+    /** Detaches a failing probe on its own thread (no lambda: see "no invokedynamic" above). */
     private final class Detach implements Runnable {
         private final Registration registration;
         private final DetachPolicy policy;

@@ -106,6 +106,7 @@ class FailureTest {
             assertThat(tp.failures(healthy)).isZero();
             assertThat(extraCalls).hasValue(3 * extraProbes);
             // rate-limited: one report per probe within the interval, with the exception attached
+            TestSupport.awaitFailureReports();
             assertThat(logs.containing("threw java.lang.IllegalStateException: probe bug 0"))
                     .hasSize(1);
             assertThat(logs.containing("probe bug 1")).isEmpty();
@@ -281,6 +282,7 @@ class FailureTest {
                 tp.register(self[0]);
                 tp.fire().op(i);
             }
+            TestSupport.awaitFailureReports();
             assertThat(logs.containing("threw while being unregistered"))
                     .singleElement()
                     .satisfies(r -> assertThat(r.getThrown()).hasMessage("late 0"));

@@ -8,7 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.SynchronizeUnregisterTest.HeldProbe;
 import io.tracepoint4j.SynchronizeUnregisterTest.Tick;
 import io.tracepoint4j.Tracepoint.Flavor;
+import io.tracepoint4j.rcu.RcuDomain;
+import io.tracepoint4j.testkit.ForkedJvm;
 import io.tracepoint4j.testkit.LogCapture;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -95,6 +99,27 @@ class StackOverflowTest {
                 "StackOverflowTest %s with %d extra probes: %d overflows, %d of them counted as probe failures"
                         + " (the rest overflowed in the failure path too)%n",
                 flavor, extraProbes, overflows.get(), counted);
+    }
+
+    /**
+     * The first firing and the first probe failure of a JVM may happen near a thread's stack
+     * limit, where loading and initializing the classes they use fails: a class whose
+     * initialization failed stays unusable for the whole JVM. Afterwards, with the whole stack, a
+     * firing still calls the probe, counts its failure and logs it.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void theFirstFiringOfTheJvmAtTheStackLimitBreaksNothing(Flavor flavor) {
+        ForkedJvm.Result r = ForkedJvm.run(
+                FirstFiringAtStackLimitMain.class,
+                List.of("-ea", "--enable-native-access=ALL-UNNAMED", "-Dtracepoint4j.failureLogIntervalMillis=0"),
+                List.of(flavor.name()),
+                Tracepoint.class,
+                RcuDomain.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output())
+                .contains("OK")
+                .contains("threw java.lang.IllegalStateException: probe failure at the top");
     }
 
     /**

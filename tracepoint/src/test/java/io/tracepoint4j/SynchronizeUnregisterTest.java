@@ -230,6 +230,7 @@ class SynchronizeUnregisterTest {
             other.register(global);
             other.fire().tick(2);
             assertThat(other.failures(global)).isEqualTo(1);
+            TestSupport.awaitFailureReports();
             assertThat(logs.containing("threw java.lang.IllegalStateException")).hasSize(1);
         }
     }

@@ -16,6 +16,19 @@ final class TestSupport {
 
     private TestSupport() {}
 
+    /**
+     * Waits until every probe failure reported so far is logged: the reports run on the
+     * FailureReports thread, after the firing that failed.
+     */
+    static void awaitFailureReports() {
+        try {
+            FailureReports.awaitReported();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** A tracepoint name no other test uses: {@code provider:event<n>}. */
     static String unique(String provider, String event) {
         return provider + ":" + event + NAMES.incrementAndGet();

@@ -123,7 +123,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      *   [LG] Nothing is logged while gpLock is held: a logging backend that is itself instrumented
      *   could re-enter synchronize() on the same thread (gpLock is reentrant). Reports are queued
      *   and logged by the thread that releases gpLock, or, for stall reports of a grace period
-     *   still waiting, by a task on the callback executor.
+     *   still waiting, by a task on the callback executor. Nor is anything logged on a thread
+     *   that calls call(), startPoll() or pollState() (a reader's, maybe at its stack limit, where
+     *   a logging backend's first use can fail for good): a failure to start the task is queued
+     *   the same way, and logged at the next release of gpLock, by the task, or by barrier().
      *
      * References
      *   Linux kernel/rcu/srcutree.c, include/linux/rcupdate.h (rcu_seq_*), liburcu src/urcu.c.
@@ -368,6 +371,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
                     break;
                 }
                 scheduleTask(); // the task may have failed to start: try again
+                flushReports(); // and say so, from this thread (startTask only queues its report)
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -819,10 +823,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
             callbackExecutor.execute(callbackTask);
         } catch (Throwable t) {
             setTaskScheduledVolatile(false); // [W1] the next producer schedules it again
-            reportTaskFailure(
-                    "could not start the callback task of " + this + " (it is started again by the next"
-                            + " call(), startPoll(), pollState() or barrier())",
-                    t);
+            // queued, not logged: the caller of call() may be at its stack limit, where a logging
+            // backend's first use can fail for good; logged at the next release of gpLock or by barrier()
+            reportTaskFailure(false, t);
         }
     }
 
@@ -877,23 +880,29 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      */
     private void taskFailed(Throwable failure) {
         try {
-            reportTaskFailure("the callback task of " + this + " failed; it tries again", failure);
+            reportTaskFailure(true, failure);
+            flushReports(); // the task's own thread: logs at once
             long backOff = MIN_TASK_RETRY_NANOS << Math.min(taskFailuresInARow++, 10);
             LockSupport.parkNanos(this, Math.min(backOff, MAX_TASK_RETRY_NANOS));
         } catch (Throwable ignored) { // out of memory again: try again at once
         }
     }
 
-    private void reportTaskFailure(String message, Throwable failure) {
+    /** Queues a report (rate-limited) of the task failing ({@code running}) or failing to start. */
+    private void reportTaskFailure(boolean running, Throwable failure) {
         try {
             long unreported = taskFailureReports.admit(System.nanoTime(), REPORT_INTERVAL_NANOS);
             if (unreported != RateLimit.SUPPRESS) {
-                LOG.log(
+                String message = running
+                        ? "the callback task of " + this + " failed; it tries again"
+                        : "could not start the callback task of " + this + " (it is started again by the next"
+                                + " call(), startPoll(), pollState() or barrier())";
+                reportLater(
                         System.Logger.Level.WARNING,
                         message + (unreported == 0 ? "" : " (" + unreported + " more failures since the last report)"),
                         failure);
             }
-        } catch (Throwable ignored) { // the logging backend may be what fails
+        } catch (Throwable ignored) { // out of memory or stack: this report is lost
         }
     }
 
