@@ -167,11 +167,11 @@ public abstract class Tracepoint<P> {
      *   A probe that throws: probeFailed() counts it and hands what to report to a FailureReport,
      *   run on the FailureReports thread, which logs (rate-limited) and maybe detaches the probe on
      *   a virtual thread; probeFailed itself never throws, and does nothing on the failing thread
-     *   whose first use could fail for good (see FailureReports). A failing onFirstProbe aborts the register
-     *   with nothing changed (the dispatch target, whose building is the step likeliest to fail, is
-     *   built before the hook); a failing onLastProbe is logged (the unregister already happened). A
-     *   register that fails after its onFirstProbe ran (the read side's set-up, a retarget) is
-     *   undone by undoRegister: previous arrays, dispatch target and key restored, the added
+     *   whose first use could fail for good (see FailureReports). A failing onFirstProbe aborts
+     *   the register with nothing changed (the dispatch target, whose building is the step
+     *   likeliest to fail, is built before the hook); a failing onLastProbe is logged (the
+     *   unregister already happened). A register that fails after its onFirstProbe ran (the read
+     *   side's set-up, a retarget) is undone by undoRegister: previous arrays, dispatch target and key restored, the added
      *   registration retired after a grace period, onLastProbe run (the kernel calls unregfunc),
      *   and the exception propagates. Firings in between may have called the probe, as after an
      *   unregister.

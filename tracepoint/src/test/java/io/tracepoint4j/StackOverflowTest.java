@@ -11,12 +11,12 @@ import io.tracepoint4j.Tracepoint.Flavor;
 import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.testkit.ForkedJvm;
 import io.tracepoint4j.testkit.LogCapture;
+import io.tracepoint4j.testkit.Waits;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,7 +70,7 @@ class StackOverflowTest {
         try (LogCapture ignored = new LogCapture(TestSupport.LOGGER)) {
             for (int round = 0; round < THREADS; round++) {
                 long stackSize = (256 + 128 * round) * 1024L;
-                runAndEnd(stackSize, () -> {
+                Waits.runToEnd("overflowing", stackSize, () -> {
                     for (int i = 0; i < OVERFLOWS_PER_THREAD; i++) {
                         // the recursion has no end of its own: returning means it overflowed
                         recursing.pad(ThreadLocalRandom.current().nextInt(64));
@@ -143,23 +143,6 @@ class StackOverflowTest {
             witness.unregister(held);
         }
         await(async("after", Tracepoints::synchronizeUnregister), "synchronizeUnregister() with no probe running");
-    }
-
-    /** Runs {@code body} on a new thread with a stack of {@code stackSize} bytes, until it ended. */
-    private static void runAndEnd(long stackSize, Runnable body) {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(null, body, "overflowing", stackSize);
-        thread.setUncaughtExceptionHandler((t, e) -> failure.set(e));
-        thread.start();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        if (failure.get() != null) {
-            throw new AssertionError("the overflowing thread failed", failure.get());
-        }
     }
 
     /** A probe that fires its own tracepoint again, one level deeper, until the stack overflows. */

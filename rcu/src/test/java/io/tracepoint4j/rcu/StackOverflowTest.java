@@ -4,11 +4,11 @@ import static io.tracepoint4j.rcu.TestSupport.assertMisuseChangesNothing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.testkit.ForkedJvm;
+import io.tracepoint4j.testkit.Waits;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,7 +65,7 @@ class StackOverflowTest {
             long stackSize = (256 + 128 * round) * 1024L;
             assertMisuseChangesNothing(
                     d,
-                    () -> runAndEnd(stackSize, () -> {
+                    () -> Waits.runToEnd("overflowing", stackSize, () -> {
                         Overflow overflow = new Overflow(form, d);
                         for (int i = 0; i < OVERFLOWS_PER_THREAD; i++) {
                             try {
@@ -102,23 +102,6 @@ class StackOverflowTest {
                 RcuDomain.class);
         assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
         assertThat(r.output()).contains("OK");
-    }
-
-    /** Runs {@code body} on a new thread with a stack of {@code stackSize} bytes, until it ended. */
-    private static void runAndEnd(long stackSize, Runnable body) {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(null, body, "overflowing", stackSize);
-        thread.setUncaughtExceptionHandler((t, e) -> failure.set(e));
-        thread.start();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        if (failure.get() != null) {
-            throw new AssertionError("the overflowing thread failed", failure.get());
-        }
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -102,6 +103,27 @@ public final class Waits {
                 fail("timed out after " + LONG + " waiting until " + what.get());
             }
             sleep(1);
+        }
+    }
+
+    /**
+     * Runs {@code body} on a new platform thread with a stack of {@code stackSize} bytes and waits
+     * until the thread ended (for tests of what a thread leaves behind); fails if {@code body}
+     * threw.
+     */
+    public static void runToEnd(String name, long stackSize, Runnable body) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread thread = new Thread(null, body, name, stackSize);
+        thread.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("thread " + name + " failed", failure.get());
         }
     }
 
