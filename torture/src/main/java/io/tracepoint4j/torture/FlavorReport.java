@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  * @param nestedReads of those, sections nested in another section of the same domain
  * @param blockedReads sections that slept or parked inside
  * @param handedOffReads sections ended on another thread than the one that began them
+ * @param stackOverflows StackOverflowErrors the overflowing readers caught
+ * @param exitsRedone section exits that threw (out of stack) and were done again, higher up the stack
  * @param updates objects replaced and retired
  * @param updatesByMethod updates per {@link GpMethod}, by ordinal
  * @param barrierChecks {@code barrier()} calls checked against a callback queued just before
@@ -38,6 +40,8 @@ record FlavorReport(
         long nestedReads,
         long blockedReads,
         long handedOffReads,
+        long stackOverflows,
+        long exitsRedone,
         long updates,
         long[] updatesByMethod,
         long barrierChecks,
@@ -64,6 +68,8 @@ record FlavorReport(
                 flavor,
                 settings,
                 Duration.ZERO,
+                0,
+                0,
                 0,
                 0,
                 0,
@@ -102,12 +108,14 @@ record FlavorReport(
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "%s: %.1f s; readers: %d platform, %d virtual, %d blocking; updaters: %d; methods: %s%n",
+                "%s: %.1f s; readers: %d platform, %d virtual, %d blocking, %d overflowing; updaters: %d;"
+                        + " methods: %s%n",
                 flavor,
                 elapsed.toNanos() / 1e9,
                 settings.readers(),
                 settings.virtualReaders(),
                 settings.blockingReaders(),
+                settings.overflowingReaders(),
                 settings.updaters(),
                 settings.methods().stream().sorted().map(GpMethod::label).collect(Collectors.joining(", "))));
         line(
@@ -116,10 +124,13 @@ record FlavorReport(
                 reads,
                 String.format(
                         Locale.ROOT,
-                        "nested %,d; blocked inside %,d; ended on another thread %,d",
+                        "nested %,d; blocked inside %,d; ended on another thread %,d; stack overflows %,d,"
+                                + " exits redone %,d",
                         nestedReads,
                         blockedReads,
-                        handedOffReads));
+                        handedOffReads,
+                        stackOverflows,
+                        exitsRedone));
         StringBuilder methods = new StringBuilder();
         for (GpMethod method : GpMethod.values()) {
             if (!methods.isEmpty()) {

@@ -118,6 +118,14 @@ public final class RcuTorture implements Callable<Integer> {
                     + "or end it on another thread (default: 1; 0 for rcu).")
     private Integer blockingReaders;
 
+    @Option(
+            names = "--overflowing-readers",
+            paramLabel = "N",
+            description = "Readers that recurse through nested sections until their stack overflows, "
+                    + "end what the StackOverflowError left open, and move to a fresh thread every few "
+                    + "overflows (default: 1).")
+    private Integer overflowingReaders;
+
     @Option(names = "--updaters", paramLabel = "N", description = "Updater threads (default: 2).")
     private Integer updaters;
 
@@ -272,9 +280,13 @@ public final class RcuTorture implements Callable<Integer> {
         if (stallSeconds < 1) {
             throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
         }
-        if (methods != null || blockingReaders != null || readerDelayMicros != null || updaterDelayMicros != null) {
-            throw usage("--methods, --blocking-readers, --reader-delay-us and --updater-delay-us are for "
-                    + "--target rcu only");
+        if (methods != null
+                || blockingReaders != null
+                || overflowingReaders != null
+                || readerDelayMicros != null
+                || updaterDelayMicros != null) {
+            throw usage("--methods, --blocking-readers, --overflowing-readers, --reader-delay-us and"
+                    + " --updater-delay-us are for --target rcu only");
         }
         TracepointTorture.Settings defaults = TracepointTorture.Settings.defaults();
         try {
@@ -319,6 +331,7 @@ public final class RcuTorture implements Callable<Integer> {
                     readers != null ? readers : defaults.readers(),
                     virtualReaders != null ? virtualReaders : defaults.virtualReaders(),
                     blocking,
+                    overflowingReaders != null ? overflowingReaders : defaults.overflowingReaders(),
                     updaters != null ? updaters : defaults.updaters(),
                     micros(readerDelayMicros, defaults.readerDelay(), "--reader-delay-us"),
                     micros(updaterDelayMicros, defaults.updaterDelay(), "--updater-delay-us"),

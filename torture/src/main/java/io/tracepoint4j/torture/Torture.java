@@ -128,6 +128,13 @@ final class Torture {
     private static final long WATCHDOG_TICK_MILLIS = 50;
     private static final int MAX_SAMPLES = 5;
     private static final int MAX_FAILURES = 20;
+    /** Overflows an overflowing reader's thread takes before it ends and a fresh one goes on. */
+    private static final int OVERFLOWS_PER_THREAD = 8;
+    /** The stacks of an overflowing reader's threads, in turn: the error lands at varied depths. */
+    private static final long[] OVERFLOW_STACK_BYTES = {256 * 1024, 384 * 1024, 512 * 1024};
+
+    private static final String OVERFLOW_HOW = "recursing until the stack overflows";
+    private static volatile long overflowSink;
 
     /** Bound in every harness thread: a domain callback that finds it bound ran inline. */
     private static final ScopedValue<String> HARNESS_THREAD = ScopedValue.newInstance();
@@ -141,7 +148,8 @@ final class Torture {
     private enum ReaderKind {
         PLATFORM("reader"),
         VIRTUAL("virtual-reader"),
-        BLOCKING("blocking-reader");
+        BLOCKING("blocking-reader"),
+        OVERFLOWING("overflowing-reader");
 
         final String label;
 
@@ -217,6 +225,7 @@ final class Torture {
                 case PLATFORM -> settings.readers();
                 case VIRTUAL -> settings.virtualReaders();
                 case BLOCKING -> settings.blockingReaders();
+                case OVERFLOWING -> settings.overflowingReaders();
             };
             for (int i = 0; i < count; i++) {
                 readers.add(new Reader(threadName(kind.label, i), kind));
@@ -293,6 +302,8 @@ final class Torture {
         long nested;
         long blocked;
         long handedOff;
+        long overflows;
+        long exitsRedone;
         long tooShort;
         long poisoned;
 
@@ -308,6 +319,10 @@ final class Torture {
 
         @Override
         void loop(ThreadLocalRandom random) {
+            if (kind == ReaderKind.OVERFLOWING) {
+                overflowRounds(this);
+                return;
+            }
             long sections = 0;
             while (!stoppingOpaque()) { // [S2] pairs with [S1] in run()
                 switch (readSide) {
@@ -483,6 +498,195 @@ final class Torture {
                     LockSupport.parkNanos(random.nextLong(blockNanos + 1));
                 }
             }
+            case OVERFLOWING -> {} // its sections nest until the stack overflows: no delay needed
+        }
+    }
+
+    // ----------------------------------------------------------------------- overflowing readers
+
+    /**
+     * An overflowing reader's life: rounds of {@link #OVERFLOWS_PER_THREAD} overflows, each round
+     * on a fresh platform thread with a small stack that ends afterwards, so the domain also
+     * retires dead threads' records all run long. The reader's counters are written by one round
+     * thread at a time ([H1] pairs with [H2]: join()).
+     */
+    private void overflowRounds(Reader reader) {
+        long rounds = 0;
+        while (!stoppingOpaque()) { // [S2] pairs with [S1] in run()
+            long stackSize = OVERFLOW_STACK_BYTES[(int) (rounds % OVERFLOW_STACK_BYTES.length)];
+            Thread round = new Thread(null, new OverflowRound(reader), reader.name + "-stack", stackSize);
+            round.setDaemon(true);
+            round.setUncaughtExceptionHandler(new RoundFailure(reader.name));
+            round.start();
+            try {
+                round.join(); // [H2]: the round's writes to reader's counters happen-before this returns
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            reader.madeProgress(++rounds);
+        }
+    }
+
+    private final class RoundFailure implements Thread.UncaughtExceptionHandler {
+        private final String reader;
+
+        RoundFailure(String reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public void uncaughtException(Thread t, Throwable e) {
+            fail(reader + ": an overflow round died", e);
+        }
+    }
+
+    /**
+     * One round thread's overflows. The recursion opens a section at every level (a form chosen
+     * at random), picks up the current object, recurses, and records the object's age in a
+     * finally as the section's last action; the StackOverflowError unwinds it. An exit that throws
+     * (out of stack) leaves its section open and closable again: it is kept, innermost first, in
+     * arrays made beforehand (storing calls nothing, so it cannot overflow), and done again at the
+     * top, after which the thread is in no section. Nothing on the deep path may link an
+     * invokedynamic call site (string concatenation, a lambda): a failed first linkage there would
+     * break that site for the whole JVM.
+     */
+    private final class OverflowRound implements Runnable {
+        private static final byte READ = 0;
+        private static final byte TOKEN = 1;
+        private static final byte HANDOFF = 2;
+        private static final byte CLASSIC_LOCK = 3;
+
+        private final Reader reader;
+        private final ThreadLocalRandom random = ThreadLocalRandom.current();
+        private final byte[] failedForms = new byte[1 << 16];
+        private final int[] failedTokens = new int[1 << 16];
+        private final RcuDomain.ReadSection[] failedSections = new RcuDomain.ReadSection[1 << 16];
+        private int failed;
+
+        OverflowRound(Reader reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public void run() {
+            ScopedValue.where(HARNESS_THREAD, reader.name).run(new Rounds());
+        }
+
+        private final class Rounds implements Runnable {
+            @Override
+            public void run() {
+                for (int i = 0; i < OVERFLOWS_PER_THREAD && !stoppingOpaque(); i++) { // [S2]
+                    try {
+                        pad(random.nextInt(64));
+                    } catch (StackOverflowError expected) {
+                        reader.overflows++;
+                    }
+                    redoFailedExits();
+                    if (domain.inReadSection()) {
+                        fail(reader.name + ": still inside a section after overflow " + i
+                                + ", with every failed exit done again");
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** Shifts the start of the recursion by {@code n} frames of another size. */
+        private void pad(int n) {
+            long a = n, b = a * 3, c = b * 5, e = c * 7;
+            if (n > 0) {
+                pad(n - 1);
+            } else {
+                recurse();
+            }
+            overflowSink = a + b + c + e;
+        }
+
+        private void recurse() {
+            byte form = switch (readSide) {
+                case SRCU -> (byte) random.nextInt(3); // READ, TOKEN, HANDOFF
+                case CLASSIC -> random.nextBoolean() ? READ : CLASSIC_LOCK;
+                case GENERIC -> READ;
+            };
+            switch (form) {
+                case READ -> {
+                    RcuDomain.ReadSection section = domain.read();
+                    try {
+                        body();
+                    } finally {
+                        try {
+                            section.close();
+                        } catch (Throwable t) { // kept with stores only: a call could overflow again
+                            failedForms[failed] = form;
+                            failedSections[failed++] = section;
+                        }
+                    }
+                }
+                case TOKEN -> {
+                    int token = ((Srcu) domain).readLock();
+                    try {
+                        body();
+                    } finally {
+                        try {
+                            ((Srcu) domain).readUnlock(token);
+                        } catch (Throwable t) { // kept with stores only: a call could overflow again
+                            failedForms[failed] = form;
+                            failedTokens[failed++] = token;
+                        }
+                    }
+                }
+                case HANDOFF -> {
+                    int token = ((Srcu) domain).downRead();
+                    try {
+                        body();
+                    } finally {
+                        try {
+                            ((Srcu) domain).upRead(token);
+                        } catch (Throwable t) { // kept with stores only: a call could overflow again
+                            failedForms[failed] = form;
+                            failedTokens[failed++] = token;
+                        }
+                    }
+                }
+                default -> {
+                    ((ClassicRcu) domain).readLock();
+                    try {
+                        body();
+                    } finally {
+                        try {
+                            ((ClassicRcu) domain).readUnlock();
+                        } catch (Throwable t) { // kept with stores only: a call could overflow again
+                            failedForms[failed++] = form;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Inside a section: pick up the object, go deeper, record as the section's last action. */
+        private void body() {
+            PipelineItem item = currentAcquire(); // [C2] pairs with [C1] in Updater.loop (message passing)
+            try {
+                recurse();
+            } finally {
+                reader.record(item, OVERFLOW_HOW);
+            }
+        }
+
+        /** Ends, back at the top of the stack, what failed exits left open, innermost first. */
+        private void redoFailedExits() {
+            for (int i = 0; i < failed; i++) {
+                switch (failedForms[i]) {
+                    case READ -> failedSections[i].close();
+                    case TOKEN -> ((Srcu) domain).readUnlock(failedTokens[i]);
+                    case HANDOFF -> ((Srcu) domain).upRead(failedTokens[i]);
+                    default -> ((ClassicRcu) domain).readUnlock();
+                }
+                failedSections[i] = null;
+            }
+            reader.exitsRedone += failed;
+            failed = 0;
         }
     }
 
@@ -867,13 +1071,16 @@ final class Torture {
     }
 
     private FlavorReport report(Duration elapsed, long gracePeriods) {
-        long reads = 0, nested = 0, blocked = 0, handedOff = 0, tooShort = 0, poisoned = 0;
+        long reads = 0, nested = 0, blocked = 0, handedOff = 0, overflows = 0, exitsRedone = 0;
+        long tooShort = 0, poisoned = 0;
         long[] ages = new long[PipelineItem.FREED_AGE + 1];
         for (Reader reader : readers) {
             reads += reader.reads;
             nested += reader.nested;
             blocked += reader.blocked;
             handedOff += reader.handedOff;
+            overflows += reader.overflows;
+            exitsRedone += reader.exitsRedone;
             tooShort += reader.tooShort;
             poisoned += reader.poisoned;
             for (int age = 0; age < ages.length; age++) {
@@ -901,6 +1108,8 @@ final class Torture {
                 nested,
                 blocked,
                 handedOff,
+                overflows,
+                exitsRedone,
                 updates,
                 byMethod,
                 barrierChecks,

@@ -13,6 +13,9 @@ import java.util.Set;
  *     may resume on another carrier), inside classic RCU sections they only spin
  * @param blockingReaders platform-thread readers that sometimes sleep inside a section, and
  *     sometimes end it on another thread; SRCU only
+ * @param overflowingReaders readers that recurse through nested sections until their thread's
+ *     stack overflows, end what the StackOverflowError left open, and after a few overflows end
+ *     their thread and go on in a fresh one
  * @param updaters threads that replace the current object and retire the old one
  * @param readerDelay upper bound of the random spin inside every read-side critical section
  * @param updaterDelay upper bound of the random pause between two updates of one updater
@@ -25,6 +28,7 @@ record TortureSettings(
         int readers,
         int virtualReaders,
         int blockingReaders,
+        int overflowingReaders,
         int updaters,
         Duration readerDelay,
         Duration updaterDelay,
@@ -38,10 +42,11 @@ record TortureSettings(
         requireAtLeast(readers, 0, "--readers");
         requireAtLeast(virtualReaders, 0, "--virtual-readers");
         requireAtLeast(blockingReaders, 0, "--blocking-readers");
+        requireAtLeast(overflowingReaders, 0, "--overflowing-readers");
         requireAtLeast(updaters, 1, "--updaters");
-        if (readers + virtualReaders + blockingReaders == 0) {
-            throw new IllegalArgumentException(
-                    "no readers: give at least one of --readers, --virtual-readers, --blocking-readers");
+        if (readers + virtualReaders + blockingReaders + overflowingReaders == 0) {
+            throw new IllegalArgumentException("no readers: give at least one of --readers, --virtual-readers,"
+                    + " --blocking-readers, --overflowing-readers");
         }
         requireNonNegative(readerDelay, "--reader-delay-us");
         requireNonNegative(updaterDelay, "--updater-delay-us");
@@ -56,7 +61,8 @@ record TortureSettings(
     /**
      * The defaults, sized for the machine: twice as many spinning readers as cores (so readers are
      * preempted inside sections, which is when grace-period bugs show), as many virtual readers as
-     * cores, one blocking reader, two updaters (so concurrent grace-period requests share).
+     * cores, one blocking reader, one overflowing reader, two updaters (so concurrent grace-period
+     * requests share).
      */
     static TortureSettings defaults() {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -64,6 +70,7 @@ record TortureSettings(
                 Duration.ofSeconds(10),
                 2 * cores,
                 cores,
+                1,
                 1,
                 2,
                 Duration.ofNanos(5_000),
@@ -79,6 +86,7 @@ record TortureSettings(
                 readers,
                 virtualReaders,
                 blockingReaders,
+                overflowingReaders,
                 updaters,
                 readerDelay,
                 updaterDelay,
@@ -93,6 +101,22 @@ record TortureSettings(
                 platform,
                 virtual,
                 blocking,
+                overflowingReaders,
+                updaters,
+                readerDelay,
+                updaterDelay,
+                blockTime,
+                methods,
+                stallTimeout);
+    }
+
+    TortureSettings withOverflowingReaders(int value) {
+        return new TortureSettings(
+                duration,
+                readers,
+                virtualReaders,
+                blockingReaders,
+                value,
                 updaters,
                 readerDelay,
                 updaterDelay,
@@ -107,6 +131,7 @@ record TortureSettings(
                 readers,
                 virtualReaders,
                 blockingReaders,
+                overflowingReaders,
                 value,
                 readerDelay,
                 updaterDelay,
@@ -121,6 +146,7 @@ record TortureSettings(
                 readers,
                 virtualReaders,
                 blockingReaders,
+                overflowingReaders,
                 updaters,
                 readerDelay,
                 updaterDelay,
@@ -135,6 +161,7 @@ record TortureSettings(
                 readers,
                 virtualReaders,
                 blockingReaders,
+                overflowingReaders,
                 updaters,
                 readerDelay,
                 updaterDelay,
@@ -145,7 +172,7 @@ record TortureSettings(
 
     /** Total reader threads. */
     int allReaders() {
-        return readers + virtualReaders + blockingReaders;
+        return readers + virtualReaders + blockingReaders + overflowingReaders;
     }
 
     private static void requireAtLeast(int value, int min, String option) {

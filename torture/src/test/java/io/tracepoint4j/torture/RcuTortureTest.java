@@ -67,6 +67,9 @@ class RcuTortureTest {
             assertThat(report.tooShortGracePeriods()).as(report.format()).isZero();
             assertThat(report.reads()).as("reads").isPositive();
             assertThat(report.nestedReads()).as("nested reads").isPositive();
+            assertThat(report.stackOverflows())
+                    .as("stack overflows of the overflowing reader")
+                    .isPositive();
             assertThat(report.readsAtAge(1))
                     .as("reads that overlapped a replacement (else the run proves nothing)")
                     .isPositive();
@@ -174,6 +177,8 @@ class RcuTortureTest {
                     "0",
                     "--blocking-readers",
                     "4",
+                    "--overflowing-readers",
+                    "2",
                     "--updaters",
                     "3",
                     "--reader-delay-us",
@@ -196,6 +201,7 @@ class RcuTortureTest {
                             1,
                             0,
                             4,
+                            2,
                             3,
                             Duration.ofNanos(7_000),
                             Duration.ZERO,
@@ -243,7 +249,17 @@ class RcuTortureTest {
             assertRefused("--seconds must be at least 1", "--seconds", "0");
             assertRefused("--readers must be at least 0", "--readers", "-1");
             assertRefused("--updaters must be at least 1", "--updaters", "0");
-            assertRefused("no readers", "--readers", "0", "--virtual-readers", "0", "--blocking-readers", "0");
+            assertRefused(
+                    "no readers",
+                    "--readers",
+                    "0",
+                    "--virtual-readers",
+                    "0",
+                    "--blocking-readers",
+                    "0",
+                    "--overflowing-readers",
+                    "0");
+            assertRefused("--overflowing-readers must be at least 0", "--overflowing-readers", "-1");
             assertRefused("--reader-delay-us must not be negative", "--reader-delay-us", "-5");
             assertRefused("--stall-seconds must be at least 1", "--stall-seconds", "0");
             assertRefused("'--seconds'", "--seconds", "ten");
