@@ -66,7 +66,12 @@ final class Torture {
      * Concurrency: platform readers spin inside sections (and sometimes yield, which models
      * preemption); virtual readers do the same and, in SRCU only, sometimes park inside a section,
      * so they unmount and may resume on another carrier; blocking readers (SRCU only) sometimes
-     * sleep inside a section and sometimes end it with upRead() on a hand-off virtual thread.
+     * sleep inside a section and sometimes end it with upRead() on a hand-off virtual thread;
+     * overflowing readers recurse through nested sections of every form until their small stack
+     * overflows, so the StackOverflowError lands anywhere in the entry and exit paths (issue 10),
+     * redo at the top the exits that threw, and end their thread every few overflows. With the
+     * fix of issue 10 C1 reverted by hand (an SRCU entry recorded before it is counted), a 10 s
+     * run of two of them died on a phantom section and hung the grace periods: reported, exit 2.
      * Updaters take the grace-period methods in turn (each starting at a different one, so
      * concurrent updaters mix methods), pause randomly, and every 32 updates check
      * barrier(). The calling thread is the watchdog: it ends the run at the deadline, early on a
