@@ -5,7 +5,7 @@
  * least), and visible from this module's class loader.
  */
 module io.tracepoint4j {
-    requires io.tracepoint4j.rcu;
+    requires transitive io.tracepoint4j.rcu; // consumers use its domains (Srcu for their own)
 
     exports io.tracepoint4j;
 }

@@ -1,6 +1,5 @@
 package io.tracepoint4j;
 
-import io.tracepoint4j.rcu.ReadSideBarrier;
 import io.tracepoint4j.rcu.internal.RateLimit;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -322,11 +321,9 @@ public abstract class Tracepoint<P> {
                 definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
             }
             try {
-                if (first) {
-                    // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold
-                    // JVM) happens here, on the consumer's thread, not in the first firing.
-                    ReadSideBarrier.current();
-                }
+                // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold JVM)
+                // happened when the flavors' domains were created, at the first define, not here
+                // and not in the first firing.
                 publish(next, nextProbes, nextDispatch);
             } catch (RuntimeException | Error e) {
                 undoRegister(current, previousProbes, previousDispatch, added, e);
@@ -355,7 +352,7 @@ public abstract class Tracepoint<P> {
             if (index < 0) {
                 throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name()
                         + " (never registered, already unregistered, or detached after repeated failures)."
-                        + " Nothing was changed.");
+                        + identityHint(probe) + " Nothing was changed.");
             }
             removeLocked(index);
         } finally {
@@ -479,7 +476,8 @@ public abstract class Tracepoint<P> {
         Registration[] current = registrationsAcquire(); // [R]
         int index = indexOf(current, probe);
         if (index < 0) {
-            throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name());
+            throw new IllegalStateException(
+                    "probe " + describe(probe) + " is not registered on " + name() + "." + identityHint(probe));
         }
         return current[index].failures();
     }
@@ -1037,6 +1035,18 @@ public abstract class Tracepoint<P> {
             array[i] = registrations[i].probe;
         }
         return array;
+    }
+
+    /**
+     * For a probe not found: probes are matched by identity, and a lambda or method reference is a
+     * new object each time it is evaluated (hidden classes are what javac's lambdas become).
+     */
+    private static String identityHint(Object probe) {
+        return probe.getClass().isHidden()
+                ? " Probes are matched by identity, and a lambda or method reference is a new object each"
+                        + " time it is evaluated: register(this::onRequest) then unregister(this::onRequest)"
+                        + " passes two probes. Keep the probe in a field and pass that field to both."
+                : "";
     }
 
     static String describe(Object probe) {

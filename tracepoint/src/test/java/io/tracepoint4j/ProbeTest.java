@@ -210,6 +210,30 @@ class ProbeTest {
         assertThat(calls).containsExactly("p:once:1");
     }
 
+    /**
+     * A method reference is a new object each time it is evaluated, so unregistering "the same"
+     * one finds nothing: the error says why, and the probe stays registered.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void unregisteringAMethodReferenceAgainExplainsIdentity(Flavor flavor) {
+        Tracepoint<Event> tp = define(flavor, Tracepoint.builder(unique("probe", "methodref"), Event.class));
+        tp.register(this::onEvent);
+        assertThatThrownBy(() -> tp.unregister(this::onEvent))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("matched by identity")
+                .hasMessageContaining("Keep the probe in a field");
+        assertThat(tp.probeCount()).isEqualTo(1);
+        Event kept = recorder(new ArrayList<>(), "kept");
+        assertThatThrownBy(() -> tp.unregister(kept))
+                .as("no hint for an ordinary object")
+                .isInstanceOf(IllegalStateException.class)
+                .message()
+                .doesNotContain("matched by identity");
+    }
+
+    private void onEvent(String label, int n) {}
+
     /** Oracle 4 and 5: a missing unregister fails and changes nothing, also on an empty tracepoint. */
     @ParameterizedTest
     @EnumSource(Flavor.class)

@@ -80,9 +80,9 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
     void readUnlock(Reader[] cache) {
         Reader reader = readerIfRegistered(cache);
         if (reader == null) {
-            throw noSectionOpen();
+            throw noSectionOpen("readUnlock()");
         }
-        reader.unlock();
+        reader.unlock("readUnlock()");
     }
 
     RcuDomain.ReadSection read(Reader[] cache) {
@@ -105,8 +105,9 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
         }
     }
 
-    private IllegalStateException noSectionOpen() {
-        return new IllegalStateException("readUnlock() on " + this
+    /** {@code called}: what the user called, e.g. {@code readUnlock()}. */
+    private IllegalStateException noSectionOpen(String called) {
+        return new IllegalStateException(called + " on " + this
                 + ": this thread has no read-side critical section of it open. Nothing was changed.");
     }
 
@@ -221,7 +222,7 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             if (!ownedByCurrentThread()) {
                 throw domain.wrongThread(owner, "");
             }
-            unlock();
+            unlock("ReadSection.close()");
         }
 
         @Override
@@ -268,11 +269,14 @@ final class ClassicRcuDomain extends GracePeriodEngine<ClassicRcuDomain.Reader> 
             setCtrRelease(c - (open - level + 1) * NEST_UNIT); // [C] pairs with [C']
         }
 
-        /** Ends the innermost section; the caller has checked that this is the owner's record. */
-        void unlock() {
+        /**
+         * Ends the innermost section; the caller has checked that this is the owner's record.
+         * {@code called} names the user's call in the error when no section is open.
+         */
+        void unlock(String called) {
             int c = ctr;
             if (c < NEST_UNIT) {
-                throw domain.noSectionOpen();
+                throw domain.noSectionOpen(called);
             }
             setCtrRelease(c - NEST_UNIT); // [C] pairs with [C']
         }

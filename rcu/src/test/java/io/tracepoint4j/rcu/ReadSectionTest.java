@@ -41,7 +41,9 @@ class ReadSectionTest {
                     .as("closing a read() section a second time")
                     .isInstanceOf(IllegalStateException.class)
                     .message()
-                    .isNotBlank();
+                    .as("names what the user called")
+                    .contains("ReadSection.close()")
+                    .doesNotContain("readUnlock()");
         });
     }
 
