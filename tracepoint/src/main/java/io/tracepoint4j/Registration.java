@@ -10,11 +10,10 @@ final class Registration {
     /*
      * Concurrency
      *   probe and priority are final and published with the registrations array ([R] in
-     *   Tracepoint). Everything else is touched only on the failure path, the detach thread, the
-     *   retire callback and queries, all under this object's monitor: failures are rare, and the
-     *   fast path never touches a Registration. The monitor orders racing failures of one probe:
-     *   each is counted, and exactly one of them detaches it. Lock order: this, then reports (a
-     *   leaf).
+     *   Tracepoint). Everything else is touched only on the failure path, the detach thread and
+     *   queries, all under this object's monitor: failures are rare, and the fast path never
+     *   touches a Registration. The monitor orders racing failures of one probe: each is counted,
+     *   and exactly one of them detaches it. Lock order: this, then reports (a leaf).
      *
      * Sliding window
      *   recentFailures is a ring of the times of the last failures seen while a detach policy was
@@ -39,7 +38,6 @@ final class Registration {
     private int recentCount;
     private int next;
     private boolean detaching;
-    private boolean retired;
 
     Registration(Object probe, int priority) {
         this.probe = probe;
@@ -79,24 +77,6 @@ final class Registration {
 
     synchronized long failures() {
         return failures;
-    }
-
-    /** What unregistering queues with call(): {@link #retire()} (a class, not a method reference: no invokedynamic). */
-    final Runnable retirement = new Runnable() {
-        @Override
-        public void run() {
-            retire();
-        }
-    };
-
-    /** Called after a grace period that began after this registration was unpublished. */
-    synchronized void retire() {
-        retired = true;
-    }
-
-    /** Whether no firing can still be running this probe through this registration. */
-    synchronized boolean retired() {
-        return retired;
     }
 
     // ---- private helpers ----

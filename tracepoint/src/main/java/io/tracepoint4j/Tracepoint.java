@@ -95,9 +95,9 @@ public abstract class Tracepoint<P> {
      * Concurrency
      *   Updates (register, unregister, detach, undoRegister) are serialized by updateLock; every
      *   update builds fresh arrays and hands them to publish(), the one method that writes [R], [P],
-     *   [SC] and [K], in the order argued under [R]; the old array is retired through the flavor's
-     *   call(), never a synchronize() per update (the kernel once took 2m29s instead of 14.7s for
-     *   that). Firings take no lock. The failure path synchronizes on the failing probe's
+     *   [SC] and [K], in the order argued under [R]; no update waits for a grace period (the
+     *   kernel once took 2m29s instead of 14.7s for a synchronize() per update): the old array is
+     *   left to the collector ([GP]). Firings take no lock. The failure path synchronizes on the failing probe's
      *   Registration only.
      *
      * Memory ordering
@@ -146,9 +146,11 @@ public abstract class Tracepoint<P> {
      *       setTarget returned, hence before unregister() returned and before [R] showed the probe
      *       gone, so the grace period waits for it. Like [B] in the rcu module this is HotSpot
      *       behaviour, not a JMM guarantee; the tracepoint torture checks it, detached probes too.
-     *   [GP] unregister: the [P] store precedes call(retire) and any later synchronize(); the domain
-     *       guarantees every section that could have loaded the old array has ended before the
-     *       callback runs or synchronize() returns, and sections that begin later load the new one.
+     *   [GP] unregister: the [P] store precedes any later synchronize(); the domain guarantees
+     *       every section that could have loaded the old array has ended before synchronize()
+     *       returns, and sections that begin later load the new one. Nothing is queued per update:
+     *       the old array is garbage once no firing holds it (the kernel frees it after a grace
+     *       period, which the collector makes unnecessary here).
      *   [D] detachPolicy: volatile, written by detachAfter(), read by the failure path.
      *
      * Invariants
@@ -169,10 +171,9 @@ public abstract class Tracepoint<P> {
      *   whose first use could fail for good (see FailureReports). A failing onFirstProbe aborts
      *   the register with nothing changed (the dispatch target, whose building is the step
      *   likeliest to fail, is built before the hook); a failing onLastProbe is logged (the
-     *   unregister already happened). A register that fails after its onFirstProbe ran (the read
-     *   side's set-up, a retarget) is undone by undoRegister: previous arrays, dispatch target and key restored, the added
-     *   registration retired after a grace period, onLastProbe run (the kernel calls unregfunc),
-     *   and the exception propagates. Firings in between may have called the probe, as after an
+     *   unregister already happened). A register that fails after its onFirstProbe ran (a
+     *   retarget) is undone by undoRegister: previous arrays, dispatch target and key restored,
+     *   onLastProbe run (the kernel calls unregfunc), and the exception propagates. Firings in between may have called the probe, as after an
      *   unregister.
      *   No class of this module contains an invokedynamic (NoInvokeDynamicTest): the build
      *   compiles string concatenation inline, and lambdas, method references and records' generated
@@ -326,7 +327,7 @@ public abstract class Tracepoint<P> {
                 // and not in the first firing.
                 publish(next, nextProbes, nextDispatch);
             } catch (RuntimeException | Error e) {
-                undoRegister(current, previousProbes, previousDispatch, added, e);
+                undoRegister(previousProbes, previousDispatch, current, e);
                 throw e;
             }
         } finally {
@@ -338,7 +339,7 @@ public abstract class Tracepoint<P> {
      * Unregisters {@code probe}: firings that begin after this returns do not call it, but firings
      * already running may still be inside it; {@link #synchronizeUnregister()} waits for them. On the
      * last probe the {@code onLastProbe} hook runs after the probe is unpublished. Does not wait for a
-     * grace period: the old probe array is retired asynchronously.
+     * grace period.
      *
      * @throws IllegalArgumentException if {@code probe} is null
      * @throws IllegalStateException if {@code probe} is not registered here (never was, already
@@ -860,21 +861,15 @@ public abstract class Tracepoint<P> {
     /**
      * Puts back the state before a register() that failed after its onFirstProbe hook ran (the
      * kernel calls unregfunc when a registration fails after regfunc): the previous arrays,
-     * dispatch target and key, in the order of an unregister; the added registration is retired
-     * after a grace period (firings may have called it meanwhile), and onLastProbe runs if this was
-     * the first probe. The restored targets are the ones in place before, so nothing is built; a
+     * dispatch target and key, in the order of an unregister (firings may have called the added
+     * probe meanwhile, as after an unregister), and onLastProbe runs if this was the first probe. The restored targets are the ones in place before, so nothing is built; a
      * failure while undoing is added to {@code failure}, which the caller throws.
      */
     private void undoRegister(
-            Registration[] previous,
-            Object previousProbes,
-            MethodHandle previousDispatch,
-            Registration added,
-            Throwable failure) {
+            Object previousProbes, MethodHandle previousDispatch, Registration[] previous, Throwable failure) {
         try {
             publish(previous, previousProbes, previousDispatch);
             boolean none = previous.length == 0;
-            definition.flavor().domain().call(added.retirement); // [GP] after the [P] store in publish()
             if (none && definition.onLastProbe() != null) {
                 definition.onLastProbe().run();
             }
@@ -883,7 +878,7 @@ public abstract class Tracepoint<P> {
         }
     }
 
-    /** Removes registrations[index]: publish (key off on 1->0), retire after a grace period, hook. */
+    /** Removes registrations[index]: publish (key off on 1->0), then the hook. */
     private void removeLocked(int index) {
         Registration[] current = registrationsPlain();
         Registration removed = current[index];
@@ -892,7 +887,6 @@ public abstract class Tracepoint<P> {
         System.arraycopy(current, index + 1, next, index, next.length - index);
         publish(next, probeArray(next), dispatchTarget(next));
         boolean last = next.length == 0;
-        definition.flavor().domain().call(removed.retirement); // [GP] after the [P] store in publish()
         if (last && definition.onLastProbe() != null) {
             try {
                 definition.onLastProbe().run();

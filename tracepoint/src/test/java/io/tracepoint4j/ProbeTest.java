@@ -1,14 +1,11 @@
 package io.tracepoint4j;
 
 import static io.tracepoint4j.TestSupport.unique;
-import static io.tracepoint4j.testkit.Waits.async;
-import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint.Definition;
 import io.tracepoint4j.Tracepoint.Flavor;
-import io.tracepoint4j.testkit.Waits;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MutableCallSite;
 import java.util.ArrayList;
@@ -16,9 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -486,54 +480,6 @@ class ProbeTest {
         tp.fire().event("2", 2);
         assertThat(calls).containsExactly("self:1", "late:2:2");
         assertThat(tp.failures(late)).isZero();
-    }
-
-    /**
-     * The old array is retired after a grace period (call()): the Registration of an unregistered
-     * probe is not retired while a firing that loaded it still runs (held inside the next probe),
-     * and is retired once that firing ended.
-     */
-    @ParameterizedTest
-    @EnumSource(Flavor.class)
-    void unregisteredProbeIsRetiredAfterAGracePeriod(Flavor flavor) {
-        Tracepoint<Event> tp = define(flavor);
-        Event probe = recorder(new CopyOnWriteArrayList<>(), "p");
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        tp.register(probe);
-        tp.register((label, n) -> {
-            entered.countDown();
-            TestSupport.holdInProbe(release, flavor == Flavor.FAULTABLE);
-        });
-        Registration registration = registrationOf(tp, probe);
-        CompletableFuture<Void> held = async("held-firer", () -> tp.fire().event("x", 1));
-        try {
-            await(entered, "the firing to be held after calling the probe");
-            tp.unregister(probe);
-            Waits.sleep(Waits.SHORT.toMillis());
-            assertThat(registration.retired())
-                    .as("retired while a firing that loaded it runs")
-                    .isFalse();
-        } finally {
-            release.countDown();
-        }
-        await(held, "the held firing");
-        Waits.awaitTrue(registration::retired, () -> "the retire callback ran");
-    }
-
-    static Registration registrationOf(Tracepoint<?> tp, Object probe) {
-        try {
-            var field = Tracepoint.class.getDeclaredField("registrations");
-            field.setAccessible(true);
-            for (Registration r : (Registration[]) field.get(tp)) {
-                if (r.probe == probe) {
-                    return r;
-                }
-            }
-            throw new AssertionError(probe + " not registered");
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
     }
 
     @SuppressWarnings("unchecked")
