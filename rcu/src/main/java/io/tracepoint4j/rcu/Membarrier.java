@@ -24,10 +24,21 @@ final class Membarrier {
     static final class Availability {
         private final boolean available;
         private final String description;
+        /** Unavailable only because the launcher denied native access: the user can fix it. */
+        private final boolean nativeAccessDenied;
 
         Availability(boolean available, String description) {
+            this(available, description, false);
+        }
+
+        Availability(boolean available, String description, boolean nativeAccessDenied) {
             this.available = available;
             this.description = description;
+            this.nativeAccessDenied = nativeAccessDenied;
+        }
+
+        boolean nativeAccessDenied() {
+            return nativeAccessDenied;
         }
 
         boolean available() {
@@ -68,7 +79,14 @@ final class Membarrier {
                         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
                 syscall = linker.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1));
                 availability = register(linker, symbol, descriptor, number);
-            } catch (Throwable t) { // native access denied, no linker for this platform, ...
+            } catch (IllegalCallerException e) { // --illegal-native-access=deny, and not enabled for us
+                availability = new Availability(
+                        false,
+                        "native access is denied to " + describeModule() + " (" + e.getMessage() + "); enable it"
+                                + " with --enable-native-access=io.tracepoint4j.rcu (module path) or"
+                                + " --enable-native-access=ALL-UNNAMED (class path)",
+                        true);
+            } catch (Throwable t) { // no linker for this platform, ...
                 availability = new Availability(false, t.getClass().getSimpleName() + ": " + t.getMessage());
             }
         }
@@ -78,6 +96,11 @@ final class Membarrier {
     }
 
     private Membarrier() {}
+
+    private static String describeModule() {
+        Module module = Membarrier.class.getModule();
+        return module.isNamed() ? "module " + module.getName() : "the class path (the unnamed module)";
+    }
 
     static Availability probe() {
         return AVAILABILITY;

@@ -66,8 +66,16 @@ public enum ReadSideBarrier {
             CURRENT = FENCED;
             REASON = "membarrier unavailable: " + availability.description();
         }
+        // Denied native access is a set-up the user can fix, and costs every reader a fence: say so
+        // once, at WARNING. Elsewhere (not Linux, an old kernel) the fenced read side is simply the one.
+        boolean fixable = CURRENT == FENCED && availability.nativeAccessDenied();
         System.getLogger("io.tracepoint4j.rcu")
-                .log(System.Logger.Level.DEBUG, "read-side barrier: {0} ({1})", CURRENT, REASON);
+                .log(
+                        fixable ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                        "read-side barrier: {0} ({1}){2}",
+                        CURRENT,
+                        REASON,
+                        fixable ? "; readers then pay a full fence per outermost section (a few ns)" : "");
     }
 
     /** The read-side barrier this JVM uses. */

@@ -48,6 +48,26 @@ class ReadSideBarrierTest {
     }
 
     @Test
+    void deniedNativeAccessFallsBackToFencesWithOneWarningThatNamesTheFlag() {
+        assumeThat(System.getProperty("os.name"))
+                .as("membarrier(2) is Linux only")
+                .startsWith("Linux");
+        ForkedJvm.Result r = ForkedJvm.run(
+                FencedReadSideMain.class,
+                List.of("-ea", "--illegal-native-access=deny"),
+                List.of(),
+                ReadSideBarrier.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output()).contains("barrier=FENCED").contains("OK");
+        assertThat(r.output().lines().filter(l -> l.startsWith("WARNING: read-side barrier: FENCED")))
+                .as("output:%n%s", r.output())
+                .singleElement()
+                .asString()
+                .contains("native access is denied")
+                .contains("--enable-native-access=ALL-UNNAMED");
+    }
+
+    @Test
     void withoutThePropertyAFreshJvmOnLinuxUsesMembarrier() {
         assumeThat(System.getProperty("os.name"))
                 .as("membarrier(2) is Linux only")
