@@ -5,7 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The models of {@link ReadSideFloorBench}: classic RCU readers built up one piece at a time. They
- * are not the library's code but do, piece for piece, what {@code ClassicRcuDomain}'s read side
+ * are not the library's code but do, piece for piece, what {@code ClassicRcuEngine}'s read side
  * does, with the same memory modes (opaque entry store, release exit store, opaque loads of the
  * domain's phase and fence flag), so that C2 keeps the same order and reloads the same values.
  * They model cost only: no grace period ever waits for them.

@@ -1,11 +1,10 @@
 package io.tracepoint4j.rcu;
 
 /** The {@link ClassicRcu} users hold; see {@link DomainFacade} for why it is a record. */
-record ClassicRcuFacade(ClassicRcuDomain engine, ClassicRcuDomain.Reader[] readerCache)
-        implements ClassicRcu, DomainFacade {
+record ClassicRcuFacade(ClassicRcuEngine engine, ClassicReader[] readerCache) implements ClassicRcu, DomainFacade {
 
     static ClassicRcu create(RcuDomain.Builder<ClassicRcu> settings) {
-        ClassicRcuDomain engine = new ClassicRcuDomain(settings);
+        ClassicRcuEngine engine = new ClassicRcuEngine(settings);
         return new ClassicRcuFacade(engine, engine.registry.cache());
     }
 

@@ -14,9 +14,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -27,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * polling, stall reports and close. A flavor supplies its read side through the abstract methods:
  * which slot readers enter now, how to flip it, and whether a slot has drained.
  */
-abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements ReaderRegistry.Owner<R> {
+abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements ReaderRegistry.Owner<R> {
     /*
      * Overview
      *   Readers enter one of two slots (SRCU: the counter index; classic RCU: the phase bit). A grace
@@ -50,51 +48,32 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      *   order, see ReadSideBarrier), so it sees every write the updater made before [A]: it is a new
      *   reader, and not waiting for it is correct. SRCU's scan sums unlock counts (acquire) before
      *   lock counts, so a counted unlock implies its counted lock, and equal sums with a visible
-     *   older reader are impossible until that reader has ended (see SrcuDomain).
+     *   older reader are impossible until that reader has ended (see SrcuEngine).
      *
-     * Adaptive reader fences [RF] (the idea of RCU Tasks Trace's need_mb)
-     *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
-     *   period while readers run. When three in a row take longer than readerFenceAfterNanos, the
-     *   engine sets readerFence; readers load it right after their entry store and, when set,
-     *   follow the store with a full fence of their own. The next membarrier "establishes" it, and from then on [A]
-     *   is a plain full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the
-     *   flag is cleared (under gpLock; the next [A] is a membarrier again). Why a fence suffices once
-     *   established: a reader that loaded readerFence as set fenced between its entry store and its
-     *   section's loads (store buffering with [A]). A reader that loaded it clear did that load
-     *   before its CPU's fence in the establishing membarrier (every load after that fence sees the
-     *   flag, stored before the membarrier), so its entry store, earlier in program order, was
-     *   visible after that membarrier, hence to every later scan. Relies, like [B], on HotSpot not
-     *   moving the flag load above the opaque entry store.
+     *   The barrier pair itself, and the policy that turns [A] into a plain fence while readers
+     *   fence their own entries (membarrier being slow), live in AdaptiveReaderFences.
      *
      * Concurrency
      *   gpLock serializes grace periods; concurrent synchronize() callers take a cookie first, then
      *   the lock, and return as soon as the sequence passed their cookie, so one grace period serves
      *   every caller that arrived before it began. call() and startPoll() are lock-free and hand the
-     *   work to one callback task per domain, run on a shared cached pool of daemon threads; the task
-     *   drives grace periods through the same lock. Readers never take a lock.
+     *   work to the domain's CallbackTask (its own design note), which drives grace periods through
+     *   the same lock. Readers never take a lock.
      *
      * Memory ordering
      *   [SN] snapshotCookie(): full fence, then read the sequence. Pairs with [GS] (store
      *        buffering): if an updater's snapshot did not see a grace period's start, that grace
      *        period's [A] and scans come after the updater's earlier writes.
      *   [GS] runGracePeriod(): volatile store of the started sequence, then a full fence.
-     *   [A]  updaterBarrier(): membarrier (or a full fence once reader fences are established,
-     *        [RF]); pairs with every reader's [B] (entry store + readerBarrier()), see above.
-     *   [RF] readerFence: volatile stores by the gpLock holder, opaque loads by readers after their
-     *        entry store and by the gpLock holder; see above.
+     *   [A]  the grace period's barrier (AdaptiveReaderFences.updaterBarrier(), whose note defines
+     *        [A] and [B]): pairs with every reader's [B] (entry store + readerBarrier()), see above.
      *   [S]  release stores of the sequence by the lock holder; pair with acquire loads in
      *        pollState(), driveTo(), completedGracePeriods(). The scans acquired every ended
      *        reader's [C] release, so a section happens-before whoever sees the grace period done.
      *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task; close() CASes
      *        its seal bit on, so that a startPoll() either raised it first or waits for close().
-     *   [W1]/[W2] Dekker pair between producers (enqueue or request, then read taskScheduled) and
-     *        the task (clear taskScheduled, then re-check for work). The producers' side is a CAS
-     *        then a volatile read; the task's a volatile store, a full fence, then its acquire
-     *        reads of the work: each side orders its store before its load, so no wake-up is lost.
-     *   [E]  expeditedWaiters: opaque count read by the wait loop to switch to spinning.
+     *   [EX] expeditedWaiters: opaque count read by the wait loop to switch to spinning.
      *   [CL] closed: release store under gpLock, acquire reads.
-     *   [T]  callbackThread: release store by the task, acquire read in barrier() to refuse a
-     *        barrier from inside a callback.
      *
      * Invariants
      *   Only the gpLock holder writes gpSeq and the flavor's slot; the sequence only grows; a
@@ -102,7 +81,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      *
      * Lock order
      *   gpLock is a leaf: nothing else is locked while it is held, and no user code runs under it.
-     *   Callbacks run with no lock held.
+     *   Callbacks run with no lock held (CallbackTask).
      *
      * Failure modes
      *   A reader that never ends stalls its own domain only; after stallTimeout it is reported once
@@ -113,13 +92,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      *   section or leaves no trace and an exit either ends it or leaves it open ([E] in each).
      *   The module has no invokedynamic (NoInvokeDynamicTest): a call site whose first linkage
      *   failed in a thread near its stack limit would fail for good, in every thread.
-     *   The callback task catches every Throwable of an attempt (a membarrier that fails, a
-     *   logging backend that throws while a callback's failure is reported, no memory): it stays
-     *   scheduled, keeps the callbacks it had taken, backs off and tries again; the failure is
-     *   reported at most once per 10 s. If the executor cannot start it, it is unscheduled and
-     *   reported, and call(), startPoll(), pollState() of a pending cookie and barrier() (which
-     *   re-checks while it waits) start it again. A stall report that cannot be built is dropped
-     *   and the grace period goes on.
+     *   The callback task survives every failure of an attempt (see CallbackTask). A stall report
+     *   that cannot be built is dropped and the grace period goes on.
      *   [LG] Nothing is logged while gpLock is held: a logging backend that is itself instrumented
      *   could re-enter synchronize() on the same thread (gpLock is reentrant). Reports are queued
      *   and logged by the thread that releases gpLock, or, for stall reports of a grace period
@@ -141,18 +115,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
 
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
-    /** Let more call()s arrive before paying for a grace period. */
-    private static final long CALLBACK_BATCH_NANOS = 1_000_000;
-
-    private static final int LOGGED_CALLBACK_FAILURES = 10;
-    /** At most one report per this interval of threads that ended inside sections, and of task failures. */
+    /** At most one report per this interval of threads that ended inside sections. */
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** A failed callback task tries again after this, doubling up to MAX_TASK_RETRY_NANOS. */
-    private static final long MIN_TASK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
-    private static final long MAX_TASK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** barrier() re-checks that the callback task runs this often (it may have failed to start). */
-    private static final long BARRIER_RECHECK_MILLIS = 100;
     /** close() waits this long for a grace-period lock held briefly before refusing. */
     private static final long CLOSE_LOCK_WAIT_MILLIS = 100;
 
@@ -160,9 +124,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     final String flavor;
     final ReaderRegistry<R> registry;
     private final long stallTimeoutNanos;
-    private final CallbackQueue callbacks = new CallbackQueue();
     /** Serializes grace periods. Lock order: a leaf (see design note). */
-    private final ReentrantLock gpLock = new ReentrantLock();
+    final ReentrantLock gpLock = new ReentrantLock();
 
     @SuppressWarnings("unused") // accessed through GP_SEQ
     private long gpSeq; // [S]/[GS]
@@ -174,49 +137,17 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     private static final long NEEDED_SEALED = 1;
 
     @SuppressWarnings("unused") // accessed through EXPEDITED_WAITERS
-    private int expeditedWaiters; // [E]
-
-    @SuppressWarnings("unused") // accessed through TASK_SCHEDULED
-    private boolean taskScheduled; // [W1]/[W2]
-
-    @SuppressWarnings("unused") // accessed through BATCH_IN_FLIGHT
-    private boolean batchInFlight; // [W3] callbacks taken but not all run yet
+    private int expeditedWaiters; // [EX]
 
     @SuppressWarnings("unused") // accessed through CLOSED
     private boolean closed; // [CL]
 
-    @SuppressWarnings("unused") // accessed through READER_FENCE
-    private boolean readerFence; // [RF] readers fence their entry store while set
-
-    /** gpLock only: readerFence is set and a membarrier ran since it was set, so [A] may be a fence. */
-    private boolean readerFenceEstablished;
-    /** A membarrier slower than this makes readers fence (see [RF]); negative: never. */
-    private final long readerFenceAfterNanos;
-    /** gpLock only: membarriers slower than readerFenceAfterNanos in consecutive grace periods. */
-    private int slowBarriersInARow;
-    /** gpLock only: when the last grace period ended, for relaxReaderFence(). */
-    private long lastGracePeriodEnd;
-
-    @SuppressWarnings("unused") // accessed through CALLBACK_THREAD
-    private Thread callbackThread; // [T]
-    /** Callback task only. */
-    private long callbackFailures;
-    /** Where the callback task runs. */
+    /** The entry barrier pair [B]/[A]; its flag is read by every reader. */
+    final AdaptiveReaderFences readerFences;
+    /** Runs callbacks and requested grace periods. */
+    private final CallbackTask callbackTask;
+    /** Where the callback task and report flushes run. */
     private final Executor callbackExecutor;
-
-    private final Runnable callbackTask = new CallbackTask();
-    private final Runnable readerFenceRelax = new ReaderFenceRelax();
-    /**
-     * Callbacks taken from the queue and not yet run, in call() order; callback task only. Kept
-     * when an attempt of the task fails, so that the next attempt resumes them.
-     */
-    private CallbackQueue.Node batch;
-    /** The grace period {@link #batch} waits for; callback task only. */
-    private long batchCookie;
-    /** Callback task only: attempts that failed in a row, for the back-off. */
-    private int taskFailuresInARow;
-
-    private final RateLimit taskFailureReports = new RateLimit();
     /** Reports of threads that ended inside sections; see retire(). */
     private final RateLimit endedInsideReports = new RateLimit();
     /**
@@ -236,8 +167,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         this.name = name;
         this.flavor = flavor;
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
-        this.readerFenceAfterNanos = settings.readerFenceAfterNanos();
         this.callbackExecutor = settings.callbackExecutor();
+        this.readerFences = new AdaptiveReaderFences(this, settings.readerFenceAfterNanos(), callbackExecutor);
+        this.callbackTask = new CallbackTask(this, callbackExecutor);
         this.registry = new ReaderRegistry<>(this, readerCache);
         initializeNow(ReadSideBarrier.class); // and Membarrier, which it probes
     }
@@ -247,7 +179,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      * thread to read, which may be near its stack limit: a class whose static initializer fails
      * (StackOverflowError included) stays unusable for the whole JVM (JVMS 5.5), and the read side
      * of every domain with it. The read side's classes with a static initializer are the reader
-     * records (their VarHandles) and ReadSideBarrier (the membarrier probe).
+     * readers (their VarHandles) and ReadSideBarrier (the membarrier probe).
      */
     static void initializeNow(Class<?>... classes) {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -260,10 +192,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         }
     }
 
-    // ---- the calling thread's reader record: the start of every read side ----
+    // ---- the calling thread's reader: the start of every read side ----
 
     /**
-     * The calling thread's record, registering the thread on its first use. {@code cache} is
+     * The calling thread's reader, registering the thread on its first use. {@code cache} is
      * {@code registry.cache()}, passed in by the domain's facade, which holds it where the JIT
      * treats it as a constant (see DomainFacade).
      */
@@ -285,8 +217,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----
 
-    /** A new reader record for {@code owner}; called on the owner's first read. */
-    abstract R newReader(Thread owner);
+    /** A new reader for {@code owner}; called on the owner's first read. */
+    @Override
+    public abstract R newReader(Thread owner);
 
     /** The slot readers enter now. */
     abstract int currentSlot();
@@ -297,7 +230,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     /** Whether no reader visible to this scan is inside {@code slot}. */
     abstract boolean slotDrained(int slot);
 
-    /** The records whose own thread holds a section in {@code slot} open, for stall reports. */
+    /** The readers whose own thread holds a section in {@code slot} open, for stall reports. */
     abstract List<R> readersIn(int slot);
 
     /** A description of what keeps {@code reader} in {@code slot}, for stall reports. */
@@ -315,7 +248,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     abstract String describeOpenSections();
 
     /**
-     * Folds a record of an ended thread into the domain; its thread will never run again. Returns
+     * Folds a reader of an ended thread into the domain; its thread will never run again. Returns
      * how many sections of its own the thread left open (they are ended).
      */
     abstract int retireEnded(R reader);
@@ -337,48 +270,25 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     final void synchronizeExpedited() {
         checkUsable("synchronizeExpedited");
         long cookie = snapshotCookie();
-        getAndAddExpeditedWaiters(1); // [E] makes a running grace period spin for us
+        getAndAddExpeditedWaiters(1); // [EX] makes a running grace period spin for us
         try {
             driveTo(cookie, true);
         } finally {
-            getAndAddExpeditedWaiters(-1); // [E]
+            getAndAddExpeditedWaiters(-1); // [EX]
         }
     }
 
     final void call(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        while (!callbacks.enqueue(callback)) { // [Q1] the task's takeAll acquires everything before this
+        while (!callbackTask.enqueue(callback)) {
             awaitCloseOutcome("call"); // sealed by close(): throws if it closed the domain
         }
-        scheduleTask();
+        callbackTask.schedule();
     }
 
     final void barrier() {
         checkUsable("barrier");
-        if (Thread.currentThread() == callbackThreadAcquire()) { // [T]
-            throw new IllegalStateException("barrier() called from a callback of " + this
-                    + ": it would wait for itself. Call it from another thread.");
-        }
-        BarrierCallback ran = new BarrierCallback();
-        while (!callbacks.enqueue(ran)) { // callbacks run in order: all earlier ones run first
-            awaitCloseOutcome("barrier");
-        }
-        scheduleTask();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                if (ran.await(BARRIER_RECHECK_MILLIS, TimeUnit.MILLISECONDS)) {
-                    break;
-                }
-                scheduleTask(); // the task may have failed to start: try again
-                flushReports(); // and say so, from this thread (startTask only queues its report)
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        callbackTask.barrier();
     }
 
     final long state() {
@@ -395,7 +305,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
                 break;
             }
         }
-        scheduleTask();
+        callbackTask.schedule();
         return cookie;
     }
 
@@ -403,8 +313,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         if (done(gpSeqAcquire(), cookie)) { // [S]
             return true;
         }
-        if (!done(gpSeqAcquire(), pollRequest())) { // [S] [N] a requested grace period is pending
-            scheduleTask(); // no-op while the task runs; restarts it if it failed to start
+        if (pollPending()) {
+            callbackTask.schedule(); // no-op while the task runs; restarts it if it failed to start
         }
         return false;
     }
@@ -423,25 +333,18 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
                 return;
             }
             List<String> outstanding = new ArrayList<>();
-            boolean callbacksPending = !callbacks.isEmpty() || batchInFlightAcquire(); // [Q3] [W3]
+            boolean callbacksPending = callbackTask.pending();
             boolean pollPending = !done(gpSeqPlain(), pollRequest()); // [N]
-            updaterBarrier(); // [A] makes sections opened before close() visible below
+            readerFences.updaterBarrier(); // [A] makes sections opened before close() visible below
             String open = describeOpenSections();
             if (!callbacksPending && !pollPending && open == null) {
                 // Seal, so that a call() or startPoll() racing with us is either seen here or refused:
                 // each waits while sealed until the domain is closed (it throws) or unsealed (it retries).
                 long needed = gpSeqNeededAcquire(); // [N]
                 pollPending = !done(gpSeqPlain(), needed) || !casGpSeqNeeded(needed, needed | NEEDED_SEALED); // [N]
-                boolean queueSealed = !pollPending && callbacks.seal(); // [Q1]
-                // [W3] after the seal: a batch taken before it set the flag before taking
-                callbacksPending = !queueSealed || batchInFlightAcquire();
-                if (callbacksPending || pollPending) {
-                    if (queueSealed) {
-                        callbacks.unseal(); // [Q1]
-                    }
-                    if (!pollPending) {
-                        casGpSeqNeeded(needed | NEEDED_SEALED, needed); // [N] only we write a sealed value
-                    }
+                if (!pollPending && !callbackTask.seal()) { // the queue is left unsealed
+                    callbacksPending = true;
+                    casGpSeqNeeded(needed | NEEDED_SEALED, needed); // [N] only we write a sealed value
                 }
             }
             if (callbacksPending) {
@@ -482,10 +385,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
      * A call() or startPoll() found the domain sealed by close(): waits until close() decided.
      * Throws if it closed the domain; returns, for the caller to retry, if it refused.
      */
-    private void awaitCloseOutcome(String operation) {
+    void awaitCloseOutcome(String operation) {
         while (true) {
             checkOpen(operation); // [CL] set after the seals
-            if (!callbacks.isSealed() && (gpSeqNeededAcquire() & NEEDED_SEALED) == 0) { // [Q3] [N]
+            if (!callbackTask.isSealed() && (gpSeqNeededAcquire() & NEEDED_SEALED) == 0) { // [N]
                 return;
             }
             Thread.yield(); // close() holds gpLock and does not block between sealing and deciding
@@ -493,8 +396,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     }
 
     /** The grace period startPoll() requested, without close()'s seal bit. */
-    private long pollRequest() {
+    long pollRequest() {
         return gpSeqNeededAcquire() & ~NEEDED_SEALED; // [N]
+    }
+
+    /** Whether the grace period startPoll() requested has not completed. */
+    boolean pollPending() {
+        return !done(gpSeqAcquire(), pollRequest()); // [S] [N]
     }
 
     // ---- checks shared by the flavors ----
@@ -524,13 +432,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     // ---- grace periods ----
 
     /** A cookie for the end of a full grace period after now; see [SN]. */
-    private long snapshotCookie() {
+    long snapshotCookie() {
         VarHandle.fullFence(); // [SN] pairs with [GS]: our earlier writes precede a later start's [A]
         return GracePeriodSequence.snapshot(gpSeqAcquire()); // [S]
     }
 
     /** Runs or waits for grace periods until the sequence reaches {@code cookie}. */
-    private void driveTo(long cookie, boolean expedited) {
+    void driveTo(long cookie, boolean expedited) {
         if (done(gpSeqAcquire(), cookie)) { // [S] someone else's grace period covered us
             return;
         }
@@ -550,7 +458,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         registry.pruneEnded();
         setGpSeqVolatile(withState(seq, SCAN1)); // [GS] the start, ordered before the fence below
         VarHandle.fullFence(); // [GS] pairs with [SN] (store buffering)
-        updaterBarrier(); // [A] pairs with every reader's [B]; see design note
+        readerFences.updaterBarrier(); // [A] pairs with every reader's [B]; see design note
         long start = System.nanoTime();
         int slot = currentSlot();
         waitForReaders(slot ^ 1, expedited, start);
@@ -560,7 +468,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         setGpSeqRelease(GracePeriodSequence.end(seq)); // [S] pairs with the acquire reads of the sequence
         stallReported.clear();
         unownedStallReported = false;
-        lastGracePeriodEnd = System.nanoTime();
+        readerFences.gracePeriodEnded();
     }
 
     private void waitForReaders(int slot, boolean expedited, long start) {
@@ -572,7 +480,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
                 Thread.onSpinWait();
                 continue;
             }
-            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [E]
+            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [EX]
             if (expedite && waited < EXPEDITED_YIELD_NANOS) {
                 // Yield, not spin: with more threads than CPUs the reader we wait for may be the one
                 // waiting for this CPU.
@@ -632,7 +540,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         }
     }
 
-    /** A record of an ended thread, from the registry's pruning; gpLock held. */
+    /** A reader of an ended thread, from the registry's pruning; gpLock held. */
     @Override
     public final void retire(R reader) {
         int ended = retireEnded(reader);
@@ -652,11 +560,6 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
                         null);
             }
         }
-    }
-
-    @Override
-    public final R newRecord(Thread thread) {
-        return newReader(thread);
     }
 
     /** Registration housekeeping: prune ended threads when no grace period is doing it. */
@@ -687,17 +590,17 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
     }
 
     /** Logs {@code message} once no thread holds gpLock for it: see [LG]. */
-    private void reportLater(System.Logger.Level level, String message, Throwable thrown) {
+    void reportLater(System.Logger.Level level, String message, Throwable thrown) {
         reports.add(new Report(level, message, thrown));
     }
 
     /** Releases gpLock, then logs what was reported under it (unless this thread still holds it). */
-    private void unlockAndFlushReports() {
+    void unlockAndFlushReports() {
         gpLock.unlock();
         flushReports();
     }
 
-    private void flushReports() {
+    void flushReports() {
         if (gpLock.isHeldByCurrentThread()) {
             return; // reentered: the outermost holder logs them
         }
@@ -716,265 +619,6 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         public void run() {
             flushReports();
         }
-    }
-
-    // ---- the entry barrier pair [B]/[A], with adaptive reader fences [RF] ----
-
-    /** Readers that fence keep doing so until no grace period has run for this long. */
-    private static final long READER_FENCE_IDLE_MILLIS = 50;
-    /** Slow membarriers in consecutive grace periods it takes: a slow call or two may be warm-up. */
-    private static final int SLOW_BARRIERS_BEFORE_READER_FENCE = 3;
-
-    /** The reader's half: called right after a section's entry store. */
-    final void readerBarrier() {
-        if (ReadSideBarrier.current() == ReadSideBarrier.FENCED || readerFenceOpaque()) { // [RF]
-            VarHandle.fullFence(); // [B] pairs with [A] (store buffering)
-        }
-    }
-
-    /** The grace period's half, [A]; gpLock held. */
-    private void updaterBarrier() {
-        if (readerFenceEstablished) {
-            VarHandle.fullFence(); // [A] pairs with fenced readers' [B]; the others are visible ([RF])
-            return;
-        }
-        long start = System.nanoTime();
-        ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]
-        long took = System.nanoTime() - start;
-        if (readerFenceOpaque()) { // [RF] set before that membarrier: it is now established
-            readerFenceEstablished = true;
-            return;
-        }
-        boolean slow = ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
-                && readerFenceAfterNanos >= 0
-                && took > readerFenceAfterNanos;
-        slowBarriersInARow = slow ? slowBarriersInARow + 1 : 0;
-        if (slowBarriersInARow >= SLOW_BARRIERS_BEFORE_READER_FENCE) {
-            setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
-            reportLater(
-                    System.Logger.Level.DEBUG,
-                    this + ": membarrier took " + took / 1000
-                            + " µs; readers fence their entries while grace periods keep coming",
-                    null);
-            scheduleReaderFenceRelax();
-        }
-    }
-
-    /** For tests and diagnostics: "off", "set" (readers fence, not yet established) or "established". */
-    final String readerFenceState() {
-        gpLock.lock();
-        try {
-            return readerFenceEstablished ? "established" : readerFenceOpaque() ? "set" : "off"; // [RF]
-        } finally {
-            gpLock.unlock();
-        }
-    }
-
-    private void scheduleReaderFenceRelax() {
-        try {
-            CompletableFuture.delayedExecutor(READER_FENCE_IDLE_MILLIS, TimeUnit.MILLISECONDS, callbackExecutor)
-                    .execute(readerFenceRelax);
-        } catch (Throwable t) { // readers go on fencing, which is safe, only slower
-            reportLater(System.Logger.Level.WARNING, this + ": could not schedule the end of reader fences", t);
-        }
-    }
-
-    /** Stops reader fences once grace periods have been idle a while; the next [A] is a membarrier. */
-    private final class ReaderFenceRelax implements Runnable {
-        @Override
-        public void run() {
-            if (gpLock.tryLock()) {
-                try {
-                    if (System.nanoTime() - lastGracePeriodEnd
-                            >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
-                        readerFenceEstablished = false;
-                        slowBarriersInARow = 0; // judge membarrier afresh
-                        setReaderFenceVolatile(
-                                false); // [RF] under gpLock: no grace period is between [A] and its scans
-                        reportLater(
-                                System.Logger.Level.DEBUG,
-                                GracePeriodEngine.this + ": readers stop fencing their entries",
-                                null);
-                        return;
-                    }
-                } finally {
-                    unlockAndFlushReports();
-                }
-            }
-            scheduleReaderFenceRelax();
-        }
-    }
-
-    // ---- the callback task ----
-
-    private void scheduleTask() {
-        if (!taskScheduledVolatile() && casTaskScheduled(false, true)) { // [W1] pairs with [W2]
-            startTask();
-        }
-    }
-
-    /**
-     * Hands the scheduled task to the executor. If no thread can be had, the task is unscheduled
-     * ([W1]) and the failure reported: the next call(), startPoll(), barrier() (which re-checks while
-     * it waits) or pollState() of a pending cookie starts it again.
-     */
-    private void startTask() {
-        try {
-            callbackExecutor.execute(callbackTask);
-        } catch (Throwable t) {
-            setTaskScheduledVolatile(false); // [W1] the next producer schedules it again
-            // queued, not logged: the caller of call() may be at its stack limit, where a logging
-            // backend's first use can fail for good; logged at the next release of gpLock or by barrier()
-            reportTaskFailure(false, t);
-        }
-    }
-
-    /** The task's work: callbacks queued or taken, or a grace period startPoll() requested. */
-    private boolean hasWork() {
-        return batch != null // callback task only
-                || !callbacks.isEmpty() // [Q3]
-                || !done(gpSeqAcquire(), pollRequest()); // [S] [N]
-    }
-
-    /** The callback task; one per domain is scheduled at a time ([W1]/[W2]). */
-    private final class CallbackTask implements Runnable {
-        @Override
-        public void run() {
-            Thread thread = Thread.currentThread();
-            String poolName = thread.getName();
-            thread.setName("tracepoint4j-callbacks " + GracePeriodEngine.this);
-            try {
-                while (true) {
-                    setCallbackThreadRelease(thread); // [T]
-                    try {
-                        while (hasWork()) {
-                            processCallbacks();
-                        }
-                    } catch (Throwable t) {
-                        setCallbackThreadRelease(null); // [T]
-                        taskFailed(t);
-                        continue; // still scheduled: try again, resuming what was taken
-                    }
-                    taskFailuresInARow = 0;
-                    setCallbackThreadRelease(null); // [T] before another task may start
-                    setTaskScheduledVolatile(false); // [W2] pairs with [W1]: then re-check for work
-                    // [W2] hasWork() reads with acquire loads, which a volatile store does not order
-                    // before itself (store-load): the fence makes this side of the Dekker pair
-                    // sequentially consistent.
-                    VarHandle.fullFence();
-                    if (!hasWork() || !casTaskScheduled(false, true)) { // [W2]
-                        return;
-                    }
-                }
-            } finally {
-                thread.setName(poolName);
-            }
-        }
-    }
-
-    /**
-     * An attempt of the task threw (out of memory or stack, a failing membarrier, a failing logging
-     * backend): the task stays scheduled and keeps what it had taken ({@link #batch}), and tries
-     * again after a back-off, so that barrier(), polls and close() keep working. Reported at most
-     * once per 10 s. Never throws.
-     */
-    private void taskFailed(Throwable failure) {
-        try {
-            reportTaskFailure(true, failure);
-            flushReports(); // the task's own thread: logs at once
-            long backOff = MIN_TASK_RETRY_NANOS << Math.min(taskFailuresInARow++, 10);
-            LockSupport.parkNanos(this, Math.min(backOff, MAX_TASK_RETRY_NANOS));
-        } catch (Throwable ignored) { // out of memory again: try again at once
-        }
-    }
-
-    /** Queues a report (rate-limited) of the task failing ({@code running}) or failing to start. */
-    private void reportTaskFailure(boolean running, Throwable failure) {
-        try {
-            long unreported = taskFailureReports.admit(System.nanoTime(), REPORT_INTERVAL_NANOS);
-            if (unreported != RateLimit.SUPPRESS) {
-                String message = running
-                        ? "the callback task of " + this + " failed; it tries again"
-                        : "could not start the callback task of " + this + " (it is started again by the next"
-                                + " call(), startPoll(), pollState() or barrier())";
-                reportLater(
-                        System.Logger.Level.WARNING,
-                        message + (unreported == 0 ? "" : " (" + unreported + " more failures since the last report)"),
-                        failure);
-            }
-        } catch (Throwable ignored) { // out of memory or stack: this report is lost
-        }
-    }
-
-    /** One round: take what call() queued, wait for its grace period, run it. */
-    private void processCallbacks() {
-        if (batch == null && !callbacks.isEmpty()) { // [Q3]
-            LockSupport.parkNanos(this, CALLBACK_BATCH_NANOS); // batching: a grace period per batch
-            setBatchInFlightVolatile(true); // [W3] before taking, so close() never misses the batch
-            batch = callbacks.takeAll(); // [Q2]
-            batchCookie = snapshotCookie(); // after taking: a grace period that began after every call()
-        }
-        long needed = pollRequest(); // [N]
-        driveTo(batch == null ? needed : later(batchCookie, needed), false);
-        runBatch();
-    }
-
-    /**
-     * Runs the callbacks of {@link #batch} in order, each taken off the batch before it runs, so
-     * that a failure of the task never runs one twice; what is left is resumed by the next attempt.
-     */
-    private void runBatch() {
-        // barrier() latches are not pending work: clear the flag after the last user callback, so
-        // that close() right after barrier() returns succeeds.
-        CallbackQueue.Node lastUserCallback = null;
-        for (CallbackQueue.Node node = batch; node != null; node = node.next) {
-            if (!(node.callback instanceof BarrierCallback)) {
-                lastUserCallback = node;
-            }
-        }
-        if (lastUserCallback == null) {
-            setBatchInFlightVolatile(false); // [W3]
-        }
-        while (batch != null) {
-            CallbackQueue.Node node = batch;
-            batch = node.next;
-            try {
-                node.callback.run();
-            } catch (Throwable t) {
-                reportCallbackFailure(t);
-            }
-            if (node == lastUserCallback) {
-                setBatchInFlightVolatile(false); // [W3] pairs with close()'s acquire
-            }
-        }
-    }
-
-    /** The callback barrier() queues: a latch, not user work. */
-    private static final class BarrierCallback extends CountDownLatch implements Runnable {
-        BarrierCallback() {
-            super(1);
-        }
-
-        @Override
-        public void run() {
-            countDown();
-        }
-    }
-
-    /** Logs a callback's failure; a failing logging backend fails this attempt of the task (see taskFailed). */
-    private void reportCallbackFailure(Throwable t) {
-        long failures = ++callbackFailures;
-        if (failures <= LOGGED_CALLBACK_FAILURES || Long.bitCount(failures) == 1) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "a callback of " + this + " threw (failure " + failures + "; the first " + LOGGED_CALLBACK_FAILURES
-                            + " and then every power of two are logged)",
-                    t);
-        }
-    }
-
-    private static long later(long a, long b) {
-        return done(a, b) ? a : b;
     }
 
     // ---- accessors ----
@@ -1011,58 +655,18 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
         EXPEDITED_WAITERS.getAndAdd(this, delta);
     }
 
-    private boolean taskScheduledVolatile() {
-        return (boolean) TASK_SCHEDULED.getVolatile(this);
-    }
-
-    private void setTaskScheduledVolatile(boolean value) {
-        TASK_SCHEDULED.setVolatile(this, value);
-    }
-
-    private boolean casTaskScheduled(boolean expected, boolean value) {
-        return TASK_SCHEDULED.compareAndSet(this, expected, value);
-    }
-
-    private boolean batchInFlightAcquire() {
-        return (boolean) BATCH_IN_FLIGHT.getAcquire(this);
-    }
-
-    private void setBatchInFlightVolatile(boolean value) {
-        BATCH_IN_FLIGHT.setVolatile(this, value);
-    }
-
     private boolean closedAcquire() {
         return (boolean) CLOSED.getAcquire(this);
-    }
-
-    private boolean readerFenceOpaque() {
-        return (boolean) READER_FENCE.getOpaque(this);
-    }
-
-    private void setReaderFenceVolatile(boolean value) {
-        READER_FENCE.setVolatile(this, value);
     }
 
     private void setClosedRelease(boolean value) {
         CLOSED.setRelease(this, value);
     }
 
-    private Thread callbackThreadAcquire() {
-        return (Thread) CALLBACK_THREAD.getAcquire(this);
-    }
-
-    private void setCallbackThreadRelease(Thread value) {
-        CALLBACK_THREAD.setRelease(this, value);
-    }
-
     private static final VarHandle GP_SEQ;
     private static final VarHandle GP_SEQ_NEEDED;
     private static final VarHandle EXPEDITED_WAITERS;
-    private static final VarHandle TASK_SCHEDULED;
-    private static final VarHandle BATCH_IN_FLIGHT;
     private static final VarHandle CLOSED;
-    private static final VarHandle READER_FENCE;
-    private static final VarHandle CALLBACK_THREAD;
 
     static {
         try {
@@ -1070,11 +674,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Record> implements Rea
             GP_SEQ = lookup.findVarHandle(GracePeriodEngine.class, "gpSeq", long.class);
             GP_SEQ_NEEDED = lookup.findVarHandle(GracePeriodEngine.class, "gpSeqNeeded", long.class);
             EXPEDITED_WAITERS = lookup.findVarHandle(GracePeriodEngine.class, "expeditedWaiters", int.class);
-            TASK_SCHEDULED = lookup.findVarHandle(GracePeriodEngine.class, "taskScheduled", boolean.class);
-            BATCH_IN_FLIGHT = lookup.findVarHandle(GracePeriodEngine.class, "batchInFlight", boolean.class);
             CLOSED = lookup.findVarHandle(GracePeriodEngine.class, "closed", boolean.class);
-            READER_FENCE = lookup.findVarHandle(GracePeriodEngine.class, "readerFence", boolean.class);
-            CALLBACK_THREAD = lookup.findVarHandle(GracePeriodEngine.class, "callbackThread", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

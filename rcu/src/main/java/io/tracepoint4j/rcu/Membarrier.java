@@ -20,6 +20,13 @@ import java.util.Locale;
  */
 @SuppressWarnings("restricted") // the point of this class: native access, enabled by the launcher
 final class Membarrier {
+    /*
+     * Memory ordering
+     *   [MF] privateExpedited() ends with a full fence of the caller's own. The kernel already
+     *        executes one on the calling CPU, but the Java Memory Model knows nothing of a system
+     *        call; the explicit fence orders the caller's accesses around the barrier for the JIT
+     *        too. It is cheap beside the system call.
+     */
 
     static final class Availability {
         private final boolean available;
@@ -122,7 +129,7 @@ final class Membarrier {
             // too short, so refuse loudly rather than continue.
             throw new IllegalStateException("membarrier(PRIVATE_EXPEDITED) returned " + result);
         }
-        VarHandle.fullFence(); // [HB2] the caller's own full fence: membarrier's, made explicit for the JMM
+        VarHandle.fullFence(); // [MF] the caller's own full fence: membarrier's, made explicit for the JMM
     }
 
     private static Availability register(

@@ -8,8 +8,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Entering a section is a store (this thread is now reading) followed by loads of protected data:
  * the store-buffering pattern, which needs a full fence on both sides. The fence can be split
- * asymmetrically: readers pay only a {@link #lightBarrier()} and the rare grace period pays a
- * {@link #heavyBarrier()} that forces a full fence on every running thread of the process.
+ * asymmetrically: readers pay only a light barrier and the rare grace period pays a heavy one
+ * that forces a full fence on every running thread of the process.
  *
  * <ul>
  *   <li>{@link #MEMBARRIER}: Linux {@code membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)} through FFM;
@@ -28,7 +28,7 @@ import java.lang.invoke.VarHandle;
  * <p>The light barrier of {@code MEMBARRIER} relies on HotSpot not moving memory accesses across an
  * opaque or release access (C2 brackets them with CPU-order barriers). That is JVM behaviour, not a
  * Java Memory Model guarantee; the jcstress litmus test {@code MembarrierStoreBufferingTest} checks
- * it on every CI run. Set the property above on a JVM where it fails.
+ * it on every CI run. Set {@value #FORCE_FENCED_PROPERTY} on a JVM where it fails.
  */
 public enum ReadSideBarrier {
     /** Readers carry no fence; grace periods call {@code membarrier(2)}. */
@@ -39,13 +39,18 @@ public enum ReadSideBarrier {
     /*
      * Design note.
      *
-     * Overview: CURRENT is a static final so that C2 folds lightBarrier() to nothing or to one fence
-     * in every compiled reader; the decision is made once, in class initialization, and never
-     * changes, because a reader compiled for MEMBARRIER is wrong under a FENCED grace period.
+     * Overview: CURRENT is a static final so that C2 folds the reader's check of it (in
+     * AdaptiveReaderFences.readerBarrier()) to nothing or to one fence in every compiled reader; the
+     * decision is made once, in class initialization, and never changes, because a reader compiled
+     * for MEMBARRIER is wrong under a FENCED grace period. The reader's half of the pair, and when a
+     * domain makes MEMBARRIER readers fence too, is AdaptiveReaderFences' business; this class
+     * holds the choice and the heavy half.
      *
-     * Memory ordering: lightBarrier() and heavyBarrier() pair with each other (store buffering):
-     * for a reader "store S; lightBarrier(); load L" and an updater "store U; heavyBarrier(); load
-     * V", either L sees U or V sees S.
+     * Memory ordering
+     *   [HB] heavyBarrier(): membarrier (every running thread of the process executes a full fence)
+     *        or, under FENCED, the caller's full fence. Pairs with the reader's half, [B] in
+     *        AdaptiveReaderFences (store buffering): for a reader "store S; [B]; load L" and an
+     *        updater "store U; heavyBarrier(); load V", either L sees U or V sees S.
      */
 
     /** The system property that forces {@link #FENCED}. */
@@ -89,27 +94,16 @@ public enum ReadSideBarrier {
     }
 
     /**
-     * The reader's half: in {@code FENCED} mode a full fence, in {@code MEMBARRIER} mode nothing
-     * beyond keeping the JIT from moving accesses across it, which the caller's opaque or release
-     * access already does. Call it between a reader's store and its following loads.
-     */
-    public static void lightBarrier() {
-        if (CURRENT == FENCED) {
-            VarHandle.fullFence(); // [LB] pairs with [HB] in heavyBarrier (store buffering)
-        }
-    }
-
-    /**
      * The updater's half: when it returns, every thread of this process that was running executed a
      * full fence (MEMBARRIER), or the caller did (FENCED). Costs about a microsecond when the other
      * CPUs are idle, and from several to about 50 microseconds (on a VM) when it must interrupt busy
      * ones; blocks for that long.
      */
-    public static void heavyBarrier() {
+    static void heavyBarrier() {
         if (CURRENT == MEMBARRIER) {
-            Membarrier.privateExpedited(); // [HB] pairs with [LB]: fences every running thread
+            Membarrier.privateExpedited(); // [HB] pairs with readers' [B]: fences every running thread
         } else {
-            VarHandle.fullFence(); // [HB] pairs with [LB], a full fence in every reader
+            VarHandle.fullFence(); // [HB] pairs with readers' [B], a full fence in every reader
         }
     }
 }

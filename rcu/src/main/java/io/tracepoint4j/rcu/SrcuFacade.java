@@ -1,10 +1,10 @@
 package io.tracepoint4j.rcu;
 
 /** The {@link Srcu} users hold; see {@link DomainFacade} for why it is a record. */
-record SrcuFacade(SrcuDomain engine, SrcuDomain.Reader[] readerCache) implements Srcu, DomainFacade {
+record SrcuFacade(SrcuEngine engine, SrcuReader[] readerCache) implements Srcu, DomainFacade {
 
     static Srcu create(RcuDomain.Builder<Srcu> settings) {
-        SrcuDomain engine = new SrcuDomain(settings);
+        SrcuEngine engine = new SrcuEngine(settings);
         return new SrcuFacade(engine, engine.registry.cache());
     }
 

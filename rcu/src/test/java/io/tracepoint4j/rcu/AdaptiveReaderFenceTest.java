@@ -35,7 +35,7 @@ class AdaptiveReaderFenceTest {
     }
 
     private static String fenceState(RcuDomain domain) {
-        return ((DomainFacade) domain).engine().readerFenceState();
+        return ((DomainFacade) domain).engine().readerFences.state();
     }
 
     @ParameterizedTest

@@ -16,7 +16,7 @@ class NoInvokeDynamicTest {
 
     @Test
     void theRuntimeClassesHaveNoInvokeDynamic() {
-        assertThat(InvokeDynamicSites.besides(SrcuDomain.class))
+        assertThat(InvokeDynamicSites.besides(SrcuEngine.class))
                 .as("invokedynamic call sites in module io.tracepoint4j.rcu")
                 .isEmpty();
     }

@@ -23,7 +23,7 @@ class SrcuSectionStackTest {
 
     private final SrcuFacade srcu = (SrcuFacade) domains.srcu("section-stack");
     /** The engine, for what only the gpLock holder does (flipSlot, currentSlot) and the reader record. */
-    private final SrcuDomain domain = srcu.engine();
+    private final SrcuEngine domain = srcu.engine();
 
     /** One open section in the model: how it was opened, its slot, its token if any. */
     private record Open(boolean scoped, int slot, int token, RcuDomain.ReadSection section) {}
@@ -31,7 +31,7 @@ class SrcuSectionStackTest {
     @Test
     void randomNestingAcrossTheSpillBoundaryKeepsEverySectionInItsSlot() {
         SplittableRandom random = new SplittableRandom(20261124);
-        SrcuDomain.Reader reader = domain.reader(srcu.readerCache());
+        SrcuReader reader = domain.reader(srcu.readerCache());
         Deque<Open> model = new ArrayDeque<>();
         int deepest = 0;
         for (int step = 0; step < 200_000; step++) {
@@ -77,7 +77,7 @@ class SrcuSectionStackTest {
      * Ends the innermost section, at {@code level}, the wrong way: a scoped one with readUnlock(),
      * a readLock() one through the ReadSection object read() would have returned at that level.
      */
-    private void closeWithTheWrongKind(SrcuDomain.Reader reader, Open innermost, int level) {
+    private void closeWithTheWrongKind(SrcuReader reader, Open innermost, int level) {
         if (innermost.scoped()) {
             assertThatThrownBy(() -> srcu.readUnlock(innermost.token())).isInstanceOf(IllegalStateException.class);
         } else {
@@ -87,7 +87,7 @@ class SrcuSectionStackTest {
         }
     }
 
-    private static void assertMatchesModel(SrcuDomain.Reader reader, Deque<Open> model, int step) {
+    private static void assertMatchesModel(SrcuReader reader, Deque<Open> model, int step) {
         for (int slot = 0; slot < 2; slot++) {
             int expected = 0;
             for (Open open : model) {

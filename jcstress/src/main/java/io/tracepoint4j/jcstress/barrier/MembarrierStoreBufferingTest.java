@@ -4,7 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.tracepoint4j.jcstress.Handles;
-import io.tracepoint4j.rcu.ReadSideBarrier;
+import io.tracepoint4j.rcu.LibraryBarrierPair;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
@@ -15,8 +15,9 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * The claim {@link ReadSideBarrier} rests on: {@code lightBarrier()} in a reader and {@code
- * heavyBarrier()} in an updater together forbid store buffering, exactly as two full fences would.
+ * The claim the read side rests on: the library's own barrier pair, the reader's half after an
+ * entry store and the grace period's half in an updater ({@link LibraryBarrierPair}, which calls the
+ * very methods every domain runs), together forbid store buffering, exactly as two full fences would.
  *
  * <p>In {@code MEMBARRIER} mode the reader's half is no instruction at all: the order of the
  * reader's opaque store and load is kept by HotSpot (C2 does not move memory accesses across an
@@ -29,7 +30,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * same way.
  */
 @JCStressTest
-@Description("Store buffering with the asymmetric barrier pair lightBarrier()/heavyBarrier().")
+@Description("Store buffering with the library's asymmetric barrier pair (reader's and grace period's halves).")
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Both stores were visible to both loads.")
 @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "The reader ran first.")
 @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "The updater ran first.")
@@ -37,13 +38,13 @@ import org.openjdk.jcstress.infra.results.II_Result;
         id = "0, 0",
         expect = FORBIDDEN,
         desc =
-                "Store buffering got through lightBarrier()/heavyBarrier(): the read side is broken; set -Dtracepoint4j.rcu.fencedReadSide=true on this JVM.")
+                "Store buffering got through the library's barrier pair: the read side is broken; set -Dtracepoint4j.rcu.fencedReadSide=true on this JVM.")
 @State
 public class MembarrierStoreBufferingTest {
 
     static {
         // Chosen once per VM: print it so the report says which pair was tested.
-        System.out.println("read-side barrier: " + ReadSideBarrier.current() + " (" + ReadSideBarrier.reason() + ")");
+        System.out.println("read-side barrier: " + LibraryBarrierPair.description());
     }
 
     int x;
@@ -52,14 +53,14 @@ public class MembarrierStoreBufferingTest {
     @Actor
     public void reader(II_Result r) {
         X.setOpaque(this, 1);
-        ReadSideBarrier.lightBarrier();
+        LibraryBarrierPair.readerBarrier();
         r.r1 = (int) Y.getOpaque(this);
     }
 
     @Actor
     public void updater(II_Result r) {
         Y.setOpaque(this, 1);
-        ReadSideBarrier.heavyBarrier();
+        LibraryBarrierPair.updaterBarrier();
         r.r2 = (int) X.getOpaque(this);
     }
 

@@ -4,7 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 
 import io.tracepoint4j.jcstress.Handles;
-import io.tracepoint4j.rcu.ReadSideBarrier;
+import io.tracepoint4j.rcu.LibraryBarrierPair;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
@@ -16,7 +16,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * The second control for {@link MembarrierStoreBufferingTest}: what that test would see if the JIT
  * moved the reader's load above its store, the reordering that {@code MEMBARRIER} mode trusts
- * HotSpot not to make. The updater is unchanged, {@code heavyBarrier()} and all, so the timing is the
+ * HotSpot not to make. The updater is unchanged, the grace period's barrier and all, so the timing is the
  * real one: {@code membarrier(2)} costs microseconds, far longer than a store waits in a store
  * buffer, and this test measures whether the litmus can still see a reordered reader at that pace.
  * Its {@code (0, 0)} count is the detection power behind a zero in the membarrier test; a membarrier
@@ -44,14 +44,14 @@ public class ReorderedReaderControlTest {
     @Actor
     public void reader(II_Result r) {
         r.r1 = (int) Y.getOpaque(this); // the load, moved above the store on purpose
-        ReadSideBarrier.lightBarrier();
+        LibraryBarrierPair.readerBarrier();
         X.setOpaque(this, 1);
     }
 
     @Actor
     public void updater(II_Result r) {
         Y.setOpaque(this, 1);
-        ReadSideBarrier.heavyBarrier();
+        LibraryBarrierPair.updaterBarrier();
         r.r2 = (int) X.getOpaque(this);
     }
 

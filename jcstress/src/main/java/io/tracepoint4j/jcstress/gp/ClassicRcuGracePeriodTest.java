@@ -9,7 +9,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * The grace-period protocol of {@link ClassicRcu}, through its public API: the four patterns of
  * {@link Pattern}, each with {@code read()} and {@code synchronize()} (no suffix), and with {@code
  * readLock()}/{@code readUnlock()} and {@code synchronizeExpedited()} ({@code TokenExpedited}). The
- * reader carries only {@code ReadSideBarrier.lightBarrier()}, so on Linux these also test the
+ * reader carries only the reader's half of the barrier pair (nothing under membarrier), so on Linux these also test the
  * membarrier(2) pairing end to end. The store-buffering patterns ({@code WaitsForReader},
  * {@code BothWays}) also run with {@code read()} and {@code synchronize()} on established adaptive
  * reader fences ({@code ReaderFenced}, see {@link ReaderFences}). Each test has a domain of its own,

@@ -1,0 +1,390 @@
+package io.tracepoint4j.rcu;
+
+import io.tracepoint4j.rcu.internal.UnwindingSection;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** One thread's counters for this domain; also the ReadSection that read() returns. */
+final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSection, UnwindingSection {
+    /*
+     * Overview
+     *   The per-thread state of one SRCU domain: four counters (lock and unlock counts of slots 0
+     *   and 1) and the stack of the thread's open same-thread sections. The stack keeps two bits
+     *   per section (slot | SCOPED: opened by read()) packed in a long, innermost in the low bits,
+     *   so opening and closing shift and touch no array; sections deeper than INLINE_DEPTH spill
+     *   their outermost entries to a byte array. A readUnlock(token) must match the innermost
+     *   entry: token = tokenTag | depth << 2 | slot, where tokenTag is the domain's tag salted with
+     *   16 random bits per thread, so that a token handed to another thread is refused there (but
+     *   for one chance in 65536) instead of ending that thread's own section of the same depth and
+     *   slot. read() returns a section object that knows its level: the reader itself for level 1,
+     *   a ScopedSection per deeper level (made on first use, then reused). close() ends its level
+     *   only when that is the innermost, so a second close() is refused where it happens;
+     *   closeWithInner() (UnwindingSection, for the tracepoint firing code) first ends the read()
+     *   sections still open above its level, one exit each, then its own. Not detected: a stale
+     *   read() object (kept past its close()) closes a later section of the same level.
+     *
+     * Concurrency
+     *   Counters: single writer (the owner), read by the domain's gpLock holder. depth, entries,
+     *   spilled, nestedSections: owner only (read racily, for stall reports only).
+     *
+     * Memory ordering
+     *   [B]  countLock(): opaque store of the incremented lock count, the entry store of the
+     *        engine's [B] (SrcuEngine), which follows it with the reader barrier. A single writer
+     *        needs no read-modify-write.
+     *   [C]  countUnlock(): release store of the incremented unlock count, the exit store of the
+     *        engine's [C]; pairs with the scan's acquire loads [C'] (SrcuEngine).
+     *   [C'] locksAcquire()/unlocksAcquire(): the scan's acquire loads.
+     *
+     * Failure modes
+     *   [E]  as SrcuEngine's [E]: lock() and exit() each have one committing store; everything that
+     *        can throw (spilling, allocating a section object) comes before it, and the stack is
+     *        updated after it with plain stores, which cannot fail.
+     */
+
+    static final int SLOT_MASK = 1;
+    static final int PORTABLE = 1 << 1;
+    static final int DEPTH_SHIFT = 2;
+    static final int MAX_DEPTH = (1 << 14) - 1;
+    static final int DEPTH_MASK = MAX_DEPTH << DEPTH_SHIFT;
+    static final int TAG_MASK = 0xFFFF_0000;
+    /** Stack entry flag: opened by read(), closed by ReadSection.close(). */
+    static final byte SCOPED = 1 << 1;
+
+    /** Sections whose entries live in {@link #entries}; deeper ones spill to {@link #spilled}. */
+    private static final int INLINE_DEPTH = Long.SIZE / 2;
+
+    private final SrcuEngine domain;
+    /** The high bits of this thread's same-thread tokens: see the design note. */
+    final int tokenTag;
+
+    /* Lock and unlock counts by slot: written only by the owner ([B], [C]), which reads them plain. */
+    private long locks0;
+
+    private long locks1;
+
+    private long unlocks0;
+
+    private long unlocks1;
+
+    /** Same-thread sections open; owner only. */
+    int depth;
+    /**
+     * The open same-thread sections, two bits each (slot | SCOPED), innermost in the low bits:
+     * opening shifts an entry in, closing shifts it out, so the hot path touches no array.
+     * Owner only.
+     */
+    long entries;
+    /** Entries shifted out of the top of {@link #entries} by deep nesting, outermost first. */
+    private byte[] spilled;
+    /** The section objects of levels 2, 3, ... (index level - 2), made on first use; owner only. */
+    private ScopedSection[] nestedSections;
+
+    /**
+     * Initializes the classes a first read needs, and ThreadLocalRandom, which salts a new reader's
+     * tag, on the thread creating the domain (see GracePeriodEngine.initializeNow).
+     */
+    static void initializeReadSide() {
+        GracePeriodEngine.initializeNow(SrcuReader.class, ScopedSection.class);
+        ThreadLocalRandom.current();
+    }
+
+    SrcuReader(SrcuEngine domain, Thread owner) {
+        super(owner);
+        this.domain = domain;
+        int salted;
+        do {
+            salted = domain.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK);
+        } while (salted == 0); // a token is never a small number, which a bug might pass by chance
+        this.tokenTag = salted;
+    }
+
+    /**
+     * Records and counts a same-thread section in {@code slot}, the domain's index, on top of the
+     * {@code d} open ones whose inline entries are {@code e}; {@code kind} is 0 (token) or
+     * SCOPED. Either it completes or it throws with nothing changed ([E]): the entry store is
+     * its one call after which nothing can fail. The domain passes what it has at hand, so the
+     * read side loads nothing through {@link #domain}.
+     */
+    void lock(int d, long e, int kind, int slot) {
+        if (d >= INLINE_DEPTH) {
+            spill(d, e); // may throw; writes only a spill slot above the open sections
+        }
+        long pushed = (e << 2) | slot | kind;
+        countLock(slot); // [B] the entry store; throws only before it
+        entries = pushed; // [E] plain stores, no call: cannot fail
+        depth = d + 1;
+    }
+
+    /** The entry store; the domain follows it with its readerBarrier(). */
+    void countLock(int slot) {
+        if (slot == 0) {
+            LOCKS_0.setOpaque(this, locks0 + 1); // [B] single writer: no RMW needed
+        } else {
+            LOCKS_1.setOpaque(this, locks1 + 1); // [B] single writer: no RMW needed
+        }
+    }
+
+    /**
+     * Takes back an entry store whose section never began (its barrier failed): a plain store,
+     * as no call may fail here ([E]). A scan that counted the lock only waited longer.
+     */
+    void uncountLock(int slot) {
+        if (slot == 0) {
+            locks0 = locks0 - 1;
+        } else {
+            locks1 = locks1 - 1;
+        }
+    }
+
+    void unlock(int token) {
+        int d = depth;
+        long e = entries;
+        int entry = (int) e & 3;
+        if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
+            throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
+        }
+        exit(d, e, entry);
+    }
+
+    /**
+     * Ends the innermost of {@code d} sections (inline entries {@code e}, innermost {@code
+     * entry}). Either it completes or it throws with the section still open ([E]): the exit store
+     * is its one call after which nothing can fail.
+     */
+    private void exit(int d, long e, int entry) {
+        long popped = popped(d, e); // may throw: nothing changed yet
+        countUnlock(entry & SLOT_MASK); // [C] the exit store; throws only before it
+        entries = popped; // [E] plain stores, no call: cannot fail
+        depth = d - 1;
+    }
+
+    /** The section object of the outermost section. */
+    @Override
+    public void close() {
+        closeScoped(1);
+    }
+
+    @Override
+    public void closeWithInner() {
+        closeScopedWithInner(1);
+    }
+
+    /**
+     * The object read() returns for a section opened at {@code level} (1 is the outermost):
+     * this reader itself, or one of the per-level objects, made on first use and kept.
+     */
+    RcuDomain.ReadSection section(int level) {
+        if (level == 1) {
+            return this;
+        }
+        ScopedSection[] made = nestedSections;
+        int index = level - 2;
+        if (made == null || index >= made.length || made[index] == null) {
+            return newSection(level);
+        }
+        return made[index];
+    }
+
+    private RcuDomain.ReadSection newSection(int level) {
+        int index = level - 2;
+        if (nestedSections == null || index >= nestedSections.length) {
+            nestedSections = java.util.Arrays.copyOf(
+                    nestedSections == null ? new ScopedSection[0] : nestedSections, Math.max(4, index * 2));
+        }
+        return nestedSections[index] = new ScopedSection(this, level);
+    }
+
+    /** Ends the section that read() opened at {@code level}, which must be the innermost. */
+    void closeScoped(int level) {
+        if (!ownedByCurrentThread()) {
+            throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
+        }
+        int d = depth;
+        long e = entries;
+        int entry = (int) e & 3;
+        if (d != level || (entry & SCOPED) == 0) {
+            throw new IllegalStateException("ReadSection.close() on " + domain + ": "
+                    + whyNotInnermostScoped(level, d, entry) + ". Nothing was changed.");
+        }
+        exit(d, e, entry);
+    }
+
+    /**
+     * Ends the read() sections left open inside the one read() opened at {@code level}, then
+     * that one ({@link UnwindingSection}).
+     */
+    void closeScopedWithInner(int level) {
+        if (depth > level) { // only after a close() that failed
+            endInner(level);
+        }
+        closeScoped(level);
+    }
+
+    /**
+     * Ends the sections above {@code level}, all opened by read() (checked first, so a refusal
+     * changes nothing). One exit at a time, each complete or not begun ([E]): an error part-way
+     * leaves the rest open, to be ended by the next call.
+     */
+    private void endInner(int level) {
+        if (!ownedByCurrentThread()) {
+            throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
+        }
+        int open = depth;
+        long e = entries;
+        for (int index = level - 1; index < open; index++) { // index 0 is the outermost section
+            if ((entryAt(open, e, spilled, index) & SCOPED) == 0) {
+                throw new IllegalStateException("closeWithInner() on " + domain + ": the section at depth "
+                        + (index + 1) + " was not opened by read(); end it with readUnlock(token) first."
+                        + " Nothing was changed.");
+            }
+        }
+        for (int d = open; d > level; d--) {
+            exit(d, entries, (int) entries & 3); // [E]
+        }
+    }
+
+    private static String whyNotInnermostScoped(int level, int d, int entry) {
+        if (d == 0) {
+            return "this thread has no section open";
+        }
+        if (d < level) {
+            return "this section was closed already (its depth is " + level + ", " + d + " section(s) open)";
+        }
+        if (d > level) {
+            return "a section opened inside this one (depth " + level + ") is still open (depth " + d
+                    + "); sections end innermost first";
+        }
+        return "the section opened inside this one by readLock() must end with readUnlock(token) first";
+    }
+
+    void countUnlock(int slot) {
+        if (slot == 0) {
+            UNLOCKS_0.setRelease(this, unlocks0 + 1); // [C] pairs with [C']
+        } else {
+            UNLOCKS_1.setRelease(this, unlocks1 + 1); // [C] pairs with [C']
+        }
+    }
+
+    /** Makes room for section {@code d + 1}: moves the outermost inline entry to the spill array. */
+    private void spill(int d, long e) {
+        if (d >= MAX_DEPTH) {
+            throw new IllegalStateException(
+                    "read-side critical sections of " + domain + " nested deeper than " + MAX_DEPTH);
+        }
+        int index = d - INLINE_DEPTH;
+        if (spilled == null || index == spilled.length) {
+            spilled = java.util.Arrays.copyOf(spilled == null ? new byte[0] : spilled, Math.max(8, index * 2));
+        }
+        spilled[index] = (byte) (e >>> (Long.SIZE - 2));
+    }
+
+    /** The inline entries once the innermost of {@code d} sections (inline entries {@code e}) ended. */
+    private long popped(int d, long e) {
+        long rest = e >>> 2;
+        if (d > INLINE_DEPTH) {
+            rest |= (long) spilled[d - 1 - INLINE_DEPTH] << (Long.SIZE - 2);
+        }
+        return rest;
+    }
+
+    /** The entry of open section {@code level} (0 is the outermost); racy when not the owner. */
+    private int entryAt(int d, long e, byte[] spill, int level) {
+        int fromTop = d - 1 - level;
+        if (fromTop < INLINE_DEPTH) {
+            return (int) (e >>> (2 * fromTop)) & 3;
+        }
+        return spill == null || level >= spill.length ? 0 : spill[level];
+    }
+
+    /** Same-thread sections of this reader in {@code slot}; racy when not the owner (reports). */
+    int sectionsIn(int slot) {
+        int d = depth;
+        long e = entries;
+        byte[] spill = spilled;
+        int count = 0;
+        for (int level = 0; level < d; level++) {
+            if ((entryAt(d, e, spill, level) & SLOT_MASK) == slot) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private String whyNotInnermost(int token, int d, int entry) {
+        if (d == 0) {
+            return "this thread has no section of " + domain + " open";
+        }
+        if ((token & (TAG_MASK | PORTABLE)) == (domain.tag | PORTABLE)) {
+            return "it is a downRead() token: end it with upRead()";
+        }
+        if ((token & TAG_MASK) != tokenTag) {
+            return "it is not a token of this thread's sections of " + domain
+                    + " (another thread's, or another domain's); a section opened by readLock() ends on"
+                    + " its thread, use downRead()/upRead() to hand one over";
+        }
+        if ((entry & SCOPED) != 0) {
+            return "the innermost section was opened by read() and must be closed first";
+        }
+        return "it is not the innermost section (depth " + ((token & DEPTH_MASK) >>> DEPTH_SHIFT) + ", innermost is "
+                + d + "); sections end innermost first, once";
+    }
+
+    long locksAcquire(int slot) {
+        return slot == 0 ? (long) LOCKS_0.getAcquire(this) : (long) LOCKS_1.getAcquire(this); // [C']
+    }
+
+    long unlocksAcquire(int slot) {
+        return slot == 0 ? (long) UNLOCKS_0.getAcquire(this) : (long) UNLOCKS_1.getAcquire(this); // [C']
+    }
+
+    private static final VarHandle LOCKS_0;
+    private static final VarHandle LOCKS_1;
+    private static final VarHandle UNLOCKS_0;
+    private static final VarHandle UNLOCKS_1;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LOCKS_0 = lookup.findVarHandle(SrcuReader.class, "locks0", long.class);
+            LOCKS_1 = lookup.findVarHandle(SrcuReader.class, "locks1", long.class);
+            UNLOCKS_0 = lookup.findVarHandle(SrcuReader.class, "unlocks0", long.class);
+            UNLOCKS_1 = lookup.findVarHandle(SrcuReader.class, "unlocks1", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * What read() returns for a nested section: its level, so that close() ends this section and
+     * no other (a second close(), or one before the sections inside it ended, is refused).
+     */
+    private record ScopedSection(SrcuReader reader, int level) implements RcuDomain.ReadSection, UnwindingSection {
+        @Override
+        public void close() {
+            reader.closeScoped(level);
+        }
+
+        @Override
+        public void closeWithInner() {
+            reader.closeScopedWithInner(level);
+        }
+
+        // Written out, not generated: generated ones link through invokedynamic (NoInvokeDynamicTest).
+        // One object per reader and level, so identity is component equality.
+        @Override
+        public boolean equals(Object other) {
+            return other == this;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+
+        @Override
+        public String toString() {
+            return "ScopedSection[level " + level + " of " + reader.domain + "]";
+        }
+    }
+}
