@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The CI check for STYLE.md rules 2 and 3: every memory-ordering point in main code carries a
+ * The CI check for docs/STYLE.md rules 2 and 3: every memory-ordering point in main code carries a
  * {@code // [X] ...} label naming its partner: on the same line, in the comment lines directly above,
  * or on another line of the same statement (formatters move trailing comments). Run through {@code .ci/check-ordering}; single-file program, JDK only.
  *
@@ -119,7 +119,7 @@ public final class CheckOrdering {
             return;
         }
         System.out.println("check-ordering: FAILED, " + all.size() + " of " + points
-                + " memory-ordering points break STYLE.md rule 2 (every ordering point is labelled) or rule 3"
+                + " memory-ordering points break docs/STYLE.md rule 2 (every ordering point is labelled) or rule 3"
                 + " (memory mode in accessor names):");
         for (Violation v : all) {
             System.out.println(v.file() + ":" + v.line() + ": " + v.what() + " [" + v.rule() + "]");

@@ -38,15 +38,15 @@ final class Torture {
     /*
      * Design note.
      *
-     * Overview: the kernel's rcutorture pipeline (oracle 4 of grace-periods.md). One RCU-protected
-     * reference, `current`, holds a PipelineItem. Updaters replace it and retire the old one; the
-     * retired object ages one step per grace period and is freed (poisoned) at age 10. Readers
-     * pick up `current` inside a read-side critical section and record, at the END of the section,
-     * the age the object has then. A correct domain keeps every reader's object at age 0 or 1
-     * until the section ends: the grace period that follows the replacement must wait for the
-     * section, and only the end of that grace period ages the object to 2. So a read that ends
-     * seeing age >= 2 (or a poisoned object) is a too-short grace period. Recording at the end,
-     * not at the start, is the whole trick: at the start the object is at most 1 old anyway.
+     * Overview: the kernel's rcutorture pipeline (oracle 4 of docs/design/grace-periods.md). One
+     * RCU-protected reference, `current`, holds a PipelineItem. Updaters replace it and retire the old
+     * one; the retired object ages one step per grace period and is freed (poisoned) at age 10.
+     * Readers pick up `current` inside a read-side critical section and record, at the END of the
+     * section, the age the object has then. A correct domain keeps every reader's object at age 0 or 1
+     * until the section ends: the grace period that follows the replacement must wait for the section,
+     * and only the end of that grace period ages the object to 2. So a read that ends seeing age >= 2
+     * (or a poisoned object) is a too-short grace period. Recording at the end, not at the start, is
+     * the whole trick: at the start the object is at most 1 old anyway.
      *
      * Who ages what, so that a correct flavor can never show age 2:
      *   - Replacement: the updater that swapped the object out ([C1]) ages it 0 -> 1. Each

@@ -21,8 +21,9 @@ import java.util.logging.Logger;
 /**
  * {@code ./tp torture --target tracepoints}: many threads (platform and virtual) fire regular and
  * faultable tracepoints while updaters register and unregister probes in storms, and every probe
- * checks the tracepoint oracles on itself. Public only so that its nested prototypes are visible by
- * name from tracepoint4j's class loader; run it through {@link RcuTorture}.
+ * checks the oracles of docs/design/tracepoints.md on itself. Public only so that its nested
+ * prototypes are visible by name from tracepoint4j's class loader; run it through
+ * {@link RcuTorture}.
  */
 public final class TracepointTorture {
     /*
@@ -42,11 +43,11 @@ public final class TracepointTorture {
      *   and one registration in FAILING_ONE_IN is of a failing probe, which always throws, so the
      *   library detaches it on its own thread. Instead of unregistering it, its updater spins
      *   until isRegistered() reads false (UNREGISTERING -> UNREGISTERED), fires the probe's
-     *   tracepoint once itself (oracle 4), then synchronizes at once (either way above) and marks
+     *   tracepoint once itself (oracle 8), then synchronizes at once (either way above) and marks
      *   it SYNCHRONIZED: the only way a user can learn that a detach is over, and the moment when
      *   a late retarget would still reach the probe.
      *
-     * Oracles checked
+     * Oracles checked (numbered as in docs/design/tracepoints.md)
      *   1. A probe reads its own state at entry and at exit of every call; SYNCHRONIZED there is a
      *      call after synchronizeUnregister (the number on the last line).
      *   2. A firer reads slot and state before firing (probe p, REGISTERED) and p's state again
@@ -55,9 +56,9 @@ public final class TracepointTorture {
      *      p.lastSeen[thread] == sequence, else a missed firing. A second call with the same
      *      sequence is a duplicate (the oracle says "exactly once"). Failing probes are never
      *      checked here: the library may detach them during any firing.
-     *   3. The firing passes its tracepoint's index; a probe called with another index than the one
-     *      it was registered on is misrouted (oracle 6).
-     *   4. A failing probe records which updater saw isRegistered() read false for it
+     *   6. The firing passes its tracepoint's index; a probe called with another index than the one
+     *      it was registered on is misrouted.
+     *   8. A failing probe records which updater saw isRegistered() read false for it
      *      (seenGoneBy); a call of it on that thread afterwards comes from a firing that began
      *      after its removal was seen, which must not reach it, as after unregister() returned.
      *      This watches the update order of issue 10 directly (oracle 1 needs a grace period to
@@ -98,7 +99,7 @@ public final class TracepointTorture {
      *   prove that oracles 1 and 2 fire; SKIP_DETACH_WAIT (mark a detached probe SYNCHRONIZED as
      *   soon as isRegistered() reads false) proves that oracle 1 watches the detach case, which is
      *   what the library did to users before issue 10 was fixed; FIRE_BEFORE_DETACH (record the
-     *   probe as seen gone and fire before isRegistered() reads false) proves that oracle 4 fires.
+     *   probe as seen gone and fire before isRegistered() reads false) proves that oracle 8 fires.
      */
 
     /** The prototype of every torture tracepoint; public so tracepoint4j's class loader sees it. */
@@ -143,7 +144,7 @@ public final class TracepointTorture {
         SKIP_DETACH_WAIT,
         /**
          * Records a failing probe as seen gone and fires its tracepoint before isRegistered() reads
-         * false: oracle 4 must fire.
+         * false: oracle 8 must fire.
          */
         FIRE_BEFORE_DETACH
     }
@@ -527,7 +528,7 @@ public final class TracepointTorture {
         probe.setState(UNREGISTERED); // [S] after isRegistered() read false: detached
         slots.setRelease(slot, null); // [P]
         probe.setSeenGoneBy(Thread.currentThread());
-        tracepoint.fire().hit(probe.tracepoint, 0, -1); // oracle 4: begins after the removal was seen
+        tracepoint.fire().hit(probe.tracepoint, 0, -1); // oracle 8: begins after the removal was seen
         if (probe.registered) {
             detaches.increment();
         }
@@ -635,7 +636,7 @@ public final class TracepointTorture {
         }
 
         void setSeenGoneBy(Thread updater) {
-            seenGoneBy = updater; // [G] volatile write, then the updater fires; read in hit() (oracle 4)
+            seenGoneBy = updater; // [G] volatile write, then the updater fires; read in hit() (oracle 8)
         }
 
         void setState(int next) {
@@ -666,7 +667,7 @@ public final class TracepointTorture {
                 callsAfterSynchronize.increment();
             }
             if (failing) {
-                if (seenGoneBy == Thread.currentThread()) { // [G] oracle 4: only the updater's own firing
+                if (seenGoneBy == Thread.currentThread()) { // [G] oracle 8: only the updater's own firing
                     callsAfterSeenGone.increment();
                 }
                 throw new IllegalStateException(FAILING_PROBE + " " + tracepoint + " fails as it must");

@@ -100,7 +100,7 @@ class TracepointTortureTest {
                         + System.lineSeparator());
     }
 
-    /** Oracle 4: a firing made before the detached probe was seen gone reaches it, and is caught. */
+    /** Oracle 8: a firing made before the detached probe was seen gone reaches it, and is caught. */
     @Test
     void firingBeforeADetachIsOverIsCaught() {
         TracepointTorture.Report report = TracepointTorture.run(

@@ -39,13 +39,14 @@
  * </pre>
  *
  * <ul>
- *   <li><b>WaitsForReader</b> (the fundamental guarantee). {@code r2 = 1} reads the updater's write
- *       made after G ended, so the read was not in a section that ended before G ended: case 2, and
- *       then the read of {@code x} sees the write made before G, {@code r1 = 1}. Interleaving alone
- *       allows {@code (0, 1)}: the reader reads x, the updater runs entirely, the reader reads y.
+ *   <li><b>WaitsForReader</b> (the fundamental guarantee; oracle 1 of docs/design/grace-periods.md).
+ *       {@code r2 = 1} reads the updater's write made after G ended, so the read was not in a section
+ *       that ended before G ended: case 2, and then the read of {@code x} sees the write made before
+ *       G, {@code r1 = 1}. Interleaving alone allows {@code (0, 1)}: the reader reads x, the updater
+ *       runs entirely, the reader reads y.
  *   <li><b>PublishesToLaterReader</b> (writes before {@code synchronize()} are seen by readers that
- *       start after it; oracle 3). As above, {@code r1 = 1} forces case 2, so {@code r2 = 1}. This is
- *       message passing: the section's entry orders the reader's two loads.
+ *       start after it; oracle 3 of the same note). As above, {@code r1 = 1} forces case 2, so
+ *       {@code r2 = 1}. This is message passing: the section's entry orders the reader's two loads.
  *   <li><b>ReaderWritesVisibleAfter</b> (writes inside a reader are seen by the updater after the
  *       grace period; oracle 3). {@code r1 = 1} means the updater, before G, read a write made in R:
  *       R began before G, case 1, so the updater's read of {@code x} after G sees R's write, {@code
