@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A short storm of register/unregister/synchronizeUnregister while threads fire, for both flavors
  * (the long one is the torture target), with few probes (always bound into the dispatch target)
  * and with more than {@link Tracepoint#INLINED_PROBES} (the count crosses between the bound
- * probes and the loop over the array while firings run). Checks oracle 1 (no call after
+ * probes and the loop over the array while firings run). Checks docs/design/tracepoints.md oracle 1 (no call after
  * synchronizeUnregister), oracle 2 (a firing made entirely while a probe was registered reaches it
  * exactly once; no firing reaches a probe twice), oracle 3 (each firing calls its probes in
  * descending priority, registration order among equals) and oracle 6 (a probe is only called while

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Oracle 1 for probes the library removed itself (issue 10): a probe detached after repeated
+ * Oracle 1 of docs/design/tracepoints.md for probes the library removed itself (issue 10): a probe detached after repeated
  * failures, seen gone through {@link Tracepoint#isRegistered(Object)}, is never called after a
  * {@link Tracepoints#synchronizeUnregister()} that began afterwards. About 2 s per flavor.
  */

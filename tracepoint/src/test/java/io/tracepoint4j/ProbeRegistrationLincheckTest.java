@@ -9,12 +9,12 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Linearizability of the probes of one tracepoint, the registry every tracepoint keeps (STYLE rule
+ * Linearizability of the probes of one tracepoint, the registry every tracepoint keeps (docs/STYLE.md rule
  * 11): register, unregister, probeCount and isRegistered against {@link Model}, a set of probes.
  * Each scenario has a fresh {@link UnfiredTracepoint}: the registration code is Tracepoint's own,
  * only the generated firing code is missing (no operation fires).
  *
- * <p>Oracles 4 and 5 are part of the results: a duplicate register and a missing unregister are
+ * <p>Oracles 4 and 5 of docs/design/tracepoints.md are part of the results: a duplicate register and a missing unregister are
  * refused, and {@code onFirstProbe}/{@code onLastProbe} run on exactly the calls that take the
  * tracepoint from 0 to 1 and from 1 to 0 probes (the hooks run on the calling thread; each operation
  * returns what its own call ran, through {@link CallLog}).

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Registering and firing, for both flavors: no probe, one, many; oracle 3 (priority order), oracle 4
+ * Registering and firing, for both flavors: no probe, one, many; docs/design/tracepoints.md oracle 3 (priority order), oracle 4
  * (duplicate register and missing unregister change nothing), oracle 5 (hooks exactly on 0->1 and
  * 1->0) and the static key.
  */

@@ -16,7 +16,7 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Linearizability of {@link Registry} (STYLE rule 11), each scenario on a fresh registry: define,
+ * Linearizability of {@link Registry} (docs/STYLE.md rule 11), each scenario on a fresh registry: define,
  * lookup, find, all, addListener and removeListener against {@link Model}, a sorted map and a list
  * of listeners. The registry's factory builds {@link UnfiredTracepoint}s: a hidden class per define
  * made the stress run alone take a minute. Name validation happens before the registry (in the

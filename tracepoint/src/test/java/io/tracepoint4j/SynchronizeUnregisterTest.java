@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Oracle 1 (after synchronizeUnregister a removed probe is not running and never called again) and
+ * Oracle 1 of docs/design/tracepoints.md (after synchronizeUnregister a removed probe is not running and never called again) and
  * oracle 7 (it waits for a blocked faultable probe), and the independence of the flavors' domains.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)

@@ -11,7 +11,7 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Linearizability of {@link CallbackQueue} (STYLE rule 11): any number of threads enqueue, one
+ * Linearizability of {@link CallbackQueue} (docs/STYLE.md rule 11): any number of threads enqueue, one
  * consumer takes everything at once, the domain's close() seals and unseals it (one at a time, under
  * its lock), and every history must match a sequential FIFO queue that refuses while sealed. The
  * specification is {@link Fifo}, not the queue itself, so a {@code takeAll()} that returned the

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Oracle 5 for both flavors: call() and barrier(). */
+/** Oracle 5 of docs/design/grace-periods.md, for both flavors: call() and barrier(). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 @SuppressWarnings("try")
 class CallbackTest {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Oracle 7 for both flavors: close() refuses while anything is outstanding, and then changes nothing. */
+/** Oracle 7 of docs/design/grace-periods.md, for both flavors: close() refuses while anything is outstanding, and then changes nothing. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 @SuppressWarnings("try")
 class CloseTest {

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Oracle 8: sections nest within one domain and across domains; waiting for a domain's grace
+ * Oracle 8 of docs/design/grace-periods.md: sections nest within one domain and across domains; waiting for a domain's grace
  * period from inside its own section is refused, from inside another domain's section it works.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Oracle 6 for both flavors: polled grace periods, state(), startPoll(), pollState(). */
+/** Oracle 6 of docs/design/grace-periods.md, for both flavors: polled grace periods, state(), startPoll(), pollState(). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class PollingTest {
 
