@@ -130,10 +130,10 @@ final class Prototypes {
         for (Class<?> type : method.getParameterTypes()) {
             slots += type == long.class || type == double.class ? 2 : 1;
         }
-        if (slots > EmitterGenerator.MAX_ARGUMENT_SLOTS) {
+        if (slots > TracepointClassGenerator.MAX_ARGUMENT_SLOTS) {
             throw new IllegalArgumentException(what + "." + method.getName() + " takes " + slots
                     + " parameter slots (long and double take two each); a tracepoint takes at most "
-                    + EmitterGenerator.MAX_ARGUMENT_SLOTS + ", the JVM's limit for a method handle less the"
+                    + TracepointClassGenerator.MAX_ARGUMENT_SLOTS + ", the JVM's limit for a method handle less the"
                     + " tracepoint and the probe passed along with the arguments: pass fewer arguments, or split"
                     + " the tracepoint");
         }
@@ -146,7 +146,7 @@ final class Prototypes {
                         + own.getName() + "; rename it");
             }
         }
-        if (method.getName().equals(EmitterGenerator.CALL_PROBES)) {
+        if (method.getName().equals(TracepointClassGenerator.CALL_PROBES)) {
             throw new IllegalArgumentException(what + ": method name " + method.getName() + " is reserved; rename it");
         }
         return method;

@@ -1,6 +1,5 @@
 package io.tracepoint4j;
 
-import io.tracepoint4j.rcu.internal.RateLimit;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -10,7 +9,6 @@ import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A static hook in library code that consumers attach probes to: the JVM's version of a Linux kernel
@@ -72,15 +70,14 @@ import java.util.concurrent.locks.ReentrantLock;
 public abstract class Tracepoint<P> {
     /*
      * Overview
-     *   Each tracepoint is the one instance of a hidden class that EmitterGenerator writes for it:
+     *   Each tracepoint is the one instance of a hidden class that TracepointClassGenerator writes for it:
      *   the class extends Tracepoint<P> and implements P, so fire() returns `this` and the P method
      *   is the firing code. From a static final field C2 sees a constant receiver and inlines both.
      *   The generated code reads a static final invoker of `key` (a MutableCallSite whose target is
      *   constant(false) or constant(true)); C2 folds it, and setTarget deoptimizes dependent code.
      *   When the key is on, the generated code opens a read-side section of the flavor's domain,
-     *   calls the target of `dispatch`, and ends the section. `registrations` is the array of
-     *   Registration (priority, failure counts) in firing order, used by the update side and the
-     *   failure path; `probes` is the parallel P[].
+     *   calls the target of `dispatch`, and ends the section. `probes` is the P[] of the
+     *   registered probes in firing order, kept by the update side (ProbeUpdates).
      *
      * Static call (the kernel's static_call, its tracepoints' tp_func_1)
      *   `dispatch` is a second MutableCallSite, of the prototype method's type. With 1 to
@@ -93,88 +90,21 @@ public abstract class Tracepoint<P> {
      *   static_call_update() patches the call instruction.
      *
      * Concurrency
-     *   Updates (register, unregister, detach, undoRegister) are serialized by updateLock; every
-     *   update builds fresh arrays and hands them to publish(), the one method that writes [R], [P],
-     *   [SC] and [K], in the order argued under [R]; no update waits for a grace period (the
-     *   kernel once took 2m29s instead of 14.7s for a synchronize() per update): the old array is
-     *   left to the collector ([GP]). Firings take no lock. The failure path synchronizes on the failing probe's
-     *   Registration only.
+     *   Firings take no lock. The update side (register, unregister, detach) lives in ProbeUpdates,
+     *   whose design note argues the order of an update's writes; the failure path (a probe that
+     *   throws) in ProbeFailures. This class keeps the user's contract and what the firing code
+     *   reads.
      *
      * Memory ordering
-     *   [P] setProbesRelease() by the updater (under updateLock) pairs with probesAcquire() in the
-     *       generated firing code (message passing): a firing that loads the new array sees it and
-     *       every probe in it fully built, with everything the registering thread did before.
-     *   [R] setRegistrationsRelease() pairs with registrationsAcquire() in the failure path and the
-     *       query methods isRegistered(), failures(), probeCount() (message passing). The update
-     *       side, holding updateLock, reads plain. [R] is what a user (and the failure path) knows
-     *       of who may be called, so it must never show fewer probes than firings can reach:
-     *       publish(), the one writer, orders it against [P], [SC] and [K].
-     *         adding:   [R], then [P], [SC], [K]. A firing reaches the new probe only through [P] or
-     *                   [SC] (by the HotSpot behaviour argued there), both written after [R], so
-     *                   the failure path finds its Registration: its failures are counted (and may
-     *                   detach it), not reported as those of an unregistered probe.
-     *         removing: [P], [SC], [K], then [R] last, a release store. A thread whose acquire in
-     *                   isRegistered() sees the registration gone has the [P] store, the retarget
-     *                   and the deoptimization setTarget finished before returning happen-before
-     *                   it. A synchronize() it calls afterwards begins after them, so by [GP] and
-     *                   [SC] it waits for every firing that could still run the probe (one that
-     *                   loaded the old array or target, or ran code that folded it, entered its
-     *                   section before the retarget returned); and the thread's own firings that
-     *                   begin afterwards do not call the probe, as after unregister() returned.
-     *                   This holds whoever removed the probe: unregister(), undoRegister(), or
-     *                   detach(), which runs on the library's own thread, so a user learns that it
-     *                   is over only from isRegistered(). (Issue 10: [R] used to be written first
-     *                   when removing too; a detached probe seen gone, then waited for by
-     *                   synchronizeUnregister(), was still called by firings the retarget had not
-     *                   reached yet.)
-     *       In between, a probe being removed that throws is still counted (and may be flagged for
-     *       detach; detach() takes updateLock after the removal and finds its Registration gone).
-     *   [K] key flip: setTarget then MutableCallSite.syncAll(), whose contract is that every thread
-     *       sees the new target at its next firing. 0->1 turns the key on after [P] and [SC]; 1->0
-     *       turns it off after them. A firing that sees a stale key reads a valid target either way
-     *       (an empty loop, or a skipped firing that raced with the update).
-     *   [SC] dispatch re-target, after [P]: setTarget then syncAll, as [K]. Why a firing never calls
-     *       a probe that synchronizeUnregister() has already waited out: the firing reads the
-     *       target inside its read-side section, after the entry store. Interpreted (and C1) code
-     *       loads the target field there, so the [GP] argument applies to it as to `probes`
-     *       (a section the grace period does not wait for sees every write before it). C2 code
-     *       folded the target at compile time instead; HotSpot's setTarget deoptimizes that code
-     *       before it returns, with a handshake of every thread. A thread is stopped for it only at a
-     *       safepoint poll or a call, and compiled code has none between the section's entry and the
-     *       inlined probe calls: a thread either had not entered the section (it resumes
-     *       deoptimized, in the interpreter, and reads the new target) or had entered it before
-     *       setTarget returned, hence before unregister() returned and before [R] showed the probe
-     *       gone, so the grace period waits for it. Like [B] in the rcu module this is HotSpot
-     *       behaviour, not a JMM guarantee; the tracepoint torture checks it, detached probes too.
-     *   [GP] unregister: the [P] store precedes any later synchronize(); the domain guarantees
-     *       every section that could have loaded the old array has ended before synchronize()
-     *       returns, and sections that begin later load the new one. Nothing is queued per update:
-     *       the old array is garbage once no firing holds it (the kernel frees it after a grace
-     *       period, which the collector makes unnecessary here).
-     *   [D] detachPolicy: volatile, written by detachAfter(), read by the failure path.
-     *
-     * Invariants
-     *   probes and registrations have equal length and order; order is descending priority, then
-     *   registration order; a probe appears at most once (identity); after every update the key is on
-     *   exactly when the arrays are non-empty (asserted); onFirstProbe ran exactly once per 0->1 and
-     *   onLastProbe exactly once per 1->0.
-     *
-     * Lock order
-     *   updateLock is taken alone; the hooks run under it and may not update the same tracepoint
-     *   (refused with IllegalStateException, since ReentrantLock would let them in). The registry
-     *   lock (Registry.lock) is never held while updateLock is taken.
+     *   [P] probes: setProbesRelease(), called by ProbeUpdates.publish() under its lock, pairs with
+     *       probesAcquire() in the generated firing code (message passing): a firing that loads the
+     *       new array sees it and every probe in it fully built, with everything the registering
+     *       thread did before. The key and the dispatch site are re-targeted after it ([K], [SC]
+     *       in ProbeUpdates).
+     *   [R] the registrations, read by probeCount(), isRegistered() and failures() with the
+     *       acquire load ProbeUpdates.registrationsAcquire(); defined in ProbeUpdates.
      *
      * Failure modes
-     *   A probe that throws: probeFailed() counts it and hands what to report to a FailureReport,
-     *   run on the FailureReports thread, which logs (rate-limited) and maybe detaches the probe on
-     *   a virtual thread; probeFailed itself never throws, and does nothing on the failing thread
-     *   whose first use could fail for good (see FailureReports). A failing onFirstProbe aborts
-     *   the register with nothing changed (the dispatch target, whose building is the step
-     *   likeliest to fail, is built before the hook); a failing onLastProbe is logged (the
-     *   unregister already happened). A register that fails after its onFirstProbe ran (a
-     *   retarget) is undone by undoRegister: previous arrays, dispatch target and key restored,
-     *   onLastProbe run (the kernel calls unregfunc), and the exception propagates. Firings in between may have called the probe, as after an
-     *   unregister.
      *   No class of this module contains an invokedynamic (NoInvokeDynamicTest): the build
      *   compiles string concatenation inline, and lambdas, method references and records' generated
      *   methods are written out as classes and methods. A call site whose first linkage fails (a
@@ -192,41 +122,29 @@ public abstract class Tracepoint<P> {
 
     static final System.Logger LOG = System.getLogger("io.tracepoint4j");
 
-    private static final String LOG_INTERVAL_PROPERTY = "tracepoint4j.failureLogIntervalMillis";
-    private static final long LOG_INTERVAL_NANOS =
-            Duration.ofMillis(Long.getLong(LOG_INTERVAL_PROPERTY, 10_000)).toNanos();
     private static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
-    private static final MethodHandle KEY_ON = MethodHandles.constant(boolean.class, true);
-    private static final Registration[] NONE = new Registration[0];
-    /** Up to this many probes are bound into the dispatch target ([SC]); more are called in a loop. */
-    static final int INLINED_PROBES = 8;
 
     private final Definition<P> definition;
-    /** Serializes updates. Lock order: taken alone (see design note). */
-    private final ReentrantLock updateLock = new ReentrantLock();
-    /**
-     * The generated callOne$(Tracepoint, P, args...): one isolated probe call. Set once, by
-     * linkDispatch, before the tracepoint is published; read under updateLock.
-     */
-    private MethodHandle callOne;
-    /** The generated callAll$(Tracepoint, args...) bound to this: the loop over `probes`. */
-    private MethodHandle callAll;
 
     @SuppressWarnings("unused") // accessed through PROBES
     private Object probes; // [P] a P[] in firing order, never null
 
-    @SuppressWarnings("unused") // accessed through REGISTRATIONS
-    private Registration[] registrations = NONE; // [R]
+    /** The update side: register, unregister, detach. */
+    private final ProbeUpdates<P> updates;
+    /** The failure path: what happens when a probe throws. */
+    private final ProbeFailures failures;
 
-    private volatile DetachPolicy detachPolicy = DetachPolicy.DEFAULT; // [D]
-
-    /** Rate-limits the reports of probes that threw after they were unregistered (their Registration is gone). */
-    private final RateLimit unregisteredFailures = new RateLimit();
-
-    /** Only generated subclasses, built by {@link EmitterGenerator}. */
-    Tracepoint(Definition<P> definition) {
+    /**
+     * Only generated subclasses, written by {@link TracepointClassGenerator}, whose constructor
+     * passes the handles of its own callOne$ ({@code (Tracepoint, P, args...)void}) and callAll$
+     * ({@code (Tracepoint, args...)void}): the whole set-up happens here, before the registry
+     * publishes the tracepoint.
+     */
+    Tracepoint(Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
         this.definition = definition;
         this.probes = Array.newInstance(definition.prototype(), 0);
+        this.updates = new ProbeUpdates<>(this, definition, callOne, callAll);
+        this.failures = new ProbeFailures(definition.name(), updates);
     }
 
     // ---- factories ----
@@ -301,38 +219,7 @@ public abstract class Tracepoint<P> {
      *     if called from this tracepoint's own lifecycle hook
      */
     public final void register(P probe, int priority) {
-        checkProbe(probe, "register");
-        FailureReports.start(); // here, on the consumer's thread: the probe's failures are reported there
-        ReentrantLock lock = lockForUpdate("register");
-        try {
-            Registration[] current = registrationsPlain();
-            if (indexOf(current, probe) >= 0) {
-                throw new IllegalStateException("probe " + describe(probe) + " is already registered on " + name()
-                        + "; a probe is registered at most once per tracepoint. Nothing was changed.");
-            }
-            Registration added = new Registration(probe, priority);
-            Registration[] next = inserted(current, added);
-            Object nextProbes = probeArray(next);
-            // built before the hook: a failure up to the hook changes nothing
-            MethodHandle nextDispatch = dispatchTarget(next);
-            MethodHandle previousDispatch = definition.dispatch().getTarget();
-            Object previousProbes = probesPlain();
-            boolean first = current.length == 0;
-            if (first && definition.onFirstProbe() != null) {
-                definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
-            }
-            try {
-                // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold JVM)
-                // happened when the flavors' domains were created, at the first define, not here
-                // and not in the first firing.
-                publish(next, nextProbes, nextDispatch);
-            } catch (RuntimeException | Error e) {
-                undoRegister(previousProbes, previousDispatch, current, e);
-                throw e;
-            }
-        } finally {
-            lock.unlock();
-        }
+        updates.register(probe, priority);
     }
 
     /**
@@ -346,19 +233,7 @@ public abstract class Tracepoint<P> {
      *     unregistered, or detached after failures); nothing changes
      */
     public final void unregister(P probe) {
-        checkProbe(probe, "unregister");
-        ReentrantLock lock = lockForUpdate("unregister");
-        try {
-            int index = indexOf(registrationsPlain(), probe);
-            if (index < 0) {
-                throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name()
-                        + " (never registered, already unregistered, or detached after repeated failures)."
-                        + identityHint(probe) + " Nothing was changed.");
-            }
-            removeLocked(index);
-        } finally {
-            lock.unlock();
-        }
+        updates.unregister(probe);
     }
 
     /**
@@ -411,7 +286,7 @@ public abstract class Tracepoint<P> {
      *     probe remembers the time of as many failures), or {@code window} not positive
      */
     public final void detachAfter(int failures, Duration window) {
-        setDetachPolicyVolatile(DetachPolicy.of(failures, window)); // [D] read by probeFailed
+        this.failures.detachAfter(DetachPolicy.of(failures, window));
     }
 
     // ---- description ----
@@ -448,7 +323,7 @@ public abstract class Tracepoint<P> {
 
     /** How many probes are registered now. */
     public final int probeCount() {
-        return registrationsAcquire().length; // [R]
+        return updates.registrationsAcquire().length; // [R]
     }
 
     /**
@@ -465,7 +340,7 @@ public abstract class Tracepoint<P> {
      * same thread, or ordered after it by happens-before).
      */
     public final boolean isRegistered(Object probe) {
-        return indexOf(registrationsAcquire(), probe) >= 0; // [R]
+        return ProbeUpdates.indexOf(updates.registrationsAcquire(), probe) >= 0; // [R]
     }
 
     /**
@@ -474,11 +349,11 @@ public abstract class Tracepoint<P> {
      * @throws IllegalStateException if {@code probe} is not registered
      */
     public final long failures(Object probe) {
-        Registration[] current = registrationsAcquire(); // [R]
-        int index = indexOf(current, probe);
+        Registration[] current = updates.registrationsAcquire(); // [R]
+        int index = ProbeUpdates.indexOf(current, probe);
         if (index < 0) {
-            throw new IllegalStateException(
-                    "probe " + describe(probe) + " is not registered on " + name() + "." + identityHint(probe));
+            throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name() + "."
+                    + ProbeUpdates.identityHint(probe));
         }
         return current[index].failures();
     }
@@ -698,16 +573,6 @@ public abstract class Tracepoint<P> {
         MutableCallSite dispatch() {
             return dispatch;
         }
-
-        /** The type of the generated callOne$: {@code (Tracepoint, P, args...)void}. */
-        MethodType callOneType() {
-            return dispatch.type().insertParameterTypes(0, Tracepoint.class, prototype);
-        }
-
-        /** The type of the generated callAll$: {@code (Tracepoint, args...)void}. */
-        MethodType callAllType() {
-            return dispatch.type().insertParameterTypes(0, Tracepoint.class);
-        }
     }
 
     Definition<P> definition() {
@@ -720,329 +585,13 @@ public abstract class Tracepoint<P> {
     }
 
     /**
-     * The failure path, called by the generated firing code when a probe throws. Never throws:
-     * the instrumented code must not see a probe's failure. It only counts here; what it reports
-     * (a log record, a detach) runs later as a {@link FailureReport}, on another thread.
+     * Called by the generated firing code when a probe throws; never throws (see ProbeFailures).
      */
     final void probeFailed(Object probe, Throwable failure) {
-        try {
-            if (failure instanceof InterruptedException) {
-                Thread.currentThread().interrupt(); // the probe swallowed it; keep the flag for the caller
-            }
-            long now = System.nanoTime();
-            Registration[] current = registrationsAcquire(); // [R]
-            int index = indexOf(current, probe);
-            if (index < 0) {
-                // unregistered after this firing loaded its array: report (rate-limited) without counting
-                long unlogged = unregisteredFailures.admit(now, LOG_INTERVAL_NANOS);
-                if (unlogged != RateLimit.SUPPRESS) {
-                    FailureReports.submit(new FailureReport(probe, failure, -1, unlogged, null, null));
-                }
-                return;
-            }
-            Registration registration = current[index];
-            DetachPolicy policy = detachPolicyVolatile(); // [D]
-            Registration.Outcome outcome = registration.recordFailure(now, policy, LOG_INTERVAL_NANOS);
-            if (outcome.log || outcome.detach) {
-                FailureReports.submit(new FailureReport(
-                        probe,
-                        outcome.log ? failure : null,
-                        outcome.failures,
-                        outcome.unlogged,
-                        outcome.detach ? registration : null,
-                        policy));
-            }
-        } catch (Throwable ignored) {
-            // out of memory or stack while counting: the failure stays unreported, the caller unharmed
-        }
+        failures.probeFailed(probe, failure);
     }
 
-    // ---- private helpers ----
-
-    /** {@code ", 3 more<what> not logged since the last report"}, or nothing when none were skipped. */
-    private static String notLogged(long unlogged, String what) {
-        return unlogged > 0 ? ", " + unlogged + " more" + what + " not logged since the last report" : "";
-    }
-
-    /**
-     * What probeFailed reports, run by {@link FailureReports} on its own thread, never on the
-     * failing thread, which may be at its stack limit (see FailureReports for why).
-     */
-    private final class FailureReport implements Runnable {
-        private final Object probe;
-        /** What to log, or null to log nothing. */
-        private final Throwable failure;
-        /** The probe's failures so far, or -1 for a probe that was being unregistered. */
-        private final long failures;
-
-        private final long unlogged;
-        /** The registration to detach, or null. */
-        private final Registration detach;
-
-        private final DetachPolicy policy;
-
-        FailureReport(
-                Object probe,
-                Throwable failure,
-                long failures,
-                long unlogged,
-                Registration detach,
-                DetachPolicy policy) {
-            this.probe = probe;
-            this.failure = failure;
-            this.failures = failures;
-            this.unlogged = unlogged;
-            this.detach = detach;
-            this.policy = policy;
-        }
-
-        @Override
-        public void run() {
-            if (failure != null && failures < 0) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "probe " + describe(probe) + " of " + name() + " threw while being unregistered"
-                                + notLogged(unlogged, " failures of unregistered probes"),
-                        failure);
-            } else if (failure != null) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "probe " + describe(probe) + " of " + name() + " threw " + failure + " (failure "
-                                + failures + " of this probe" + notLogged(unlogged, "") + ")."
-                                + " Probes must not throw; the instrumented code did not see it.",
-                        failure);
-            }
-            if (detach != null) {
-                // on a thread of its own: detaching takes updateLock and runs onLastProbe, which may block
-                Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(detach, policy));
-            }
-        }
-    }
-
-    /** Detaches a failing probe on its own thread (no lambda: see "no invokedynamic" above). */
-    private final class Detach implements Runnable {
-        private final Registration registration;
-        private final DetachPolicy policy;
-
-        Detach(Registration registration, DetachPolicy policy) {
-            this.registration = registration;
-            this.policy = policy;
-        }
-
-        @Override
-        public void run() {
-            detach(registration, policy);
-        }
-    }
-
-    private void detach(Registration registration, DetachPolicy policy) {
-        updateLock.lock();
-        try {
-            // the same Registration, not just the same probe: it may have been unregistered and registered again
-            Registration[] current = registrationsPlain();
-            for (int i = 0; i < current.length; i++) {
-                if (current[i] == registration) {
-                    removeLocked(i);
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            "probe " + describe(registration.probe) + " detached from "
-                                    + name() + " after " + policy.failures() + " failures within " + policy.window()
-                                    + " (" + registration.failures() + " in all)");
-                    return;
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "detaching a failing probe from " + name() + " failed", e);
-        } finally {
-            updateLock.unlock();
-        }
-    }
-
-    /**
-     * Puts back the state before a register() that failed after its onFirstProbe hook ran (the
-     * kernel calls unregfunc when a registration fails after regfunc): the previous arrays,
-     * dispatch target and key, in the order of an unregister (firings may have called the added
-     * probe meanwhile, as after an unregister), and onLastProbe runs if this was the first probe. The restored targets are the ones in place before, so nothing is built; a
-     * failure while undoing is added to {@code failure}, which the caller throws.
-     */
-    private void undoRegister(
-            Object previousProbes, MethodHandle previousDispatch, Registration[] previous, Throwable failure) {
-        try {
-            publish(previous, previousProbes, previousDispatch);
-            boolean none = previous.length == 0;
-            if (none && definition.onLastProbe() != null) {
-                definition.onLastProbe().run();
-            }
-        } catch (RuntimeException | Error e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    /** Removes registrations[index]: publish (key off on 1->0), then the hook. */
-    private void removeLocked(int index) {
-        Registration[] current = registrationsPlain();
-        Registration removed = current[index];
-        Registration[] next = new Registration[current.length - 1];
-        System.arraycopy(current, 0, next, 0, index);
-        System.arraycopy(current, index + 1, next, index, next.length - index);
-        publish(next, probeArray(next), dispatchTarget(next));
-        boolean last = next.length == 0;
-        if (last && definition.onLastProbe() != null) {
-            try {
-                definition.onLastProbe().run();
-            } catch (RuntimeException | Error e) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "onLastProbe hook of " + name() + " threw; the probe was unregistered all the same",
-                        e);
-            }
-        }
-    }
-
-    /**
-     * Makes {@code next} the registered probes: the one place that orders the writes of an update
-     * ([R], [P], [SC], [K]; see the design note); updateLock held. An update adds a registration
-     * (register) or removes one (unregister, detach, undoRegister); [R] shows an added probe before
-     * any firing can reach it, and a removed one as gone only after no firing that begins can reach
-     * it. The key is on exactly when {@code next} is non-empty.
-     */
-    private void publish(Registration[] next, Object nextProbes, MethodHandle nextDispatch) {
-        boolean removing = next.length < registrationsPlain().length;
-        if (!removing) {
-            setRegistrationsRelease(next); // [R] first when adding; pairs with registrationsAcquire()
-        }
-        setProbesRelease(nextProbes); // [P] pairs with probesAcquire() in the generated firing code
-        retarget(definition.dispatch(), nextDispatch); // [SC] after [P]
-        setKey(next.length > 0); // [K] after [P] and [SC]; an unchanged key is left alone
-        if (removing) {
-            setRegistrationsRelease(next); // [R] last when removing; pairs with registrationsAcquire()
-        }
-        assert keyOn() == (next.length > 0);
-    }
-
-    /**
-     * Links the generated dispatch methods; called once, by EmitterGenerator, before the tracepoint
-     * is published. {@code callOne}: {@code (Tracepoint, P, args...)void}; {@code callAll}: {@code
-     * (Tracepoint, args...)void}.
-     */
-    final void linkDispatch(MethodHandle callOne, MethodHandle callAll) {
-        this.callOne = callOne;
-        this.callAll = MethodHandles.insertArguments(callAll, 0, this);
-        updateLock.lock();
-        try {
-            setDispatch(NONE);
-        } finally {
-            updateLock.unlock();
-        }
-    }
-
-    /** Points the dispatch site at {@code next}'s probes, [SC]; updateLock held. */
-    private void setDispatch(Registration[] next) {
-        retarget(definition.dispatch(), dispatchTarget(next)); // [SC]
-    }
-
-    /** The probes of {@code registrations} bound in, in firing order; or the loop. */
-    private MethodHandle dispatchTarget(Registration[] registrations) {
-        int n = registrations.length;
-        if (n == 0 || n > INLINED_PROBES) {
-            return callAll;
-        }
-        MethodHandle chain = MethodHandles.insertArguments(callOne, 0, this, registrations[n - 1].probe);
-        for (int i = n - 2; i >= 0; i--) {
-            // foldArguments runs its combiner (probe i) first, then the rest of the chain
-            chain = MethodHandles.foldArguments(
-                    chain, MethodHandles.insertArguments(callOne, 0, this, registrations[i].probe));
-        }
-        return chain;
-    }
-
-    private void setKey(boolean on) {
-        retarget(definition.key(), on ? KEY_ON : KEY_OFF); // [K]
-    }
-
-    /** Whether the key's target is constant(true); updateLock held (the only writer). */
-    private boolean keyOn() {
-        return definition.key().getTarget() == KEY_ON;
-    }
-
-    /**
-     * Points {@code site} at {@code target}, [K] and [SC]; updateLock held. An unchanged target (the
-     * loop staying the loop) is left alone: there is nothing to deoptimize.
-     */
-    private static void retarget(MutableCallSite site, MethodHandle target) {
-        if (site.getTarget() == target) {
-            return;
-        }
-        site.setTarget(target); // [K]/[SC] deoptimizes code that folded the old target
-        MutableCallSite.syncAll(new MutableCallSite[] {site}); // [K]/[SC] every thread sees it at its next firing
-    }
-
-    private ReentrantLock lockForUpdate(String what) {
-        if (updateLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException(what + "() on " + name() + " from its own onFirstProbe/onLastProbe"
-                    + " hook: hooks must not change the probes of their tracepoint. Nothing was changed.");
-        }
-        updateLock.lock();
-        return updateLock;
-    }
-
-    private void checkProbe(Object probe, String what) {
-        if (probe == null) {
-            throw new IllegalArgumentException(what + "(null) on " + name() + ": a probe is an implementation of "
-                    + prototype().getName() + ", usually a lambda. Nothing was changed.");
-        }
-        if (probe == this) {
-            throw new IllegalArgumentException(what + "() of " + name() + " with the tracepoint itself as probe:"
-                    + " firing would call itself forever. Nothing was changed.");
-        }
-        if (!prototype().isInstance(probe)) { // only through raw types or unchecked casts
-            throw new IllegalArgumentException(what + "(" + describe(probe) + ") on " + name() + ": a "
-                    + probe.getClass().getName() + " is not a " + prototype().getName() + ". Nothing was changed.");
-        }
-    }
-
-    private static int indexOf(Registration[] registrations, Object probe) {
-        for (int i = 0; i < registrations.length; i++) {
-            if (registrations[i].probe == probe) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** A copy with {@code added} after every registration of priority >= its own. */
-    private static Registration[] inserted(Registration[] current, Registration added) {
-        int at = 0;
-        while (at < current.length && current[at].priority >= added.priority) {
-            at++;
-        }
-        Registration[] next = new Registration[current.length + 1];
-        System.arraycopy(current, 0, next, 0, at);
-        next[at] = added;
-        System.arraycopy(current, at, next, at + 1, current.length - at);
-        return next;
-    }
-
-    private Object probeArray(Registration[] registrations) {
-        Object[] array = (Object[]) Array.newInstance(prototype(), registrations.length);
-        for (int i = 0; i < registrations.length; i++) {
-            array[i] = registrations[i].probe;
-        }
-        return array;
-    }
-
-    /**
-     * For a probe not found: probes are matched by identity, and a lambda or method reference is a
-     * new object each time it is evaluated (hidden classes are what javac's lambdas become).
-     */
-    private static String identityHint(Object probe) {
-        return probe.getClass().isHidden()
-                ? " Probes are matched by identity, and a lambda or method reference is a new object each"
-                        + " time it is evaluated: register(this::onRequest) then unregister(this::onRequest)"
-                        + " passes two probes. Keep the probe in a field and pass that field to both."
-                : "";
-    }
-
+    /** A probe for messages: its toString(), cut to 200 characters, or its class and identity if that throws. */
     static String describe(Object probe) {
         if (probe == null) {
             return "null";
@@ -1058,44 +607,22 @@ public abstract class Tracepoint<P> {
 
     // ---- accessors ----
 
-    private Registration[] registrationsPlain() {
-        assert updateLock.isHeldByCurrentThread();
-        return (Registration[]) REGISTRATIONS.get(this);
-    }
-
-    private Object probesPlain() {
-        assert updateLock.isHeldByCurrentThread();
+    /** The probe array; for the update side, under its lock. */
+    Object probesPlain() {
         return PROBES.get(this);
     }
 
-    private Registration[] registrationsAcquire() {
-        return (Registration[]) REGISTRATIONS.getAcquire(this);
-    }
-
-    private void setRegistrationsRelease(Registration[] value) {
-        REGISTRATIONS.setRelease(this, value);
-    }
-
-    private void setProbesRelease(Object value) {
-        PROBES.setRelease(this, value);
-    }
-
-    private DetachPolicy detachPolicyVolatile() {
-        return detachPolicy;
-    }
-
-    private void setDetachPolicyVolatile(DetachPolicy value) {
-        detachPolicy = value; // [D] pairs with detachPolicyVolatile()
+    /** Publishes a new probe array, [P]; by ProbeUpdates.publish() only. */
+    void setProbesRelease(Object value) {
+        PROBES.setRelease(this, value); // [P] pairs with probesAcquire() in the generated firing code
     }
 
     private static final VarHandle PROBES;
-    private static final VarHandle REGISTRATIONS;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             PROBES = lookup.findVarHandle(Tracepoint.class, "probes", Object.class);
-            REGISTRATIONS = lookup.findVarHandle(Tracepoint.class, "registrations", Registration[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

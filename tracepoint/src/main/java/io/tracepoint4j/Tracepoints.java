@@ -38,11 +38,11 @@ public final class Tracepoints {
     /** The JVM's registry: every tracepoint defined through the public factories. */
     static final Registry REGISTRY = new Registry(new Generated());
 
-    /** Builds tracepoints with EmitterGenerator; a class, not a method reference (no invokedynamic). */
+    /** Builds tracepoints with TracepointClassGenerator; a class, not a method reference (no invokedynamic). */
     private static final class Generated implements Registry.Factory {
         @Override
         public <P> Tracepoint<P> create(Definition<P> definition) {
-            return EmitterGenerator.generate(definition);
+            return TracepointClassGenerator.generate(definition);
         }
     }
 

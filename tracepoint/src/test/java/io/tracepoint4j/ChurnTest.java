@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A short storm of register/unregister/synchronizeUnregister while threads fire, for both flavors
  * (the long one is the torture target), with few probes (always bound into the dispatch target)
- * and with more than {@link Tracepoint#INLINED_PROBES} (the count crosses between the bound
+ * and with more than {@link ProbeUpdates#INLINED_PROBES} (the count crosses between the bound
  * probes and the loop over the array while firings run). Checks docs/design/tracepoints.md oracle 1 (no call after
  * synchronizeUnregister), oracle 2 (a firing made entirely while a probe was registered reaches it
  * exactly once; no firing reaches a probe twice), oracle 3 (each firing calls its probes in
@@ -109,7 +109,7 @@ class ChurnTest {
     static Stream<Arguments> flavorsAndProbeCounts() {
         return Stream.of(Flavor.values())
                 .flatMap(flavor ->
-                        Stream.of(Arguments.of(flavor, 6), Arguments.of(flavor, Tracepoint.INLINED_PROBES + 6)));
+                        Stream.of(Arguments.of(flavor, 6), Arguments.of(flavor, ProbeUpdates.INLINED_PROBES + 6)));
     }
 
     @ParameterizedTest
@@ -190,14 +190,14 @@ class ChurnTest {
                     tp.register(probe, priority);
                     probe.generation++;
                     probe.state = REGISTERED;
-                    if (++registered == Tracepoint.INLINED_PROBES + 1) {
+                    if (++registered == ProbeUpdates.INLINED_PROBES + 1) {
                         crossings++;
                     }
                 }
                 case REGISTERED -> {
                     probe.state = UNREGISTERING;
                     tp.unregister(probe);
-                    if (registered-- == Tracepoint.INLINED_PROBES + 1) {
+                    if (registered-- == ProbeUpdates.INLINED_PROBES + 1) {
                         crossings++;
                     }
                 }
@@ -228,8 +228,8 @@ class ChurnTest {
 
         assertThat(operations).isGreaterThan(100);
         assertThat(crossings)
-                .as("updates across %d probes, while firing", Tracepoint.INLINED_PROBES)
-                .isGreaterThanOrEqualTo(probeCount > Tracepoint.INLINED_PROBES ? 20 : 0);
+                .as("updates across %d probes, while firing", ProbeUpdates.INLINED_PROBES)
+                .isGreaterThanOrEqualTo(probeCount > ProbeUpdates.INLINED_PROBES ? 20 : 0);
         assertThat(checkedFirings.get())
                 .as("firings made entirely while a probe was registered")
                 .isPositive();

@@ -53,7 +53,8 @@ class FailureTest {
     /** With no extra probes the four are bound into the dispatch target; with more, the loop calls them. */
     static Stream<Arguments> flavorsAndExtraProbes() {
         return Stream.of(Flavor.values())
-                .flatMap(flavor -> Stream.of(Arguments.of(flavor, 0), Arguments.of(flavor, Tracepoint.INLINED_PROBES)));
+                .flatMap(flavor ->
+                        Stream.of(Arguments.of(flavor, 0), Arguments.of(flavor, ProbeUpdates.INLINED_PROBES)));
     }
 
     @ParameterizedTest

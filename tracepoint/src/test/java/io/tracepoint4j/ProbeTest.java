@@ -144,7 +144,7 @@ class ProbeTest {
         SplittableRandom random = new SplittableRandom(20261125);
         List<Event> model = new ArrayList<>(); // firing order
         Map<Event, Integer> priorities = new HashMap<>();
-        int most = Tracepoint.INLINED_PROBES + 3;
+        int most = ProbeUpdates.INLINED_PROBES + 3;
         for (int i = 0; i < most; i++) {
             Event probe = recorder(calls, "p" + i);
             int priority = random.nextInt(4);
@@ -435,7 +435,7 @@ class ProbeTest {
     static Tracepoint<Event> generateFailing(
             Site site, AtomicBoolean failNextRetarget, Tracepoint.Builder<Event> builder) {
         Definition<Event> d = builder.arguments("label", "n").definition();
-        return EmitterGenerator.generate(new Definition<>(
+        return TracepointClassGenerator.generate(new Definition<>(
                 d.name(),
                 d.flavor(),
                 d.prototype(),

@@ -47,9 +47,9 @@ class StackOverflowTest {
     static Arguments[] flavorsAndExtraProbes() {
         return new Arguments[] {
             Arguments.of(Flavor.REGULAR, 0),
-            Arguments.of(Flavor.REGULAR, Tracepoint.INLINED_PROBES),
+            Arguments.of(Flavor.REGULAR, ProbeUpdates.INLINED_PROBES),
             Arguments.of(Flavor.FAULTABLE, 0),
-            Arguments.of(Flavor.FAULTABLE, Tracepoint.INLINED_PROBES)
+            Arguments.of(Flavor.FAULTABLE, ProbeUpdates.INLINED_PROBES)
         };
     }
 

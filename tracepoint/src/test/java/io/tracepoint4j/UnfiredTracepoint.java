@@ -7,13 +7,16 @@ import java.lang.invoke.MethodHandles;
  * A tracepoint without a generated class, for tests that never fire it: the registry needs only the
  * base class, probe registration is all in it, and generating a hidden class per definition (about
  * a millisecond) would dominate the thousands of scenarios of a Lincheck test. Its dispatch
- * methods do nothing: the update side still builds and installs real dispatch targets.
+ * methods (callOne$ and callAll$ of a generated class) do nothing: the update side still builds and installs real dispatch targets.
  */
 final class UnfiredTracepoint<P> extends Tracepoint<P> {
 
     UnfiredTracepoint(Definition<P> definition) {
-        super(definition);
-        linkDispatch(MethodHandles.empty(definition.callOneType()), MethodHandles.empty(definition.callAllType()));
+        super(
+                definition,
+                MethodHandles.empty(
+                        definition.dispatch().type().insertParameterTypes(0, Tracepoint.class, definition.prototype())),
+                MethodHandles.empty(definition.dispatch().type().insertParameterTypes(0, Tracepoint.class)));
     }
 
     @Override

@@ -20,7 +20,9 @@ import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.TypeKind;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.DirectMethodHandleDesc;
 import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodHandleDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -70,7 +72,7 @@ import java.util.function.Consumer;
  * constant, DOMAIN to the domain object and DISPATCH to its current target: with probes bound in as
  * constants, C2 inlines each probe as it would a direct call ([SC] in Tracepoint).
  */
-final class EmitterGenerator {
+final class TracepointClassGenerator {
     /*
      * Overview: the class is defined with the Lookup of Tracepoint, so it lives in package
      * io.tracepoint4j and the class loader of this module, and may call Tracepoint's package-private
@@ -113,14 +115,19 @@ final class EmitterGenerator {
     private static final ClassDesc CD_UNWINDING = desc(UnwindingSection.class);
     private static final String CLOSE_WITH_INNER = "closeWithInner";
     private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
+    /** The generated constructor's type. */
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void, CD_DEFINITION);
+    /** Tracepoint's constructor: the definition and the handles of callOne$ and callAll$. */
+    private static final MethodTypeDesc MTD_SUPER_INIT =
+            MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_MethodHandle);
+
     private static final MethodTypeDesc MTD_PROBES = MethodTypeDesc.of(CD_Object);
     private static final MethodTypeDesc MTD_FAILED = MethodTypeDesc.of(CD_void, CD_Object, CD_Throwable);
     private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
-    private EmitterGenerator() {}
+    private TracepointClassGenerator() {}
 
     /** Generates, defines and instantiates the tracepoint of {@code definition}. */
     static <P> Tracepoint<P> generate(Definition<P> definition) {
@@ -139,9 +146,6 @@ final class EmitterGenerator {
                     hidden.findConstructor(generated, MethodType.methodType(void.class, Definition.class));
             @SuppressWarnings("unchecked")
             Tracepoint<P> tracepoint = (Tracepoint<P>) constructor.invoke(definition);
-            tracepoint.linkDispatch(
-                    hidden.findStatic(generated, CALL_ONE, definition.callOneType()),
-                    hidden.findStatic(generated, CALL_ALL, definition.callAllType()));
             return tracepoint;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -153,7 +157,7 @@ final class EmitterGenerator {
     /** The prototype and its enums must resolve, from this module's loader, to the same classes. */
     private static void checkVisible(Definition<?> definition) {
         Class<?> prototype = definition.prototype();
-        Module ours = EmitterGenerator.class.getModule();
+        Module ours = TracepointClassGenerator.class.getModule();
         if (ours.isNamed() && !ours.canRead(prototype.getModule())) {
             ours.addReads(prototype.getModule());
         }
@@ -174,7 +178,7 @@ final class EmitterGenerator {
     }
 
     private static void checkLoadable(Definition<?> definition, Class<?> type) {
-        ClassLoader ours = EmitterGenerator.class.getClassLoader();
+        ClassLoader ours = TracepointClassGenerator.class.getClassLoader();
         Class<?> seen;
         try {
             seen = Class.forName(type.getName(), false, ours);
@@ -298,10 +302,19 @@ final class EmitterGenerator {
                     .return_();
         }
 
+        /**
+         * super(definition, callOne$, callAll$): the handles are constants of this class's pool
+         * (ldc of a method handle, not invokedynamic), so the tracepoint is complete when its
+         * constructor returns.
+         */
         private void constructor(CodeBuilder code) {
             code.aload(0)
                     .aload(1)
-                    .invokespecial(CD_TRACEPOINT, INIT_NAME, MTD_INIT)
+                    .ldc(MethodHandleDesc.ofMethod(
+                            DirectMethodHandleDesc.Kind.STATIC, self, CALL_ONE, callOneType(prototype, methodType)))
+                    .ldc(MethodHandleDesc.ofMethod(
+                            DirectMethodHandleDesc.Kind.STATIC, self, CALL_ALL, callAllType(methodType)))
+                    .invokespecial(CD_TRACEPOINT, INIT_NAME, MTD_SUPER_INIT)
                     .return_();
         }
 
