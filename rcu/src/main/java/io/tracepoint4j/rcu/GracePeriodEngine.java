@@ -14,9 +14,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -122,6 +124,13 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     final String name;
     final String flavor;
+    /**
+     * 1 for the first domain of its name in this JVM, 2 for the second, ...: names need not be
+     * unique (a class loaded twice creates its domains twice), but stall reports and errors must
+     * tell domains apart, so the second and later say which one they are.
+     */
+    private final int nameInstance;
+
     final ReaderRegistry<R> registry;
     private final long stallTimeoutNanos;
     /** Serializes grace periods. Lock order: a leaf (see design note). */
@@ -166,12 +175,28 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
     GracePeriodEngine(String name, String flavor, RcuDomain.Builder<?> settings, R[] readerCache) {
         this.name = name;
         this.flavor = flavor;
+        this.nameInstance = nextInstanceOf(name);
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
         this.callbackExecutor = settings.callbackExecutor();
         this.readerFences = new AdaptiveReaderFences(this, settings.readerFenceAfterNanos(), callbackExecutor);
         this.callbackTask = new CallbackTask(this, callbackExecutor);
         this.registry = new ReaderRegistry<>(this, readerCache);
         initializeNow(ReadSideBarrier.class); // and Membarrier, which it probes
+    }
+
+    /** Domains created so far by name; see nameInstance. Grows with the distinct names only. */
+    private static final ConcurrentHashMap<String, AtomicInteger> INSTANCES_BY_NAME = new ConcurrentHashMap<>();
+
+    private static int nextInstanceOf(String name) {
+        AtomicInteger count = INSTANCES_BY_NAME.get(name);
+        if (count == null) { // no computeIfAbsent: its function would be a lambda (NoInvokeDynamicTest)
+            AtomicInteger fresh = new AtomicInteger();
+            count = INSTANCES_BY_NAME.putIfAbsent(name, fresh);
+            if (count == null) {
+                count = fresh;
+            }
+        }
+        return count.incrementAndGet();
     }
 
     /**
@@ -378,7 +403,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     @Override
     public final String toString() {
-        return flavor + " domain '" + name + "'";
+        return flavor + " domain '" + name + "'" + (nameInstance == 1 ? "" : " (#" + nameInstance + " of that name)");
     }
 
     /**

@@ -68,6 +68,31 @@ class StallDetectorTest {
         }
     }
 
+    /** Names need not be unique, so reports number the second and later domains of a name. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void domainsOfTheSameNameAreToldApartInStallReports(Flavor flavor) {
+        String name = "same-name-" + flavor;
+        RcuDomain first = domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
+        RcuDomain second = domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
+        assertThat(second.toString()).isNotEqualTo(first.toString()).contains("of that name");
+        String readerName = "stalled-reader-of-the-second-" + flavor;
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            HeldReader reader = HeldReader.hold(second, readerName);
+            try {
+                CompletableFuture<Void> gp = async("same-name-updater", second::synchronize);
+                Waits.awaitTrue(
+                        () -> !log.warningsContaining(readerName).isEmpty(),
+                        () -> "a WARNING naming " + readerName + "; logged: " + log.all());
+                assertThat(log.warningsContaining(readerName).getFirst()).contains(second.toString());
+                reader.release();
+                await(gp, "synchronize() after the stalled reader ended");
+            } finally {
+                reader.releaseQuietly();
+            }
+        }
+    }
+
     /**
      * A downRead() section belongs to no thread: its lock counts on the opener's record and its
      * unlock on the closer's. The report must say so, once, and must not blame a thread that
