@@ -114,6 +114,11 @@ public final class Demo {
         out.println("Two independent SRCU domains:");
         failures.addAll(IndependentDomains.run(out));
         out.println();
+        if (TracepointExample.run(out) != 10) {
+            failures.add(
+                    "the tracepoint example's probe did not count the 10 server errors fired while it was attached");
+        }
+        out.println();
 
         out.println("Misuse is refused, not a hang:");
         misuse(config);

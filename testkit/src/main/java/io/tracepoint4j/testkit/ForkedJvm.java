@@ -31,13 +31,22 @@ public final class ForkedJvm {
         for (Class<?> c : classPathOf) {
             classPath.add(location(c));
         }
+        List<String> javaArguments = new ArrayList<>(jvmOptions);
+        javaArguments.add("-cp");
+        javaArguments.add(String.join(File.pathSeparator, classPath));
+        javaArguments.add(main.getName());
+        javaArguments.addAll(args);
+        return run(javaArguments);
+    }
+
+    /**
+     * Runs this JVM's {@code java} with {@code javaArguments} (options, then a main class or {@code
+     * -m module/class}, then its arguments). Fails after 30 s.
+     */
+    public static Result run(List<String> javaArguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(String.join(File.pathSeparator, classPath));
-        command.add(main.getName());
-        command.addAll(args);
+        command.addAll(javaArguments);
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
@@ -60,7 +69,8 @@ public final class ForkedJvm {
         }
     }
 
-    private static String location(Class<?> c) {
+    /** The class folder or jar {@code c} was loaded from. */
+    public static String location(Class<?> c) {
         try {
             return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
                     .toString();
