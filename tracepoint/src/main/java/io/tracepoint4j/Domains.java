@@ -1,7 +1,11 @@
 package io.tracepoint4j;
 
 import io.tracepoint4j.rcu.ClassicRcu;
+import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.Srcu;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * The library-wide RCU domains that protect probe arrays, one per flavor. Created on first use and
@@ -10,9 +14,64 @@ import io.tracepoint4j.rcu.Srcu;
  */
 final class Domains {
     /** Regular tracepoints: probes never block, so the cheapest read side. */
-    static final ClassicRcu REGULAR = ClassicRcu.create("tracepoint4j-regular");
+    static final ClassicRcu REGULAR = ClassicRcu.builder("tracepoint4j-regular")
+            .stallAdvice(new RegularProbeStallAdvice())
+            .build();
     /** Faultable tracepoints: probes may block. */
     static final Srcu FAULTABLE = Srcu.create("tracepoint4j-faultable");
 
     private Domains() {}
+
+    /**
+     * A thread stalls the regular domain only inside a probe of a regular tracepoint (its sections
+     * are firings): the report names the tracepoints whose probes' code is on the stack, and says
+     * to block only in faultable tracepoints' probes. A probe is recognized in a frame that runs the
+     * prototype's method in a class implementing the prototype (registered or already removed, as
+     * when synchronizeUnregister() waits for it), or, for a lambda, whose frames show only its
+     * host class, by the nest host of a registered probe's class.
+     */
+    private static final class RegularProbeStallAdvice implements RcuDomain.StallAdvice {
+        @Override
+        public String advise(Thread stalled, StackTraceElement[] stack) {
+            Set<String> suspects = new LinkedHashSet<>();
+            for (Tracepoint<?> tracepoint : Tracepoints.REGISTRY.allWithoutLock()) {
+                if (tracepoint.flavor() == Tracepoint.Flavor.REGULAR) {
+                    addIfOnStack(tracepoint, stack, suspects);
+                }
+            }
+            return "The thread is inside a probe of a regular tracepoint"
+                    + (suspects.isEmpty() ? "" : ", by its stack " + String.join(" or ", suspects))
+                    + ": probes of regular tracepoints must not block, and this one delays every regular"
+                    + " synchronizeUnregister(). If the probe must block, define its tracepoint with"
+                    + " Tracepoint.defineFaultable(...).";
+        }
+
+        private static void addIfOnStack(Tracepoint<?> tracepoint, StackTraceElement[] stack, Set<String> suspects) {
+            Class<?> prototype = tracepoint.prototype();
+            String method = tracepoint.definition().method().getName();
+            Set<String> lambdaHosts = new HashSet<>();
+            for (Registration registration : tracepoint.registrations()) {
+                Class<?> probeClass = registration.probe.getClass();
+                if (probeClass.isHidden()) {
+                    lambdaHosts.add(probeClass.getNestHost().getName());
+                }
+            }
+            for (StackTraceElement frame : stack) {
+                if ((frame.getMethodName().equals(method) && implementsPrototype(frame.getClassName(), prototype))
+                        || (frame.getMethodName().startsWith("lambda$")
+                                && lambdaHosts.contains(frame.getClassName()))) {
+                    suspects.add(tracepoint.name() + " (probe code in " + frame.getClassName() + ")");
+                    return;
+                }
+            }
+        }
+
+        private static boolean implementsPrototype(String className, Class<?> prototype) {
+            try {
+                return prototype.isAssignableFrom(Class.forName(className, false, prototype.getClassLoader()));
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        }
+    }
 }

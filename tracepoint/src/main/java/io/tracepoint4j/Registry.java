@@ -118,6 +118,18 @@ final class Registry {
         return List.copyOf(all);
     }
 
+    /**
+     * The tracepoints now, without the registry's lock (a weakly consistent view of the map): for
+     * stall advice, which runs under a domain's grace-period lock and must not wait for another.
+     */
+    List<Tracepoint<?>> allWithoutLock() {
+        List<Tracepoint<?>> all = new ArrayList<>();
+        for (Entry entry : byName.values()) {
+            all.add(entry.tracepoint);
+        }
+        return all;
+    }
+
     /** See {@link Tracepoints#lookup(String)}. Lock-free: one get. */
     Optional<Tracepoint<?>> lookup(String name) {
         if (name == null) {

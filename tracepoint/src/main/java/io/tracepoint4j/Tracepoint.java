@@ -579,6 +579,11 @@ public abstract class Tracepoint<P> {
         return definition;
     }
 
+    /** The registrations now, in firing order ([R], an acquire load); for diagnostics. */
+    final Registration[] registrations() {
+        return updates.registrationsAcquire(); // [R]
+    }
+
     /** The current probe array, a P[]; called by the generated firing code. */
     final Object probesAcquire() {
         return PROBES.getAcquire(this);

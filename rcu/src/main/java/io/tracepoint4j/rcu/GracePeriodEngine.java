@@ -133,6 +133,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     final ReaderRegistry<R> registry;
     private final long stallTimeoutNanos;
+    /** Appended to stall reports; null for none. */
+    private final RcuDomain.StallAdvice stallAdvice;
     /** Serializes grace periods. Lock order: a leaf (see design note). */
     final ReentrantLock gpLock = new ReentrantLock();
 
@@ -177,6 +179,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         this.flavor = flavor;
         this.nameInstance = nextInstanceOf(name);
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
+        this.stallAdvice = settings.stallAdvice();
         this.callbackExecutor = settings.callbackExecutor();
         this.readerFences = new AdaptiveReaderFences(this, settings.readerFenceAfterNanos(), callbackExecutor);
         this.callbackTask = new CallbackTask(this, callbackExecutor);
@@ -544,8 +547,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                         .append(reader.owner.getState())
                         .append("), ")
                         .append(describeSection(reader, slot))
-                        .append(". The grace period keeps waiting. The thread's stack:");
-                for (StackTraceElement frame : reader.owner.getStackTrace()) {
+                        .append(". The grace period keeps waiting.");
+                StackTraceElement[] stack = reader.owner.getStackTrace();
+                String advice = advice(reader.owner, stack);
+                if (advice != null) {
+                    message.append(' ').append(advice);
+                }
+                message.append(" The thread's stack:");
+                for (StackTraceElement frame : stack) {
                     message.append(System.lineSeparator()).append("\tat ").append(frame);
                 }
                 reportLater(System.Logger.Level.WARNING, message.toString(), null);
@@ -562,6 +571,18 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         try {
             callbackExecutor.execute(reportFlush);
         } catch (Throwable t) { // no thread to be had: logged when the grace period ends
+        }
+    }
+
+    /** The domain's stall advice for {@code stalled}, or null (none, or it threw). */
+    private String advice(Thread stalled, StackTraceElement[] stack) {
+        if (stallAdvice == null) {
+            return null;
+        }
+        try {
+            return stallAdvice.advise(stalled, stack);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

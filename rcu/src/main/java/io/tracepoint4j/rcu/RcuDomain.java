@@ -138,6 +138,19 @@ public interface RcuDomain extends AutoCloseable {
         void close();
     }
 
+    /**
+     * What a stall report of a domain should tell its reader beyond the stalled thread's name and
+     * stack: for example which of the domain's users the thread is in, and how to fix it.
+     */
+    interface StallAdvice {
+        /**
+         * Advice for the report on {@code stalled}, whose stack is {@code stack}; null for none.
+         * Called while the domain's grace period waits, holding its lock: it must not block, nor use
+         * the domain. If it throws, the report goes out without advice.
+         */
+        String advise(Thread stalled, StackTraceElement[] stack);
+    }
+
     /** Settings of a domain, then {@link #build()}. */
     final class Builder<D extends RcuDomain> {
         private final String name;
@@ -147,6 +160,7 @@ public interface RcuDomain extends AutoCloseable {
         private Duration stallTimeout = DomainSettings.defaultStallTimeout();
         private long readerFenceAfterNanos = DomainSettings.defaultReaderFenceAfterNanos();
         private Executor callbackExecutor = DomainSettings.CALLBACK_THREADS;
+        private StallAdvice stallAdvice;
 
         Builder(String name, Class<D> kind) {
             this.name = DomainSettings.checkName(name);
@@ -163,6 +177,12 @@ public interface RcuDomain extends AutoCloseable {
                 throw new IllegalArgumentException("stall timeout must be positive, was " + timeout);
             }
             this.stallTimeout = timeout;
+            return this;
+        }
+
+        /** Advice appended to this domain's stall reports (see {@link StallAdvice}); default none. */
+        public Builder<D> stallAdvice(StallAdvice advice) {
+            this.stallAdvice = advice;
             return this;
         }
 
@@ -203,6 +223,10 @@ public interface RcuDomain extends AutoCloseable {
 
         Executor callbackExecutor() {
             return callbackExecutor;
+        }
+
+        StallAdvice stallAdvice() {
+            return stallAdvice;
         }
     }
 }

@@ -73,8 +73,10 @@ class StallDetectorTest {
     @EnumSource(Flavor.class)
     void domainsOfTheSameNameAreToldApartInStallReports(Flavor flavor) {
         String name = "same-name-" + flavor;
-        RcuDomain first = domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
-        RcuDomain second = domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
+        RcuDomain first =
+                domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
+        RcuDomain second =
+                domains.closedAfterTest(flavor.builder(name).stallTimeout(STALL).build());
         assertThat(second.toString()).isNotEqualTo(first.toString()).contains("of that name");
         String readerName = "stalled-reader-of-the-second-" + flavor;
         try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
