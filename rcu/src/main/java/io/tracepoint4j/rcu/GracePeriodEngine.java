@@ -76,6 +76,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *        its seal bit on, so that a startPoll() either raised it first or waits for close().
      *   [EX] expeditedWaiters: opaque count read by the wait loop to switch to spinning.
      *   [CL] closed: release store under gpLock, acquire reads.
+     *   [NI] the count of domains per name: atomic for uniqueness only (see nameInstance).
      *
      * Invariants
      *   Only the gpLock holder writes gpSeq and the flavor's slot; the sequence only grows; a
@@ -199,7 +200,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                 count = fresh;
             }
         }
-        return count.incrementAndGet();
+        return count.incrementAndGet(); // [NI] a unique number per name; no ordering relied on
     }
 
     /**
