@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * When a failing probe is detached: after {@code failures} failures within any period of length
  * {@code window} (a sliding window); never when {@code failures} is 0. Immutable. A class, not a
- * record: a record's generated methods are invokedynamic call sites (see Tracepoint's design note).
+ * record: a record's generated methods are invokedynamic call sites (see "no invokedynamic" in Tracepoint's design note).
  */
 final class DetachPolicy {
 

@@ -32,7 +32,7 @@ final class FloorReaders {
         return (Reader) reader;
     }
 
-    /** 64 bytes in front of a word's fields, as the library pads its reader records. */
+    /** 64 bytes in front of a word's fields, as the library pads its readers (ReaderRegistry.ReaderPadding). */
     @SuppressWarnings("unused") // padding only
     abstract static class WordPadding {
         private long pad0, pad1, pad2, pad3, pad4, pad5, pad6, pad7;

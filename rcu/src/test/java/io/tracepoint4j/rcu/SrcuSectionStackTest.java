@@ -22,7 +22,7 @@ class SrcuSectionStackTest {
     final Domains domains = new Domains();
 
     private final SrcuFacade srcu = (SrcuFacade) domains.srcu("section-stack");
-    /** The engine, for what only the gpLock holder does (flipSlot, currentSlot) and the reader record. */
+    /** The engine, for what only the gpLock holder does (flipSlot, currentSlot) and the reader. */
     private final SrcuEngine domain = srcu.engine();
 
     /** One open section in the model: how it was opened, its slot, its token if any. */
