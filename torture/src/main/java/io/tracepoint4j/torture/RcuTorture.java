@@ -379,7 +379,7 @@ public final class RcuTorture implements Callable<Integer> {
             e.printStackTrace(diagnostics);
             return FlavorReport.notStarted(which.label, settings, e);
         }
-        return Torture.run(which.label, domain, settings, diagnostics);
+        return FlavorTorture.run(which.label, domain, settings, diagnostics);
     }
 
     private void checkTarget() {

@@ -34,7 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Not thread-safe: one run at a time per instance; {@link #run} makes a fresh instance.
  */
-final class Torture {
+final class FlavorTorture {
     /*
      * Design note.
      *
@@ -189,7 +189,7 @@ final class Torture {
 
     private boolean stopping; // STOPPING: [S1]/[S2]
 
-    private Torture(String flavor, RcuDomain domain, TortureSettings settings, PrintStream diagnostics) {
+    private FlavorTorture(String flavor, RcuDomain domain, TortureSettings settings, PrintStream diagnostics) {
         this.flavor = flavor;
         this.domain = domain;
         this.settings = settings;
@@ -220,7 +220,7 @@ final class Torture {
      *     readers must not block; the domain is then left open, still the caller's
      */
     static FlavorReport run(String flavor, RcuDomain domain, TortureSettings settings, PrintStream diagnostics) {
-        return new Torture(flavor, domain, settings, diagnostics).run();
+        return new FlavorTorture(flavor, domain, settings, diagnostics).run();
     }
 
     private FlavorReport run() {
@@ -1155,7 +1155,7 @@ final class Torture {
 
     static {
         try {
-            STOPPING = MethodHandles.lookup().findVarHandle(Torture.class, "stopping", boolean.class);
+            STOPPING = MethodHandles.lookup().findVarHandle(FlavorTorture.class, "stopping", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
