@@ -753,13 +753,10 @@ final class FlavorTorture {
             }
         }
 
-        /** One step for every object of this updater's pipeline; frees those at the end. */
+        /** One step for every object of this updater's pipeline; drops those it freed. */
         void agePipeline() {
             for (Iterator<PipelineItem> it = pipeline.iterator(); it.hasNext(); ) {
-                PipelineItem item = it.next();
-                if (item.advanceAge() == PipelineItem.FREED_AGE) {
-                    item.poisonRelease(); // [P1] pairs with [P2] in Reader.record
-                    freed.increment(); // [K] a count only
+                if (age(it.next())) {
                     it.remove();
                 }
             }
@@ -796,21 +793,7 @@ final class FlavorTorture {
         /** rcutorture's barrier test: a callback queued just before barrier() has run when it returns. */
         void barrierCheck() {
             AtomicBoolean ran = new AtomicBoolean();
-            callbackQueued();
-            try {
-                domain.call(() -> {
-                    try {
-                        callbacksInvoked.increment(); // [K] a count only
-                        checkNotInline();
-                        ran.setRelease(true); // [B1] pairs with [B2] below
-                    } finally {
-                        callbackDone();
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                callbackDone();
-                throw e;
-            }
+            queueCallback(() -> ran.setRelease(true)); // [B1] pairs with [B2] below
             domain.barrier();
             barrierChecks++;
             if (!ran.getAcquire()) { // [B2] pairs with [B1]
@@ -821,31 +804,49 @@ final class FlavorTorture {
 
     /** Queues the next aging step of a call()-retired object. */
     private void queueStep(PipelineItem item) {
-        callbackQueued(); // before call(): the drain loop must never see 0 while a step is queued
+        queueCallback(() -> {
+            if (!age(item)) {
+                queueStep(item); // the next step needs a grace period that begins after this one
+            }
+        });
+    }
+
+    /** Queues {@code body} as a callback of the domain: counted, and checked not to run inline. */
+    private void queueCallback(Runnable body) {
+        callbackQueued(); // before call(): the drain loop must never see 0 while a callback is queued
         try {
-            domain.call(() -> callbackStep(item));
+            domain.call(() -> invokeCallback(body));
         } catch (RuntimeException | Error e) {
             callbackDone();
             throw e;
         }
     }
 
-    /** One grace period has passed since queueStep(item): age it, free it or queue the next step. */
-    private void callbackStep(PipelineItem item) {
+    private void invokeCallback(Runnable body) {
         try {
             callbacksInvoked.increment(); // [K] a count only
             checkNotInline();
-            if (item.advanceAge() == PipelineItem.FREED_AGE) {
-                item.poisonRelease(); // [P1] pairs with [P2] in Reader.record
-                freed.increment(); // [K] a count only
-            } else {
-                queueStep(item); // the next step needs a grace period that begins after this one
-            }
+            body.run();
         } catch (Throwable t) {
             fail("a callback failed on " + Thread.currentThread().getName(), t);
         } finally {
-            callbackDone(); // after queueStep's callbackQueued(): never 0 early
+            callbackDone(); // after a step's queueCallback() of the next one: never 0 early
         }
+    }
+
+    /**
+     * One aging step of a retired object by its single current writer (design note: who ages
+     * what); frees the object when it reaches the end of the pipeline.
+     *
+     * @return whether the object was freed, which ends its pipeline
+     */
+    private boolean age(PipelineItem item) {
+        if (item.advanceAge() != PipelineItem.FREED_AGE) {
+            return false;
+        }
+        item.poisonRelease(); // [P1] pairs with [P2] in Reader.record
+        freed.increment(); // [K] a count only
+        return true;
     }
 
     private void checkNotInline() {
