@@ -83,7 +83,7 @@ final class FlavorTorture {
      *        a bound: only atomicity is relied on, and the totals are read after the threads
      *        were joined.
      *   Counters of readers and updaters are plain fields read by FlavorReport.of only after
-     *   Thread.join() returned (join: happens-before). For a thread that never stopped, the
+     *   the watchdog found their threads terminated (Thread.join, isAlive: happens-before). For a thread that never stopped, the
      *   report says so and the counters are a racy best effort.
      *   Elsewhere: [G1]/[G2] progress (TortureWorker, Watchdog), [H1]/[H2] hand-off and overflow
      *   rounds (TortureReader, OverflowRounds), [B1]/[B2] barrier checks (TortureUpdater),

@@ -327,21 +327,11 @@ public final class TracepointTorture {
         }
         LockSupport.parkNanos(settings.duration().toNanos());
         stop = true; // [X] read by every worker loop
-        long deadline = System.nanoTime() + settings.stallTimeout().toNanos();
-        boolean hung = false;
-        for (Thread thread : threads) {
-            try {
-                long left = Math.max(1, deadline - System.nanoTime());
-                thread.join(Duration.ofNanos(left));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                hung = true;
-                failures.add("thread " + thread.getName() + " did not stop within " + settings.stallTimeout());
-            }
+        List<Thread> hung = Watchdog.stillRunningAfter(threads, settings.stallTimeout());
+        for (Thread thread : hung) {
+            failures.add("thread " + thread.getName() + " did not stop within " + settings.stallTimeout());
         }
-        if (hung) {
+        if (!hung.isEmpty()) {
             dumpStacks();
         } else {
             cleanUp();

@@ -1,6 +1,7 @@
 package io.tracepoint4j.torture;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,7 @@ final class Watchdog {
      * Concurrency: one thread, the run's caller, calls every method. barrier() and close() run on
      * a helper thread (bounded()) that is waited for at most the stall timeout and then abandoned
      * (a daemon). Once joinAll() returned true, every worker's writes happen-before the reads of
-     * its counters (Thread.join).
+     * its counters (stillRunningAfter: Thread.join, then Thread.isAlive).
      *
      * Memory ordering:
      *   [G2] progressOpaque, in watch()  pairs with  [G1] in TortureWorker.madeProgress: a
@@ -80,25 +81,16 @@ final class Watchdog {
 
     /** Joins the workers within one stall timeout; reports each that did not stop. */
     boolean joinAll() {
-        long deadline = System.nanoTime() + settings.stallTimeout().toNanos();
-        boolean all = true;
+        List<Thread> running =
+                stillRunningAfter(workers.stream().map(worker -> worker.thread).toList(), settings.stallTimeout());
         for (TortureWorker worker : workers) {
-            long left = Math.max(1, deadline - System.nanoTime());
-            boolean stopped;
-            try {
-                stopped = worker.thread.join(Duration.ofNanos(left));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stopped = false;
-            }
-            if (!stopped) {
-                all = false;
+            if (running.contains(worker.thread)) {
                 torture.fail(worker.name + " did not stop within "
                         + settings.stallTimeout().toSeconds() + " s after the run ended; stacks on stderr");
                 dumpStacks(worker.thread);
             }
         }
-        return all;
+        return running.isEmpty();
     }
 
     /** Runs barrier() until no harness callback is queued (design note). */
@@ -139,6 +131,28 @@ final class Watchdog {
                 }
             }
         });
+    }
+
+    /**
+     * Joins {@code threads} within one shared {@code timeout} and returns those still running
+     * then, in order. A thread not returned has terminated, and its writes happen-before the
+     * return (Thread.join, Thread.isAlive). The tracepoint torture ends its run with this too.
+     */
+    static List<Thread> stillRunningAfter(List<Thread> threads, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Thread> running = new ArrayList<>();
+        for (Thread thread : threads) {
+            long left = Math.max(1, deadline - System.nanoTime());
+            try {
+                thread.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                running.add(thread);
+            }
+        }
+        return running;
     }
 
     /** Runs {@code action} on a helper thread, waiting at most the stall timeout. */
