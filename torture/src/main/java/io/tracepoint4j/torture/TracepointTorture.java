@@ -214,10 +214,7 @@ public final class TracepointTorture {
         }
 
         int exitCode() {
-            if (violated()) {
-                return RcuTorture.EXIT_TOO_SHORT;
-            }
-            return failures.isEmpty() ? RcuTorture.EXIT_OK : RcuTorture.EXIT_FAILED;
+            return RcuTorture.exitCode(violated(), !failures.isEmpty());
         }
 
         String format() {
