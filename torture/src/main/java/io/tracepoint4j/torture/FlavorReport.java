@@ -62,6 +62,65 @@ record FlavorReport(
         failures = List.copyOf(failures);
     }
 
+    /**
+     * What {@code torture} saw, summed over its readers and updaters. Call it after the watchdog
+     * joined them: their counters are plain fields (FlavorTorture's design note).
+     */
+    static FlavorReport of(
+            FlavorTorture torture,
+            List<TortureReader> readers,
+            List<TortureUpdater> updaters,
+            Duration elapsed,
+            long gracePeriods) {
+        long reads = 0, nested = 0, blocked = 0, handedOff = 0, overflows = 0, exitsRedone = 0;
+        long tooShort = 0, poisoned = 0;
+        long[] ages = new long[PipelineItem.FREED_AGE + 1];
+        for (TortureReader reader : readers) {
+            reads += reader.reads;
+            nested += reader.nested;
+            blocked += reader.blocked;
+            handedOff += reader.handedOff;
+            overflows += reader.overflows;
+            exitsRedone += reader.exitsRedone;
+            tooShort += reader.tooShort;
+            poisoned += reader.poisoned;
+            for (int age = 0; age < ages.length; age++) {
+                ages[age] += reader.ages[age];
+            }
+        }
+        long updates = 0, barrierChecks = 0;
+        long[] byMethod = new long[GpMethod.values().length];
+        for (TortureUpdater updater : updaters) {
+            updates += updater.updates;
+            barrierChecks += updater.barrierChecks;
+            for (int m = 0; m < byMethod.length; m++) {
+                byMethod[m] += updater.byMethod[m];
+            }
+        }
+        return new FlavorReport(
+                torture.flavor,
+                torture.settings,
+                elapsed,
+                reads,
+                nested,
+                blocked,
+                handedOff,
+                overflows,
+                exitsRedone,
+                updates,
+                byMethod,
+                barrierChecks,
+                gracePeriods,
+                torture.callbacks.queuedCount(),
+                torture.callbacks.invokedCount(),
+                torture.freed(),
+                ages,
+                tooShort,
+                poisoned,
+                torture.samples(),
+                torture.failures());
+    }
+
     /** A flavor whose domain could not even be created. */
     static FlavorReport notStarted(String flavor, TortureSettings settings, Throwable cause) {
         return new FlavorReport(

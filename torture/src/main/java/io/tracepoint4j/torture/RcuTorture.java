@@ -247,10 +247,8 @@ public final class RcuTorture implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook runs or has run; it prints nothing more, since finish() above came first
         }
-        if (thrown != null) {
-            return tooShort(reports) > 0 ? EXIT_TOO_SHORT : EXIT_FAILED;
-        }
-        return exitCode(reports);
+        return exitCode(
+                tooShort(reports) > 0, thrown != null || reports.stream().anyMatch(FlavorReport::failed));
     }
 
     /** {@code --target tracepoints}: one tracepoint torture; its last line is the oracle-1 count. */
@@ -274,12 +272,7 @@ public final class RcuTorture implements Callable<Integer> {
 
     /** The parsed settings of {@code --target tracepoints}. */
     TracepointTorture.Settings tracepointSettings() {
-        if (seconds < 1) {
-            throw usage("--seconds must be at least 1, was " + seconds);
-        }
-        if (stallSeconds < 1) {
-            throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
-        }
+        checkRunTimes();
         if (methods != null
                 || blockingReaders != null
                 || overflowingReaders != null
@@ -306,12 +299,7 @@ public final class RcuTorture implements Callable<Integer> {
     /** The parsed settings of one flavor; public to tests through the package. */
     TortureSettings settingsFor(Flavor which) {
         checkTarget();
-        if (seconds < 1) {
-            throw usage("--seconds must be at least 1, was " + seconds);
-        }
-        if (stallSeconds < 1) {
-            throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
-        }
+        checkRunTimes();
         int blocking;
         if (!which.readersMayBlock) {
             if (blockingReaders != null && blockingReaders > 0 && flavors().size() == 1) {
@@ -343,6 +331,16 @@ public final class RcuTorture implements Callable<Integer> {
         }
     }
 
+    /** The options of both targets: how long to run, and how long a thread may stall. */
+    private void checkRunTimes() {
+        if (seconds < 1) {
+            throw usage("--seconds must be at least 1, was " + seconds);
+        }
+        if (stallSeconds < 1) {
+            throw usage("--stall-seconds must be at least 1, was " + stallSeconds);
+        }
+    }
+
     /** The flavors {@code --flavor} names, in run order. */
     List<Flavor> flavors() {
         String name = flavor.toLowerCase(Locale.ROOT);
@@ -364,10 +362,18 @@ public final class RcuTorture implements Callable<Integer> {
 
     /** The exit status for {@code reports}: too-short grace periods first, then other failures. */
     static int exitCode(List<FlavorReport> reports) {
-        if (tooShort(reports) > 0) {
+        return exitCode(tooShort(reports) > 0, reports.stream().anyMatch(FlavorReport::failed));
+    }
+
+    /**
+     * The exit status of either target: {@code violated} (a too-short grace period; for
+     * tracepoints, any oracle) first, then any other failure.
+     */
+    static int exitCode(boolean violated, boolean failed) {
+        if (violated) {
             return EXIT_TOO_SHORT;
         }
-        return reports.stream().anyMatch(FlavorReport::failed) ? EXIT_FAILED : EXIT_OK;
+        return failed ? EXIT_FAILED : EXIT_OK;
     }
 
     private FlavorReport runFlavor(Flavor which, TortureSettings settings) {
@@ -379,7 +385,7 @@ public final class RcuTorture implements Callable<Integer> {
             e.printStackTrace(diagnostics);
             return FlavorReport.notStarted(which.label, settings, e);
         }
-        return Torture.run(which.label, domain, settings, diagnostics);
+        return FlavorTorture.run(which.label, domain, settings, diagnostics);
     }
 
     private void checkTarget() {

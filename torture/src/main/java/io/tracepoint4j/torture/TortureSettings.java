@@ -110,21 +110,6 @@ record TortureSettings(
                 stallTimeout);
     }
 
-    TortureSettings withOverflowingReaders(int value) {
-        return new TortureSettings(
-                duration,
-                readers,
-                virtualReaders,
-                blockingReaders,
-                value,
-                updaters,
-                readerDelay,
-                updaterDelay,
-                blockTime,
-                methods,
-                stallTimeout);
-    }
-
     TortureSettings withUpdaters(int value) {
         return new TortureSettings(
                 duration,
@@ -168,11 +153,6 @@ record TortureSettings(
                 blockTime,
                 methods,
                 value);
-    }
-
-    /** Total reader threads. */
-    int allReaders() {
-        return readers + virtualReaders + blockingReaders + overflowingReaders;
     }
 
     private static void requireAtLeast(int value, int min, String option) {

@@ -90,6 +90,11 @@ public final class TracepointTorture {
      *       order. Calls on other threads never see their own thread there.
      *   [P] Slots are an AtomicReferenceArray: setRelease by the owning updater after state is
      *       REGISTERED, getAcquire by firers (message passing; the state read is volatile anyway).
+     *   [T] `stop` is volatile: written once by the coordinator when the run's time is up, read by
+     *       every worker loop. A stop request only; no data travels with it (the coordinator's
+     *       join() orders what the workers did before it reads their results).
+     *   [K] RUNS and Probe.calls are atomic counters (a unique run id; one blocking call in 16):
+     *       only atomicity is relied on, no ordering.
      *
      * Failure modes
      *   A thread that throws, or a run that does not stop within the stall timeout, is a failure
@@ -210,10 +215,7 @@ public final class TracepointTorture {
         }
 
         int exitCode() {
-            if (violated()) {
-                return RcuTorture.EXIT_TOO_SHORT;
-            }
-            return failures.isEmpty() ? RcuTorture.EXIT_OK : RcuTorture.EXIT_FAILED;
+            return RcuTorture.exitCode(violated(), !failures.isEmpty());
         }
 
         String format() {
@@ -252,7 +254,7 @@ public final class TracepointTorture {
     private final AtomicReferenceArray<Probe> slots; // [P]
     private final int firers;
     private final long[] sequences; // per firer, single writer (a chain joined in order)
-    private volatile boolean stop; // [X] stop flag: written once by the coordinator, read by workers
+    private volatile boolean stop; // [T] stop flag: written once by the coordinator, read by workers
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
     private final LongAdder firings = new LongAdder();
@@ -274,7 +276,7 @@ public final class TracepointTorture {
         this.diagnostics = diagnostics;
         this.firers = settings.platformFirers() + settings.virtualFirers();
         this.sequences = new long[firers];
-        int run = RUNS.incrementAndGet(); // [X] unique run id only, no ordering role
+        int run = RUNS.incrementAndGet(); // [K] unique run id only, no ordering role
         String provider = "torture" + ProcessHandle.current().pid() + "_" + run;
         for (int i = 0; i < REGULAR; i++) {
             tracepoints.add(
@@ -327,22 +329,12 @@ public final class TracepointTorture {
                     .start(guarded("updater " + index, () -> updateLoop(index))));
         }
         LockSupport.parkNanos(settings.duration().toNanos());
-        stop = true; // [X] read by every worker loop
-        long deadline = System.nanoTime() + settings.stallTimeout().toNanos();
-        boolean hung = false;
-        for (Thread thread : threads) {
-            try {
-                long left = Math.max(1, deadline - System.nanoTime());
-                thread.join(Duration.ofNanos(left));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                hung = true;
-                failures.add("thread " + thread.getName() + " did not stop within " + settings.stallTimeout());
-            }
+        stop = true; // [T] read by every worker loop
+        List<Thread> hung = Watchdog.stillRunningAfter(threads, settings.stallTimeout());
+        for (Thread thread : hung) {
+            failures.add("thread " + thread.getName() + " did not stop within " + settings.stallTimeout());
         }
-        if (hung) {
+        if (!hung.isEmpty()) {
             dumpStacks();
         } else {
             cleanUp();
@@ -367,7 +359,7 @@ public final class TracepointTorture {
     // ---- firers ----
 
     private void virtualChain(int index) throws InterruptedException {
-        while (!stop) { // [X]
+        while (!stop) { // [T]
             Thread generation = Thread.ofVirtual()
                     .name("tp-virtual-firer-" + index)
                     .start(guarded("virtual firer " + index, () -> fireBatch(index)));
@@ -376,7 +368,7 @@ public final class TracepointTorture {
     }
 
     private void fireLoop(int index) {
-        while (!stop) { // [X]
+        while (!stop) { // [T]
             fireBatch(index);
         }
     }
@@ -385,7 +377,7 @@ public final class TracepointTorture {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         Probe[] candidates = new Probe[SLOTS];
         long sequence = sequences[thread];
-        for (int n = 0; n < BATCH && !stop; n++) { // [X]
+        for (int n = 0; n < BATCH && !stop; n++) { // [T]
             int tp = random.nextInt(tracepoints.size());
             for (int s = 0; s < SLOTS; s++) {
                 Probe probe = slots.getAcquire(tp * SLOTS + s); // [P] pairs with setRelease in register
@@ -418,7 +410,7 @@ public final class TracepointTorture {
             }
         }
         List<Probe> pending = new ArrayList<>(); // unregistered by this updater, not yet synchronized
-        while (!stop) { // [X]
+        while (!stop) { // [T]
             int pattern = random.nextInt(8);
             if (pattern < 4) {
                 toggle(mine.get(random.nextInt(mine.size())), pending, random);
@@ -520,7 +512,7 @@ public final class TracepointTorture {
             tracepoint.fire().hit(probe.tracepoint, 0, -1);
         }
         while (probe.registered && tracepoint.isRegistered(probe)) {
-            if (stop) { // [X]
+            if (stop) { // [T]
                 return;
             }
             Thread.onSpinWait();
@@ -659,7 +651,7 @@ public final class TracepointTorture {
                 }
                 lastSeen[thread] = sequence;
             }
-            if (blocking && (calls.incrementAndGet() & 15) == 0) { // [X] counter only, no ordering role
+            if (blocking && (calls.incrementAndGet() & 15) == 0) { // [K] counter only, no ordering role
                 blockingCalls.increment();
                 LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(1, blockNanos + 1));
             }

@@ -43,7 +43,7 @@ class RcuTortureTest {
 
         @Test
         void srcuWithVirtualAndBlockingReadersHasNoTooShortGracePeriod() {
-            FlavorReport report = Torture.run(
+            FlavorReport report = FlavorTorture.run(
                     "srcu", Srcu.create("torture-test-srcu"), shortRun(Duration.ofSeconds(3), 2), System.err);
 
             assertClean(report);
@@ -55,7 +55,7 @@ class RcuTortureTest {
 
         @Test
         void classicRcuHasNoTooShortGracePeriod() {
-            FlavorReport report = Torture.run(
+            FlavorReport report = FlavorTorture.run(
                     "rcu", ClassicRcu.create("torture-test-rcu"), shortRun(Duration.ofSeconds(3), 0), System.err);
 
             assertClean(report);
@@ -95,7 +95,7 @@ class RcuTortureTest {
             BrokenSrcu broken = new BrokenSrcu(Srcu.create("torture-broken-" + breakage), Set.of(breakage));
 
             FlavorReport report =
-                    Torture.run("broken-" + breakage, broken, shortRun(Duration.ofMillis(1500), 1), System.err);
+                    FlavorTorture.run("broken-" + breakage, broken, shortRun(Duration.ofMillis(1500), 1), System.err);
             System.out.print(report.format());
 
             assertThat(report.tooShortGracePeriods()).as(report.format()).isPositive();
@@ -114,7 +114,8 @@ class RcuTortureTest {
             long start = System.nanoTime();
             FlavorReport report;
             try {
-                report = Torture.run("hung", hung, settings, new PrintStream(stacks, true, StandardCharsets.UTF_8));
+                report = FlavorTorture.run(
+                        "hung", hung, settings, new PrintStream(stacks, true, StandardCharsets.UTF_8));
             } finally {
                 hung.release();
             }
