@@ -26,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code controls-quick.console.txt}: {@code ./tp jcstress -m quick -sc false -jvmArgs
  *       --enable-native-access=ALL-UNNAMED -iters 2 -t 'ReorderedReaderControl|StoreBufferingControl'},
  *       the settings of the quick run of {@code ./tp test} on the two controls (both saw {@code (0, 0)});
- *   <li>{@code no-matching-tests.console.txt}: {@code ./tp jcstress -t NoSuchTestAtAll}.
+ *   <li>{@code no-matching-tests.console.txt}: {@code ./tp jcstress -t NoSuchTestAtAll};
+ *   <li>{@code tp-test-quick.console.txt}: the log {@code ./tp test} checks after its quick run of all
+ *       25 tests ({@code .tp/jcstress-quick.log}: jcstress's output and the lines {@code ./tp jcstress}
+ *       adds), where ReorderedReaderControlTest saw no {@code (0, 0)}.
  * </ul>
  *
  * Cases jcstress does not produce on demand (a control that saw nothing in a long run, a failed
@@ -247,6 +250,27 @@ class ConsoleLogTest {
                                 + "  (ReorderedReaderControlTest; often 0 at quick settings). This run is a smoke"
                                 + " test; the evidence\n"
                                 + "  for the membarrier claim is the long run in jcstress/README.md.\n",
+                        ""));
+    }
+
+    @Test
+    void checkQuickOfTheRealTpTestRun(@TempDir Path dir) throws IOException {
+        Path log = write(dir, "all", fixture("tp-test-quick"));
+        assertThat(check("check-quick", log.toString(), "25", JAR))
+                .isEqualTo(new Outcome(
+                        0,
+                        "jcstress: all 25 tests of jcstress/target/jcstress.jar ran and passed\n"
+                                + "jcstress: controls saw (0, 0) 8562251 times (StoreBufferingControlTest) and 0 times\n"
+                                + "  (ReorderedReaderControlTest; often 0 at quick settings). This run is a smoke"
+                                + " test; the evidence\n"
+                                + "  for the membarrier claim is the long run in jcstress/README.md.\n",
+                        ""));
+        assertThat(check("check-run", log.toString()))
+                .isEqualTo(new Outcome(
+                        0,
+                        "tp: control StoreBufferingControlTest saw (0, 0) 8562251 times\n"
+                                + "tp: control ReorderedReaderControlTest saw no (0, 0) in this quick run (a smoke test,"
+                                + " not evidence)\n",
                         ""));
     }
 
