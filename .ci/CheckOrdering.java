@@ -16,7 +16,15 @@ import java.util.stream.Stream;
 /**
  * The CI check for docs/STYLE.md rules 2 and 3: every memory-ordering point in main code carries a
  * {@code // [X] ...} label naming its partner: on the same line, in the comment lines directly above,
- * or on another line of the same statement (formatters move trailing comments). Run through {@code .ci/check-ordering}; single-file program, JDK only.
+ * or on another line of the same statement (formatters move trailing comments); and every label says
+ * where it is explained, once per module. Run through {@code .ci/check-ordering}; single-file program,
+ * JDK only.
+ *
+ * <p>What it checks: the paths given, or, given none, the {@code src/main/java} of every module in the
+ * {@code <modules>} of {@code pom.xml} (in the working directory), but those named by {@code --skip}
+ * ({@code ./tp test} skips the modules its table marks neither runtime nor harness). So a new module is checked
+ * from its first line. A file's module is the folder above its {@code src/main/java}; a path with no
+ * {@code src/main/java} above it is a module of its own.
  *
  * <p>Ordering points:
  * <ul>
@@ -37,6 +45,30 @@ import java.util.stream.Stream;
  * method whose name carries the mode of that access (e.g. {@code long countAcquire(int i) { return
  * (long) COUNTS.getAcquire(counts, i); }}, on one line or formatted over three). Callers of the
  * accessor carry the label instead.
+ *
+ * <p>Labels ({@code [X]}: a capital, then up to 11 letters, digits, {@code _ ' -}) are explained in
+ * the file's design note: the first {@code /*} block comment (not Javadoc) in the body of the file's
+ * top-level type, opened by a line holding {@code /*} alone (docs/STYLE.md rule 1).
+ * <ul>
+ *   <li><b>Defined.</b> A note line defines labels when it is an <em>item</em>: after its {@code *},
+ *       at the note's item indentation (the least indentation of any note line that begins with a
+ *       label), it begins with a label or labels joined by {@code /} ({@code [W1]/[W2]}), then a space,
+ *       and it starts a paragraph: the note line above is blank, indented differently (a heading such
+ *       as {@code Memory ordering}, or the previous item's continuation), or ends a sentence with
+ *       {@code .} or {@code :}. So {@code *   [P] setProbesRelease() ...} is an item, while a wrapped
+ *       line of prose that happens to begin with {@code [SC] and [K], ...} is not. The item's text is
+ *       that line and the lines below it indented deeper.
+ *   <li><b>Rule: no undefined label.</b> Every label in a {@code //} comment of the file must appear in
+ *       the file's design note: as an item, or anywhere in its text, which is how a note names a label
+ *       defined elsewhere ({@code ([SC] in Tracepoint)}, {@code pairs with [A], the grace period's
+ *       barrier}). A file without a design note may use no label.
+ *   <li><b>Rule: one meaning per label in a module.</b> Items of one label within a module must agree:
+ *       either all their texts are equal (whitespace aside), or one file is the label's home and every
+ *       item of it in other files cross-references that home, as {@code Home [X]}, {@code Home's [X]}
+ *       or {@code [X] in Home} (Home: the home file's name without {@code .java}). Naming the home file
+ *       elsewhere in the item does not count. Two items of one label in one file must have equal text.
+ *       Modules are separate: {@code [R]} may mean one thing in rcu and another in tracepoint.
+ * </ul>
  */
 public final class CheckOrdering {
 
@@ -67,10 +99,47 @@ public final class CheckOrdering {
             "if", "for", "while", "switch", "catch", "synchronized", "return", "new", "throw", "super", "this",
             "assert", "try", "do", "else", "case", "yield");
 
-    record Violation(Path file, int line, String what, String rule, String source) {}
+    /** What a violation breaks; the self-test's {@code // expect: ...} markers name these. */
+    enum Kind {
+        UNLABELLED("unlabelled"),
+        UNDEFINED_LABEL("undefined label"),
+        TWO_MEANINGS("two meanings");
+
+        final String marker;
+
+        Kind(String marker) {
+            this.marker = marker;
+        }
+    }
+
+    record Violation(Path file, int line, String what, String rule, String source, Kind kind) {
+
+        Violation(Path file, int line, String what, String rule, String source) {
+            this(file, line, what, rule, source, Kind.UNLABELLED);
+        }
+    }
+
+    /** A block comment: its first and last line (0-based), the brace depth where it opens, Javadoc or not. */
+    record BlockComment(int startLine, int endLine, int depth, boolean javadoc) {}
+
+    /** An item of a design note: the labels it defines, its line (0-based) and its text. */
+    record Item(List<String> labels, int line, String text) {}
+
+    /** A design note: its items and every label its text mentions; null for a file without one. */
+    record Note(List<Item> items, Set<String> mentioned) {}
+
+    /** A label in a {@code //} comment: its line (0-based) and the label. */
+    record LabelUse(int line, String label) {}
 
     /** One file with comments and literals separated from code, line by line. */
-    record Source(Path file, List<String> raw, List<String> code, List<String> comment, String codeText, int[] lineStarts) {
+    record Source(
+            Path file,
+            List<String> raw,
+            List<String> code,
+            List<String> comment,
+            String codeText,
+            int[] lineStarts,
+            List<BlockComment> blocks) {
 
         int lineOf(int offset) {
             int lo = 0;
@@ -87,6 +156,9 @@ public final class CheckOrdering {
         }
     }
 
+    /** A module: its name and its files to check. */
+    record Module(String name, List<Path> files) {}
+
     public static void main(String[] args) throws IOException {
         if (args.length >= 1 && args[0].equals("--self-test")) {
             if (args.length != 2) {
@@ -94,54 +166,385 @@ public final class CheckOrdering {
             }
             System.exit(selfTest(Path.of(args[1])) ? 0 : 1);
         }
-        if (args.length == 0 || args[0].startsWith("-")) {
+        Set<String> skip = new TreeSet<>();
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--skip") && i + 1 < args.length && paths.isEmpty()) {
+                skip.addAll(List.of(args[++i].split("[,\\s]+")));
+                skip.remove("");
+            } else if (args[i].startsWith("-")) {
+                usage();
+            } else {
+                paths.add(args[i]);
+            }
+        }
+        if (!skip.isEmpty() && !paths.isEmpty()) {
             usage();
         }
-        List<Violation> all = new ArrayList<>();
+        List<String> roots = new ArrayList<>();
+        List<Module> modules = paths.isEmpty() ? pomModules(Path.of("pom.xml"), skip, roots) : modulesOf(paths, roots);
+        List<Violation> pointViolations = new ArrayList<>();
+        List<Violation> labelViolations = new ArrayList<>();
         int files = 0;
         int points = 0;
-        for (String arg : args) {
+        Set<String> labels = new TreeSet<>();
+        for (Module module : modules) {
+            ModuleResult r = checkModule(module.files());
+            files += module.files().size();
+            points += r.points();
+            labels.addAll(r.labels().stream().map(l -> module.name() + " " + l).toList());
+            for (Violation v : r.violations()) {
+                (v.kind() == Kind.UNLABELLED ? pointViolations : labelViolations).add(v);
+            }
+        }
+        String under = String.join(" ", roots);
+        if (pointViolations.isEmpty() && labelViolations.isEmpty()) {
+            System.out.println("check-ordering: OK, " + points + " memory-ordering points in " + files
+                    + " files under " + under + ", every one labelled; " + labels.size()
+                    + " labels, each in its file's design note, one meaning per module");
+            return;
+        }
+        if (!pointViolations.isEmpty()) {
+            System.out.println("check-ordering: FAILED, " + pointViolations.size() + " of " + points
+                    + " memory-ordering points under " + under + " break docs/STYLE.md rule 2 (every ordering point"
+                    + " is labelled) or rule 3 (memory mode in accessor names):");
+            print(pointViolations);
+            System.out.println("Fix: put a label comment on the same line, in the comment lines directly above or on"
+                    + " another line of the same statement, e.g."
+                    + " `// [B] pairs with [A] in Foo.bar (store buffering)`, naming the partner and the pattern."
+                    + " A raw VarHandle access needs no label only as the single statement of an accessor whose"
+                    + " name carries its mode (`long headAcquire() { return (long) HEAD.getAcquire(this); }`);"
+                    + " label the accessor's callers instead.");
+        }
+        if (!labelViolations.isEmpty()) {
+            long undefined = labelViolations.stream()
+                    .filter(v -> v.kind() == Kind.UNDEFINED_LABEL)
+                    .count();
+            List<String> what = new ArrayList<>();
+            if (undefined > 0) {
+                what.add(undefined + " label uses are not in their file's design note");
+            }
+            if (labelViolations.size() > undefined) {
+                what.add((labelViolations.size() - undefined)
+                        + " label definitions give a label a second meaning in its module");
+            }
+            System.out.println("check-ordering: FAILED, under " + under + " " + String.join(", and ", what)
+                    + " (docs/STYLE.md rule 2; the rules are in the header of .ci/CheckOrdering.java):");
+            print(labelViolations);
+            System.out.println("Fix: explain each label in the design note of the file that uses it: define it as an"
+                    + " item (` *   [X] what it orders, its partner, the pattern`), or name where it is defined"
+                    + " (`[X] in Foo`). One label, one meaning per module: rename one of two clashing labels, or"
+                    + " make the other item cross-reference its home (`see Foo [X]`).");
+        }
+        System.exit(1);
+    }
+
+    static void print(List<Violation> violations) {
+        for (Violation v : violations) {
+            System.out.println(v.file() + ":" + v.line() + ": " + v.what() + " [" + v.rule() + "]");
+            System.out.println("    " + v.source().strip());
+        }
+    }
+
+    static void usage() {
+        System.err.println("usage: check-ordering [--skip MODULE,...]    check the main code of every module in"
+                + " pom.xml's <modules>, but those skipped\n"
+                + "       check-ordering DIR|FILE...            check that main code (e.g. rcu/src/main/java)\n"
+                + "       check-ordering --self-test FIXTURES   FIXTURES/good must pass; FIXTURES/bad must fail"
+                + " on exactly the lines marked `// expect: unlabelled`, `// expect: undefined label` or"
+                + " `// expect: two meanings`");
+        System.exit(2);
+    }
+
+    /** The modules of {@code pom}'s {@code <modules>} that have main code, but those in {@code skip}. */
+    static List<Module> pomModules(Path pom, Set<String> skip, List<String> roots) throws IOException {
+        if (!Files.isRegularFile(pom)) {
+            System.err.println("check-ordering: no " + pom + " here to take the modules from; name the paths"
+                    + " to check, or run it from the project's root");
+            System.exit(2);
+        }
+        List<String> names = new ArrayList<>();
+        try {
+            var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            var document = factory.newDocumentBuilder().parse(pom.toFile());
+            var projectChildren = document.getDocumentElement().getChildNodes();
+            for (int i = 0; i < projectChildren.getLength(); i++) {
+                if (projectChildren.item(i) instanceof org.w3c.dom.Element e && e.getTagName().equals("modules")) {
+                    var modules = e.getElementsByTagName("module");
+                    for (int j = 0; j < modules.getLength(); j++) {
+                        names.add(modules.item(j).getTextContent().strip());
+                    }
+                }
+            }
+        } catch (javax.xml.parsers.ParserConfigurationException | org.xml.sax.SAXException e) {
+            System.err.println("check-ordering: cannot read the <modules> of " + pom + ": " + e.getMessage());
+            System.exit(2);
+        }
+        Set<String> unknown = new TreeSet<>(skip);
+        names.forEach(unknown::remove);
+        if (!unknown.isEmpty()) {
+            System.err.println("check-ordering: --skip names " + String.join(", ", unknown) + ", not among the"
+                    + " <modules> of " + pom + " (" + String.join(" ", names) + ")");
+            System.exit(2);
+        }
+        Path base = pom.toAbsolutePath().getParent();
+        List<Module> modules = new ArrayList<>();
+        for (String name : names) {
+            Path main = Path.of(name, "src", "main", "java");
+            if (!skip.contains(name) && Files.isDirectory(base.resolve(main))) {
+                roots.add(main.toString());
+                modules.add(new Module(name, javaFiles(base.resolve(main))));
+            }
+        }
+        if (modules.isEmpty()) {
+            System.err.println("check-ordering: no module of " + pom + " left to check");
+            System.exit(2);
+        }
+        return modules;
+    }
+
+    /** The files under the paths given, grouped by module. */
+    static List<Module> modulesOf(List<String> paths, List<String> roots) throws IOException {
+        java.util.Map<String, List<Path>> byModule = new java.util.LinkedHashMap<>();
+        for (String arg : paths) {
             Path root = Path.of(arg);
             if (!Files.exists(root)) {
                 System.err.println("check-ordering: " + root + " does not exist");
                 System.exit(2);
             }
+            roots.add(arg);
             for (Path file : javaFiles(root)) {
-                files++;
-                Result r = check(file);
-                points += r.points();
-                all.addAll(r.violations());
+                byModule.computeIfAbsent(moduleOf(file, root), k -> new ArrayList<>()).add(file);
             }
         }
-        if (all.isEmpty()) {
-            System.out.println("check-ordering: OK, " + points + " memory-ordering points in " + files
-                    + " files under " + String.join(" ", args) + ", every one labelled");
-            return;
-        }
-        System.out.println("check-ordering: FAILED, " + all.size() + " of " + points
-                + " memory-ordering points break docs/STYLE.md rule 2 (every ordering point is labelled) or rule 3"
-                + " (memory mode in accessor names):");
-        for (Violation v : all) {
-            System.out.println(v.file() + ":" + v.line() + ": " + v.what() + " [" + v.rule() + "]");
-            System.out.println("    " + v.source().strip());
-        }
-        System.out.println("Fix: put a label comment on the same line, in the comment lines directly above or on"
-                + " another line of the same statement, e.g."
-                + " `// [B] pairs with [A] in Foo.bar (store buffering)`, naming the partner and the pattern."
-                + " A raw VarHandle access needs no label only as the single statement of an accessor whose"
-                + " name carries its mode (`long headAcquire() { return (long) HEAD.getAcquire(this); }`);"
-                + " label the accessor's callers instead.");
-        System.exit(1);
+        return byModule.entrySet().stream()
+                .map(e -> new Module(e.getKey(), e.getValue()))
+                .toList();
     }
 
-    static void usage() {
-        System.err.println("usage: check-ordering DIR|FILE...     check main code (e.g. rcu/src/main/java)\n"
-                + "       check-ordering --self-test FIXTURES   FIXTURES/good must pass; FIXTURES/bad must fail"
-                + " on exactly the lines marked `// expect: unlabelled`");
-        System.exit(2);
+    /** The module of {@code file}: the folder above the src/main/java that holds it, else {@code root}. */
+    static String moduleOf(Path file, Path root) {
+        for (Path at = file.toAbsolutePath().normalize().getParent(); at != null; at = at.getParent()) {
+            Path main = at.getParent();
+            Path src = main == null ? null : main.getParent();
+            if (at.endsWith("java") && main.endsWith("main") && src != null && src.endsWith("src")
+                    && src.getParent() != null) {
+                return src.getParent().toString();
+            }
+        }
+        return root.toAbsolutePath().normalize().toString();
     }
 
-    record Result(int points, List<Violation> violations) {}
+    record Result(int points, List<Violation> violations, Source source, Note note, List<LabelUse> uses) {}
+
+    record ModuleResult(int points, List<Violation> violations, Set<String> labels) {}
+
+    /** Checks one module's files: each file's ordering points and labels, then its labels' meanings. */
+    static ModuleResult checkModule(List<Path> files) {
+        List<Violation> violations = new ArrayList<>();
+        Set<String> labels = new TreeSet<>();
+        int points = 0;
+        List<Result> results = new ArrayList<>();
+        for (Path file : files) {
+            Result r = check(file);
+            results.add(r);
+            points += r.points();
+            violations.addAll(r.violations());
+            violations.addAll(undefinedLabels(r));
+            r.uses().forEach(u -> labels.add(u.label()));
+            if (r.note() != null) {
+                r.note().items().forEach(item -> labels.addAll(item.labels()));
+            }
+        }
+        violations.addAll(twoMeanings(results));
+        violations.sort(java.util.Comparator.comparing((Violation v) -> v.file().toString())
+                .thenComparingInt(Violation::line));
+        return new ModuleResult(points, violations, labels);
+    }
+
+    /** Rule: every label in a {@code //} comment appears in the file's design note. */
+    static List<Violation> undefinedLabels(Result r) {
+        List<Violation> violations = new ArrayList<>();
+        for (LabelUse use : r.uses()) {
+            if (r.note() != null && r.note().mentioned().contains(use.label())) {
+                continue;
+            }
+            String why = r.note() == null
+                    ? "label " + use.label() + " used, but this file has no design note to explain it"
+                    : "label " + use.label() + " used, but this file's design note neither defines nor names it";
+            violations.add(new Violation(
+                    r.source().file(),
+                    use.line() + 1,
+                    why,
+                    "rule 2, labels explained",
+                    r.source().raw().get(use.line()),
+                    Kind.UNDEFINED_LABEL));
+        }
+        return violations;
+    }
+
+    /** Rule: within a module, the items of one label agree (equal text, or cross-references to one home). */
+    static List<Violation> twoMeanings(List<Result> results) {
+        record Definition(Result result, Item item) {
+            String home() {
+                String name = result.source().file().getFileName().toString();
+                return name.endsWith(".java") ? name.substring(0, name.length() - 5) : name;
+            }
+        }
+        java.util.Map<String, List<Definition>> byLabel = new java.util.TreeMap<>();
+        for (Result r : results) {
+            if (r.note() == null) {
+                continue;
+            }
+            for (Item item : r.note().items()) {
+                for (String label : item.labels()) {
+                    byLabel.computeIfAbsent(label, k -> new ArrayList<>()).add(new Definition(r, item));
+                }
+            }
+        }
+        List<Violation> violations = new ArrayList<>();
+        for (var entry : byLabel.entrySet()) {
+            String label = entry.getKey();
+            List<Definition> definitions = entry.getValue();
+            if (definitions.stream().map(d -> d.item().text()).distinct().count() <= 1) {
+                continue;
+            }
+            boolean oneHome = false;
+            for (String home : definitions.stream().map(Definition::home).distinct().toList()) {
+                List<Definition> atHome = definitions.stream()
+                        .filter(d -> d.home().equals(home))
+                        .toList();
+                boolean homeAgrees =
+                        atHome.stream().map(d -> d.item().text()).distinct().count() == 1;
+                boolean othersReferHome = definitions.stream()
+                        .filter(d -> !d.home().equals(home))
+                        .allMatch(d -> crossReferences(d.item().text(), home, label));
+                if (homeAgrees && othersReferHome) {
+                    oneHome = true;
+                    break;
+                }
+            }
+            if (oneHome) {
+                continue;
+            }
+            for (Definition d : definitions) {
+                List<String> others = new ArrayList<>();
+                for (Definition o : definitions) {
+                    if (o != d && !o.item().text().equals(d.item().text())) {
+                        others.add(o.result().source().file().getFileName() + ":" + (o.item().line() + 1));
+                    }
+                }
+                violations.add(new Violation(
+                        d.result().source().file(),
+                        d.item().line() + 1,
+                        "label " + label + " defined here with another meaning than at " + String.join(", ", others),
+                        "rule 2, one meaning per label",
+                        d.result().source().raw().get(d.item().line()),
+                        Kind.TWO_MEANINGS));
+            }
+        }
+        return violations;
+    }
+
+    /** Whether {@code text} cross-references {@code label} of file {@code home}: {@code home [X]},
+     * {@code home's [X]} or {@code [X] in home}. */
+    static boolean crossReferences(String text, String home, String label) {
+        String h = Pattern.quote(home);
+        String l = Pattern.quote(label);
+        return Pattern.compile("(?<![\\w$])" + h + "(?:'s)?\\s+" + l + "|" + l + "\\s+in\\s+" + h + "(?![\\w$])")
+                .matcher(text)
+                .find();
+    }
+
+    static final Pattern NOTE_ITEM = Pattern.compile(
+            "^( +)(" + LABEL.pattern() + "(?:/" + LABEL.pattern() + ")*)(?: |$)");
+
+    /** The design note of {@code src} (see the class comment), or null when it has none. */
+    static Note note(Source src) {
+        BlockComment block = null;
+        for (BlockComment b : src.blocks()) {
+            if (b.depth() == 1 && !b.javadoc() && src.raw().get(b.startLine()).strip().equals("/*")) {
+                block = b;
+                break;
+            }
+        }
+        if (block == null) {
+            return null;
+        }
+        List<String> content = new ArrayList<>();
+        for (int l = block.startLine() + 1; l <= block.endLine(); l++) {
+            String line = src.raw().get(l);
+            if (l == block.endLine()) {
+                int end = line.indexOf("*/");
+                line = end >= 0 ? line.substring(0, end) : line;
+            }
+            String stripped = line.stripLeading();
+            content.add(stripped.startsWith("*") ? stripped.substring(1).stripTrailing() : stripped.stripTrailing());
+        }
+        Set<String> mentioned = new TreeSet<>();
+        int itemIndent = Integer.MAX_VALUE;
+        for (String line : content) {
+            for (Matcher m = LABEL.matcher(line); m.find(); ) {
+                mentioned.add(m.group());
+            }
+            Matcher item = NOTE_ITEM.matcher(line);
+            if (item.find()) {
+                itemIndent = Math.min(itemIndent, item.group(1).length());
+            }
+        }
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < content.size(); i++) {
+            Matcher item = NOTE_ITEM.matcher(content.get(i));
+            if (!item.find() || item.group(1).length() != itemIndent) {
+                continue;
+            }
+            String above = i == 0 ? "" : content.get(i - 1);
+            boolean startsParagraph = above.isBlank()
+                    || indentation(above) != itemIndent
+                    || above.endsWith(".")
+                    || above.endsWith(":");
+            if (!startsParagraph) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder(content.get(i).strip());
+            for (int j = i + 1; j < content.size(); j++) {
+                String next = content.get(j);
+                if (next.isBlank() || indentation(next) <= itemIndent) {
+                    break;
+                }
+                text.append(' ').append(next.strip());
+            }
+            List<String> labels = new ArrayList<>();
+            for (Matcher m = LABEL.matcher(item.group(2)); m.find(); ) {
+                labels.add(m.group());
+            }
+            items.add(new Item(labels, block.startLine() + 1 + i, text.toString().replaceAll("\\s+", " ")));
+        }
+        return new Note(items, mentioned);
+    }
+
+    static int indentation(String line) {
+        int i = 0;
+        while (i < line.length() && line.charAt(i) == ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    /** The labels in the file's {@code //} comments. */
+    static List<LabelUse> labelUses(Source src) {
+        List<LabelUse> uses = new ArrayList<>();
+        for (int l = 0; l < src.comment().size(); l++) {
+            Set<String> seen = new HashSet<>();
+            for (Matcher m = LABEL.matcher(src.comment().get(l)); m.find(); ) {
+                if (seen.add(m.group())) {
+                    uses.add(new LabelUse(l, m.group()));
+                }
+            }
+        }
+        return uses;
+    }
 
     static List<Path> javaFiles(Path root) throws IOException {
         if (Files.isRegularFile(root)) {
@@ -278,7 +681,7 @@ public final class CheckOrdering {
             }
         }
         violations.sort((a, b) -> Integer.compare(a.line(), b.line()));
-        return new Result(points, violations);
+        return new Result(points, violations, src, note(src), labelUses(src));
     }
 
     static boolean precededByDot(String text, int at) {
@@ -436,6 +839,11 @@ public final class CheckOrdering {
         StringBuilder codeLine = new StringBuilder();
         StringBuilder commentLine = new StringBuilder();
         int state = 0; // 0 code, 1 block comment, 2 string, 3 char, 4 text block, 5 line comment
+        int depth = 0; // of braces in code
+        List<BlockComment> blocks = new ArrayList<>();
+        int blockStart = 0;
+        int blockDepth = 0;
+        boolean blockJavadoc = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             char next = i + 1 < text.length() ? text.charAt(i + 1) : '\0';
@@ -459,6 +867,9 @@ public final class CheckOrdering {
                         i++;
                     } else if (c == '/' && next == '*') {
                         state = 1;
+                        blockStart = code.size();
+                        blockDepth = depth;
+                        blockJavadoc = text.startsWith("/**", i) && !text.startsWith("/**/", i);
                         codeLine.append(' ');
                         i++;
                     } else if (c == '"' && text.startsWith("\"\"\"", i)) {
@@ -472,12 +883,18 @@ public final class CheckOrdering {
                         state = 3;
                         codeLine.append('\'');
                     } else {
+                        if (c == '{') {
+                            depth++;
+                        } else if (c == '}') {
+                            depth--;
+                        }
                         codeLine.append(c);
                     }
                 }
                 case 1 -> {
                     if (c == '*' && next == '/') {
                         state = 0;
+                        blocks.add(new BlockComment(blockStart, code.size(), blockDepth, blockJavadoc));
                         i++;
                     }
                 }
@@ -519,57 +936,78 @@ public final class CheckOrdering {
         while (rawPadded.size() < code.size()) {
             rawPadded.add("");
         }
-        return new Source(file, rawPadded, code, comment, joined.toString(), starts);
+        return new Source(file, rawPadded, code, comment, joined.toString(), starts, blocks);
     }
 
-    /** FIXTURES/good must pass; FIXTURES/bad must be flagged on exactly its `// expect: unlabelled` lines. */
+    /**
+     * FIXTURES/good must pass; FIXTURES/bad must be flagged on exactly its lines marked {@code // expect:
+     * unlabelled}, {@code // expect: undefined label} and {@code // expect: two meanings}, each for that
+     * rule. Files are grouped into modules as for paths given on the command line.
+     */
     static boolean selfTest(Path fixtures) throws IOException {
         boolean ok = true;
+        List<Module> good = modulesOf(List.of(fixtures.resolve("good").toString()), new ArrayList<>());
         int goodFiles = 0;
-        for (Path file : javaFiles(fixtures.resolve("good"))) {
-            goodFiles++;
-            for (Violation v : check(file).violations()) {
+        for (Module module : good) {
+            goodFiles += module.files().size();
+            for (Violation v : checkModule(module.files()).violations()) {
                 System.out.println("check-ordering self-test: false alarm " + v.file() + ":" + v.line() + ": "
                         + v.what());
                 ok = false;
             }
         }
-        int expectedTotal = 0;
-        for (Path file : javaFiles(fixtures.resolve("bad"))) {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            Set<Integer> expected = new TreeSet<>();
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).contains("// expect: unlabelled")) {
-                    expected.add(i + 1);
+        java.util.Map<Kind, Integer> expectedTotal = new java.util.EnumMap<>(Kind.class);
+        for (Module module : modulesOf(List.of(fixtures.resolve("bad").toString()), new ArrayList<>())) {
+            Set<String> expected = new TreeSet<>();
+            java.util.Map<Path, List<String>> lines = new java.util.HashMap<>();
+            for (Path file : module.files()) {
+                List<String> text = Files.readAllLines(file, StandardCharsets.UTF_8);
+                lines.put(file, text);
+                for (int i = 0; i < text.size(); i++) {
+                    for (Kind kind : Kind.values()) {
+                        if (text.get(i).contains("// expect: " + kind.marker)) {
+                            expected.add(file + ":" + (i + 1) + ": " + kind.marker);
+                            expectedTotal.merge(kind, 1, Integer::sum);
+                        }
+                    }
                 }
             }
-            expectedTotal += expected.size();
-            Set<Integer> flagged = new TreeSet<>();
-            for (Violation v : check(file).violations()) {
-                flagged.add(v.line());
+            Set<String> flagged = new TreeSet<>();
+            for (Violation v : checkModule(module.files()).violations()) {
+                flagged.add(v.file() + ":" + v.line() + ": " + v.kind().marker);
             }
-            for (int line : expected) {
-                if (!flagged.contains(line)) {
-                    System.out.println("check-ordering self-test: missed " + file + ":" + line + ": "
-                            + lines.get(line - 1).strip());
+            for (String e : expected) {
+                if (!flagged.contains(e)) {
+                    System.out.println("check-ordering self-test: missed " + e + ": " + sourceOf(lines, e));
                     ok = false;
                 }
             }
-            for (int line : flagged) {
-                if (!expected.contains(line)) {
-                    System.out.println("check-ordering self-test: unexpected flag " + file + ":" + line + ": "
-                            + lines.get(line - 1).strip());
+            for (String f : flagged) {
+                if (!expected.contains(f)) {
+                    System.out.println("check-ordering self-test: unexpected flag " + f + ": " + sourceOf(lines, f));
                     ok = false;
                 }
             }
         }
-        if (goodFiles == 0 || expectedTotal == 0) {
-            System.out.println("check-ordering self-test: no fixtures under " + fixtures + "/good and /bad");
+        if (goodFiles == 0 || expectedTotal.size() < Kind.values().length) {
+            System.out.println("check-ordering self-test: no fixtures under " + fixtures + "/good, or /bad lacks"
+                    + " an `// expect: ...` marker of each kind");
             return false;
         }
         System.out.println(ok
-                ? "check-ordering self-test: OK, " + expectedTotal + " planted unlabelled points found, no false alarms"
+                ? "check-ordering self-test: OK, " + expectedTotal.get(Kind.UNLABELLED)
+                        + " planted unlabelled points, " + expectedTotal.get(Kind.UNDEFINED_LABEL)
+                        + " undefined labels and " + expectedTotal.get(Kind.TWO_MEANINGS)
+                        + " two-meaning definitions found, no false alarms"
                 : "check-ordering self-test: FAILED, the check itself is broken (see above)");
         return ok;
+    }
+
+    /** The source line a self-test key ({@code file:line: kind}) points at. */
+    static String sourceOf(java.util.Map<Path, List<String>> lines, String key) {
+        String[] parts = key.split(":");
+        List<String> text = lines.get(Path.of(parts[0]));
+        int line = Integer.parseInt(parts[1]);
+        return text == null || line > text.size() ? "" : text.get(line - 1).strip();
     }
 }

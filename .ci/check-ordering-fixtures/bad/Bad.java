@@ -5,6 +5,16 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 final class Bad {
+    /*
+     * Memory ordering
+     *   [R] labels one line only.
+     *   [Q] labels its own statement only.
+     *   [A] a label above a blank line does not reach across it.
+     *
+     *   [M] one meaning of [M]; BadOther gives it another. // expect: two meanings
+     *
+     *   [E] the failure modes: any call may throw. // expect: two meanings
+     */
     private volatile long state; // expect: unlabelled
     private long head;
     private final long[] counts = new long[4];
@@ -49,6 +59,9 @@ final class Bad {
         long sum = h + 1; // [Q] labels its own statement only
         sum += headAcquire() // expect: unlabelled
                 + 1;
+        head = 5; // [Z] explained in no design note // expect: undefined label
+        HEAD.setRelease(this, 3L); // [Y] labelled, but the label is explained nowhere // expect: undefined label
+        // [V] is defined in BadOther's note, not named in this one // expect: undefined label
         String s = "HEAD.setVolatile(this, 1L); VarHandle.fullFence();"; // strings are not code
         /* HEAD.setVolatile(this, 1L); */
         if (s.length() == sum) {

@@ -5,8 +5,22 @@ import java.lang.invoke.VarHandle;
 
 final class Good {
     /*
-     * Memory ordering: HEAD.getAcquire(this) in a design note is prose, not code; so is
-     * VarHandle.fullFence().
+     * Overview
+     *   Every ordering point labelled, every label explained here. HEAD.getAcquire(this) in a design
+     *   note is prose, not code; so is VarHandle.fullFence().
+     *
+     * Memory ordering
+     *   [S] state: volatile, written by algorithm(), read by readers (message passing).
+     *   [A] headAcquire() in algorithm() pairs with [R] (message passing).
+     *   [B] the full fence between the two counting passes pairs with [A] (store buffering). A line
+     *       of an item may begin with a label it only names:
+     *       [C] is not defined by this line, which is indented deeper than the items.
+     *   [C]/[C'] casHead() and the split statement after it: several labels defined at once.
+     *   [D] a label on the last line of a split statement.
+     *   [R] setHeadRelease() pairs with [A]. This paragraph wraps so that its next line begins with
+     *   [SS] and [L], which it only names: a wrapped line of prose defines nothing.
+     *   [SS] storeStoreFence() orders the plain write of head after the counts.
+     *   [L] the lock count; pairs with [A2] in GoodShared.
      */
 
     /** The published state. */

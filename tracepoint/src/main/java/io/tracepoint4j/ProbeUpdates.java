@@ -31,8 +31,8 @@ final class ProbeUpdates<P> {
      *   synchronizes on the failing probe's Registration only.
      *
      * Memory ordering
-     *   [P] Tracepoint.setProbesRelease(), the probe array the generated firing code loads; defined
-     *       in Tracepoint's design note. Written here only, by publish(), under updateLock.
+     *   [P] Tracepoint [P]: setProbesRelease(), the probe array the generated firing code loads.
+     *       Written here only, by publish(), under updateLock.
      *   [R] setRegistrationsRelease() pairs with registrationsAcquire() in the failure path and the
      *       query methods isRegistered(), failures(), probeCount() (message passing). The update
      *       side, holding updateLock, reads plain. [R] is what a user (and the failure path) knows

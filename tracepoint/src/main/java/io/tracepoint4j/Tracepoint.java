@@ -101,8 +101,8 @@ public abstract class Tracepoint<P> {
      *       new array sees it and every probe in it fully built, with everything the registering
      *       thread did before. The key and the dispatch site are re-targeted after it ([K], [SC]
      *       in ProbeUpdates).
-     *   [R] the registrations, read by probeCount(), isRegistered() and failures() with the
-     *       acquire load ProbeUpdates.registrationsAcquire(); defined in ProbeUpdates.
+     *   [R] ProbeUpdates [R]: the registrations, read by probeCount(), isRegistered() and
+     *       failures() with the acquire load ProbeUpdates.registrationsAcquire().
      *
      * Failure modes
      *   No class of this module contains an invokedynamic (NoInvokeDynamicTest): the build

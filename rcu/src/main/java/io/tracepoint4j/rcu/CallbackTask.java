@@ -37,7 +37,7 @@ final class CallbackTask implements Runnable {
      *        queue: a batch taken before the seal is seen in flight, so close() refuses.
      *   [T]  callbackThread: release store by the task, acquire read in barrier() to refuse a
      *        barrier from inside a callback (it would wait for itself).
-     *   The queue's own labels ([Q1]-[Q3]) are defined in CallbackQueue.
+     *   The queue's own labels ([Q1], [Q2], [Q3]) are defined in CallbackQueue.
      *
      * Failure modes
      *   The task catches every Throwable of an attempt (a membarrier that fails, a logging backend

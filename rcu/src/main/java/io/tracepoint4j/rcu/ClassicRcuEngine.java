@@ -28,11 +28,14 @@ final class ClassicRcuEngine extends GracePeriodEngine<ClassicReader> {
      * Memory ordering
      *   [G] readers load gpCtr opaque; a stale phase makes a late reader, which SCAN2 of the next
      *       grace period waits for (see GracePeriodEngine).
-     *   [B] outermost lock: opaque store of the reader word, then the engine's readerBarrier().
-     *       Pairs with [A], the grace period's barrier (store buffering, asymmetric). Nested locks
-     *       need no barrier: the thread is already a visible reader.
-     *   [C] unlock: release store of the decremented word, pairs with [C'], the scan's acquire load.
-     *   [F] flip: volatile store of gpCtr by the gpLock holder.
+     *   [B] AdaptiveReaderFences [B] in classic RCU: an outermost lock is an opaque store of the
+     *       reader word (ClassicReader.lock()), then readerBarrier(). Pairs with [A], the grace
+     *       period's barrier (store buffering, asymmetric). Nested locks need no barrier: the
+     *       thread is already a visible reader.
+     *   [C] GracePeriodEngine [C] in classic RCU: an unlock is a release store of the decremented
+     *       reader word (ClassicReader). Pairs with [C'].
+     *   [C'] GracePeriodEngine [C'] in classic RCU: the scan's acquire load of each reader word.
+     *   [F] GracePeriodEngine [F]: the volatile store of gpCtr.
      *
      * Invariants
      *   Nesting never exceeds MAX_NESTING (checked); an unlock with nesting 0 is refused unchanged.
@@ -43,8 +46,7 @@ final class ClassicRcuEngine extends GracePeriodEngine<ClassicReader> {
      *   it in one store.
      *
      * Failure modes
-     *   [E] Any call can throw StackOverflowError or OutOfMemoryError (see GracePeriodEngine). An
-     *       entry's store is its last step but for the barrier, which is undone with a plain store
+     *   [E] GracePeriodEngine [E] in classic RCU: an entry's store is its last step but for the barrier, which is undone with a plain store
      *       of the old word if it throws; an exit's store is its last step. So an entry either opens
      *       the section or leaves no trace, and an exit either ends it or leaves it open.
      *

@@ -16,6 +16,18 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
 
     static final int MAX_NESTING = 0xFFFF;
 
+    /*
+     * Overview
+     *   The word's layout and the protocol are ClassicRcuEngine's (see its design note). This file
+     *   holds the owner's side: lock() makes the entry store, unlock() and closeWithInner() the
+     *   exit store, each the one committing store of its path ([E] in ClassicRcuEngine).
+     *
+     * Memory ordering
+     *   The labels are ClassicRcuEngine's: [B] the entry store (an opaque store; the engine then
+     *   passes the reader barrier, made visible to scans by [A]), [C] the exit store (release),
+     *   pairing with [C'], the scan's acquire load of the word.
+     */
+
     private final ClassicRcuEngine domain;
     /** Nesting count << 1 | phase; written only by the owner. */
     int ctr;

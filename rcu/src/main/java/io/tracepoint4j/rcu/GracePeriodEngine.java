@@ -67,8 +67,17 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *        buffering): if an updater's snapshot did not see a grace period's start, that grace
      *        period's [A] and scans come after the updater's earlier writes.
      *   [GS] runGracePeriod(): volatile store of the started sequence, then a full fence.
-     *   [A]  the grace period's barrier (AdaptiveReaderFences.updaterBarrier(), whose note defines
-     *        [A] and [B]): pairs with every reader's [B] (entry store + readerBarrier()), see above.
+     *   [A]  AdaptiveReaderFences [A]: the grace period's barrier (updaterBarrier()), pairs with
+     *        every reader's [B] (entry store + readerBarrier(), AdaptiveReaderFences [B]), see above.
+     *   [C]  a section's exit, in both flavors: a release store (SRCU: an unlock count, or the CAS
+     *        of handoffClosed; classic: the reader word) after the section's accesses. Pairs with
+     *        [C']. Each flavor's note says which store.
+     *   [C'] the scans' acquire loads of the [C] stores: an ended section happens-before the scan
+     *        that counts it ended, hence before that grace period's [S].
+     *   [F]  the flip: a volatile store of the flavor's slot selector (SrcuEngine.srcuIdx,
+     *        ClassicRcuEngine.gpCtr) by the gpLock holder. Readers load it opaque: any recent value
+     *        is correct, a stale one makes a late reader, which SCAN2 of the next grace period
+     *        waits for.
      *   [S]  release stores of the sequence by the lock holder; pair with acquire loads in
      *        pollState(), driveTo(), completedGracePeriods(). The scans acquired every ended
      *        reader's [C] release, so a section happens-before whoever sees the grace period done.
@@ -90,9 +99,12 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *   A reader that never ends stalls its own domain only; after stallTimeout it is reported once
      *   per grace period with its stack, and the grace period keeps waiting. A thread that ends
      *   inside a section has its sections ended for it and is reported (at most one report per
-     *   10 s, with the count of the others). Any call can throw StackOverflowError or
-     *   OutOfMemoryError; the flavors' read sides are built so that an entry either opens its
-     *   section or leaves no trace and an exit either ends it or leaves it open ([E] in each).
+     *   10 s, with the count of the others).
+     *   [E]  Any call can throw StackOverflowError (the interpreter checks the stack at every
+     *        method entry) or OutOfMemoryError (at any allocation). Each flavor's read side is
+     *        built so that an entry either opens its section or leaves no trace and an exit either
+     *        ends it or leaves it open: every path has one committing store, and whatever can
+     *        throw comes before it (each flavor's [E] item says how).
      *   The module has no invokedynamic (NoInvokeDynamicTest): a call site whose first linkage
      *   failed in a thread near its stack limit would fail for good, in every thread.
      *   The callback task survives every failure of an attempt (see CallbackTask). A stall report

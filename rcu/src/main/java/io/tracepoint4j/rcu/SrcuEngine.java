@@ -33,12 +33,13 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      * Memory ordering
      *   [I]  readers load srcuIdx opaque: any recent value is correct (a stale one makes a late
      *        reader, see GracePeriodEngine); opaque keeps the JIT from hoisting it.
-     *   [B]  a section's entry: the lock count's opaque store (SrcuReader), then the reader's half
-     *        of the barrier pair (AdaptiveReaderFences). Pairs with [A], the grace period's half
-     *        (store buffering, asymmetric).
-     *   [C]  a section's exit: the unlock count's release store (SrcuReader), or for upRead() the
-     *        CAS of handoffClosed; the section's accesses precede it. Pairs with [C'].
-     *   [C'] the scan loads all unlock counts (handoffClosed included) with acquire, then all lock
+     *   [B]  AdaptiveReaderFences [B] in SRCU: a section's entry is the lock count's opaque store
+     *        (SrcuReader), then the reader's half of the barrier pair. Pairs with [A], the grace
+     *        period's half (store buffering, asymmetric).
+     *   [C]  GracePeriodEngine [C] in SRCU: the unlock count's release store (SrcuReader), or for
+     *        upRead() the CAS of handoffClosed. Pairs with [C'].
+     *   [C'] GracePeriodEngine [C'] in SRCU: the scan loads all unlock counts (handoffClosed
+     *        included) with acquire, then all lock
      *        counts: a counted unlock implies its lock is counted (the lock store precedes the
      *        unlock store in the thread, or happens-before it via the hand-off of the token for
      *        upRead). So while an older reader's lock is visible (guaranteed by [A]) and its
@@ -47,7 +48,7 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      *        unlock of a section opened by a thread that registered after the scan took the reader
      *        list. The lock pass takes the list again after the unlock pass; the acquire that
      *        counted the unlock makes the opener's registration (before its lock) visible to it.
-     *   [F]  flip: volatile store of srcuIdx by the gpLock holder.
+     *   [F]  GracePeriodEngine [F]: the volatile store of srcuIdx.
      *   [H]  handoffOpened: getAndAdd by downRead() after its lock is counted and its barrier
      *        passed; handoffClosed: CAS by upRead(), only while below handoffOpened (read after
      *        it, with acquire: handoffOpened only grows), so a second upRead() with no hand-off
@@ -62,9 +63,8 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      *   that one.
      *
      * Failure modes
-     *   [E]  Any call can throw StackOverflowError (the interpreter checks the stack at every
-     *        method entry) or OutOfMemoryError (at any allocation). So every path has one
-     *        committing store, a call that throws only before its store: an entry computes (and
+     *   [E]  GracePeriodEngine [E] in SRCU: every path has one committing store, a call that
+     *        throws only before its store: an entry computes (and
      *        allocates) first, then counts its lock, records the section with plain stores, and
      *        passes its barrier; if the barrier throws, plain stores undo the count and the stack
      *        entry, as no call may fail again there. An exit computes first, then counts its

@@ -29,15 +29,16 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *   spilled, nestedSections: owner only (read racily, for stall reports only).
      *
      * Memory ordering
-     *   [B]  countLock(): opaque store of the incremented lock count, the entry store of the
-     *        engine's [B] (SrcuEngine), which follows it with the reader barrier. A single writer
-     *        needs no read-modify-write.
-     *   [C]  countUnlock(): release store of the incremented unlock count, the exit store of the
-     *        engine's [C]; pairs with the scan's acquire loads [C'] (SrcuEngine).
-     *   [C'] locksAcquire()/unlocksAcquire(): the scan's acquire loads.
+     *   [B]  AdaptiveReaderFences [B], here the entry store: countLock() is an opaque store of the
+     *        incremented lock count, which SrcuEngine follows with the reader barrier. A single
+     *        writer needs no read-modify-write.
+     *   [C]  GracePeriodEngine [C], here the exit store: countUnlock() is a release store of the
+     *        incremented unlock count; pairs with the scan's acquire loads [C'].
+     *   [C'] GracePeriodEngine [C']: locksAcquire()/unlocksAcquire(), the scan's acquire loads.
      *
      * Failure modes
-     *   [E]  as SrcuEngine's [E]: lock() and exit() each have one committing store; everything that
+     *   [E]  GracePeriodEngine [E], as in SrcuEngine: lock() and exit() each have one committing
+     *        store; everything that
      *        can throw (spilling, allocating a section object) comes before it, and the stack is
      *        updated after it with plain stores, which cannot fail.
      */

@@ -77,8 +77,8 @@ final class FlavorTorture {
      *        must order them against its grace period (that is the property under test).
      *   [S1] setStoppingOpaque (run(), after the watchdog returned)  pairs with  [S2]
      *        stoppingOpaque (every worker's loop): a stop request only; no data travels with it.
-     *   [P1] poisonRelease in age()  pairs with  [P2] poisonedAcquire in TortureReader.record:
-     *        see PipelineItem, which also explains [A1]/[A2].
+     *   [P1] PipelineItem [P1], here poisonRelease in age(); pairs with [P2] poisonedAcquire in
+     *        TortureReader.record. PipelineItem also explains [A1]/[A2].
      *   [K]  every atomic counter here (serials, sampleCount, failureCount, freed) is a count or
      *        a bound: only atomicity is relied on, and the totals are read after the threads
      *        were joined.

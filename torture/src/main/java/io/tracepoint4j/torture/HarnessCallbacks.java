@@ -27,7 +27,7 @@ final class HarnessCallbacks {
      *   [K2] the increments (before call()) and decrements (at a callback's end) of `outstanding`
      *        are atomic  and pair with  [K3] its volatile read through outstandingVolatile() in
      *        Watchdog.drainCallbacks, after barrier() returned: the count is exact (Invariants).
-     *   [K]  `queued` and `invoked` are counts only (LongAdder), summed after the drain.
+     *   [K]  FlavorTorture [K]: `queued` and `invoked` are counts only (LongAdder), summed after the drain.
      *
      * Invariants: `outstanding` counts queued-but-not-finished callbacks; a callback that queues
      * the next step increments it before decrementing its own, so it reaches 0 only when no

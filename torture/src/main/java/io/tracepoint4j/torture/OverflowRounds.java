@@ -33,9 +33,9 @@ final class OverflowRounds {
      * depths. A round writes the reader's counters; the reader's thread only counts rounds.
      *
      * Memory ordering:
-     *   [H1] a round's writes into the reader's counters (record(), overflows, exitsRedone)
+     *   [H1] TortureReader [H1], for rounds: a round's writes into the reader's counters (record(), overflows, exitsRedone)
      *        happen-before the reader's join() of the round returns ([H2]): one writer at a time.
-     *   [C2] currentAcquire in every level's section  pairs with  [C1] in TortureUpdater.loop:
+     *   [C2] TortureReader [C2]: currentAcquire in every level's section  pairs with  [C1] in TortureUpdater.loop:
      *        message passing (FlavorTorture's design note).
      *   [S2] stoppingOpaque  pairs with  [S1] in FlavorTorture.run: a stop request only.
      *   [O]  overflowSink is volatile only so that the JIT keeps the padding frames' locals and

@@ -30,7 +30,7 @@ final class TortureUpdater extends TortureWorker {
      * counters are read by FlavorReport.of after the watchdog joined this updater.
      *
      * Memory ordering:
-     *   [C1] getAndSetCurrent, a volatile getAndSet  pairs with  [C2] currentAcquire in the
+     *   [C1] FlavorTorture [C1]: getAndSetCurrent, a volatile getAndSet  pairs with  [C2] currentAcquire in the
      *        readers: message passing; a reader sees a fully built object. Only this updater got
      *        the old object from the getAndSet, so it alone ages it 0 -> 1.
      *   [S2] stoppingOpaque  pairs with  [S1] in FlavorTorture.run: a stop request only.

@@ -93,7 +93,7 @@ public final class TracepointTorture {
      *   [T] `stop` is volatile: written once by the coordinator when the run's time is up, read by
      *       every worker loop. A stop request only; no data travels with it (the coordinator's
      *       join() orders what the workers did before it reads their results).
-     *   [K] RUNS and Probe.calls are atomic counters (a unique run id; one blocking call in 16):
+     *   [K] as FlavorTorture [K]: RUNS and Probe.calls are atomic counters (a unique run id; one blocking call in 16):
      *       only atomicity is relied on, no ordering.
      *
      * Failure modes

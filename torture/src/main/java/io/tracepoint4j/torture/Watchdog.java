@@ -35,7 +35,7 @@ final class Watchdog {
      *        progress count only.
      *   [K3] HarnessCallbacks.outstandingVolatile, read after barrier() returned  pairs with
      *        [K2] there: barrier() ordered every earlier callback before it, so the count is exact.
-     *   [K]  FlavorTorture.failed(): any failure ends the run; only the count is read.
+     *   [K]  FlavorTorture [K]: failed(): any failure ends the run; only the count is read.
      */
 
     private static final long TICK_MILLIS = 50;
