@@ -64,12 +64,15 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      *
      * Failure modes
      *   [E]  GracePeriodEngine [E] in SRCU: every path has one committing store, a call that
-     *        throws only before its store: an entry computes (and
-     *        allocates) first, then counts its lock, records the section with plain stores, and
-     *        passes its barrier; if the barrier throws, plain stores undo the count and the stack
-     *        entry, as no call may fail again there. An exit computes first, then counts its
-     *        unlock, then pops the stack with plain stores. downRead() counts its lock, passes its
-     *        barrier, then adds to handoffOpened, its last call; upRead() is one CAS. So an entry
+     *        throws only before its store: an entry computes (and allocates) first, then counts
+     *        its lock and passes its barrier (for downRead(), then adds to handoffOpened), then
+     *        records the section with plain stores. If a step after the lock count throws, a
+     *        plain store takes the count back (SrcuReader.enterSlot()): no call there, since a cold
+     *        catch block runs interpreted, where every call checks the stack and would throw
+     *        again, leaving a lock no section will ever unlock (StackOverflowTest catches that
+     *        with the barrier kept a call of its own). An
+     *        exit computes first, then counts its unlock, then pops the stack with plain stores;
+     *        upRead() is one CAS. So an entry
      *        opens its section or leaves no trace, and an exit ends it or leaves it open and
      *        closable again. A thread that ends with sections open: its reader is retired, its
      *        counts folded into retired*, and its same-thread sections ended for it, with a
@@ -139,30 +142,15 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      */
     private int enter(SrcuReader reader, int kind, int slot) {
         int d = reader.depth;
-        long e = reader.entries;
-        reader.lock(d, e, kind, slot); // [B] the entry store, and the section recorded
-        try {
-            readerFences.readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-        } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
-            reader.entries = e;
-            reader.depth = d;
-            reader.uncountLock(slot);
-            throw t;
-        }
+        reader.lock(d, reader.entries, kind, slot, readerFences); // [B] entry store and barrier; [E] all or nothing
         return d + 1;
     }
 
     int downRead(SrcuReader[] cache) {
         SrcuReader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
-        reader.countLock(slot); // [B] the entry store, on the opener's reader
-        try {
-            readerFences.readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
-            getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
-        } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
-            reader.uncountLock(slot);
-            throw t;
-        }
+        // [B] the entry store, on the opener's reader, and its barrier, then [H]; [E] all or nothing
+        reader.enterSlot(slot, readerFences, true);
         return tag | PORTABLE | slot;
     }
 
@@ -306,7 +294,8 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         return (long) COUNTS.getAcquire(handoffOpened, slot);
     }
 
-    private void getAndAddHandoffOpened(int slot) {
+    /** Counts an open hand-off: downRead()'s last step, made by SrcuReader.enterSlot(). */
+    void getAndAddHandoffOpened(int slot) {
         COUNTS.getAndAdd(handoffOpened, slot, 1L);
     }
 

@@ -30,8 +30,9 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *
      * Memory ordering
      *   [B]  AdaptiveReaderFences [B], here the entry store: countLock() is an opaque store of the
-     *        incremented lock count, which SrcuEngine follows with the reader barrier. A single
-     *        writer needs no read-modify-write.
+     *        incremented lock count, which enterSlot() follows with the reader barrier (pairs with
+     *        [A] in AdaptiveReaderFences) and, for downRead(), with the [H] in SrcuEngine. A
+     *        single writer needs no read-modify-write.
      *   [C]  GracePeriodEngine [C], here the exit store: countUnlock() is a release store of the
      *        incremented unlock count; pairs with the scan's acquire loads [C'].
      *   [C'] GracePeriodEngine [C']: locksAcquire()/unlocksAcquire(), the scan's acquire loads.
@@ -103,38 +104,52 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     /**
      * Records and counts a same-thread section in {@code slot}, the domain's index, on top of the
      * {@code d} open ones whose inline entries are {@code e}; {@code kind} is 0 (token) or
-     * SCOPED. Either it completes or it throws with nothing changed ([E]): the entry store is
+     * SCOPED. Either it completes or it throws with nothing changed ([E]): entering the slot is
      * its one call after which nothing can fail. The domain passes what it has at hand, so the
      * read side loads nothing through {@link #domain}.
      */
-    void lock(int d, long e, int kind, int slot) {
+    void lock(int d, long e, int kind, int slot, AdaptiveReaderFences fences) {
         if (d >= INLINE_DEPTH) {
             spill(d, e); // may throw; writes only a spill slot above the open sections
         }
         long pushed = (e << 2) | slot | kind;
-        countLock(slot); // [B] the entry store; throws only before it
+        enterSlot(slot, fences, false); // [B] the entry store and barrier; throws with nothing changed
         entries = pushed; // [E] plain stores, no call: cannot fail
         depth = d + 1;
     }
 
-    /** The entry store; the domain follows it with its readerBarrier(). */
-    void countLock(int slot) {
+    /**
+     * A section's entry in {@code slot}: the lock count, the reader's half of the barrier pair,
+     * and for a downRead() section ({@code handoff}) the domain's count of open hand-offs. Either
+     * all of it happens or this throws with the lock count as it was ([E]): if a step after the
+     * count throws (out of stack or memory), a plain store takes the count back, and a scan that
+     * saw it only waited longer. No call there: a cold catch block runs interpreted, where every
+     * call checks the stack, so a call would throw again and leave a lock that no section will
+     * ever unlock.
+     */
+    void enterSlot(int slot, AdaptiveReaderFences fences, boolean handoff) {
+        countLock(slot); // [B] the entry store; throws only before it
+        try {
+            fences.readerBarrier(); // [B] after the entry store; pairs with [A] in AdaptiveReaderFences
+            if (handoff) {
+                domain.getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
+            }
+        } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
+            if (slot == 0) {
+                locks0 = locks0 - 1;
+            } else {
+                locks1 = locks1 - 1;
+            }
+            throw t;
+        }
+    }
+
+    /** The entry store; {@link #enterSlot} follows it with the reader barrier. */
+    private void countLock(int slot) {
         if (slot == 0) {
             LOCKS_0.setOpaque(this, locks0 + 1); // [B] single writer: no RMW needed
         } else {
             LOCKS_1.setOpaque(this, locks1 + 1); // [B] single writer: no RMW needed
-        }
-    }
-
-    /**
-     * Takes back an entry store whose section never began (its barrier failed): a plain store,
-     * as no call may fail here ([E]). A scan that counted the lock only waited longer.
-     */
-    void uncountLock(int slot) {
-        if (slot == 0) {
-            locks0 = locks0 - 1;
-        } else {
-            locks1 = locks1 - 1;
         }
     }
 
