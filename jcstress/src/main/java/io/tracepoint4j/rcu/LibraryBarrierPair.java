@@ -3,7 +3,7 @@ package io.tracepoint4j.rcu;
 /**
  * The entry barrier pair exactly as the library runs it, for the litmus tests of {@code
  * io.tracepoint4j.jcstress.barrier}: the reader's half is a domain's {@code
- * AdaptiveReaderFences.readerBarrier()}, the grace period's half its {@code updaterBarrier()}, taken
+ * AdaptiveReaderFences.readerBarrier(engine)}, the grace period's half its {@code updaterBarrier()}, taken
  * under the domain's grace-period lock as a grace period does.
  *
  * <p>This class is the test-only route into package-private code: it lives in the library's
@@ -27,7 +27,7 @@ public final class LibraryBarrierPair {
 
     /** The reader's half, called right after a section's entry store. */
     public static void readerBarrier() {
-        ENGINE.readerFences.readerBarrier();
+        AdaptiveReaderFences.readerBarrier(ENGINE);
     }
 
     /** The grace period's half, under the grace-period lock. */

@@ -28,8 +28,9 @@ final class AdaptiveReaderFences {
      *   cleared (the next [A] is a membarrier again).
      *
      * Concurrency
-     *   readerFence: written by the engine's gpLock holder, read by every reader. Everything else is
-     *   gpLock-only: updaterBarrier() runs under it, the relax task and state() take it.
+     *   readerFence (a field of the engine, so that readers load it from the object they hold; only
+     *   this file touches it): written by the engine's gpLock holder, read by every reader.
+     *   Everything else is gpLock-only: updaterBarrier() runs under it, the relax task and state() take it.
      *
      * Memory ordering
      *   [B]  the reader's half: a full fence when readers fence, else nothing. Pairs with [A] (store
@@ -61,9 +62,6 @@ final class AdaptiveReaderFences {
     /** Where the relax task runs. */
     private final Executor executor;
 
-    @SuppressWarnings("unused") // accessed through READER_FENCE
-    private boolean readerFence; // [RF] readers fence their entry store while set
-
     /** gpLock only: readerFence is set and a membarrier ran since it was set, so [A] may be a fence. */
     private boolean established;
     /** gpLock only: membarriers slower than readerFenceAfterNanos in consecutive grace periods. */
@@ -79,9 +77,14 @@ final class AdaptiveReaderFences {
         this.executor = executor;
     }
 
-    /** The reader's half: called right after a section's entry store. */
-    void readerBarrier() {
-        if (ReadSideBarrier.current() == ReadSideBarrier.FENCED || readerFenceOpaque()) { // [RF]
+    /**
+     * The reader's half: called right after a section's entry store in {@code engine}'s domain.
+     * Static, and the flag a field of the engine ({@link GracePeriodEngine#readerFence}), so that
+     * the read side loads it from the engine it already holds: one load, no hop through this
+     * object.
+     */
+    static void readerBarrier(GracePeriodEngine<?> engine) {
+        if (ReadSideBarrier.current() == ReadSideBarrier.FENCED || readerFenceOpaque(engine)) { // [RF]
             VarHandle.fullFence(); // [B] pairs with [A] (store buffering)
         }
     }
@@ -96,7 +99,7 @@ final class AdaptiveReaderFences {
         long start = System.nanoTime();
         ReadSideBarrier.heavyBarrier(); // [A] pairs with every reader's [B]
         long took = System.nanoTime() - start;
-        if (readerFenceOpaque()) { // [RF] set before that membarrier: it is now established
+        if (readerFenceOpaque(engine)) { // [RF] set before that membarrier: it is now established
             established = true;
             return;
         }
@@ -124,7 +127,7 @@ final class AdaptiveReaderFences {
     String state() {
         engine.gpLock.lock();
         try {
-            return established ? "established" : readerFenceOpaque() ? "set" : "off"; // [RF]
+            return established ? "established" : readerFenceOpaque(engine) ? "set" : "off"; // [RF]
         } finally {
             engine.gpLock.unlock();
         }
@@ -166,20 +169,19 @@ final class AdaptiveReaderFences {
 
     // ---- accessors ----
 
-    private boolean readerFenceOpaque() {
-        return (boolean) READER_FENCE.getOpaque(this);
+    private static boolean readerFenceOpaque(GracePeriodEngine<?> engine) {
+        return (boolean) READER_FENCE.getOpaque(engine);
     }
 
     private void setReaderFenceVolatile(boolean value) {
-        READER_FENCE.setVolatile(this, value);
+        READER_FENCE.setVolatile(engine, value);
     }
 
     private static final VarHandle READER_FENCE;
 
     static {
         try {
-            READER_FENCE =
-                    MethodHandles.lookup().findVarHandle(AdaptiveReaderFences.class, "readerFence", boolean.class);
+            READER_FENCE = MethodHandles.lookup().findVarHandle(GracePeriodEngine.class, "readerFence", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

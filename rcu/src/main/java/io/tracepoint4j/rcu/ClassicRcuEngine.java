@@ -95,7 +95,7 @@ final class ClassicRcuEngine extends GracePeriodEngine<ClassicReader> {
         int word = reader.ctr;
         if (reader.lock(word, gpCtrOpaque())) { // [G]
             try {
-                readerFences.readerBarrier(); // [B] after the entry store; pairs with [A] (store buffering)
+                AdaptiveReaderFences.readerBarrier(this); // [B] after the entry store; pairs with [A] (store buffering)
             } catch (Throwable t) { // out of stack or memory: not entered after all. [E] a plain store only
                 reader.ctr = word;
                 throw t;

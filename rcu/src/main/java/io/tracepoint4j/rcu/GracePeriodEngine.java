@@ -166,7 +166,15 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
     @SuppressWarnings("unused") // accessed through CLOSED
     private boolean closed; // [CL]
 
-    /** The entry barrier pair [B]/[A]; its flag is read by every reader. */
+    /**
+     * AdaptiveReaderFences [RF]: readers fence their entry store while set. Kept here, beside what
+     * the read side loads anyway; only AdaptiveReaderFences reads and writes it, through its
+     * READER_FENCE (hence package-private, never accessed plainly).
+     */
+    @SuppressWarnings("unused") // accessed through AdaptiveReaderFences.READER_FENCE
+    boolean readerFence;
+
+    /** The entry barrier pair [B]/[A]: the grace period's half and the policy that sets readerFence. */
     final AdaptiveReaderFences readerFences;
     /** Runs callbacks and requested grace periods. */
     private final CallbackTask callbackTask;

@@ -142,7 +142,7 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      */
     private int enter(SrcuReader reader, int kind, int slot) {
         int d = reader.depth;
-        reader.lock(d, reader.entries, kind, slot, readerFences); // [B] entry store and barrier; [E] all or nothing
+        reader.lock(d, reader.entries, kind, slot, this); // [B] entry store and barrier; [E] all or nothing
         return d + 1;
     }
 
@@ -150,7 +150,7 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         SrcuReader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
         // [B] the entry store, on the opener's reader, and its barrier, then [H]; [E] all or nothing
-        reader.enterSlot(slot, readerFences, true);
+        reader.enterSlot(slot, this, true);
         return tag | PORTABLE | slot;
     }
 

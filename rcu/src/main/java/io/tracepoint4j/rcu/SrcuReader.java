@@ -108,12 +108,12 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      * its one call after which nothing can fail. The domain passes what it has at hand, so the
      * read side loads nothing through {@link #domain}.
      */
-    void lock(int d, long e, int kind, int slot, AdaptiveReaderFences fences) {
+    void lock(int d, long e, int kind, int slot, SrcuEngine engine) {
         if (d >= INLINE_DEPTH) {
             spill(d, e); // may throw; writes only a spill slot above the open sections
         }
         long pushed = (e << 2) | slot | kind;
-        enterSlot(slot, fences, false); // [B] the entry store and barrier; throws with nothing changed
+        enterSlot(slot, engine, false); // [B] the entry store and barrier; throws with nothing changed
         entries = pushed; // [E] plain stores, no call: cannot fail
         depth = d + 1;
     }
@@ -127,12 +127,13 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      * call checks the stack, so a call would throw again and leave a lock that no section will
      * ever unlock.
      */
-    void enterSlot(int slot, AdaptiveReaderFences fences, boolean handoff) {
+    void enterSlot(int slot, SrcuEngine engine, boolean handoff) {
         countLock(slot); // [B] the entry store; throws only before it
         try {
-            fences.readerBarrier(); // [B] after the entry store; pairs with [A] in AdaptiveReaderFences
+            AdaptiveReaderFences.readerBarrier(
+                    engine); // [B] after the entry store; pairs with [A] in AdaptiveReaderFences
             if (handoff) {
-                domain.getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
+                engine.getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
             }
         } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
             if (slot == 0) {
