@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * <p>Ordering points:
  * <ul>
  *   <li>fences: {@code VarHandle.fullFence()} and friends; calls of methods named {@code ...Fence} or
- *       {@code ...Barrier} (e.g. {@code lightBarrier()});
+ *       {@code ...Barrier} (e.g. {@code readerBarrier(engine)});
  *   <li>raw ordered accesses: {@code .getAcquire(}, {@code .setRelease(}, {@code .getOpaque(},
  *       {@code .setOpaque(}, {@code .getVolatile(}, {@code .setVolatile(}, {@code .compareAndSet(},
  *       {@code .weakCompareAndSet...(}, {@code .compareAndExchange...(}, {@code .getAndAdd(},
@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  *       that line and the lines below it indented deeper.
  *   <li><b>Rule: no undefined label.</b> Every label in a {@code //} comment of the file must appear in
  *       the file's design note: as an item, or anywhere in its text, which is how a note names a label
- *       defined elsewhere ({@code ([SC] in Tracepoint)}, {@code pairs with [A], the grace period's
+ *       defined elsewhere ({@code ([SC] in ProbeUpdates)}, {@code pairs with [A], the grace period's
  *       barrier}). A file without a design note may use no label.
  *   <li><b>Rule: one meaning per label in a module.</b> Items of one label within a module must agree:
  *       either all their texts are equal (whitespace aside), or one file is the label's home and every

@@ -145,7 +145,7 @@ final class ProbeFailures {
         }
     }
 
-    /** Detaches a failing probe on its own thread (no lambda: see "no invokedynamic" above). */
+    /** Detaches a failing probe on its own thread (no lambda: see "no invokedynamic" in Tracepoint's design note). */
     private final class Detach implements Runnable {
         private final Registration registration;
         private final DetachPolicy policy;

@@ -101,7 +101,9 @@ final class ProbeUpdates<P> {
      *   between may have called the probe, as after an unregister.
      */
 
-    private static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
+    /** The key's target while no probe is attached; also its first, so a switch off leaves it alone. */
+    static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
+
     private static final MethodHandle KEY_ON = MethodHandles.constant(boolean.class, true);
     private static final Registration[] NONE = new Registration[0];
     /** Up to this many probes are bound into the dispatch target ([SC]); more are called in a loop. */

@@ -122,8 +122,6 @@ public abstract class Tracepoint<P> {
 
     static final System.Logger LOG = System.getLogger("io.tracepoint4j");
 
-    private static final MethodHandle KEY_OFF = MethodHandles.constant(boolean.class, false);
-
     private final Definition<P> definition;
 
     @SuppressWarnings("unused") // accessed through PROBES
@@ -496,7 +494,7 @@ public abstract class Tracepoint<P> {
                     arguments,
                     onFirstProbe,
                     onLastProbe,
-                    new MutableCallSite(KEY_OFF),
+                    new MutableCallSite(ProbeUpdates.KEY_OFF),
                     new MutableCallSite(MethodType.methodType(void.class, method.getParameterTypes())));
         }
     }

@@ -70,11 +70,11 @@ import java.util.function.Consumer;
  *
  * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
  * constant, DOMAIN to the domain object and DISPATCH to its current target: with probes bound in as
- * constants, C2 inlines each probe as it would a direct call ([SC] in Tracepoint).
+ * constants, C2 inlines each probe as it would a direct call ([SC] in ProbeUpdates).
  */
 final class TracepointClassGenerator {
     /*
-     * Overview: the class is defined with the Lookup of Tracepoint, so it lives in package
+     * Overview: the class is defined with this class's Lookup, so it lives in package
      * io.tracepoint4j and the class loader of this module, and may call Tracepoint's package-private
      * members (probesAcquire, probeFailed, the constructor). That requires the prototype, and every
      * enum it uses, to be visible by name from this loader and accessible from this module; checked
@@ -82,7 +82,7 @@ final class TracepointClassGenerator {
      * tracepoint becomes unreachable.
      *
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
-     * section ([SC] in Tracepoint), and callAll$ reads `probes` through probesAcquire() ([P]). The
+     * section ([SC] in ProbeUpdates), and callAll$ reads `probes` through probesAcquire() ([P]). The
      * key is a call-site target ([K]).
      *
      * Failure modes: a firing near the stack limit. The section is opened before the try, so a

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * test in the JVM uses. Model checking these operations needs the domain to become a seam of the
  * Definition, with a stand-in that runs callbacks at once (no operation fires, so no reader exists).
  *
- * <p>probeCount and isRegistered read the registrations array ([R] in Tracepoint); the probe array
+ * <p>probeCount and isRegistered read the registrations array ([R] in ProbeUpdates); the probe array
  * that firings read ([P]) is published by a second store, so mixing it into these results would
  * report a non-atomicity that the contract allows ("firings that begin after register returns").
  * Firing order (oracle 3) is decided under the update lock and checked by ProbeTest.

@@ -54,8 +54,6 @@ final class CallbackTask implements Runnable {
     private static final long CALLBACK_BATCH_NANOS = 1_000_000;
 
     private static final int LOGGED_CALLBACK_FAILURES = 10;
-    /** At most one report of task failures per this interval. */
-    private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** A failed attempt tries again after this, doubling up to MAX_RETRY_NANOS. */
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -285,7 +283,7 @@ final class CallbackTask implements Runnable {
     /** Queues a report (rate-limited) of the task failing ({@code running}) or failing to start. */
     private void reportFailure(boolean running, Throwable failure) {
         try {
-            long unreported = failureReports.admit(System.nanoTime(), REPORT_INTERVAL_NANOS);
+            long unreported = failureReports.admit(System.nanoTime(), GracePeriodEngine.REPORT_INTERVAL_NANOS);
             if (unreported != RateLimit.SUPPRESS) {
                 String message = running
                         ? "the callback task of " + engine + " failed; it tries again"

@@ -9,13 +9,6 @@ import java.lang.invoke.VarHandle;
  * outermost section.
  */
 final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.ReadSection, UnwindingSection {
-    static final int PHASE = 1;
-    static final int NEST_SHIFT = 1;
-    /** One level of nesting; a word below it has no section open. */
-    static final int NEST_UNIT = 1 << NEST_SHIFT;
-
-    static final int MAX_NESTING = 0xFFFF;
-
     /*
      * Overview
      *   The word's layout and the protocol are ClassicRcuEngine's (see its design note). This file
@@ -28,7 +21,14 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
      *   pairing with [C'], the scan's acquire load of the word.
      */
 
-    private final ClassicRcuEngine domain;
+    static final int PHASE = 1;
+    static final int NEST_SHIFT = 1;
+    /** One level of nesting; a word below it has no section open. */
+    static final int NEST_UNIT = 1 << NEST_SHIFT;
+
+    static final int MAX_NESTING = 0xFFFF;
+
+    private final ClassicRcuEngine engine;
     /** Nesting count << 1 | phase; written only by the owner. */
     int ctr;
     /** The section objects of levels 2, 3, ... (index level - 2), made on first use; owner only. */
@@ -39,9 +39,9 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
         GracePeriodEngine.initializeNow(ClassicReader.class, NestedSection.class);
     }
 
-    ClassicReader(ClassicRcuEngine domain, Thread owner) {
+    ClassicReader(ClassicRcuEngine engine, Thread owner) {
         super(owner);
-        this.domain = domain;
+        this.engine = engine;
     }
 
     /**
@@ -59,14 +59,14 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
             return false;
         } else {
             throw new IllegalStateException(
-                    "read-side critical sections of " + domain + " nested deeper than " + MAX_NESTING);
+                    "read-side critical sections of " + engine + " nested deeper than " + MAX_NESTING);
         }
     }
 
     @Override
     public void close() {
         if (!ownedByCurrentThread()) {
-            throw domain.wrongThread(owner, "");
+            throw engine.wrongThread(owner, "");
         }
         unlock("ReadSection.close()");
     }
@@ -88,10 +88,7 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
         int index = level - 2;
         NestedSection[] made = nestedSections;
         if (made == null || index >= made.length || made[index] == null) {
-            if (made == null || index >= made.length) {
-                made = nestedSections =
-                        java.util.Arrays.copyOf(made == null ? new NestedSection[0] : made, Math.max(4, index * 2));
-            }
+            made = nestedSections = withRoomFor(made, index, new NestedSection[0]);
             made[index] = new NestedSection(this, level);
         }
         return made[index];
@@ -104,12 +101,12 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
      */
     void closeWithInner(int level) {
         if (!ownedByCurrentThread()) {
-            throw domain.wrongThread(owner, "");
+            throw engine.wrongThread(owner, "");
         }
         int c = ctr;
         int open = c >>> NEST_SHIFT;
         if (open < level) {
-            throw new IllegalStateException("closeWithInner() on " + domain + ": this section (depth " + level
+            throw new IllegalStateException("closeWithInner() on " + engine + ": this section (depth " + level
                     + ") was closed already, " + open + " section(s) open. Nothing was changed.");
         }
         setCtrRelease(c - (open - level + 1) * NEST_UNIT); // [C] pairs with [C']
@@ -122,7 +119,7 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
     void unlock(String called) {
         int c = ctr;
         if (c < NEST_UNIT) {
-            throw domain.noSectionOpen(called);
+            throw engine.noSectionOpen(called);
         }
         setCtrRelease(c - NEST_UNIT); // [C] pairs with [C']
     }
@@ -171,7 +168,7 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
 
         @Override
         public String toString() {
-            return "NestedSection[level " + level + " of " + reader.domain + "]";
+            return "NestedSection[level " + level + " of " + reader.engine + "]";
         }
     }
 }

@@ -7,7 +7,7 @@ package io.tracepoint4j.rcu;
  * <p>Why a record: HotSpot's JIT trusts the final fields of records (it does not trust ordinary
  * final instance fields, which reflection could change). A domain held in a {@code static final}
  * field, as the API recommends, is a constant to the JIT; through a record its engine and the
- * reader-record cache become constants too. The read side then indexes a cache whose address and
+ * reader cache become constants too. The read side then indexes a cache whose address and
  * length the JIT knows: two field loads and a bounds check fewer on every entry and exit, and
  * the domain's own fields (the phase, the fence flag) are loaded from a constant address.
  */

@@ -130,8 +130,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
-    /** At most one report per this interval of threads that ended inside sections. */
-    private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** At most one report per this interval of a kind of trouble (here and in CallbackTask). */
+    static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** close() waits this long for a grace-period lock held briefly before refusing. */
     private static final long CLOSE_LOCK_WAIT_MILLIS = 100;
 
@@ -227,8 +227,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      * Loads and initializes {@code classes} now, on the thread creating the domain, not on the first
      * thread to read, which may be near its stack limit: a class whose static initializer fails
      * (StackOverflowError included) stays unusable for the whole JVM (JVMS 5.5), and the read side
-     * of every domain with it. The read side's classes with a static initializer are the reader
-     * readers (their VarHandles) and ReadSideBarrier (the membarrier probe).
+     * of every domain with it. The read side's classes with a static initializer are the readers
+     * (SrcuReader, ClassicReader: their VarHandles), AdaptiveReaderFences (created with the engine)
+     * and ReadSideBarrier (the membarrier probe).
      */
     static void initializeNow(Class<?>... classes) {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -412,7 +413,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             }
             setClosedRelease(true); // [CL] ends the wait of sealed-out callers: they throw
         } finally {
-            gpLock.unlock();
+            unlockAndFlushReports(); // [LG] what updaterBarrier() may have reported
         }
     }
 

@@ -202,7 +202,7 @@ public interface RcuDomain extends AutoCloseable {
             return stallTimeout;
         }
 
-        /** Tests: how slow a membarrier makes readers fence; negative: never (see GracePeriodEngine). */
+        /** Tests: how slow a membarrier makes readers fence; negative: never (see AdaptiveReaderFences). */
         Builder<D> readerFenceAfterNanos(long nanos) {
             this.readerFenceAfterNanos = nanos;
             return this;

@@ -3,6 +3,7 @@ package io.tracepoint4j.rcu;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,18 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
         Reader(Thread owner) {
             this.owner = owner;
             this.ownerId = owner.threadId();
+        }
+
+        /**
+         * {@code made}, the per-level section objects of a reader, or a copy with room for
+         * {@code index} (doubled, at least 4); {@code none} is an empty array of the element type.
+         * On the path that makes a level's object, never on the read side's.
+         */
+        static <S> S[] withRoomFor(S[] made, int index, S[] none) {
+            if (made != null && index < made.length) {
+                return made;
+            }
+            return Arrays.copyOf(made == null ? none : made, Math.max(4, index * 2));
         }
 
         /**

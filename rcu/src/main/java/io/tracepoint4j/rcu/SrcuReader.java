@@ -56,7 +56,7 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     /** Sections whose entries live in {@link #entries}; deeper ones spill to {@link #spilled}. */
     private static final int INLINE_DEPTH = Long.SIZE / 2;
 
-    private final SrcuEngine domain;
+    private final SrcuEngine engine;
     /** The high bits of this thread's same-thread tokens: see the design note. */
     final int tokenTag;
 
@@ -91,12 +91,12 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         ThreadLocalRandom.current();
     }
 
-    SrcuReader(SrcuEngine domain, Thread owner) {
+    SrcuReader(SrcuEngine engine, Thread owner) {
         super(owner);
-        this.domain = domain;
+        this.engine = engine;
         int salted;
         do {
-            salted = domain.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK);
+            salted = engine.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK);
         } while (salted == 0); // a token is never a small number, which a bug might pass by chance
         this.tokenTag = salted;
     }
@@ -159,7 +159,7 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         long e = entries;
         int entry = (int) e & 3;
         if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
-            throw domain.badUnlock(token, whyNotInnermost(token, d, entry));
+            throw engine.badUnlock(token, whyNotInnermost(token, d, entry));
         }
         exit(d, e, entry);
     }
@@ -205,23 +205,25 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
 
     private RcuDomain.ReadSection newSection(int level) {
         int index = level - 2;
-        if (nestedSections == null || index >= nestedSections.length) {
-            nestedSections = java.util.Arrays.copyOf(
-                    nestedSections == null ? new ScopedSection[0] : nestedSections, Math.max(4, index * 2));
+        ScopedSection[] made = nestedSections = withRoomFor(nestedSections, index, new ScopedSection[0]);
+        return made[index] = new ScopedSection(this, level);
+    }
+
+    /** Refuses a scoped section's close on a thread other than its owner. */
+    private void requireOwner() {
+        if (!ownedByCurrentThread()) {
+            throw engine.wrongThread(owner, "; use downRead()/upRead() to hand one over");
         }
-        return nestedSections[index] = new ScopedSection(this, level);
     }
 
     /** Ends the section that read() opened at {@code level}, which must be the innermost. */
     void closeScoped(int level) {
-        if (!ownedByCurrentThread()) {
-            throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
-        }
+        requireOwner();
         int d = depth;
         long e = entries;
         int entry = (int) e & 3;
         if (d != level || (entry & SCOPED) == 0) {
-            throw new IllegalStateException("ReadSection.close() on " + domain + ": "
+            throw new IllegalStateException("ReadSection.close() on " + engine + ": "
                     + whyNotInnermostScoped(level, d, entry) + ". Nothing was changed.");
         }
         exit(d, e, entry);
@@ -244,14 +246,12 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      * leaves the rest open, to be ended by the next call.
      */
     private void endInner(int level) {
-        if (!ownedByCurrentThread()) {
-            throw domain.wrongThread(owner, "; use downRead()/upRead() to hand one over");
-        }
+        requireOwner();
         int open = depth;
         long e = entries;
         for (int index = level - 1; index < open; index++) { // index 0 is the outermost section
             if ((entryAt(open, e, spilled, index) & SCOPED) == 0) {
-                throw new IllegalStateException("closeWithInner() on " + domain + ": the section at depth "
+                throw new IllegalStateException("closeWithInner() on " + engine + ": the section at depth "
                         + (index + 1) + " was not opened by read(); end it with readUnlock(token) first."
                         + " Nothing was changed.");
             }
@@ -287,7 +287,7 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     private void spill(int d, long e) {
         if (d >= MAX_DEPTH) {
             throw new IllegalStateException(
-                    "read-side critical sections of " + domain + " nested deeper than " + MAX_DEPTH);
+                    "read-side critical sections of " + engine + " nested deeper than " + MAX_DEPTH);
         }
         int index = d - INLINE_DEPTH;
         if (spilled == null || index == spilled.length) {
@@ -330,13 +330,13 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
 
     private String whyNotInnermost(int token, int d, int entry) {
         if (d == 0) {
-            return "this thread has no section of " + domain + " open";
+            return "this thread has no section of " + engine + " open";
         }
-        if ((token & (TAG_MASK | PORTABLE)) == (domain.tag | PORTABLE)) {
+        if ((token & (TAG_MASK | PORTABLE)) == (engine.tag | PORTABLE)) {
             return "it is a downRead() token: end it with upRead()";
         }
         if ((token & TAG_MASK) != tokenTag) {
-            return "it is not a token of this thread's sections of " + domain
+            return "it is not a token of this thread's sections of " + engine
                     + " (another thread's, or another domain's); a section opened by readLock() ends on"
                     + " its thread, use downRead()/upRead() to hand one over";
         }
@@ -401,7 +401,7 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
 
         @Override
         public String toString() {
-            return "ScopedSection[level " + level + " of " + reader.domain + "]";
+            return "ScopedSection[level " + level + " of " + reader.engine + "]";
         }
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Adaptive reader fences ([RF] in GracePeriodEngine): a slow membarrier makes readers fence their
+ * Adaptive reader fences ([RF] in AdaptiveReaderFences): a slow membarrier makes readers fence their
  * own entries, the next membarrier establishes that, later grace periods use a plain fence, and an
  * idle spell switches back. The thresholds here are forced (0: every membarrier is "slow"), so the
  * established path runs on any machine; the torture part checks that grace periods on it still wait

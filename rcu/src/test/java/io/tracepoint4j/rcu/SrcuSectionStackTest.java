@@ -23,7 +23,7 @@ class SrcuSectionStackTest {
 
     private final SrcuFacade srcu = (SrcuFacade) domains.srcu("section-stack");
     /** The engine, for what only the gpLock holder does (flipSlot, currentSlot) and the reader. */
-    private final SrcuEngine domain = srcu.engine();
+    private final SrcuEngine engine = srcu.engine();
 
     /** One open section in the model: how it was opened, its slot, its token if any. */
     private record Open(boolean scoped, int slot, int token, RcuDomain.ReadSection section) {}
@@ -31,7 +31,7 @@ class SrcuSectionStackTest {
     @Test
     void randomNestingAcrossTheSpillBoundaryKeepsEverySectionInItsSlot() {
         SplittableRandom random = new SplittableRandom(20261124);
-        SrcuReader reader = domain.reader(srcu.readerCache());
+        SrcuReader reader = engine.reader(srcu.readerCache());
         Deque<Open> model = new ArrayDeque<>();
         int deepest = 0;
         for (int step = 0; step < 200_000; step++) {
@@ -41,9 +41,9 @@ class SrcuSectionStackTest {
             if (choice >= 97 && !model.isEmpty()) {
                 closeWithTheWrongKind(reader, model.peek(), model.size());
             } else if (choice >= 94) {
-                domain.flipSlot(); // no grace period runs: the test stands in for the gpLock holder
+                engine.flipSlot(); // no grace period runs: the test stands in for the gpLock holder
             } else if (open) {
-                int slot = domain.currentSlot();
+                int slot = engine.currentSlot();
                 if (random.nextBoolean()) {
                     model.push(new Open(true, slot, 0, srcu.read()));
                 } else {

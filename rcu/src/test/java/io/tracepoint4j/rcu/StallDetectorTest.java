@@ -96,7 +96,49 @@ class StallDetectorTest {
     }
 
     /**
-     * A downRead() section belongs to no thread: its lock counts on the opener's record and its
+     * A domain's stall advice is asked with the stalled thread and its stack and appended to the
+     * report; advice that throws leaves the report without advice, never without the report.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void stallReportsCarryTheDomainsAdviceAndSurviveAdviceThatThrows(Flavor flavor) {
+        RcuDomain.StallAdvice advice = (thread, stack) -> thread.getName().endsWith("-throwing")
+                ? throwFrom("advice")
+                : "advice for " + thread.getName() + " at depth " + stack.length;
+        RcuDomain d = domains.closedAfterTest(flavor.builder("advised-" + flavor)
+                .stallTimeout(STALL)
+                .stallAdvice(advice)
+                .build());
+        for (String readerName : new String[] {"advised-reader-" + flavor, "advised-reader-" + flavor + "-throwing"}) {
+            try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+                HeldReader reader = HeldReader.hold(d, readerName);
+                try {
+                    CompletableFuture<Void> gp = async("advised-updater", d::synchronize);
+                    Waits.awaitTrue(
+                            () -> !log.warningsContaining(readerName).isEmpty(),
+                            () -> "a WARNING naming " + readerName + "; logged: " + log.all());
+                    String report = log.warningsContaining(readerName).getFirst();
+                    assertThat(report).contains("awaitReleaseInsideSection");
+                    if (readerName.endsWith("-throwing")) {
+                        assertThat(report).doesNotContain("advice for");
+                    } else {
+                        assertThat(report).containsPattern("advice for " + readerName + " at depth [1-9]");
+                    }
+                    reader.release();
+                    await(gp, "synchronize() after the stalled reader ended");
+                } finally {
+                    reader.releaseQuietly();
+                }
+            }
+        }
+    }
+
+    private static String throwFrom(String what) {
+        throw new IllegalStateException(what + " failed on purpose");
+    }
+
+    /**
+     * A downRead() section belongs to no thread: its lock counts on the opener's reader and its
      * unlock on the closer's. The report must say so, once, and must not blame a thread that
      * opened a section another thread has already ended.
      */

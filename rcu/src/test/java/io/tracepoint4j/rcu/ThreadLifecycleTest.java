@@ -154,10 +154,10 @@ class ThreadLifecycleTest {
     }
 
     /**
-     * A pooled thread keeps one record for its whole life, though the JDK clears its ThreadLocals
+     * A pooled thread keeps one reader for its whole life, though the JDK clears its ThreadLocals
      * whenever it goes idle (every ForkJoinPool common-pool worker does), and though its cache slot
      * is held by another live reader, so that its lookups take the slow path. A registry keyed by a
-     * ThreadLocal registered a new record for every task after an idle spell.
+     * ThreadLocal registered a new reader for every task after an idle spell.
      */
     @ParameterizedTest
     @EnumSource(Flavor.class)
@@ -188,10 +188,10 @@ class ThreadLifecycleTest {
                         .get();
                 Thread.sleep(2); // the worker goes idle: ForkJoinPool clears its ThreadLocals
             }
-            d.synchronize(); // takes the new records
+            d.synchronize(); // takes the new readers
             GracePeriodEngine<?> engine = ((DomainFacade) d).engine();
             assertThat(engine.registry.readers())
-                    .as("records after 100 tasks on %s pool thread(s) and one slot holder", readers.size())
+                    .as("readers after 100 tasks on %s pool thread(s) and one slot holder", readers.size())
                     .hasSizeLessThanOrEqualTo(readers.size() + 1);
         } finally {
             end.countDown();

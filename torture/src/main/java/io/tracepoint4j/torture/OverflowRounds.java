@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * An overflowing reader's life ({@link TortureReader.ReaderKind#OVERFLOWING}): rounds of {@link
  * #OVERFLOWS_PER_THREAD} stack overflows, each round on a fresh platform thread with a small stack
- * that ends afterwards, so the domain also retires dead threads' records all run long.
+ * that ends afterwards, so the domain also retires dead threads' readers all run long.
  */
 final class OverflowRounds {
     /*

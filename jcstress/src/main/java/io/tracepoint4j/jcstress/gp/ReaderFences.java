@@ -4,7 +4,7 @@ import java.util.function.Supplier;
 
 /**
  * Domains whose grace periods run on established adaptive reader fences ([RF] in rcu's
- * GracePeriodEngine): readers fence their own entries and grace periods use a plain full fence, no
+ * AdaptiveReaderFences): readers fence their own entries and grace periods use a plain full fence, no
  * membarrier. A domain reads {@code tracepoint4j.rcu.readerFenceAfterMicros} when it is built; at 0
  * every membarrier counts as slow, so the third grace period sets the readers' flag, the fourth
  * establishes it, and it stays established while grace periods keep coming (it relaxes after 50 ms
