@@ -136,9 +136,15 @@ public abstract class Tracepoint<P> {
      * Only generated subclasses, written by {@link TracepointClassGenerator}, whose constructor
      * passes the handles of its own callOne$ ({@code (Tracepoint, P, args...)void}) and callAll$
      * ({@code (Tracepoint, args...)void}): the whole set-up happens here, before the registry
-     * publishes the tracepoint.
+     * publishes the tracepoint. Protected only because a generated class may live in its
+     * prototype's package, in another class loader; nobody else can make a Definition.
+     *
+     * @hidden
      */
-    Tracepoint(Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
+    // exports: Definition is not exported on purpose, only generated classes call this; this-escape:
+    // they have no instance fields, so nothing of theirs is read before it is set
+    @SuppressWarnings({"exports", "this-escape"})
+    protected Tracepoint(Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
         this.definition = definition;
         this.probes = Array.newInstance(definition.prototype(), 0);
         this.updates = new ProbeUpdates<>(this, definition, callOne, callAll);

@@ -36,10 +36,14 @@ import java.util.function.Consumer;
  * {@link Tracepoint} and implements the prototype, and its prototype method is the firing code.
  *
  * <pre>{@code
+ * // in package io.tracepoint4j, or in the prototype's package and loader (see HostLookup)
  * final class Tracepoint$http$request extends Tracepoint<Request> implements Request {
  *     private static final MethodHandle KEY;      // class data 0: key.dynamicInvoker(), ()boolean
  *     private static final RcuDomain DOMAIN;      // class data 1: the flavor's domain
  *     private static final MethodHandle DISPATCH; // class data 2: dispatch.dynamicInvoker(), (args)void
+ *     private static final MethodHandle PROBES;   // class data 3: Tracepoint.probesAcquire()
+ *     private static final MethodHandle FAILED;   // class data 4: Tracepoint.probeFailed(probe, t)
+ *     private static final MethodHandle CLOSE;    // class data 5: UnwindingSection.closeWithInner()
  *
  *     public boolean enabled() { return (boolean) KEY.invokeExact(); }
  *
@@ -48,38 +52,40 @@ import java.util.function.Consumer;
  *     }
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
- *         UnwindingSection section = (UnwindingSection) DOMAIN.read();
+ *         ReadSection section = DOMAIN.read();
  *         try { DISPATCH.invokeExact(method, status, nanos); }          // the probes, see below
- *         finally { section.closeWithInner(); }
+ *         finally { CLOSE.invokeExact(section); }
  *     }
  *
  *     // bound once per probe into DISPATCH's target while at most INLINED_PROBES are registered
  *     private static void callOne$(Tracepoint tp, Request probe, String method, int status, long nanos) {
- *         try { probe.request(method, status, nanos); } catch (Throwable t) { tp.probeFailed(probe, t); }
+ *         try { probe.request(method, status, nanos); } catch (Throwable t) { FAILED.invokeExact(tp, probe, t); }
  *     }
  *
  *     // DISPATCH's target otherwise: every probe of the array
  *     private static void callAll$(Tracepoint tp, String method, int status, long nanos) {
- *         Request[] probes = (Request[]) tp.probesAcquire();
+ *         Request[] probes = (Request[]) PROBES.invokeExact(tp);
  *         for (Request probe : probes) {
- *             try { probe.request(method, status, nanos); } catch (Throwable t) { tp.probeFailed(probe, t); }
+ *             try { probe.request(method, status, nanos); } catch (Throwable t) { FAILED.invokeExact(tp, probe, t); }
  *         }
  *     }
  * }
  * }</pre>
  *
  * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
- * constant, DOMAIN to the domain object and DISPATCH to its current target: with probes bound in as
- * constants, C2 inlines each probe as it would a direct call ([SC] in ProbeUpdates).
+ * constant, DOMAIN to the domain object, DISPATCH to its current target and the other handles to
+ * direct calls: with probes bound in as constants, C2 inlines each probe as it would a direct call
+ * ([SC] in ProbeUpdates). The class names only exported public types, so it links wherever it is
+ * defined.
  */
 final class TracepointClassGenerator {
     /*
-     * Overview: the class is defined with this class's Lookup, so it lives in package
-     * io.tracepoint4j and the class loader of this module, and may call Tracepoint's package-private
-     * members (probesAcquire, probeFailed, the constructor). That requires the prototype, and every
-     * enum it uses, to be visible by name from this loader and accessible from this module; checked
-     * here with a clear error. The class is not strongly tied to its loader: it is unloaded when its
-     * tracepoint becomes unreachable.
+     * Overview: the class is defined with the Lookup HostLookup chooses: in package io.tracepoint4j
+     * when tracepoint4j's loader sees the prototype, else in the prototype's package and loader. It
+     * reaches Tracepoint's package-private members (probesAcquire, probeFailed) and the rcu
+     * module's internal UnwindingSection through method handles in its class data, and calls
+     * Tracepoint's protected constructor. It is not strongly tied to its loader: it is unloaded
+     * when its tracepoint becomes unreachable.
      *
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
      * section ([SC] in ProbeUpdates), and callAll$ reads `probes` through probesAcquire() ([P]). The
@@ -112,7 +118,6 @@ final class TracepointClassGenerator {
     private static final ClassDesc CD_DEFINITION = desc(Definition.class);
     private static final ClassDesc CD_DOMAIN = desc(RcuDomain.class);
     private static final ClassDesc CD_SECTION = desc(RcuDomain.ReadSection.class);
-    private static final ClassDesc CD_UNWINDING = desc(UnwindingSection.class);
     private static final String CLOSE_WITH_INNER = "closeWithInner";
     private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
     /** The generated constructor's type. */
@@ -121,25 +126,54 @@ final class TracepointClassGenerator {
     private static final MethodTypeDesc MTD_SUPER_INIT =
             MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_MethodHandle);
 
-    private static final MethodTypeDesc MTD_PROBES = MethodTypeDesc.of(CD_Object);
-    private static final MethodTypeDesc MTD_FAILED = MethodTypeDesc.of(CD_void, CD_Object, CD_Throwable);
+    private static final MethodTypeDesc MTD_PROBES = MethodTypeDesc.of(CD_Object, CD_TRACEPOINT);
+    private static final MethodTypeDesc MTD_FAILED = MethodTypeDesc.of(CD_void, CD_TRACEPOINT, CD_Object, CD_Throwable);
+    private static final MethodTypeDesc MTD_CLOSE = MethodTypeDesc.of(CD_void, CD_SECTION);
     private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+    /*
+     * The generated class may live in another package (HostLookup), so it reaches Tracepoint's
+     * package-private members and the rcu module's internal UnwindingSection through these handles,
+     * class data 3 to 5; static finals, so C2 inlines them as direct calls.
+     */
+    /** {@code (Tracepoint)Object}: Tracepoint.probesAcquire(), [P]. */
+    private static final MethodHandle PROBES_ACQUIRE;
+    /** {@code (Tracepoint, Object, Throwable)void}: Tracepoint.probeFailed(). */
+    private static final MethodHandle PROBE_FAILED;
+    /** {@code (ReadSection)void}: UnwindingSection.closeWithInner() of a tracepoint domain's section. */
+    private static final MethodHandle CLOSE_WITH_INNER_HANDLE;
+
+    static {
+        try {
+            PROBES_ACQUIRE = LOOKUP.findVirtual(Tracepoint.class, "probesAcquire", MethodType.methodType(Object.class));
+            PROBE_FAILED = LOOKUP.findVirtual(
+                    Tracepoint.class, "probeFailed", MethodType.methodType(void.class, Object.class, Throwable.class));
+            CLOSE_WITH_INNER_HANDLE = LOOKUP.findVirtual(
+                            UnwindingSection.class, CLOSE_WITH_INNER, MethodType.methodType(void.class))
+                    .asType(MethodType.methodType(void.class, RcuDomain.ReadSection.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private TracepointClassGenerator() {}
 
     /** Generates, defines and instantiates the tracepoint of {@code definition}. */
     static <P> Tracepoint<P> generate(Definition<P> definition) {
-        checkVisible(definition);
-        byte[] bytes = classBytes(definition);
+        MethodHandles.Lookup host = HostLookup.of(definition);
+        byte[] bytes = classBytes(definition, host.lookupClass().getPackageName());
         try {
-            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClassWithClassData(
+            MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
                     bytes,
                     List.of(
                             definition.key().dynamicInvoker(),
                             definition.flavor().domain(),
-                            definition.dispatch().dynamicInvoker()),
+                            definition.dispatch().dynamicInvoker(),
+                            PROBES_ACQUIRE,
+                            PROBE_FAILED,
+                            CLOSE_WITH_INNER_HANDLE),
                     true);
             Class<?> generated = hidden.lookupClass();
             MethodHandle constructor =
@@ -154,49 +188,9 @@ final class TracepointClassGenerator {
         }
     }
 
-    /** The prototype and its enums must resolve, from this module's loader, to the same classes. */
-    private static void checkVisible(Definition<?> definition) {
-        Class<?> prototype = definition.prototype();
-        Module ours = TracepointClassGenerator.class.getModule();
-        if (ours.isNamed() && !ours.canRead(prototype.getModule())) {
-            ours.addReads(prototype.getModule());
-        }
-        try {
-            LOOKUP.accessClass(prototype);
-        } catch (IllegalAccessException e) {
-            throw new IllegalArgumentException(
-                    "prototype " + prototype.getName() + " is not accessible from module " + ours.getName()
-                            + ": export its package (at least to io.tracepoint4j) and make it public",
-                    e);
-        }
-        checkLoadable(definition, prototype);
-        for (Tracepoint.Argument argument : definition.arguments()) {
-            if (!argument.type().isPrimitive() && argument.type().getClassLoader() != null) {
-                checkLoadable(definition, argument.type());
-            }
-        }
-    }
-
-    private static void checkLoadable(Definition<?> definition, Class<?> type) {
-        ClassLoader ours = TracepointClassGenerator.class.getClassLoader();
-        Class<?> seen;
-        try {
-            seen = Class.forName(type.getName(), false, ours);
-        } catch (ClassNotFoundException | LinkageError e) {
-            seen = null;
-        }
-        if (seen != type) {
-            throw new IllegalArgumentException("tracepoint " + definition.name() + ": " + type.getName()
-                    + " (class loader " + type.getClassLoader() + ") is not visible from tracepoint4j's class loader ("
-                    + ours + "). The prototype and the enums it uses must be loadable by name from that loader:"
-                    + " load tracepoint4j with the library that defines the tracepoint, or in a loader that"
-                    + " delegates to the library's loader");
-        }
-    }
-
-    private static byte[] classBytes(Definition<?> definition) {
-        ClassDesc self = ClassDesc.of(
-                "io.tracepoint4j", "Tracepoint$" + definition.name().replace(':', '$'));
+    private static byte[] classBytes(Definition<?> definition, String packageName) {
+        ClassDesc self =
+                ClassDesc.of(packageName, "Tracepoint$" + definition.name().replace(':', '$'));
         List<Tracepoint.Argument> arguments = definition.arguments();
         ClassDesc[] argumentTypes = new ClassDesc[arguments.size()];
         for (int i = 0; i < argumentTypes.length; i++) {
@@ -267,6 +261,9 @@ final class TracepointClassGenerator {
             cls.withField("KEY", CD_MethodHandle, constant);
             cls.withField("DOMAIN", CD_DOMAIN, constant);
             cls.withField("DISPATCH", CD_MethodHandle, constant);
+            cls.withField("PROBES", CD_MethodHandle, constant);
+            cls.withField("FAILED", CD_MethodHandle, constant);
+            cls.withField("CLOSE", CD_MethodHandle, constant);
             cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, new Body(Part.CLASS_INIT));
             cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(Part.CONSTRUCTOR));
             int publicFinal = ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL;
@@ -291,15 +288,15 @@ final class TracepointClassGenerator {
             }
         }
 
-        /** The three constants, from the class data. */
+        /** The six constants, from the class data. */
         private void classInit(CodeBuilder code) {
-            code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 0))
-                    .putstatic(self, "KEY", CD_MethodHandle)
-                    .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_DOMAIN, 1))
-                    .putstatic(self, "DOMAIN", CD_DOMAIN)
-                    .ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, 2))
-                    .putstatic(self, "DISPATCH", CD_MethodHandle)
-                    .return_();
+            String[] handles = {"KEY", null, "DISPATCH", "PROBES", "FAILED", "CLOSE"};
+            for (int i = 0; i < handles.length; i++) {
+                ClassDesc type = handles[i] == null ? CD_DOMAIN : CD_MethodHandle;
+                code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, type, i))
+                        .putstatic(self, handles[i] == null ? "DOMAIN" : handles[i], type);
+            }
+            code.return_();
         }
 
         /**
@@ -344,20 +341,21 @@ final class TracepointClassGenerator {
             Label sectionFailed = code.newLabel();
             code.getstatic(self, "DOMAIN", CD_DOMAIN)
                     .invokeinterface(CD_DOMAIN, "read", MTD_READ)
-                    .checkcast(CD_UNWINDING)
                     .astore(section);
             code.labelBinding(sectionStart).getstatic(self, "DISPATCH", CD_MethodHandle); // [SC] in the section
             loadArguments(code, methodType, 0);
             code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
                     .labelBinding(sectionEnd)
+                    .getstatic(self, "CLOSE", CD_MethodHandle)
                     .aload(section)
-                    .invokeinterface(CD_UNWINDING, CLOSE_WITH_INNER, MTD_void)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_CLOSE)
                     .return_();
             // reached only if probeFailed itself fails (out of memory): end the section, rethrow
             code.labelBinding(sectionFailed)
                     .astore(failure)
+                    .getstatic(self, "CLOSE", CD_MethodHandle)
                     .aload(section)
-                    .invokeinterface(CD_UNWINDING, CLOSE_WITH_INNER, MTD_void)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_CLOSE)
                     .aload(failure)
                     .athrow();
             code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
@@ -378,8 +376,9 @@ final class TracepointClassGenerator {
             int failure = code.allocateLocal(TypeKind.REFERENCE);
             Label loop = code.newLabel();
             Label done = code.newLabel();
-            code.aload(0)
-                    .invokevirtual(CD_TRACEPOINT, "probesAcquire", MTD_PROBES) // [P]
+            code.getstatic(self, "PROBES", CD_MethodHandle)
+                    .aload(0)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_PROBES) // [P]
                     .checkcast(prototype.arrayType())
                     .astore(probes)
                     .iconst_0()
@@ -415,10 +414,11 @@ final class TracepointClassGenerator {
                     .goto_(next);
             code.labelBinding(failed)
                     .astore(failure)
+                    .getstatic(self, "FAILED", CD_MethodHandle)
                     .aload(0)
                     .aload(probe)
                     .aload(failure)
-                    .invokevirtual(CD_TRACEPOINT, "probeFailed", MTD_FAILED);
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_FAILED);
             code.labelBinding(next);
             code.exceptionCatchAll(start, end, failed);
         }
