@@ -121,6 +121,9 @@ final class ProbeUpdates<P> {
     @SuppressWarnings("unused") // accessed through REGISTRATIONS
     private Registration[] registrations = NONE; // [R]
 
+    /** Set by forget(): the tracepoint left the registry and takes no probes. updateLock only. */
+    private boolean forgotten;
+
     /**
      * The update side of {@code tracepoint}, whose generated class supplies {@code callOne}
      * ({@code (Tracepoint, P, args...)void}) and {@code callAll} ({@code (Tracepoint, args...)void});
@@ -145,6 +148,10 @@ final class ProbeUpdates<P> {
         FailureReports.start(); // here, on the consumer's thread: the probe's failures are reported there
         ReentrantLock lock = lockForUpdate("register");
         try {
+            if (forgotten) {
+                throw new IllegalStateException(name() + " was forgotten (Tracepoints.forget() of its class loader,"
+                        + " which is tearing down): it takes no probes. Nothing was changed.");
+            }
             Registration[] current = registrationsPlain();
             if (indexOf(current, probe) >= 0) {
                 throw new IllegalStateException("probe " + Tracepoint.describe(probe) + " is already registered on "
@@ -242,13 +249,34 @@ final class ProbeUpdates<P> {
         }
     }
 
-    /** Removes registrations[index]: publish (key off on 1->0), then the hook. */
+    /**
+     * Unregisters every probe and refuses new ones: the tracepoint left the registry
+     * (Tracepoints.forget()). As after unregister(), a probe may still be running until a grace
+     * period of the flavor ends.
+     */
+    void forget() {
+        ReentrantLock lock = lockForUpdate("forget");
+        try {
+            forgotten = true;
+            if (registrationsPlain().length > 0) {
+                removeLocked(NONE);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes registrations[index]. */
     private void removeLocked(int index) {
         Registration[] current = registrationsPlain();
-        Registration removed = current[index];
         Registration[] next = new Registration[current.length - 1];
         System.arraycopy(current, 0, next, 0, index);
         System.arraycopy(current, index + 1, next, index, next.length - index);
+        removeLocked(next);
+    }
+
+    /** Makes {@code next}, fewer registrations, the registered ones: publish (key off on 1->0), then the hook. */
+    private void removeLocked(Registration[] next) {
         publish(next, probeArray(next), dispatchTarget(next));
         boolean last = next.length == 0;
         if (last && definition.onLastProbe() != null) {

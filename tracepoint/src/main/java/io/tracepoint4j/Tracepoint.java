@@ -123,6 +123,8 @@ public abstract class Tracepoint<P> {
     static final System.Logger LOG = System.getLogger("io.tracepoint4j");
 
     private final Definition<P> definition;
+    /** See {@link #id()}. */
+    private final long id;
 
     @SuppressWarnings("unused") // accessed through PROBES
     private Object probes; // [P] a P[] in firing order, never null
@@ -146,6 +148,7 @@ public abstract class Tracepoint<P> {
     @SuppressWarnings({"exports", "this-escape"})
     protected Tracepoint(Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
         this.definition = definition;
+        this.id = Registry.nextId();
         this.probes = Array.newInstance(definition.prototype(), 0);
         this.updates = new ProbeUpdates<>(this, definition, callOne, callAll);
         this.failures = new ProbeFailures(definition.name(), updates);
@@ -156,7 +159,9 @@ public abstract class Tracepoint<P> {
     /**
      * Defines a {@link Flavor#REGULAR} tracepoint, or returns the one already defined under this
      * name with the same prototype, argument names and flavor (a class initialized again, e.g. in
-     * another class loader, gets the existing tracepoint). Listeners of {@link Tracepoints} are told
+     * another class loader that shares the prototype, gets the existing tracepoint). A prototype of
+     * the same name in another class loader (a redeployed application) gets a tracepoint of its
+     * own: see {@link Tracepoints} for their life cycle. Listeners of {@link Tracepoints} are told
      * of a new tracepoint before this method returns, also when another thread defined it: this
      * method waits until they were told (except when called from a listener).
      *
@@ -294,6 +299,15 @@ public abstract class Tracepoint<P> {
     }
 
     // ---- description ----
+
+    /**
+     * This tracepoint's number, unique in this JVM and never reused: it tells apart tracepoints
+     * of one name defined in different class loaders (a redeployed application), and it is what
+     * a {@link Tracepoints.Listener} is told when the tracepoint goes away.
+     */
+    public final long id() {
+        return id;
+    }
 
     /** The full name, {@code provider:event}. */
     public final String name() {
@@ -598,6 +612,11 @@ public abstract class Tracepoint<P> {
      */
     final void probeFailed(Object probe, Throwable failure) {
         failures.probeFailed(probe, failure);
+    }
+
+    /** Unregisters every probe and refuses new ones: the registry forgot this tracepoint. */
+    final void forget() {
+        updates.forget();
     }
 
     /** A probe for messages: its toString(), cut to 200 characters, or its class and identity if that throws. */

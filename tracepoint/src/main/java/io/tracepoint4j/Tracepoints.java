@@ -17,9 +17,19 @@ import java.util.function.Consumer;
  * for (Tracepoint<?> tp : Tracepoints.find("http:*")) System.out.println(tp + " " + tp.arguments());
  * }</pre>
  *
- * <p>The registry holds its tracepoints strongly: a tracepoint stays listed for the life of the JVM,
- * also when the class that defined it is unloaded (defining it again with the same prototype returns
- * the same tracepoint).
+ * <p>Life cycle: a tracepoint whose prototype tracepoint4j's class loader sees stays listed for the
+ * life of the JVM (defining it again with the same prototype returns the same tracepoint). One whose
+ * prototype lives in a class loader below tracepoint4j's (a plugin, a web application) is listed
+ * while it is reachable, normally as long as its class loader: the registry never keeps that loader
+ * alive. When it becomes unreachable, or when the application calls {@link #forget(ClassLoader)},
+ * it leaves the registry and {@link Listener}s are told. A name may then be defined again by the
+ * next loader (a redeployed application); while two loaders' tracepoints of one name are alive,
+ * both are listed, and {@link #lookup(String)} returns the newer.
+ *
+ * <p>What a consumer must do to let a loader go: hold no strong reference to its tracepoints (keep
+ * their {@link Tracepoint#id()}, or a {@code WeakReference}), and no probe that holds one, outside
+ * the tracepoint itself (a tracepoint's probes do not keep it alive); drop what it keeps per
+ * tracepoint in {@link Listener#removed}.
  *
  * <p>Memory consistency effects: a tracepoint is fully built, and its lifecycle hooks set, before it
  * is visible through any method of this class or passed to a listener.
@@ -49,7 +59,7 @@ public final class Tracepoints {
     private Tracepoints() {}
 
     /**
-     * Every tracepoint defined in this JVM, sorted by name: a snapshot, holding every tracepoint
+     * Every tracepoint defined in this JVM, sorted by name (then {@link Tracepoint#id()}): a snapshot, holding every tracepoint
      * whose definition returned before this call began and none whose definition began after it
      * returned.
      */
@@ -58,7 +68,8 @@ public final class Tracepoints {
     }
 
     /**
-     * The tracepoint named exactly {@code name}, if defined.
+     * The tracepoint named exactly {@code name}, if defined; of two alive in different class
+     * loaders (a redeploy in progress), the newer.
      *
      * @throws IllegalArgumentException if {@code name} is null
      */
@@ -92,6 +103,56 @@ public final class Tracepoints {
      */
     public static void addListener(Consumer<? super Tracepoint<?>> listener) {
         REGISTRY.addListener(listener);
+    }
+
+    /**
+     * As {@link #addListener(Consumer)} for {@link Listener#added}, and also tells {@code listener}
+     * when a tracepoint leaves the registry ({@link Listener#removed}).
+     *
+     * @throws IllegalArgumentException if {@code listener} is null
+     * @throws IllegalStateException if {@code listener} (by identity) is already a listener; nothing
+     *     changes
+     */
+    public static void addListener(Listener listener) {
+        REGISTRY.addListener(listener);
+    }
+
+    /** See {@link #removeListener(Consumer)}. */
+    public static boolean removeListener(Listener listener) {
+        return REGISTRY.removeListener(listener);
+    }
+
+    /**
+     * Told of tracepoints as they come and as they go: the kernel's MODULE_STATE_COMING and
+     * MODULE_STATE_GOING notifications of tracepoints.
+     */
+    public interface Listener {
+        /** A tracepoint was defined: as the Consumer of {@link #addListener(Consumer)}. */
+        void added(Tracepoint<?> tracepoint);
+
+        /**
+         * The tracepoint {@code name} numbered {@code id} ({@link Tracepoint#id()}) left the
+         * registry: its class loader went away (the tracepoint object is then gone too, hence its
+         * id) or {@link #forget(ClassLoader)} dropped it. Its probes are treated as unregistered:
+         * none is called again, and after a {@link #synchronizeUnregister()} none is running. Told
+         * once, only to a listener told of its addition (in a rare race with {@link
+         * #addListener(Listener)}, before that), on the thread that called forget or on
+         * tracepoint4j's reaper thread.
+         */
+        void removed(String name, long id);
+    }
+
+    /**
+     * Drops the tracepoints whose prototypes {@code loader} defined, for an application or plugin
+     * that is tearing down: unregisters their probes (and refuses new ones), removes them from the
+     * registry and tells the {@link Listener}s, before returning. Without it they go when the
+     * loader becomes unreachable.
+     *
+     * @return how many tracepoints were dropped
+     * @throws IllegalArgumentException if {@code loader} is null (the bootstrap loader)
+     */
+    public static int forget(ClassLoader loader) {
+        return REGISTRY.forget(loader);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -77,6 +78,25 @@ class ClassLoaderTest {
                     return self == args[0];
                 }
                 default -> throw new AssertionError(method);
+            }
+            return null;
+        });
+    }
+
+    /** A probe of prototype {@code prototype} that counts its calls into {@code fired} (a proxy). */
+    static Object counting(Class<?> prototype, AtomicLong fired) {
+        return Proxy.newProxyInstance(prototype.getClassLoader(), new Class<?>[] {prototype}, (self, method, args) -> {
+            switch (method.getName()) {
+                case "toString" -> {
+                    return "counting probe";
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(self);
+                }
+                case "equals" -> {
+                    return self == args[0];
+                }
+                default -> fired.incrementAndGet();
             }
             return null;
         });
