@@ -70,11 +70,12 @@ import java.util.List;
 public abstract class Tracepoint<P> {
     /*
      * Overview
-     *   Each tracepoint is the one instance of a hidden class that TracepointClassGenerator writes for it:
-     *   the class extends Tracepoint<P> and implements P, so fire() returns `this` and the P method
-     *   is the firing code. From a static final field C2 sees a constant receiver and inlines both.
-     *   The generated code reads a static final invoker of `key` (a MutableCallSite whose target is
-     *   constant(false) or constant(true)); C2 folds it, and setTarget deoptimizes dependent code.
+     *   Each tracepoint is an instance of the hidden class TracepointClassGenerator writes for its
+     *   prototype: the class extends Tracepoint<P> and implements P, so fire() returns `this` and
+     *   the P method is the firing code. From a static final field C2 sees a constant receiver and
+     *   inlines both. The generated code reads a trusted final invoker of `key` (a MutableCallSite
+     *   whose target is constant(false) or constant(true)); C2 folds it, and setTarget deoptimizes
+     *   dependent code.
      *   When the key is on, the generated code opens a read-side section of the flavor's domain,
      *   calls the target of `dispatch`, and ends the section. `probes` is the P[] of the
      *   registered probes in firing order, kept by the update side (ProbeUpdates).

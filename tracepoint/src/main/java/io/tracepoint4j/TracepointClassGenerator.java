@@ -32,28 +32,35 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Writes, with {@code java.lang.classfile}, the hidden class of one tracepoint: it extends
- * {@link Tracepoint} and implements the prototype, and its prototype method is the firing code.
+ * Writes, with {@code java.lang.classfile}, the hidden class of one prototype, whose instances are
+ * that prototype's tracepoints: it extends {@link Tracepoint} and implements the prototype, and its
+ * prototype method is the firing code. One class per prototype, not per tracepoint: a tracepoint
+ * costs no class of its own (start-up time and metaspace, see DefineStartupBench).
  *
  * <pre>{@code
  * // in package io.tracepoint4j, or in the prototype's package and loader (see HostLookup)
- * final class Tracepoint$http$request extends Tracepoint<Request> implements Request {
- *     private static final MethodHandle KEY;      // class data 0: key.dynamicInvoker(), ()boolean
- *     private static final RcuDomain DOMAIN;      // class data 1: the flavor's domain
- *     private static final MethodHandle DISPATCH; // class data 2: dispatch.dynamicInvoker(), (args)void
- *     private static final MethodHandle PROBES;   // class data 3: Tracepoint.probesAcquire()
- *     private static final MethodHandle FAILED;   // class data 4: Tracepoint.probeFailed(probe, t)
- *     private static final MethodHandle CLOSE;    // class data 5: UnwindingSection.closeWithInner()
+ * final class Tracepoint$Request extends Tracepoint<Request> implements Request {
+ *     private static final MethodHandle PROBES;   // class data 0: Tracepoint.probesAcquire()
+ *     private static final MethodHandle FAILED;   // class data 1: Tracepoint.probeFailed(probe, t)
+ *     private static final MethodHandle CLOSE;    // class data 2: UnwindingSection.closeWithInner()
+ *     private final MethodHandle key;             // this tracepoint's key.dynamicInvoker(), ()boolean
+ *     private final RcuDomain domain;             // its flavor's domain
+ *     private final MethodHandle dispatch;        // its dispatch.dynamicInvoker(), (args)void
  *
- *     public boolean enabled() { return (boolean) KEY.invokeExact(); }
+ *     Tracepoint$Request(Definition d, MethodHandle key, RcuDomain domain, MethodHandle dispatch) {
+ *         this.key = key; this.domain = domain; this.dispatch = dispatch;
+ *         super(d, callOne$, callAll$);                                  // handles: ldc constants
+ *     }
+ *
+ *     public boolean enabled() { return (boolean) key.invokeExact(); }
  *
  *     public void request(String method, int status, long nanos) {      // the fast path
- *         if ((boolean) KEY.invokeExact()) callProbes$(method, status, nanos);
+ *         if ((boolean) key.invokeExact()) callProbes$(method, status, nanos);
  *     }
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
- *         ReadSection section = DOMAIN.read();
- *         try { DISPATCH.invokeExact(method, status, nanos); }          // the probes, see below
+ *         ReadSection section = domain.read();
+ *         try { dispatch.invokeExact(method, status, nanos); }          // the probes, see below
  *         finally { CLOSE.invokeExact(section); }
  *     }
  *
@@ -72,10 +79,11 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Static finals of a hidden class are trusted by C2, so KEY folds to the call site's current
- * constant, DOMAIN to the domain object, DISPATCH to its current target and the other handles to
- * direct calls: with probes bound in as constants, C2 inlines each probe as it would a direct call
- * ([SC] in ProbeUpdates). The class names only exported public types, so it links wherever it is
+ * <p>C2 trusts the final instance fields of a hidden class as it trusts static finals, so for a
+ * tracepoint held in a {@code static final} field (a constant) {@code key} folds to the call
+ * site's current constant, {@code domain} to the domain object, {@code dispatch} to its current
+ * target, and the static handles to direct calls: with probes bound in as constants, C2 inlines
+ * each probe as it would a direct call ([SC] in ProbeUpdates). The class names only exported public types, so it links wherever it is
  * defined.
  */
 final class TracepointClassGenerator {
@@ -120,8 +128,14 @@ final class TracepointClassGenerator {
     private static final ClassDesc CD_SECTION = desc(RcuDomain.ReadSection.class);
     private static final String CLOSE_WITH_INNER = "closeWithInner";
     private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
-    /** The generated constructor's type. */
-    private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void, CD_DEFINITION);
+    /** The generated constructor's type: the definition, the key's and dispatch's invokers, the domain. */
+    private static final MethodTypeDesc MTD_INIT =
+            MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_DOMAIN, CD_MethodHandle);
+    /** The instance fields: trusted finals of a hidden class, folded by C2 for a constant tracepoint. */
+    private static final String KEY = "key";
+
+    private static final String DOMAIN = "domain";
+    private static final String DISPATCH = "dispatch";
     /** Tracepoint's constructor: the definition and the handles of callOne$ and callAll$. */
     private static final MethodTypeDesc MTD_SUPER_INIT =
             MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_MethodHandle);
@@ -160,26 +174,20 @@ final class TracepointClassGenerator {
 
     private TracepointClassGenerator() {}
 
-    /** Generates, defines and instantiates the tracepoint of {@code definition}. */
+    /**
+     * Instantiates the tracepoint of {@code definition}: an instance of its prototype's class,
+     * generated and defined at the first tracepoint of that prototype.
+     */
     static <P> Tracepoint<P> generate(Definition<P> definition) {
-        MethodHandles.Lookup host = HostLookup.of(definition);
-        byte[] bytes = classBytes(definition, host.lookupClass().getPackageName());
         try {
-            MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
-                    bytes,
-                    List.of(
+            @SuppressWarnings("unchecked")
+            Tracepoint<P> tracepoint = (Tracepoint<P>) CLASSES.get(definition.prototype())
+                    .constructor(definition)
+                    .invokeExact(
+                            definition,
                             definition.key().dynamicInvoker(),
                             definition.flavor().domain(),
-                            definition.dispatch().dynamicInvoker(),
-                            PROBES_ACQUIRE,
-                            PROBE_FAILED,
-                            CLOSE_WITH_INNER_HANDLE),
-                    true);
-            Class<?> generated = hidden.lookupClass();
-            MethodHandle constructor =
-                    hidden.findConstructor(generated, MethodType.methodType(void.class, Definition.class));
-            @SuppressWarnings("unchecked")
-            Tracepoint<P> tracepoint = (Tracepoint<P>) constructor.invoke(definition);
+                            definition.dispatch().dynamicInvoker());
             return tracepoint;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -188,9 +196,43 @@ final class TracepointClassGenerator {
         }
     }
 
+    /** Each prototype's generated class, once made; held by the prototype, so it goes with it. */
+    private static final ClassValue<PrototypeClass> CLASSES = new ClassValue<>() {
+        @Override
+        protected PrototypeClass computeValue(Class<?> prototype) {
+            return new PrototypeClass();
+        }
+    };
+
+    /** The generated class of one prototype: made by the first definition that needs it. */
+    private static final class PrototypeClass {
+        private MethodHandle constructor; // guarded by this
+
+        /** {@code (Definition, MethodHandle key, RcuDomain, MethodHandle dispatch)Tracepoint}. */
+        synchronized MethodHandle constructor(Definition<?> definition) throws ReflectiveOperationException {
+            if (constructor == null) {
+                constructor = define(definition);
+            }
+            return constructor;
+        }
+    }
+
+    private static MethodHandle define(Definition<?> definition) throws ReflectiveOperationException {
+        MethodHandles.Lookup host = HostLookup.of(definition);
+        byte[] bytes = classBytes(definition, host.lookupClass().getPackageName());
+        MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
+                bytes, List.of(PROBES_ACQUIRE, PROBE_FAILED, CLOSE_WITH_INNER_HANDLE), true);
+        return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, CONSTRUCTOR_PARAMETERS))
+                .asType(MethodType.methodType(Tracepoint.class, CONSTRUCTOR_PARAMETERS));
+    }
+
+    /** The generated constructor's parameters: the definition, then what the instance fields hold. */
+    private static final List<Class<?>> CONSTRUCTOR_PARAMETERS =
+            List.of(Definition.class, MethodHandle.class, RcuDomain.class, MethodHandle.class);
+
     private static byte[] classBytes(Definition<?> definition, String packageName) {
         ClassDesc self =
-                ClassDesc.of(packageName, "Tracepoint$" + definition.name().replace(':', '$'));
+                ClassDesc.of(packageName, "Tracepoint$" + definition.prototype().getSimpleName());
         List<Tracepoint.Argument> arguments = definition.arguments();
         ClassDesc[] argumentTypes = new ClassDesc[arguments.size()];
         for (int i = 0; i < argumentTypes.length; i++) {
@@ -258,9 +300,10 @@ final class TracepointClassGenerator {
             cls.withSuperclass(CD_TRACEPOINT);
             cls.withInterfaceSymbols(prototype);
             int constant = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL;
-            cls.withField("KEY", CD_MethodHandle, constant);
-            cls.withField("DOMAIN", CD_DOMAIN, constant);
-            cls.withField("DISPATCH", CD_MethodHandle, constant);
+            int trusted = ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL;
+            cls.withField(KEY, CD_MethodHandle, trusted);
+            cls.withField(DOMAIN, CD_DOMAIN, trusted);
+            cls.withField(DISPATCH, CD_MethodHandle, trusted);
             cls.withField("PROBES", CD_MethodHandle, constant);
             cls.withField("FAILED", CD_MethodHandle, constant);
             cls.withField("CLOSE", CD_MethodHandle, constant);
@@ -288,13 +331,12 @@ final class TracepointClassGenerator {
             }
         }
 
-        /** The six constants, from the class data. */
+        /** The three handles shared by every tracepoint of the prototype, from the class data. */
         private void classInit(CodeBuilder code) {
-            String[] handles = {"KEY", null, "DISPATCH", "PROBES", "FAILED", "CLOSE"};
+            String[] handles = {"PROBES", "FAILED", "CLOSE"};
             for (int i = 0; i < handles.length; i++) {
-                ClassDesc type = handles[i] == null ? CD_DOMAIN : CD_MethodHandle;
-                code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, type, i))
-                        .putstatic(self, handles[i] == null ? "DOMAIN" : handles[i], type);
+                code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, i))
+                        .putstatic(self, handles[i], CD_MethodHandle);
             }
             code.return_();
         }
@@ -305,6 +347,9 @@ final class TracepointClassGenerator {
          * constructor returns.
          */
         private void constructor(CodeBuilder code) {
+            code.aload(0).aload(2).putfield(self, KEY, CD_MethodHandle); // own fields: allowed before super()
+            code.aload(0).aload(3).putfield(self, DOMAIN, CD_DOMAIN);
+            code.aload(0).aload(4).putfield(self, DISPATCH, CD_MethodHandle);
             code.aload(0)
                     .aload(1)
                     .ldc(MethodHandleDesc.ofMethod(
@@ -316,7 +361,8 @@ final class TracepointClassGenerator {
         }
 
         private void enabled(CodeBuilder code) {
-            code.getstatic(self, "KEY", CD_MethodHandle)
+            code.aload(0)
+                    .getfield(self, KEY, CD_MethodHandle)
                     .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
                     .ireturn();
         }
@@ -324,7 +370,8 @@ final class TracepointClassGenerator {
         /** The prototype's method: the key check, then a call of the enabled path. */
         private void fastPath(CodeBuilder code) {
             Label off = code.newLabel();
-            code.getstatic(self, "KEY", CD_MethodHandle)
+            code.aload(0)
+                    .getfield(self, KEY, CD_MethodHandle)
                     .invokevirtual(CD_MethodHandle, "invokeExact", MTD_BOOLEAN)
                     .ifeq(off)
                     .aload(0);
@@ -339,10 +386,11 @@ final class TracepointClassGenerator {
             Label sectionStart = code.newLabel();
             Label sectionEnd = code.newLabel();
             Label sectionFailed = code.newLabel();
-            code.getstatic(self, "DOMAIN", CD_DOMAIN)
+            code.aload(0)
+                    .getfield(self, DOMAIN, CD_DOMAIN)
                     .invokeinterface(CD_DOMAIN, "read", MTD_READ)
                     .astore(section);
-            code.labelBinding(sectionStart).getstatic(self, "DISPATCH", CD_MethodHandle); // [SC] in the section
+            code.labelBinding(sectionStart).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section
             loadArguments(code, methodType, 0);
             code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
                     .labelBinding(sectionEnd)
