@@ -1,6 +1,8 @@
 package io.tracepoint4j.bench;
 
 import io.tracepoint4j.Tracepoint;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
 import jdk.jfr.Enabled;
 import jdk.jfr.Event;
@@ -39,7 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       tracepoint with four different no-op probes (four classes, so the call to them inside the
  *       tracepoint is megamorphic, as with four real consumers); {@code jfrEnabled}: the JFR event of
  *       {@code jfrDisabled} with the same fields, enabled in the running in-memory recording (no
- *       stack trace, no threshold).
+ *       stack trace, no threshold); {@code pluginDisabled} and {@code pluginOneProbe}: {@code
+ *       disabled} and {@code oneProbe} with the tracepoint, its prototype and the probe in a plugin's
+ *       class loader ({@link PluginFirings}), where the tracepoint's class is then defined, called
+ *       through a static final method handle (inlined).
  *   <li>{@link #loop}: one op is a loop of {@value #LOOP} iterations that sums its index into the
  *       returned value (as a long, reading it from {@link #INDEX}: the loop shape C2 vectorizes) and
  *       fires a tracepoint with the index as argument. {@code loopBaseline}: no
@@ -146,7 +151,9 @@ public class TracepointFiringBench {
             "oneProbe",
             "oneProbeFaultable",
             "fourProbes",
-            "jfrEnabled"
+            "jfrEnabled",
+            "pluginDisabled",
+            "pluginOneProbe"
         })
         public String scenario;
 
@@ -170,6 +177,8 @@ public class TracepointFiringBench {
                 case "oneProbeFaultable" -> made = new OneProbeFaultable();
                 case "fourProbes" -> made = new FourProbes();
                 case "jfrEnabled" -> made = new JfrEnabled();
+                case "pluginDisabled" -> made = new PluginDisabled();
+                case "pluginOneProbe" -> made = new PluginOneProbe();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
             firing = (Firing) made;
@@ -178,6 +187,7 @@ public class TracepointFiringBench {
                 case "oneProbeFaultable" -> attach(ONE_FAULTABLE, PROBE);
                 case "fourProbes" -> attach(FOUR, (x, y) -> {}, (x, y) -> {}, (x, y) -> {}, (x, y) -> {});
                 case "jfrDisabled", "jfrEnabled" -> startRecording();
+                case "pluginOneProbe" -> PluginOneProbe.attach();
                 default -> {}
             }
         }
@@ -219,6 +229,9 @@ public class TracepointFiringBench {
             }
             if (recording != null) {
                 recording.close();
+            }
+            if (scenario.equals("pluginOneProbe")) {
+                PluginOneProbe.detach();
             }
         }
     }
@@ -297,6 +310,59 @@ public class TracepointFiringBench {
                 event.a = a;
                 event.b = b;
                 event.commit();
+            }
+        }
+    }
+
+    /** The type of the plugin's firing methods. */
+    static final MethodType FIRE_TYPE = MethodType.methodType(void.class, long.class, int.class);
+
+    /** {@code disabled}, with the tracepoint and its prototype in a plugin's class loader. */
+    static final class PluginDisabled extends Firing {
+        static final MethodHandle FIRE = PluginFirings.handle("fireDisabled", FIRE_TYPE);
+
+        @Override
+        void fire(long a, int b) {
+            try {
+                FIRE.invokeExact(a, b);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+    }
+
+    /** {@code oneProbe}, with the tracepoint, its prototype and the probe in a plugin's class loader. */
+    static final class PluginOneProbe extends Firing {
+        static final MethodHandle FIRE = PluginFirings.handle("fireOne", FIRE_TYPE);
+
+        @Override
+        void fire(long a, int b) {
+            try {
+                FIRE.invokeExact(a, b);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+
+        static void attach() {
+            ClassLoader host;
+            try {
+                host = (ClassLoader) PluginFirings.handle("attach", MethodType.methodType(ClassLoader.class))
+                        .invokeExact();
+            } catch (Throwable t) {
+                throw new IllegalStateException("cannot attach the plugin's probe", t);
+            }
+            if (host != PluginFirings.LOADER) {
+                throw new IllegalStateException("the plugin's tracepoint lives in " + host + ", not in its loader");
+            }
+        }
+
+        static void detach() {
+            try {
+                PluginFirings.handle("detach", MethodType.methodType(void.class))
+                        .invokeExact();
+            } catch (Throwable t) {
+                throw new IllegalStateException("cannot detach the plugin's probe", t);
             }
         }
     }
