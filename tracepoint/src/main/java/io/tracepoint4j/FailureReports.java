@@ -46,16 +46,7 @@ final class FailureReports {
     /** Starts the reporter thread unless it runs already. */
     static synchronized void start() {
         if (reporter == null) {
-            // inherits nothing from the first registering thread: no thread locals, no context
-            // class loader (a web application's would be kept alive as long as the JVM runs)
-            Thread thread = Thread.ofPlatform()
-                    .name("tracepoint4j-failure-reports")
-                    .daemon()
-                    .inheritInheritableThreadLocals(false)
-                    .unstarted(new Reporter());
-            thread.setContextClassLoader(null);
-            thread.start();
-            reporter = thread; // [U]
+            reporter = LibraryThreads.start("tracepoint4j-failure-reports", new Reporter()); // [U]
         }
     }
 

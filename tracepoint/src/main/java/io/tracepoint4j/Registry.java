@@ -41,7 +41,9 @@ final class Registry {
      *   A tracepoint whose class lives in tracepoint4j's loader (HostLookup) is held strongly: its
      *   loader lives as long as tracepoint4j. One whose class lives in its prototype's loader (a
      *   plugin, a web application) is held weakly, so the registry never keeps that loader alive:
-     *   the instrumented class's static field keeps the tracepoint as long as the loader lives.
+     *   its prototype's class keeps it as long as the loader lives (TracepointClassGenerator). Two
+     *   loaders share a name only if one of their tracepoints is held weakly; two strongly held
+     *   ones of one name are refused, as within one loader.
      *   When the garbage collector clears the reference, the reaper thread (started with the first
      *   weak entry) removes the entry and tells the listeners removed(name, id): the tracepoint is
      *   gone, and no firing can run its probes any more, but a probe may still be running (its
@@ -58,7 +60,9 @@ final class Registry {
      *   the listeners added before it. Delivery runs outside lock; a removal waits until the entry
      *   was told "added" by its define (on the reaper, or the forget() caller) before telling
      *   "removed". One race stays: a listener being added while a tracepoint is removed may be told
-     *   "removed" before addListener's thread told it "added".
+     *   "removed" before addListener's thread told it "added". A new listener is never told
+     *   "removed" of a tracepoint it was not told "added" of: addListener takes out, under lock,
+     *   the entries already collected but not yet reaped, and tells only the earlier listeners.
      *   A listener is added once (by identity): "told exactly once" holds per listener.
      *   A define that finds the name taken by its prototype's loader (at its first get, or losing
      *   the insertion race) waits, outside lock, until that entry is told: listeners attach probes
@@ -232,18 +236,43 @@ final class Registry {
 
     private void subscribe(Subscription subscription) {
         List<Tracepoint<?>> existing;
+        List<Entry> collectedNow;
+        List<Subscription> earlier;
         synchronized (lock) {
             if (indexOfListener(subscription.target) >= 0) {
                 throw new IllegalStateException("addListener(" + subscription.target + "): it is already a listener,"
                         + " and is told of each tracepoint once; to be told of the existing ones again, remove it"
                         + " first. Nothing was changed.");
             }
+            // collected but not yet reaped: removed here and told to the earlier listeners only, so
+            // that the new one is never told "removed" of a tracepoint it was not told "added" of
+            collectedNow = removeCollected();
+            earlier = List.copyOf(listeners);
             listeners.add(subscription);
             existing = all();
+        }
+        for (Entry entry : collectedNow) {
+            announceRemoval(entry, earlier);
         }
         for (Tracepoint<?> tracepoint : existing) {
             tell(subscription, tracepoint);
         }
+    }
+
+    /** Removes the entries whose tracepoint is collected; lock held. The reaper then finds them gone. */
+    private List<Entry> removeCollected() {
+        List<Entry> removed = new ArrayList<>();
+        for (Entry[] entries : byName.values()) {
+            for (Entry entry : entries) {
+                if (entry.tracepoint() == null) {
+                    removed.add(entry);
+                }
+            }
+        }
+        for (Entry entry : removed) {
+            removeEntry(entry);
+        }
+        return removed;
     }
 
     /** See {@link Tracepoints#removeListener(Object)}: by identity of what was added. */
@@ -286,12 +315,15 @@ final class Registry {
             synchronized (lock) {
                 Entry[] entries = byName.get(definition.name());
                 existing = sameLoader(entries, loader);
+                if (existing == null && entry.weak == null) {
+                    existing = strong(entries); // two loaders share a name only if one can go away
+                }
                 if (existing == null) {
-                    byName.put(definition.name(), withAdded(entries, entry));
                     if (entry.weak != null && reaper == null) {
-                        reaper = startReaper();
+                        reaper = LibraryThreads.start("tracepoint4j-registry-reaper", new Reaper());
                     }
                     listening = List.copyOf(listeners);
+                    byName.put(definition.name(), withAdded(entries, entry)); // last: nothing after it throws
                 } else {
                     listening = List.of();
                 }
@@ -314,6 +346,13 @@ final class Registry {
             throw new IllegalArgumentException("forget(null): pass the class loader of an application or plugin that"
                     + " is tearing down; the bootstrap loader's tracepoints live as long as the JVM");
         }
+        for (ClassLoader ours = Registry.class.getClassLoader(); ours != null; ours = ours.getParent()) {
+            if (ours == loader) {
+                throw new IllegalArgumentException("forget(" + loader + "): that is tracepoint4j's class loader or one"
+                        + " of its parents, whose tracepoints live as long as tracepoint4j; pass the loader of an"
+                        + " application or plugin below it. Nothing was changed.");
+            }
+        }
         List<Found> forgotten = new ArrayList<>();
         List<Subscription> listening;
         synchronized (lock) {
@@ -330,9 +369,18 @@ final class Registry {
             }
             listening = List.copyOf(listeners);
         }
-        for (Found found : forgotten) {
-            found.tracepoint.forget(); // its probes are unregistered, as by unregister()
-            announceRemoval(found.entry, listening);
+        RuntimeException failure = null;
+        for (Found found : forgotten) { // every one, whatever one of them throws
+            try {
+                found.tracepoint.forget(); // its probes are unregistered, as by unregister()
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            } finally {
+                announceRemoval(found.entry, listening);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return forgotten.size();
     }
@@ -417,6 +465,18 @@ final class Registry {
         return null;
     }
 
+    /** The strongly held entry of {@code entries}, or null. */
+    private static Found strong(Entry[] entries) {
+        if (entries != null) {
+            for (Entry entry : entries) {
+                if (entry.weak == null) {
+                    return new Found(entry, entry.tracepoint());
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * {@code entries} (may be null) and {@code added} last. Collected entries stay until the reaper
      * removes them, so that their removal is told.
@@ -464,7 +524,8 @@ final class Registry {
         }
         throw new IllegalArgumentException("tracepoint " + wanted.name() + " is already defined as "
                 + describe(have) + "; it cannot be defined again as " + describe(wanted)
-                + ". A name has one prototype: use another name, or the same prototype, argument names and flavor");
+                + ". A name has one prototype per class loader: use another name, or the same prototype, argument"
+                + " names and flavor");
     }
 
     private static String describe(Definition<?> definition) {
@@ -522,13 +583,6 @@ final class Registry {
         }
     }
 
-    private Thread startReaper() {
-        Thread thread = new Thread(new Reaper(), "tracepoint4j-registry-reaper");
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
-    }
-
     /** Removes the entries of collected tracepoints and tells the listeners; runs for the JVM's life. */
     private final class Reaper implements Runnable {
         @Override
@@ -540,14 +594,21 @@ final class Registry {
                 } catch (InterruptedException e) {
                     continue; // nobody else knows this thread: an interrupt is stray
                 }
-                List<Subscription> listening;
-                synchronized (lock) {
-                    if (!removeEntry(reference.entry)) {
-                        continue; // forgotten already
+                try {
+                    List<Subscription> listening;
+                    synchronized (lock) {
+                        if (!removeEntry(reference.entry)) {
+                            continue; // forgotten, or taken out by an addListener, already
+                        }
+                        listening = List.copyOf(listeners);
                     }
-                    listening = List.copyOf(listeners);
+                    announceRemoval(reference.entry, listening);
+                } catch (Throwable t) { // out of memory, a failing logger: this removal's news is lost, not the next
+                    try {
+                        Tracepoint.LOG.log(System.Logger.Level.WARNING, "removing a collected tracepoint failed", t);
+                    } catch (Throwable ignored) { // the logger itself: nothing more to do
+                    }
                 }
-                announceRemoval(reference.entry, listening);
             }
         }
     }

@@ -145,7 +145,7 @@ public abstract class Tracepoint<P> {
      * @hidden
      */
     // exports: Definition is not exported on purpose, only generated classes call this; this-escape:
-    // they have no instance fields, so nothing of theirs is read before it is set
+    // they set their own fields before calling this, so nothing of theirs is read before it is set
     @SuppressWarnings({"exports", "this-escape"})
     protected Tracepoint(Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
         this.definition = definition;

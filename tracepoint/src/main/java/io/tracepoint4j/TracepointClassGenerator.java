@@ -83,8 +83,10 @@ import java.util.function.Consumer;
  * tracepoint held in a {@code static final} field (a constant) {@code key} folds to the call
  * site's current constant, {@code domain} to the domain object, {@code dispatch} to its current
  * target, and the static handles to direct calls: with probes bound in as constants, C2 inlines
- * each probe as it would a direct call ([SC] in ProbeUpdates). The class names only exported public types, so it links wherever it is
- * defined.
+ * each probe as it would a direct call ([SC] in ProbeUpdates). The fold needs that constant: a tracepoint held in an ordinary field or
+ * a collection pays a field load and an out-of-line handle call per firing. The class's code names
+ * only exported public types (its constructor's descriptor also names Tracepoint's Definition,
+ * which nothing resolves), so it links wherever it is defined.
  */
 final class TracepointClassGenerator {
     /*
@@ -92,8 +94,12 @@ final class TracepointClassGenerator {
      * when tracepoint4j's loader sees the prototype, else in the prototype's package and loader. It
      * reaches Tracepoint's package-private members (probesAcquire, probeFailed) and the rcu
      * module's internal UnwindingSection through method handles in its class data, and calls
-     * Tracepoint's protected constructor. It is not strongly tied to its loader: it is unloaded
-     * when its tracepoint becomes unreachable.
+     * Tracepoint's protected constructor. It is not strongly tied to its loader; the prototype's
+     * Class holds it (CLASSES), so it is unloaded with the prototype.
+     *
+     * Concurrency: CLASSES is a ClassValue (thread-safe); a PrototypeClass's monitor guards its
+     * constructor handle, made once, and its list of tracepoints. It is a leaf: the class
+     * generation under it takes no other lock of this module.
      *
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
      * section ([SC] in ProbeUpdates), and callAll$ reads `probes` through probesAcquire() ([P]). The
@@ -150,7 +156,7 @@ final class TracepointClassGenerator {
     /*
      * The generated class may live in another package (HostLookup), so it reaches Tracepoint's
      * package-private members and the rcu module's internal UnwindingSection through these handles,
-     * class data 3 to 5; static finals, so C2 inlines them as direct calls.
+     * class data 0 to 2; static finals, so C2 inlines them as direct calls.
      */
     /** {@code (Tracepoint)Object}: Tracepoint.probesAcquire(), [P]. */
     private static final MethodHandle PROBES_ACQUIRE;
@@ -180,14 +186,16 @@ final class TracepointClassGenerator {
      */
     static <P> Tracepoint<P> generate(Definition<P> definition) {
         try {
+            PrototypeClass prototypeClass = CLASSES.get(definition.prototype());
             @SuppressWarnings("unchecked")
-            Tracepoint<P> tracepoint = (Tracepoint<P>) CLASSES.get(definition.prototype())
+            Tracepoint<P> tracepoint = (Tracepoint<P>) prototypeClass
                     .constructor(definition)
                     .invokeExact(
                             definition,
                             definition.key().dynamicInvoker(),
                             definition.flavor().domain(),
                             definition.dispatch().dynamicInvoker());
+            prototypeClass.keep(tracepoint);
             return tracepoint;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -196,7 +204,10 @@ final class TracepointClassGenerator {
         }
     }
 
-    /** Each prototype's generated class, once made; held by the prototype, so it goes with it. */
+    /**
+     * Each prototype's generated class, once made, and the tracepoints made of it: held by the
+     * prototype's Class, so they live as long as the prototype's class loader, and go with it.
+     */
     private static final ClassValue<PrototypeClass> CLASSES = new ClassValue<>() {
         @Override
         protected PrototypeClass computeValue(Class<?> prototype) {
@@ -204,9 +215,18 @@ final class TracepointClassGenerator {
         }
     };
 
-    /** The generated class of one prototype: made by the first definition that needs it. */
+    /** The generated class of one prototype, made by the first definition that needs it, and its tracepoints. */
     private static final class PrototypeClass {
         private MethodHandle constructor; // guarded by this
+        /**
+         * Keeps the prototype's tracepoints for as long as its loader lives, whatever the code
+         * that defined them keeps (the registry holds those of a plugin's loader only weakly).
+         */
+        private final List<Tracepoint<?>> tracepoints = new java.util.ArrayList<>(); // guarded by this
+
+        synchronized void keep(Tracepoint<?> tracepoint) {
+            tracepoints.add(tracepoint);
+        }
 
         /** {@code (Definition, MethodHandle key, RcuDomain, MethodHandle dispatch)Tracepoint}. */
         synchronized MethodHandle constructor(Definition<?> definition) throws ReflectiveOperationException {

@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * <p>Life cycle: a tracepoint whose prototype tracepoint4j's class loader sees stays listed for the
  * life of the JVM (defining it again with the same prototype returns the same tracepoint). One whose
  * prototype lives in a class loader below tracepoint4j's (a plugin, a web application) is listed
- * while it is reachable, normally as long as its class loader: the registry never keeps that loader
- * alive. When it becomes unreachable, or when the application calls {@link #forget(ClassLoader)},
+ * as long as that loader lives (its prototype's class keeps it): the registry never keeps the
+ * loader alive. When it becomes unreachable, or when the application calls {@link #forget(ClassLoader)},
  * it leaves the registry and {@link Listener}s are told. A name may then be defined again by the
  * next loader (a redeployed application); while two loaders' tracepoints of one name are alive,
  * both are listed, and {@link #lookup(String)} returns the newer.

@@ -29,6 +29,9 @@ public final class ClassLoaderLifecycleMain {
     static final Set<Long> ADDED = ConcurrentHashMap.newKeySet();
 
     static final Set<Long> REMOVED = ConcurrentHashMap.newKeySet();
+    /** Any id told twice (added or removed), or removed before added: each breaks the contract. */
+    static final List<String> BROKEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     static final AtomicLong FIRED = new AtomicLong();
 
     private ClassLoaderLifecycleMain() {}
@@ -93,6 +96,12 @@ public final class ClassLoaderLifecycleMain {
             check(expected.getMessage().contains("forgotten"), "the refusal says why: " + expected.getMessage());
         }
         check(Tracepoints.forget(loader) == 0, "forget again drops nothing");
+        try {
+            Tracepoints.forget(ClassLoaderLifecycleMain.class.getClassLoader());
+            throw new AssertionError("forget of tracepoint4j's own class loader was accepted");
+        } catch (IllegalArgumentException expected) {
+            check(expected.getMessage().contains("tracepoint4j's class loader"), expected.getMessage());
+        }
         System.out.println("forget: removed at once, probes unregistered, new ones refused");
     }
 
@@ -129,18 +138,33 @@ public final class ClassLoaderLifecycleMain {
         check(classGrowth < 40, "loaded classes grew by " + classGrowth + " over 80 redeploys");
         // -Xint (see ClassLoaderLifecycleTest): else the JIT's profiles of warming methods grow metaspace
         check(metaspaceGrowth < 16 * 1024, "metaspace grew by " + metaspaceGrowth / 1024 + " KB over 80 redeploys");
-        check(REMOVED.containsAll(ADDED), "every added tracepoint was told removed");
+        check(
+                REMOVED.equals(ADDED),
+                "every added tracepoint was told removed, and no other: added " + ADDED.size() + ", removed "
+                        + REMOVED.size());
+        check(BROKEN.isEmpty(), "listener contract broken: " + BROKEN);
     }
 
     /** A deployment gone out of scope: only what cannot keep its loader alive. */
     record Deployed(WeakReference<ClassLoader> loader, long id) {}
 
-    /** A plugin loader, its class initialized (defining plugin:ev) and its tracepoint fired once. */
+    /**
+     * A plugin loader, its class initialized (defining plugin:ev) and its tracepoint fired once, on
+     * a thread whose context class loader is the plugin's, as an application server sets it: a
+     * thread tracepoint4j starts then (its reaper, at the first such tracepoint) must not keep it.
+     */
     private static Deployed deploy(String name) throws Throwable {
         PluginLoader loader = PluginLoader.belowTracepoint4j(name);
-        long id = define(loader);
-        work(loader, 7);
-        return new Deployed(new WeakReference<>(loader), id);
+        Thread thread = Thread.currentThread();
+        ClassLoader context = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            long id = define(loader);
+            work(loader, 7);
+            return new Deployed(new WeakReference<>(loader), id);
+        } finally {
+            thread.setContextClassLoader(context);
+        }
     }
 
     private static long define(PluginLoader loader) throws ClassNotFoundException {
@@ -203,13 +227,20 @@ public final class ClassLoaderLifecycleMain {
     private static final class Consumer implements Tracepoints.Listener {
         @Override
         public void added(Tracepoint<?> tracepoint) {
-            ADDED.add(tracepoint.id());
+            if (!ADDED.add(tracepoint.id())) {
+                BROKEN.add("added twice: " + tracepoint.id());
+            }
             ClassLoaderTest.register(tracepoint, ClassLoaderTest.counting(tracepoint.prototype(), FIRED));
         }
 
         @Override
         public void removed(String name, long id) {
-            REMOVED.add(id);
+            if (!ADDED.contains(id)) {
+                BROKEN.add("removed before added: " + id);
+            }
+            if (!REMOVED.add(id)) {
+                BROKEN.add("removed twice: " + id);
+            }
         }
     }
 }

@@ -52,6 +52,25 @@ class ClassLoaderTest {
         assertThat(seen).containsExactly(42L);
     }
 
+    /** One generated class per prototype: a tracepoint costs no class of its own. */
+    @Test
+    void tracepointsOfOnePrototypeShareOneClass() {
+        Tracepoint<Runnable> first = Tracepoint.define("shared_class:first", Runnable.class);
+        Tracepoint<Runnable> second = Tracepoint.defineFaultable("shared_class:second", Runnable.class);
+        assertThat(second.getClass()).isSameAs(first.getClass());
+        assertThat(second).isNotSameAs(first);
+        List<Long> runs = new CopyOnWriteArrayList<>();
+        Runnable one = () -> runs.add(1L);
+        Runnable two = () -> runs.add(2L);
+        first.register(one);
+        second.register(two);
+        first.fire().run();
+        second.fire().run();
+        assertThat(runs).as("each instance fires its own probes").containsExactly(1L, 2L);
+        first.unregister(one);
+        second.unregister(two);
+    }
+
     @Test
     void aPrototypeInALoaderThatCannotSeeTracepoint4jIsRefusedWithTheFix() throws Exception {
         PluginLoader isolated = new PluginLoader("isolated", ClassLoader.getPlatformClassLoader());

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * Linearizability of {@link Registry} (docs/STYLE.md rule 11), each scenario on a fresh registry: define,
  * lookup, find, all, addListener and removeListener against {@link Model}, a sorted map and a list
  * of listeners. The registry's factory builds {@link UnfiredTracepoint}s: a hidden class per define
- * made the stress run alone take a minute. Name validation happens before the registry (in the
+ * (as the library once generated) made the stress run alone take a minute. Removals (forget, the
+ * reaper) are not in the model yet. Name validation happens before the registry (in the
  * Builder) and is checked by RegistryTest.
  *
  * <p>What the results make checkable:

@@ -5,8 +5,8 @@ import java.lang.invoke.MethodHandles;
 
 /**
  * A tracepoint without a generated class, for tests that never fire it: the registry needs only the
- * base class, probe registration is all in it, and generating a hidden class per definition (about
- * a millisecond) would dominate the thousands of scenarios of a Lincheck test. Its dispatch
+ * base class, probe registration is all in it, and generated tracepoints (a class per prototype,
+ * call sites per tracepoint) would dominate the thousands of scenarios of a Lincheck test. Its dispatch
  * methods (callOne$ and callAll$ of a generated class) do nothing: the update side still builds and installs real dispatch targets.
  */
 final class UnfiredTracepoint<P> extends Tracepoint<P> {

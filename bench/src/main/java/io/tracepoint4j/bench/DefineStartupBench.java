@@ -29,8 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * N} the later ops measure defining in a warm JVM.
  *
  * <p>Each fork also prints {@code # metaspace per tracepoint: N bytes}: the growth of the JVM's
- * Metaspace and Compressed Class Space pools (the "used" figures Native Memory Tracking reports)
- * over the op, divided by {@value #TRACEPOINTS}. It includes the one-time classes of the first
+ * Metaspace pool (class space included; the "used" figure Native Memory Tracking reports) over the
+ * op, divided by {@value #TRACEPOINTS}. It includes the one-time classes of the first
  * define; the per-tracepoint cost in a warm JVM is the figure of a later op.
  *
  * <p>How to read it: ms per op, per fork; targets (issue 12): at most 100 ms (aim for 50) for the
@@ -103,7 +103,7 @@ public class DefineStartupBench {
     private static long metaspaceUsed() {
         long used = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getName().equals("Metaspace") || pool.getName().equals("Compressed Class Space")) {
+            if (pool.getName().equals("Metaspace")) { // includes the class space: not added again
                 used += pool.getUsage().getUsed();
             }
         }
