@@ -28,9 +28,11 @@ import java.util.List;
  * REQUEST.register((method, status, nanos) -> record(method, status, nanos));   // a consumer
  * }</pre>
  *
- * <p><b>Cost.</b> With no probe attached, firing costs what an empty method costs: the check is a
- * static key (a {@link MutableCallSite} whose constant target the JIT folds), not a load, so there is
- * no volatile read, no allocation and no boxing. With probes attached, firing opens a read-side
+ * <p><b>Cost.</b> With no probe attached, firing a tracepoint held in a {@code static final} field
+ * costs what an empty method costs: the check is a static key (a {@link MutableCallSite} whose
+ * constant target the JIT folds), not a load, so there is no volatile read, no allocation and no
+ * boxing. Held anywhere else (an instance field, a collection), the check is a field load and an
+ * indirect call. With probes attached, firing opens a read-side
  * critical section of the flavor's RCU domain, loads the current probe array and calls each probe
  * with the arguments as passed (primitives stay primitive). Nothing is allocated and no lock is taken.
  *
