@@ -27,6 +27,7 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -222,7 +223,7 @@ final class TracepointClassGenerator {
          * Keeps the prototype's tracepoints for as long as its loader lives, whatever the code
          * that defined them keeps (the registry holds those of a plugin's loader only weakly).
          */
-        private final List<Tracepoint<?>> tracepoints = new java.util.ArrayList<>(); // guarded by this
+        private final List<Tracepoint<?>> tracepoints = new ArrayList<>(); // guarded by this
 
         synchronized void keep(Tracepoint<?> tracepoint) {
             tracepoints.add(tracepoint);

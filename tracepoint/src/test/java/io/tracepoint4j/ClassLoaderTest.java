@@ -10,6 +10,7 @@ import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,30 +85,23 @@ class ClassLoaderTest {
 
     /** A probe of prototype {@code ev} that records its argument (a proxy: ev is not known here). */
     static Object probe(Class<?> ev, List<Long> seen) {
-        return Proxy.newProxyInstance(ev.getClassLoader(), new Class<?>[] {ev}, (self, method, args) -> {
-            switch (method.getName()) {
-                case "ev" -> seen.add((Long) args[0]);
-                case "toString" -> {
-                    return "recording probe";
-                }
-                case "hashCode" -> {
-                    return System.identityHashCode(self);
-                }
-                case "equals" -> {
-                    return self == args[0];
-                }
-                default -> throw new AssertionError(method);
-            }
-            return null;
-        });
+        return proxyProbe(ev, "recording probe", args -> seen.add((Long) args[0]));
     }
 
     /** A probe of prototype {@code prototype} that counts its calls into {@code fired} (a proxy). */
     static Object counting(Class<?> prototype, AtomicLong fired) {
+        return proxyProbe(prototype, "counting probe", args -> fired.incrementAndGet());
+    }
+
+    /**
+     * A proxy implementing {@code prototype} whose prototype method passes its arguments to {@code
+     * fired}; identity equality, and {@code description} as its toString().
+     */
+    private static Object proxyProbe(Class<?> prototype, String description, Consumer<Object[]> fired) {
         return Proxy.newProxyInstance(prototype.getClassLoader(), new Class<?>[] {prototype}, (self, method, args) -> {
             switch (method.getName()) {
                 case "toString" -> {
-                    return "counting probe";
+                    return description;
                 }
                 case "hashCode" -> {
                     return System.identityHashCode(self);
@@ -115,7 +109,7 @@ class ClassLoaderTest {
                 case "equals" -> {
                     return self == args[0];
                 }
-                default -> fired.incrementAndGet();
+                default -> fired.accept(args);
             }
             return null;
         });

@@ -85,7 +85,8 @@ public class DefineStartupBench {
     public void define100(Blackhole bh) {
         int n = op++;
         for (int i = 0; i < TRACEPOINTS; i++) {
-            bh.consume(define("startup:op" + n + "_" + i, PROTOTYPES[i % PROTOTYPES.length], ARGUMENTS[i % 5]));
+            int p = i % PROTOTYPES.length;
+            bh.consume(define("startup:op" + n + "_" + i, PROTOTYPES[p], ARGUMENTS[p]));
         }
     }
 
