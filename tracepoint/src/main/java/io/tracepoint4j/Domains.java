@@ -2,25 +2,56 @@ package io.tracepoint4j;
 
 import io.tracepoint4j.rcu.ClassicRcu;
 import io.tracepoint4j.rcu.RcuDomain;
+import io.tracepoint4j.rcu.ReadSideBarrier;
 import io.tracepoint4j.rcu.Srcu;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The library-wide RCU domains that protect probe arrays, one per flavor. Created on first use and
- * never closed. Independent: a probe blocked in a faultable tracepoint delays only FAULTABLE's grace
- * periods.
+ * The library-wide RCU domains that protect probe arrays, one per flavor. Each is created at its
+ * first use, in practice the first registration of a probe on a tracepoint of its flavor (see
+ * {@link #prepareFirings}), and never closed: defining tracepoints, on every instrumented
+ * application's start-up path, creates no domain. Independent: a probe blocked in a faultable
+ * tracepoint delays only FAULTABLE's grace periods.
  */
 final class Domains {
-    /** Regular tracepoints: probes never block, so the cheapest read side. */
-    static final ClassicRcu REGULAR = ClassicRcu.builder("tracepoint4j-regular")
-            .stallAdvice(new RegularProbeStallAdvice())
-            .build();
-    /** Faultable tracepoints: probes may block. */
-    static final Srcu FAULTABLE = Srcu.create("tracepoint4j-faultable");
-
     private Domains() {}
+
+    /** Regular tracepoints: probes never block, so the cheapest read side. */
+    static ClassicRcu regular() {
+        return Regular.DOMAIN;
+    }
+
+    /** Faultable tracepoints: probes may block. */
+    static Srcu faultable() {
+        return Faultable.DOMAIN;
+    }
+
+    /**
+     * Creates {@code flavor}'s domain and waits for the read side's one-time set-up (FFM's
+     * membarrier registration, about 0.1-0.15 s in a cold JVM, begun on a library thread by the
+     * domain's creation). A firing reads under its flavor's domain only once a probe is published,
+     * so a registration calls this before publishing: no firing ever creates a domain (a class
+     * initialization, which must not fail on a thread near its stack limit: see the rcu module's
+     * GracePeriodEngine.initializeNow) or waits for the set-up.
+     */
+    static void prepareFirings(Tracepoint.Flavor flavor) {
+        flavor.domain();
+        ReadSideBarrier.current(); // waits for the set-up, if it is still running
+    }
+
+    /** A holder: created when regular() is first called. */
+    private static final class Regular {
+        static final ClassicRcu DOMAIN = ClassicRcu.builder("tracepoint4j-regular")
+                .stallAdvice(new RegularProbeStallAdvice())
+                .build();
+    }
+
+    /** A holder: created when faultable() is first called. */
+    private static final class Faultable {
+        static final Srcu DOMAIN = Srcu.create("tracepoint4j-faultable");
+    }
 
     /**
      * A thread stalls the regular domain only inside a probe of a regular tracepoint (its sections

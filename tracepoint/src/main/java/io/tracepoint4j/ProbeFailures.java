@@ -125,13 +125,13 @@ final class ProbeFailures {
         @Override
         public void run() {
             if (failure != null && failures < 0) {
-                Tracepoint.LOG.log(
+                Tracepoint.log().log(
                         System.Logger.Level.WARNING,
                         "probe " + Tracepoint.describe(probe) + " of " + name + " threw while being unregistered"
                                 + notLogged(unlogged, " failures of unregistered probes"),
                         failure);
             } else if (failure != null) {
-                Tracepoint.LOG.log(
+                Tracepoint.log().log(
                         System.Logger.Level.WARNING,
                         "probe " + Tracepoint.describe(probe) + " of " + name + " threw " + failure + " (failure "
                                 + failures + " of this probe" + notLogged(unlogged, "") + ")."

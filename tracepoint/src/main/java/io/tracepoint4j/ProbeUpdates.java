@@ -146,6 +146,7 @@ final class ProbeUpdates<P> {
     void register(P probe, int priority) {
         checkProbe(probe, "register");
         FailureReports.start(); // here, on the consumer's thread: the probe's failures are reported there
+        Domains.prepareFirings(definition.flavor()); // here, not in a firing: see there
         ReentrantLock lock = lockForUpdate("register");
         try {
             if (forgotten) {
@@ -169,9 +170,6 @@ final class ProbeUpdates<P> {
                 definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
             }
             try {
-                // The read side's one-time set-up (FFM membarrier registration, ~0.3 s on a cold JVM)
-                // happened when the flavors' domains were created, at the first define, not here
-                // and not in the first firing.
                 publish(next, nextProbes, nextDispatch);
             } catch (RuntimeException | Error e) {
                 undoRegister(previousProbes, previousDispatch, current, e);
@@ -209,7 +207,7 @@ final class ProbeUpdates<P> {
             for (int i = 0; i < current.length; i++) {
                 if (current[i] == registration) {
                     removeLocked(i);
-                    Tracepoint.LOG.log(
+                    Tracepoint.log().log(
                             System.Logger.Level.WARNING,
                             "probe " + Tracepoint.describe(registration.probe) + " detached from "
                                     + name() + " after " + policy.failures() + " failures within " + policy.window()
@@ -218,7 +216,8 @@ final class ProbeUpdates<P> {
                 }
             }
         } catch (RuntimeException e) {
-            Tracepoint.LOG.log(System.Logger.Level.WARNING, "detaching a failing probe from " + name() + " failed", e);
+            Tracepoint.log().log(
+                    System.Logger.Level.WARNING, "detaching a failing probe from " + name() + " failed", e);
         } finally {
             updateLock.unlock();
         }
@@ -283,7 +282,7 @@ final class ProbeUpdates<P> {
             try {
                 definition.onLastProbe().run();
             } catch (RuntimeException | Error e) {
-                Tracepoint.LOG.log(
+                Tracepoint.log().log(
                         System.Logger.Level.WARNING,
                         "onLastProbe hook of " + name() + " threw; the probe was unregistered all the same",
                         e);

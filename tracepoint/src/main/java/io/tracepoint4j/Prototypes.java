@@ -13,13 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 /** Validation of tracepoint names, prototypes and argument names, with errors that name the fix. */
 final class Prototypes {
 
-    private static final Pattern PART = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern NAME = Pattern.compile(PART + ":" + PART);
     private static final int MAX_NAME_LENGTH = 255;
 
     /** Java's reserved words and literals: argument names must be usable as Java identifiers. */
@@ -82,9 +79,7 @@ final class Prototypes {
     private Prototypes() {}
 
     static void checkName(String name) {
-        if (name == null
-                || name.length() > MAX_NAME_LENGTH
-                || !NAME.matcher(name).matches()) {
+        if (name == null || name.length() > MAX_NAME_LENGTH || !isName(name)) {
             throw new IllegalArgumentException("invalid tracepoint name " + quoted(name)
                     + ": a name is provider:event, each part a letter or '_' followed by letters, digits or '_'"
                     + " (at most " + MAX_NAME_LENGTH + " characters), e.g. \"http:request\"");
@@ -113,7 +108,7 @@ final class Prototypes {
         Map<String, Method> abstractMethods = new LinkedHashMap<>();
         for (Method m : prototype.getMethods()) {
             if (Modifier.isAbstract(m.getModifiers()) && !isObjectMethod(m)) {
-                abstractMethods.putIfAbsent(m.getName() + Arrays.toString(m.getParameterTypes()), m);
+                abstractMethods.putIfAbsent(signature(m), m);
             }
         }
         if (abstractMethods.size() != 1) {
@@ -137,14 +132,9 @@ final class Prototypes {
                     + " tracepoint and the probe passed along with the arguments: pass fewer arguments, or split"
                     + " the tracepoint");
         }
-        for (Method own : allMethods(Tracepoint.class)) {
-            // a private method is invisible to callers and to the generated subclass: no clash
-            if (!Modifier.isPrivate(own.getModifiers())
-                    && own.getName().equals(method.getName())
-                    && Arrays.equals(own.getParameterTypes(), method.getParameterTypes())) {
-                throw new IllegalArgumentException(what + ": method " + method.getName() + " clashes with Tracepoint."
-                        + own.getName() + "; rename it");
-            }
+        if (TRACEPOINT_METHODS.contains(signature(method))) {
+            throw new IllegalArgumentException(what + ": method " + method.getName() + " clashes with Tracepoint."
+                    + method.getName() + "; rename it");
         }
         if (method.getName().equals(TracepointClassGenerator.CALL_PROBES)) {
             throw new IllegalArgumentException(what + ": method name " + method.getName() + " is reserved; rename it");
@@ -176,7 +166,7 @@ final class Prototypes {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < names.length; i++) {
             String name = names[i];
-            if (name == null || !PART.matcher(name).matches() || RESERVED.contains(name)) {
+            if (name == null || !isIdentifier(name, 0, name.length()) || RESERVED.contains(name)) {
                 throw new IllegalArgumentException(where + ": argument name " + quoted(name) + " (argument " + i
                         + ") is not a valid name: a letter or '_' followed by letters, digits or '_', and not a Java"
                         + " keyword");
@@ -201,20 +191,62 @@ final class Prototypes {
     }
 
     private static boolean isObjectMethod(Method m) {
-        try {
-            Object.class.getMethod(m.getName(), m.getParameterTypes());
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        return OBJECT_METHODS.contains(signature(m));
     }
 
-    private static List<Method> allMethods(Class<?> type) {
-        List<Method> all = new ArrayList<>();
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            all.addAll(Arrays.asList(c.getDeclaredMethods()));
+    /** {@code name[parameter types]}: what makes two methods override one another. */
+    private static String signature(Method m) {
+        return m.getName() + Arrays.toString(m.getParameterTypes());
+    }
+
+    /** Object's public methods, which an interface declares abstractly without a prototype meaning them. */
+    private static final Set<String> OBJECT_METHODS = signatures(Object.class.getMethods());
+
+    /**
+     * Tracepoint's own methods visible to the generated subclass and its callers (a private one is
+     * neither): a prototype method of the same signature would clash with one of them.
+     */
+    private static final Set<String> TRACEPOINT_METHODS = tracepointMethods();
+
+    private static Set<String> tracepointMethods() {
+        Set<String> visible = new HashSet<>();
+        for (Class<?> c = Tracepoint.class; c != null; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (!Modifier.isPrivate(m.getModifiers())) {
+                    visible.add(signature(m));
+                }
+            }
         }
-        return all;
+        return Set.copyOf(visible);
+    }
+
+    private static Set<String> signatures(Method[] methods) {
+        Set<String> all = new HashSet<>();
+        for (Method m : methods) {
+            all.add(signature(m));
+        }
+        return Set.copyOf(all);
+    }
+
+    /** {@code provider:event}, each part an identifier. No regular expression: this runs at start-up. */
+    private static boolean isName(String name) {
+        int colon = name.indexOf(':');
+        return colon >= 0 && isIdentifier(name, 0, colon) && isIdentifier(name, colon + 1, name.length());
+    }
+
+    /** Whether {@code s[from, to)} is a letter or '_' followed by letters, digits or '_' (ASCII). */
+    private static boolean isIdentifier(String s, int from, int to) {
+        if (from >= to) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            boolean letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+            if (!letter && (i == from || c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String describe(List<Argument> arguments) {

@@ -555,7 +555,7 @@ final class Registry {
             try {
                 listener.listener.removed(entry.name, entry.id);
             } catch (RuntimeException | Error e) {
-                Tracepoint.LOG.log(
+                Tracepoint.log().log(
                         System.Logger.Level.WARNING,
                         "tracepoint listener " + listener.target + " threw on the removal of " + entry.name
                                 + "; ignored",
@@ -572,7 +572,7 @@ final class Registry {
         try {
             listener.listener.added(tracepoint);
         } catch (RuntimeException | Error e) {
-            Tracepoint.LOG.log(
+            Tracepoint.log().log(
                     System.Logger.Level.WARNING,
                     "tracepoint listener " + listener.target + " threw on " + tracepoint.name() + "; ignored",
                     e);
@@ -605,7 +605,7 @@ final class Registry {
                     announceRemoval(reference.entry, listening);
                 } catch (Throwable t) { // out of memory, a failing logger: this removal's news is lost, not the next
                     try {
-                        Tracepoint.LOG.log(System.Logger.Level.WARNING, "removing a collected tracepoint failed", t);
+                        Tracepoint.log().log(System.Logger.Level.WARNING, "removing a collected tracepoint failed", t);
                     } catch (Throwable ignored) { // the logger itself: nothing more to do
                     }
                 }

@@ -123,7 +123,14 @@ public abstract class Tracepoint<P> {
     /** The priority of {@link #register(Object)}: 10, as in the kernel. */
     public static final int DEFAULT_PRIORITY = 10;
 
-    static final System.Logger LOG = System.getLogger("io.tracepoint4j");
+    /** The library's logger, looked up at its first use: the lookup starts a logging backend (~10 ms). */
+    static System.Logger log() {
+        return LoggerHolder.LOGGER;
+    }
+
+    private static final class LoggerHolder {
+        static final System.Logger LOGGER = System.getLogger("io.tracepoint4j");
+    }
 
     private final Definition<P> definition;
     /** See {@link #id()}. */
@@ -431,7 +438,7 @@ public abstract class Tracepoint<P> {
         FAULTABLE;
 
         io.tracepoint4j.rcu.RcuDomain domain() {
-            return this == REGULAR ? Domains.REGULAR : Domains.FAULTABLE;
+            return this == REGULAR ? Domains.regular() : Domains.faultable();
         }
     }
 

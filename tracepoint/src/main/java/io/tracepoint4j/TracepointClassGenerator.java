@@ -11,7 +11,9 @@ import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static java.lang.constant.ConstantDescs.MTD_void;
 
 import io.tracepoint4j.Tracepoint.Definition;
+import io.tracepoint4j.rcu.ClassicRcu;
 import io.tracepoint4j.rcu.RcuDomain;
+import io.tracepoint4j.rcu.Srcu;
 import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.lang.classfile.ClassBuilder;
 import java.lang.classfile.ClassFile;
@@ -34,9 +36,10 @@ import java.util.function.Consumer;
 
 /**
  * Writes, with {@code java.lang.classfile}, the hidden class of one prototype, whose instances are
- * that prototype's tracepoints: it extends {@link Tracepoint} and implements the prototype, and its
- * prototype method is the firing code. One class per prototype, not per tracepoint: a tracepoint
- * costs no class of its own (start-up time and metaspace, see DefineStartupBench).
+ * that prototype's tracepoints of one flavor: it extends {@link Tracepoint} and implements the
+ * prototype, and its prototype method is the firing code. One class per prototype and flavor, not
+ * per tracepoint: a tracepoint costs no class of its own (start-up time and metaspace, see
+ * DefineStartupBench).
  *
  * <pre>{@code
  * // in package io.tracepoint4j, or in the prototype's package and loader (see HostLookup)
@@ -44,12 +47,12 @@ import java.util.function.Consumer;
  *     private static final MethodHandle PROBES;   // class data 0: Tracepoint.probesAcquire()
  *     private static final MethodHandle FAILED;   // class data 1: Tracepoint.probeFailed(probe, t)
  *     private static final MethodHandle CLOSE;    // class data 2: UnwindingSection.closeWithInner()
+ *     private static final MethodHandle DOMAIN;   // class data 3: Domains.regular() or faultable()
  *     private final MethodHandle key;             // this tracepoint's key.dynamicInvoker(), ()boolean
- *     private final RcuDomain domain;             // its flavor's domain
  *     private final MethodHandle dispatch;        // its dispatch.dynamicInvoker(), (args)void
  *
- *     Tracepoint$Request(Definition d, MethodHandle key, RcuDomain domain, MethodHandle dispatch) {
- *         this.key = key; this.domain = domain; this.dispatch = dispatch;
+ *     Tracepoint$Request(Definition d, MethodHandle key, MethodHandle dispatch) {
+ *         this.key = key; this.dispatch = dispatch;
  *         super(d, callOne$, callAll$);                                  // handles: ldc constants
  *     }
  *
@@ -60,7 +63,7 @@ import java.util.function.Consumer;
  *     }
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
- *         ReadSection section = domain.read();
+ *         ReadSection section = ((RcuDomain) DOMAIN.invokeExact()).read();
  *         try { dispatch.invokeExact(method, status, nanos); }          // the probes, see below
  *         finally { CLOSE.invokeExact(section); }
  *     }
@@ -82,8 +85,9 @@ import java.util.function.Consumer;
  *
  * <p>C2 trusts the final instance fields of a hidden class as it trusts static finals, so for a
  * tracepoint held in a {@code static final} field (a constant) {@code key} folds to the call
- * site's current constant, {@code domain} to the domain object, {@code dispatch} to its current
- * target, and the static handles to direct calls: with probes bound in as constants, C2 inlines
+ * site's current constant and {@code dispatch} to its current target; the static handles become
+ * direct calls, and {@code DOMAIN}'s call the domain object (a static final of Domains, created
+ * before the first probe is published, see Domains.prepareFirings): with probes bound in as constants, C2 inlines
  * each probe as it would a direct call ([SC] in ProbeUpdates). The fold needs that constant: a tracepoint held in an ordinary field or
  * a collection pays a field load and an out-of-line handle call per firing. The class's code names
  * only exported public types (its constructor's descriptor also names Tracepoint's Definition,
@@ -93,13 +97,14 @@ final class TracepointClassGenerator {
     /*
      * Overview: the class is defined with the Lookup HostLookup chooses: in package io.tracepoint4j
      * when tracepoint4j's loader sees the prototype, else in the prototype's package and loader. It
-     * reaches Tracepoint's package-private members (probesAcquire, probeFailed) and the rcu
-     * module's internal UnwindingSection through method handles in its class data, and calls
+     * reaches Tracepoint's package-private members (probesAcquire, probeFailed), its flavor's
+     * domain (Domains, created lazily) and the rcu module's internal UnwindingSection through
+     * method handles in its class data, and calls
      * Tracepoint's protected constructor. It is not strongly tied to its loader; the prototype's
      * Class holds it (CLASSES), so it is unloaded with the prototype.
      *
      * Concurrency: CLASSES is a ClassValue (thread-safe); a PrototypeClass's monitor guards its
-     * constructor handle, made once, and its list of tracepoints. It is a leaf: the class
+     * constructor handles, each made once, and its list of tracepoints. It is a leaf: the class
      * generation under it takes no other lock of this module.
      *
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
@@ -135,13 +140,12 @@ final class TracepointClassGenerator {
     private static final ClassDesc CD_SECTION = desc(RcuDomain.ReadSection.class);
     private static final String CLOSE_WITH_INNER = "closeWithInner";
     private static final MethodTypeDesc MTD_BOOLEAN = MethodTypeDesc.of(CD_boolean);
-    /** The generated constructor's type: the definition, the key's and dispatch's invokers, the domain. */
+    /** The generated constructor's type: the definition, the key's and the dispatch site's invokers. */
     private static final MethodTypeDesc MTD_INIT =
-            MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_DOMAIN, CD_MethodHandle);
+            MethodTypeDesc.of(CD_void, CD_DEFINITION, CD_MethodHandle, CD_MethodHandle);
     /** The instance fields: trusted finals of a hidden class, folded by C2 for a constant tracepoint. */
     private static final String KEY = "key";
 
-    private static final String DOMAIN = "domain";
     private static final String DISPATCH = "dispatch";
     /** Tracepoint's constructor: the definition and the handles of callOne$ and callAll$. */
     private static final MethodTypeDesc MTD_SUPER_INIT =
@@ -151,13 +155,14 @@ final class TracepointClassGenerator {
     private static final MethodTypeDesc MTD_FAILED = MethodTypeDesc.of(CD_void, CD_TRACEPOINT, CD_Object, CD_Throwable);
     private static final MethodTypeDesc MTD_CLOSE = MethodTypeDesc.of(CD_void, CD_SECTION);
     private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
+    private static final MethodTypeDesc MTD_DOMAIN = MethodTypeDesc.of(CD_DOMAIN);
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
     /*
      * The generated class may live in another package (HostLookup), so it reaches Tracepoint's
-     * package-private members and the rcu module's internal UnwindingSection through these handles,
-     * class data 0 to 2; static finals, so C2 inlines them as direct calls.
+     * package-private members, the domains and the rcu module's internal UnwindingSection through
+     * these handles, class data 0 to 3; static finals, so C2 inlines them as direct calls.
      */
     /** {@code (Tracepoint)Object}: Tracepoint.probesAcquire(), [P]. */
     private static final MethodHandle PROBES_ACQUIRE;
@@ -165,6 +170,8 @@ final class TracepointClassGenerator {
     private static final MethodHandle PROBE_FAILED;
     /** {@code (ReadSection)void}: UnwindingSection.closeWithInner() of a tracepoint domain's section. */
     private static final MethodHandle CLOSE_WITH_INNER_HANDLE;
+    /** {@code ()RcuDomain}, per flavor (by ordinal): Domains.regular(), Domains.faultable(). */
+    private static final MethodHandle[] DOMAIN_OF_FLAVOR;
 
     static {
         try {
@@ -174,6 +181,13 @@ final class TracepointClassGenerator {
             CLOSE_WITH_INNER_HANDLE = LOOKUP.findVirtual(
                             UnwindingSection.class, CLOSE_WITH_INNER, MethodType.methodType(void.class))
                     .asType(MethodType.methodType(void.class, RcuDomain.ReadSection.class));
+            MethodType domain = MethodType.methodType(RcuDomain.class);
+            DOMAIN_OF_FLAVOR = new MethodHandle[] {
+                LOOKUP.findStatic(Domains.class, "regular", MethodType.methodType(ClassicRcu.class))
+                        .asType(domain),
+                LOOKUP.findStatic(Domains.class, "faultable", MethodType.methodType(Srcu.class))
+                        .asType(domain)
+            };
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -182,8 +196,8 @@ final class TracepointClassGenerator {
     private TracepointClassGenerator() {}
 
     /**
-     * Instantiates the tracepoint of {@code definition}: an instance of its prototype's class,
-     * generated and defined at the first tracepoint of that prototype.
+     * Instantiates the tracepoint of {@code definition}: an instance of its prototype's class for
+     * its flavor, generated and defined at the first tracepoint of that prototype and flavor.
      */
     static <P> Tracepoint<P> generate(Definition<P> definition) {
         try {
@@ -194,7 +208,6 @@ final class TracepointClassGenerator {
                     .invokeExact(
                             definition,
                             definition.key().dynamicInvoker(),
-                            definition.flavor().domain(),
                             definition.dispatch().dynamicInvoker());
             prototypeClass.keep(tracepoint);
             return tracepoint;
@@ -216,9 +229,14 @@ final class TracepointClassGenerator {
         }
     };
 
-    /** The generated class of one prototype, made by the first definition that needs it, and its tracepoints. */
+    /**
+     * The generated classes of one prototype, one per flavor, each made by the first definition
+     * that needs it, and its tracepoints.
+     */
     private static final class PrototypeClass {
-        private MethodHandle constructor; // guarded by this
+        /** By flavor ordinal. */
+        private final MethodHandle[] constructors =
+                new MethodHandle[Tracepoint.Flavor.values().length]; // guarded by this
         /**
          * Keeps the prototype's tracepoints for as long as its loader lives, whatever the code
          * that defined them keeps (the registry holds those of a plugin's loader only weakly).
@@ -229,12 +247,13 @@ final class TracepointClassGenerator {
             tracepoints.add(tracepoint);
         }
 
-        /** {@code (Definition, MethodHandle key, RcuDomain, MethodHandle dispatch)Tracepoint}. */
+        /** {@code (Definition, MethodHandle key, MethodHandle dispatch)Tracepoint} of the definition's flavor. */
         synchronized MethodHandle constructor(Definition<?> definition) throws ReflectiveOperationException {
-            if (constructor == null) {
-                constructor = define(definition);
+            int flavor = definition.flavor().ordinal();
+            if (constructors[flavor] == null) {
+                constructors[flavor] = define(definition);
             }
-            return constructor;
+            return constructors[flavor];
         }
     }
 
@@ -242,14 +261,20 @@ final class TracepointClassGenerator {
         MethodHandles.Lookup host = HostLookup.of(definition);
         byte[] bytes = classBytes(definition, host.lookupClass().getPackageName());
         MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
-                bytes, List.of(PROBES_ACQUIRE, PROBE_FAILED, CLOSE_WITH_INNER_HANDLE), true);
+                bytes,
+                List.of(
+                        PROBES_ACQUIRE,
+                        PROBE_FAILED,
+                        CLOSE_WITH_INNER_HANDLE,
+                        DOMAIN_OF_FLAVOR[definition.flavor().ordinal()]),
+                true);
         return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, CONSTRUCTOR_PARAMETERS))
                 .asType(MethodType.methodType(Tracepoint.class, CONSTRUCTOR_PARAMETERS));
     }
 
     /** The generated constructor's parameters: the definition, then what the instance fields hold. */
     private static final List<Class<?>> CONSTRUCTOR_PARAMETERS =
-            List.of(Definition.class, MethodHandle.class, RcuDomain.class, MethodHandle.class);
+            List.of(Definition.class, MethodHandle.class, MethodHandle.class);
 
     private static byte[] classBytes(Definition<?> definition, String packageName) {
         ClassDesc self =
@@ -323,11 +348,11 @@ final class TracepointClassGenerator {
             int constant = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL;
             int trusted = ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL;
             cls.withField(KEY, CD_MethodHandle, trusted);
-            cls.withField(DOMAIN, CD_DOMAIN, trusted);
             cls.withField(DISPATCH, CD_MethodHandle, trusted);
             cls.withField("PROBES", CD_MethodHandle, constant);
             cls.withField("FAILED", CD_MethodHandle, constant);
             cls.withField("CLOSE", CD_MethodHandle, constant);
+            cls.withField("DOMAIN", CD_MethodHandle, constant);
             cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, new Body(Part.CLASS_INIT));
             cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(Part.CONSTRUCTOR));
             int publicFinal = ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL;
@@ -352,9 +377,9 @@ final class TracepointClassGenerator {
             }
         }
 
-        /** The three handles shared by every tracepoint of the prototype, from the class data. */
+        /** The four handles shared by every tracepoint of the class, from the class data. */
         private void classInit(CodeBuilder code) {
-            String[] handles = {"PROBES", "FAILED", "CLOSE"};
+            String[] handles = {"PROBES", "FAILED", "CLOSE", "DOMAIN"};
             for (int i = 0; i < handles.length; i++) {
                 code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, i))
                         .putstatic(self, handles[i], CD_MethodHandle);
@@ -369,8 +394,7 @@ final class TracepointClassGenerator {
          */
         private void constructor(CodeBuilder code) {
             code.aload(0).aload(2).putfield(self, KEY, CD_MethodHandle); // own fields: allowed before super()
-            code.aload(0).aload(3).putfield(self, DOMAIN, CD_DOMAIN);
-            code.aload(0).aload(4).putfield(self, DISPATCH, CD_MethodHandle);
+            code.aload(0).aload(3).putfield(self, DISPATCH, CD_MethodHandle);
             code.aload(0)
                     .aload(1)
                     .ldc(MethodHandleDesc.ofMethod(
@@ -407,8 +431,8 @@ final class TracepointClassGenerator {
             Label sectionStart = code.newLabel();
             Label sectionEnd = code.newLabel();
             Label sectionFailed = code.newLabel();
-            code.aload(0)
-                    .getfield(self, DOMAIN, CD_DOMAIN)
+            code.getstatic(self, "DOMAIN", CD_MethodHandle) // the flavor's domain: a constant
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_DOMAIN)
                     .invokeinterface(CD_DOMAIN, "read", MTD_READ)
                     .astore(section);
             code.labelBinding(sectionStart).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section

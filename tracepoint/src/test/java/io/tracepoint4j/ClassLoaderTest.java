@@ -53,13 +53,20 @@ class ClassLoaderTest {
         assertThat(seen).containsExactly(42L);
     }
 
-    /** One generated class per prototype: a tracepoint costs no class of its own. */
+    /** One generated class per prototype and flavor: a tracepoint costs no class of its own. */
     @Test
     void tracepointsOfOnePrototypeShareOneClass() {
         Tracepoint<Runnable> first = Tracepoint.define("shared_class:first", Runnable.class);
-        Tracepoint<Runnable> second = Tracepoint.defineFaultable("shared_class:second", Runnable.class);
+        Tracepoint<Runnable> second = Tracepoint.define("shared_class:second", Runnable.class);
+        Tracepoint<Runnable> faultable = Tracepoint.defineFaultable("shared_class:faultable", Runnable.class);
         assertThat(second.getClass()).isSameAs(first.getClass());
         assertThat(second).isNotSameAs(first);
+        assertThat(faultable.getClass())
+                .as("the flavor's domain is a constant of the class")
+                .isNotSameAs(first.getClass());
+        assertThat(Tracepoint.defineFaultable("shared_class:faultable2", Runnable.class)
+                        .getClass())
+                .isSameAs(faultable.getClass());
         List<Long> runs = new CopyOnWriteArrayList<>();
         Runnable one = () -> runs.add(1L);
         Runnable two = () -> runs.add(2L);

@@ -6,8 +6,11 @@ package io.tracepoint4j;
  * throws, so the JVM's first firing and first probe failure (with its log record) land close to the
  * stack limit, where the classes they use are loaded and initialized. Then, with the whole stack, a
  * firing must still call the probe, count its failure and log it (run with
- * -Dtracepoint4j.failureLogIntervalMillis=0, so that every failure is logged). Prints {@code OK} and exits 0 on
- * success; JDK only, no test libraries on its class path.
+ * -Dtracepoint4j.failureLogIntervalMillis=0, so that every failure is logged). With {@code args[1]}
+ * {@code other-flavor-first}, a tracepoint of the other flavor fires with a probe before the dive:
+ * the method handles of the firing path are then linked, and what is left to happen near the
+ * limit is this flavor's own set-up, which its first registration must have done. Prints {@code OK}
+ * and exits 0 on success; JDK only, no test libraries on its class path.
  */
 public final class FirstFiringAtStackLimitMain {
     /** The prototype used here. */
@@ -36,6 +39,15 @@ public final class FirstFiringAtStackLimitMain {
             }
         };
         tp.register(probe);
+        if (args.length > 1 && args[1].equals("other-flavor-first")) {
+            Tracepoint.Builder<Op> other =
+                    Tracepoint.builder("first:other", Op.class).arguments("n");
+            Tracepoint<Op> otherFlavor = (args[0].equals("FAULTABLE") ? other : other.faultable()).define();
+            Op nothing = n -> {};
+            otherFlavor.register(nothing);
+            otherFlavor.fire().op(0);
+            otherFlavor.unregister(nothing);
+        }
         Thread diver = new Thread(null, FirstFiringAtStackLimitMain::dive, "diver", 512 * 1024);
         diver.start();
         diver.join();

@@ -302,7 +302,7 @@ final class CallbackTask implements Runnable {
     private void reportCallbackFailure(Throwable t) {
         long failures = ++callbackFailures;
         if (failures <= LOGGED_CALLBACK_FAILURES || Long.bitCount(failures) == 1) {
-            GracePeriodEngine.LOG.log(
+            GracePeriodEngine.log().log(
                     System.Logger.Level.WARNING,
                     "a callback of " + engine + " threw (failure " + failures + "; the first "
                             + LOGGED_CALLBACK_FAILURES + " and then every power of two are logged)",

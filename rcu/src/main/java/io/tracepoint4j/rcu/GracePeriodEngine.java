@@ -121,7 +121,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *   Linux kernel/rcu/srcutree.c, include/linux/rcupdate.h (rcu_seq_*), liburcu src/urcu.c.
      */
 
-    static final System.Logger LOG = System.getLogger("io.tracepoint4j.rcu");
+    /** The rcu module's logger, looked up at its first use: the lookup starts a logging backend (~10 ms). */
+    static System.Logger log() {
+        return LoggerHolder.LOGGER;
+    }
+
+    private static final class LoggerHolder {
+        static final System.Logger LOGGER = System.getLogger("io.tracepoint4j.rcu");
+    }
 
     /** Spin this long re-checking readers before sleeping: most readers are short. */
     private static final long SPIN_NANOS = 20_000;
@@ -205,7 +212,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         this.readerFences = new AdaptiveReaderFences(this, settings.readerFenceAfterNanos(), callbackExecutor);
         this.callbackTask = new CallbackTask(this, callbackExecutor);
         this.registry = new ReaderRegistry<>(this, readerCache);
-        initializeNow(ReadSideBarrier.class); // and Membarrier, which it probes
+        ReadSideSetup.beginInBackground(); // ReadSideBarrier and Membarrier: begun, not awaited
     }
 
     /** Domains created so far by name; see nameInstance. Grows with the distinct names only. */
@@ -229,7 +236,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      * (StackOverflowError included) stays unusable for the whole JVM (JVMS 5.5), and the read side
      * of every domain with it. The read side's classes with a static initializer are the readers
      * (SrcuReader, ClassicReader: their VarHandles), AdaptiveReaderFences (created with the engine)
-     * and ReadSideBarrier (the membarrier probe).
+     * and ReadSideBarrier (the membarrier probe), which ReadSideSetup initializes on a thread of its
+     * own because it is slow.
      */
     static void initializeNow(Class<?>... classes) {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -675,7 +683,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         Report report;
         while ((report = reports.poll()) != null) {
             try {
-                LOG.log(report.level, report.message, report.thrown);
+                log().log(report.level, report.message, report.thrown);
             } catch (Throwable t) { // a failing logging backend: the report is lost, the domain unharmed
             }
         }

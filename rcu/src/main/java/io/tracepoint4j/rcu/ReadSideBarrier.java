@@ -25,6 +25,9 @@ import java.lang.invoke.VarHandle;
  * while, and those grace periods use a plain fence instead. The system property {@code
  * tracepoint4j.rcu.readerFenceAfterMicros} (default 20; negative: never) sets what counts as slow.
  *
+ * <p>The choice is made on a background thread that the first domain starts (see ReadSideSetup):
+ * {@link #current()} waits for it, a one-time wait of up to about 150 ms.
+ *
  * <p>The light barrier of {@code MEMBARRIER} relies on HotSpot not moving memory accesses across an
  * opaque or release access (C2 brackets them with CPU-order barriers). That is JVM behaviour, not a
  * Java Memory Model guarantee; the jcstress litmus test {@code MembarrierStoreBufferingTest} checks
@@ -59,7 +62,11 @@ public enum ReadSideBarrier {
     private static final ReadSideBarrier CURRENT;
     private static final String REASON;
 
+    /** Unavailable only because the launcher denied native access: a set-up the user can fix. */
+    private static final boolean FIXABLE;
+
     static {
+        ReadSideSetup.initializationBegins(); // first: from here on, other threads wait for this initializer
         Membarrier.Availability availability = Membarrier.probe();
         if (Boolean.getBoolean(FORCE_FENCED_PROPERTY)) {
             CURRENT = FENCED;
@@ -71,16 +78,24 @@ public enum ReadSideBarrier {
             CURRENT = FENCED;
             REASON = "membarrier unavailable: " + availability.description();
         }
-        // Denied native access is a set-up the user can fix, and costs every reader a fence: say so
-        // once, at WARNING. Elsewhere (not Linux, an old kernel) the fenced read side is simply the one.
-        boolean fixable = CURRENT == FENCED && availability.nativeAccessDenied();
-        System.getLogger("io.tracepoint4j.rcu")
-                .log(
-                        fixable ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                        "read-side barrier: {0} ({1}){2}",
-                        CURRENT,
-                        REASON,
-                        fixable ? "; readers then pay a full fence per outermost section (a few ns)" : "");
+        FIXABLE = CURRENT == FENCED && availability.nativeAccessDenied();
+        if (!ReadSideSetup.onSetUpThread()) { // the set-up thread logs after this initializer (see ReadSideSetup)
+            logChoice();
+        }
+    }
+
+    /**
+     * Logs the choice once: denied native access is a set-up the user can fix, and costs every
+     * reader a fence, so WARNING; elsewhere (not Linux, an old kernel) the fenced read side is
+     * simply the one, so DEBUG.
+     */
+    static void logChoice() {
+        GracePeriodEngine.log().log(
+                FIXABLE ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                "read-side barrier: {0} ({1}){2}",
+                CURRENT,
+                REASON,
+                FIXABLE ? "; readers then pay a full fence per outermost section (a few ns)" : "");
     }
 
     /** The read-side barrier this JVM uses. */
