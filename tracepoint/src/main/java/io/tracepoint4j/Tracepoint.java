@@ -242,6 +242,31 @@ public abstract class Tracepoint<P> {
     }
 
     /**
+     * A new probe of this tracepoint's prototype that hands each firing's arguments, typed and in
+     * order, to {@code writer}: for consumers that do not know the prototype at compile time (see
+     * {@link ArgumentWriter}). It is not registered; register and unregister it like any probe. With
+     * a {@code Tracepoint<?>} found in the registry, a generic method names the prototype:
+     *
+     * <pre>{@code
+     * static <P> P attach(Tracepoint<P> tracepoint, ArgumentWriter writer) {
+     *     P probe = tracepoint.writerProbe(writer);
+     *     tracepoint.register(probe);
+     *     return probe;                    // for unregister(probe)
+     * }
+     * }</pre>
+     *
+     * <p>The probe's class is generated once per prototype; its {@code toString()} is the writer's.
+     *
+     * @throws IllegalArgumentException if {@code writer} is null
+     */
+    public final P writerProbe(ArgumentWriter writer) {
+        if (writer == null) {
+            throw new IllegalArgumentException("writer is null; pass the ArgumentWriter that receives the arguments");
+        }
+        return WriterProbeGenerator.probe(definition, writer);
+    }
+
+    /**
      * Unregisters {@code probe}: firings that begin after this returns do not call it, but firings
      * already running may still be inside it; {@link #synchronizeUnregister()} waits for them. On the
      * last probe the {@code onLastProbe} hook runs after the probe is unpublished. Does not wait for a

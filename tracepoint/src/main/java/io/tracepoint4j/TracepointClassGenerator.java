@@ -279,23 +279,36 @@ final class TracepointClassGenerator {
     private static byte[] classBytes(Definition<?> definition, String packageName) {
         ClassDesc self =
                 ClassDesc.of(packageName, "Tracepoint$" + definition.prototype().getSimpleName());
-        List<Tracepoint.Argument> arguments = definition.arguments();
-        ClassDesc[] argumentTypes = new ClassDesc[arguments.size()];
-        for (int i = 0; i < argumentTypes.length; i++) {
-            argumentTypes[i] = desc(arguments.get(i).type());
-        }
-        ClassLoader loader = definition.prototype().getClassLoader();
-        ClassHierarchyResolver resolver = ClassHierarchyResolver.defaultResolver()
-                .orElse(ClassHierarchyResolver.ofClassLoading(
-                        loader != null ? loader : ClassLoader.getPlatformClassLoader()));
-        return ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver))
+        return classFileFor(definition)
                 .build(
                         self,
                         new ClassWriter(
                                 self,
                                 desc(definition.prototype()),
                                 definition.method().getName(),
-                                MethodTypeDesc.of(CD_void, argumentTypes)));
+                                methodType(definition)));
+    }
+
+    /** The prototype method's type, {@code (arguments)void}. */
+    static MethodTypeDesc methodType(Definition<?> definition) {
+        List<Tracepoint.Argument> arguments = definition.arguments();
+        ClassDesc[] argumentTypes = new ClassDesc[arguments.size()];
+        for (int i = 0; i < argumentTypes.length; i++) {
+            argumentTypes[i] = desc(arguments.get(i).type());
+        }
+        return MethodTypeDesc.of(CD_void, argumentTypes);
+    }
+
+    /**
+     * The class-file API for a class generated for {@code definition}'s prototype: it resolves the
+     * class hierarchy (for stack maps) through the JDK's classes, then the prototype's loader.
+     */
+    static ClassFile classFileFor(Definition<?> definition) {
+        ClassLoader loader = definition.prototype().getClassLoader();
+        ClassHierarchyResolver resolver = ClassHierarchyResolver.defaultResolver()
+                .orElse(ClassHierarchyResolver.ofClassLoading(
+                        loader != null ? loader : ClassLoader.getPlatformClassLoader()));
+        return ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver));
     }
 
     /**
@@ -528,13 +541,13 @@ final class TracepointClassGenerator {
     }
 
     /** Loads the arguments of {@code type}, held in the current method's parameters from {@code first} on. */
-    private static void loadArguments(CodeBuilder code, MethodTypeDesc type, int first) {
+    static void loadArguments(CodeBuilder code, MethodTypeDesc type, int first) {
         for (int i = 0; i < type.parameterCount(); i++) {
             code.loadLocal(TypeKind.from(type.parameterType(i)), code.parameterSlot(first + i));
         }
     }
 
-    private static ClassDesc desc(Class<?> type) {
+    static ClassDesc desc(Class<?> type) {
         Optional<ClassDesc> desc = type.describeConstable();
         if (desc.isEmpty()) {
             throw new IllegalArgumentException(type + " has no nominal descriptor (hidden class?)");

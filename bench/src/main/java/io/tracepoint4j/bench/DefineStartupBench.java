@@ -24,8 +24,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>One op defines {@value #TRACEPOINTS} tracepoints over five prototypes (one to three arguments
  * of long, int, String and byte[]) in a fresh JVM: single-shot time, one op per fork and no warm-up
- * by default, so the first define of the JVM (the tracepoint domains' set-up, the first class
- * generated) is included, as an application meets it. Names are new in every op, so with {@code -i
+ * by default, so the first define of the JVM (the library's classes, the JDK's method-handle and
+ * class-file machinery, the first class generated) is included, as an application meets it. The
+ * tracepoint domains and the read side's set-up are not: they wait for the first registration. Names are new in every op, so with {@code -i
  * N} the later ops measure defining in a warm JVM.
  *
  * <p>Each fork also prints {@code # metaspace per tracepoint: N bytes}: the growth of the JVM's

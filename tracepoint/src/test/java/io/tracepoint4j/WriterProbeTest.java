@@ -1,0 +1,391 @@
+package io.tracepoint4j;
+
+import static io.tracepoint4j.TestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+
+/**
+ * {@link Tracepoint#writerProbe(ArgumentWriter)}: a consumer that knows no prototype receives every
+ * argument, typed and in order, from a probe it registers like any other, without allocating.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class WriterProbeTest {
+
+    /** Every argument type a prototype may have. */
+    public interface Everything {
+        void everything(
+                boolean z,
+                byte b,
+                short s,
+                char c,
+                int i,
+                long j,
+                float f,
+                double d,
+                String text,
+                byte[] bytes,
+                Color e);
+    }
+
+    /** An enum argument. */
+    public enum Color {
+        RED,
+        GREEN
+    }
+
+    /** A second prototype, for the generic attach through the registry. */
+    public interface Pair {
+        void pair(long a, String b);
+    }
+
+    private static final String[] EVERYTHING = {"z", "b", "s", "c", "i", "j", "f", "d", "text", "bytes", "e"};
+
+    /** Records every call, as text, to check types, values and order. */
+    static class RecordingWriter implements ArgumentWriter {
+        final List<String> calls = new ArrayList<>();
+        boolean accept = true;
+
+        @Override
+        public boolean begin() {
+            calls.add("begin");
+            return accept;
+        }
+
+        @Override
+        public void writeBoolean(boolean value) {
+            calls.add("boolean " + value);
+        }
+
+        @Override
+        public void writeByte(byte value) {
+            calls.add("byte " + value);
+        }
+
+        @Override
+        public void writeShort(short value) {
+            calls.add("short " + value);
+        }
+
+        @Override
+        public void writeChar(char value) {
+            calls.add("char " + value);
+        }
+
+        @Override
+        public void writeInt(int value) {
+            calls.add("int " + value);
+        }
+
+        @Override
+        public void writeLong(long value) {
+            calls.add("long " + value);
+        }
+
+        @Override
+        public void writeFloat(float value) {
+            calls.add("float " + value);
+        }
+
+        @Override
+        public void writeDouble(double value) {
+            calls.add("double " + value);
+        }
+
+        @Override
+        public void writeString(String value) {
+            calls.add("String " + value);
+        }
+
+        @Override
+        public void writeBytes(byte[] value) {
+            calls.add("bytes " + (value == null ? "null" : value.length));
+        }
+
+        @Override
+        public void writeEnum(Enum<?> value) {
+            calls.add("enum " + value);
+        }
+
+        @Override
+        public void end() {
+            calls.add("end");
+        }
+
+        @Override
+        public String toString() {
+            return "RecordingWriter";
+        }
+    }
+
+    /** The generic method a consumer writes to attach to a tracepoint of unknown prototype. */
+    static <P> P attach(Tracepoint<P> tracepoint, ArgumentWriter writer) {
+        P probe = tracepoint.writerProbe(writer);
+        tracepoint.register(probe);
+        return probe;
+    }
+
+    static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
+        tracepoint.unregister(tracepoint.prototype().cast(probe));
+    }
+
+    @Test
+    void everyArgumentTypeReachesTheWriterTypedAndInOrder() {
+        Tracepoint<Everything> tp = Tracepoint.define(unique("writer", "everything"), Everything.class, EVERYTHING);
+        RecordingWriter writer = new RecordingWriter();
+        Everything probe = tp.writerProbe(writer);
+        tp.register(probe);
+        tp.fire()
+                .everything(
+                        true,
+                        (byte) -7,
+                        (short) 300,
+                        'x',
+                        -123_456,
+                        1L << 40,
+                        1.5f,
+                        -2.25,
+                        "héllo",
+                        new byte[] {1, 2, 3},
+                        Color.GREEN);
+        tp.fire().everything(false, (byte) 0, (short) 0, '\0', 0, 0, 0, 0, null, null, null);
+        tp.unregister(probe);
+        assertThat(writer.calls)
+                .containsExactly(
+                        "begin",
+                        "boolean true",
+                        "byte -7",
+                        "short 300",
+                        "char x",
+                        "int -123456",
+                        "long 1099511627776",
+                        "float 1.5",
+                        "double -2.25",
+                        "String héllo",
+                        "bytes 3",
+                        "enum GREEN",
+                        "end",
+                        "begin",
+                        "boolean false",
+                        "byte 0",
+                        "short 0",
+                        "char \0",
+                        "int 0",
+                        "long 0",
+                        "float 0.0",
+                        "double 0.0",
+                        "String null",
+                        "bytes null",
+                        "enum null",
+                        "end");
+        assertThat(probe).hasToString("RecordingWriter");
+    }
+
+    @Test
+    void beginReturningFalseSkipsTheFiring() {
+        Tracepoint<Pair> tp = Tracepoint.define(unique("writer", "skip"), Pair.class, "a", "b");
+        RecordingWriter writer = new RecordingWriter();
+        writer.accept = false;
+        Pair probe = attach(tp, writer);
+        tp.fire().pair(1, "one");
+        tp.unregister(probe);
+        assertThat(writer.calls).containsExactly("begin");
+    }
+
+    @Test
+    void aConsumerAttachesToTracepointsItFindsInTheRegistry() {
+        String provider = unique("writerfind", "x").split(":")[0];
+        Tracepoint<Pair> pair = Tracepoint.define(provider + ":pair", Pair.class, "a", "b");
+        Tracepoint<Everything> everything = Tracepoint.define(provider + ":everything", Everything.class, EVERYTHING);
+        List<RecordingWriter> writers = new ArrayList<>();
+        List<Object> probes = new ArrayList<>();
+        List<Tracepoint<?>> found = Tracepoints.find(provider + ":*");
+        assertThat(found).hasSize(2);
+        for (Tracepoint<?> tracepoint : found) {
+            RecordingWriter writer = new RecordingWriter();
+            writers.add(writer);
+            probes.add(attach(tracepoint, writer));
+        }
+        pair.fire().pair(5, "five");
+        everything.fire().everything(true, (byte) 1, (short) 2, 'c', 3, 4, 5f, 6, "s", new byte[0], Color.RED);
+        for (int k = 0; k < found.size(); k++) {
+            detach(found.get(k), probes.get(k));
+        }
+        List<String> all = new ArrayList<>();
+        writers.forEach(w -> all.addAll(w.calls));
+        assertThat(all).contains("long 5", "String five", "enum RED", "bytes 0");
+        assertThat(pair.probeCount()).isZero();
+        assertThat(everything.probeCount()).isZero();
+    }
+
+    @Test
+    void aThrowingWriterIsAProbeFailureAndEndIsNotCalled() {
+        Tracepoint<Pair> tp = Tracepoint.define(unique("writer", "throws"), Pair.class, "a", "b");
+        RecordingWriter writer = new RecordingWriter() {
+            @Override
+            public void writeString(String value) {
+                throw new IllegalStateException("writer failed");
+            }
+        };
+        Pair probe = attach(tp, writer);
+        tp.fire().pair(1, "one");
+        assertThat(tp.failures(probe)).isEqualTo(1);
+        assertThat(writer.calls).containsExactly("begin", "long 1");
+        tp.unregister(probe);
+        TestSupport.awaitFailureReports();
+    }
+
+    @Test
+    void probesOfOnePrototypeShareOneClass() {
+        Tracepoint<Pair> one = Tracepoint.define(unique("writer", "one"), Pair.class, "a", "b");
+        Tracepoint<Pair> two = Tracepoint.define(unique("writer", "two"), Pair.class, "x", "y");
+        assertThat(one.writerProbe(new RecordingWriter()).getClass())
+                .isSameAs(two.writerProbe(new RecordingWriter()).getClass());
+    }
+
+    @Test
+    void aNullWriterIsRefused() {
+        Tracepoint<Pair> tp = Tracepoint.define(unique("writer", "null"), Pair.class, "a", "b");
+        assertThatThrownBy(() -> tp.writerProbe(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("writer is null");
+    }
+
+    /** A writer probe of a plugin's prototype: its class is defined beside the plugin's tracepoint class. */
+    @Test
+    void aPluginsTracepointTakesAWriterProbe() throws Throwable {
+        PluginLoader loader = PluginLoader.belowTracepoint4j("plugin-writer");
+        Class<?> plugin = Class.forName(PluginLoader.PACKAGE + "Plugin", true, loader);
+        Tracepoint<?> tracepoint = Tracepoints.find("plugin:ev").stream()
+                .filter(t -> t.prototype().getClassLoader() == loader)
+                .findFirst()
+                .orElseThrow();
+        RecordingWriter writer = new RecordingWriter();
+        Object probe = attach(tracepoint, writer);
+        assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
+        MethodHandle work =
+                MethodHandles.publicLookup().findStatic(plugin, "work", MethodType.methodType(void.class, long.class));
+        work.invokeExact(42L);
+        detach(tracepoint, probe);
+        assertThat(writer.calls).containsExactly("begin", "long 42", "end");
+    }
+
+    /** A writer that keeps primitives in fields: the firing, probe included, allocates nothing. */
+    static final class SummingWriter implements ArgumentWriter {
+        long sum;
+
+        @Override
+        public boolean begin() {
+            return true;
+        }
+
+        @Override
+        public void writeBoolean(boolean value) {
+            sum += value ? 1 : 0;
+        }
+
+        @Override
+        public void writeByte(byte value) {
+            sum += value;
+        }
+
+        @Override
+        public void writeShort(short value) {
+            sum += value;
+        }
+
+        @Override
+        public void writeChar(char value) {
+            sum += value;
+        }
+
+        @Override
+        public void writeInt(int value) {
+            sum += value;
+        }
+
+        @Override
+        public void writeLong(long value) {
+            sum += value;
+        }
+
+        @Override
+        public void writeFloat(float value) {
+            sum += (long) value;
+        }
+
+        @Override
+        public void writeDouble(double value) {
+            sum += (long) value;
+        }
+
+        @Override
+        public void writeString(String value) {
+            sum += value.length();
+        }
+
+        @Override
+        public void writeBytes(byte[] value) {
+            sum += value.length;
+        }
+
+        @Override
+        public void writeEnum(Enum<?> value) {
+            sum += value.ordinal();
+        }
+
+        @Override
+        public void end() {
+            sum++;
+        }
+    }
+
+    static final Tracepoint<Everything> ALLOCATION =
+            Tracepoint.define(unique("writer", "allocation"), Everything.class, EVERYTHING);
+
+    @Test
+    void aWriterProbeAllocatesNothingPerFiring() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        SummingWriter writer = new SummingWriter();
+        Everything probe = attach(ALLOCATION, writer);
+        byte[] bytes = new byte[3];
+        try {
+            long best = Long.MAX_VALUE;
+            for (int round = 0; round < 25; round++) { // the first rounds warm up; the minimum counts
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 10_000; i++) {
+                    ALLOCATION
+                            .fire()
+                            .everything(
+                                    true,
+                                    (byte) 1,
+                                    (short) 1000,
+                                    'c',
+                                    1000 + i,
+                                    1L << 40,
+                                    2.5f,
+                                    3.5,
+                                    "GET",
+                                    bytes,
+                                    Color.GREEN);
+                }
+                best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+            }
+            assertThat(best).as("bytes allocated by 10,000 firings").isLessThan(1024);
+            assertThat(writer.sum).isPositive();
+        } finally {
+            ALLOCATION.unregister(probe);
+        }
+    }
+}
