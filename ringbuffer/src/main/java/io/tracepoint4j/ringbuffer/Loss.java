@@ -1,0 +1,16 @@
+package io.tracepoint4j.ringbuffer;
+
+/** Why a record was lost: every lost record is counted under one cause ({@link RingBuffer#lost(Loss)}). */
+public enum Loss {
+    /** DISCARD mode: the buffer was full of records the consumer had not read yet. */
+    BUFFER_FULL,
+    /** The record is larger than a sub-buffer's room for records. */
+    TOO_LARGE,
+    /**
+     * The sub-buffer to write into next still has a record reserved but not committed from its
+     * previous use: a writer stalled inside it (descheduled, or blocked in a probe) for a whole lap.
+     */
+    SUB_BUFFER_BUSY,
+    /** Counted by the buffer's owner: recording was nested deeper than it allows (a probe firing a tracepoint). */
+    NESTING
+}

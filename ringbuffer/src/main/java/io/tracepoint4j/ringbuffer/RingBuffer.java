@@ -1,0 +1,505 @@
+package io.tracepoint4j.ringbuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A buffer of variable-size records, written by any number of threads without locks and drained by
+ * one consumer, split into {@code subBufferCount} sub-buffers of {@code subBufferSize} bytes (the
+ * packets of a trace). A writer {@link #reserve reserves} room for a record, writes it into
+ * {@link #memory()} at the reservation's offset, and {@link #commit commits} it; the consumer
+ * {@link #consume consumes} each sub-buffer once every record reserved in it is committed, never
+ * seeing a torn or half-written record. Each sub-buffer starts with {@code headerSize} bytes that
+ * the consumer fills (a packet header); records never straddle two sub-buffers.
+ *
+ * <p>When the writers catch up with the consumer, {@link Mode#DISCARD} drops new records and
+ * {@link Mode#OVERWRITE} overwrites the oldest sub-buffers (a flight recorder). Every dropped record
+ * is counted by cause ({@link Loss}); overwritten sub-buffers show as gaps in the sub-buffers'
+ * {@link SubBuffer#sequence() sequence numbers}.
+ *
+ * <p>Writers: lock-free (a CAS loop on the write position), no allocation, no system call. The
+ * consumer: one thread at a time (the methods marked so), never blocking a writer.
+ *
+ * <p>Memory consistency effects: actions of a writer before {@link #commit} happen-before the
+ * consumer's reading of that record in {@link #consume}.
+ */
+public final class RingBuffer {
+    /*
+     * Design note.
+     *
+     * Overview (LTTng's ring buffer, Desnoyers 2009, chapter 5, without per-CPU buffers)
+     *   Positions are free-running byte counts: position p lies in sub-buffer index (p / S) % N, at
+     *   byte p % (N * S) of the memory, in that index's "use" p / (S * N). writePosition is where the
+     *   next reservation begins; a reservation is a CAS of writePosition from o to o + size (plus
+     *   padding and a header when it opens a sub-buffer). Every use of a sub-buffer is exactly S
+     *   bytes: the header, records, and padding to its end, each committed by the writer that
+     *   reserved it, so commitCounts[i], the bytes ever committed into index i, reaches (use+1) * S
+     *   exactly when that use is complete. That is all the consumer waits for.
+     *
+     *   Opening and closing: a reservation that starts a sub-buffer also reserves its header
+     *   (committed at once; the consumer writes it) and stamps its begin time. A reservation that
+     *   does not fit in the rest of the current sub-buffer reserves the rest as padding (committed
+     *   at once), stamps the closed sub-buffer's content size and end time, and opens the next one.
+     *   One that ends exactly at the boundary closes the sub-buffer too. switchSubBuffer() closes
+     *   the current one from the consumer's side, as a reservation of its padding.
+     *
+     *   Time: the clock is read inside the CAS loop, after reading writePosition; a CAS that
+     *   succeeds proves no reservation succeeded since that read, so every record placed before
+     *   this one read the clock before this one did: timestamps never decrease with position.
+     *
+     *   Full: a reservation that opens use k of index i first checks that use k-1 of i is complete
+     *   (commitCounts[i] == k * S, else Loss.SUB_BUFFER_BUSY: a writer is still inside it, maybe a
+     *   stalled or descheduled thread), and in DISCARD mode that the consumer has consumed it
+     *   (consumedPosition, else Loss.BUFFER_FULL). Both checks precede the CAS; a stale view only
+     *   makes them refuse (counted), never admit wrongly (see [CP]).
+     *
+     *   OVERWRITE: writers do not wait for the consumer, so the consumer copies a sub-buffer out and
+     *   then checks that no writer reserved into that index's next use meanwhile (a seqlock read,
+     *   [SL]); if one did, the copy is dropped and the sub-buffer counts as overwritten. A consumer
+     *   that fell a whole buffer behind skips to the oldest use still intact.
+     *
+     * Concurrency: writers race only on the CAS of writePosition; after it, each writes its own
+     *   bytes and adds to commitCounts with getAndAdd. The per-index stamps (content end, begin and
+     *   end time) are plain fields written by the one writer that opened or closed that use, before
+     *   its release of commitCounts; the consumer reads them after its acquire of the complete count.
+     *   The consumer's methods are for one thread at a time (the owner serializes them).
+     *
+     * Memory ordering
+     *   [WP] writePosition: CAS (volatile) by writers and switchSubBuffer(); acquire loads elsewhere.
+     *        The CAS orders a writer's reads of consumedPosition and commitCounts (the checks) before
+     *        its claim, and its later writes of the record after the claim (the seqlock's writer side,
+     *        [SL]).
+     *   [CC] commitCounts[i]: getAndAdd (volatile: release) by the writer after writing its record
+     *        or its stamps; acquire load by the consumer, which then reads the records and stamps
+     *        (message passing). Also read (acquire) by a writer opening index i's next use.
+     *   [CP] consumedPosition: release store by the consumer after it finished reading a sub-buffer;
+     *        acquire load by writers in DISCARD mode before they claim that sub-buffer's next use, so
+     *        the consumer's reads of it happen-before the writer's overwriting stores (no torn read
+     *        in DISCARD mode, without a copy).
+     *   [SL] OVERWRITE's copy-then-validate: the consumer copies the sub-buffer (plain loads), then
+     *        an acquireFence, then loads writePosition. A writer claims with the CAS [WP] before it
+     *        stores into the sub-buffer's next use. If the copy saw any such store, the load after
+     *        the fence sees the claim, and the copy is dropped (StampedLock.validate's pattern).
+     *   [LC] lost counters: getAndAdd, counted only; no ordering relied on.
+     *
+     * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
+     *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
+     *   committed so far.
+     *
+     * References: LTTng-UST src/common/ringbuffer/frontend_api.h (lib_ring_buffer_reserve,
+     *   commit), ring_buffer_frontend.c (switch, consumer get/put); Desnoyers' thesis, chapter 5.
+     */
+
+    private final int subBufferSize;
+    private final int subBufferCount;
+    private final int headerSize;
+    private final Mode mode;
+    private final Clock clock;
+    private final MemorySegment memory;
+    /** log2(subBufferSize), for index arithmetic. */
+    private final int subBufferShift;
+
+    /** [WP] The next reservation's position. */
+    @SuppressWarnings("unused") // accessed through WRITE_POSITION
+    private long writePosition;
+    /** [CP] The start of the next sub-buffer the consumer will read; written by the consumer only. */
+    @SuppressWarnings("unused") // accessed through CONSUMED_POSITION
+    private long consumedPosition;
+    /** [CC] Bytes ever committed per sub-buffer index. */
+    private final long[] commitCounts;
+    /** Per index, stamped by the writer that closed its current use: content end within it, in bytes. */
+    private final long[] contentEnds;
+    /** Per index: the clock when its current use was opened, and when it was closed. */
+    private final long[] beginTimes;
+
+    private final long[] endTimes;
+    /** [LC] Lost records by cause, indexed by Loss ordinal. */
+    private final long[] lost = new long[Loss.values().length];
+    /** Sub-buffers overwritten before the consumer read them (OVERWRITE); consumer only. */
+    private long overwritten;
+
+    private RingBuffer(Builder builder) {
+        this.subBufferSize = builder.subBufferSize;
+        this.subBufferCount = builder.subBufferCount;
+        this.headerSize = builder.headerSize;
+        this.mode = builder.mode;
+        this.clock = builder.clock;
+        this.subBufferShift = Integer.numberOfTrailingZeros(subBufferSize);
+        // freed by the garbage collector once the buffer is unreachable: a writer still holding the
+        // buffer can never touch freed memory, whatever the owner's shutdown order
+        this.memory = Arena.ofAuto().allocate((long) subBufferSize * subBufferCount, Long.BYTES);
+        this.commitCounts = new long[subBufferCount];
+        this.contentEnds = new long[subBufferCount];
+        this.beginTimes = new long[subBufferCount];
+        this.endTimes = new long[subBufferCount];
+    }
+
+    /** A builder; the defaults are 4 sub-buffers of 64 KiB, no header, DISCARD, System.nanoTime(). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---- writers ----
+
+    /**
+     * Reserves {@code size} bytes for a record, and reads the clock for it. On success the record's
+     * bytes are {@code memory()} from {@code into.offset()} on, to be written and then committed
+     * with {@link #commit(Reservation)}; every reservation must be committed, or its sub-buffer is
+     * never consumed (and its index refuses writers, {@link Loss#SUB_BUFFER_BUSY}, when reached
+     * again). On failure the record is counted as lost and nothing is to be committed.
+     *
+     * <p>Lock-free; no allocation.
+     *
+     * @param size the record's size in bytes, at least 1
+     * @param into receives the position, offset and timestamp; the caller's own, reused
+     * @return whether room was reserved
+     */
+    public boolean reserve(int size, Reservation into) {
+        if (size <= 0 || size > subBufferSize - headerSize) {
+            return refuseSize(size);
+        }
+        final long subBufferMask = subBufferSize - 1L;
+        while (true) {
+            long from = writePositionAcquire(); // [WP]
+            long time = clock.now(); // after the read of writePosition: see "Time" in the design note
+            long inSubBuffer = from & subBufferMask;
+            long opened; // the start of the sub-buffer this reservation opens, or -1
+            long start;
+            if (inSubBuffer == 0) {
+                opened = from;
+                start = from + headerSize;
+            } else if (inSubBuffer + size <= subBufferSize) {
+                opened = -1;
+                start = from;
+            } else {
+                opened = from - inSubBuffer + subBufferSize;
+                start = opened + headerSize;
+            }
+            long end = start + size;
+            if (opened >= 0 && !mayOpen(opened)) {
+                return false; // counted in mayOpen
+            }
+            if (casWritePosition(from, end)) { // [WP] the claim
+                if (opened >= 0) {
+                    if (inSubBuffer != 0) {
+                        close(from, time); // the padding to the boundary
+                    }
+                    open(opened, time);
+                }
+                if ((end & subBufferMask) == 0) {
+                    stampClose(end - 1, subBufferSize, time); // ends exactly at the boundary
+                }
+                into.set(start, start & (memory.byteSize() - 1), size, time);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Commits a record reserved with {@link #reserve}: its bytes are complete. Wait-free.
+     *
+     * <p>Memory consistency effects: the writer's stores before this call happen-before the
+     * consumer's reading of the record.
+     */
+    public void commit(Reservation reservation) {
+        addCommitted(reservation.position(), reservation.size());
+    }
+
+    /** Counts a record lost for a reason outside the buffer (e.g. {@link Loss#NESTING}). Wait-free. */
+    public void countLost(Loss cause) {
+        LOST.getAndAdd(lost, cause.ordinal(), 1L); // [LC]
+    }
+
+    // ---- the consumer (one thread at a time) ----
+
+    /**
+     * Closes the current sub-buffer if it holds any record, so that it becomes consumable once its
+     * records are committed (for a periodic flush, a rotation, a snapshot or the end). Consumer
+     * side; lock-free.
+     *
+     * @return whether a sub-buffer was closed
+     */
+    public boolean switchSubBuffer() {
+        final long subBufferMask = subBufferSize - 1L;
+        while (true) {
+            long from = writePositionAcquire(); // [WP]
+            long time = clock.now();
+            long inSubBuffer = from & subBufferMask;
+            if (inSubBuffer == 0) {
+                return false; // nothing open: the next writer opens a sub-buffer
+            }
+            long boundary = from - inSubBuffer + subBufferSize;
+            if (casWritePosition(from, boundary)) { // [WP] claims the padding
+                close(from, time);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Hands every complete, closed sub-buffer from the consumer's position on to {@code consumer},
+     * in order, and advances past it: its records are all committed, its header room is the first
+     * {@code headerSize} bytes of {@link SubBuffer#memory()}, which the consumer may write. In
+     * OVERWRITE mode a sub-buffer is copied into {@code scratch} first and handed over only if no
+     * writer overwrote it meanwhile. Consumer side; never blocks writers.
+     *
+     * @param scratch {@code subBufferSize} bytes the caller owns, used in OVERWRITE mode (may be
+     *     null in DISCARD mode)
+     * @return the number of sub-buffers handed over
+     */
+    public int consume(SubBufferConsumer consumer, MemorySegment scratch) {
+        if (mode == Mode.OVERWRITE && (scratch == null || scratch.byteSize() < subBufferSize)) {
+            throw new IllegalArgumentException("OVERWRITE mode copies each sub-buffer before handing it over: pass a"
+                    + " scratch segment of at least " + subBufferSize + " bytes");
+        }
+        int handed = 0;
+        final long span = (long) subBufferSize * subBufferCount;
+        while (true) {
+            long position = consumedPositionPlain(); // written by this thread only
+            long written = writePositionAcquire(); // [WP]
+            if (mode == Mode.OVERWRITE && written - position > span) {
+                position = skipOverwritten(position, written);
+            }
+            if (position >= (written & -(long) subBufferSize)) {
+                return handed; // the sub-buffer at `position` is still open (or not started)
+            }
+            int index = index(position);
+            long use = position / span;
+            if (commitCountAcquire(index) != (use + 1) * subBufferSize) { // [CC]
+                return handed; // a writer is still inside it
+            }
+            long contentEnd = contentEnds[index]; // stamps: published by the complete count ([CC])
+            long beginTime = beginTimes[index];
+            long endTime = endTimes[index];
+            MemorySegment slice = memory.asSlice((long) index * subBufferSize, subBufferSize);
+            if (mode == Mode.OVERWRITE) {
+                MemorySegment.copy(slice, 0, scratch, 0, subBufferSize);
+                VarHandle.acquireFence(); // [SL] the copy's and the stamps' loads before the check's
+                if (writePositionAcquire() - position > span) { // [SL] a writer claimed its next use
+                    continue; // dropped: skipOverwritten counts it on the next round
+                }
+                slice = scratch.asSlice(0, subBufferSize);
+            }
+            SubBuffer view =
+                    new SubBuffer(slice, position >>> subBufferShift, contentEnd, beginTime, endTime, lostTotal());
+            consumer.accept(view);
+            setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with mayOpen's acquire
+            handed++;
+        }
+    }
+
+    /** The records lost so far for {@code cause}. */
+    public long lost(Loss cause) {
+        return (long) LOST.getVolatile(lost, cause.ordinal()); // [LC]
+    }
+
+    /** The records lost so far, every cause. */
+    public long lostTotal() {
+        long total = 0;
+        for (Loss cause : Loss.values()) {
+            total += lost(cause);
+        }
+        return total;
+    }
+
+    /** Sub-buffers overwritten before the consumer read them (OVERWRITE mode); consumer side. */
+    public long overwrittenSubBuffers() {
+        return overwritten;
+    }
+
+    /** The buffer's memory, {@code subBufferCount * subBufferSize} bytes; records are at reservations' offsets. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    public int subBufferSize() {
+        return subBufferSize;
+    }
+
+    public int subBufferCount() {
+        return subBufferCount;
+    }
+
+    public int headerSize() {
+        return headerSize;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    // ---- private ----
+
+    private boolean refuseSize(int size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("record size " + size + ": a record has at least one byte");
+        }
+        countLost(Loss.TOO_LARGE);
+        return false;
+    }
+
+    /** Whether use `opened / S` of its index may be opened now; counts the loss if not. */
+    private boolean mayOpen(long opened) {
+        int index = index(opened);
+        long use = opened / ((long) subBufferSize * subBufferCount);
+        if (commitCountAcquire(index) != use * subBufferSize) { // [CC] the previous use is complete
+            countLost(Loss.SUB_BUFFER_BUSY);
+            return false;
+        }
+        if (mode == Mode.DISCARD
+                && opened - consumedPositionAcquire() >= (long) subBufferSize * subBufferCount) { // [CP]
+            countLost(Loss.BUFFER_FULL);
+            return false;
+        }
+        return true;
+    }
+
+    /** Opens the sub-buffer starting at {@code start}: stamps its begin time, commits its header room. */
+    private void open(long start, long time) {
+        beginTimes[index(start)] = time; // published by the commit below ([CC])
+        addCommitted(start, headerSize);
+    }
+
+    /** Closes the sub-buffer that {@code from} lies in, padding it from {@code from} to its end. */
+    private void close(long from, long time) {
+        long inSubBuffer = from & (subBufferSize - 1L);
+        stampClose(from, inSubBuffer, time);
+        addCommitted(from, subBufferSize - inSubBuffer); // [CC] publishes the stamps with the padding
+    }
+
+    /** Stamps the content end and end time of the sub-buffer that {@code position} lies in. */
+    private void stampClose(long position, long contentEnd, long time) {
+        int index = index(position);
+        contentEnds[index] = contentEnd; // published by the closer's next commit into it ([CC])
+        endTimes[index] = time;
+    }
+
+    private void addCommitted(long position, long bytes) {
+        if (bytes != 0) {
+            COMMIT_COUNTS.getAndAdd(
+                    commitCounts, index(position), bytes); // [CC] release: pairs with the consumer's acquire
+        }
+    }
+
+    private long skipOverwritten(long position, long written) {
+        final long span = (long) subBufferSize * subBufferCount;
+        // the lowest sub-buffer start p with written - p <= span: no writer has claimed its next use
+        long oldestIntact = (written - span + subBufferSize - 1) & -(long) subBufferSize;
+        if (oldestIntact > position) {
+            overwritten += (oldestIntact - position) >>> subBufferShift;
+            setConsumedPositionRelease(oldestIntact); // [CP] consumer's own progress (OVERWRITE: unread by writers)
+            return oldestIntact;
+        }
+        return position;
+    }
+
+    private int index(long position) {
+        return (int) ((position >>> subBufferShift) & (subBufferCount - 1));
+    }
+
+    private long writePositionAcquire() {
+        return (long) WRITE_POSITION.getAcquire(this);
+    }
+
+    private boolean casWritePosition(long expected, long next) {
+        return WRITE_POSITION.compareAndSet(this, expected, next);
+    }
+
+    private long consumedPositionAcquire() {
+        return (long) CONSUMED_POSITION.getAcquire(this);
+    }
+
+    private long consumedPositionPlain() {
+        return (long) CONSUMED_POSITION.get(this);
+    }
+
+    private void setConsumedPositionRelease(long value) {
+        CONSUMED_POSITION.setRelease(this, value);
+    }
+
+    private long commitCountAcquire(int index) {
+        return (long) COMMIT_COUNTS.getAcquire(commitCounts, index);
+    }
+
+    /** The sizes and policies of a buffer. */
+    public static final class Builder {
+        private int subBufferSize = 64 * 1024;
+        private int subBufferCount = 4;
+        private int headerSize;
+        private Mode mode = Mode.DISCARD;
+        private Clock clock = Clock.NANO_TIME;
+
+        Builder() {}
+
+        /** Bytes per sub-buffer: a power of two, at least 64. */
+        public Builder subBufferSize(int bytes) {
+            if (bytes < 64 || Integer.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("sub-buffer size " + bytes + ": use a power of two of at least 64");
+            }
+            this.subBufferSize = bytes;
+            return this;
+        }
+
+        /** Sub-buffers per buffer: a power of two, at least 2. */
+        public Builder subBufferCount(int count) {
+            if (count < 2 || Integer.bitCount(count) != 1) {
+                throw new IllegalArgumentException("sub-buffer count " + count + ": use a power of two of at least 2");
+            }
+            this.subBufferCount = count;
+            return this;
+        }
+
+        /** Bytes at the start of every sub-buffer left to the consumer (a packet header), at least 0. */
+        public Builder headerSize(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("header size " + bytes + " is negative");
+            }
+            this.headerSize = bytes;
+            return this;
+        }
+
+        /** What a writer does when the consumer is behind. */
+        public Builder mode(Mode mode) {
+            if (mode == null) {
+                throw new IllegalArgumentException("mode is null: DISCARD or OVERWRITE");
+            }
+            this.mode = mode;
+            return this;
+        }
+
+        /** The clock of the records' timestamps and the sub-buffers' begin and end times. */
+        public Builder clock(Clock clock) {
+            if (clock == null) {
+                throw new IllegalArgumentException("clock is null");
+            }
+            this.clock = clock;
+            return this;
+        }
+
+        /** A new buffer, its memory allocated off the heap. */
+        public RingBuffer build() {
+            if (headerSize >= subBufferSize) {
+                throw new IllegalArgumentException("header size " + headerSize + " leaves no room for records in a"
+                        + " sub-buffer of " + subBufferSize + " bytes");
+            }
+            return new RingBuffer(this);
+        }
+    }
+
+    private static final VarHandle WRITE_POSITION;
+    private static final VarHandle CONSUMED_POSITION;
+    private static final VarHandle COMMIT_COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle LOST = MethodHandles.arrayElementVarHandle(long[].class);
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WRITE_POSITION = lookup.findVarHandle(RingBuffer.class, "writePosition", long.class);
+            CONSUMED_POSITION = lookup.findVarHandle(RingBuffer.class, "consumedPosition", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

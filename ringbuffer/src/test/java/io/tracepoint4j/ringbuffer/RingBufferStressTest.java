@@ -1,0 +1,189 @@
+package io.tracepoint4j.ringbuffer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+
+/**
+ * Many writers and a draining consumer on a buffer too small for them: no record is ever torn or
+ * half-written when the consumer reads it (each carries a checksum), each writer's records come out
+ * in the order it wrote them, timestamps never decrease, and in DISCARD mode the records read plus
+ * the records counted as lost equal the records written, exactly. Shown to fail: with the
+ * consumer's wait for the complete commit count removed, the DISCARD run reads torn records in
+ * every run; with OVERWRITE's validation after the copy removed, the OVERWRITE run does too.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class RingBufferStressTest {
+    private static final int HEADER = 32;
+
+    /** What the consumer saw. */
+    static final class Drained {
+        long records;
+        long subBuffers;
+        long lastSequence = -1;
+        long lastTimestamp = Long.MIN_VALUE;
+        final Map<Integer, Long> lastPerWriter = new HashMap<>();
+        final List<String> problems = new ArrayList<>();
+
+        void accept(SubBuffer sub, int headerSize) {
+            if (sub.sequence() <= lastSequence) {
+                problems.add("sub-buffer " + sub.sequence() + " after " + lastSequence);
+            }
+            lastSequence = sub.sequence();
+            subBuffers++;
+            for (TestRecords.Parsed record : TestRecords.parse(sub, headerSize)) {
+                records++;
+                if (record.timestamp() < lastTimestamp) {
+                    problems.add("timestamp " + record.timestamp() + " after " + lastTimestamp);
+                }
+                lastTimestamp = record.timestamp();
+                Long previous = lastPerWriter.put(record.writer(), record.sequence());
+                if (previous != null && previous >= record.sequence()) {
+                    problems.add("writer " + record.writer() + ": #" + record.sequence() + " after #" + previous);
+                }
+            }
+        }
+    }
+
+    /** Runs writers until each wrote {@code perWriter} records, draining concurrently; returns what was drained. */
+    static Drained run(RingBuffer buffer, int writers, int perWriter, boolean virtual, long consumerPauseNanos)
+            throws InterruptedException {
+        Drained drained = new Drained();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        MemorySegment scratch = Arena.ofAuto().allocate(buffer.subBufferSize());
+        Thread consumer = Thread.ofPlatform().name("consumer").start(() -> {
+            try {
+                while (writing.get()) {
+                    buffer.consume(sub -> drained.accept(sub, HEADER), scratch);
+                    if (ThreadLocalRandom.current().nextInt(8) == 0) {
+                        buffer.switchSubBuffer(); // a periodic flush, as a live trace does
+                    }
+                    LockSupport.parkNanos(consumerPauseNanos);
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        CountDownLatch done = new CountDownLatch(writers);
+        AtomicLong written = new AtomicLong();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Runnable task = () -> {
+                try {
+                    Reservation r = new Reservation();
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    for (long seq = 0; seq < perWriter; seq++) {
+                        int size = TestRecords.OVERHEAD + random.nextInt(200);
+                        if (buffer.reserve(size, r)) {
+                            TestRecords.write(buffer, r, writer, seq);
+                            buffer.commit(r);
+                        }
+                        written.incrementAndGet();
+                        if ((seq & 63) == 0) {
+                            Thread.yield(); // virtual threads move between carriers here
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    done.countDown();
+                }
+            };
+            if (virtual) {
+                Thread.ofVirtual().start(task);
+            } else {
+                Thread.ofPlatform().start(task);
+            }
+        }
+        assertThat(done.await(100, TimeUnit.SECONDS)).as("writers finished").isTrue();
+        writing.set(false);
+        consumer.join();
+        buffer.switchSubBuffer();
+        buffer.consume(sub -> drained.accept(sub, HEADER), scratch);
+        if (failure.get() != null) {
+            throw new AssertionError("a thread failed", failure.get());
+        }
+        assertThat(written.get()).isEqualTo((long) writers * perWriter);
+        return drained;
+    }
+
+    static RingBuffer small(Mode mode) {
+        return RingBuffer.builder()
+                .subBufferSize(1024)
+                .subBufferCount(4)
+                .headerSize(HEADER)
+                .mode(mode)
+                .build();
+    }
+
+    @Test
+    void discardModeReadsEveryRecordWholeAndCountsEveryOtherAsLost() throws InterruptedException {
+        RingBuffer buffer = small(Mode.DISCARD);
+        int writers = 4;
+        int perWriter = 100_000;
+        Drained drained = run(buffer, writers, perWriter, false, 20_000);
+        assertThat(drained.problems).isEmpty();
+        assertThat(buffer.lost(Loss.TOO_LARGE)).isZero();
+        assertThat(drained.records + buffer.lostTotal())
+                .as(
+                        "recorded %d + lost %d (full %d, busy %d)",
+                        drained.records,
+                        buffer.lostTotal(),
+                        buffer.lost(Loss.BUFFER_FULL),
+                        buffer.lost(Loss.SUB_BUFFER_BUSY))
+                .isEqualTo((long) writers * perWriter);
+        assertThat(buffer.lostTotal())
+                .as("the buffer is too small: some are lost")
+                .isPositive();
+        assertThat(drained.records).as("and some are recorded").isPositive();
+        System.out.printf(
+                "RingBufferStressTest DISCARD: %d recorded, %d lost (full %d, busy %d), %d sub-buffers%n",
+                drained.records,
+                buffer.lostTotal(),
+                buffer.lost(Loss.BUFFER_FULL),
+                buffer.lost(Loss.SUB_BUFFER_BUSY),
+                drained.subBuffers);
+    }
+
+    @Test
+    void overwriteModeNeverHandsOverAnOverwrittenSubBuffer() throws InterruptedException {
+        RingBuffer buffer = small(Mode.OVERWRITE);
+        Drained drained = run(buffer, 4, 100_000, false, 200_000);
+        assertThat(drained.problems).isEmpty();
+        assertThat(buffer.overwrittenSubBuffers())
+                .as("the consumer is slow: sub-buffers were overwritten")
+                .isPositive();
+        assertThat(drained.lastSequence + 1)
+                .as("every sub-buffer was read or counted as overwritten")
+                .isEqualTo(drained.subBuffers + buffer.overwrittenSubBuffers());
+        System.out.printf(
+                "RingBufferStressTest OVERWRITE: %d recorded in %d sub-buffers, %d overwritten, %d busy%n",
+                drained.records, drained.subBuffers, buffer.overwrittenSubBuffers(), buffer.lost(Loss.SUB_BUFFER_BUSY));
+    }
+
+    @Test
+    void manyVirtualThreadsShareOneBufferExactly() throws InterruptedException {
+        RingBuffer buffer = small(Mode.DISCARD);
+        int writers = 10_000;
+        int perWriter = 20;
+        Drained drained = run(buffer, writers, perWriter, true, 10_000);
+        assertThat(drained.problems).isEmpty();
+        assertThat(drained.records + buffer.lostTotal()).isEqualTo((long) writers * perWriter);
+    }
+}

@@ -1,0 +1,215 @@
+package io.tracepoint4j.ringbuffer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The buffer's contract on one thread: layout, sub-buffer boundaries, stamps, modes and losses. */
+class RingBufferTest {
+    private static final int HEADER = 16;
+
+    /** A clock that ticks by one per reading, so every stamp is predictable. */
+    static final class TickingClock implements Clock {
+        final AtomicLong now = new AtomicLong();
+
+        @Override
+        public long now() {
+            return now.incrementAndGet();
+        }
+    }
+
+    static RingBuffer buffer(Mode mode, Clock clock) {
+        return RingBuffer.builder()
+                .subBufferSize(256)
+                .subBufferCount(4)
+                .headerSize(HEADER)
+                .mode(mode)
+                .clock(clock)
+                .build();
+    }
+
+    static boolean put(RingBuffer buffer, int size, int writer, long sequence) {
+        Reservation r = new Reservation();
+        if (!buffer.reserve(size, r)) {
+            return false;
+        }
+        TestRecords.write(buffer, r, writer, sequence);
+        buffer.commit(r);
+        return true;
+    }
+
+    static List<SubBuffer> consumeAll(RingBuffer buffer, List<TestRecords.Parsed> into) {
+        List<SubBuffer> subs = new ArrayList<>();
+        MemorySegment scratch = Arena.ofAuto().allocate(buffer.subBufferSize());
+        buffer.consume(
+                sub -> {
+                    into.addAll(TestRecords.parse(sub, buffer.headerSize()));
+                    subs.add(new SubBuffer(
+                            null, sub.sequence(), sub.contentEnd(), sub.beginTime(), sub.endTime(), sub.lostTotal()));
+                },
+                scratch);
+        return subs;
+    }
+
+    @Test
+    void recordsAreLaidOutAfterTheHeaderAndASubBufferIsConsumedOnceClosed() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        assertThat(put(buffer, 100, 1, 0)).isTrue();
+        assertThat(put(buffer, 100, 1, 1)).isTrue();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        assertThat(consumeAll(buffer, seen)).as("the sub-buffer is still open").isEmpty();
+        assertThat(buffer.switchSubBuffer()).isTrue();
+        assertThat(buffer.switchSubBuffer()).as("nothing open any more").isFalse();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(subs).hasSize(1);
+        assertThat(subs.getFirst().sequence()).isZero();
+        assertThat(subs.getFirst().contentEnd()).isEqualTo(HEADER + 200);
+        assertThat(seen).extracting(TestRecords.Parsed::sequence).containsExactly(0L, 1L);
+        assertThat(subs.getFirst().beginTime())
+                .isLessThanOrEqualTo(seen.getFirst().timestamp());
+        assertThat(subs.getFirst().endTime())
+                .isGreaterThanOrEqualTo(seen.getLast().timestamp());
+    }
+
+    @Test
+    void aRecordThatDoesNotFitOpensTheNextSubBufferAndTimestampsNeverDecrease() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        for (int i = 0; i < 5; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // 2 per sub-buffer of 256 with a 16-byte header
+        }
+        buffer.switchSubBuffer();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(subs).extracting(SubBuffer::sequence).containsExactly(0L, 1L, 2L);
+        assertThat(subs).extracting(SubBuffer::contentEnd).containsExactly(216L, 216L, 116L);
+        assertThat(seen).extracting(TestRecords.Parsed::sequence).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(seen).extracting(TestRecords.Parsed::timestamp).isSorted();
+        for (int i = 1; i < subs.size(); i++) {
+            assertThat(subs.get(i).beginTime())
+                    .isGreaterThanOrEqualTo(subs.get(i - 1).endTime());
+        }
+    }
+
+    @Test
+    void aRecordThatFillsTheSubBufferExactlyClosesIt() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        assertThat(put(buffer, 256 - HEADER, 1, 0)).isTrue();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(subs).hasSize(1);
+        assertThat(subs.getFirst().contentEnd()).isEqualTo(256);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void discardModeDropsNewRecordsWhenTheConsumerIsBehindAndCountsThem() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        int stored = 0;
+        for (int i = 0; i < 20; i++) {
+            stored += put(buffer, 100, 1, i) ? 1 : 0;
+        }
+        assertThat(stored).as("4 sub-buffers of 2 records").isEqualTo(8);
+        assertThat(buffer.lost(Loss.BUFFER_FULL)).isEqualTo(12);
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(subs).as("the last is still open").hasSize(3);
+        assertThat(put(buffer, 100, 1, 20)).as("room again").isTrue();
+        buffer.switchSubBuffer();
+        consumeAll(buffer, seen);
+        assertThat(seen).extracting(TestRecords.Parsed::sequence).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 20L);
+        assertThat(seen.size() + buffer.lostTotal()).isEqualTo(21);
+    }
+
+    @Test
+    void overwriteModeKeepsTheNewestSubBuffersAndShowsTheGapInSequenceNumbers() {
+        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+        for (int i = 0; i < 20; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue();
+        }
+        buffer.switchSubBuffer();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(subs).extracting(SubBuffer::sequence).containsExactly(6L, 7L, 8L, 9L);
+        assertThat(seen)
+                .extracting(TestRecords.Parsed::sequence)
+                .containsExactly(12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
+        assertThat(buffer.overwrittenSubBuffers()).isEqualTo(6);
+        assertThat(buffer.lostTotal()).isZero();
+    }
+
+    @Test
+    void aRecordLargerThanASubBuffersRoomIsCountedAsTooLarge() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        assertThat(put(buffer, 256 - HEADER + 1, 1, 0)).isFalse();
+        assertThat(buffer.lost(Loss.TOO_LARGE)).isEqualTo(1);
+        assertThatThrownBy(() -> buffer.reserve(0, new Reservation()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one byte");
+    }
+
+    @Test
+    void aSubBufferWithAnUncommittedRecordIsNeitherConsumedNorReusedUntilItIsCommitted() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        Reservation stalled = new Reservation();
+        assertThat(buffer.reserve(100, stalled)).isTrue(); // a writer stalls inside sub-buffer 0
+        int stored = 0;
+        for (int i = 1; i < 20; i++) {
+            stored += put(buffer, 100, 2, i) ? 1 : 0;
+        }
+        assertThat(stored)
+                .as("sub-buffers 0 (1 more), 1, 2, 3; then 4 reuses index 0: refused")
+                .isEqualTo(7);
+        assertThat(buffer.lost(Loss.SUB_BUFFER_BUSY)).isEqualTo(12);
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        assertThat(consumeAll(buffer, seen)).as("sub-buffer 0 is incomplete").isEmpty();
+        TestRecords.write(buffer, stalled, 1, 0);
+        buffer.commit(stalled);
+        assertThat(consumeAll(buffer, seen)).hasSize(3);
+        assertThat(put(buffer, 100, 2, 20)).as("index 0 is free again").isTrue();
+        buffer.switchSubBuffer();
+        consumeAll(buffer, seen);
+        assertThat(seen).extracting(TestRecords.Parsed::sequence).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 20L);
+        assertThat(seen.size() + buffer.lostTotal()).isEqualTo(21);
+    }
+
+    @Test
+    void theConsumerMayFillTheHeaderRoom() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        put(buffer, 50, 1, 0);
+        buffer.switchSubBuffer();
+        List<Long> headers = new ArrayList<>();
+        buffer.consume(
+                sub -> {
+                    sub.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0xC1FC1FC1L);
+                    headers.add(sub.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    TestRecords.parse(sub, HEADER); // the records are intact
+                },
+                null);
+        assertThat(headers).containsExactly(0xC1FC1FC1L);
+    }
+
+    @Test
+    void sizesAreChecked() {
+        assertThatThrownBy(() -> RingBuffer.builder().subBufferSize(100))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("power of two");
+        assertThatThrownBy(() -> RingBuffer.builder().subBufferCount(1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 2");
+        assertThatThrownBy(() ->
+                        RingBuffer.builder().subBufferSize(64).headerSize(64).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no room");
+        RingBuffer overwrite = buffer(Mode.OVERWRITE, Clock.NANO_TIME);
+        assertThatThrownBy(() -> overwrite.consume(sub -> {}, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scratch");
+    }
+}
