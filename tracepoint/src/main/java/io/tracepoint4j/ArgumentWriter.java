@@ -4,8 +4,24 @@ package io.tracepoint4j;
  * Receives the arguments of a tracepoint's firings, typed and in order, for a consumer that does not
  * know the tracepoint's prototype at compile time: a tracer, a counter, a bridge to another event
  * system. {@link Tracepoint#writerProbe(ArgumentWriter)} makes a probe of the tracepoint's
- * prototype that calls, per firing, {@link #begin()}, then one {@code write} method per argument in
- * the order of {@link Tracepoint#arguments()}, then {@link #end()}.
+ * prototype that runs, per firing:
+ *
+ * <pre>{@code
+ * int variable = writer.sizeOfString(path) + writer.sizeOfBytes(data);   // String and byte[] arguments only
+ * long handle = writer.begin(variable);
+ * if (handle < 0) return;                                                  // skipped
+ * long cursor = handle;
+ * cursor = writer.writeString(cursor, path);                                // every argument, in the order
+ * cursor = writer.writeInt(cursor, flags);                                  // of Tracepoint.arguments()
+ * cursor = writer.writeBytes(cursor, data);
+ * writer.end(handle, cursor);
+ * }</pre>
+ *
+ * <p>The handle and the cursor are the writer's own values, kept in the probe's local variables:
+ * where the record goes (e.g. an offset in a buffer, reserved in {@code begin} for exactly the size
+ * the arguments need), where the next argument goes, and whatever {@code end} needs to finish it. So
+ * the writer keeps no per-thread state: a firing nested in another (a probe that fires a
+ * tracepoint) has its own, and a virtual thread that moves to another carrier loses nothing.
  *
  * <p>The probe is generated code: it passes each argument as its own type (no boxing, no
  * {@code Object[]}), allocates nothing, and is registered like any probe, so it is bound into the
@@ -14,51 +30,69 @@ package io.tracepoint4j;
  * {@link Tracepoint#arguments()}.
  *
  * <p>The writer runs as a probe, on the firing thread, inside the firing's read-side section: it
- * must not block unless the tracepoint is {@link Tracepoint.Flavor#FAULTABLE faultable}, and a
- * throw is counted as the probe's failure (see {@link Tracepoint#failures(Object)}), which ends the
- * firing's call of this writer: {@code end()} is then not called.
+ * must not block unless the tracepoint is {@link Tracepoint.Flavor#FAULTABLE faultable}. Its
+ * methods should not throw: a throw is counted as the probe's failure (see {@link
+ * Tracepoint#failures(Object)}) and ends the firing's call of this writer, so {@code end} is then not
+ * called for a record {@code begin} started.
  */
 public interface ArgumentWriter {
+    /** The bytes a {@code String} argument (may be null) will take; called before {@link #begin}. */
+    int sizeOfString(String value);
+
+    /** The bytes a {@code byte[]} argument (may be null) will take; called before {@link #begin}. */
+    int sizeOfBytes(byte[] value);
+
     /**
      * A firing begins.
      *
-     * @return false to skip this firing: no argument is handed over and {@link #end()} is not called
+     * @param variableSize the sum of {@link #sizeOfString} and {@link #sizeOfBytes} over this
+     *     firing's String and byte[] arguments (0 if it has none)
+     * @return a handle, also the first cursor; negative to skip this firing (no argument is handed
+     *     over and {@link #end} is not called)
      */
-    boolean begin();
+    long begin(int variableSize);
 
-    /** A {@code boolean} argument. */
-    void writeBoolean(boolean value);
+    /** A {@code boolean} argument at {@code cursor}; returns the next cursor. */
+    long writeBoolean(long cursor, boolean value);
 
-    /** A {@code byte} argument. */
-    void writeByte(byte value);
+    /** A {@code byte} argument at {@code cursor}; returns the next cursor. */
+    long writeByte(long cursor, byte value);
 
-    /** A {@code short} argument. */
-    void writeShort(short value);
+    /** A {@code short} argument at {@code cursor}; returns the next cursor. */
+    long writeShort(long cursor, short value);
 
-    /** A {@code char} argument. */
-    void writeChar(char value);
+    /** A {@code char} argument at {@code cursor}; returns the next cursor. */
+    long writeChar(long cursor, char value);
 
-    /** An {@code int} argument. */
-    void writeInt(int value);
+    /** An {@code int} argument at {@code cursor}; returns the next cursor. */
+    long writeInt(long cursor, int value);
 
-    /** A {@code long} argument. */
-    void writeLong(long value);
+    /** A {@code long} argument at {@code cursor}; returns the next cursor. */
+    long writeLong(long cursor, long value);
 
-    /** A {@code float} argument. */
-    void writeFloat(float value);
+    /** A {@code float} argument at {@code cursor}; returns the next cursor. */
+    long writeFloat(long cursor, float value);
 
-    /** A {@code double} argument. */
-    void writeDouble(double value);
+    /** A {@code double} argument at {@code cursor}; returns the next cursor. */
+    long writeDouble(long cursor, double value);
 
-    /** A {@code String} argument; may be null. */
-    void writeString(String value);
+    /** A {@code String} argument (may be null) at {@code cursor}; returns the next cursor. */
+    long writeString(long cursor, String value);
 
-    /** A {@code byte[]} argument, the firing's own array (not a copy); may be null. */
-    void writeBytes(byte[] value);
+    /**
+     * A {@code byte[]} argument (may be null) at {@code cursor}, the firing's own array (not a
+     * copy); returns the next cursor.
+     */
+    long writeBytes(long cursor, byte[] value);
 
-    /** An enum argument; may be null. */
-    void writeEnum(Enum<?> value);
+    /** An enum argument (may be null) at {@code cursor}; returns the next cursor. */
+    long writeEnum(long cursor, Enum<?> value);
 
-    /** The firing's last argument was handed over. */
-    void end();
+    /**
+     * The firing's last argument was handed over.
+     *
+     * @param handle what {@link #begin} returned
+     * @param cursor what the last write returned ({@code handle} if the tracepoint has no arguments)
+     */
+    void end(long handle, long cursor);
 }

@@ -3,7 +3,8 @@ package io.tracepoint4j;
 import static java.lang.constant.ConstantDescs.CD_Enum;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_String;
-import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static java.lang.constant.ConstantDescs.MTD_void;
@@ -35,9 +36,13 @@ import java.util.function.Consumer;
  *
  *     public void request(String method, int status, long nanos) {
  *         ArgumentWriter w = writer;
- *         if (!w.begin()) return;
- *         w.writeString(method); w.writeInt(status); w.writeLong(nanos);
- *         w.end();
+ *         long handle = w.begin(w.sizeOfString(method));   // the size pass: String, byte[] only
+ *         if (handle < 0) return;
+ *         long cursor = handle;
+ *         cursor = w.writeString(cursor, method);
+ *         cursor = w.writeInt(cursor, status);
+ *         cursor = w.writeLong(cursor, nanos);
+ *         w.end(handle, cursor);
  *     }
  *
  *     public String toString() { return writer.toString(); }  // what failure reports name
@@ -142,20 +147,41 @@ final class WriterProbeGenerator {
                     .return_();
         }
 
+        /** The firing: the size pass, begin, one write per argument threading the cursor, end. */
         private void probe(CodeBuilder code) {
             int writer = code.allocateLocal(TypeKind.REFERENCE);
+            int handle = code.allocateLocal(TypeKind.LONG);
+            int cursor = code.allocateLocal(TypeKind.LONG);
             Label skip = code.newLabel();
             code.aload(0).getfield(self, WRITER, CD_WRITER).astore(writer);
-            code.aload(writer)
-                    .invokeinterface(CD_WRITER, "begin", MethodTypeDesc.of(CD_boolean))
-                    .ifeq(skip);
+            code.aload(writer).iconst_0(); // begin's receiver, then the sum of the variable sizes
             for (int i = 0; i < methodType.parameterCount(); i++) {
                 Class<?> type = definition.arguments().get(i).type();
-                code.aload(writer);
-                code.loadLocal(TypeKind.from(methodType.parameterType(i)), code.parameterSlot(i));
-                code.invokeinterface(CD_WRITER, writeMethod(type), MethodTypeDesc.of(CD_void, writeParameter(type)));
+                if (type == String.class || type == byte[].class) {
+                    code.aload(writer).aload(code.parameterSlot(i));
+                    code.invokeinterface(
+                            CD_WRITER,
+                            type == String.class ? "sizeOfString" : "sizeOfBytes",
+                            MethodTypeDesc.of(CD_int, TracepointClassGenerator.desc(type)));
+                    code.iadd();
+                }
             }
-            code.aload(writer).invokeinterface(CD_WRITER, "end", MTD_void);
+            code.invokeinterface(CD_WRITER, "begin", MethodTypeDesc.of(CD_long, CD_int))
+                    .lstore(handle);
+            code.lload(handle).lconst_0().lcmp().iflt(skip);
+            code.lload(handle).lstore(cursor);
+            for (int i = 0; i < methodType.parameterCount(); i++) {
+                Class<?> type = definition.arguments().get(i).type();
+                code.aload(writer).lload(cursor);
+                code.loadLocal(TypeKind.from(methodType.parameterType(i)), code.parameterSlot(i));
+                code.invokeinterface(
+                        CD_WRITER, writeMethod(type), MethodTypeDesc.of(CD_long, CD_long, writeParameter(type)));
+                code.lstore(cursor);
+            }
+            code.aload(writer)
+                    .lload(handle)
+                    .lload(cursor)
+                    .invokeinterface(CD_WRITER, "end", MethodTypeDesc.of(CD_void, CD_long, CD_long));
             code.labelBinding(skip).return_();
         }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * {@link Tracepoint#writerProbe(ArgumentWriter)}: a consumer that knows no prototype receives every
- * argument, typed and in order, from a probe it registers like any other, without allocating.
+ * argument, typed and in order, with the size of its String and byte[] arguments first and its own
+ * cursor threaded through the writes, from a probe it registers like any other, without allocating.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class WriterProbeTest {
@@ -51,75 +52,94 @@ class WriterProbeTest {
 
     private static final String[] EVERYTHING = {"z", "b", "s", "c", "i", "j", "f", "d", "text", "bytes", "e"};
 
-    /** Records every call, as text, to check types, values and order. */
+    /**
+     * Records every call, as text, to check types, values and order; its handle is 1000 and each
+     * write advances the cursor by one, so end() shows the cursor was threaded through every write.
+     */
     static class RecordingWriter implements ArgumentWriter {
+        static final long HANDLE = 1000;
         final List<String> calls = new ArrayList<>();
         boolean accept = true;
 
-        @Override
-        public boolean begin() {
-            calls.add("begin");
-            return accept;
+        private long record(long cursor, String call) {
+            calls.add(call + " @" + (cursor - HANDLE));
+            return cursor + 1;
         }
 
         @Override
-        public void writeBoolean(boolean value) {
-            calls.add("boolean " + value);
+        public int sizeOfString(String value) {
+            return value == null ? 0 : value.length();
         }
 
         @Override
-        public void writeByte(byte value) {
-            calls.add("byte " + value);
+        public int sizeOfBytes(byte[] value) {
+            return value == null ? 0 : value.length;
         }
 
         @Override
-        public void writeShort(short value) {
-            calls.add("short " + value);
+        public long begin(int variableSize) {
+            calls.add("begin " + variableSize);
+            return accept ? HANDLE : -1;
         }
 
         @Override
-        public void writeChar(char value) {
-            calls.add("char " + value);
+        public long writeBoolean(long cursor, boolean value) {
+            return record(cursor, "boolean " + value);
         }
 
         @Override
-        public void writeInt(int value) {
-            calls.add("int " + value);
+        public long writeByte(long cursor, byte value) {
+            return record(cursor, "byte " + value);
         }
 
         @Override
-        public void writeLong(long value) {
-            calls.add("long " + value);
+        public long writeShort(long cursor, short value) {
+            return record(cursor, "short " + value);
         }
 
         @Override
-        public void writeFloat(float value) {
-            calls.add("float " + value);
+        public long writeChar(long cursor, char value) {
+            return record(cursor, "char " + value);
         }
 
         @Override
-        public void writeDouble(double value) {
-            calls.add("double " + value);
+        public long writeInt(long cursor, int value) {
+            return record(cursor, "int " + value);
         }
 
         @Override
-        public void writeString(String value) {
-            calls.add("String " + value);
+        public long writeLong(long cursor, long value) {
+            return record(cursor, "long " + value);
         }
 
         @Override
-        public void writeBytes(byte[] value) {
-            calls.add("bytes " + (value == null ? "null" : value.length));
+        public long writeFloat(long cursor, float value) {
+            return record(cursor, "float " + value);
         }
 
         @Override
-        public void writeEnum(Enum<?> value) {
-            calls.add("enum " + value);
+        public long writeDouble(long cursor, double value) {
+            return record(cursor, "double " + value);
         }
 
         @Override
-        public void end() {
-            calls.add("end");
+        public long writeString(long cursor, String value) {
+            return record(cursor, "String " + value);
+        }
+
+        @Override
+        public long writeBytes(long cursor, byte[] value) {
+            return record(cursor, "bytes " + (value == null ? "null" : value.length));
+        }
+
+        @Override
+        public long writeEnum(long cursor, Enum<?> value) {
+            return record(cursor, "enum " + value);
+        }
+
+        @Override
+        public void end(long handle, long cursor) {
+            calls.add("end " + handle + " " + (cursor - HANDLE));
         }
 
         @Override
@@ -162,32 +182,32 @@ class WriterProbeTest {
         tp.unregister(probe);
         assertThat(writer.calls)
                 .containsExactly(
-                        "begin",
-                        "boolean true",
-                        "byte -7",
-                        "short 300",
-                        "char x",
-                        "int -123456",
-                        "long 1099511627776",
-                        "float 1.5",
-                        "double -2.25",
-                        "String héllo",
-                        "bytes 3",
-                        "enum GREEN",
-                        "end",
-                        "begin",
-                        "boolean false",
-                        "byte 0",
-                        "short 0",
-                        "char \0",
-                        "int 0",
-                        "long 0",
-                        "float 0.0",
-                        "double 0.0",
-                        "String null",
-                        "bytes null",
-                        "enum null",
-                        "end");
+                        "begin 8", // the size pass: "héllo" (5) and 3 bytes
+                        "boolean true @0",
+                        "byte -7 @1",
+                        "short 300 @2",
+                        "char x @3",
+                        "int -123456 @4",
+                        "long 1099511627776 @5",
+                        "float 1.5 @6",
+                        "double -2.25 @7",
+                        "String héllo @8",
+                        "bytes 3 @9",
+                        "enum GREEN @10",
+                        "end 1000 11",
+                        "begin 0",
+                        "boolean false @0",
+                        "byte 0 @1",
+                        "short 0 @2",
+                        "char \0 @3",
+                        "int 0 @4",
+                        "long 0 @5",
+                        "float 0.0 @6",
+                        "double 0.0 @7",
+                        "String null @8",
+                        "bytes null @9",
+                        "enum null @10",
+                        "end 1000 11");
         assertThat(probe).hasToString("RecordingWriter");
     }
 
@@ -199,7 +219,7 @@ class WriterProbeTest {
         Pair probe = attach(tp, writer);
         tp.fire().pair(1, "one");
         tp.unregister(probe);
-        assertThat(writer.calls).containsExactly("begin");
+        assertThat(writer.calls).containsExactly("begin 3");
     }
 
     @Test
@@ -223,7 +243,7 @@ class WriterProbeTest {
         }
         List<String> all = new ArrayList<>();
         writers.forEach(w -> all.addAll(w.calls));
-        assertThat(all).contains("long 5", "String five", "enum RED", "bytes 0");
+        assertThat(all).contains("long 5 @0", "String five @1", "enum RED @10", "bytes 0 @9");
         assertThat(pair.probeCount()).isZero();
         assertThat(everything.probeCount()).isZero();
     }
@@ -233,14 +253,14 @@ class WriterProbeTest {
         Tracepoint<Pair> tp = Tracepoint.define(unique("writer", "throws"), Pair.class, "a", "b");
         RecordingWriter writer = new RecordingWriter() {
             @Override
-            public void writeString(String value) {
+            public long writeString(long cursor, String value) {
                 throw new IllegalStateException("writer failed");
             }
         };
         Pair probe = attach(tp, writer);
         tp.fire().pair(1, "one");
         assertThat(tp.failures(probe)).isEqualTo(1);
-        assertThat(writer.calls).containsExactly("begin", "long 1");
+        assertThat(writer.calls).containsExactly("begin 3", "long 1 @0");
         tp.unregister(probe);
         TestSupport.awaitFailureReports();
     }
@@ -277,7 +297,7 @@ class WriterProbeTest {
                 MethodHandles.publicLookup().findStatic(plugin, "work", MethodType.methodType(void.class, long.class));
         work.invokeExact(42L);
         detach(tracepoint, probe);
-        assertThat(writer.calls).containsExactly("begin", "long 42", "end");
+        assertThat(writer.calls).containsExactly("begin 0", "long 42 @0", "end 1000 1");
     }
 
     /** A writer that keeps primitives in fields: the firing, probe included, allocates nothing. */
@@ -285,68 +305,88 @@ class WriterProbeTest {
         long sum;
 
         @Override
-        public boolean begin() {
-            return true;
+        public int sizeOfString(String value) {
+            return value.length();
         }
 
         @Override
-        public void writeBoolean(boolean value) {
+        public int sizeOfBytes(byte[] value) {
+            return value.length;
+        }
+
+        @Override
+        public long begin(int variableSize) {
+            sum += variableSize;
+            return 0;
+        }
+
+        @Override
+        public long writeBoolean(long cursor, boolean value) {
             sum += value ? 1 : 0;
+            return cursor + 1;
         }
 
         @Override
-        public void writeByte(byte value) {
+        public long writeByte(long cursor, byte value) {
             sum += value;
+            return cursor + 1;
         }
 
         @Override
-        public void writeShort(short value) {
+        public long writeShort(long cursor, short value) {
             sum += value;
+            return cursor + 2;
         }
 
         @Override
-        public void writeChar(char value) {
+        public long writeChar(long cursor, char value) {
             sum += value;
+            return cursor + 2;
         }
 
         @Override
-        public void writeInt(int value) {
+        public long writeInt(long cursor, int value) {
             sum += value;
+            return cursor + 4;
         }
 
         @Override
-        public void writeLong(long value) {
+        public long writeLong(long cursor, long value) {
             sum += value;
+            return cursor + 8;
         }
 
         @Override
-        public void writeFloat(float value) {
+        public long writeFloat(long cursor, float value) {
             sum += (long) value;
+            return cursor + 4;
         }
 
         @Override
-        public void writeDouble(double value) {
+        public long writeDouble(long cursor, double value) {
             sum += (long) value;
+            return cursor + 8;
         }
 
         @Override
-        public void writeString(String value) {
-            sum += value.length();
+        public long writeString(long cursor, String value) {
+            return cursor + value.length();
         }
 
         @Override
-        public void writeBytes(byte[] value) {
-            sum += value.length;
+        public long writeBytes(long cursor, byte[] value) {
+            return cursor + value.length;
         }
 
         @Override
-        public void writeEnum(Enum<?> value) {
+        public long writeEnum(long cursor, Enum<?> value) {
             sum += value.ordinal();
+            return cursor + 4;
         }
 
         @Override
-        public void end() {
-            sum++;
+        public void end(long handle, long cursor) {
+            sum += cursor - handle;
         }
     }
 
