@@ -2,14 +2,16 @@ package io.tracepoint4j.ringbuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A buffer of variable-size records, written by any number of threads without locks and drained by
  * one consumer, split into {@code subBufferCount} sub-buffers of {@code subBufferSize} bytes (the
  * packets of a trace). A writer {@link #reserve reserves} room for a record, writes it into
- * {@link #memory()} at the reservation's offset, and {@link #commit commits} it; the consumer
+ * {@link #memory()} at the offset returned, and {@link #commit commits} it; the consumer
  * {@link #consume consumes} each sub-buffer once every record reserved in it is committed, never
  * seeing a torn or half-written record. Each sub-buffer starts with {@code headerSize} bytes that
  * the consumer fills (a packet header); records never straddle two sub-buffers.
@@ -100,6 +102,10 @@ public final class RingBuffer {
     private final MemorySegment memory;
     /** log2(subBufferSize), for index arithmetic. */
     private final int subBufferShift;
+    /** memory.byteSize() - 1: a position's offset in memory is position & memoryMask. */
+    private final long memoryMask;
+    /** Where in a record reserve() writes the record's timestamp, or -1. */
+    private final int timestampAt;
 
     /** [WP] The next reservation's position. */
     @SuppressWarnings("unused") // accessed through WRITE_POSITION
@@ -127,9 +133,12 @@ public final class RingBuffer {
         this.mode = builder.mode;
         this.clock = builder.clock;
         this.subBufferShift = Integer.numberOfTrailingZeros(subBufferSize);
-        // freed by the garbage collector once the buffer is unreachable: a writer still holding the
-        // buffer can never touch freed memory, whatever the owner's shutdown order
-        this.memory = Arena.ofAuto().allocate((long) subBufferSize * subBufferCount, Long.BYTES);
+        this.timestampAt = builder.timestampAt;
+        long bytes = (long) subBufferSize * subBufferCount;
+        // freed by the garbage collector once unreachable: a writer still holding the buffer can
+        // never touch freed memory, whatever the owner's shutdown order
+        this.memory = builder.memory != null ? builder.memory : Arena.ofAuto().allocate(bytes, Long.BYTES);
+        this.memoryMask = bytes - 1;
         this.commitCounts = new long[subBufferCount];
         this.contentEnds = new long[subBufferCount];
         this.beginTimes = new long[subBufferCount];
@@ -144,19 +153,19 @@ public final class RingBuffer {
     // ---- writers ----
 
     /**
-     * Reserves {@code size} bytes for a record, and reads the clock for it. On success the record's
-     * bytes are {@code memory()} from {@code into.offset()} on, to be written and then committed
-     * with {@link #commit(Reservation)}; every reservation must be committed, or its sub-buffer is
-     * never consumed (and its index refuses writers, {@link Loss#SUB_BUFFER_BUSY}, when reached
-     * again). On failure the record is counted as lost and nothing is to be committed.
+     * Reserves {@code size} bytes for a record, and reads the clock for it (written into the record
+     * at {@link Builder#timestampAt}, if set). On success the record's bytes are {@link #memory()}
+     * from the returned offset on, to be written and then committed with {@link #commit(long, int)}:
+     * every reservation must be committed, or its sub-buffer is never consumed (and its index refuses
+     * writers, {@link Loss#SUB_BUFFER_BUSY}, when they come round again). On failure the record is
+     * counted as lost and nothing is to be committed.
      *
-     * <p>Lock-free; no allocation.
+     * <p>Lock-free; no allocation, no per-thread state.
      *
      * @param size the record's size in bytes, at least 1
-     * @param into receives the position, offset and timestamp; the caller's own, reused
-     * @return whether room was reserved
+     * @return the record's offset in {@link #memory()}, or -1 if it was lost
      */
-    public boolean reserve(int size, Reservation into) {
+    public long reserve(int size) {
         if (size <= 0 || size > subBufferSize - headerSize) {
             return refuseSize(size);
         }
@@ -179,7 +188,7 @@ public final class RingBuffer {
             }
             long end = start + size;
             if (opened >= 0 && !mayOpen(opened)) {
-                return false; // counted in mayOpen
+                return -1; // counted in mayOpen
             }
             if (casWritePosition(from, end)) { // [WP] the claim
                 if (opened >= 0) {
@@ -191,8 +200,11 @@ public final class RingBuffer {
                 if ((end & subBufferMask) == 0) {
                     stampClose(end - 1, subBufferSize, time); // ends exactly at the boundary
                 }
-                into.set(start, start & (memory.byteSize() - 1), size, time);
-                return true;
+                long offset = start & memoryMask;
+                if (timestampAt >= 0) {
+                    memory.set(TIMESTAMP, offset + timestampAt, time); // the record's own bytes: plain
+                }
+                return offset;
             }
         }
     }
@@ -202,9 +214,12 @@ public final class RingBuffer {
      *
      * <p>Memory consistency effects: the writer's stores before this call happen-before the
      * consumer's reading of the record.
+     *
+     * @param offset what {@link #reserve} returned
+     * @param size the size reserved
      */
-    public void commit(Reservation reservation) {
-        addCommitted(reservation.position(), reservation.size());
+    public void commit(long offset, int size) {
+        addCommitted(offset, size); // an offset lies in the same sub-buffer index as its position
     }
 
     /** Counts a record lost for a reason outside the buffer (e.g. {@link Loss#NESTING}). Wait-free. */
@@ -332,12 +347,12 @@ public final class RingBuffer {
 
     // ---- private ----
 
-    private boolean refuseSize(int size) {
+    private long refuseSize(int size) {
         if (size <= 0) {
             throw new IllegalArgumentException("record size " + size + ": a record has at least one byte");
         }
         countLost(Loss.TOO_LARGE);
-        return false;
+        return -1;
     }
 
     /** Whether use `opened / S` of its index may be opened now; counts the loss if not. */
@@ -376,6 +391,7 @@ public final class RingBuffer {
         endTimes[index] = time;
     }
 
+    /** Adds to the commit count of the sub-buffer that {@code position} (or its offset in memory) lies in. */
     private void addCommitted(long position, long bytes) {
         if (bytes != 0) {
             COMMIT_COUNTS.getAndAdd(
@@ -430,6 +446,8 @@ public final class RingBuffer {
         private int headerSize;
         private Mode mode = Mode.DISCARD;
         private Clock clock = Clock.NANO_TIME;
+        private int timestampAt = -1;
+        private MemorySegment memory;
 
         Builder() {}
 
@@ -478,11 +496,41 @@ public final class RingBuffer {
             return this;
         }
 
-        /** A new buffer, its memory allocated off the heap. */
+        /**
+         * Makes {@link #reserve} write each record's timestamp, a little-endian {@code long}, at
+         * this offset within the record (records must then be at least {@code offset + 8} bytes).
+         * By default no timestamp is written; the clock still stamps the sub-buffers.
+         */
+        public Builder timestampAt(int offset) {
+            if (offset < 0) {
+                throw new IllegalArgumentException("timestamp offset " + offset + " is negative");
+            }
+            this.timestampAt = offset;
+            return this;
+        }
+
+        /**
+         * The buffer's memory, {@code subBufferSize * subBufferCount} bytes, e.g. a slice of one
+         * segment shared by several buffers; by default the buffer allocates its own, off the heap.
+         */
+        public Builder memory(MemorySegment memory) {
+            if (memory == null) {
+                throw new IllegalArgumentException("memory is null");
+            }
+            this.memory = memory;
+            return this;
+        }
+
+        /** A new buffer. */
         public RingBuffer build() {
             if (headerSize >= subBufferSize) {
                 throw new IllegalArgumentException("header size " + headerSize + " leaves no room for records in a"
                         + " sub-buffer of " + subBufferSize + " bytes");
+            }
+            long bytes = (long) subBufferSize * subBufferCount;
+            if (memory != null && memory.byteSize() != bytes) {
+                throw new IllegalArgumentException("memory of " + memory.byteSize() + " bytes for " + subBufferCount
+                        + " sub-buffers of " + subBufferSize + ": give exactly " + bytes);
             }
             return new RingBuffer(this);
         }
@@ -492,6 +540,8 @@ public final class RingBuffer {
     private static final VarHandle CONSUMED_POSITION;
     private static final VarHandle COMMIT_COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle LOST = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final ValueLayout.OfLong TIMESTAMP =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static {
         try {

@@ -86,13 +86,13 @@ class RingBufferStressTest {
             int writer = w;
             Runnable task = () -> {
                 try {
-                    Reservation r = new Reservation();
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     for (long seq = 0; seq < perWriter; seq++) {
                         int size = TestRecords.OVERHEAD + random.nextInt(200);
-                        if (buffer.reserve(size, r)) {
-                            TestRecords.write(buffer, r, writer, seq);
-                            buffer.commit(r);
+                        long at = buffer.reserve(size);
+                        if (at >= 0) {
+                            TestRecords.write(buffer, at, size, writer, seq);
+                            buffer.commit(at, size);
                         }
                         written.incrementAndGet();
                         if ((seq & 63) == 0) {
@@ -129,6 +129,7 @@ class RingBufferStressTest {
                 .subBufferCount(4)
                 .headerSize(HEADER)
                 .mode(mode)
+                .timestampAt(TestRecords.TIMESTAMP_AT)
                 .build();
     }
 

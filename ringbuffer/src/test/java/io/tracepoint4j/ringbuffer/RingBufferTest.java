@@ -32,16 +32,17 @@ class RingBufferTest {
                 .headerSize(HEADER)
                 .mode(mode)
                 .clock(clock)
+                .timestampAt(TestRecords.TIMESTAMP_AT)
                 .build();
     }
 
     static boolean put(RingBuffer buffer, int size, int writer, long sequence) {
-        Reservation r = new Reservation();
-        if (!buffer.reserve(size, r)) {
+        long at = buffer.reserve(size);
+        if (at < 0) {
             return false;
         }
-        TestRecords.write(buffer, r, writer, sequence);
-        buffer.commit(r);
+        TestRecords.write(buffer, at, size, writer, sequence);
+        buffer.commit(at, size);
         return true;
     }
 
@@ -149,7 +150,7 @@ class RingBufferTest {
         RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
         assertThat(put(buffer, 256 - HEADER + 1, 1, 0)).isFalse();
         assertThat(buffer.lost(Loss.TOO_LARGE)).isEqualTo(1);
-        assertThatThrownBy(() -> buffer.reserve(0, new Reservation()))
+        assertThatThrownBy(() -> buffer.reserve(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least one byte");
     }
@@ -157,8 +158,8 @@ class RingBufferTest {
     @Test
     void aSubBufferWithAnUncommittedRecordIsNeitherConsumedNorReusedUntilItIsCommitted() {
         RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
-        Reservation stalled = new Reservation();
-        assertThat(buffer.reserve(100, stalled)).isTrue(); // a writer stalls inside sub-buffer 0
+        long stalled = buffer.reserve(100); // a writer stalls inside sub-buffer 0
+        assertThat(stalled).isNotNegative();
         int stored = 0;
         for (int i = 1; i < 20; i++) {
             stored += put(buffer, 100, 2, i) ? 1 : 0;
@@ -169,8 +170,8 @@ class RingBufferTest {
         assertThat(buffer.lost(Loss.SUB_BUFFER_BUSY)).isEqualTo(12);
         List<TestRecords.Parsed> seen = new ArrayList<>();
         assertThat(consumeAll(buffer, seen)).as("sub-buffer 0 is incomplete").isEmpty();
-        TestRecords.write(buffer, stalled, 1, 0);
-        buffer.commit(stalled);
+        TestRecords.write(buffer, stalled, 100, 1, 0);
+        buffer.commit(stalled, 100);
         assertThat(consumeAll(buffer, seen)).hasSize(3);
         assertThat(put(buffer, 100, 2, 20)).as("index 0 is free again").isTrue();
         buffer.switchSubBuffer();
@@ -211,5 +212,25 @@ class RingBufferTest {
         assertThatThrownBy(() -> overwrite.consume(sub -> {}, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scratch");
+    }
+
+    @Test
+    void aBufferCanLiveInASliceOfMemoryItIsGiven() {
+        MemorySegment shared = Arena.ofAuto().allocate(2 * 1024);
+        RingBuffer second = RingBuffer.builder()
+                .subBufferSize(256)
+                .subBufferCount(4)
+                .headerSize(HEADER)
+                .timestampAt(TestRecords.TIMESTAMP_AT)
+                .memory(shared.asSlice(1024, 1024))
+                .build();
+        assertThat(put(second, 100, 1, 0)).isTrue();
+        second.switchSubBuffer();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        consumeAll(second, seen);
+        assertThat(seen).hasSize(1);
+        assertThat(shared.asSlice(0, 1024).mismatch(Arena.ofAuto().allocate(1024)))
+                .as("the first half is untouched")
+                .isEqualTo(-1);
     }
 }

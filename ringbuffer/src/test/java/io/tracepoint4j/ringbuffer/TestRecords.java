@@ -11,25 +11,24 @@ import java.util.List;
 /**
  * The tests' self-checking record format: {@code int size; int writer; long sequence; long
  * timestamp; byte payload[size - 28]; int checksum}, every payload byte derived from the writer and
- * sequence, so a torn or half-written record fails its check.
+ * sequence, so a torn or half-written record fails its check. The buffer writes the timestamp
+ * ({@link #TIMESTAMP_AT}).
  */
 final class TestRecords {
     static final int OVERHEAD = 4 + 4 + 8 + 8 + 4;
+    static final int TIMESTAMP_AT = 16;
 
     private TestRecords() {}
 
     /** One parsed record. */
     record Parsed(int writer, long sequence, long timestamp, int size) {}
 
-    /** Writes a record of {@code size} bytes (at least OVERHEAD) at the reservation. */
-    static void write(RingBuffer buffer, Reservation r, int writer, long sequence) {
+    /** Writes the rest of a record of {@code size} bytes (at least OVERHEAD) reserved at {@code at}. */
+    static void write(RingBuffer buffer, long at, int size, int writer, long sequence) {
         MemorySegment m = buffer.memory();
-        long at = r.offset();
-        int size = r.size();
         m.set(JAVA_INT_UNALIGNED, at, size);
         m.set(JAVA_INT_UNALIGNED, at + 4, writer);
         m.set(JAVA_LONG_UNALIGNED, at + 8, sequence);
-        m.set(JAVA_LONG_UNALIGNED, at + 16, r.timestamp());
         int sum = writer * 31 + (int) sequence;
         for (int i = 24; i < size - 4; i++) {
             byte b = (byte) (writer + sequence + i);
@@ -52,7 +51,7 @@ final class TestRecords {
             }
             int writer = m.get(JAVA_INT_UNALIGNED, at + 4);
             long sequence = m.get(JAVA_LONG_UNALIGNED, at + 8);
-            long timestamp = m.get(JAVA_LONG_UNALIGNED, at + 16);
+            long timestamp = m.get(JAVA_LONG_UNALIGNED, at + TIMESTAMP_AT);
             int sum = writer * 31 + (int) sequence;
             for (int i = 24; i < size - 4; i++) {
                 byte b = m.get(JAVA_BYTE, at + i);

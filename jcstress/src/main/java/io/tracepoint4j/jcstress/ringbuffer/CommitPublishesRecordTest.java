@@ -5,7 +5,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.tracepoint4j.ringbuffer.Mode;
-import io.tracepoint4j.ringbuffer.Reservation;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -34,11 +33,11 @@ public class CommitPublishesRecordTest {
 
     @Actor
     public void writer() {
-        Reservation r = new Reservation();
-        if (buffer.reserve(64, r)) { // fills sub-buffer 0: the reservation closes it
-            buffer.memory().set(JAVA_LONG, r.offset(), 42L);
-            buffer.memory().set(JAVA_LONG, r.offset() + 56, 42L);
-            buffer.commit(r);
+        long at = buffer.reserve(64); // fills sub-buffer 0: the reservation closes it
+        if (at >= 0) {
+            buffer.memory().set(JAVA_LONG, at, 42L);
+            buffer.memory().set(JAVA_LONG, at + 56, 42L);
+            buffer.commit(at, 64);
         }
     }
 

@@ -5,7 +5,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.tracepoint4j.ringbuffer.Mode;
-import io.tracepoint4j.ringbuffer.Reservation;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,11 +41,11 @@ public class OverwriteCopyIsValidatedTest {
     }
 
     private void put(long value) {
-        Reservation r = new Reservation();
-        if (buffer.reserve(64, r)) {
-            buffer.memory().set(JAVA_LONG, r.offset(), value);
-            buffer.memory().set(JAVA_LONG, r.offset() + 56, value);
-            buffer.commit(r);
+        long at = buffer.reserve(64);
+        if (at >= 0) {
+            buffer.memory().set(JAVA_LONG, at, value);
+            buffer.memory().set(JAVA_LONG, at + 56, value);
+            buffer.commit(at, 64);
         }
     }
 
