@@ -1,0 +1,40 @@
+package io.tracepoint4j.tracer;
+
+/** {@link TraceClock#nanoTime()}. */
+final class NanoTimeClock extends TraceClock {
+    static final NanoTimeClock INSTANCE = new NanoTimeClock();
+
+    private final long epochNanosAtZero;
+
+    private NanoTimeClock() {
+        long before = System.nanoTime();
+        long epoch = epochNanosNow();
+        long after = System.nanoTime();
+        this.epochNanosAtZero = epochNanosAtZero(epoch, before + (after - before) / 2, 1_000_000_000L);
+    }
+
+    @Override
+    public long now() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public long frequency() {
+        return 1_000_000_000L;
+    }
+
+    @Override
+    public long epochNanosAtZero() {
+        return epochNanosAtZero;
+    }
+
+    @Override
+    public String name() {
+        return "monotonic";
+    }
+
+    @Override
+    public String description() {
+        return "System.nanoTime() (CLOCK_MONOTONIC)";
+    }
+}
