@@ -115,8 +115,13 @@ final class ProbeUpdates<P> {
     private final ReentrantLock updateLock = new ReentrantLock();
     /** The generated callOne$(Tracepoint, P, args...): one isolated probe call. */
     private final MethodHandle callOne;
-    /** The generated callAll$(Tracepoint, args...) bound to the tracepoint: the loop over `probes`. */
+    /** The generated callAll$(Tracepoint, args...): the loop over `probes`. */
     private final MethodHandle callAll;
+    /**
+     * callAll bound to this tracepoint, made by the first update that needs it, not at define time
+     * (a method-handle species per prototype shape costs milliseconds in a cold JVM). updateLock only.
+     */
+    private MethodHandle boundCallAll;
 
     @SuppressWarnings("unused") // accessed through REGISTRATIONS
     private Registration[] registrations = NONE; // [R]
@@ -126,20 +131,16 @@ final class ProbeUpdates<P> {
 
     /**
      * The update side of {@code tracepoint}, whose generated class supplies {@code callOne}
-     * ({@code (Tracepoint, P, args...)void}) and {@code callAll} ({@code (Tracepoint, args...)void});
-     * points the dispatch site at the empty loop.
+     * ({@code (Tracepoint, P, args...)void}) and {@code callAll} ({@code (Tracepoint, args...)void}).
+     * Does no method-handle work: the dispatch site keeps its initial target (which throws) until
+     * the first publish() retargets it, and no firing calls it before, since publish() turns the key
+     * on only after retargeting ([SC] before [K]).
      */
     ProbeUpdates(Tracepoint<P> tracepoint, Definition<P> definition, MethodHandle callOne, MethodHandle callAll) {
         this.tracepoint = tracepoint;
         this.definition = definition;
         this.callOne = callOne;
-        this.callAll = MethodHandles.insertArguments(callAll, 0, tracepoint);
-        updateLock.lock();
-        try {
-            retarget(definition.dispatch(), dispatchTarget(NONE)); // [SC] before the tracepoint is published
-        } finally {
-            updateLock.unlock();
-        }
+        this.callAll = callAll;
     }
 
     /** See {@link Tracepoint#register(Object, int)}. */
@@ -311,11 +312,14 @@ final class ProbeUpdates<P> {
         assert keyOn() == (next.length > 0);
     }
 
-    /** The probes of {@code registrations} bound in, in firing order; or the loop. */
+    /** The probes of {@code registrations} bound in, in firing order; or the loop. updateLock held. */
     private MethodHandle dispatchTarget(Registration[] registrations) {
         int n = registrations.length;
         if (n == 0 || n > INLINED_PROBES) {
-            return callAll;
+            if (boundCallAll == null) {
+                boundCallAll = MethodHandles.insertArguments(callAll, 0, tracepoint);
+            }
+            return boundCallAll;
         }
         MethodHandle chain = MethodHandles.insertArguments(callOne, 0, tracepoint, registrations[n - 1].probe);
         for (int i = n - 2; i >= 0; i--) {
