@@ -89,6 +89,19 @@ public final class Tracepoints {
     }
 
     /**
+     * Whether {@code name} matches {@code glob}, as {@link #find(String)} matches: for consumers that
+     * select tracepoints by glob as the listener tells them of new ones.
+     *
+     * @throws IllegalArgumentException if {@code glob} or {@code name} is null
+     */
+    public static boolean matches(String glob, String name) {
+        if (glob == null || name == null) {
+            throw new IllegalArgumentException("matches(" + glob + ", " + name + "): pass a glob and a name");
+        }
+        return Registry.matches(glob, name);
+    }
+
+    /**
      * Tells {@code listener} of every tracepoint defined so far (before this method returns, on this
      * thread) and of every tracepoint defined later (on the defining thread, before its
      * {@code define} returns, and before any other {@code define} of that name returns, so probes a

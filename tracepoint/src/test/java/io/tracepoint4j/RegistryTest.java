@@ -78,6 +78,11 @@ class RegistryTest {
 
     @Test
     void globMatching() {
+        assertThat(Tracepoints.matches("http:*", "http:request"))
+                .as("the public form")
+                .isTrue();
+        assertThat(Tracepoints.matches("http:*", "rpc:request")).isFalse();
+        assertThatThrownBy(() -> Tracepoints.matches(null, "a:b")).isInstanceOf(IllegalArgumentException.class);
         assertThat(Registry.matches("*", "a:b")).isTrue();
         assertThat(Registry.matches("a:*", "a:b")).isTrue();
         assertThat(Registry.matches("*:b", "a:b")).isTrue();
