@@ -1,0 +1,120 @@
+package io.tracepoint4j.ctf;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Creates a trace's folder and files readable by their owner alone (a trace may hold anything a
+ * program logged: folder {@code rwx------}, files {@code rw-------}, where the file system has POSIX
+ * permissions), and turns the file system's exceptions into messages that name the path, the
+ * reason and the fix.
+ */
+final class TraceFiles {
+    static final Set<PosixFilePermission> FOLDER_PERMISSIONS = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
+
+    private TraceFiles() {}
+
+    /**
+     * Creates {@code folder} (and its missing parents) as {@code rwx------}, or checks that it is an
+     * existing folder holding no trace yet.
+     */
+    static void createFolder(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) {
+            if (Files.exists(folder.resolve(CtfTrace.METADATA))) {
+                throw new FileAlreadyExistsException(
+                        folder.toString(),
+                        null,
+                        "cannot create a trace in " + folder + ": it already holds one (a metadata file);"
+                                + " choose a new folder");
+            }
+            return;
+        }
+        try {
+            if (posix(folder)) {
+                Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(FOLDER_PERMISSIONS));
+            } else {
+                Files.createDirectories(folder);
+            }
+        } catch (IOException e) {
+            throw failure("cannot create trace folder " + folder, e, "choose a folder you can create and write");
+        }
+    }
+
+    /** Creates the new file {@code file} as {@code rw-------} and opens it for writing. */
+    static FileChannel createFile(Path file) throws IOException {
+        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            if (posix(file)) {
+                FileAttribute<?> mode = PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS);
+                return FileChannel.open(file, options, mode);
+            }
+            return FileChannel.open(file, options);
+        } catch (IOException e) {
+            throw failure("cannot create trace file " + file, e, "check that its folder is writable and the file new");
+        }
+    }
+
+    /**
+     * An IOException of the same kind as {@code cause} whose message says {@code what} failed, why
+     * (the file system's reason), and {@code fix}.
+     */
+    static IOException failure(String what, IOException cause, String fix) {
+        String message = what + ": " + reason(cause) + "; " + fix;
+        IOException e;
+        if (cause instanceof AccessDeniedException) {
+            e = new AccessDeniedException(path(cause), null, message);
+        } else if (cause instanceof FileAlreadyExistsException) {
+            e = new FileAlreadyExistsException(path(cause), null, message);
+        } else if (cause instanceof NoSuchFileException) {
+            e = new NoSuchFileException(path(cause), null, message);
+        } else if (cause instanceof NotDirectoryException) {
+            e = new NotDirectoryException(message);
+        } else {
+            e = new IOException(message);
+        }
+        e.initCause(cause);
+        return e;
+    }
+
+    /** The file system's reason for {@code e}, in words. */
+    static String reason(IOException e) {
+        String file = e instanceof FileSystemException fse ? fse.getFile() : null;
+        String other = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
+        String where = file != null ? " (" + file + ")" : "";
+        if (e instanceof AccessDeniedException) {
+            return "permission denied" + where;
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name exists" + where;
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or folder" + where;
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a folder" + where;
+        }
+        return (other != null ? other : e.getClass().getSimpleName()) + where;
+    }
+
+    private static String path(IOException cause) {
+        return cause instanceof FileSystemException fse ? fse.getFile() : null;
+    }
+
+    /** Whether the file system of {@code path} has POSIX permissions. */
+    private static boolean posix(Path path) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+}
