@@ -142,8 +142,8 @@ public final class EventEncoder {
 
     /**
      * The bytes {@link #putString} takes for {@code value} when it has room: its UTF-8 encoding (an
-     * unpaired surrogate counting as the one byte of {@code '?'}) plus the terminating NUL. A null
-     * String is written as {@code "(null)"}.
+     * unpaired surrogate or a NUL counting as the one byte of {@code '?'}) plus the terminating NUL. A
+     * null String is written as {@code "(null)"}.
      */
     public static long stringSize(String value) {
         String s = value == null ? NULL_STRING : value;
@@ -169,7 +169,8 @@ public final class EventEncoder {
     /**
      * Writes a {@link FieldType#STRING}: {@code value} as UTF-8 and a terminating NUL, in {@code
      * [offset, end)}. A surrogate pair becomes one 4-byte character; an unpaired surrogate becomes
-     * {@code '?'}; a null String is written as {@code "(null)"}.
+     * {@code '?'}, and so does a NUL character (which would end the string early); a null String is
+     * written as {@code "(null)"}.
      *
      * <p>When the string needs more than {@code end - offset} bytes ({@link #stringSize}), it is
      * truncated: the characters that fit with the mark before {@code end} are written, then {@link
@@ -192,7 +193,7 @@ public final class EventEncoder {
                 if (at >= limit) {
                     return truncated(packet, offset, at, end);
                 }
-                packet.set(BYTE, at++, (byte) c);
+                packet.set(BYTE, at++, c == 0 ? (byte) '?' : (byte) c); // a NUL would end the string
             } else if (c < 0x800) {
                 if (at + 2 > limit) {
                     return truncated(packet, offset, at, end);
