@@ -30,7 +30,8 @@ import java.util.Objects;
  *
  * <p>The folder is created {@code rwx------} and the files {@code rw-------} (where the file system
  * has POSIX permissions): a trace may hold anything a program logged. An existing empty folder is
- * used as it is; one that already holds a trace is refused.
+ * used as it is; a folder that holds anything is refused (readers take every file in it for part of
+ * the trace).
  *
  * <p>Thread-safe.
  */
@@ -69,11 +70,11 @@ public final class CtfTrace implements Closeable {
     }
 
     /**
-     * Creates a trace in {@code folder}: creates the folder (and missing parents) unless it exists and
-     * is empty of traces, and writes the {@code metadata} file.
+     * Creates a trace in {@code folder}: creates the folder (and missing parents, all {@code
+     * rwx------}) unless it exists and is empty, and writes the {@code metadata} file.
      *
      * @throws IOException naming the folder or file and the reason, if either cannot be created or
-     *     written, or the folder already holds a trace
+     *     written, or the folder is not empty
      */
     public static CtfTrace create(Path folder, TraceMetadata metadata) throws IOException {
         Objects.requireNonNull(metadata, "metadata");
@@ -222,7 +223,8 @@ public final class CtfTrace implements Closeable {
                 e.addSuppressed(again);
             }
             throw TraceFiles.failure(
-                    "cannot write trace metadata " + folder.resolve(METADATA),
+                    "cannot write trace metadata",
+                    folder.resolve(METADATA),
                     e,
                     "free some space or choose another folder");
         }

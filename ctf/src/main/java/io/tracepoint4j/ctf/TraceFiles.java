@@ -3,6 +3,7 @@ package io.tracepoint4j.ctf;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Iterator;
 import java.util.Set;
 
 /**
@@ -29,16 +31,24 @@ final class TraceFiles {
 
     /**
      * Creates {@code folder} (and its missing parents) as {@code rwx------}, or checks that it is an
-     * existing folder holding no trace yet.
+     * existing empty folder: babeltrace2 takes every file of a trace folder for a stream file.
      */
     static void createFolder(Path folder) throws IOException {
         if (Files.isDirectory(folder)) {
-            if (Files.exists(folder.resolve(CtfTrace.METADATA))) {
+            Path first;
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+                Iterator<Path> iterator = entries.iterator();
+                first = iterator.hasNext() ? iterator.next() : null;
+            } catch (IOException e) {
+                throw failure("cannot read trace folder", folder, e, "choose a folder you can read and write");
+            }
+            if (first != null) {
                 throw new FileAlreadyExistsException(
-                        folder.toString(),
                         null,
-                        "cannot create a trace in " + folder + ": it already holds one (a metadata file);"
-                                + " choose a new folder");
+                        null,
+                        "cannot create a trace in " + folder + ": the folder is not empty (it holds "
+                                + first.getFileName() + "), and readers take every file of a trace folder for part"
+                                + " of the trace; choose a new or empty folder");
             }
             return;
         }
@@ -49,7 +59,17 @@ final class TraceFiles {
                 Files.createDirectories(folder);
             }
         } catch (IOException e) {
-            throw failure("cannot create trace folder " + folder, e, "choose a folder you can create and write");
+            Path existing = folder.toAbsolutePath().getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing != null && !Files.isDirectory(existing)) {
+                IOException notFolder = new NotDirectoryException("cannot create trace folder " + folder + ": "
+                        + existing + " is a file, not a folder; choose a folder you can create and write");
+                notFolder.initCause(e);
+                throw notFolder;
+            }
+            throw failure("cannot create trace folder", folder, e, "choose a folder you can create and write");
         }
     }
 
@@ -63,23 +83,24 @@ final class TraceFiles {
             }
             return FileChannel.open(file, options);
         } catch (IOException e) {
-            throw failure("cannot create trace file " + file, e, "check that its folder is writable and the file new");
+            throw failure("cannot create trace file", file, e, "check that its folder is writable and the file new");
         }
     }
 
     /**
-     * An IOException of the same kind as {@code cause} whose message says {@code what} failed, why
-     * (the file system's reason), and {@code fix}.
+     * An IOException of the same kind as {@code cause} whose message says {@code what} failed on
+     * {@code path}, why (the file system's reason), and {@code fix}: "cannot create trace file
+     * /t/metadata: permission denied; check that ...".
      */
-    static IOException failure(String what, IOException cause, String fix) {
-        String message = what + ": " + reason(cause) + "; " + fix;
+    static IOException failure(String what, Path path, IOException cause, String fix) {
+        String message = what + " " + path + ": " + reason(cause, path) + "; " + fix;
         IOException e;
         if (cause instanceof AccessDeniedException) {
-            e = new AccessDeniedException(path(cause), null, message);
+            e = new AccessDeniedException(null, null, message);
         } else if (cause instanceof FileAlreadyExistsException) {
-            e = new FileAlreadyExistsException(path(cause), null, message);
+            e = new FileAlreadyExistsException(null, null, message);
         } else if (cause instanceof NoSuchFileException) {
-            e = new NoSuchFileException(path(cause), null, message);
+            e = new NoSuchFileException(null, null, message);
         } else if (cause instanceof NotDirectoryException) {
             e = new NotDirectoryException(message);
         } else {
@@ -89,11 +110,13 @@ final class TraceFiles {
         return e;
     }
 
-    /** The file system's reason for {@code e}, in words. */
-    static String reason(IOException e) {
+    /**
+     * The file system's reason for {@code e}, in words, naming the file it concerns when that is not
+     * {@code path}.
+     */
+    static String reason(IOException e, Path path) {
         String file = e instanceof FileSystemException fse ? fse.getFile() : null;
-        String other = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-        String where = file != null ? " (" + file + ")" : "";
+        String where = file != null && (path == null || !file.equals(path.toString())) ? " (" + file + ")" : "";
         if (e instanceof AccessDeniedException) {
             return "permission denied" + where;
         }
@@ -106,11 +129,8 @@ final class TraceFiles {
         if (e instanceof NotDirectoryException) {
             return "not a folder" + where;
         }
+        String other = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
         return (other != null ? other : e.getClass().getSimpleName()) + where;
-    }
-
-    private static String path(IOException cause) {
-        return cause instanceof FileSystemException fse ? fse.getFile() : null;
     }
 
     /** Whether the file system of {@code path} has POSIX permissions. */
