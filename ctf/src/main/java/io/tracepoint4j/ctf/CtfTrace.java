@@ -1,0 +1,239 @@
+package io.tracepoint4j.ctf;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A CTF 1.8 trace being written: a folder holding the {@code metadata} file and one file per stream
+ * ({@code stream-<class id>-<instance id>}), which {@code babeltrace2 FOLDER} reads.
+ *
+ * <pre>{@code
+ * TraceMetadata metadata = TraceMetadata.builder()
+ *         .env("hostname", hostname).env("tracer_name", "my-tracer")
+ *         .streamClass(StreamClass.builder(0)
+ *                 .eventClass(EventClass.of(0, "app:request", Field.of("status", FieldType.INT32)))
+ *                 .build())
+ *         .build();
+ * try (CtfTrace trace = CtfTrace.create(folder, metadata)) {
+ *     StreamWriter out = trace.openWriter(0, 1, 64 * 1024);
+ *     long at = out.begin(0, System.nanoTime(), 4);
+ *     out.commit(EventEncoder.putInt(out.segment(), at, 200));
+ * } // closes the writer: its last packet is written
+ * }</pre>
+ *
+ * <p>The folder is created {@code rwx------} and the files {@code rw-------} (where the file system
+ * has POSIX permissions): a trace may hold anything a program logged. An existing empty folder is
+ * used as it is; a folder that holds anything is refused (readers take every file in it for part of
+ * the trace).
+ *
+ * <p>Thread-safe.
+ */
+public final class CtfTrace implements Closeable {
+    /*
+     * Overview
+     *   Owns the metadata file (kept open: event classes added later are appended to it, as CTF
+     *   allows) and the streams and writers it opened, which close() closes.
+     *
+     * Concurrency
+     *   Every method that reads or writes state is synchronized on this object. Lock order: this
+     *   trace, then a StreamWriter's or StreamFile's own lock (close() closes them while holding it;
+     *   neither calls back into the trace while holding its own lock, but for
+     *   StreamWriter.knownEventClass, which a writer's thread calls with no lock of its own).
+     *
+     * Failure modes
+     *   An event block whose append fails is cut off the metadata file again, so that the file stays
+     *   valid TSDL, and the event class is not added.
+     */
+
+    /** The name of the metadata file in a trace folder. */
+    static final String METADATA = "metadata";
+
+    private final Path folder;
+    private final FileChannel metadataChannel;
+    private final List<StreamFile> streams = new ArrayList<>();
+    private final List<StreamWriter> writers = new ArrayList<>();
+    private TraceMetadata metadata;
+    private long metadataSize;
+    private boolean closed;
+
+    private CtfTrace(Path folder, FileChannel metadataChannel, TraceMetadata metadata) {
+        this.folder = folder;
+        this.metadataChannel = metadataChannel;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Creates a trace in {@code folder}: creates the folder (and missing parents, all {@code
+     * rwx------}) unless it exists and is empty, and writes the {@code metadata} file.
+     *
+     * @throws IOException naming the folder or file and the reason, if either cannot be created or
+     *     written, or the folder is not empty
+     */
+    public static CtfTrace create(Path folder, TraceMetadata metadata) throws IOException {
+        Objects.requireNonNull(metadata, "metadata");
+        TraceFiles.createFolder(folder);
+        Path file = folder.resolve(METADATA);
+        FileChannel channel = TraceFiles.createFile(file);
+        CtfTrace trace = new CtfTrace(folder, channel, metadata);
+        try {
+            trace.appendMetadata(metadata.text());
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return trace;
+    }
+
+    /** The trace folder. */
+    public Path folder() {
+        return folder;
+    }
+
+    /** The metadata as the file holds it now, event classes added since {@link #create} included. */
+    public synchronized TraceMetadata metadata() {
+        return metadata;
+    }
+
+    /**
+     * Opens a new stream of class {@code streamClassId}, whose packets a caller finishes ({@link
+     * Packets#finish}) and appends itself: the way for a tracer whose buffers are the packets.
+     *
+     * @param streamInstanceId the stream's id among the streams of its class (a thread's or a
+     *     buffer's number); shown by babeltrace2 as the stream id
+     * @throws IllegalArgumentException if the trace has no such stream class
+     * @throws IllegalStateException if the stream is open already, or the trace is closed
+     * @throws IOException if its file cannot be created
+     */
+    public synchronized StreamFile openStream(int streamClassId, long streamInstanceId) throws IOException {
+        checkOpen();
+        PacketLayout layout = metadata.packetLayout(streamClassId);
+        for (StreamFile stream : streams) {
+            if (stream.streamClassId() == streamClassId && stream.streamInstanceId() == streamInstanceId) {
+                throw new IllegalStateException(
+                        "stream " + streamClassId + "/" + Long.toUnsignedString(streamInstanceId)
+                                + " is open already in " + folder + "; give each stream its own instance id");
+            }
+        }
+        Path file = folder.resolve(streamFileName(streamClassId, streamInstanceId));
+        StreamFile stream = new StreamFile(file, TraceFiles.createFile(file), layout, streamInstanceId);
+        streams.add(stream);
+        return stream;
+    }
+
+    /**
+     * Opens a new stream of class {@code streamClassId} written event by event through a {@link
+     * StreamWriter}, which packs the events into packets of at most {@code packetBytes} bytes.
+     *
+     * @throws IllegalArgumentException if the trace has no such stream class, or {@code packetBytes}
+     *     cannot hold the packet header and context and an event header
+     * @throws IllegalStateException if the stream is open already, or the trace is closed
+     * @throws IOException if its file cannot be created
+     */
+    public synchronized StreamWriter openWriter(int streamClassId, long streamInstanceId, int packetBytes)
+            throws IOException {
+        PacketLayout layout = metadata.packetLayout(streamClassId);
+        int least = layout.eventsOffset() + layout.eventHeaderSize();
+        if (packetBytes < least) {
+            throw new IllegalArgumentException("packets of " + packetBytes + " bytes cannot hold the packet header and"
+                    + " context and one event header (" + least + " bytes for stream class " + streamClassId
+                    + "); give them more room, e.g. 64 KiB");
+        }
+        StreamWriter writer = new StreamWriter(this, openStream(streamClassId, streamInstanceId), packetBytes);
+        writers.add(writer);
+        return writer;
+    }
+
+    /**
+     * Adds an event class to stream class {@code streamClassId} while the trace is written: its event
+     * block is appended to the metadata file (readers read the whole file, so it needs only be there
+     * before the trace is read).
+     *
+     * @throws IllegalArgumentException if there is no such stream class, or it has an event class of
+     *     that id, or the id does not fit its event ids
+     * @throws IOException if the metadata file cannot be written; the event class is then not added
+     */
+    public synchronized void addEventClass(int streamClassId, EventClass eventClass) throws IOException {
+        checkOpen();
+        TraceMetadata next = metadata.withEventClass(streamClassId, eventClass);
+        appendMetadata("\n" + MetadataText.eventBlock(streamClassId, eventClass));
+        metadata = next;
+    }
+
+    /**
+     * Closes every writer (each writes its last packet), every stream file and the metadata file.
+     * Idempotent.
+     *
+     * @throws IOException the first failure; later ones are suppressed in it
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = null;
+        List<Closeable> all = new ArrayList<>(writers);
+        all.addAll(streams);
+        all.add(metadataChannel);
+        for (Closeable closeable : all) {
+            try {
+                closeable.close();
+            } catch (IOException | RuntimeException e) {
+                if (failure == null) {
+                    failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Whether stream class {@code streamClassId} has an event class {@code id} now. */
+    synchronized boolean hasEventClass(int streamClassId, int id) {
+        return metadata.streamClass(streamClassId).eventClass(id) != null;
+    }
+
+    /** The name of the file of stream {@code streamClassId}/{@code streamInstanceId}. */
+    static String streamFileName(int streamClassId, long streamInstanceId) {
+        return "stream-" + streamClassId + "-" + Long.toUnsignedString(streamInstanceId);
+    }
+
+    private void appendMetadata(String text) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        long position = metadataSize;
+        try {
+            while (bytes.hasRemaining()) {
+                position += metadataChannel.write(bytes, position);
+            }
+            metadataChannel.force(false);
+        } catch (IOException e) {
+            try {
+                metadataChannel.truncate(metadataSize);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw TraceFiles.failure(
+                    "cannot write trace metadata",
+                    folder.resolve(METADATA),
+                    e,
+                    "free some space or choose another folder");
+        }
+        metadataSize = position;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("trace " + folder + " is closed; create a new one to write more");
+        }
+    }
+}
