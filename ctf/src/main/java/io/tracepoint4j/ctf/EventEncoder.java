@@ -167,6 +167,50 @@ public final class EventEncoder {
     }
 
     /**
+     * The bytes {@link #putString} takes for {@code value} given {@code room} bytes: {@link
+     * #stringSize(String)} when that fits, else the size of the truncated string (the characters
+     * that fit before the mark, the mark and the NUL), at most {@code room}. A writer that reserves
+     * this many bytes gets them filled exactly. Allocates nothing.
+     *
+     * @throws IllegalArgumentException if the string does not fit and {@code room} is below {@value
+     *     #MIN_ROOM}
+     */
+    public static long stringSize(String value, long room) {
+        long full = stringSize(value);
+        if (full <= room) {
+            return full;
+        }
+        if (room < MIN_ROOM) {
+            throw tooLittleRoom("string that does not fit", room);
+        }
+        // putString cuts at the last character boundary at or below room - MIN_ROOM (see truncated)
+        String s = value == null ? NULL_STRING : value;
+        long boundary = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            int width;
+            if (c < 0x80) {
+                width = 1;
+            } else if (c < 0x800) {
+                width = 2;
+            } else if (!Character.isSurrogate(c)) {
+                width = 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                width = 4;
+                i++;
+            } else {
+                width = 1; // an unpaired surrogate: '?'
+            }
+            if (boundary + width > room - MIN_ROOM) {
+                break;
+            }
+            boundary += width;
+        }
+        return boundary + MIN_ROOM;
+    }
+
+    /**
      * Writes a {@link FieldType#STRING}: {@code value} as UTF-8 and a terminating NUL, in {@code
      * [offset, end)}. A surrogate pair becomes one 4-byte character; an unpaired surrogate becomes
      * {@code '?'}, and so does a NUL character (which would end the string early); a null String is

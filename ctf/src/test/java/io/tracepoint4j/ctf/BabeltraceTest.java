@@ -2,6 +2,7 @@ package io.tracepoint4j.ctf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tracepoint4j.testkit.Babeltrace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

@@ -23,6 +23,32 @@ class EventEncoderTest {
 
     static long sink;
 
+    /** A writer that reserves stringSize(s, room) bytes gets exactly that many written, truncated or not. */
+    @Test
+    void theSizeGivenARoomIsWhatPutStringWrites() {
+        String[] strings = {
+            "",
+            "abc",
+            "héllo wörld",
+            "日本語のテキスト",
+            "emoji \uD83D\uDE00\uD83D\uDE01 end",
+            "unpaired \uD800 x",
+            null,
+            "a".repeat(100)
+        };
+        MemorySegment packet = MemorySegment.ofArray(new byte[512]);
+        for (String s : strings) {
+            for (long room = EventEncoder.MIN_ROOM; room <= 120; room++) {
+                long size = EventEncoder.stringSize(s, room);
+                assertThat(size).as("%s in %d", s, room).isLessThanOrEqualTo(room);
+                assertThat(EventEncoder.putString(packet, 7, 7 + size, s))
+                        .as("putString of %s in the %d bytes stringSize(s, %d) gave", s, size, room)
+                        .isEqualTo(7 + size);
+            }
+        }
+        assertThatThrownBy(() -> EventEncoder.stringSize("too long", 3)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void writesLittleEndianValuesAndReturnsTheNextOffset() {
         MemorySegment s = MemorySegment.ofArray(new byte[64]);

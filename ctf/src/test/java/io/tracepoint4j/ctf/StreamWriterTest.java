@@ -3,6 +3,7 @@ package io.tracepoint4j.ctf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tracepoint4j.testkit.Babeltrace;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

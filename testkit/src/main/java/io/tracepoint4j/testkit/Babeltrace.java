@@ -1,4 +1,4 @@
-package io.tracepoint4j.ctf;
+package io.tracepoint4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -14,15 +14,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs babeltrace2, the judge of the traces this module writes (docs/STYLE.md rule 11). A missing
- * babeltrace2 fails the test, naming the package to install: the CTF tests never pass without it.
+ * Runs babeltrace2, the judge of the CTF traces this project writes (docs/STYLE.md rule 11). A
+ * missing babeltrace2 fails the test, naming the package to install: the CTF tests never pass
+ * without it.
  * Times print in UTC (TZ=UTC), so expected lines do not depend on the machine's time zone.
  */
-final class Babeltrace {
+public final class Babeltrace {
     /** What one run printed. */
-    record Run(int exitCode, List<String> stdout, String stderr) {
+    public record Run(int exitCode, List<String> stdout, String stderr) {
         /** Asserts exit code 0 and an empty stderr (a warning counts as a failure). */
-        Run clean() {
+        public Run clean() {
             assertThat(stderr).as("babeltrace2's stderr").isEmpty();
             assertThat(exitCode)
                     .as("babeltrace2's exit code; stderr:%n%s", stderr)
@@ -34,7 +35,7 @@ final class Babeltrace {
     private Babeltrace() {}
 
     /** {@code babeltrace2 ARGS...}: the arguments are trace folders, or options then folders. */
-    static Run run(Object... args) {
+    public static Run run(Object... args) {
         List<String> command = new ArrayList<>();
         command.add("babeltrace2");
         for (Object arg : args) {
@@ -47,7 +48,7 @@ final class Babeltrace {
             process = builder.start();
         } catch (IOException e) {
             throw new AssertionError(
-                    "babeltrace2 could not be run (" + e.getMessage() + "). The ctf tests need it as the judge of"
+                    "babeltrace2 could not be run (" + e.getMessage() + "). The CTF tests need it as the judge of"
                             + " the traces they write: install it (Debian/Ubuntu: sudo apt-get install babeltrace2;"
                             + " .ci/run does it in CI)",
                     e);
