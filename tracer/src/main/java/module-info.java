@@ -7,6 +7,7 @@
 module io.tracepoint4j.tracer {
     requires transitive io.tracepoint4j;
     requires transitive io.tracepoint4j.ringbuffer;
+    requires io.tracepoint4j.ctf;
 
     exports io.tracepoint4j.tracer;
 }

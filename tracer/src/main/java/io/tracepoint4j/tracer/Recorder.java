@@ -1,0 +1,119 @@
+package io.tracepoint4j.tracer;
+
+import io.tracepoint4j.ctf.EventEncoder;
+import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.ringbuffer.RingBuffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * What a session's writers share on the recording path: the buffers, the session's own SRCU domain,
+ * whether it records, and the thread-name cache. One per session.
+ */
+final class Recorder {
+    /*
+     * Design note.
+     *
+     * Overview: every record is written inside a read-side critical section of the session's own
+     *   SRCU domain, opened in TracepointWriter.begin() and closed in end(). Stopping (and rotating)
+     *   clears `recording` and then waits for a grace period of that domain: every writer that saw
+     *   `recording` set began its section before the grace period, so when synchronize() returns it
+     *   has committed its record, and none begins another. The wait is for this session's writers
+     *   only: not for another session's, not for the tracepoints' domains (a faultable probe blocked
+     *   in another session delays nothing here).
+     *
+     * Memory ordering
+     *   [RC] recording: the writer reads it (acquire) after opening its section; stop() writes it
+     *        (release) before synchronize(). SRCU's guarantee (a section that began before the grace
+     *        period ends before it returns) does the rest: the flag only decides, per section,
+     *        whether to write.
+     *   [LT] threadEventsLost: getAndAdd, counted only; read after the drain finished.
+     *
+     * Record layout (CTF, see the ctf module's descriptors): the event header (id, timestamp), the
+     *   thread id (int64), then the tracepoint's arguments. The ring buffer writes the timestamp
+     *   while it reserves (RingBuffer's "Time": timestamps never decrease in a buffer).
+     */
+
+    /** The event class of thread names: id 0, fields tid and name. */
+    static final int THREAD_EVENT_ID = 0;
+    /** The longest thread name written, in bytes (longer ones are truncated, visibly). */
+    static final int MAX_THREAD_NAME = 256;
+
+    final SessionBuffers buffers;
+    final MemorySegment memory;
+    final Srcu domain;
+    final ThreadNames threadNames;
+    /** The event header's size: the first argument of a record follows it and the thread id. */
+    final int eventHeaderSize;
+
+    @SuppressWarnings("unused") // accessed through RECORDING
+    private boolean recording;
+
+    @SuppressWarnings("unused") // accessed through THREAD_EVENTS_LOST
+    private long threadEventsLost;
+
+    Recorder(SessionBuffers buffers, Srcu domain, ThreadNames threadNames, int eventHeaderSize) {
+        this.buffers = buffers;
+        this.memory = buffers.memory();
+        this.domain = domain;
+        this.threadNames = threadNames;
+        this.eventHeaderSize = eventHeaderSize;
+    }
+
+    boolean recordingAcquire() {
+        return (boolean) RECORDING.getAcquire(this);
+    }
+
+    void setRecordingRelease(boolean value) {
+        RECORDING.setRelease(this, value);
+    }
+
+    /**
+     * Thread events lost (their reservation failed): the buffers count them with the events they
+     * lose, which the session's event counts leave out.
+     */
+    long threadEventsLostVolatile() {
+        return (long) THREAD_EVENTS_LOST.getVolatile(this);
+    }
+
+    /**
+     * Writes the current thread's name as a thread event, if the session has not yet in this
+     * chunk; inside the caller's section. A lost thread event is counted as the ring buffer loses
+     * any record; the next event of the thread tries again.
+     */
+    void nameCurrentThread(Thread thread, long tid, int bufferIndex) {
+        if (!threadNames.claim(tid)) {
+            return;
+        }
+        String name = thread.getName();
+        int nameSize = (int) Math.min(EventEncoder.stringSize(name), MAX_THREAD_NAME);
+        int size = eventHeaderSize + Long.BYTES + nameSize;
+        RingBuffer buffer = buffers.buffer(bufferIndex);
+        long offset = buffer.reserve(size);
+        if (offset < 0) {
+            threadNames.forget(tid);
+            THREAD_EVENTS_LOST.getAndAdd(this, 1L); // [LT]
+            return;
+        }
+        long start = bufferIndex * buffers.bufferBytes() + offset;
+        long at =
+                EventEncoder.putShort(memory, start, (short) THREAD_EVENT_ID) + Long.BYTES; // the timestamp: reserve's
+        at = EventEncoder.putLong(memory, at, tid);
+        EventEncoder.putString(memory, at, start + size, name);
+        buffer.commit(offset, size);
+    }
+
+    private static final VarHandle RECORDING;
+    private static final VarHandle THREAD_EVENTS_LOST;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            RECORDING = lookup.findVarHandle(Recorder.class, "recording", boolean.class);
+            THREAD_EVENTS_LOST = lookup.findVarHandle(Recorder.class, "threadEventsLost", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

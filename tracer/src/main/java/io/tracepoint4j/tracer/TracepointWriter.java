@@ -1,0 +1,171 @@
+package io.tracepoint4j.tracer;
+
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.ctf.EventEncoder;
+import io.tracepoint4j.ringbuffer.RingBuffer;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Records one tracepoint's firings for one session: the {@link ArgumentWriter} of its writer probe.
+ * Reserves each record at its exact size in the firing thread's buffer and encodes the arguments in
+ * place; allocation-free, lock-free, and keeps no per-thread state.
+ */
+final class TracepointWriter implements ArgumentWriter {
+    /*
+     * Design note.
+     *
+     * Handle and cursor: begin() returns (token << 31) | offset, the session SRCU section's token and
+     *   the offset in the session's memory where the first argument goes; each write puts its value
+     *   at (cursor & OFFSET_MASK) and returns the cursor advanced by the bytes written, which never
+     *   carries into the token (a session's memory is below 2 GiB). end() recovers the token, the
+     *   record's start (handle offset minus the header and thread id) and its size (cursor minus
+     *   start), commits the record and closes the section. Nothing lives between begin() and end()
+     *   but these two longs, in the probe's frame: a nested firing (a probe of this tracepoint that
+     *   fires another one) writes its own record with its own pair, and a virtual thread that moves
+     *   to another carrier loses nothing.
+     *
+     * Sizes: every value is written at the size begin() reserved for it: fixed types by their
+     *   width, strings and byte arrays by sizeOfString/sizeOfBytes, which cap them at maxVariable
+     *   bytes (EventEncoder truncates visibly to exactly that size), so end()'s size is the
+     *   reservation's.
+     *
+     * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
+     *   ([RC] in Recorder); the ring buffer orders the record ([CC] in RingBuffer, via commit()).
+     */
+
+    static final long OFFSET_MASK = (1L << 31) - 1;
+
+    private final Recorder recorder;
+    private final MemorySegment memory;
+    private final short eventId;
+    /** Bytes before the first argument: the event header and the thread id. */
+    private final int prefix;
+    /** prefix plus the fixed-size arguments. */
+    private final int fixedSize;
+    /** The most bytes one String or byte[] argument takes. */
+    private final int maxVariable;
+
+    private final String description;
+
+    TracepointWriter(Recorder recorder, int eventId, int fixedArgumentBytes, int maxVariable, String description) {
+        this.recorder = recorder;
+        this.memory = recorder.memory;
+        this.eventId = (short) eventId;
+        this.prefix = recorder.eventHeaderSize + Long.BYTES;
+        this.fixedSize = prefix + fixedArgumentBytes;
+        this.maxVariable = maxVariable;
+        this.description = description;
+    }
+
+    @Override
+    public int sizeOfString(String value) {
+        return (int) EventEncoder.stringSize(value, maxVariable);
+    }
+
+    @Override
+    public int sizeOfBytes(byte[] value) {
+        return (int) Math.min(EventEncoder.bytesSize(value), maxVariable);
+    }
+
+    @Override
+    public long begin(int variableSize) {
+        Recorder r = recorder;
+        int token = r.domain.readLock();
+        if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
+            r.domain.readUnlock(token);
+            return -1;
+        }
+        Thread thread = Thread.currentThread();
+        long tid = thread.threadId();
+        int index = r.buffers.indexForCurrentThread();
+        r.nameCurrentThread(thread, tid, index);
+        int size = fixedSize + variableSize;
+        RingBuffer buffer = r.buffers.buffer(index);
+        long offset = buffer.reserve(size);
+        if (offset < 0) {
+            r.domain.readUnlock(token);
+            return -1; // counted by the buffer
+        }
+        long start = index * r.buffers.bufferBytes() + offset;
+        EventEncoder.putShort(memory, start, eventId); // the timestamp follows: reserve wrote it
+        EventEncoder.putLong(memory, start + recorder.eventHeaderSize, tid);
+        return ((token & 0xFFFF_FFFFL) << 31) | (start + prefix);
+    }
+
+    @Override
+    public long writeBoolean(long cursor, boolean value) {
+        return advance(cursor, EventEncoder.putBoolean(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeByte(long cursor, byte value) {
+        return advance(cursor, EventEncoder.putByte(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeShort(long cursor, short value) {
+        return advance(cursor, EventEncoder.putShort(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeChar(long cursor, char value) {
+        return advance(cursor, EventEncoder.putChar(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeInt(long cursor, int value) {
+        return advance(cursor, EventEncoder.putInt(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeLong(long cursor, long value) {
+        return advance(cursor, EventEncoder.putLong(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeFloat(long cursor, float value) {
+        return advance(cursor, EventEncoder.putFloat(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeDouble(long cursor, double value) {
+        return advance(cursor, EventEncoder.putDouble(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public long writeString(long cursor, String value) {
+        long at = cursor & OFFSET_MASK;
+        return advance(cursor, EventEncoder.putString(memory, at, at + sizeOfString(value), value));
+    }
+
+    @Override
+    public long writeBytes(long cursor, byte[] value) {
+        long at = cursor & OFFSET_MASK;
+        return advance(cursor, EventEncoder.putBytes(memory, at, at + sizeOfBytes(value), value));
+    }
+
+    @Override
+    public long writeEnum(long cursor, Enum<?> value) {
+        return advance(cursor, EventEncoder.putEnum(memory, cursor & OFFSET_MASK, value));
+    }
+
+    @Override
+    public void end(long handle, long cursor) {
+        long start = (handle & OFFSET_MASK) - prefix;
+        int size = (int) ((cursor & OFFSET_MASK) - start);
+        long bufferBytes = recorder.buffers.bufferBytes();
+        int index = (int) (start / bufferBytes);
+        recorder.buffers.buffer(index).commit(start - index * bufferBytes, size);
+        recorder.domain.readUnlock((int) (handle >>> 31));
+    }
+
+    /** The cursor moved to {@code offset}, its token kept. */
+    private static long advance(long cursor, long offset) {
+        return (cursor & ~OFFSET_MASK) | offset;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

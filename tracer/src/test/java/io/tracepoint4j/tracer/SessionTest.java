@@ -1,0 +1,217 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.ringbuffer.Loss;
+import io.tracepoint4j.testkit.Babeltrace;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sessions end to end: tracepoints fired, a CTF trace written, read back by the ctf reader and by
+ * babeltrace2, with every event and argument.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class SessionTest {
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    /** A prototype with an argument of each kind. */
+    public interface Request {
+        void request(String method, int status, long nanos, boolean cached, Verb verb, byte[] body);
+    }
+
+    /** An enum argument. */
+    public enum Verb {
+        GET,
+        POST
+    }
+
+    /** A second prototype. */
+    public interface Tick {
+        void tick(long n);
+    }
+
+    static String provider() {
+        return "sess" + NAMES.incrementAndGet();
+    }
+
+    static List<CtfEvent> events(Path folder) throws IOException {
+        List<CtfEvent> events = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (!event.name().equals("tracepoint4j:thread")) {
+                    events.add(event);
+                }
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void aSessionRecordsEveryFiringWithItsArgumentsAndBabeltraceReadsIt(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Request> request = Tracepoint.define(
+                provider + ":request", Request.class, "method", "status", "nanos", "cached", "verb", "body");
+        Tracepoint<Tick> ignored = Tracepoint.define("other" + provider + ":tick", Tick.class, "n");
+        Path folder = dir.resolve("trace");
+        Session session =
+                Session.builder("test").enable(provider + ":*").output(folder).start();
+        assertThat(session.recorded()).containsExactly(provider + ":request");
+        request.fire().request("GET", 200, 1234L, true, Verb.GET, new byte[] {1, 2, 3});
+        ignored.fire().tick(1);
+        Tracepoint<Tick> later = Tracepoint.define(provider + ":later", Tick.class, "n"); // defined while running
+        later.fire().tick(42);
+        Thread other = Thread.ofPlatform()
+                .name("second writer")
+                .start(() -> request.fire().request("POST /é", 404, -1L, false, Verb.POST, null));
+        other.join();
+        Session.Summary summary = session.stop();
+        assertThat(summary.lost()).isZero();
+
+        List<CtfEvent> events = events(folder);
+        assertThat(events)
+                .extracting(CtfEvent::name)
+                .containsExactlyInAnyOrder(provider + ":request", provider + ":later", provider + ":request");
+        CtfEvent first = events.stream()
+                .filter(e -> "GET".equals(e.field("method")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(first.field("status")).isEqualTo(200);
+        assertThat(first.field("nanos")).isEqualTo(1234L);
+        assertThat(first.field("cached")).isEqualTo(true);
+        assertThat(first.field("verb")).isEqualTo("GET");
+        assertThat((byte[]) first.field("body")).containsExactly(1, 2, 3);
+        assertThat(first.field("tid")).isEqualTo(Thread.currentThread().threadId());
+        CtfEvent second = events.stream()
+                .filter(e -> "POST /é".equals(e.field("method")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(second.field("tid")).isEqualTo(other.threadId());
+        assertThat((byte[]) second.field("body")).isEmpty();
+
+        Babeltrace.Run run = Babeltrace.run(folder).clean();
+        List<String> printed = run.stdout();
+        assertThat(printed.stream().filter(l -> !l.contains("tracepoint4j:thread")))
+                .hasSize(3);
+        assertThat(printed.stream()
+                        .filter(l -> l.contains("tracepoint4j:thread"))
+                        .toList())
+                .anySatisfy(l -> assertThat(l).contains("second writer"));
+        assertThat(printed)
+                .anySatisfy(l -> assertThat(l).contains(provider + ":later").contains("n = 42"));
+    }
+
+    /** A known number of events into a buffer far too small: recorded + lost = fired, exactly. */
+    @Test
+    void everyFiringIsRecordedOrCountedAsLost(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Path folder = dir.resolve("trace");
+        Session session = Session.builder("small")
+                .enable(provider + ":tick")
+                .output(folder)
+                .buffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(2)
+                .start();
+        int fired = 200_000;
+        for (int i = 0; i < fired; i++) {
+            tick.fire().tick(i);
+        }
+        Session.Summary summary = session.stop();
+        List<CtfEvent> events = events(folder);
+        assertThat(summary.lost()).as("the buffer is too small: some are lost").isPositive();
+        assertThat(events.size() + summary.lost())
+                .as("recorded %d + lost %d (full %d)", events.size(), summary.lost(), session.lost(Loss.BUFFER_FULL))
+                .isEqualTo(fired);
+        long previous = -1;
+        for (CtfEvent event : events) {
+            long n = (Long) event.field("n");
+            assertThat(n).isGreaterThan(previous);
+            previous = n;
+        }
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        assertThat(run.stderr()).as("babeltrace2 reports the discarded events").contains("discarded");
+    }
+
+    @Test
+    void twoSessionsRecordOneTracepointEachIntoItsOwnTrace(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session a = Session.builder("a")
+                .enable(provider + ":*")
+                .output(dir.resolve("a"))
+                .start();
+        Session b = Session.builder("b")
+                .enable(provider + ":tick")
+                .output(dir.resolve("b"))
+                .start();
+        tick.fire().tick(7);
+        assertThat(a.disable(provider + ":*")).isTrue();
+        tick.fire().tick(8); // b only
+        a.stop();
+        b.stop();
+        assertThat(events(dir.resolve("a"))).extracting(e -> e.field("n")).containsExactly(7L);
+        assertThat(events(dir.resolve("b"))).extracting(e -> e.field("n")).containsExactly(7L, 8L);
+        assertThat(tick.probeCount()).as("both sessions detached").isZero();
+    }
+
+    /**
+     * A session stops while a probe of another consumer is blocked inside a faultable tracepoint
+     * that both record: stopping waits for this session's writers only, not for the tracepoints'
+     * grace periods.
+     */
+    @Test
+    void aSessionStopsWhileAnotherConsumersFaultableProbeIsBlocked(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> read = Tracepoint.defineFaultable(provider + ":read", Tick.class, "n");
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Tick blocking = n -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        read.register(blocking);
+        Session session = Session.builder("faultable")
+                .enable(provider + ":read")
+                .output(dir.resolve("t"))
+                .start();
+        Thread firing = Thread.ofPlatform().start(() -> read.fire().tick(1));
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            long start = System.nanoTime();
+            session.stop();
+            assertThat(System.nanoTime() - start)
+                    .as("stop() returned while the probe is blocked")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(10));
+        } finally {
+            release.countDown();
+            firing.join();
+            read.unregister(blocking);
+        }
+        Map<String, Long> counts = new HashMap<>();
+        for (CtfEvent e : events(dir.resolve("t"))) {
+            counts.merge(e.name(), 1L, Long::sum);
+        }
+        assertThat(counts.getOrDefault(provider + ":read", 0L)).isBetween(0L, 1L);
+    }
+}
