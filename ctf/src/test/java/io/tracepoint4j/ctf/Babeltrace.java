@@ -35,8 +35,13 @@ final class Babeltrace {
 
     /** {@code babeltrace2 ARGS...}: the arguments are trace folders, or options then folders. */
     static Run run(Object... args) {
+        return runCommand("babeltrace2", args);
+    }
+
+    /** {@code EXECUTABLE ARGS...}; BabeltraceMissingTest runs one that does not exist. */
+    static Run runCommand(String executable, Object... args) {
         List<String> command = new ArrayList<>();
-        command.add("babeltrace2");
+        command.add(executable);
         for (Object arg : args) {
             command.add(arg instanceof Path path ? path.toAbsolutePath().toString() : arg.toString());
         }
@@ -47,7 +52,8 @@ final class Babeltrace {
             process = builder.start();
         } catch (IOException e) {
             throw new AssertionError(
-                    "babeltrace2 could not be run (" + e.getMessage() + "). The ctf tests need it as the judge of"
+                    executable + " could not be run (" + e.getMessage()
+                            + "). The ctf tests need babeltrace2 as the judge of"
                             + " the traces they write: install it (Debian/Ubuntu: sudo apt-get install babeltrace2;"
                             + " .ci/run does it in CI)",
                     e);
