@@ -1,6 +1,7 @@
 package io.tracepoint4j.ctf;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +20,7 @@ public final class CtfPacket {
     private final long eventsDiscarded;
     private final long sequenceNumber;
     private final Map<String, Object> context;
+    private final List<Field> contextFields;
     private final long discardedEventsBefore;
     private final long droppedPacketsBefore;
 
@@ -34,6 +36,7 @@ public final class CtfPacket {
             long eventsDiscarded,
             long sequenceNumber,
             Map<String, Object> context,
+            List<Field> contextFields,
             long discardedEventsBefore,
             long droppedPacketsBefore) {
         this.file = file;
@@ -47,6 +50,7 @@ public final class CtfPacket {
         this.eventsDiscarded = eventsDiscarded;
         this.sequenceNumber = sequenceNumber;
         this.context = context;
+        this.contextFields = contextFields;
         this.discardedEventsBefore = discardedEventsBefore;
         this.droppedPacketsBefore = droppedPacketsBefore;
     }
@@ -104,6 +108,11 @@ public final class CtfPacket {
     /** The stream class's own context fields, by the name a trace shows. */
     public Map<String, Object> context() {
         return context;
+    }
+
+    /** The stream class's own context fields, in the order of {@link #context()}. */
+    List<Field> contextFields() {
+        return contextFields;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -99,15 +100,14 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
     public static CtfReader open(Path folder) throws IOException {
         Path metadataFile = folder.resolve(CtfTrace.METADATA);
         if (!Files.isRegularFile(metadataFile)) {
-            throw new NoSuchFileException(
-                    metadataFile.toString(), null, "no CTF trace in " + folder + ": it has no metadata file");
+            throw new NoSuchFileException(null, null, "no CTF trace in " + folder + ": it has no metadata file");
         }
         String text;
         try {
             text = StandardCharsets.UTF_8
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(metadataFile)))
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(metadataFile)))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new IOException(metadataFile + " is not UTF-8 text: not metadata this module wrote", e);
@@ -275,7 +275,7 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             out.append('0');
         }
         out.append(fraction).append(": ").append(event.name()).append(':');
-        appendValues(out, event.context(), null);
+        appendValues(out, event.context(), event.packet().contextFields());
         appendValues(out, event.fields(), event.eventClass().fields());
         return out.toString();
     }
@@ -330,8 +330,8 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                     "magic number 0x" + Integer.toHexString(magic) + " is not 0xc1fc1fc1: no"
                             + " packet starts here (a stream file must be an exact concatenation of packets)");
         }
-        PacketLayout any = metadata.packetLayout(metadata.streamClasses().get(0).id());
-        byte[] uuid = any.uuidBytes();
+        byte[] uuid =
+                metadata.packetLayout(metadata.streamClasses().get(0).id()).uuidBytes(); // one per trace
         for (int i = 0; i < uuid.length; i++) {
             if (bytes.get(BYTE, offset + PacketHeaderDescriptor.UUID_OFFSET + i) != uuid[i]) {
                 throw broken(
@@ -400,6 +400,7 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                 discarded,
                 sequence,
                 Collections.unmodifiableMap(context),
+                contextFields,
                 discardedBefore,
                 droppedBefore);
     }
@@ -538,7 +539,7 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(raw))
+                    .decode(ByteBuffer.wrap(raw))
                     .toString();
         } catch (CharacterCodingException e) {
             throw broken(stream, from, what + " is not valid UTF-8");

@@ -43,9 +43,9 @@ public final class CtfTrace implements Closeable {
      *
      * Concurrency
      *   Every method that reads or writes state is synchronized on this object. Lock order: this
-     *   trace, then a StreamWriter's or StreamFile's own lock (close() closes them while holding it;
-     *   neither calls back into the trace while holding its own lock, but for
-     *   StreamWriter.knownEventClass, which a writer's thread calls with no lock of its own).
+     *   trace, then a StreamFile's own lock (close() closes the writers and stream files while
+     *   holding it). A StreamFile never calls into the trace; a StreamWriter (which has no lock)
+     *   calls hasEventClass() only from its writing thread, holding nothing.
      *
      * Failure modes
      *   An event block whose append fails is cut off the metadata file again, so that the file stays

@@ -11,12 +11,11 @@ import java.nio.ByteOrder;
  * a chain:
  *
  * <pre>{@code
- * long size = layout.eventHeaderSize() + 4 + EventEncoder.stringSize(path) + 8;
- * long at = ...; // reserve size bytes in the packet
- * long end = at + size;
+ * long pathSize = EventEncoder.stringSize(path);
+ * long at = ...; // reserve layout.eventHeaderSize() + 4 + pathSize + 8 bytes in the packet
  * at = EventEncoder.eventHeader(packet, at, layout, REQUEST_ID, System.nanoTime());
  * at = EventEncoder.putInt(packet, at, status);
- * at = EventEncoder.putString(packet, at, end, path);
+ * at = EventEncoder.putString(packet, at, at + pathSize, path); // the string's own room
  * at = EventEncoder.putLong(packet, at, nanos);
  * }</pre>
  *
@@ -72,7 +71,7 @@ public final class EventEncoder {
      *     in time
      */
     public static long eventHeader(MemorySegment packet, long offset, PacketLayout layout, int id, long timestamp) {
-        if (layout.streamClass().eventIdBits() == 16) {
+        if (layout.eventIdBits() == 16) {
             assert (id & 0xFFFF) == id : "event id " + id + " does not fit 16 bits";
             packet.set(SHORT, offset + EventHeaderDescriptor.ID_OFFSET, (short) id);
             packet.set(LONG, offset + EventHeaderDescriptor.TIMESTAMP_OFFSET_ID16, timestamp);
@@ -220,8 +219,8 @@ public final class EventEncoder {
      * truncated: the characters that fit with the mark before {@code end} are written, then {@link
      * #TRUNCATION_MARK} and the NUL. Then the result lies below {@code offset + stringSize(value)}.
      *
-     * @param end the end of the room for the string; at least {@code offset + } {@value #MIN_ROOM}
-     *     unless the whole string fits
+     * @param end the end of the string's own room (before the fields that follow it); at least
+     *     {@code offset + } {@value #MIN_ROOM} unless the whole string fits
      * @return the offset after the NUL
      * @throws IllegalArgumentException if the string does not fit and the room is below {@value
      *     #MIN_ROOM} bytes (too small for the mark)
@@ -284,7 +283,8 @@ public final class EventEncoder {
      * [offset, end)}. A null array is written as an empty one. When the array needs more than {@code
      * end - offset} bytes ({@link #bytesSize}), only the bytes that fit are written, with that length.
      *
-     * @param end the end of the room for the array; at least {@code offset +} {@value #MIN_ROOM}
+     * @param end the end of the array's own room (before the fields that follow it); at least
+     *     {@code offset +} {@value #MIN_ROOM}
      * @return the offset after the last byte
      * @throws IllegalArgumentException if the room is below {@value #MIN_ROOM} bytes
      */

@@ -23,6 +23,9 @@ import java.util.UUID;
 public final class PacketLayout {
     private final byte[] uuid;
     private final StreamClass streamClass;
+    /** The stream class's event id width, read by every event header written. */
+    private final int eventIdBits;
+
     private final int[] contextOffsets;
     private final int eventsOffset;
 
@@ -32,6 +35,7 @@ public final class PacketLayout {
                 .putLong(traceUuid.getLeastSignificantBits())
                 .array();
         this.streamClass = streamClass;
+        this.eventIdBits = streamClass.eventIdBits();
         List<Field> fields = streamClass.contextFields();
         this.contextOffsets = new int[fields.size()];
         int offset = PacketContextDescriptor.CUSTOM_OFFSET;
@@ -62,7 +66,12 @@ public final class PacketLayout {
 
     /** The size of an event header in bytes: 10 with 16-bit event ids, 12 with 32-bit ones. */
     public int eventHeaderSize() {
-        return EventHeaderDescriptor.size(streamClass.eventIdBits());
+        return EventHeaderDescriptor.size(eventIdBits);
+    }
+
+    /** The width of event ids: 16 or 32. */
+    int eventIdBits() {
+        return eventIdBits;
     }
 
     /**

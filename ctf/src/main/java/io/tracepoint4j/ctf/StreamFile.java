@@ -212,11 +212,14 @@ public final class StreamFile implements Closeable {
         }
         long contentBits = packet.get(LONG, PacketContextDescriptor.CONTENT_SIZE_OFFSET);
         long packetBits = packet.get(LONG, PacketContextDescriptor.PACKET_SIZE_OFFSET);
-        if (packetBits % 8 != 0 || packetBits < 0 || packetBits / 8 > bytes) {
+        if (packetBits % 8 != 0 || packetBits < 0) {
+            throw refused(packet, "packet_size " + packetBits + " bits is not a whole number of bytes");
+        }
+        if (packetBits / 8 > bytes) {
             throw refused(
                     packet,
-                    "packet_size " + packetBits + " bits is not a whole number of bytes within the " + bytes
-                            + " bytes of the segment");
+                    "packet_size (" + packetBits / 8 + " bytes) is larger than the segment (" + bytes
+                            + " bytes); pass the whole packet");
         }
         if (contentBits < layout.eventsOffset() * 8L || contentBits > packetBits) {
             throw refused(

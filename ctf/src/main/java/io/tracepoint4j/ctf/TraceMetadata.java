@@ -170,8 +170,8 @@ public final class TraceMetadata {
          * env("tracer_name", "tracepoint4j")}. babeltrace2 names a trace after its {@code hostname}
          * and prints that before every event.
          *
-         * @param key a TSDL identifier ({@code [A-Za-z_][A-Za-z0-9_]*}, not a keyword), new in this
-         *     environment
+         * @param key a TSDL identifier ({@code [A-Za-z_][A-Za-z0-9_]*}, not a keyword nor a type name
+         *     such as {@code uint32_t}), new in this environment
          * @param value any text without NUL characters; for {@code tracer_name}, neither {@code
          *     lttng-ust} nor {@code lttng-modules}
          * @throws IllegalArgumentException if one of these rules is broken
@@ -233,9 +233,9 @@ public final class TraceMetadata {
 
         private void checkKey(String key) {
             Objects.requireNonNull(key, "key");
-            if (!Tsdl.isIdentifier(key) || Tsdl.KEYWORDS.contains(key)) {
+            if (!Tsdl.isIdentifier(key) || Tsdl.isReserved(key)) {
                 throw new IllegalArgumentException("env key " + Tsdl.quoteForMessage(key)
-                        + " is not a TSDL identifier ([A-Za-z_][A-Za-z0-9_]*, not a keyword); rename it,"
+                        + " is not a TSDL identifier ([A-Za-z_][A-Za-z0-9_]*, not a keyword or type name); rename it,"
                         + " e.g. to " + Tsdl.identifier(Tsdl.shownName(key.isEmpty() ? "key" : key)));
             }
             if (env.containsKey(key)) {

@@ -23,7 +23,7 @@ class ClockTest {
         assertThat(clock.offsetCycles()).isBetween(0L, 999_999_999L);
         long now = System.nanoTime();
         Instant wall = Instant.now();
-        assertThat(Duration.between(wall, clock.toInstant(now)).abs()).isLessThan(Duration.ofMillis(20));
+        assertThat(Duration.between(wall, clock.toInstant(now)).abs()).isLessThan(Duration.ofMillis(100));
         // a builder's default UUID is the boot id too
         assertThat(CtfClock.builder("c").build().uuid()).isEqualTo(bootId);
     }

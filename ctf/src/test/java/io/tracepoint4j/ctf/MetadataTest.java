@@ -93,6 +93,9 @@ class MetadataTest {
                 .hasMessageContaining("env key \"host-name\" is not a TSDL identifier")
                 .hasMessageContaining("rename it, e.g. to host_name");
         assertThatThrownBy(() -> TraceMetadata.builder().env("clock", 1)).hasMessageContaining("not a keyword");
+        assertThatThrownBy(() -> TraceMetadata.builder().env("uint32_t", 1))
+                .hasMessageContaining("not a keyword or type name")
+                .hasMessageContaining("e.g. to _uint32_t");
         assertThatThrownBy(() -> TraceMetadata.builder().env("a", "x").env("a", 2))
                 .hasMessageContaining("env key a is given twice");
         assertThatThrownBy(() -> TraceMetadata.builder().env("a", "x\u0000y"))

@@ -36,8 +36,13 @@ public final class Babeltrace {
 
     /** {@code babeltrace2 ARGS...}: the arguments are trace folders, or options then folders. */
     public static Run run(Object... args) {
+        return runCommand("babeltrace2", args);
+    }
+
+    /** {@code EXECUTABLE ARGS...}; BabeltraceMissingTest runs one that does not exist. */
+    public static Run runCommand(String executable, Object... args) {
         List<String> command = new ArrayList<>();
-        command.add("babeltrace2");
+        command.add(executable);
         for (Object arg : args) {
             command.add(arg instanceof Path path ? path.toAbsolutePath().toString() : arg.toString());
         }
@@ -48,7 +53,8 @@ public final class Babeltrace {
             process = builder.start();
         } catch (IOException e) {
             throw new AssertionError(
-                    "babeltrace2 could not be run (" + e.getMessage() + "). The CTF tests need it as the judge of"
+                    executable + " could not be run (" + e.getMessage()
+                            + "). The CTF tests need babeltrace2 as the judge of"
                             + " the traces they write: install it (Debian/Ubuntu: sudo apt-get install babeltrace2;"
                             + " .ci/run does it in CI)",
                     e);
