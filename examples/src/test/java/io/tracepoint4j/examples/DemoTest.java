@@ -2,15 +2,44 @@ package io.tracepoint4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tracepoint4j.testkit.Babeltrace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The demo is CI-compiled documentation: it must run and every check it makes must hold. */
+/** The demos are CI-compiled documentation: they must run and every check they make must hold. */
 class DemoTest {
+
+    /** The tracing demo's last line, which other tools read, and babeltrace2 prints exactly N events. */
+    @Test
+    @Timeout(120)
+    void theTracingDemoRecordsATraceThatBabeltracePrintsEventForEvent(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Path folder = dir.resolve("trace");
+
+        TracingDemo.Result result = TracingDemo.run(out, folder, Duration.ofSeconds(1));
+
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        List<String> lines = printed.lines().toList();
+        assertThat(lines.getLast())
+                .as(printed)
+                .isEqualTo("events recorded: " + result.recorded() + ", lost: " + result.lost());
+        assertThat(printed).contains("web:request", "db:query", "fs:read", "open it with: babeltrace2 ");
+        assertThat(result.recorded()).isPositive();
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        assertThat(run.stdout()).as("babeltrace2 prints every recorded event").hasSize((int) result.recorded());
+        if (result.lost() == 0) {
+            assertThat(run.stderr()).isEmpty();
+        }
+    }
 
     @Test
     @Timeout(60)
@@ -18,7 +47,7 @@ class DemoTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
-        var failures = Demo.run(out, Duration.ofMillis(300));
+        var failures = GracePeriodDemo.run(out, Duration.ofMillis(300));
 
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(failures).as(printed).isEmpty();

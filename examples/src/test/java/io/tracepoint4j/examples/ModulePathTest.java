@@ -24,6 +24,9 @@ class ModulePathTest {
                 File.pathSeparator,
                 ForkedJvm.location(Srcu.class),
                 ForkedJvm.location(Tracepoint.class),
+                ForkedJvm.location(io.tracepoint4j.tracer.Session.class),
+                ForkedJvm.location(io.tracepoint4j.ringbuffer.RingBuffer.class),
+                ForkedJvm.location(io.tracepoint4j.ctf.CtfReader.class),
                 ForkedJvm.location(TracepointExample.class));
         ForkedJvm.Result r = ForkedJvm.run(List.of(
                 "--enable-native-access=io.tracepoint4j.rcu",

@@ -1,0 +1,170 @@
+package io.tracepoint4j.examples;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.ringbuffer.Loss;
+import io.tracepoint4j.tracer.Session;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code ./tp demo [--out DIR] [--seconds S]}: a small instrumented service, traced. Worker threads
+ * and virtual threads serve requests that fire regular tracepoints ({@code web:request},
+ * {@code db:query}); reading a file fires a faultable one ({@code fs:read}), whose audit probe
+ * really blocks: it reads the file's attributes, as the kernel's syscall probes read user memory.
+ * A session records {@code web:*}, {@code db:*} and {@code fs:*} into a CTF trace in DIR (default: a
+ * new folder here), and the demo prints the events per tracepoint, the lost ones, and the
+ * babeltrace2 command that opens the trace. Its last line is exactly
+ * {@code events recorded: N, lost: M}, and babeltrace2 prints N events for DIR.
+ */
+public final class TracingDemo {
+    /** An HTTP request served. */
+    public interface Request {
+        void request(String method, String path, int status, long nanos);
+    }
+
+    /** A database query run. */
+    public interface Query {
+        void query(String sql, int rows);
+    }
+
+    /** A file read: faultable, its probes may block. */
+    public interface Read {
+        void read(String path, long bytes);
+    }
+
+    static final Tracepoint<Request> REQUEST =
+            Tracepoint.define("web:request", Request.class, "method", "path", "status", "nanos");
+    static final Tracepoint<Query> QUERY = Tracepoint.define("db:query", Query.class, "sql", "rows");
+    static final Tracepoint<Read> READ = Tracepoint.defineFaultable("fs:read", Read.class, "path", "bytes");
+
+    private static final String[] PATHS = {"/", "/orders", "/orders/42", "/users/7", "/health"};
+
+    private TracingDemo() {}
+
+    public static void main(String[] args) throws Exception {
+        Path out = null;
+        Duration duration = Duration.ofSeconds(2);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--out") && i + 1 < args.length) {
+                out = Path.of(args[++i]);
+            } else if (args[i].equals("--seconds") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,4}")) {
+                duration = Duration.ofSeconds(Long.parseLong(args[++i]));
+            } else {
+                System.err.println("demo: unknown argument '" + args[i] + "'. Usage: demo [--out DIR] [--seconds S]"
+                        + " | demo rcu [--run-millis N]");
+                System.exit(2);
+            }
+        }
+        if (out == null) {
+            out = Path.of(
+                    "tracepoint4j-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        run(System.out, out, duration);
+    }
+
+    /** Runs the service for {@code duration} while a session records it into {@code out}; prints the summary. */
+    static Result run(PrintStream out, Path folder, Duration duration) throws Exception {
+        Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
+        Files.writeString(file, "what the service reads\n".repeat(100));
+        Read audit = (path, bytes) -> {
+            try {
+                Files.readAttributes(Path.of(path), "basic:size"); // really blocks: a file system call
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        READ.register(audit);
+        Session session = Session.builder("demo")
+                .enable("web:*")
+                .enable("db:*")
+                .enable("fs:*")
+                .output(folder)
+                .start();
+        out.println("recording web:*, db:*, fs:* into " + folder + " for " + duration.toSeconds() + " s ("
+                + session.clock() + ")");
+        AtomicBoolean serving = new AtomicBoolean(true);
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] = Thread.ofPlatform().name("worker-" + w).start(() -> serve(serving, file, 50_000));
+        }
+        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            long end = System.nanoTime() + duration.toNanos();
+            while (System.nanoTime() < end) {
+                for (int v = 0; v < 200; v++) {
+                    virtual.submit(() -> serve(null, file, 20));
+                }
+                Thread.sleep(50);
+            }
+        }
+        serving.set(false);
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        Session.Summary summary = session.stop();
+        READ.unregister(audit);
+        Files.delete(file);
+
+        Map<String, Long> perEvent = new TreeMap<>();
+        long recorded = 0;
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                perEvent.merge(event.name(), 1L, Long::sum);
+                recorded++;
+            }
+        }
+        long lost = 0;
+        for (Loss cause : Loss.values()) {
+            lost += session.lost(cause);
+        }
+        out.println("events per tracepoint:");
+        for (Map.Entry<String, Long> entry : perEvent.entrySet()) {
+            out.printf(
+                    "  %-22s %,d%s%n",
+                    entry.getKey(),
+                    entry.getValue(),
+                    entry.getKey().equals("tracepoint4j:thread") ? "  (one per thread: its name)" : "");
+        }
+        out.printf(
+                "lost: %,d (buffer full %,d, busy sub-buffer %,d, too large %,d)%n",
+                lost, session.lost(Loss.BUFFER_FULL), session.lost(Loss.SUB_BUFFER_BUSY), session.lost(Loss.TOO_LARGE));
+        out.println("trace: " + summary.folder().toAbsolutePath());
+        out.println("open it with: babeltrace2 " + summary.folder().toAbsolutePath());
+        out.println("events recorded: " + recorded + ", lost: " + lost);
+        return new Result(recorded, lost);
+    }
+
+    /** Serves requests until {@code serving} turns false, or {@code count} of them if it is null. */
+    private static void serve(AtomicBoolean serving, Path file, int count) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; i < count && (serving == null || serving.get()); i++) {
+            long start = System.nanoTime();
+            String path = PATHS[random.nextInt(PATHS.length)];
+            if (path.startsWith("/orders")) {
+                QUERY.fire().query("select * from orders where id = ?", random.nextInt(10));
+            }
+            if (path.equals("/health")) {
+                READ.fire().read(file.toString(), 2300);
+            }
+            REQUEST.fire().request("GET", path, path.equals("/users/7") ? 404 : 200, System.nanoTime() - start);
+            if (serving != null && (i & 1023) == 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** What the demo recorded. */
+    record Result(long recorded, long lost) {}
+}
