@@ -115,6 +115,36 @@ class SessionTest {
                 .anySatisfy(l -> assertThat(l).contains(provider + ":later").contains("n = 42"));
     }
 
+    /**
+     * A probe that fires tracepoints itself (a probe that logs), ten levels deep: every firing is
+     * recorded, each as its own complete record, on the same thread, with no deadlock.
+     */
+    @Test
+    void firingsFromInsideProbesAreRecordedToo(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> outer = Tracepoint.define(provider + ":outer", Tick.class, "n");
+        Tick nesting = n -> {
+            if (n < 10) {
+                outer.fire().tick(n + 1); // fires the tracepoint this probe serves, one level deeper
+            }
+        };
+        outer.register(nesting);
+        Session session = Session.builder("nested")
+                .enable(provider + ":*")
+                .output(dir.resolve("t"))
+                .start();
+        try {
+            outer.fire().tick(0);
+        } finally {
+            session.stop();
+            outer.unregister(nesting);
+        }
+        assertThat(events(dir.resolve("t")))
+                .extracting(e -> e.field("n"))
+                .containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        Babeltrace.run(dir.resolve("t")).clean();
+    }
+
     /** A known number of events into a buffer far too small: recorded + lost = fired, exactly. */
     @Test
     void everyFiringIsRecordedOrCountedAsLost(@TempDir Path dir) throws Exception {
