@@ -145,16 +145,18 @@ final class Drain implements Runnable {
     private static final class ToStream implements SubBufferConsumer {
         private final StreamFile stream;
         private final int packetSize;
+        /** Reused for every packet of the stream: the drain thread is its only user. */
+        private final PacketFields fields;
 
         ToStream(StreamFile stream, int packetSize) {
             this.stream = stream;
             this.packetSize = packetSize;
+            this.fields = stream.newPacketFields();
         }
 
         @Override
         public void accept(SubBuffer sub) {
-            PacketFields fields = stream.newPacketFields()
-                    .timestampBegin(sub.beginTime())
+            fields.timestampBegin(sub.beginTime())
                     .timestampEnd(sub.endTime())
                     .contentSize(sub.contentEnd())
                     .packetSize(packetSize)

@@ -36,7 +36,7 @@ final class ThreadNames {
 
     /** Whether thread {@code id}'s name must be written now; if so, counts it as written. */
     boolean claim(long id) {
-        int slot = (int) (id ^ (id >>> 17)) & mask;
+        int slot = slot(id);
         if (slotOpaque(slot) == id) { // [TN]
             return false;
         }
@@ -46,7 +46,7 @@ final class ThreadNames {
 
     /** Forgets that thread {@code id} was named (its thread event was lost): it is named again. */
     void forget(long id) {
-        int slot = (int) (id ^ (id >>> 17)) & mask;
+        int slot = slot(id);
         if (slotOpaque(slot) == id) { // [TN]
             setSlotOpaque(slot, -1L); // [TN]
         }
@@ -57,6 +57,11 @@ final class ThreadNames {
         for (int i = 0; i < slots.length; i++) {
             setSlotOpaque(i, -1L); // [TN]
         }
+    }
+
+    /** The slot of thread {@code id}. */
+    private int slot(long id) {
+        return (int) (id ^ (id >>> 17)) & mask;
     }
 
     private long slotOpaque(int slot) {
