@@ -95,4 +95,12 @@ public interface ArgumentWriter {
      * @param cursor what the last write returned ({@code handle} if the tracepoint has no arguments)
      */
     void end(long handle, long cursor);
+
+    /**
+     * A firing of the tracepoint was nested deeper than {@link Tracepoint#MAX_FIRING_DEPTH} (a probe
+     * that fires tracepoints, whose probes fire more) and called no probe: this writer's probe did
+     * not run, and this is the place to count the event as lost. Called on the firing thread, for
+     * the writer probes registered then; must not fire tracepoints. Does nothing by default.
+     */
+    default void firingTooDeep() {}
 }

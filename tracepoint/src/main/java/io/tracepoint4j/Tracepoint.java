@@ -104,6 +104,8 @@ public abstract class Tracepoint<P> {
      *       new array sees it and every probe in it fully built, with everything the registering
      *       thread did before. The key and the dispatch site are re-targeted after it ([K], [SC]
      *       in ProbeUpdates).
+     *   [N] firingsTooDeep: getAndAdd by firedTooDeep(), read opaque by firingsTooDeep(); a
+     *       counter, ordering nothing.
      *   [R] ProbeUpdates [R]: the registrations, read by probeCount(), isRegistered() and
      *       failures() with the acquire load ProbeUpdates.registrationsAcquire().
      *
@@ -123,6 +125,16 @@ public abstract class Tracepoint<P> {
     /** The priority of {@link #register(Object)}: 10, as in the kernel. */
     public static final int DEFAULT_PRIORITY = 10;
 
+    /**
+     * The deepest firing that calls probes: a probe may fire tracepoints (a probe that logs, a
+     * library called from a probe), whose probes may fire more, on the same thread; a firing nested
+     * deeper than this, among the firings of its flavor in progress on the thread, calls no probe
+     * and is counted in {@link #firingsTooDeep()} (and by writer probes' writers, see {@link
+     * ArgumentWriter#firingTooDeep()}). Recursion through probes ends there, never in a stack
+     * overflow.
+     */
+    public static final int MAX_FIRING_DEPTH = 16;
+
     /** The library's logger, looked up at its first use: the lookup starts a logging backend (~10 ms). */
     static System.Logger log() {
         return LoggerHolder.LOGGER;
@@ -138,6 +150,9 @@ public abstract class Tracepoint<P> {
 
     @SuppressWarnings("unused") // accessed through PROBES
     private Object probes; // [P] a P[] in firing order, never null
+
+    @SuppressWarnings("unused") // accessed through FIRINGS_TOO_DEEP
+    private long firingsTooDeep; // [N] a counter
 
     /** The update side: register, unregister, detach. */
     private final ProbeUpdates<P> updates;
@@ -411,6 +426,14 @@ public abstract class Tracepoint<P> {
         return current[index].failures();
     }
 
+    /**
+     * Firings of this tracepoint that called no probe because they were nested deeper than {@link
+     * #MAX_FIRING_DEPTH}, since it was defined.
+     */
+    public final long firingsTooDeep() {
+        return (long) FIRINGS_TOO_DEEP.getOpaque(this); // [N]
+    }
+
     /** For example {@code http:request(String method, int status, long nanos) [regular, 1 probe]}. */
     @Override
     public final String toString() {
@@ -643,6 +666,26 @@ public abstract class Tracepoint<P> {
     }
 
     /**
+     * Called by the generated firing code instead of the probes when the firing is nested deeper
+     * than MAX_FIRING_DEPTH: counts it, and tells the writers of the writer probes registered now.
+     * Never throws: a writer's failure is the probe's (ProbeFailures).
+     */
+    final void firedTooDeep() {
+        FIRINGS_TOO_DEEP.getAndAdd(this, 1L); // [N]
+        Object[] current = (Object[]) probesAcquire(); // [P]
+        for (Object probe : current) {
+            ArgumentWriter writer = WriterProbeGenerator.writerOf(definition, probe);
+            if (writer != null) {
+                try {
+                    writer.firingTooDeep();
+                } catch (Throwable t) {
+                    probeFailed(probe, t);
+                }
+            }
+        }
+    }
+
+    /**
      * Called by the generated firing code when a probe throws; never throws (see ProbeFailures).
      */
     final void probeFailed(Object probe, Throwable failure) {
@@ -681,11 +724,13 @@ public abstract class Tracepoint<P> {
     }
 
     private static final VarHandle PROBES;
+    private static final VarHandle FIRINGS_TOO_DEEP;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             PROBES = lookup.findVarHandle(Tracepoint.class, "probes", Object.class);
+            FIRINGS_TOO_DEEP = lookup.findVarHandle(Tracepoint.class, "firingsTooDeep", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -5,6 +5,7 @@ import static java.lang.constant.ConstantDescs.CD_MethodHandle;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_Throwable;
 import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.DEFAULT_NAME;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
@@ -48,6 +49,8 @@ import java.util.function.Consumer;
  *     private static final MethodHandle FAILED;   // class data 1: Tracepoint.probeFailed(probe, t)
  *     private static final MethodHandle CLOSE;    // class data 2: UnwindingSection.closeWithInner()
  *     private static final MethodHandle DOMAIN;   // class data 3: Domains.regular() or faultable()
+ *     private static final MethodHandle LEVEL;    // class data 4: UnwindingSection.level()
+ *     private static final MethodHandle TOO_DEEP; // class data 5: Tracepoint.firedTooDeep()
  *     private final MethodHandle key;             // this tracepoint's key.dynamicInvoker(), ()boolean
  *     private final MethodHandle dispatch;        // its dispatch.dynamicInvoker(), (args)void
  *
@@ -64,8 +67,13 @@ import java.util.function.Consumer;
  *
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
  *         ReadSection section = ((RcuDomain) DOMAIN.invokeExact()).read();
- *         try { dispatch.invokeExact(method, status, nanos); }          // the probes, see below
- *         finally { CLOSE.invokeExact(section); }
+ *         try {
+ *             if ((int) LEVEL.invokeExact(section) <= Tracepoint.MAX_FIRING_DEPTH) {
+ *                 dispatch.invokeExact(method, status, nanos);              // the probes, see below
+ *             } else {
+ *                 TOO_DEEP.invokeExact((Tracepoint) this);                  // counted, no probe called
+ *             }
+ *         } finally { CLOSE.invokeExact(section); }
  *     }
  *
  *     // bound once per probe into DISPATCH's target while at most INLINED_PROBES are registered
@@ -110,6 +118,14 @@ final class TracepointClassGenerator {
      * Memory ordering: the generated firing code reads the dispatch target inside its read-side
      * section ([SC] in ProbeUpdates), and callAll$ reads `probes` through probesAcquire() ([P]). The
      * key is a call-site target ([K]).
+     *
+     * Nesting: a probe may fire tracepoints, whose probes may fire more. The flavor's domain counts
+     *   the calling thread's open read() sections, which are exactly its firings in progress of
+     *   that flavor (only firings open sections of the tracepoint domains), so the section's level
+     *   is the firing's depth, for free. A firing deeper than MAX_FIRING_DEPTH calls no probe and
+     *   is counted (Tracepoint.firedTooDeep): recursion through probes ends there, never in a
+     *   StackOverflowError or a deadlock. Firings of the two flavors count separately, so a chain
+     *   alternating them ends by twice the depth at most.
      *
      * Failure modes: a firing near the stack limit. The section is opened before the try, so a
      * read() that throws leaves nothing to close (the rcu module's [E]: an entry that throws left no
@@ -156,13 +172,15 @@ final class TracepointClassGenerator {
     private static final MethodTypeDesc MTD_CLOSE = MethodTypeDesc.of(CD_void, CD_SECTION);
     private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
     private static final MethodTypeDesc MTD_DOMAIN = MethodTypeDesc.of(CD_DOMAIN);
+    private static final MethodTypeDesc MTD_LEVEL = MethodTypeDesc.of(CD_int, CD_SECTION);
+    private static final MethodTypeDesc MTD_TOO_DEEP = MethodTypeDesc.of(CD_void, CD_TRACEPOINT);
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
     /*
      * The generated class may live in another package (HostLookup), so it reaches Tracepoint's
      * package-private members, the domains and the rcu module's internal UnwindingSection through
-     * these handles, class data 0 to 3; static finals, so C2 inlines them as direct calls.
+     * these handles, class data 0 to 5; static finals, so C2 inlines them as direct calls.
      */
     /** {@code (Tracepoint)Object}: Tracepoint.probesAcquire(), [P]. */
     private static final MethodHandle PROBES_ACQUIRE;
@@ -172,6 +190,10 @@ final class TracepointClassGenerator {
     private static final MethodHandle CLOSE_WITH_INNER_HANDLE;
     /** {@code ()RcuDomain}, per flavor (by ordinal): Domains.regular(), Domains.faultable(). */
     private static final MethodHandle[] DOMAIN_OF_FLAVOR;
+    /** {@code (ReadSection)int}: UnwindingSection.level(), the firing's depth. */
+    private static final MethodHandle LEVEL_HANDLE;
+    /** {@code (Tracepoint)void}: Tracepoint.firedTooDeep(). */
+    private static final MethodHandle FIRED_TOO_DEEP;
 
     static {
         try {
@@ -181,6 +203,9 @@ final class TracepointClassGenerator {
             CLOSE_WITH_INNER_HANDLE = LOOKUP.findVirtual(
                             UnwindingSection.class, CLOSE_WITH_INNER, MethodType.methodType(void.class))
                     .asType(MethodType.methodType(void.class, RcuDomain.ReadSection.class));
+            LEVEL_HANDLE = LOOKUP.findVirtual(UnwindingSection.class, "level", MethodType.methodType(int.class))
+                    .asType(MethodType.methodType(int.class, RcuDomain.ReadSection.class));
+            FIRED_TOO_DEEP = LOOKUP.findVirtual(Tracepoint.class, "firedTooDeep", MethodType.methodType(void.class));
             MethodType domain = MethodType.methodType(RcuDomain.class);
             DOMAIN_OF_FLAVOR = new MethodHandle[] {
                 LOOKUP.findStatic(Domains.class, "regular", MethodType.methodType(ClassicRcu.class))
@@ -266,7 +291,9 @@ final class TracepointClassGenerator {
                         PROBES_ACQUIRE,
                         PROBE_FAILED,
                         CLOSE_WITH_INNER_HANDLE,
-                        DOMAIN_OF_FLAVOR[definition.flavor().ordinal()]),
+                        DOMAIN_OF_FLAVOR[definition.flavor().ordinal()],
+                        LEVEL_HANDLE,
+                        FIRED_TOO_DEEP),
                 true);
         return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, CONSTRUCTOR_PARAMETERS))
                 .asType(MethodType.methodType(Tracepoint.class, CONSTRUCTOR_PARAMETERS));
@@ -366,6 +393,8 @@ final class TracepointClassGenerator {
             cls.withField("FAILED", CD_MethodHandle, constant);
             cls.withField("CLOSE", CD_MethodHandle, constant);
             cls.withField("DOMAIN", CD_MethodHandle, constant);
+            cls.withField("LEVEL", CD_MethodHandle, constant);
+            cls.withField("TOO_DEEP", CD_MethodHandle, constant);
             cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, new Body(Part.CLASS_INIT));
             cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(Part.CONSTRUCTOR));
             int publicFinal = ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL;
@@ -390,9 +419,9 @@ final class TracepointClassGenerator {
             }
         }
 
-        /** The four handles shared by every tracepoint of the class, from the class data. */
+        /** The handles shared by every tracepoint of the class, from the class data. */
         private void classInit(CodeBuilder code) {
-            String[] handles = {"PROBES", "FAILED", "CLOSE", "DOMAIN"};
+            String[] handles = {"PROBES", "FAILED", "CLOSE", "DOMAIN", "LEVEL", "TOO_DEEP"};
             for (int i = 0; i < handles.length; i++) {
                 code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, i))
                         .putstatic(self, handles[i], CD_MethodHandle);
@@ -437,18 +466,32 @@ final class TracepointClassGenerator {
             code.invokespecial(self, CALL_PROBES, methodType).labelBinding(off).return_();
         }
 
-        /** The enabled path: the probes the dispatch site's target calls, inside a read-side section. */
+        /**
+         * The enabled path: the probes the dispatch site's target calls, inside a read-side section,
+         * unless the firing is nested too deep.
+         */
         private void callProbes(CodeBuilder code) {
             int section = code.allocateLocal(TypeKind.REFERENCE);
             int failure = code.allocateLocal(TypeKind.REFERENCE);
             Label sectionStart = code.newLabel();
+            Label notTooDeep = code.newLabel();
             Label sectionEnd = code.newLabel();
             Label sectionFailed = code.newLabel();
             code.getstatic(self, "DOMAIN", CD_MethodHandle) // the flavor's domain: a constant
                     .invokevirtual(CD_MethodHandle, "invokeExact", MTD_DOMAIN)
                     .invokeinterface(CD_DOMAIN, "read", MTD_READ)
                     .astore(section);
-            code.labelBinding(sectionStart).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section
+            code.labelBinding(sectionStart)
+                    .getstatic(self, "LEVEL", CD_MethodHandle)
+                    .aload(section)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_LEVEL)
+                    .loadConstant(Tracepoint.MAX_FIRING_DEPTH)
+                    .if_icmple(notTooDeep)
+                    .getstatic(self, "TOO_DEEP", CD_MethodHandle)
+                    .aload(0)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_TOO_DEEP)
+                    .goto_(sectionEnd);
+            code.labelBinding(notTooDeep).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section
             loadArguments(code, methodType, 0);
             code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
                     .labelBinding(sectionEnd)

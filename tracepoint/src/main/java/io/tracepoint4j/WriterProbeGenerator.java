@@ -85,27 +85,53 @@ final class WriterProbeGenerator {
         }
     };
 
+    /**
+     * The writer of {@code probe} if it is a writer probe of {@code definition}'s prototype, else
+     * null. For the rare path of Tracepoint.firedTooDeep(): takes the PerPrototype's monitor.
+     */
+    static ArgumentWriter writerOf(Definition<?> definition, Object probe) {
+        try {
+            MethodHandle writer = CLASSES.get(definition.prototype()).writerGetter(probe.getClass());
+            return writer == null ? null : (ArgumentWriter) writer.invokeExact(probe);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e); // a getter of a final field throws nothing else
+        }
+    }
+
     private static final class PerPrototype {
         private MethodHandle constructor; // guarded by this
+        private Class<?> probeClass; // guarded by this
+        private MethodHandle writerGetter; // guarded by this
 
         /** {@code (ArgumentWriter)Object}. */
         synchronized MethodHandle constructor(Definition<?> definition) throws ReflectiveOperationException {
             if (constructor == null) {
-                constructor = define(definition);
+                MethodHandles.Lookup hidden = define(definition);
+                probeClass = hidden.lookupClass();
+                writerGetter = hidden.findGetter(probeClass, WRITER, ArgumentWriter.class)
+                        .asType(MethodType.methodType(ArgumentWriter.class, Object.class));
+                constructor = hidden.findConstructor(
+                                probeClass, MethodType.methodType(void.class, ArgumentWriter.class))
+                        .asType(MethodType.methodType(Object.class, ArgumentWriter.class));
             }
             return constructor;
         }
+
+        /** {@code (Object)ArgumentWriter}, the getter of the writer, if {@code type} is the writer-probe class; else null. */
+        synchronized MethodHandle writerGetter(Class<?> type) {
+            return type == probeClass ? writerGetter : null;
+        }
     }
 
-    private static MethodHandle define(Definition<?> definition) throws ReflectiveOperationException {
+    private static MethodHandles.Lookup define(Definition<?> definition) throws ReflectiveOperationException {
         MethodHandles.Lookup host = HostLookup.of(definition);
         ClassDesc self = ClassDesc.of(
                 host.lookupClass().getPackageName(),
                 "Writer$" + definition.prototype().getSimpleName());
         byte[] bytes = TracepointClassGenerator.classFileFor(definition).build(self, new ClassWriter(self, definition));
-        MethodHandles.Lookup hidden = host.defineHiddenClass(bytes, true);
-        return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, ArgumentWriter.class))
-                .asType(MethodType.methodType(Object.class, ArgumentWriter.class));
+        return host.defineHiddenClass(bytes, true);
     }
 
     /** Writes the class; a class, not lambdas (no invokedynamic: see Tracepoint's design note). */

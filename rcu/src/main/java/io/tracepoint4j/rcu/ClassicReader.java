@@ -76,6 +76,11 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
         closeWithInner(1);
     }
 
+    @Override
+    public int level() {
+        return 1; // read() returns the reader itself for the outermost section only
+    }
+
     /**
      * The object read() returns for a section opened at {@code level} (1 is the outermost):
      * this reader itself, or one of the per-level objects, made on first use and kept. Its
@@ -164,6 +169,11 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
         @Override
         public void closeWithInner() {
             reader.closeWithInner(level);
+        }
+
+        @Override
+        public int level() {
+            return level;
         }
 
         @Override

@@ -187,6 +187,11 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         closeScopedWithInner(1);
     }
 
+    @Override
+    public int level() {
+        return 1; // read() returns the reader itself for the outermost section only
+    }
+
     /**
      * The object read() returns for a section opened at {@code level} (1 is the outermost):
      * this reader itself, or one of the per-level objects, made on first use and kept.

@@ -2,6 +2,7 @@ package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.ctf.EventEncoder;
+import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.MemorySegment;
 
@@ -157,6 +158,24 @@ final class TracepointWriter implements ArgumentWriter {
         int index = (int) (start / bufferBytes);
         recorder.buffers.buffer(index).commit(start - index * bufferBytes, size);
         recorder.domain.readUnlock((int) (handle >>> 31));
+    }
+
+    /**
+     * A firing nested deeper than the tracepoint allows called no probe: counted as lost to nesting
+     * in the firing thread's buffer, while the session records (inside a section, as a record
+     * would be: a stop that waited for the session's writers counts it).
+     */
+    @Override
+    public void firingTooDeep() {
+        Recorder r = recorder;
+        int token = r.domain.readLock();
+        try {
+            if (r.recordingAcquire()) { // [RC] in Recorder
+                r.buffers.buffer(r.buffers.indexForCurrentThread()).countLost(Loss.NESTING);
+            }
+        } finally {
+            r.domain.readUnlock(token);
+        }
     }
 
     /** The cursor moved to {@code offset}, its token kept. */

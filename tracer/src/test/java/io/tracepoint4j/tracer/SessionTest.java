@@ -145,6 +145,49 @@ class SessionTest {
         Babeltrace.run(dir.resolve("t")).clean();
     }
 
+    /**
+     * A probe that fires the tracepoint it serves without end: firings are recorded down to the
+     * deepest allowed, the next one calls no probe and is counted as lost to nesting, in the
+     * session and in the trace; no stack overflow.
+     */
+    @Test
+    void firingsNestedTooDeepAreCountedAsLost(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> recursive = Tracepoint.define(provider + ":recursive", Tick.class, "n");
+        Tick endless = n -> recursive.fire().tick(n + 1);
+        recursive.register(endless);
+        Path folder = dir.resolve("t");
+        Session session =
+                Session.builder("deep").enable(provider + ":*").output(folder).start();
+        Session.Summary summary;
+        try {
+            recursive.fire().tick(0);
+            recursive.fire().tick(0);
+        } finally {
+            summary = session.stop();
+            recursive.unregister(endless);
+        }
+        List<Long> recorded = new ArrayList<>();
+        for (CtfEvent event : events(folder)) {
+            recorded.add((Long) event.field("n"));
+        }
+        List<Long> expected = new ArrayList<>();
+        for (long n = 0; n < Tracepoint.MAX_FIRING_DEPTH; n++) {
+            expected.add(n);
+            expected.add(n);
+        }
+        assertThat(recorded).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(recursive.firingsTooDeep()).isEqualTo(2);
+        assertThat(session.lost(Loss.NESTING)).isEqualTo(2);
+        assertThat(summary.lost()).isEqualTo(2);
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        assertThat(run.stderr()).as("babeltrace2 reports the discarded events").contains("discarded");
+        try (CtfReader reader = CtfReader.open(folder)) {
+            assertThat(reader.discardedEvents()).as("in the packets' events_discarded").isEqualTo(2);
+        }
+    }
+
     /** A known number of events into a buffer far too small: recorded + lost = fired, exactly. */
     @Test
     void everyFiringIsRecordedOrCountedAsLost(@TempDir Path dir) throws Exception {

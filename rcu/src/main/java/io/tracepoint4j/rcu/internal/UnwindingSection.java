@@ -22,4 +22,10 @@ public interface UnwindingSection {
      *     inside it was opened another way (readLock()); nothing is changed then
      */
     void closeWithInner();
+
+    /**
+     * This section's depth among the calling thread's open read() sections of its domain: 1 for the
+     * outermost. The tracepoint firing code bounds the nesting of firings with it.
+     */
+    int level();
 }
