@@ -237,18 +237,38 @@ public final class RingBuffer {
      * @return whether a sub-buffer was closed
      */
     public boolean switchSubBuffer() {
+        return switchToBoundary() >= 0;
+    }
+
+    /**
+     * Closes the current sub-buffer as {@link #switchSubBuffer()} does, and tells where the records
+     * reserved from now on go: the returned sequence number ({@link SubBuffer#sequence()}) is that
+     * of the first sub-buffer any later reservation can use. Records reserved before the call lie in
+     * sub-buffers of smaller sequence numbers, which a rotation hands to the chunk it closes.
+     * Consumer side; lock-free.
+     */
+    public long cut() {
+        long boundary = switchToBoundary();
+        return (boundary >= 0 ? boundary : ~boundary) >>> subBufferShift;
+    }
+
+    /**
+     * Closes the current sub-buffer, if one is open: returns the boundary it was closed at, or,
+     * if none was open, {@code ~position} where position is the start of the next sub-buffer.
+     */
+    private long switchToBoundary() {
         final long subBufferMask = subBufferSize - 1L;
         while (true) {
             long from = writePositionAcquire(); // [WP]
             long time = clock.now();
             long inSubBuffer = from & subBufferMask;
             if (inSubBuffer == 0) {
-                return false; // nothing open: the next writer opens a sub-buffer
+                return ~from; // nothing open: the next writer opens the sub-buffer at `from`
             }
             long boundary = from - inSubBuffer + subBufferSize;
-            if (casWritePosition(from, boundary)) { // [WP] claims the padding
+            if (casWritePosition(from, boundary)) { // [WP] claims the padding: later claims start at or past it
                 close(from, time);
-                return true;
+                return boundary;
             }
         }
     }

@@ -79,6 +79,36 @@ class RingBufferTest {
                 .isGreaterThanOrEqualTo(seen.getLast().timestamp());
     }
 
+    /** cut() splits the records in two by sequence number: those before it, and those after. */
+    @Test
+    void cutTellsWhichSubBuffersHoldTheRecordsReservedBeforeIt() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        assertThat(buffer.cut())
+                .as("nothing written: the first sub-buffer is next")
+                .isZero();
+        for (int i = 0; i < 3; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 (two records) and 1 (one)
+        }
+        long boundary = buffer.cut();
+        assertThat(boundary)
+                .as("sub-buffer 1 was open: closed, so later records start in 2")
+                .isEqualTo(2);
+        assertThat(buffer.cut()).as("nothing open: still 2").isEqualTo(2);
+        assertThat(put(buffer, 100, 1, 3)).isTrue();
+        buffer.switchSubBuffer();
+        List<Long> before = new ArrayList<>();
+        List<Long> after = new ArrayList<>();
+        buffer.consume(
+                sub -> {
+                    for (TestRecords.Parsed record : TestRecords.parse(sub, buffer.headerSize())) {
+                        (sub.sequence() < boundary ? before : after).add(record.sequence());
+                    }
+                },
+                null);
+        assertThat(before).containsExactly(0L, 1L, 2L);
+        assertThat(after).containsExactly(3L);
+    }
+
     @Test
     void aRecordThatDoesNotFitOpensTheNextSubBufferAndTimestampsNeverDecrease() {
         RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());

@@ -26,6 +26,24 @@ public final class ForkedJvm {
      * folders (or jars) of {@code main} and of {@code classPathOf}. Fails after 30 s.
      */
     public static Result run(Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
+        return run(javaArguments(main, jvmOptions, args, classPathOf));
+    }
+
+    /**
+     * As {@link #run(Class, List, List, Class...)}, in a JVM whose files may grow to {@code kib} KiB
+     * at most ({@code ulimit -f}): a write past it fails with "File too large" (the JVM ignores
+     * SIGXFSZ), as on a disk that is full.
+     */
+    public static Result runWithFileSizeLimit(
+            long kib, Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + kib + " && exec \"$0\" \"$@\""));
+        command.add(java());
+        command.addAll(javaArguments(main, jvmOptions, args, classPathOf));
+        return runCommand(command);
+    }
+
+    private static List<String> javaArguments(
+            Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
         List<String> classPath = new ArrayList<>();
         classPath.add(location(main));
         for (Class<?> c : classPathOf) {
@@ -36,7 +54,7 @@ public final class ForkedJvm {
         javaArguments.add(String.join(File.pathSeparator, classPath));
         javaArguments.add(main.getName());
         javaArguments.addAll(args);
-        return run(javaArguments);
+        return javaArguments;
     }
 
     /**
@@ -45,8 +63,16 @@ public final class ForkedJvm {
      */
     public static Result run(List<String> javaArguments) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java());
         command.addAll(javaArguments);
+        return runCommand(command);
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static Result runCommand(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {

@@ -1,9 +1,11 @@
 package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ctf.CtfTrace;
+import io.tracepoint4j.ctf.EventEncoder;
 import io.tracepoint4j.ctf.PacketFields;
 import io.tracepoint4j.ctf.Packets;
 import io.tracepoint4j.ctf.StreamFile;
+import io.tracepoint4j.ctf.StreamWriter;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import io.tracepoint4j.ringbuffer.SubBuffer;
@@ -12,46 +14,60 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A session's consumer: a thread that hands the buffers' complete sub-buffers, as CTF packets, to
- * the trace's stream files (one per buffer), and closes the open sub-buffers every flush interval so
- * that a trace being recorded is readable up to a second or so ago.
+ * The consumer of a session's buffers for one trace (a chunk, a snapshot): hands their complete
+ * sub-buffers, as CTF packets, to the trace's stream files (one per buffer). In DISCARD mode a
+ * thread of its own streams them as they fill, and closes the open sub-buffers every flush interval
+ * so that a trace being recorded is readable up to a second or so ago; an OVERWRITE (flight
+ * recorder) session writes only when asked (a snapshot, the stop).
  */
 final class Drain implements Runnable {
     /*
      * Design note.
      *
-     * Concurrency: the drain thread is the buffers' only consumer until finish(), which stops it
-     *   (unpark, join) and then drains the rest itself: the consumer side of a RingBuffer is for
-     *   one thread at a time, and the join orders the two.
+     * Concurrency: a RingBuffer's consumer side is for one thread at a time. The drain thread is
+     *   that thread while it runs; every other method is called by the session's lifecycle
+     *   operations (stop, rotate, snapshot), serialized by the session, and only after
+     *   stopThread() returned (or with no thread started): the join orders the two.
      *
      * Memory ordering
-     *   [DS] stopping: volatile; finish() sets it, the loop reads it each round and ends. `failure`
-     *        needs nothing: join() orders the thread's write before finish() reads it.
+     *   [DS] stopping: volatile; stopThread() sets it, the loop reads it each round and ends.
+     *        `failure` needs nothing: join() orders the thread's write before stopThread() reads it.
      *
-     * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain: the
-     *   trace stays readable up to its last complete packet (CtfTrace writes whole packets), the
-     *   failure is reported by finish(), and writers keep running into buffers no one drains, which
-     *   soon count their events as lost; the traced application sees no exception.
+     * Rotation: drainUntil(boundaries, next) hands each buffer's sub-buffers of sequence numbers
+     *   below boundaries[i] (RingBuffer.cut()) to this trace and the later ones to `next`'s: each
+     *   record lands in exactly one chunk, in order. Session's design note says why every record
+     *   below a boundary is committed by then.
+     *
+     * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain
+     *   thread, with a warning logged at once: the trace stays readable up to its last complete
+     *   packet (CtfTrace writes whole packets), writers keep running into buffers no one drains,
+     *   which soon count their events as lost (BUFFER_FULL), and the traced application sees no
+     *   exception. The session reports the failure when stopped or rotated.
      */
 
     private static final long PARK_NANOS = 20_000_000L;
     private static final long FLUSH_NANOS = 1_000_000_000L;
 
+    private final String sessionName;
     private final SessionBuffers buffers;
     private final CtfTrace trace;
+    private final Mode mode;
     private final ToStream[] streams;
     private final MemorySegment scratch;
-    private final Thread thread;
+    private Thread thread; // set by start(), before the thread runs; read by the lifecycle thread
     private volatile boolean stopping; // [DS]
-    /** The drain thread's write failure: set by it before it ends, read by finish() after join(). */
+    /** The drain thread's write failure: set by it before it ends, read after join(). */
     private IOException failure;
 
     Drain(String sessionName, SessionBuffers buffers, CtfTrace trace, Mode mode) throws IOException {
+        this.sessionName = sessionName;
         this.buffers = buffers;
         this.trace = trace;
+        this.mode = mode;
         this.streams = new ToStream[buffers.count()];
         for (int i = 0; i < streams.length; i++) {
             streams[i] = new ToStream(trace.openStream(0, i), buffers.buffer(i).subBufferSize());
@@ -59,15 +75,19 @@ final class Drain implements Runnable {
         this.scratch = mode == Mode.OVERWRITE
                 ? Arena.ofAuto().allocate(buffers.buffer(0).subBufferSize())
                 : null;
-        this.thread = Thread.ofPlatform()
+    }
+
+    /** In DISCARD mode, starts the thread that streams the packets; an OVERWRITE session has none. */
+    void start() {
+        if (mode != Mode.DISCARD) {
+            return;
+        }
+        thread = Thread.ofPlatform()
                 .name("tracepoint4j-session-" + sessionName)
                 .daemon()
                 .inheritInheritableThreadLocals(false)
                 .unstarted(this);
         thread.setContextClassLoader(null);
-    }
-
-    void start() {
         thread.start();
     }
 
@@ -85,16 +105,24 @@ final class Drain implements Runnable {
             }
         } catch (IOException e) {
             failure = e;
+            Log.get()
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "session " + sessionName + ": cannot write the trace in " + trace.folder() + ": "
+                                    + e.getMessage() + ". Events recorded from now on are counted as lost until"
+                                    + " the session stops.");
         }
     }
 
     /**
-     * Stops the thread, writes everything the buffers hold (their writers are done: the session
-     * waited for them) and closes the trace.
+     * Stops the drain thread, if one runs, and waits for it to end.
      *
-     * @throws IOException the first write failure, if any
+     * @return the write failure that ended it, if any
      */
-    void finish() throws IOException {
+    IOException stopThread() {
+        if (thread == null) {
+            return null;
+        }
         stopping = true; // [DS] the loop ends at its next check
         LockSupport.unpark(thread);
         boolean interrupted = false;
@@ -106,38 +134,78 @@ final class Drain implements Runnable {
                 interrupted = true;
             }
         }
-        try {
-            if (failure == null) {
-                switchAll();
-                drainAll();
-            }
-        } catch (IOException e) {
-            failure = e;
-        } finally {
-            trace.close();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
-        if (failure != null) {
-            throw failure;
-        }
+        return failure;
     }
 
-    private void switchAll() {
+    /** Closes every buffer's open sub-buffer, so that it is consumed once its records are committed. */
+    void switchAll() {
         for (int i = 0; i < buffers.count(); i++) {
             buffers.buffer(i).switchSubBuffer();
         }
     }
 
-    private void drainAll() throws IOException {
+    /** Writes every complete sub-buffer into this trace. */
+    void drainAll() throws IOException {
         for (int i = 0; i < buffers.count(); i++) {
-            RingBuffer buffer = buffers.buffer(i);
-            try {
-                buffer.consume(streams[i], scratch);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
+            consume(buffers.buffer(i), streams[i]);
+        }
+    }
+
+    /**
+     * Writes every complete sub-buffer of buffer i below sequence {@code boundaries[i]} into this
+     * trace, and those from it on into {@code next}'s (a rotation).
+     */
+    void drainUntil(long[] boundaries, Drain next) throws IOException {
+        for (int i = 0; i < buffers.count(); i++) {
+            streams[i].until = boundaries[i];
+            streams[i].then = next.streams[i];
+            consume(buffers.buffer(i), streams[i]);
+        }
+    }
+
+    /**
+     * Writes, as a stream of its own, a thread event for each of {@code threads}, stamped {@code
+     * timestamp}: a snapshot's events may come from threads whose first event, which named them,
+     * was overwritten long ago.
+     */
+    void writeThreadNames(List<Thread> threads, long timestamp) throws IOException {
+        StreamWriter out = trace.openWriter(0, buffers.count(), 64 * 1024);
+        for (Thread thread : threads) {
+            String name = thread.getName();
+            long nameSize = Math.min(EventEncoder.stringSize(name), Recorder.MAX_THREAD_NAME);
+            long at = out.begin(Recorder.THREAD_EVENT_ID, timestamp, Long.BYTES + nameSize);
+            at = EventEncoder.putLong(out.segment(), at, thread.threadId());
+            out.commit(EventEncoder.putString(out.segment(), at, at + nameSize, name));
+        }
+        out.close();
+    }
+
+    /** The earliest begin time of the packets this trace received, or {@code fallback} if none. */
+    long firstTime(long fallback) {
+        long first = Long.MAX_VALUE;
+        for (ToStream stream : streams) {
+            first = Math.min(first, stream.firstTime);
+        }
+        return first == Long.MAX_VALUE ? fallback : first;
+    }
+
+    /** Closes the trace (its metadata and stream files). */
+    void closeTrace() throws IOException {
+        trace.close();
+    }
+
+    CtfTrace trace() {
+        return trace;
+    }
+
+    private void consume(RingBuffer buffer, ToStream stream) throws IOException {
+        try {
+            buffer.consume(stream, scratch);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
@@ -145,8 +213,14 @@ final class Drain implements Runnable {
     private static final class ToStream implements SubBufferConsumer {
         private final StreamFile stream;
         private final int packetSize;
-        /** Reused for every packet of the stream: the drain thread is its only user. */
+        /** Reused for every packet of the stream: one consumer thread at a time is its only user. */
         private final PacketFields fields;
+        /** Sub-buffers from this sequence number on go to `then` (a rotation's next chunk). */
+        long until = Long.MAX_VALUE;
+
+        ToStream then;
+        /** The earliest packet begin time written. */
+        long firstTime = Long.MAX_VALUE;
 
         ToStream(StreamFile stream, int packetSize) {
             this.stream = stream;
@@ -156,6 +230,10 @@ final class Drain implements Runnable {
 
         @Override
         public void accept(SubBuffer sub) {
+            if (sub.sequence() >= until) {
+                then.accept(sub);
+                return;
+            }
             fields.timestampBegin(sub.beginTime())
                     .timestampEnd(sub.endTime())
                     .contentSize(sub.contentEnd())
@@ -168,6 +246,7 @@ final class Drain implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            firstTime = Math.min(firstTime, sub.beginTime());
         }
     }
 }

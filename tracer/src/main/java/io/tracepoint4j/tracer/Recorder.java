@@ -83,7 +83,7 @@ final class Recorder {
      * any record; the next event of the thread tries again.
      */
     void nameCurrentThread(Thread thread, long tid, int bufferIndex) {
-        if (!threadNames.claim(tid)) {
+        if (!threadNames.claim(thread)) {
             return;
         }
         String name = thread.getName();
@@ -92,7 +92,7 @@ final class Recorder {
         RingBuffer buffer = buffers.buffer(bufferIndex);
         long offset = buffer.reserve(size);
         if (offset < 0) {
-            threadNames.forget(tid);
+            threadNames.forget(thread);
             THREAD_EVENTS_LOST.getAndAdd(this, 1L); // [LT]
             return;
         }

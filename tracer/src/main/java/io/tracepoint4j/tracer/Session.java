@@ -37,9 +37,16 @@ import java.util.Set;
  * Session.Summary summary = session.stop();   // events recorded, lost, the folder
  * }</pre>
  *
+ * <p>A DISCARD session (the default) streams its trace to the folder while it records, and can
+ * {@link #rotate()} it: close the current chunk and go on in a new folder. An OVERWRITE session is a
+ * flight recorder: it keeps the newest events in its buffers and writes them when asked, to a
+ * folder of their own ({@link #snapshot(Path)}) and to its folder when it stops.
+ *
  * <p>Several sessions may run at once, each with its rules, buffers and folder; a tracepoint
  * enabled in two sessions is recorded by both. Each session's records are protected by an SRCU
- * domain of its own, so stopping waits for its own writers only.
+ * domain of its own, so stopping, rotating and snapshots wait for its own writers only. A session
+ * still running when the JVM exits is stopped by a shutdown hook, so its trace holds what was
+ * buffered.
  *
  * <p>Thread-safety: all methods may be called from any thread.
  */
@@ -55,15 +62,39 @@ public final class Session implements AutoCloseable {
      *   gets an event class (id from 1; 0 is the thread-name event) when first attached, added to
      *   the trace's metadata then.
      *
-     * Concurrency: `lock` (this object's monitor) guards the rules, the attached probes, the event
-     *   ids and the state; the registry listener takes it too, on the defining thread. Lock order:
-     *   this monitor, then the tracepoint's update lock (register/unregister) and CtfTrace's. Never
-     *   held while waiting for a grace period or the drain thread.
+     * Concurrency: this object's monitor guards the rules, the attached probes, the event ids, the
+     *   state, the open traces and the chunks; the registry listener takes it too, on the defining
+     *   thread. It is never held while waiting for a grace period or the drain thread. `lifecycle`
+     *   serializes start, stop, rotate and snapshot, and is held while they wait. Lock order:
+     *   lifecycle, then this monitor, then the tracepoint's update lock (register/unregister) and
+     *   CtfTrace's.
+     *
+     * Traces: `traces` holds every trace being written: the current chunk, and during a rotation
+     *   or a snapshot the one being made. attach() adds a tracepoint's event class to each, so
+     *   every trace's metadata names every event its packets can hold.
      *
      * Stop: the recorder stops recording and waits for the session's SRCU grace period (Recorder's
      *   design note), detaches every probe, then the drain writes what the buffers hold and closes
      *   the trace. A firing that still calls a detached writer sees recording off and writes
      *   nothing. The flag's ordering is [RC] in Recorder; the thread events' loss count [LT] there.
+     *
+     * Rotate: the drain thread stops; each buffer is cut (RingBuffer.cut(): the records reserved
+     *   before lie in sub-buffers below the returned sequence number); a grace period of the
+     *   session's domain passes, so every record reserved before a cut is committed (it was
+     *   reserved inside a section that began before the grace period); the old drain hands the
+     *   sub-buffers below the cuts to the old chunk and later ones to the new, closes the old chunk,
+     *   and a new drain thread goes on. Writers never pause. Thread names: the new chunk gets a
+     *   stream naming every thread of the cache, read after the grace period, stamped with a time
+     *   read before the cuts (so before every event of the new chunk). A thread whose name event
+     *   went into the old chunk claimed its slot inside a section the grace period waited for, so
+     *   the list read after it includes that thread; a thread that claims later writes its name
+     *   event into the new chunk itself.
+     *
+     * Snapshot (OVERWRITE): cut, a grace period, then every complete sub-buffer is copied out
+     *   (RingBuffer's [SL] validation drops one a writer overwrote meanwhile) into a trace of its
+     *   own, with a stream naming the cache's threads, stamped with the snapshot's first packet's
+     *   begin time. A snapshot consumes what it writes: the next one, or the stop, holds newer
+     *   events.
      */
 
     private final String name;
@@ -78,8 +109,14 @@ public final class Session implements AutoCloseable {
     private final TraceMetadata metadata;
     private final SessionBuffers buffers;
     private final Recorder recorder;
-    private CtfTrace trace; // guarded by this
-    private Drain drain; // guarded by this
+    /** Serializes start, stop, rotate and snapshot; held while they wait (see the design note). */
+    private final Object lifecycle = new Object();
+
+    private final ShutdownHook shutdownHook = new ShutdownHook();
+    private final List<CtfTrace> traces = new ArrayList<>(); // guarded by this: being written
+    private final List<Path> chunks = new ArrayList<>(); // guarded by this: the folders, oldest first
+    private CtfTrace trace; // guarded by this: the current chunk's
+    private Drain drain; // guarded by this: the current chunk's
     private int nextEventId = Recorder.THREAD_EVENT_ID + 1; // guarded by this
     private State state = State.NEW; // guarded by this
 
@@ -157,17 +194,34 @@ public final class Session implements AutoCloseable {
      * @throws IOException if the folder cannot be created or written (nothing is recorded then)
      * @throws IllegalStateException if the session was started before
      */
-    public synchronized Session start() throws IOException {
-        if (state != State.NEW) {
-            throw new IllegalStateException("session " + name + " was started before; make a new one");
+    public Session start() throws IOException {
+        synchronized (lifecycle) {
+            synchronized (this) {
+                if (state != State.NEW) {
+                    throw new IllegalStateException("session " + name + " was started before; make a new one");
+                }
+                CtfTrace first = CtfTrace.create(folder, metadata);
+                try {
+                    drain = new Drain(name, buffers, first, mode);
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(first, e);
+                    throw e;
+                }
+                trace = first;
+                traces.add(first);
+                chunks.add(folder);
+                recorder.setRecordingRelease(true); // [RC] in Recorder
+                state = State.RUNNING;
+                Tracepoints.addListener(listener); // tells of the existing tracepoints now, then of new ones
+                drain.start();
+            }
+            try {
+                Runtime.getRuntime().addShutdownHook(shutdownHook.thread);
+            } catch (IllegalStateException exiting) {
+                // started while the JVM exits: nobody will stop it; the drain streams until the end
+            }
+            return this;
         }
-        trace = CtfTrace.create(folder, metadata);
-        drain = new Drain(name, buffers, trace, mode);
-        recorder.setRecordingRelease(true); // [RC] in Recorder
-        state = State.RUNNING;
-        Tracepoints.addListener(listener); // tells of the existing tracepoints now, then of new ones
-        drain.start();
-        return this;
     }
 
     /**
@@ -176,35 +230,274 @@ public final class Session implements AutoCloseable {
      *
      * @return what was recorded
      * @throws IOException if writing the trace failed (what was written before stays readable)
+     * @throws IllegalStateException if the session is not running
      */
     public Summary stop() throws IOException {
-        Drain stopping;
-        synchronized (this) {
-            if (state != State.RUNNING) {
-                throw new IllegalStateException("session " + name + " is not running (" + state + ")");
+        synchronized (lifecycle) {
+            Drain stopping;
+            synchronized (this) {
+                if (state != State.RUNNING) {
+                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
+                }
+                state = State.STOPPED;
+                Tracepoints.removeListener(listener);
+                recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
+                for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
+                    detach(tracepoint);
+                }
+                stopping = drain;
             }
-            state = State.STOPPED;
-            Tracepoints.removeListener(listener);
-            recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
-            for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
-                detach(tracepoint);
+            shutdownHook.remove();
+            domain.synchronize(); // every writer that saw `recording` has committed its record
+            IOException failure = stopping.stopThread();
+            try {
+                if (failure == null) {
+                    stopping.switchAll();
+                    stopping.drainAll();
+                    if (mode == Mode.OVERWRITE) {
+                        stopping.writeThreadNames(recorder.threadNames.threads(), stopping.firstTime(clock.now()));
+                    }
+                }
+            } catch (IOException e) {
+                failure = e;
             }
-            stopping = drain;
+            failure = closeTrace(stopping, failure);
+            List<Path> written;
+            synchronized (this) {
+                traces.clear();
+                written = List.copyOf(chunks);
+            }
+            if (failure != null) {
+                throw new IOException(
+                        "session " + name + ": the trace in " + stopping.trace().folder()
+                                + " could not be written completely: " + failure.getMessage(),
+                        failure);
+            }
+            return new Summary(written, lostTotal() - recorder.threadEventsLostVolatile()); // [LT] in Recorder
         }
-        domain.synchronize(); // every writer that saw `recording` has committed its record
-        stopping.finish(); // writes the rest, closes the trace
-        return new Summary(folder, lostTotal() - recorder.threadEventsLostVolatile()); // [LT] in Recorder
+    }
+
+    /**
+     * Closes the current trace chunk and goes on recording into a new one in a folder next to it,
+     * named after the first with {@code .1}, {@code .2}, ...: see {@link #rotate(Path)}.
+     *
+     * @return the folder of the chunk closed
+     */
+    public Path rotate() throws IOException {
+        Path next;
+        synchronized (this) {
+            next = folder.resolveSibling(folder.getFileName() + "." + chunks.size());
+        }
+        return rotate(next);
+    }
+
+    /**
+     * Closes the current trace chunk, complete and readable, and goes on recording into a new one in
+     * {@code next} (a folder created as the first one was). Every event recorded lands in exactly one
+     * chunk; writers never pause; each chunk names its threads. {@code babeltrace2 CHUNK...} reads
+     * several chunks as one trace.
+     *
+     * @return the folder of the chunk closed
+     * @throws IOException if {@code next} cannot be created (the session goes on in the current
+     *     chunk), or the chunk closed could not be written completely (the session goes on in
+     *     {@code next})
+     * @throws IllegalStateException if the session is not running, or is an OVERWRITE session
+     *     (which writes snapshots instead)
+     */
+    public Path rotate(Path next) throws IOException {
+        synchronized (lifecycle) {
+            Drain old;
+            Drain fresh;
+            synchronized (this) {
+                if (state != State.RUNNING) {
+                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
+                }
+                if (mode != Mode.DISCARD) {
+                    throw new IllegalStateException("session " + name + " is a flight recorder (OVERWRITE): it"
+                            + " writes nothing until asked; take a snapshot(folder) instead of a rotation");
+                }
+                fresh = open(next);
+                old = drain;
+            }
+            IOException failure = old.stopThread();
+            long cutTime = clock.now(); // before every event of the new chunk: see Rotate in the design note
+            long[] boundaries = cutAll();
+            domain.synchronize(); // every record reserved before a cut is committed
+            if (failure == null) {
+                try {
+                    old.drainUntil(boundaries, fresh);
+                } catch (IOException e) {
+                    failure = e; // the rest goes to the new chunk
+                }
+            }
+            failure = closeTrace(old, failure);
+            IOException namesFailure = null;
+            try {
+                fresh.writeThreadNames(recorder.threadNames.threads(), cutTime);
+            } catch (IOException e) {
+                namesFailure = e;
+            }
+            synchronized (this) {
+                traces.remove(old.trace());
+                trace = fresh.trace();
+                drain = fresh;
+                chunks.add(next);
+            }
+            fresh.start();
+            if (failure != null) {
+                throw new IOException(
+                        "session " + name + ": chunk " + old.trace().folder() + " could not be written completely: "
+                                + failure.getMessage() + ". Recording goes on in " + next,
+                        failure);
+            }
+            if (namesFailure != null) {
+                throw new IOException(
+                        "session " + name + ": cannot write the thread names of chunk " + next + " ("
+                                + namesFailure.getMessage() + "); recording goes on in it",
+                        namesFailure);
+            }
+            return old.trace().folder();
+        }
+    }
+
+    /**
+     * Writes what an OVERWRITE session's buffers hold now, the newest events, into a new trace in
+     * {@code folder} (created as the session's own was), without stopping: a flight recorder's
+     * dump, e.g. when something went wrong. What a snapshot writes is consumed: the next snapshot,
+     * or the trace written at the stop, holds the events recorded after it.
+     *
+     * @return {@code folder}
+     * @throws IOException if the folder cannot be created or written (the session goes on)
+     * @throws IllegalStateException if the session is not running, or is a DISCARD session (which
+     *     streams its trace; rotate it instead)
+     */
+    public Path snapshot(Path folder) throws IOException {
+        synchronized (lifecycle) {
+            Drain snapshot;
+            synchronized (this) {
+                if (state != State.RUNNING) {
+                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
+                }
+                if (mode != Mode.OVERWRITE) {
+                    throw new IllegalStateException("session " + name + " streams its trace (DISCARD): there is no"
+                            + " buffered past to snapshot; rotate() closes the current chunk instead");
+                }
+                snapshot = open(folder);
+            }
+            long now = clock.now();
+            cutAll();
+            domain.synchronize(); // every record reserved before a cut is committed
+            IOException failure = null;
+            try {
+                snapshot.drainAll();
+                snapshot.writeThreadNames(recorder.threadNames.threads(), snapshot.firstTime(now));
+            } catch (IOException e) {
+                failure = e;
+            }
+            failure = closeTrace(snapshot, failure);
+            synchronized (this) {
+                traces.remove(snapshot.trace());
+            }
+            if (failure != null) {
+                throw new IOException(
+                        "session " + name + ": the snapshot in " + folder + " could not be written completely: "
+                                + failure.getMessage(),
+                        failure);
+            }
+            return folder;
+        }
     }
 
     /** Stops the session if it runs. */
     @Override
     public void close() throws IOException {
-        synchronized (this) {
-            if (state != State.RUNNING) {
-                return;
+        synchronized (lifecycle) {
+            synchronized (this) {
+                if (state != State.RUNNING) {
+                    return;
+                }
+            }
+            stop();
+        }
+    }
+
+    /** A new trace in {@code folder} with the current metadata, and its drain (not started); under this monitor. */
+    private Drain open(Path folder) throws IOException {
+        CtfTrace created = CtfTrace.create(folder, trace.metadata());
+        try {
+            Drain opened = new Drain(name, buffers, created, mode);
+            traces.add(created);
+            return opened;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(created, e);
+            throw e;
+        }
+    }
+
+    /** Cuts every buffer: see RingBuffer.cut(). */
+    private long[] cutAll() {
+        long[] boundaries = new long[buffers.count()];
+        for (int i = 0; i < boundaries.length; i++) {
+            boundaries[i] = buffers.buffer(i).cut();
+        }
+        return boundaries;
+    }
+
+    /** Closes {@code drain}'s trace; returns {@code failure}, or the close's failure if there was none. */
+    private static IOException closeTrace(Drain drain, IOException failure) {
+        try {
+            drain.closeTrace();
+        } catch (IOException e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    private static void closeQuietly(CtfTrace trace, Exception cause) {
+        try {
+            trace.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Stops the session when the JVM exits while it runs, so that the trace holds what was
+     * buffered. A class, not a lambda (no invokedynamic in runtime modules).
+     */
+    private final class ShutdownHook implements Runnable {
+        final Thread thread = Thread.ofPlatform()
+                .name("tracepoint4j-session-" + name + "-shutdown")
+                .inheritInheritableThreadLocals(false)
+                .unstarted(this);
+
+        @Override
+        public void run() {
+            try {
+                close();
+            } catch (IOException | RuntimeException e) {
+                Log.get()
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "session " + name + ": stopping it as the JVM exits failed: " + e.getMessage(),
+                                e);
             }
         }
-        stop();
+
+        /** Unregisters the hook, unless the JVM is exiting (then this may be the hook itself). */
+        void remove() {
+            if (Thread.currentThread() == thread) {
+                return;
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(thread);
+            } catch (IllegalStateException exiting) {
+                // the hooks run now: ours stops the session, or finds it stopped
+            }
+        }
     }
 
     /** The session's name. */
@@ -212,9 +505,9 @@ public final class Session implements AutoCloseable {
         return name;
     }
 
-    /** The trace folder. */
-    public Path folder() {
-        return folder;
+    /** The folder of the current trace chunk (the first one until {@link #rotate()}). */
+    public synchronized Path folder() {
+        return chunks.isEmpty() ? folder : chunks.getLast();
     }
 
     /** The clock of the trace's timestamps. */
@@ -265,12 +558,15 @@ public final class Session implements AutoCloseable {
         }
         int eventId = nextEventId++;
         EventClass eventClass = eventClass(eventId, tracepoint);
-        try {
-            trace.addEventClass(STREAM_CLASS, eventClass);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(
-                    "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in " + folder,
-                    e);
+        for (CtfTrace open : traces) {
+            try {
+                open.addEventClass(STREAM_CLASS, eventClass);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(
+                        "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
+                                + open.folder(),
+                        e);
+            }
         }
         TracepointWriter writer = new TracepointWriter(
                 recorder,
@@ -436,23 +732,30 @@ public final class Session implements AutoCloseable {
 
     /** What a stopped session recorded. A class, not a record: no invokedynamic in runtime modules. */
     public static final class Summary {
-        private final Path folder;
+        private final List<Path> chunks;
         private final long lost;
 
-        Summary(Path folder, long lost) {
-            this.folder = folder;
+        Summary(List<Path> chunks, long lost) {
+            this.chunks = chunks;
             this.lost = lost;
         }
 
-        /** The trace folder. */
+        /** The trace folder: the last chunk's, if the session was rotated. */
         public Path folder() {
-            return folder;
+            return chunks.getLast();
+        }
+
+        /** The folders of the trace's chunks, oldest first: one unless the session was rotated. */
+        public List<Path> chunks() {
+            return chunks;
         }
 
         /**
-         * Tracepoint events lost, every cause: with the events in the trace, exactly the events
-         * fired while the session recorded. babeltrace2's count of discarded events also counts
-         * lost thread events (the records naming threads).
+         * Tracepoint events lost, every cause. In DISCARD mode, with the events in the trace,
+         * exactly the events fired while the session recorded. In OVERWRITE mode the events
+         * overwritten by newer ones, as a flight recorder does by design, are neither in the trace
+         * nor counted here. babeltrace2's count of discarded events also counts lost thread events
+         * (the records naming threads).
          */
         public long lost() {
             return lost;
@@ -460,7 +763,8 @@ public final class Session implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "trace in " + folder + ", lost " + lost;
+            return "trace in " + (chunks.size() == 1 ? chunks.getFirst().toString() : chunks.toString()) + ", lost "
+                    + lost;
         }
     }
 

@@ -184,7 +184,9 @@ class SessionTest {
         assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
         assertThat(run.stderr()).as("babeltrace2 reports the discarded events").contains("discarded");
         try (CtfReader reader = CtfReader.open(folder)) {
-            assertThat(reader.discardedEvents()).as("in the packets' events_discarded").isEqualTo(2);
+            assertThat(reader.discardedEvents())
+                    .as("in the packets' events_discarded")
+                    .isEqualTo(2);
         }
     }
 

@@ -1,0 +1,228 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.ringbuffer.Mode;
+import io.tracepoint4j.testkit.Babeltrace;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rotation (a DISCARD session goes on into a new trace chunk) and snapshots (an OVERWRITE session
+ * writes what its buffers hold), while threads keep firing.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class RotateAndSnapshotTest {
+
+    /** Each thread's events by chunk, and the names each chunk gives threads. */
+    private record Chunk(Map<Long, List<Long>> ticksByThread, Map<Long, String> names) {}
+
+    private static Chunk read(Path folder) throws IOException {
+        Map<Long, List<Long>> ticks = new HashMap<>();
+        Map<Long, String> names = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                long tid = (Long) event.field("tid");
+                if (event.name().equals("tracepoint4j:thread")) {
+                    names.put(tid, (String) event.field("name"));
+                } else {
+                    ticks.computeIfAbsent(tid, t -> new ArrayList<>()).add((Long) event.field("n"));
+                }
+            }
+        }
+        return new Chunk(ticks, names);
+    }
+
+    /**
+     * Two threads fire without pause while the session rotates three times: every event lands in
+     * exactly one chunk, in order, each chunk names the threads of its events and is read by
+     * babeltrace2 alone and with the others.
+     */
+    @Test
+    void everyEventLandsInExactlyOneChunkAndEachChunkNamesItsThreads(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("trace");
+        Session session = Session.builder("rotating")
+                .enable(provider + ":*")
+                .output(folder)
+                .buffers(2)
+                .subBufferSize(64 * 1024)
+                .subBufferCount(16)
+                .start();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<Long, AtomicLong> firedByThread = new HashMap<>();
+        List<Thread> firing = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            AtomicLong fired = new AtomicLong();
+            Thread thread = Thread.ofPlatform().name("firing-" + t).unstarted(() -> {
+                for (long n = 0; running.get(); n++) {
+                    tick.fire().tick(n);
+                    fired.set(n + 1);
+                    if (n % 100 == 99) {
+                        pause(); // at most 100,000 events a second: the drain keeps up
+                    }
+                }
+            });
+            firedByThread.put(thread.threadId(), fired);
+            firing.add(thread);
+            thread.start();
+        }
+        List<Path> rotatedOut = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            Thread.sleep(150);
+            rotatedOut.add(session.rotate());
+        }
+        Thread.sleep(150);
+        running.set(false);
+        for (Thread thread : firing) {
+            thread.join();
+        }
+        Session.Summary summary = session.stop();
+
+        assertThat(summary.chunks())
+                .containsExactly(folder, dir.resolve("trace.1"), dir.resolve("trace.2"), dir.resolve("trace.3"));
+        assertThat(rotatedOut).containsExactlyElementsOf(summary.chunks().subList(0, 3));
+        assertThat(summary.lost()).as("room to spare").isZero();
+        Map<Long, List<Long>> all = new HashMap<>();
+        for (Path chunkFolder : summary.chunks()) {
+            Chunk chunk = read(chunkFolder);
+            assertThat(chunk.ticksByThread())
+                    .as("every chunk has events of both threads")
+                    .hasSize(2);
+            for (Long tid : chunk.ticksByThread().keySet()) {
+                assertThat(chunk.names().get(tid))
+                        .as("%s names thread %d", chunkFolder, tid)
+                        .startsWith("firing-");
+            }
+            chunk.ticksByThread()
+                    .forEach((tid, n) ->
+                            all.computeIfAbsent(tid, t -> new ArrayList<>()).addAll(n));
+            Babeltrace.Run run = Babeltrace.run(chunkFolder);
+            assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+            assertThat(run.stderr()).as("nothing discarded").doesNotContain("discarded");
+        }
+        for (Map.Entry<Long, List<Long>> thread : all.entrySet()) {
+            long fired = firedByThread.get(thread.getKey()).get();
+            List<Long> expected = new ArrayList<>();
+            for (long n = 0; n < fired; n++) {
+                expected.add(n);
+            }
+            assertThat(thread.getValue())
+                    .as("each event once, in order, across the chunks")
+                    .isEqualTo(expected);
+        }
+        Babeltrace.Run together = Babeltrace.run((Object[]) summary.chunks().toArray(Path[]::new));
+        assertThat(together.exitCode()).as("stderr: %s", together.stderr()).isZero();
+        long total = all.values().stream().mapToLong(List::size).sum();
+        assertThat(together.stdout().stream()
+                        .filter(l -> l.contains(provider + ":tick"))
+                        .count())
+                .isEqualTo(total);
+    }
+
+    /**
+     * A flight recorder: far more events than its buffers hold; a snapshot has the newest ones, in
+     * order, and names their thread although its first event (which named it) was overwritten; the
+     * events after the snapshot are in the trace written at the stop.
+     */
+    @Test
+    void aSnapshotHoldsTheNewestEventsAndTheStopTheOnesAfterIt(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("recorder");
+        Session session = Session.builder("flight")
+                .enable(provider + ":*")
+                .output(folder)
+                .mode(Mode.OVERWRITE)
+                .buffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(4)
+                .start();
+        int fired = 100_000;
+        Thread thread = Thread.ofPlatform().name("flight-worker").start(() -> {
+            for (int n = 0; n < fired; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        thread.join();
+        Path snapshot = session.snapshot(dir.resolve("snapshot-1"));
+        for (int n = fired; n < fired + 10; n++) {
+            tick.fire().tick(n);
+        }
+        session.stop();
+
+        Chunk snap = read(snapshot);
+        List<Long> newest = snap.ticksByThread().get(thread.threadId());
+        assertThat(newest)
+                .as("some, not all: the buffers hold 16 KiB")
+                .isNotEmpty()
+                .hasSizeLessThan(1000);
+        assertThat(newest.getLast()).as("the newest event").isEqualTo(fired - 1L);
+        for (int i = 1; i < newest.size(); i++) {
+            assertThat(newest.get(i)).as("in order").isGreaterThan(newest.get(i - 1));
+        }
+        assertThat(snap.names()).containsEntry(thread.threadId(), "flight-worker");
+        Babeltrace.Run run = Babeltrace.run(snapshot);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+
+        Chunk last = read(folder);
+        assertThat(last.ticksByThread().get(Thread.currentThread().threadId()))
+                .as("the stop writes the events after the snapshot")
+                .containsExactly(
+                        100_000L, 100_001L, 100_002L, 100_003L, 100_004L, 100_005L, 100_006L, 100_007L, 100_008L,
+                        100_009L);
+        assertThat(last.ticksByThread()).doesNotContainKey(thread.threadId());
+        assertThat(last.names())
+                .containsEntry(
+                        Thread.currentThread().threadId(),
+                        Thread.currentThread().getName());
+        assertThat(Babeltrace.run(folder).exitCode()).isZero();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void rotationIsForStreamingSessionsAndSnapshotsForFlightRecorders(@TempDir Path dir) throws Exception {
+        try (Session streaming =
+                Session.builder("streaming").output(dir.resolve("a")).start()) {
+            assertThatThrownBy(() -> streaming.snapshot(dir.resolve("s")))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("rotate()");
+        }
+        try (Session recorder = Session.builder("recorder")
+                .output(dir.resolve("b"))
+                .mode(Mode.OVERWRITE)
+                .start()) {
+            assertThatThrownBy(recorder::rotate)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("snapshot(folder)");
+        }
+        Session stopped = Session.builder("stopped").output(dir.resolve("c")).start();
+        stopped.stop();
+        assertThatThrownBy(stopped::rotate)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("STOPPED");
+    }
+}
