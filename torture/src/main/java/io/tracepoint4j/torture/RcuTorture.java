@@ -167,13 +167,14 @@ public final class RcuTorture implements Callable<Integer> {
 
     @Option(
             names = "--target",
-            paramLabel = "rcu|tracepoints",
+            paramLabel = "rcu|tracepoints|tracer",
             defaultValue = "rcu",
             description = "What to torture (default: ${DEFAULT-VALUE}): rcu, the grace-period flavors; "
                     + "tracepoints, probes registered and unregistered (or detached after failures) in storms while "
                     + "threads fire "
                     + "(uses --seconds, --readers and --virtual-readers as firing threads, --updaters, "
-                    + "--block-us, --stall-seconds).")
+                    + "--block-us, --stall-seconds); tracer, sessions recording, rotating and changing rules while "
+                    + "threads fire, every record read back (uses --seconds, --readers, --virtual-readers).")
     private String target;
 
     /** Entry point of the runnable jar; exits with the status described above. */
@@ -197,6 +198,9 @@ public final class RcuTorture implements Callable<Integer> {
     public Integer call() {
         if (target.equalsIgnoreCase("tracepoints")) {
             return callTracepoints();
+        }
+        if (target.equalsIgnoreCase("tracer")) {
+            return callTracer();
         }
         List<Flavor> flavors = flavors();
         List<TortureSettings> settings = new ArrayList<>();
@@ -268,6 +272,48 @@ public final class RcuTorture implements Callable<Integer> {
         out.print(report.format());
         out.flush();
         return report.exitCode();
+    }
+
+    /** {@code --target tracer}: one tracer torture; its last line is {@code tracer errors: N}. */
+    private int callTracer() {
+        TracerTorture.Settings settings = tracerSettings();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
+                "tracer torture: %d s; %d cores; %d platform + %d virtual firing threads, two sessions per round%n",
+                seconds,
+                Runtime.getRuntime().availableProcessors(),
+                settings.platformFirers(),
+                settings.virtualFirers());
+        out.flush();
+        TracerTorture.Report report = TracerTorture.run(settings, System.err);
+        out.print(report.format());
+        out.flush();
+        return report.exitCode();
+    }
+
+    /** The parsed settings of {@code --target tracer}. */
+    TracerTorture.Settings tracerSettings() {
+        checkRunTimes();
+        if (methods != null
+                || blockingReaders != null
+                || overflowingReaders != null
+                || readerDelayMicros != null
+                || updaterDelayMicros != null
+                || updaters != null) {
+            throw usage("--methods, --blocking-readers, --overflowing-readers, --reader-delay-us,"
+                    + " --updater-delay-us and --updaters are not for --target tracer");
+        }
+        TracerTorture.Settings defaults = TracerTorture.Settings.defaults();
+        try {
+            return new TracerTorture.Settings(
+                    Duration.ofSeconds(seconds),
+                    readers != null ? readers : defaults.platformFirers(),
+                    virtualReaders != null ? virtualReaders : defaults.virtualFirers(),
+                    TracerTorture.Breakage.NONE);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     /** The parsed settings of {@code --target tracepoints}. */
@@ -392,10 +438,10 @@ public final class RcuTorture implements Callable<Integer> {
         if (target.equalsIgnoreCase("rcu")) {
             return;
         }
-        if (target.equalsIgnoreCase("tracepoints")) {
-            throw usage("--target tracepoints has no flavors; it runs through callTracepoints()");
+        if (target.equalsIgnoreCase("tracepoints") || target.equalsIgnoreCase("tracer")) {
+            throw usage("--target " + target + " has no flavors");
         }
-        throw usage("--target must be rcu or tracepoints, was '" + target + "'");
+        throw usage("--target must be rcu, tracepoints or tracer, was '" + target + "'");
     }
 
     private static Duration micros(Long value, Duration fallback, String option) {
