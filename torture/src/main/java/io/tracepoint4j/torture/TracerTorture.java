@@ -48,6 +48,11 @@ public final class TracerTorture {
      *     (A records main alone).
      *   Failures (an exception, a trace babeltrace's reader rejects) are reported separately.
      *
+     * Memory ordering
+     *   [K] as FlavorTorture [K]: RUNS is an atomic counter, a unique run id only. `go` and `stop`
+     *       are AtomicBooleans (volatile) the controller sets and firers poll; firedBy[t] and the
+     *       firers' arrays are read after join(), which orders them.
+     *
      * Broken variants (Breakage), which the tests run to show the oracles fire: MUTATE_PAYLOAD, a
      *   thread scribbles on the byte arrays being fired (the application's own race): torn must
      *   fire. FIRE_BEFORE_START, firers start before the sessions do: accounting must fire.
@@ -135,7 +140,7 @@ public final class TracerTorture {
 
     private final Settings settings;
     private final PrintStream log;
-    private final String provider = "tracertorture" + RUNS.incrementAndGet();
+    private final String provider = "tracertorture" + RUNS.incrementAndGet(); // [K] a unique run id
     private final Tracepoint<Hit> main;
     private final List<Tracepoint<Hit>> sides = new ArrayList<>();
     private final Path root;
