@@ -28,6 +28,10 @@ final class Drain implements Runnable {
     /*
      * Design note.
      *
+     * Polling: writers never wake the drain (that would be a system call on the write path); it
+     *   polls every millisecond while there are packets to write and every 20 ms when idle, so a
+     *   burst finds it awake after its first full sub-buffer.
+     *
      * Concurrency: a RingBuffer's consumer side is for one thread at a time. The drain thread is
      *   that thread while it runs; every other method is called by the session's lifecycle
      *   operations (stop, rotate, snapshot), serialized by the session, and only after
@@ -49,7 +53,10 @@ final class Drain implements Runnable {
      *   exception. The session reports the failure when stopped or rotated.
      */
 
-    private static final long PARK_NANOS = 20_000_000L;
+    /** The pause after a round that found nothing to write, and after one that wrote packets. */
+    private static final long IDLE_PARK_NANOS = 20_000_000L;
+
+    private static final long BUSY_PARK_NANOS = 1_000_000L;
     private static final long FLUSH_NANOS = 1_000_000_000L;
 
     private final String sessionName;
@@ -100,8 +107,8 @@ final class Drain implements Runnable {
                     switchAll();
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
-                drainAll();
-                LockSupport.parkNanos(PARK_NANOS);
+                int written = drainAll();
+                LockSupport.parkNanos(written > 0 ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             }
         } catch (IOException e) {
             failure = e;
@@ -147,11 +154,13 @@ final class Drain implements Runnable {
         }
     }
 
-    /** Writes every complete sub-buffer into this trace. */
-    void drainAll() throws IOException {
+    /** Writes every complete sub-buffer into this trace; returns how many. */
+    int drainAll() throws IOException {
+        int written = 0;
         for (int i = 0; i < buffers.count(); i++) {
-            consume(buffers.buffer(i), streams[i]);
+            written += consume(buffers.buffer(i), streams[i]);
         }
+        return written;
     }
 
     /**
@@ -201,9 +210,9 @@ final class Drain implements Runnable {
         return trace;
     }
 
-    private void consume(RingBuffer buffer, ToStream stream) throws IOException {
+    private int consume(RingBuffer buffer, ToStream stream) throws IOException {
         try {
-            buffer.consume(stream, scratch);
+            return buffer.consume(stream, scratch);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

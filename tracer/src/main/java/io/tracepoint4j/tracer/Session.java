@@ -768,15 +768,18 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** A session's buffers hold less than this together: TracepointWriter's offsets are 31 bits. */
+    static final long MAX_BUFFER_MEMORY = TracepointWriter.OFFSET_MASK + 1;
+
     /** The settings of a session; ends with {@link #start()} or {@link #build()}. */
     public static final class Builder {
         private final String name;
         private final Set<String> rules = new LinkedHashSet<>();
         private Path folder;
         private Mode mode = Mode.DISCARD;
-        private int buffers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int buffers = Math.max(4, Runtime.getRuntime().availableProcessors());
         private int subBufferSize = 256 * 1024;
-        private int subBufferCount = 4;
+        private int subBufferCount = 8;
         private int maxVariable = 4096;
         private int threadNameSlots = 4096;
         private TraceClock clock = TraceClock.best();
@@ -810,7 +813,11 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** Ring buffers (each a stream of the trace), at least 1; by default the number of CPUs, at least 2. */
+        /**
+         * Ring buffers (each a stream of the trace), at least 1; by default the number of CPUs, at
+         * least 4. A thread writes into buffer (thread id mod count): threads that fire hot should
+         * not outnumber them.
+         */
         public Builder buffers(int count) {
             this.buffers = count;
             return this;
@@ -822,7 +829,7 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** Sub-buffers per buffer, a power of two of at least 2; 4 by default. */
+        /** Sub-buffers per buffer, a power of two of at least 2; 8 by default (2 MiB a buffer). */
         public Builder subBufferCount(int count) {
             this.subBufferCount = count;
             return this;
@@ -834,8 +841,23 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** The session, not started. */
+        /**
+         * The session, not started.
+         *
+         * @throws IllegalArgumentException if the buffers are not what their setters say, or hold
+         *     2 GiB or more together
+         */
         public Session build() {
+            if (buffers < 1) {
+                throw new IllegalArgumentException("buffers(" + buffers + "): a session needs at least 1");
+            }
+            long total = (long) buffers * subBufferSize * subBufferCount;
+            if (total >= MAX_BUFFER_MEMORY) {
+                throw new IllegalArgumentException("buffers(" + buffers + ") x subBufferCount(" + subBufferCount
+                        + ") x subBufferSize(" + subBufferSize + ") = " + total + " bytes: a session's buffers hold"
+                        + " less than 2 GiB together (a record's place is a 31-bit offset); use fewer or smaller"
+                        + " buffers");
+            }
             return new Session(this);
         }
 

@@ -18,7 +18,8 @@ final class TracepointWriter implements ArgumentWriter {
      * Handle and cursor: begin() returns (token << 31) | offset, the session SRCU section's token and
      *   the offset in the session's memory where the first argument goes; each write puts its value
      *   at (cursor & OFFSET_MASK) and returns the cursor advanced by the bytes written, which never
-     *   carries into the token (a session's memory is below 2 GiB). end() recovers the token, the
+     *   carries into the token (a session's memory is below 2 GiB: Session.Builder.build()
+     *   refuses more). end() recovers the token, the
      *   record's start (handle offset minus the header and thread id) and its size (cursor minus
      *   start), commits the record and closes the section. Nothing lives between begin() and end()
      *   but these two longs, in the probe's frame: a nested firing (a probe of this tracepoint that

@@ -1,6 +1,7 @@
 package io.tracepoint4j.tracer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ctf.CtfEvent;
@@ -188,6 +189,19 @@ class SessionTest {
                     .as("in the packets' events_discarded")
                     .isEqualTo(2);
         }
+    }
+
+    @Test
+    void buffersOf2GiBOrMoreAreRefusedWithTheSizes() {
+        Session.Builder builder =
+                Session.builder("huge").buffers(4).subBufferSize(1 << 20).subBufferCount(512);
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("buffers(4) x subBufferCount(512) x subBufferSize(1048576) = 2147483648 bytes")
+                .hasMessageContaining("less than 2 GiB");
+        assertThatThrownBy(Session.builder("none").buffers(0)::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
     }
 
     /** A known number of events into a buffer far too small: recorded + lost = fired, exactly. */
