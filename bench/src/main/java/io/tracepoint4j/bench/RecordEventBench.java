@@ -5,6 +5,7 @@ import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.tracer.Session;
 import io.tracepoint4j.tracer.TraceClock;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -286,9 +287,18 @@ public class RecordEventBench {
         return text + " since the trial began";
     }
 
-    /** A benchmark thread: says which of the session's buffers it records into. */
+    /**
+     * A benchmark thread, in {@code tracepoint4j}: says which of the session's buffers it records
+     * into, and what it allocated in each iteration (JMH's gc profiler counts every thread, the
+     * drain's per-packet objects included; this is the firing thread alone).
+     */
     @State(Scope.Thread)
     public static class Worker {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+        private long allocatedBefore;
+
         @Setup(Level.Trial)
         public void setUp(RecordEventBench bench) {
             if (bench.session == null) {
@@ -302,6 +312,20 @@ public class RecordEventBench {
             if (other != null) {
                 throw new IllegalStateException(owner + " and " + other + " record into the same buffer " + buffer
                         + " (thread id mod " + BUFFERS + "): the run would time a contended buffer");
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void beforeIteration() {
+            allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
+        }
+
+        @TearDown(Level.Iteration)
+        public void afterIteration(RecordEventBench bench) {
+            if (bench.session != null) {
+                long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+                System.out.println("# tracepoint4j: " + Thread.currentThread().getName() + " allocated " + allocated
+                        + " bytes in the iteration, JMH's own included");
             }
         }
     }
