@@ -62,9 +62,9 @@ import org.openjdk.jmh.runner.IterationType;
  *   <li>{@code disabledTracepoint}: the same call on a tracepoint no session enables.
  * </ul>
  *
- * <p>Room to spare. A thread firing back to back records over 1 GB/s; in DISCARD mode a buffer the
- * drain has not emptied refuses events, and a refusal is cheaper than a record, so a run with
- * losses would time the wrong path. Hence the large buffers, and in {@code tracepoint4j} each
+ * <p>Room to spare. A thread firing back to back records about 1.3 GB/s (38 bytes every 30 ns); in
+ * DISCARD mode a buffer the drain has not emptied refuses events, and a refusal is cheaper than a
+ * record, so a run with losses would time the wrong path. Hence the large buffers, and in {@code tracepoint4j} each
  * iteration's tear-down waits until the drain has written every complete sub-buffer (the stream
  * files stop growing for {@value #SETTLE_MILLIS} ms), prints {@code # tracepoint4j iteration:
  * drained N MB, lost M events}, and cuts the stream files to 0 bytes (they grow sparse: the disk
@@ -78,11 +78,11 @@ import org.openjdk.jmh.runner.IterationType;
  * gives both; on two cores the session's drain thread (and JFR's recorder thread) share the cores
  * with the firing threads, which is part of the answer there.
  *
- * <p>How to read it: average time per event per thread in ns; {@code bench/report --vs
- * scenario=jfr} adds {@code ×jfr}, and {@code scaling} is {@code 2 × t(threads1) / t(threads2)}.
- * Run with {@code -prof gc} for {@code alloc B/op}. Targets (issue 13), from one run: {@code
- * tracepoint4j} at most 0.8x {@code jfr} at one thread; {@code tracepoint4j} scaling at least
- * 1.8x; 0 B/op allocated. Do not use {@code -f 0}: each scenario loads one {@link Firing} subclass
+ * <p>How to read it: average time per event per thread in ns; {@code bench/report --baseline
+ * scenario=nanoTime --vs scenario=jfr} adds {@code ×jfr}, and {@code scaling} is {@code 2 ×
+ * t(threads1) / t(threads2)}. Run with {@code -prof gc} for {@code alloc B/op}. Targets (issue 13),
+ * from one run: {@code tracepoint4j} at most 0.8x {@code jfr} at one thread; {@code tracepoint4j}
+ * scaling at least 1.8x; 0 B/op allocated. Do not use {@code -f 0}: each scenario loads one {@link Firing} subclass
  * per fork, so its call stays monomorphic.
  */
 @BenchmarkMode(Mode.AverageTime)
