@@ -29,7 +29,8 @@ final class TracepointWriter implements ArgumentWriter {
      * Sizes: every value is written at the size begin() reserved for it: fixed types by their
      *   width, strings and byte arrays by sizeOfString/sizeOfBytes, which cap them at maxVariable
      *   bytes (EventEncoder truncates visibly to exactly that size), so end()'s size is the
-     *   reservation's.
+     *   reservation's. The writes pass maxVariable as the room rather than measure a string twice:
+     *   EventEncoder writes the same bytes either way.
      *
      * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
      *   ([RC] in Recorder); the ring buffer orders the record ([CC] in RingBuffer, via commit()).
@@ -134,16 +135,22 @@ final class TracepointWriter implements ArgumentWriter {
         return advance(cursor, EventEncoder.putDouble(memory, cursor & OFFSET_MASK, value));
     }
 
+    /**
+     * The string in its reserved size without measuring it again: putString writes what fits in
+     * maxVariable bytes, which is exactly what sizeOfString reserved (EventEncoder.stringSize with
+     * the same room), and touches no byte past it.
+     */
     @Override
     public long writeString(long cursor, String value) {
         long at = cursor & OFFSET_MASK;
-        return advance(cursor, EventEncoder.putString(memory, at, at + sizeOfString(value), value));
+        return advance(cursor, EventEncoder.putString(memory, at, at + maxVariable, value));
     }
 
+    /** As writeString: putBytes writes min(its size, maxVariable) bytes, what sizeOfBytes reserved. */
     @Override
     public long writeBytes(long cursor, byte[] value) {
         long at = cursor & OFFSET_MASK;
-        return advance(cursor, EventEncoder.putBytes(memory, at, at + sizeOfBytes(value), value));
+        return advance(cursor, EventEncoder.putBytes(memory, at, at + maxVariable, value));
     }
 
     @Override

@@ -191,6 +191,49 @@ class SessionTest {
         }
     }
 
+    /** A prototype with variable-size arguments between fixed ones. */
+    public interface Blob {
+        void blob(int before, String text, byte[] data, int after);
+    }
+
+    /**
+     * Strings and byte arrays larger than a record's room for them are cut to 4 KiB, the string with
+     * a visible mark, and the arguments after them are intact.
+     */
+    @Test
+    void largeStringsAndArraysAreTruncatedVisiblyAndTheRestIsIntact(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Blob> blob = Tracepoint.define(provider + ":blob", Blob.class, "before", "text", "data", "after");
+        Path folder = dir.resolve("t");
+        Session session =
+                Session.builder("large").enable(provider + ":*").output(folder).start();
+        String huge = "é".repeat(10_000); // 20,000 bytes of UTF-8
+        byte[] big = new byte[10_000];
+        java.util.Arrays.fill(big, (byte) 7);
+        blob.fire().blob(1, huge, big, 2);
+        blob.fire().blob(3, "small", new byte[] {1, 2}, 4);
+        session.stop();
+
+        List<CtfEvent> events = events(folder);
+        assertThat(events).hasSize(2);
+        CtfEvent cut = events.get(0);
+        assertThat(cut.field("before")).isEqualTo(1);
+        assertThat(cut.field("after")).isEqualTo(2);
+        String text = (String) cut.field("text");
+        assertThat(text).startsWith("éé").endsWith(io.tracepoint4j.ctf.EventEncoder.TRUNCATION_MARK);
+        assertThat(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1)
+                .as("with its NUL, 4 KiB at most")
+                .isLessThanOrEqualTo(4096)
+                .isGreaterThan(4090);
+        assertThat((byte[]) cut.field("data")).hasSize(4096 - 4).containsOnly(7);
+        CtfEvent whole = events.get(1);
+        assertThat(whole.field("text")).isEqualTo("small");
+        assertThat((byte[]) whole.field("data")).containsExactly(1, 2);
+        assertThat(whole.field("after")).isEqualTo(4);
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+    }
+
     @Test
     void buffersOf2GiBOrMoreAreRefusedWithTheSizes() {
         Session.Builder builder =
