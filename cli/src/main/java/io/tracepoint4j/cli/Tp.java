@@ -1,0 +1,105 @@
+package io.tracepoint4j.cli;
+
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code tp} command's Java side: the subcommands the {@code ./tp} script hands to this jar
+ * ({@code ./tp view DIR} runs {@code java -jar cli/target/tracepoint4j-cli.jar view DIR}).
+ *
+ * <p>Exit status: 0 on success, 1 when the command could not do its work (a folder without a
+ * trace, a broken trace), 2 for a command line it cannot parse. Errors are one line on stderr,
+ * {@code tp COMMAND: what went wrong, and the fix}. Output is UTF-8, as babeltrace2's is.
+ */
+@Command(
+        name = "tp",
+        synopsisSubcommandLabel = "COMMAND",
+        description = "tracepoint4j's commands that run in Java (./tp help lists all of ./tp's).",
+        subcommands = {ViewCommand.class})
+public final class Tp implements Callable<Integer> {
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    Tp() {}
+
+    /** Runs {@code tp ARGS} and exits with its status. */
+    public static void main(String[] args) {
+        // Buffered, flushed at the end (and by commands that need it): a view prints millions of lines.
+        PrintWriter out = new PrintWriter(
+                new BufferedWriter(
+                        new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8),
+                        1 << 16),
+                false);
+        PrintWriter err = new PrintWriter(
+                new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        int status = run(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    /** Runs {@code tp ARGS}, printing to {@code out} and {@code err}; returns the exit status. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        int status = commandLine(out, err).execute(args);
+        out.flush();
+        return status;
+    }
+
+    /** The command line of {@code tp} and its subcommands, with this tool's error handling. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Tp());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            String synopsis = failed.getHelp().synopsis(0).strip();
+            if (synopsis.startsWith("Usage: ")) {
+                synopsis = synopsis.substring("Usage: ".length());
+            }
+            String message = e.getMessage().startsWith("Error: ")
+                    ? e.getMessage().substring("Error: ".length())
+                    : e.getMessage();
+            failed.getErr()
+                    .println(failed.getCommandSpec().qualifiedName() + ": " + message + " (usage: " + synopsis + "; "
+                            + failed.getCommandSpec().qualifiedName() + " --help says more)");
+            return 2;
+        });
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
+            failed.getOut().flush(); // what was printed before the error comes first
+            if (e instanceof CommandFailure) {
+                failed.getErr().println(failed.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            } else {
+                failed.getErr()
+                        .println(failed.getCommandSpec().qualifiedName() + ": internal error, please report it: " + e);
+                e.printStackTrace(failed.getErr());
+            }
+            return 1;
+        });
+        return commandLine;
+    }
+
+    /** {@code tp} without a command: a usage error. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(
+                spec.commandLine(),
+                "name a command: " + String.join(", ", spec.subcommands().keySet()));
+    }
+}
