@@ -96,7 +96,7 @@ final class Recorder {
             THREAD_EVENTS_LOST.getAndAdd(this, 1L); // [LT]
             return;
         }
-        long start = bufferIndex * buffers.bufferBytes() + offset;
+        long start = buffers.startOf(bufferIndex) + offset;
         long at =
                 EventEncoder.putShort(memory, start, (short) THREAD_EVENT_ID) + Long.BYTES; // the timestamp: reserve's
         at = EventEncoder.putLong(memory, at, tid);

@@ -89,7 +89,7 @@ final class TracepointWriter implements ArgumentWriter {
             r.domain.readUnlock(token);
             return -1; // counted by the buffer
         }
-        long start = index * r.buffers.bufferBytes() + offset;
+        long start = r.buffers.startOf(index) + offset;
         EventEncoder.putShort(memory, start, eventId); // the timestamp follows: reserve wrote it
         EventEncoder.putLong(memory, start + recorder.eventHeaderSize, tid);
         return ((token & 0xFFFF_FFFFL) << 31) | (start + prefix);
@@ -162,9 +162,9 @@ final class TracepointWriter implements ArgumentWriter {
     public void end(long handle, long cursor) {
         long start = (handle & OFFSET_MASK) - prefix;
         int size = (int) ((cursor & OFFSET_MASK) - start);
-        long bufferBytes = recorder.buffers.bufferBytes();
-        int index = (int) (start / bufferBytes);
-        recorder.buffers.buffer(index).commit(start - index * bufferBytes, size);
+        SessionBuffers buffers = recorder.buffers;
+        int index = buffers.indexOf(start);
+        buffers.buffer(index).commit(start - buffers.startOf(index), size);
         recorder.domain.readUnlock((int) (handle >>> 31));
     }
 
