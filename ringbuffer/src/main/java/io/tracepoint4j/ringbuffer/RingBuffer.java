@@ -85,6 +85,20 @@ public final class RingBuffer {
      *        stores into the sub-buffer's next use. If the copy saw any such store, the load after
      *        the fence sees the claim, and the copy is dropped (StampedLock.validate's pattern).
      *   [LC] lost counters: getAndAdd, counted only; no ordering relied on.
+     *   [WP1] single producer: the claim is a release store of writePosition followed by a
+     *        storeStoreFence, so that, as with the CAS of [WP], the claim is visible before any
+     *        store into the claimed bytes ([SL]), and the consumer's acquire loads see it.
+     *   [CC1] single producer: a commit is a release store of the count plus the bytes (the
+     *        writer is the count's only writer); pairs with the consumer's acquire as [CC].
+     *
+     * Single producer (Builder.singleProducer(): a buffer of one writing thread at a time, whose
+     *   owner excludes the consumer's switches while it writes): the same layout and consumer, but
+     *   the writer owns writePosition and commitCounts, so a claim is a release store instead of
+     *   a CAS and a commit a release store of the new count instead of a getAndAdd ([WP1], [CC1]);
+     *   x86 compiles both to plain stores. Its timestamps are made non-decreasing by the writer
+     *   itself (each at least the last, `lastTime`), so its clock may be read without ordering
+     *   (an rdtsc without lfence). switchSubBuffer()/cut() are then for the owner to call when no
+     *   reserve() or commit() runs, ordered with them by happens-before (the owner's protocol).
      *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
@@ -106,6 +120,10 @@ public final class RingBuffer {
     private final long memoryMask;
     /** Where in a record reserve() writes the record's timestamp, or -1. */
     private final int timestampAt;
+    /** One writing thread at a time: see "Single producer" in the design note. */
+    private final boolean singleProducer;
+    /** Single producer: the last timestamp taken; the writer's (or, while it is excluded, the owner's). */
+    private long lastTime = Long.MIN_VALUE;
 
     /** [WP] The next reservation's position. */
     @SuppressWarnings("unused") // accessed through WRITE_POSITION
@@ -134,6 +152,7 @@ public final class RingBuffer {
         this.clock = builder.clock;
         this.subBufferShift = Integer.numberOfTrailingZeros(subBufferSize);
         this.timestampAt = builder.timestampAt;
+        this.singleProducer = builder.singleProducer;
         long bytes = (long) subBufferSize * subBufferCount;
         // freed by the garbage collector once unreachable: a writer still holding the buffer can
         // never touch freed memory, whatever the owner's shutdown order
@@ -168,6 +187,9 @@ public final class RingBuffer {
     public long reserve(int size) {
         if (size <= 0 || size > subBufferSize - headerSize) {
             return refuseSize(size);
+        }
+        if (singleProducer) {
+            return reserveSingle(size);
         }
         final long subBufferMask = subBufferSize - 1L;
         while (true) {
@@ -222,6 +244,47 @@ public final class RingBuffer {
         addCommitted(offset, size); // an offset lies in the same sub-buffer index as its position
     }
 
+    /** reserve() of a single-producer buffer: as the CAS loop's one round, with a store for the claim. */
+    private long reserveSingle(int size) {
+        final long subBufferMask = subBufferSize - 1L;
+        long from = writePositionPlain(); // the writer's own
+        long time = Math.max(clock.now(), lastTime); // non-decreasing by construction: see the design note
+        lastTime = time;
+        long inSubBuffer = from & subBufferMask;
+        long opened;
+        long start;
+        if (inSubBuffer == 0) {
+            opened = from;
+            start = from + headerSize;
+        } else if (inSubBuffer + size <= subBufferSize) {
+            opened = -1;
+            start = from;
+        } else {
+            opened = from - inSubBuffer + subBufferSize;
+            start = opened + headerSize;
+        }
+        long end = start + size;
+        if (opened >= 0 && !mayOpen(opened)) {
+            return -1; // counted in mayOpen
+        }
+        setWritePositionRelease(end); // [WP1] the claim
+        VarHandle.storeStoreFence(); // [WP1] the claim before the record's stores ([SL])
+        if (opened >= 0) {
+            if (inSubBuffer != 0) {
+                close(from, time);
+            }
+            open(opened, time);
+        }
+        if ((end & subBufferMask) == 0) {
+            stampClose(end - 1, subBufferSize, time);
+        }
+        long offset = start & memoryMask;
+        if (timestampAt >= 0) {
+            memory.set(TIMESTAMP, offset + timestampAt, time);
+        }
+        return offset;
+    }
+
     /** Counts a record lost for a reason outside the buffer (e.g. {@link Loss#NESTING}). Wait-free. */
     public void countLost(Loss cause) {
         LOST.getAndAdd(lost, cause.ordinal(), 1L); // [LC]
@@ -261,6 +324,18 @@ public final class RingBuffer {
         while (true) {
             long from = writePositionAcquire(); // [WP]
             long time = clock.now();
+            if (singleProducer) { // the owner excludes the writer now: no race, and keep time non-decreasing
+                time = Math.max(time, lastTime);
+                lastTime = time;
+                long inSubBuffer = from & subBufferMask;
+                if (inSubBuffer == 0) {
+                    return ~from;
+                }
+                long boundary = from - inSubBuffer + subBufferSize;
+                setWritePositionRelease(boundary); // [WP1]
+                close(from, time);
+                return boundary;
+            }
             long inSubBuffer = from & subBufferMask;
             if (inSubBuffer == 0) {
                 return ~from; // nothing open: the next writer opens the sub-buffer at `from`
@@ -413,9 +488,15 @@ public final class RingBuffer {
 
     /** Adds to the commit count of the sub-buffer that {@code position} (or its offset in memory) lies in. */
     private void addCommitted(long position, long bytes) {
-        if (bytes != 0) {
-            COMMIT_COUNTS.getAndAdd(
-                    commitCounts, index(position), bytes); // [CC] release: pairs with the consumer's acquire
+        if (bytes == 0) {
+            return;
+        }
+        int index = index(position);
+        if (singleProducer) { // the count's only writer: a release store
+            long count = (long) COMMIT_COUNTS.get(commitCounts, index); // its own last store
+            COMMIT_COUNTS.setRelease(commitCounts, index, count + bytes); // [CC1] pairs with the consumer's acquire
+        } else {
+            COMMIT_COUNTS.getAndAdd(commitCounts, index, bytes); // [CC] release: pairs with the consumer's acquire
         }
     }
 
@@ -437,6 +518,14 @@ public final class RingBuffer {
 
     private long writePositionAcquire() {
         return (long) WRITE_POSITION.getAcquire(this);
+    }
+
+    private long writePositionPlain() {
+        return (long) WRITE_POSITION.get(this);
+    }
+
+    private void setWritePositionRelease(long value) {
+        WRITE_POSITION.setRelease(this, value);
     }
 
     private boolean casWritePosition(long expected, long next) {
@@ -468,8 +557,21 @@ public final class RingBuffer {
         private Clock clock = Clock.NANO_TIME;
         private int timestampAt = -1;
         private MemorySegment memory;
+        private boolean singleProducer;
 
         Builder() {}
+
+        /**
+         * A buffer that one thread at a time writes (reserve, commit): no atomic instruction on the
+         * write path. Its owner must order one writer after another, and call {@link
+         * #switchSubBuffer()} and {@link #cut()} only while no reserve() or commit() runs, ordered
+         * with them by happens-before. Its timestamps are non-decreasing by construction (each at
+         * least the last), so its clock need not order its reads with earlier loads.
+         */
+        public Builder singleProducer() {
+            this.singleProducer = true;
+            return this;
+        }
 
         /** Bytes per sub-buffer: a power of two, at least 64. */
         public Builder subBufferSize(int bytes) {

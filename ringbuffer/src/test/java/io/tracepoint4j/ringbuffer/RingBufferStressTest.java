@@ -63,6 +63,21 @@ class RingBufferStressTest {
     /** Runs writers until each wrote {@code perWriter} records, draining concurrently; returns what was drained. */
     static Drained run(RingBuffer buffer, int writers, int perWriter, boolean virtual, long consumerPauseNanos)
             throws InterruptedException {
+        return run(buffer, writers, perWriter, virtual, consumerPauseNanos, false);
+    }
+
+    /**
+     * As above; with {@code writerSwitches}, the flush is the writer's (a single-producer buffer's
+     * owner switches it between its own records), not the consumer's.
+     */
+    static Drained run(
+            RingBuffer buffer,
+            int writers,
+            int perWriter,
+            boolean virtual,
+            long consumerPauseNanos,
+            boolean writerSwitches)
+            throws InterruptedException {
         Drained drained = new Drained();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean writing = new AtomicBoolean(true);
@@ -71,7 +86,7 @@ class RingBufferStressTest {
             try {
                 while (writing.get()) {
                     buffer.consume(sub -> drained.accept(sub, HEADER), scratch);
-                    if (ThreadLocalRandom.current().nextInt(8) == 0) {
+                    if (!writerSwitches && ThreadLocalRandom.current().nextInt(8) == 0) {
                         buffer.switchSubBuffer(); // a periodic flush, as a live trace does
                     }
                     LockSupport.parkNanos(consumerPauseNanos);
@@ -95,6 +110,9 @@ class RingBufferStressTest {
                             buffer.commit(at, size);
                         }
                         written.incrementAndGet();
+                        if (writerSwitches && random.nextInt(512) == 0) {
+                            buffer.switchSubBuffer(); // the owner's flush, between its records
+                        }
                         if ((seq & 63) == 0) {
                             Thread.yield(); // virtual threads move between carriers here
                         }
@@ -124,13 +142,61 @@ class RingBufferStressTest {
     }
 
     static RingBuffer small(Mode mode) {
+        return smallBuilder(mode).build();
+    }
+
+    static RingBuffer.Builder smallBuilder(Mode mode) {
         return RingBuffer.builder()
                 .subBufferSize(1024)
                 .subBufferCount(4)
                 .headerSize(HEADER)
                 .mode(mode)
-                .timestampAt(TestRecords.TIMESTAMP_AT)
+                .timestampAt(TestRecords.TIMESTAMP_AT);
+    }
+
+    /** A clock that sometimes steps back, as an unordered counter read may: the buffer must hide it. */
+    static final class JitteryClock implements Clock {
+        @Override
+        public long now() {
+            return System.nanoTime() - ThreadLocalRandom.current().nextInt(2) * 5_000;
+        }
+    }
+
+    /**
+     * A single-producer buffer: one writer, no atomic instruction on its path, a draining consumer.
+     * The same checks: whole records, in order, non-decreasing timestamps although the clock steps
+     * back, recorded + lost = written. Shown to fail: without the writer's clamp of each timestamp
+     * to the last one, the timestamps go back. (With one writer a sub-buffer completes only when
+     * that writer closes it, after its records' stores in program order, and on x86 every store is
+     * a release: the commit's ordering [CC1] is the design note's argument, not this test's.)
+     */
+    @Test
+    void aSingleProducerBufferReadsEveryRecordWholeAndCountsEveryOtherAsLost() throws InterruptedException {
+        RingBuffer buffer = smallBuilder(Mode.DISCARD)
+                .singleProducer()
+                .clock(new JitteryClock())
                 .build();
+        int perWriter = 400_000;
+        Drained drained = run(buffer, 1, perWriter, false, 20_000, true);
+        assertThat(drained.problems).isEmpty();
+        assertThat(drained.records + buffer.lostTotal()).isEqualTo(perWriter);
+        assertThat(buffer.lostTotal())
+                .as("the buffer is too small: some are lost")
+                .isPositive();
+        assertThat(drained.records).as("and some are recorded").isPositive();
+    }
+
+    @Test
+    void aSingleProducerOverwriteBufferNeverHandsOverAnOverwrittenSubBuffer() throws InterruptedException {
+        RingBuffer buffer = smallBuilder(Mode.OVERWRITE).singleProducer().build();
+        Drained drained = run(buffer, 1, 400_000, false, 200_000, true);
+        assertThat(drained.problems).isEmpty();
+        assertThat(buffer.overwrittenSubBuffers())
+                .as("sub-buffers were overwritten")
+                .isPositive();
+        assertThat(drained.lastSequence + 1)
+                .as("every sub-buffer was read or counted as overwritten")
+                .isEqualTo(drained.subBuffers + buffer.overwrittenSubBuffers());
     }
 
     @Test

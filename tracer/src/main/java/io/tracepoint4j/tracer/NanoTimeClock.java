@@ -37,4 +37,9 @@ final class NanoTimeClock extends TraceClock {
     public String description() {
         return "System.nanoTime() (CLOCK_MONOTONIC)";
     }
+
+    @Override
+    io.tracepoint4j.ringbuffer.Clock unordered() {
+        return this; // nanoTime() is ordered already
+    }
 }

@@ -37,6 +37,12 @@ public abstract sealed class TraceClock implements Clock permits NanoTimeClock, 
         return TimeStampCounterClock.available() ? TimeStampCounterClock.instance() : NanoTimeClock.INSTANCE;
     }
 
+    /**
+     * A read of this clock that need not be ordered with the caller's earlier loads (cheaper), for
+     * ring buffers that keep their timestamps non-decreasing themselves (single-producer ones).
+     */
+    abstract Clock unordered();
+
     /** The current tick: never less than a value read before, on any thread. */
     @Override
     public abstract long now();
