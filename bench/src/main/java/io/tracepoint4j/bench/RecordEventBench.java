@@ -6,10 +6,9 @@ import io.tracepoint4j.tracer.Session;
 import io.tracepoint4j.tracer.TraceClock;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import jdk.jfr.Event;
 import jdk.jfr.Name;
@@ -47,7 +46,8 @@ import org.openjdk.jmh.runner.IterationType;
  *       event pays at least (sessions read the time-stamp counter instead where they can, {@link
  *       ClockBench});
  *   <li>{@code tracepoint4j}: {@code RECORDED.fire().record(id, status, route)}, the tracepoint
- *       enabled in a running {@link Session}: DISCARD mode, {@value #BUFFERS} buffers of {@value
+ *       enabled in a running {@link Session}: DISCARD mode, {@value #THREAD_BUFFERS} single-producer
+ *       buffers (one per firing thread, and one shared buffer) of {@value
  *       #SUB_BUFFER_COUNT} sub-buffers of {@value #SUB_BUFFER_SIZE} bytes (256 MiB each, about 0.2 s
  *       of one thread's events at this rate with no drain at all), {@link TraceClock#best()}, the
  *       trace in a folder under {@code java.io.tmpdir}. A record is 38 bytes: event header 10,
@@ -70,9 +70,10 @@ import org.openjdk.jmh.runner.IterationType;
  * drained N MB, lost M events}, and cuts the stream files to 0 bytes (they grow sparse: the disk
  * holds one iteration's packets at most; the trace is deleted at the end, not read). A measurement
  * iteration that lost any event fails the benchmark; a warm-up iteration only says so. Each
- * benchmark thread prints the buffer it records into ({@code thread id mod} {@value #BUFFERS});
- * two threads sharing one fail the trial, since the two-thread row would then time a contended
- * buffer, not two threads recording side by side.
+ * firing thread takes a single-producer buffer of its own at its first event; the tear-down prints
+ * how much went through the shared buffer instead (while the drain's once-a-second flush steals the
+ * threads' own, for a grace period), and a measurement iteration where that is more than a tenth
+ * fails, since the score would then time a contended buffer.
  *
  * <p>Threads: {@link #threads1} and {@link #threads2} run one and two firing threads, so one run
  * gives both; on two cores the session's drain thread (and JFR's recorder thread) share the cores
@@ -95,8 +96,11 @@ import org.openjdk.jmh.runner.IterationType;
 @State(Scope.Benchmark)
 public class RecordEventBench {
 
-    /** The session's ring buffers: one per firing thread of {@link #threads2}. */
-    static final int BUFFERS = 2;
+    /** The session's single-producer buffers: one per firing thread of {@link #threads2}. */
+    static final int THREAD_BUFFERS = 2;
+
+    /** The session's shared buffer: where a firing thread records while the drain steals its own. */
+    static final int SHARED_BUFFERS = 1;
 
     /** The session's packet size: its default. */
     static final int SUB_BUFFER_SIZE = 256 * 1024;
@@ -144,11 +148,11 @@ public class RecordEventBench {
     private Session session;
     private List<Path> streamFiles = List.of();
     private long drainedBefore;
+    /** Bytes drained before this iteration, for the shared buffer's share. */
+    private long drainedBeforeIteration;
+
     private long lostBefore;
     private Recording recording;
-
-    /** Which benchmark thread records into which buffer, for {@code tracepoint4j}. */
-    private final Map<Integer, String> bufferOwners = new ConcurrentHashMap<>();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -174,7 +178,8 @@ public class RecordEventBench {
                 .enable(RECORDED.name())
                 .output(folder.resolve("trace"))
                 .mode(io.tracepoint4j.ringbuffer.Mode.DISCARD)
-                .buffers(BUFFERS)
+                .buffers(SHARED_BUFFERS)
+                .threadBuffers(THREAD_BUFFERS)
                 .subBufferSize(SUB_BUFFER_SIZE)
                 .subBufferCount(SUB_BUFFER_COUNT)
                 .clock(TraceClock.best())
@@ -183,9 +188,9 @@ public class RecordEventBench {
             throw new IllegalStateException("the session records " + session.recorded() + ", not " + RECORDED);
         }
         streamFiles = TempFolder.files(session.folder(), "stream-");
-        if (streamFiles.size() != BUFFERS) {
-            throw new IllegalStateException(
-                    "expected " + BUFFERS + " stream files in " + session.folder() + ", found " + streamFiles);
+        if (streamFiles.size() != SHARED_BUFFERS + THREAD_BUFFERS) {
+            throw new IllegalStateException("expected " + (SHARED_BUFFERS + THREAD_BUFFERS) + " stream files in "
+                    + session.folder() + ", found " + streamFiles);
         }
         System.out.println(
                 "# tracepoint4j: session clock " + session.clock().name() + ", trace in " + session.folder());
@@ -219,6 +224,15 @@ public class RecordEventBench {
                 + lostNow + " events" + (lostNow > 0 ? " (" + losses() + ")" : ""));
         drainedBefore = drained;
         lostBefore = lost;
+        long shared = Files.size(session.folder().resolve("stream-0-0")); // the shared buffer's stream
+        System.out.println("# tracepoint4j iteration: " + shared / 1_000_000 + " MB of it through the shared buffer"
+                + " (while the drain's flush stole the threads' own)");
+        if (iteration.getType() == IterationType.MEASUREMENT && shared * 10 > drained - drainedBeforeIteration) {
+            throw new IllegalStateException("more than a tenth of the iteration's records went through the shared"
+                    + " buffer: the firing threads did not record into buffers of their own, and the score would time"
+                    + " a contended buffer");
+        }
+        drainedBeforeIteration = drained;
         for (Path file : streamFiles) {
             TempFolder.truncate(file);
         }
@@ -305,14 +319,8 @@ public class RecordEventBench {
                 return;
             }
             Thread thread = Thread.currentThread();
-            int buffer = (int) (thread.threadId() % BUFFERS);
-            String owner = thread.getName() + " (id " + thread.threadId() + ")";
-            System.out.println("# tracepoint4j: " + owner + " records into buffer " + buffer + " of " + BUFFERS);
-            String other = bench.bufferOwners.putIfAbsent(buffer, owner);
-            if (other != null) {
-                throw new IllegalStateException(owner + " and " + other + " record into the same buffer " + buffer
-                        + " (thread id mod " + BUFFERS + "): the run would time a contended buffer");
-            }
+            System.out.println("# tracepoint4j: " + thread.getName() + " (id " + thread.threadId()
+                    + ") records into a buffer of its own (one of " + THREAD_BUFFERS + ")");
         }
 
         @Setup(Level.Iteration)

@@ -28,6 +28,11 @@ final class Drain implements Runnable {
     /*
      * Design note.
      *
+     * Flush: every FLUSH_NANOS the drain closes every buffer's open sub-buffer, so that the trace
+     *   on disk is at most about a second behind; a single-producer buffer only after stealing it
+     *   from its writer for a grace period of the session's domain ([ST] in ThreadBuffers). It also
+     *   reclaims, each round, the buffers of threads that ended (ThreadBuffers.reclaimEnded).
+     *
      * Polling: writers never wake the drain (that would be a system call on the write path); it
      *   polls every millisecond while there are packets to write and every 20 ms when idle, so a
      *   burst finds it awake after its first full sub-buffer.
@@ -60,6 +65,7 @@ final class Drain implements Runnable {
     private static final long FLUSH_NANOS = 1_000_000_000L;
 
     private final String sessionName;
+    private final Recorder recorder;
     private final SessionBuffers buffers;
     private final CtfTrace trace;
     private final Mode mode;
@@ -70,9 +76,10 @@ final class Drain implements Runnable {
     /** The drain thread's write failure: set by it before it ends, read after join(). */
     private IOException failure;
 
-    Drain(String sessionName, SessionBuffers buffers, CtfTrace trace, Mode mode) throws IOException {
+    Drain(String sessionName, Recorder recorder, CtfTrace trace, Mode mode) throws IOException {
         this.sessionName = sessionName;
-        this.buffers = buffers;
+        this.recorder = recorder;
+        this.buffers = recorder.buffers;
         this.trace = trace;
         this.mode = mode;
         this.streams = new ToStream[buffers.count()];
@@ -104,9 +111,10 @@ final class Drain implements Runnable {
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
-                    switchAll();
+                    flush();
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
+                recorder.threadBuffers.reclaimEnded(reclaimer);
                 int written = drainAll();
                 LockSupport.parkNanos(written > 0 ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             }
@@ -147,7 +155,31 @@ final class Drain implements Runnable {
         return failure;
     }
 
-    /** Closes every buffer's open sub-buffer, so that it is consumed once its records are committed. */
+    /**
+     * Closes every buffer's open sub-buffer while writers run: the shared ones at once, the
+     * single-producer ones after stealing them from their writers (ThreadBuffers' design note).
+     */
+    private void flush() {
+        recorder.threadBuffers.stealAll();
+        recorder.domain.synchronize(); // [ST] in ThreadBuffers: no writer is inside an owned buffer now
+        switchAll();
+        recorder.threadBuffers.returnAll();
+    }
+
+    /** Writes the last records of a thread that ended, before its buffer is freed. A class: no lambda here. */
+    private final ThreadBuffers.Reclaimer reclaimer = new ThreadBuffers.Reclaimer() {
+        @Override
+        public void reclaim(int index) throws IOException {
+            buffers.buffer(index).switchSubBuffer(); // its owner ended: the drain is its only user
+            consume(buffers.buffer(index), streams[index]);
+        }
+    };
+
+    /**
+     * Closes every buffer's open sub-buffer, so that it is consumed once its records are committed.
+     * With writers running, only when the single-producer buffers are stolen (flush()), or when no
+     * writer can run (after the stop's grace period).
+     */
     void switchAll() {
         for (int i = 0; i < buffers.count(); i++) {
             buffers.buffer(i).switchSubBuffer();

@@ -6,6 +6,7 @@ import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 /**
  * What a session's writers share on the recording path: the buffers, the session's own SRCU domain,
@@ -41,6 +42,7 @@ final class Recorder {
     static final int MAX_THREAD_NAME = 256;
 
     final SessionBuffers buffers;
+    final ThreadBuffers threadBuffers;
     final MemorySegment memory;
     final Srcu domain;
     final ThreadNames threadNames;
@@ -55,6 +57,7 @@ final class Recorder {
 
     Recorder(SessionBuffers buffers, Srcu domain, ThreadNames threadNames, int eventHeaderSize) {
         this.buffers = buffers;
+        this.threadBuffers = buffers.threadBuffers();
         this.memory = buffers.memory();
         this.domain = domain;
         this.threadNames = threadNames;
@@ -78,23 +81,32 @@ final class Recorder {
     }
 
     /**
-     * Writes the current thread's name as a thread event, if the session has not yet in this
-     * chunk; inside the caller's section. A lost thread event is counted as the ring buffer loses
-     * any record; the next event of the thread tries again.
+     * Writes the current thread's name as a thread event into shared buffer {@code bufferIndex}, if
+     * the session has not yet in this chunk (ThreadNames decides); inside the caller's section. A
+     * lost thread event is counted as the ring buffer loses any record; the next event of the thread
+     * tries again.
      */
     void nameCurrentThread(Thread thread, long tid, int bufferIndex) {
-        if (!threadNames.claim(thread)) {
-            return;
+        if (threadNames.claim(thread) && !writeThreadName(thread, tid, bufferIndex)) {
+            threadNames.forget(thread);
         }
+    }
+
+    /**
+     * Writes a thread event naming {@code thread} into buffer {@code bufferIndex}; inside the
+     * caller's section.
+     *
+     * @return whether it was written (else it was counted as lost)
+     */
+    boolean writeThreadName(Thread thread, long tid, int bufferIndex) {
         String name = thread.getName();
         int nameSize = (int) Math.min(EventEncoder.stringSize(name), MAX_THREAD_NAME);
         int size = eventHeaderSize + Long.BYTES + nameSize;
         RingBuffer buffer = buffers.buffer(bufferIndex);
         long offset = buffer.reserve(size);
         if (offset < 0) {
-            threadNames.forget(thread);
             THREAD_EVENTS_LOST.getAndAdd(this, 1L); // [LT]
-            return;
+            return false;
         }
         long start = buffers.startOf(bufferIndex) + offset;
         long at =
@@ -102,6 +114,18 @@ final class Recorder {
         at = EventEncoder.putLong(memory, at, tid);
         EventEncoder.putString(memory, at, start + size, name);
         buffer.commit(offset, size);
+        return true;
+    }
+
+    /** The threads a trace being started must name: those named through the cache, and the buffers' owners. */
+    List<Thread> threadsToName() {
+        List<Thread> threads = threadNames.threads();
+        for (Thread owner : threadBuffers.owners()) {
+            if (!threads.contains(owner)) {
+                threads.add(owner);
+            }
+        }
+        return threads;
     }
 
     private static final VarHandle RECORDING;

@@ -90,6 +90,9 @@ public final class Session implements AutoCloseable {
      *   the list read after it includes that thread; a thread that claims later writes its name
      *   event into the new chunk itself.
      *
+     * Single-producer buffers (ThreadBuffers) are cut after the grace period, having been stolen
+     *   from their writers before it ([ST] in ThreadBuffers): see cutAll().
+     *
      * Snapshot (OVERWRITE): cut, a grace period, then every complete sub-buffer is copied out
      *   (RingBuffer's [SL] validation drops one a writer overwrote meanwhile) into a trace of its
      *   own, with a stream naming the cache's threads, stamped with the snapshot's first packet's
@@ -139,6 +142,7 @@ public final class Session implements AutoCloseable {
         int eventHeaderSize = layout.eventHeaderSize(); // id, then the timestamp: the last 8 bytes
         this.buffers = new SessionBuffers(
                 builder.buffers,
+                builder.threadBuffers,
                 builder.subBufferSize,
                 builder.subBufferCount,
                 layout.eventsOffset(), // the packet header and context, filled by the drain
@@ -202,7 +206,7 @@ public final class Session implements AutoCloseable {
                 }
                 CtfTrace first = CtfTrace.create(folder, metadata);
                 try {
-                    drain = new Drain(name, buffers, first, mode);
+                    drain = new Drain(name, recorder, first, mode);
                 } catch (IOException | RuntimeException e) {
                     closeQuietly(first, e);
                     throw e;
@@ -255,7 +259,7 @@ public final class Session implements AutoCloseable {
                     stopping.switchAll();
                     stopping.drainAll();
                     if (mode == Mode.OVERWRITE) {
-                        stopping.writeThreadNames(recorder.threadNames.threads(), stopping.firstTime(clock.now()));
+                        stopping.writeThreadNames(recorder.threadsToName(), stopping.firstTime(clock.now()));
                     }
                 }
             } catch (IOException e) {
@@ -321,8 +325,7 @@ public final class Session implements AutoCloseable {
             }
             IOException failure = old.stopThread();
             long cutTime = clock.now(); // before every event of the new chunk: see Rotate in the design note
-            long[] boundaries = cutAll();
-            domain.synchronize(); // every record reserved before a cut is committed
+            long[] boundaries = cutAll(); // and every record before a cut is committed
             if (failure == null) {
                 try {
                     old.drainUntil(boundaries, fresh);
@@ -333,7 +336,7 @@ public final class Session implements AutoCloseable {
             failure = closeTrace(old, failure);
             IOException namesFailure = null;
             try {
-                fresh.writeThreadNames(recorder.threadNames.threads(), cutTime);
+                fresh.writeThreadNames(recorder.threadsToName(), cutTime);
             } catch (IOException e) {
                 namesFailure = e;
             }
@@ -385,12 +388,11 @@ public final class Session implements AutoCloseable {
                 snapshot = open(folder);
             }
             long now = clock.now();
-            cutAll();
-            domain.synchronize(); // every record reserved before a cut is committed
+            cutAll(); // and every record before a cut is committed
             IOException failure = null;
             try {
                 snapshot.drainAll();
-                snapshot.writeThreadNames(recorder.threadNames.threads(), snapshot.firstTime(now));
+                snapshot.writeThreadNames(recorder.threadsToName(), snapshot.firstTime(now));
             } catch (IOException e) {
                 failure = e;
             }
@@ -425,7 +427,7 @@ public final class Session implements AutoCloseable {
     private Drain open(Path folder) throws IOException {
         CtfTrace created = CtfTrace.create(folder, trace.metadata());
         try {
-            Drain opened = new Drain(name, buffers, created, mode);
+            Drain opened = new Drain(name, recorder, created, mode);
             traces.add(created);
             return opened;
         } catch (IOException | RuntimeException e) {
@@ -434,12 +436,24 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Cuts every buffer: see RingBuffer.cut(). */
+    /**
+     * Cuts every buffer (RingBuffer.cut()) and waits for a grace period of the session's domain,
+     * after which every record reserved before a cut is committed. The single-producer buffers are
+     * stolen from their writers first and cut after the grace period, when they are the caller's
+     * alone (ThreadBuffers' design note); records written meanwhile go to the shared buffers.
+     */
     private long[] cutAll() {
+        ThreadBuffers threadBuffers = buffers.threadBuffers();
+        threadBuffers.stealAll();
         long[] boundaries = new long[buffers.count()];
-        for (int i = 0; i < boundaries.length; i++) {
+        for (int i = 0; i < buffers.shared(); i++) {
             boundaries[i] = buffers.buffer(i).cut();
         }
+        domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
+        for (int i = buffers.shared(); i < boundaries.length; i++) {
+            boundaries[i] = buffers.buffer(i).cut();
+        }
+        threadBuffers.returnAll();
         return boundaries;
     }
 
@@ -498,6 +512,11 @@ public final class Session implements AutoCloseable {
                 // the hooks run now: ours stops the session, or finds it stopped
             }
         }
+    }
+
+    /** The single-producer buffers' owners: for tests, which wait for a buffer to be reclaimed. */
+    ThreadBuffers threadBuffers() {
+        return buffers.threadBuffers();
     }
 
     /** The session's name. */
@@ -777,7 +796,8 @@ public final class Session implements AutoCloseable {
         private final Set<String> rules = new LinkedHashSet<>();
         private Path folder;
         private Mode mode = Mode.DISCARD;
-        private int buffers = Math.max(4, Runtime.getRuntime().availableProcessors());
+        private int buffers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int threadBuffers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int subBufferSize = 256 * 1024;
         private int subBufferCount = 8;
         private int maxVariable = 4096;
@@ -814,12 +834,24 @@ public final class Session implements AutoCloseable {
         }
 
         /**
-         * Ring buffers (each a stream of the trace), at least 1; by default the number of CPUs, at
-         * least 4. A thread writes into buffer (thread id mod count): threads that fire hot should
-         * not outnumber them.
+         * Shared ring buffers (each a stream of the trace), at least 1; by default the number of
+         * CPUs, at least 2. Virtual threads, and platform threads that found no buffer of their own
+         * ({@link #threadBuffers(int)}), write into shared buffer (thread id mod count).
          */
         public Builder buffers(int count) {
             this.buffers = count;
+            return this;
+        }
+
+        /**
+         * Single-producer ring buffers for platform threads (each a stream of the trace), at least
+         * 0; by default the number of CPUs, at least 2. A platform thread takes one at its first
+         * event, while one is free, and writes into it with no atomic instruction (the fast path);
+         * the buffer is freed for another thread once it ended. Threads that fire hot should not
+         * outnumber them.
+         */
+        public Builder threadBuffers(int count) {
+            this.threadBuffers = count;
             return this;
         }
 
@@ -851,9 +883,13 @@ public final class Session implements AutoCloseable {
             if (buffers < 1) {
                 throw new IllegalArgumentException("buffers(" + buffers + "): a session needs at least 1");
             }
-            long total = (long) buffers * subBufferSize * subBufferCount;
+            if (threadBuffers < 0) {
+                throw new IllegalArgumentException("threadBuffers(" + threadBuffers + "): 0 or more");
+            }
+            long total = (long) (buffers + threadBuffers) * subBufferSize * subBufferCount;
             if (total >= MAX_BUFFER_MEMORY) {
-                throw new IllegalArgumentException("buffers(" + buffers + ") x subBufferCount(" + subBufferCount
+                throw new IllegalArgumentException("(buffers(" + buffers + ") + threadBuffers(" + threadBuffers
+                        + ")) x subBufferCount(" + subBufferCount
                         + ") x subBufferSize(" + subBufferSize + ") = " + total + " bytes: a session's buffers hold"
                         + " less than 2 GiB together (a record's place is a 31-bit offset); use fewer or smaller"
                         + " buffers");

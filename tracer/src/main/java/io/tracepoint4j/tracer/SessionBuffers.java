@@ -6,22 +6,25 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A session's ring buffers: a fixed number of them, slices of one segment, so a writer's position
- * anywhere in them is one long (an offset in {@link #memory()}), and memory is bounded by the
- * session's configuration whatever the number of threads.
+ * A session's ring buffers: a fixed number of shared ones and of single-producer ones for platform
+ * threads (see ThreadBuffers), slices of one segment, so a writer's position anywhere in them is
+ * one long (an offset in {@link #memory()}), and memory is bounded by the session's configuration
+ * whatever the number of threads.
  */
 final class SessionBuffers {
     /*
      * Design note.
      *
-     * Threads to buffers: a thread writes into buffer (threadId mod count). Ring buffers are
-     *   multi-producer (a CAS per reservation), so sharing is always correct; with count at least
-     *   the number of CPUs, platform threads mostly find their buffer to themselves, and the CAS
-     *   is uncontended (the per-CPU buffers of LTTng without knowing the CPU). A virtual thread
-     *   keeps its buffer when it moves to another carrier: nothing depends on the carrier, and a
-     *   record reserved before the move is committed after it, into the same buffer. 100,000
-     *   virtual threads share the same count of buffers: memory never grows with threads. No
-     *   buffer belongs to a thread, so none needs reclaiming when a thread ends.
+     * Threads to buffers: buffers 0 .. shared-1 are multi-producer (a CAS per reservation), so
+     *   sharing them is always correct: a thread without a buffer of its own writes into shared
+     *   buffer (threadId mod shared). Buffers shared .. count-1 are single-producer, each owned by
+     *   one platform thread at a time (ThreadBuffers: taken at its first firing, reclaimed by the
+     *   drain after it ended): the fast path, with no atomic instruction, as LTTng's per-CPU
+     *   buffers. A virtual thread never owns one (it would need it back on another carrier, and
+     *   there may be a hundred thousand of them): it writes into the shared buffers, keeping its
+     *   buffer when it moves to another carrier, as nothing depends on the carrier and a record
+     *   reserved before the move is committed after it, into the same buffer. Memory never grows
+     *   with threads: 100,000 virtual threads share the same buffers.
      *
      * Arithmetic on the write path, without a division (a 64-bit idiv is 20 ns or more here):
      *   the index is tid mod count by Lemire's fastmod (a multiply by the precomputed ceil(2^64 /
@@ -33,15 +36,20 @@ final class SessionBuffers {
      */
 
     private final RingBuffer[] buffers;
+    /** How many of them are shared (multi-producer); the rest are single-producer. */
+    private final int shared;
+
+    private final ThreadBuffers threadBuffers;
     private final MemorySegment memory;
     private final long bufferBytes;
     /** log2(bufferBytes): subBufferSize and subBufferCount are powers of two. */
     private final int bufferShift;
-    /** ceil(2^64 / count) (0 for count 1): fastmod's multiplier. */
+    /** ceil(2^64 / shared) (0 for 1): fastmod's multiplier. */
     private final long reciprocal;
 
     SessionBuffers(
-            int count,
+            int shared,
+            int owned,
             int subBufferSize,
             int subBufferCount,
             int headerSize,
@@ -50,31 +58,42 @@ final class SessionBuffers {
             int timestampAt) {
         this.bufferBytes = (long) subBufferSize * subBufferCount;
         this.bufferShift = Long.numberOfTrailingZeros(bufferBytes);
-        this.reciprocal = Long.divideUnsigned(-1L, count) + 1;
+        this.shared = shared;
+        this.reciprocal = Long.divideUnsigned(-1L, shared) + 1;
+        int count = shared + owned;
         this.memory = Arena.ofAuto().allocate(bufferBytes * count, Long.BYTES);
         this.buffers = new RingBuffer[count];
         for (int i = 0; i < count; i++) {
-            buffers[i] = RingBuffer.builder()
+            RingBuffer.Builder builder = RingBuffer.builder()
                     .subBufferSize(subBufferSize)
                     .subBufferCount(subBufferCount)
                     .headerSize(headerSize)
                     .mode(mode)
                     .clock(clock)
                     .timestampAt(timestampAt)
-                    .memory(memory.asSlice(bufferBytes * i, bufferBytes))
-                    .build();
+                    .memory(memory.asSlice(bufferBytes * i, bufferBytes));
+            if (i >= shared) {
+                builder.singleProducer().clock(clock.unordered());
+            }
+            buffers[i] = builder.build();
         }
+        this.threadBuffers = new ThreadBuffers(shared, owned, Math.max(64, Integer.highestOneBit(owned) * 8));
     }
 
-    /** The buffer the current thread writes into: its id mod count (ids taken mod 2^32). */
-    int indexForCurrentThread() {
-        return indexOfThread(Thread.currentThread().threadId());
+    /** The single-producer buffers' owners. */
+    ThreadBuffers threadBuffers() {
+        return threadBuffers;
     }
 
-    /** {@code (id mod 2^32) mod count}, by fastmod (see the design note). */
-    int indexOfThread(long id) {
+    /** {@code (id mod 2^32) mod shared}, by fastmod (see the design note). */
+    int sharedIndexOfThread(long id) {
         long low = reciprocal * (id & 0xFFFF_FFFFL);
-        return (int) Math.unsignedMultiplyHigh(low, buffers.length);
+        return (int) Math.unsignedMultiplyHigh(low, shared);
+    }
+
+    /** How many buffers are shared: 0 .. shared-1. */
+    int shared() {
+        return shared;
     }
 
     /** The buffer holding {@code place}, a place in {@link #memory()}. */

@@ -32,8 +32,12 @@ final class TracepointWriter implements ArgumentWriter {
      *   reservation's. The writes pass maxVariable as the room rather than measure a string twice:
      *   EventEncoder writes the same bytes either way.
      *
+     * Buffers: a platform thread writes into its own single-producer buffer (ThreadBuffers), unless
+     *   the lifecycle side stole it for a moment; every other thread into a shared one.
+     *
      * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
-     *   ([RC] in Recorder); the ring buffer orders the record ([CC] in RingBuffer, via commit()).
+     *   ([RC] in Recorder), and its claim's `stolen` there too ([ST] in ThreadBuffers); the ring
+     *   buffer orders the record ([CC] and [CC1] in RingBuffer, via commit()).
      */
 
     static final long OFFSET_MASK = (1L << 31) - 1;
@@ -80,8 +84,17 @@ final class TracepointWriter implements ArgumentWriter {
         }
         Thread thread = Thread.currentThread();
         long tid = thread.threadId();
-        int index = r.buffers.indexForCurrentThread();
-        r.nameCurrentThread(thread, tid, index);
+        int index;
+        ThreadBuffers.Claim claim = r.threadBuffers.of(thread);
+        if (claim != null && !claim.stolenAcquire()) { // [ST] in ThreadBuffers: inside the section
+            index = claim.index; // the thread's own single-producer buffer
+            if (!claim.named) {
+                claim.named = r.writeThreadName(thread, tid, index);
+            }
+        } else {
+            index = r.buffers.sharedIndexOfThread(tid);
+            r.nameCurrentThread(thread, tid, index);
+        }
         int size = fixedSize + variableSize;
         RingBuffer buffer = r.buffers.buffer(index);
         long offset = buffer.reserve(size);
@@ -179,7 +192,12 @@ final class TracepointWriter implements ArgumentWriter {
         int token = r.domain.readLock();
         try {
             if (r.recordingAcquire()) { // [RC] in Recorder
-                r.buffers.buffer(r.buffers.indexForCurrentThread()).countLost(Loss.NESTING);
+                Thread thread = Thread.currentThread();
+                ThreadBuffers.Claim claim = r.threadBuffers.of(thread);
+                int index = claim != null && !claim.stolenAcquire() // [ST] in ThreadBuffers
+                        ? claim.index
+                        : r.buffers.sharedIndexOfThread(thread.threadId());
+                r.buffers.buffer(index).countLost(Loss.NESTING); // where the thread's records are
             }
         } finally {
             r.domain.readUnlock(token);

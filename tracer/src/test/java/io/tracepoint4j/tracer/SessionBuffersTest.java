@@ -10,18 +10,18 @@ import org.junit.jupiter.api.Test;
 class SessionBuffersTest {
 
     @Test
-    void aThreadsBufferIsItsIdModTheCount() {
+    void aThreadsSharedBufferIsItsIdModTheSharedCount() {
         SplittableRandom random = new SplittableRandom(42);
         for (int count = 1; count <= 17; count++) {
-            SessionBuffers buffers = new SessionBuffers(count, 4096, 2, 64, Mode.DISCARD, TraceClock.nanoTime(), 2);
+            SessionBuffers buffers = new SessionBuffers(count, 2, 4096, 2, 64, Mode.DISCARD, TraceClock.nanoTime(), 2);
             for (long id : new long[] {0, 1, count - 1L, count, 0xFFFF_FFFFL, 0x1_0000_0000L, Long.MAX_VALUE}) {
-                assertThat(buffers.indexOfThread(id))
+                assertThat(buffers.sharedIndexOfThread(id))
                         .as("id %d, count %d", id, count)
                         .isEqualTo(expected(id, count));
             }
             for (int i = 0; i < 10_000; i++) {
                 long id = random.nextLong();
-                assertThat(buffers.indexOfThread(id))
+                assertThat(buffers.sharedIndexOfThread(id))
                         .as("id %d, count %d", id, count)
                         .isEqualTo(expected(id, count));
             }
@@ -30,13 +30,17 @@ class SessionBuffersTest {
 
     @Test
     void aPlaceSplitsIntoItsBufferAndOffset() {
-        SessionBuffers buffers = new SessionBuffers(3, 4096, 4, 64, Mode.DISCARD, TraceClock.nanoTime(), 2);
+        SessionBuffers buffers = new SessionBuffers(2, 1, 4096, 4, 64, Mode.DISCARD, TraceClock.nanoTime(), 2);
         for (int index = 0; index < 3; index++) {
             assertThat(buffers.startOf(index)).isEqualTo(index * 16384L);
             assertThat(buffers.indexOf(buffers.startOf(index))).isEqualTo(index);
             assertThat(buffers.indexOf(buffers.startOf(index) + 16383)).isEqualTo(index);
         }
-        assertThat(buffers.memory().byteSize()).isEqualTo(3 * 16384L);
+        assertThat(buffers.memory().byteSize())
+                .as("2 shared + 1 single-producer")
+                .isEqualTo(3 * 16384L);
+        assertThat(buffers.shared()).isEqualTo(2);
+        assertThat(buffers.threadBuffers().indexes()).containsExactly(2);
     }
 
     private static int expected(long id, int count) {

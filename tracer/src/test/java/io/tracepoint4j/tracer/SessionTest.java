@@ -50,6 +50,16 @@ class SessionTest {
         return "sess" + NAMES.incrementAndGet();
     }
 
+    /** Awaits {@code latch} where a checked exception cannot be thrown (in a Runnable). */
+    static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).as("the latch opened").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     static List<CtfEvent> events(Path folder) throws IOException {
         List<CtfEvent> events = new ArrayList<>();
         try (CtfReader reader = CtfReader.open(folder)) {
@@ -236,11 +246,15 @@ class SessionTest {
 
     @Test
     void buffersOf2GiBOrMoreAreRefusedWithTheSizes() {
-        Session.Builder builder =
-                Session.builder("huge").buffers(4).subBufferSize(1 << 20).subBufferCount(512);
+        Session.Builder builder = Session.builder("huge")
+                .buffers(3)
+                .threadBuffers(1)
+                .subBufferSize(1 << 20)
+                .subBufferCount(512);
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("buffers(4) x subBufferCount(512) x subBufferSize(1048576) = 2147483648 bytes")
+                .hasMessageContaining(
+                        "(buffers(3) + threadBuffers(1)) x subBufferCount(512) x subBufferSize(1048576) = 2147483648")
                 .hasMessageContaining("less than 2 GiB");
         assertThatThrownBy(Session.builder("none").buffers(0)::build)
                 .isInstanceOf(IllegalArgumentException.class)

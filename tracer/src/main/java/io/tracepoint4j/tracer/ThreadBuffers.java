@@ -1,0 +1,218 @@
+package io.tracepoint4j.tracer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which platform thread owns which of a session's single-producer buffers: the fast path of
+ * recording, a buffer with no atomic instruction on its write path, for as many platform threads as
+ * the session has such buffers. Other threads (virtual ones, and platform threads beyond that)
+ * record into the shared buffers.
+ */
+final class ThreadBuffers {
+    /*
+     * Design note.
+     *
+     * Overview: one Claim per single-producer buffer, made with the session. A platform thread's
+     *   first firing takes a free claim (CAS of its owner from null to the thread) and publishes it
+     *   in its slot of a direct-mapped table (CAS from null), found by the thread id's hash: later
+     *   firings find it with one load and a compare of the owner. A thread that finds its slot
+     *   taken, or no free claim, is remembered in `refused` (a direct-mapped cache as ThreadNames')
+     *   so that it does not try again at every firing; it records into the shared buffers. The
+     *   drain reclaims the claims of threads that ended (reclaimEnded): the thread's writes
+     *   happen-before isAlive() reading false (JLS 17.4.4), so the drain may then switch and drain
+     *   its buffer as its only user, then unpublishes the claim and frees it (owner null, release:
+     *   the next owner's CAS reads it and sees the drain's work).
+     *
+     * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
+     *   writer out of the way to switch or cut it. It sets `stolen` on every claim, then waits for
+     *   a grace period of the session's SRCU domain. A writer reads `stolen` inside its section,
+     *   before it reserves: a section the grace period did not wait for began after the grace
+     *   period started, so it sees `stolen` set (SRCU's guarantee) and writes into the shared
+     *   buffers instead. After the grace period the owner's buffer is the lifecycle side's alone;
+     *   giving it back is a release store of `stolen` = false, which the writer's acquire load
+     *   pairs with, so the writer sees everything done to the buffer meanwhile.
+     *
+     * Memory ordering
+     *   [TB] Claim.owner: CAS by the claiming thread; release store of null by the drain after it
+     *        reclaimed the buffer (pairs with the next CAS, which reads it); acquire load by the
+     *        writer's lookup and the drain's scan.
+     *   [TS] slots: CAS by the claiming thread after its owner CAS (publishes the claim and its
+     *        slot field), acquire load by the lookup; CAS back to null by the drain.
+     *   [ST] Claim.stolen: volatile store true by the lifecycle side before the grace period,
+     *        acquire load by the writer inside its section, release store false after.
+     *   [TR] refused: opaque; a stale read only makes a thread try to claim once more, or record
+     *        into the shared buffers a while longer.
+     */
+
+    /** A single-producer buffer's ownership. */
+    static final class Claim {
+        /** The buffer's index among the session's buffers. */
+        final int index;
+
+        @SuppressWarnings("unused") // accessed through OWNER
+        private Thread owner; // [TB]
+
+        @SuppressWarnings("unused") // accessed through STOLEN
+        private boolean stolen; // [ST]
+        /** Its slot in the table: written by the claiming thread before it publishes the claim ([TS]). */
+        int slot = -1;
+        /** Whether the owner named itself in the buffer: the owner's own field. */
+        boolean named;
+
+        Claim(int index) {
+            this.index = index;
+        }
+
+        Thread ownerAcquire() {
+            return (Thread) OWNER.getAcquire(this);
+        }
+
+        boolean stolenAcquire() {
+            return (boolean) STOLEN.getAcquire(this);
+        }
+    }
+
+    private final Claim[] claims;
+    private final Claim[] slots;
+    private final Thread[] refused;
+    private final int mask;
+
+    /**
+     * {@code first}: the index of the first single-producer buffer; {@code count} of them; the
+     * table has {@code tableSize} slots (a power of two).
+     */
+    ThreadBuffers(int first, int count, int tableSize) {
+        this.claims = new Claim[count];
+        for (int i = 0; i < count; i++) {
+            claims[i] = new Claim(first + i);
+        }
+        this.slots = new Claim[tableSize];
+        this.refused = new Thread[tableSize];
+        this.mask = tableSize - 1;
+    }
+
+    /**
+     * The claim of {@code thread}, the current thread: its own, or one taken now; null if it records
+     * into the shared buffers (a virtual thread, or none free). Lock-free; allocates nothing.
+     */
+    Claim of(Thread thread) {
+        int slot = slot(thread);
+        Claim claim = (Claim) SLOTS.getAcquire(slots, slot); // [TS]
+        if (claim != null && claim.ownerAcquire() == thread) { // [TB]
+            return claim;
+        }
+        if (claims.length == 0 || thread.isVirtual() || REFUSED.getOpaque(refused, slot) == thread) { // [TR]
+            return null;
+        }
+        return claim == null ? take(thread, slot) : refuse(thread, slot);
+    }
+
+    private Claim take(Thread thread, int slot) {
+        for (Claim claim : claims) {
+            if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
+                claim.slot = slot;
+                claim.named = false;
+                if (SLOTS.compareAndSet(slots, slot, null, claim)) { // [TS] publishes it
+                    return claim;
+                }
+                OWNER.setRelease(claim, null); // [TB] another thread took the slot first
+                break;
+            }
+        }
+        return refuse(thread, slot);
+    }
+
+    private Claim refuse(Thread thread, int slot) {
+        REFUSED.setOpaque(refused, slot, thread); // [TR]
+        return null;
+    }
+
+    /** Sets every claim stolen: the caller then waits for a grace period (see the design note). */
+    void stealAll() {
+        for (Claim claim : claims) {
+            STOLEN.setVolatile(claim, true); // [ST]
+        }
+    }
+
+    /** Gives every claim back to its owner. */
+    void returnAll() {
+        for (Claim claim : claims) {
+            STOLEN.setRelease(claim, false); // [ST] pairs with the writer's acquire
+        }
+    }
+
+    /** The indexes of the single-producer buffers. */
+    int[] indexes() {
+        int[] indexes = new int[claims.length];
+        for (int i = 0; i < claims.length; i++) {
+            indexes[i] = claims[i].index;
+        }
+        return indexes;
+    }
+
+    /** The threads owning a buffer now, for a trace's thread names. */
+    List<Thread> owners() {
+        List<Thread> owners = new ArrayList<>();
+        for (Claim claim : claims) {
+            Thread owner = claim.ownerAcquire(); // [TB]
+            if (owner != null) {
+                owners.add(owner);
+            }
+        }
+        return owners;
+    }
+
+    /** What the drain does with the buffer of a thread that ended, before it is freed. */
+    interface Reclaimer {
+        void reclaim(int index) throws java.io.IOException;
+    }
+
+    /**
+     * Reclaims the buffers of threads that ended: {@code reclaimer} empties each (its owner wrote
+     * its last record before it ended), then the claim is unpublished and freed. For the drain.
+     *
+     * @return how many were freed
+     */
+    int reclaimEnded(Reclaimer reclaimer) throws java.io.IOException {
+        int freed = 0;
+        for (Claim claim : claims) {
+            Thread owner = claim.ownerAcquire(); // [TB]
+            if (owner == null || owner.isAlive()) {
+                continue; // isAlive() false: the owner's writes happen-before this (JLS 17.4.4)
+            }
+            reclaimer.reclaim(claim.index);
+            SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS]
+            OWNER.setRelease(claim, null); // [TB] pairs with the next owner's CAS
+            freed++;
+        }
+        if (freed > 0) {
+            for (int i = 0; i < refused.length; i++) {
+                REFUSED.setOpaque(refused, i, null); // [TR] refused threads may try again
+            }
+        }
+        return freed;
+    }
+
+    private int slot(Thread thread) {
+        long id = thread.threadId();
+        return (int) (id ^ (id >>> 17)) & mask;
+    }
+
+    private static final VarHandle OWNER;
+    private static final VarHandle STOLEN;
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Claim[].class);
+    private static final VarHandle REFUSED = MethodHandles.arrayElementVarHandle(Thread[].class);
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            OWNER = lookup.findVarHandle(Claim.class, "owner", Thread.class);
+            STOLEN = lookup.findVarHandle(Claim.class, "stolen", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.testkit.Babeltrace;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Platform threads record into buffers of their own while there are free ones (stream 1 and up
+ * here; stream 0 is the one shared buffer), others into the shared ones; a buffer whose thread
+ * ended is reclaimed for the next thread; virtual threads never take one.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class ThreadBuffersTest {
+
+    /** Which streams each thread's events are in, and how many events. */
+    private static Map<Long, Set<Long>> streamsByThread(Path folder, Map<Long, Integer> counts) throws Exception {
+        Map<Long, Set<Long>> streams = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("tracepoint4j:thread")) {
+                    continue;
+                }
+                long tid = (Long) event.field("tid");
+                streams.computeIfAbsent(tid, t -> new HashSet<>()).add(event.streamInstanceId());
+                counts.merge(tid, 1, Integer::sum);
+            }
+        }
+        return streams;
+    }
+
+    private static Session session(String name, Path folder, String provider, int threadBuffers) throws Exception {
+        return Session.builder(name)
+                .enable(provider + ":*")
+                .output(folder)
+                .buffers(1)
+                .threadBuffers(threadBuffers)
+                .subBufferSize(64 * 1024)
+                .subBufferCount(4)
+                .start();
+    }
+
+    @Test
+    void platformThreadsBeyondTheBuffersRecordIntoTheSharedOne(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = session("owned", folder, provider, 2);
+        CountDownLatch allAlive = new CountDownLatch(4);
+        CountDownLatch fired = new CountDownLatch(4);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Thread.ofPlatform().name("owner-" + t).start(() -> {
+                allAlive.countDown();
+                SessionTest.await(allAlive);
+                for (int n = 0; n < 100; n++) {
+                    tick.fire().tick(n);
+                }
+                fired.countDown();
+                SessionTest.await(fired); // alive until all fired: no buffer is reclaimed meanwhile
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        Session.Summary summary = session.stop();
+
+        Map<Long, Integer> counts = new HashMap<>();
+        Map<Long, Set<Long>> streams = streamsByThread(folder, counts);
+        assertThat(summary.lost()).isZero();
+        assertThat(counts).hasSize(4).allSatisfy((tid, n) -> assertThat(n).isEqualTo(100));
+        long owners = streams.values().stream().filter(s -> !s.contains(0L)).count();
+        assertThat(owners).as("two threads had a buffer of their own").isEqualTo(2);
+        Set<Long> ownStreams = new HashSet<>();
+        for (Set<Long> s : streams.values()) {
+            if (!s.contains(0L)) {
+                assertThat(s).as("an owner writes into its buffer alone").hasSize(1);
+                ownStreams.addAll(s);
+            }
+        }
+        assertThat(ownStreams).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(Babeltrace.run(folder).exitCode()).isZero();
+    }
+
+    @Test
+    void theBufferOfAThreadThatEndedIsReclaimedForTheNext(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = session("reclaimed", folder, provider, 1);
+        Thread first = Thread.ofPlatform().name("first").start(() -> {
+            for (int n = 0; n < 50; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        first.join();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!session.threadBuffers().owners().isEmpty()) { // the drain reclaims it within a round
+            assertThat(System.nanoTime()).as("reclaimed within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        Thread second = Thread.ofPlatform().name("second").start(() -> {
+            for (int n = 50; n < 100; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        second.join();
+        session.stop();
+
+        Map<Long, Integer> counts = new HashMap<>();
+        Map<Long, Set<Long>> streams = streamsByThread(folder, counts);
+        assertThat(streams.get(first.threadId())).containsExactly(1L);
+        assertThat(streams.get(second.threadId()))
+                .as("the same buffer, reclaimed")
+                .containsExactly(1L);
+        assertThat(counts.get(first.threadId())).isEqualTo(50);
+        assertThat(counts.get(second.threadId())).isEqualTo(50);
+        Map<Long, String> names = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("tracepoint4j:thread")) {
+                    names.put((Long) event.field("tid"), (String) event.field("name"));
+                }
+            }
+        }
+        assertThat(names).containsEntry(first.threadId(), "first").containsEntry(second.threadId(), "second");
+    }
+
+    @Test
+    void virtualThreadsRecordIntoTheSharedBuffers(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = session("virtual-shared", folder, provider, 2);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            threads.add(Thread.ofVirtual().start(() -> tick.fire().tick(1)));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        session.stop();
+        Map<Long, Set<Long>> streams = streamsByThread(folder, new HashMap<>());
+        assertThat(streams).hasSize(10).allSatisfy((tid, s) -> assertThat(s).containsExactly(0L));
+    }
+}
