@@ -54,8 +54,11 @@ public final class RingBuffer {
      *   Full: a reservation that opens use k of index i first checks that use k-1 of i is complete
      *   (commitCounts[i] == k * S, else Loss.SUB_BUFFER_BUSY: a writer is still inside it, maybe a
      *   stalled or descheduled thread), and in DISCARD mode that the consumer has consumed it
-     *   (consumedPosition, else Loss.BUFFER_FULL). Both checks precede the CAS; a stale view only
-     *   makes them refuse (counted), never admit wrongly (see [CP]).
+     *   (consumedPosition, else Loss.BUFFER_FULL). Both checks precede the CAS; a stale view never
+     *   admits wrongly (see [CP]), and a refusal counts only if writePosition has not moved since
+     *   the writer read it: else another writer opened that sub-buffer meanwhile (the refusal saw
+     *   its header committed) and the writer retries, so that writers racing to open a sub-buffer
+     *   lose nothing.
      *
      *   OVERWRITE: writers do not wait for the consumer, so the consumer copies a sub-buffer out and
      *   then checks that no writer reserved into that index's next use meanwhile (a seqlock read,
@@ -209,8 +212,15 @@ public final class RingBuffer {
                 start = opened + headerSize;
             }
             long end = start + size;
-            if (opened >= 0 && !mayOpen(opened)) {
-                return -1; // counted in mayOpen
+            if (opened >= 0) {
+                Loss refused = refusalToOpen(opened);
+                if (refused != null) {
+                    if (writePositionAcquire() != from) { // [WP] another writer moved on: our view is stale
+                        continue; // its opening may be ours to use; no loss
+                    }
+                    countLost(refused);
+                    return -1;
+                }
             }
             if (casWritePosition(from, end)) { // [WP] the claim
                 if (opened >= 0) {
@@ -264,8 +274,12 @@ public final class RingBuffer {
             start = opened + headerSize;
         }
         long end = start + size;
-        if (opened >= 0 && !mayOpen(opened)) {
-            return -1; // counted in mayOpen
+        if (opened >= 0) {
+            Loss refused = refusalToOpen(opened); // the writer's own view: never stale
+            if (refused != null) {
+                countLost(refused);
+                return -1;
+            }
         }
         setWritePositionRelease(end); // [WP1] the claim
         VarHandle.storeStoreFence(); // [WP1] the claim before the record's stores ([SL])
@@ -395,7 +409,7 @@ public final class RingBuffer {
             SubBuffer view =
                     new SubBuffer(slice, position >>> subBufferShift, contentEnd, beginTime, endTime, lostTotal());
             consumer.accept(view);
-            setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with mayOpen's acquire
+            setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
         }
     }
@@ -450,20 +464,18 @@ public final class RingBuffer {
         return -1;
     }
 
-    /** Whether use `opened / S` of its index may be opened now; counts the loss if not. */
-    private boolean mayOpen(long opened) {
+    /** Why use `opened / S` of its index may not be opened now, or null if it may. */
+    private Loss refusalToOpen(long opened) {
         int index = index(opened);
         long use = opened / ((long) subBufferSize * subBufferCount);
         if (commitCountAcquire(index) != use * subBufferSize) { // [CC] the previous use is complete
-            countLost(Loss.SUB_BUFFER_BUSY);
-            return false;
+            return Loss.SUB_BUFFER_BUSY;
         }
         if (mode == Mode.DISCARD
                 && opened - consumedPositionAcquire() >= (long) subBufferSize * subBufferCount) { // [CP]
-            countLost(Loss.BUFFER_FULL);
-            return false;
+            return Loss.BUFFER_FULL;
         }
-        return true;
+        return null;
     }
 
     /** Opens the sub-buffer starting at {@code start}: stamps its begin time, commits its header room. */

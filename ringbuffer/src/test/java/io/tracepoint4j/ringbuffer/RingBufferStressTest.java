@@ -154,6 +154,29 @@ class RingBufferStressTest {
                 .timestampAt(TestRecords.TIMESTAMP_AT);
     }
 
+    /**
+     * Writers racing to open the same sub-buffers (small ones, opened all the time), in a buffer
+     * they never come round in (so none can be busy) and that is never full (OVERWRITE): no record
+     * is lost. Shown to fail: when a writer counted the refusal its stale view
+     * gave (it saw the header the winner committed, and took the sub-buffer for busy) without
+     * checking that the write position had moved, tens were lost as SUB_BUFFER_BUSY here in every run.
+     */
+    @Test
+    void writersRacingToOpenASubBufferLoseNothing() throws InterruptedException {
+        RingBuffer buffer = RingBuffer.builder()
+                .subBufferSize(512)
+                .subBufferCount(1 << 18) // 128 MiB: the writers never come round again
+                .headerSize(HEADER)
+                .mode(Mode.OVERWRITE)
+                .timestampAt(TestRecords.TIMESTAMP_AT)
+                .build();
+        Drained drained = run(buffer, 2, 200_000, false, 1_000_000); // 2 x 200,000 records of at most 231 bytes
+        assertThat(drained.problems).isEmpty();
+        assertThat(buffer.lostTotal())
+                .as("lost (busy %d)", buffer.lost(Loss.SUB_BUFFER_BUSY))
+                .isZero();
+    }
+
     /** A clock that sometimes steps back, as an unordered counter read may: the buffer must hide it. */
     static final class JitteryClock implements Clock {
         @Override
