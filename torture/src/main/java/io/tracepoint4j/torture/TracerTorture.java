@@ -42,8 +42,12 @@ public final class TracerTorture {
      * Oracles (each count must be 0)
      *   torn: a main record whose text or bytes are not those of its (t, seq): a record read
      *     before it was complete, or overwritten while read.
-     *   duplicate / out of order: per session and logical thread, the seqs over the chunks in
-     *     order must increase strictly (a virtual chain's generations are ordered by join()).
+     *   duplicate / out of order: per session and logical thread, each seq appears once over all
+     *     the chunks, and within a chunk the seqs increase strictly in time order (a virtual
+     *     chain's generations are ordered by join()). Not across chunks: a rotation cuts the
+     *     buffers one after the other, so a virtual chain whose next generation records into
+     *     another shared buffer may put a later event into the closing chunk than an earlier one
+     *     (the tracer README says so); read together, the chunks are in time order.
      *   accounting: session A recorded main events + Summary.lost() == main firings, exactly
      *     (A records main alone).
      *   Failures (an exception, a trace babeltrace's reader rejects) are reported separately.
@@ -365,10 +369,15 @@ public final class TracerTorture {
 
     /** Reads every chunk back and checks the main records; returns how many there were. */
     private long check(List<Path> chunks, int firers) throws IOException {
+        java.util.BitSet[] seen = new java.util.BitSet[firers];
+        for (int t = 0; t < firers; t++) {
+            seen[t] = new java.util.BitSet();
+        }
         long[] lastSeq = new long[firers];
-        Arrays.fill(lastSeq, -1);
+        CtfEvent[] lastEvent = new CtfEvent[firers]; // for the report of an out-of-order record
         long count = 0;
         for (Path chunk : chunks) {
+            Arrays.fill(lastSeq, -1); // order within a chunk: see the design note
             try (CtfReader reader = CtfReader.open(chunk)) {
                 for (CtfEvent event : reader) { // in time order: per logical thread, the firing order
                     if (!event.name().equals(main.name())) {
@@ -382,18 +391,27 @@ public final class TracerTorture {
                             log.printf(Locale.ROOT, "TORN: %s in %s%n", event, chunk);
                         }
                     }
-                    if (seq <= lastSeq[(int) t]) {
+                    boolean duplicate = seen[(int) t].get((int) seq);
+                    seen[(int) t].set((int) seq);
+                    if (duplicate || seq <= lastSeq[(int) t]) {
                         if (outOfOrder++ < 5) {
+                            CtfEvent before = lastEvent[(int) t];
                             log.printf(
                                     Locale.ROOT,
-                                    "OUT OF ORDER: thread %d seq %d after %d in %s%n",
+                                    "OUT OF ORDER: thread %d seq %d (stream %d, time %d) after %d (stream %d, time %d) in"
+                                            + " %s%n",
                                     t,
                                     seq,
+                                    event.streamInstanceId(),
+                                    event.timestamp(),
                                     lastSeq[(int) t],
+                                    before == null ? -1 : before.streamInstanceId(),
+                                    before == null ? -1 : before.timestamp(),
                                     chunk);
                         }
                     }
                     lastSeq[(int) t] = seq;
+                    lastEvent[(int) t] = event;
                 }
             }
         }

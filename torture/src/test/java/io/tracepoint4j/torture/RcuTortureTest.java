@@ -231,11 +231,11 @@ class RcuTortureTest {
         }
 
         @Test
-        void theTargetIsRcuOrTracepoints() {
+        void theTargetIsRcuTracepointsOrTracer() {
             assertThat(execute("--target", "tracepoints", "--methods", "call")).isEqualTo(RcuTorture.EXIT_USAGE);
             assertThat(err.toString()).contains("are for --target rcu only");
             assertThat(execute("--target", "kernel")).isEqualTo(RcuTorture.EXIT_USAGE);
-            assertThat(err.toString()).contains("--target must be rcu or tracepoints");
+            assertThat(err.toString()).contains("--target must be rcu, tracepoints or tracer");
         }
 
         @Test
