@@ -56,7 +56,8 @@ public final class Session implements AutoCloseable {
      *
      * Overview: a session attaches to each enabled tracepoint one writer probe
      *   (Tracepoint.writerProbe) whose writer, a TracepointWriter, records into the session's
-     *   buffers (SessionBuffers: a fixed number of ring buffers, threads mapped to them by id); the
+     *   buffers (SessionBuffers: a fixed number of ring buffers, single-producer ones owned by
+     *   platform threads in turn (ThreadBuffers) and shared ones for the rest); the
      *   drain thread (Drain) hands their complete sub-buffers, which are CTF packets with the
      *   packet header room in front, to the trace's stream files, one per buffer. Each tracepoint
      *   gets an event class (id from 1; 0 is the thread-name event) when first attached, added to
