@@ -194,24 +194,11 @@ public final class RingBuffer {
         if (singleProducer) {
             return reserveSingle(size);
         }
-        final long subBufferMask = subBufferSize - 1L;
         while (true) {
             long from = writePositionAcquire(); // [WP]
             long time = clock.now(); // after the read of writePosition: see "Time" in the design note
-            long inSubBuffer = from & subBufferMask;
-            long opened; // the start of the sub-buffer this reservation opens, or -1
-            long start;
-            if (inSubBuffer == 0) {
-                opened = from;
-                start = from + headerSize;
-            } else if (inSubBuffer + size <= subBufferSize) {
-                opened = -1;
-                start = from;
-            } else {
-                opened = from - inSubBuffer + subBufferSize;
-                start = opened + headerSize;
-            }
-            long end = start + size;
+            long opened = opening(from, size);
+            long end = (opened >= 0 ? opened + headerSize : from) + size;
             if (opened >= 0) {
                 Loss refused = refusalToOpen(opened);
                 if (refused != null) {
@@ -223,20 +210,7 @@ public final class RingBuffer {
                 }
             }
             if (casWritePosition(from, end)) { // [WP] the claim
-                if (opened >= 0) {
-                    if (inSubBuffer != 0) {
-                        close(from, time); // the padding to the boundary
-                    }
-                    open(opened, time);
-                }
-                if ((end & subBufferMask) == 0) {
-                    stampClose(end - 1, subBufferSize, time); // ends exactly at the boundary
-                }
-                long offset = start & memoryMask;
-                if (timestampAt >= 0) {
-                    memory.set(TIMESTAMP, offset + timestampAt, time); // the record's own bytes: plain
-                }
-                return offset;
+                return placed(from, opened, end, size, time);
             }
         }
     }
@@ -256,24 +230,11 @@ public final class RingBuffer {
 
     /** reserve() of a single-producer buffer: as the CAS loop's one round, with a store for the claim. */
     private long reserveSingle(int size) {
-        final long subBufferMask = subBufferSize - 1L;
         long from = writePositionPlain(); // the writer's own
         long time = Math.max(clock.now(), lastTime); // non-decreasing by construction: see the design note
         lastTime = time;
-        long inSubBuffer = from & subBufferMask;
-        long opened;
-        long start;
-        if (inSubBuffer == 0) {
-            opened = from;
-            start = from + headerSize;
-        } else if (inSubBuffer + size <= subBufferSize) {
-            opened = -1;
-            start = from;
-        } else {
-            opened = from - inSubBuffer + subBufferSize;
-            start = opened + headerSize;
-        }
-        long end = start + size;
+        long opened = opening(from, size);
+        long end = (opened >= 0 ? opened + headerSize : from) + size;
         if (opened >= 0) {
             Loss refused = refusalToOpen(opened); // the writer's own view: never stale
             if (refused != null) {
@@ -283,18 +244,40 @@ public final class RingBuffer {
         }
         setWritePositionRelease(end); // [WP1] the claim
         VarHandle.storeStoreFence(); // [WP1] the claim before the record's stores ([SL])
+        return placed(from, opened, end, size, time);
+    }
+
+    /**
+     * The start of the sub-buffer a record of {@code size} bytes reserved at {@code from} opens, or
+     * -1 if it fits in the open one: {@code from} itself at a boundary, else the next boundary.
+     */
+    private long opening(long from, int size) {
+        long inSubBuffer = from & (subBufferSize - 1L);
+        if (inSubBuffer == 0) {
+            return from;
+        }
+        return inSubBuffer + size <= subBufferSize ? -1 : from - inSubBuffer + subBufferSize;
+    }
+
+    /**
+     * After the claim of [from, end): closes the sub-buffer left (padding it) and opens {@code
+     * opened} if the record opens one, stamps a sub-buffer the record ends exactly, and writes the
+     * record's timestamp; returns the record's offset in memory.
+     */
+    private long placed(long from, long opened, long end, int size, long time) {
+        final long subBufferMask = subBufferSize - 1L;
         if (opened >= 0) {
-            if (inSubBuffer != 0) {
-                close(from, time);
+            if ((from & subBufferMask) != 0) {
+                close(from, time); // the padding to the boundary
             }
             open(opened, time);
         }
         if ((end & subBufferMask) == 0) {
-            stampClose(end - 1, subBufferSize, time);
+            stampClose(end - 1, subBufferSize, time); // ends exactly at the boundary
         }
-        long offset = start & memoryMask;
+        long offset = (end - size) & memoryMask;
         if (timestampAt >= 0) {
-            memory.set(TIMESTAMP, offset + timestampAt, time);
+            memory.set(TIMESTAMP, offset + timestampAt, time); // the record's own bytes: plain
         }
         return offset;
     }
