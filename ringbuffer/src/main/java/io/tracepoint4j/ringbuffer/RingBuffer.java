@@ -317,31 +317,23 @@ public final class RingBuffer {
      * if none was open, {@code ~position} where position is the start of the next sub-buffer.
      */
     private long switchToBoundary() {
-        final long subBufferMask = subBufferSize - 1L;
         while (true) {
             long from = writePositionAcquire(); // [WP]
-            long time = clock.now();
-            if (singleProducer) { // the owner excludes the writer now: no race, and keep time non-decreasing
-                time = Math.max(time, lastTime);
-                lastTime = time;
-                long inSubBuffer = from & subBufferMask;
-                if (inSubBuffer == 0) {
-                    return ~from;
-                }
-                long boundary = from - inSubBuffer + subBufferSize;
-                setWritePositionRelease(boundary); // [WP1]
-                close(from, time);
-                return boundary;
-            }
-            long inSubBuffer = from & subBufferMask;
+            long inSubBuffer = from & (subBufferSize - 1L);
             if (inSubBuffer == 0) {
                 return ~from; // nothing open: the next writer opens the sub-buffer at `from`
             }
             long boundary = from - inSubBuffer + subBufferSize;
-            if (casWritePosition(from, boundary)) { // [WP] claims the padding: later claims start at or past it
-                close(from, time);
-                return boundary;
+            long time = clock.now(); // after the read of writePosition: see "Time" in the design note
+            if (singleProducer) { // the owner excludes the writer now: a store claims the padding
+                time = Math.max(time, lastTime); // and time stays non-decreasing
+                lastTime = time;
+                setWritePositionRelease(boundary); // [WP1]
+            } else if (!casWritePosition(from, boundary)) { // [WP] claims the padding: later claims start past it
+                continue;
             }
+            close(from, time);
+            return boundary;
         }
     }
 
