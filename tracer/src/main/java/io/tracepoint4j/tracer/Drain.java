@@ -111,7 +111,7 @@ final class Drain implements Runnable {
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
-                    flush();
+                    recorder.cutAll(); // the flush: the boundaries matter to a rotation only
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);
@@ -155,17 +155,6 @@ final class Drain implements Runnable {
         return failure;
     }
 
-    /**
-     * Closes every buffer's open sub-buffer while writers run: the shared ones at once, the
-     * single-producer ones after stealing them from their writers (ThreadBuffers' design note).
-     */
-    private void flush() {
-        recorder.threadBuffers.stealAll();
-        recorder.domain.synchronize(); // [ST] in ThreadBuffers: no writer is inside an owned buffer now
-        switchAll();
-        recorder.threadBuffers.returnAll();
-    }
-
     /** Writes the last records of a thread that ended, before its buffer is freed. A class: no lambda here. */
     private final ThreadBuffers.Reclaimer reclaimer = new ThreadBuffers.Reclaimer() {
         @Override
@@ -177,8 +166,8 @@ final class Drain implements Runnable {
 
     /**
      * Closes every buffer's open sub-buffer, so that it is consumed once its records are committed.
-     * With writers running, only when the single-producer buffers are stolen (flush()), or when no
-     * writer can run (after the stop's grace period).
+     * Only when no writer can run (after the stop's grace period); with writers running,
+     * Recorder.cutAll() does it.
      */
     void switchAll() {
         for (int i = 0; i < buffers.count(); i++) {

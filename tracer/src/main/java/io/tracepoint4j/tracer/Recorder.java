@@ -30,6 +30,8 @@ final class Recorder {
      *        period ends before it returns) does the rest: the flag only decides, per section,
      *        whether to write.
      *   [LT] threadEventsLost: getAndAdd, counted only; read after the drain finished.
+     *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
+     *        (ownBuffer()); cutAll() steals before the grace period.
      *
      * Record layout (CTF, see the ctf module's descriptors): the event header (id, timestamp), the
      *   thread id (int64), then the tracepoint's arguments. The ring buffer writes the timestamp
@@ -115,6 +117,39 @@ final class Recorder {
         EventEncoder.putString(memory, at, start + size, name);
         buffer.commit(offset, size);
         return true;
+    }
+
+    /**
+     * Cuts every buffer (RingBuffer.cut()) and waits for a grace period of the session's domain,
+     * after which every record reserved before a cut is committed: for a flush, a rotation, a
+     * snapshot. The single-producer buffers are stolen from their writers first and cut after the
+     * grace period, when they are the caller's alone ([ST] in ThreadBuffers); records written
+     * meanwhile go to the shared buffers. For one lifecycle caller at a time.
+     *
+     * @return per buffer, the sequence number of the first sub-buffer after its cut
+     */
+    long[] cutAll() {
+        threadBuffers.stealAll();
+        long[] boundaries = new long[buffers.count()];
+        for (int i = 0; i < buffers.shared(); i++) {
+            boundaries[i] = buffers.buffer(i).cut();
+        }
+        domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
+        for (int i = buffers.shared(); i < boundaries.length; i++) {
+            boundaries[i] = buffers.buffer(i).cut();
+        }
+        threadBuffers.returnAll();
+        return boundaries;
+    }
+
+    /**
+     * The claim of {@code thread}'s own buffer if it may write into it now (it has one, and the
+     * lifecycle side has not stolen it), else null: it writes into a shared buffer. Inside the
+     * caller's section ([ST] in ThreadBuffers).
+     */
+    ThreadBuffers.Claim ownBuffer(Thread thread) {
+        ThreadBuffers.Claim claim = threadBuffers.of(thread);
+        return claim != null && !claim.stolenAcquire() ? claim : null; // [ST] in ThreadBuffers
     }
 
     /** The threads a trace being started must name: those named through the cache, and the buffers' owners. */

@@ -92,7 +92,7 @@ public final class Session implements AutoCloseable {
      *   event into the new chunk itself.
      *
      * Single-producer buffers (ThreadBuffers) are cut after the grace period, having been stolen
-     *   from their writers before it ([ST] in ThreadBuffers): see cutAll().
+     *   from their writers before it ([ST] in ThreadBuffers): see Recorder.cutAll().
      *
      * Snapshot (OVERWRITE): cut, a grace period, then every complete sub-buffer is copied out
      *   (RingBuffer's [SL] validation drops one a writer overwrote meanwhile) into a trace of its
@@ -241,9 +241,7 @@ public final class Session implements AutoCloseable {
         synchronized (lifecycle) {
             Drain stopping;
             synchronized (this) {
-                if (state != State.RUNNING) {
-                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
-                }
+                checkRunning();
                 state = State.STOPPED;
                 Tracepoints.removeListener(listener);
                 recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
@@ -314,9 +312,7 @@ public final class Session implements AutoCloseable {
             Drain old;
             Drain fresh;
             synchronized (this) {
-                if (state != State.RUNNING) {
-                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
-                }
+                checkRunning();
                 if (mode != Mode.DISCARD) {
                     throw new IllegalStateException("session " + name + " is a flight recorder (OVERWRITE): it"
                             + " writes nothing until asked; take a snapshot(folder) instead of a rotation");
@@ -326,7 +322,7 @@ public final class Session implements AutoCloseable {
             }
             IOException failure = old.stopThread();
             long cutTime = clock.now(); // before every event of the new chunk: see Rotate in the design note
-            long[] boundaries = cutAll(); // and every record before a cut is committed
+            long[] boundaries = recorder.cutAll(); // and every record before a cut is committed
             if (failure == null) {
                 try {
                     old.drainUntil(boundaries, fresh);
@@ -379,9 +375,7 @@ public final class Session implements AutoCloseable {
         synchronized (lifecycle) {
             Drain snapshot;
             synchronized (this) {
-                if (state != State.RUNNING) {
-                    throw new IllegalStateException("session " + name + " is not running (" + state + ")");
-                }
+                checkRunning();
                 if (mode != Mode.OVERWRITE) {
                     throw new IllegalStateException("session " + name + " streams its trace (DISCARD): there is no"
                             + " buffered past to snapshot; rotate() closes the current chunk instead");
@@ -389,7 +383,7 @@ public final class Session implements AutoCloseable {
                 snapshot = open(folder);
             }
             long now = clock.now();
-            cutAll(); // and every record before a cut is committed
+            recorder.cutAll(); // and every record before a cut is committed
             IOException failure = null;
             try {
                 snapshot.drainAll();
@@ -424,6 +418,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Refuses a lifecycle operation on a session that is not running; under this monitor. */
+    private void checkRunning() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("session " + name + " is not running (" + state + ")");
+        }
+    }
+
     /** A new trace in {@code folder} with the current metadata, and its drain (not started); under this monitor. */
     private Drain open(Path folder) throws IOException {
         CtfTrace created = CtfTrace.create(folder, trace.metadata());
@@ -435,27 +436,6 @@ public final class Session implements AutoCloseable {
             closeQuietly(created, e);
             throw e;
         }
-    }
-
-    /**
-     * Cuts every buffer (RingBuffer.cut()) and waits for a grace period of the session's domain,
-     * after which every record reserved before a cut is committed. The single-producer buffers are
-     * stolen from their writers first and cut after the grace period, when they are the caller's
-     * alone (ThreadBuffers' design note); records written meanwhile go to the shared buffers.
-     */
-    private long[] cutAll() {
-        ThreadBuffers threadBuffers = buffers.threadBuffers();
-        threadBuffers.stealAll();
-        long[] boundaries = new long[buffers.count()];
-        for (int i = 0; i < buffers.shared(); i++) {
-            boundaries[i] = buffers.buffer(i).cut();
-        }
-        domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
-        for (int i = buffers.shared(); i < boundaries.length; i++) {
-            boundaries[i] = buffers.buffer(i).cut();
-        }
-        threadBuffers.returnAll();
-        return boundaries;
     }
 
     /** Closes {@code drain}'s trace; returns {@code failure}, or the close's failure if there was none. */

@@ -85,11 +85,11 @@ final class TracepointWriter implements ArgumentWriter {
         Thread thread = Thread.currentThread();
         long tid = thread.threadId();
         int index;
-        ThreadBuffers.Claim claim = r.threadBuffers.of(thread);
-        if (claim != null && !claim.stolenAcquire()) { // [ST] in ThreadBuffers: inside the section
-            index = claim.index; // the thread's own single-producer buffer
-            if (!claim.named) {
-                claim.named = r.writeThreadName(thread, tid, index);
+        ThreadBuffers.Claim own = r.ownBuffer(thread); // inside the section
+        if (own != null) {
+            index = own.index; // the thread's own single-producer buffer
+            if (!own.named) {
+                own.named = r.writeThreadName(thread, tid, index);
             }
         } else {
             index = r.buffers.sharedIndexOfThread(tid);
@@ -193,10 +193,8 @@ final class TracepointWriter implements ArgumentWriter {
         try {
             if (r.recordingAcquire()) { // [RC] in Recorder
                 Thread thread = Thread.currentThread();
-                ThreadBuffers.Claim claim = r.threadBuffers.of(thread);
-                int index = claim != null && !claim.stolenAcquire() // [ST] in ThreadBuffers
-                        ? claim.index
-                        : r.buffers.sharedIndexOfThread(thread.threadId());
+                ThreadBuffers.Claim own = r.ownBuffer(thread);
+                int index = own != null ? own.index : r.buffers.sharedIndexOfThread(thread.threadId());
                 r.buffers.buffer(index).countLost(Loss.NESTING); // where the thread's records are
             }
         } finally {
