@@ -1,8 +1,7 @@
 package io.tracepoint4j.cli;
 
 import io.tracepoint4j.ctf.CtfEvent;
-import io.tracepoint4j.ctf.Field;
-import io.tracepoint4j.ctf.FieldType;
+import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.ctf.TraceMetadata;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -126,7 +125,7 @@ final class EventLines {
             id = "?";
         }
         int taskStart = out.length();
-        escape(out, task);
+        CtfReader.appendEscaped(out, task);
         for (int i = out.length() - taskStart; i < 16; i++) {
             out.insert(taskStart, ' '); // right-aligned, as escaped
         }
@@ -140,12 +139,12 @@ final class EventLines {
         out.append(stream).append("] ");
         appendTime(out, entry.epochNanos());
         out.append(": ").append(event.name()).append(':');
-        appendValues(
+        CtfReader.appendFields(
                 out,
                 event.context(),
                 metadata.get(entry.trace()).streamClass(event.streamClassId()).contextFields(),
-                tidInContext);
-        appendValues(out, event.fields(), event.eventClass().fields(), !tidInContext);
+                tidInContext ? TID : null);
+        CtfReader.appendFields(out, event.fields(), event.eventClass().fields(), tidInContext ? null : TID);
         return out.toString();
     }
 
@@ -175,69 +174,9 @@ final class EventLines {
         return value < 10 ? "0" + value : Integer.toString(value);
     }
 
-    private static void appendValues(
-            StringBuilder out, Map<String, Object> values, List<Field> fields, boolean skipTid) {
-        int i = 0;
-        for (Map.Entry<String, Object> entry : values.entrySet()) {
-            FieldType type = fields != null && i < fields.size() ? fields.get(i).type() : null;
-            i++;
-            if (skipTid && entry.getKey().equals(TID)) {
-                continue;
-            }
-            out.append(' ').append(entry.getKey()).append('=');
-            Object value = entry.getValue();
-            if (value instanceof String s && type != FieldType.ENUM) {
-                out.append('"');
-                escape(out, s, '"');
-                out.append('"');
-            } else if (value instanceof Character c) {
-                out.append('\'');
-                escape(out, String.valueOf(c), '\'');
-                out.append('\'');
-            } else if (value instanceof byte[] bytes) {
-                out.append('{');
-                for (int k = 0; k < bytes.length; k++) {
-                    out.append(k == 0 ? "0x" : ",0x")
-                            .append(Character.forDigit((bytes[k] >> 4) & 0xF, 16))
-                            .append(Character.forDigit(bytes[k] & 0xF, 16));
-                }
-                out.append('}');
-            } else if (value instanceof Long l && type == FieldType.UINT64) {
-                out.append(Long.toUnsignedString(l));
-            } else {
-                out.append(value);
-            }
-        }
-    }
-
     private static void pad(StringBuilder out, int spaces) {
         for (int i = 0; i < spaces; i++) {
             out.append(' ');
-        }
-    }
-
-    /** A thread name as it is, but for control characters, which would break the line. */
-    private static void escape(StringBuilder out, String s) {
-        escape(out, s, '\0');
-    }
-
-    /** {@code s} with Java escapes for {@code quote}, backslashes and control characters. */
-    private static void escape(StringBuilder out, String s, char quote) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != '\0' && (c == quote || c == '\\')) {
-                out.append('\\').append(c);
-            } else if (c == '\n') {
-                out.append("\\n");
-            } else if (c == '\t') {
-                out.append("\\t");
-            } else if (c == '\r') {
-                out.append("\\r");
-            } else if (c < 0x20 || c == 0x7f) {
-                out.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
-            } else {
-                out.append(c);
-            }
         }
     }
 }

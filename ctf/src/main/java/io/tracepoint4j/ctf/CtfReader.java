@@ -275,8 +275,8 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             out.append('0');
         }
         out.append(fraction).append(": ").append(event.name()).append(':');
-        appendValues(out, event.context(), event.packet().contextFields());
-        appendValues(out, event.fields(), event.eventClass().fields());
+        appendFields(out, event.context(), event.packet().contextFields(), null);
+        appendFields(out, event.fields(), event.eventClass().fields(), null);
         return out.toString();
     }
 
@@ -559,11 +559,25 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
         return new IOException("stream file " + stream.file + ", offset " + offset + ": " + why);
     }
 
-    private static void appendValues(StringBuilder out, Map<String, Object> values, List<Field> fields) {
+    /**
+     * Appends {@code " name=value"} for each of {@code values}, in the notation of {@link
+     * #format(CtfEvent)}, leaving out the field named {@code skipped}: for tools that lay out lines
+     * of their own around the same values (the text view of {@code tp view}).
+     *
+     * @param values field values by name, in declaration order ({@link CtfEvent#fields()}, {@link
+     *     CtfEvent#context()})
+     * @param fields their declarations, in the same order, for enums and unsigned integers; may be
+     *     null
+     * @param skipped the name of a field to leave out, or null
+     */
+    public static void appendFields(StringBuilder out, Map<String, Object> values, List<Field> fields, String skipped) {
         int i = 0;
         for (Map.Entry<String, Object> entry : values.entrySet()) {
             FieldType type = fields != null && i < fields.size() ? fields.get(i).type() : null;
             i++;
+            if (entry.getKey().equals(skipped)) {
+                continue;
+            }
             out.append(' ').append(entry.getKey()).append('=');
             Object value = entry.getValue();
             if (value instanceof String s && type != FieldType.ENUM) {
@@ -586,11 +600,26 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
         }
     }
 
+    /**
+     * Appends {@code text} with its control characters escaped as {@link #format(CtfEvent)} escapes
+     * them ({@code \n}, {@code \t}, {@code \r}, {@code \xNN}), without quotes: for a name shown
+     * bare, such as a thread's.
+     */
+    public static void appendEscaped(StringBuilder out, String text) {
+        escape(out, text, '\0');
+    }
+
     private static void quote(StringBuilder out, String s, char quote) {
         out.append(quote);
+        escape(out, s, quote);
+        out.append(quote);
+    }
+
+    /** {@code s} with escapes for control characters, and for {@code quote} and backslashes unless quote is NUL. */
+    private static void escape(StringBuilder out, String s, char quote) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == quote || c == '\\') {
+            if (quote != '\0' && (c == quote || c == '\\')) {
                 out.append('\\').append(c);
             } else if (c == '\n') {
                 out.append("\\n");
@@ -599,12 +628,11 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             } else if (c == '\r') {
                 out.append("\\r");
             } else if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\x%02x", (int) c));
+                out.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
             } else {
                 out.append(c);
             }
         }
-        out.append(quote);
     }
 
     private void checkOpen() {
