@@ -145,24 +145,43 @@ public final class EventEncoder {
      * null String is written as {@code "(null)"}.
      */
     public static long stringSize(String value) {
-        String s = value == null ? NULL_STRING : value;
+        return sizeFrom(value == null ? NULL_STRING : value, 0);
+    }
+
+    /** The UTF-8 bytes of {@code s}'s characters from index {@code from} on, plus the NUL. */
+    private static long sizeFrom(String s, int from) {
         int n = s.length();
-        long size = n + 1L;
-        for (int i = 0; i < n; i++) {
+        long size = n - from + 1L;
+        for (int i = from; i < n; i++) {
             char c = s.charAt(i);
-            if (c < 0x80) {
-                continue;
+            if (c >= 0x80) {
+                int width = width(s, i, c);
+                if (width == 4) {
+                    size += 2; // 4 bytes for the two chars of the pair
+                    i++;
+                } else {
+                    size += width - 1;
+                }
             }
-            if (c < 0x800) {
-                size += 1;
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                size += 2; // 4 bytes for the two chars of the pair
-                i++;
-            } else if (!Character.isSurrogate(c)) {
-                size += 2;
-            } // an unpaired surrogate: '?', one byte
         }
         return size;
+    }
+
+    /**
+     * The UTF-8 bytes of the character {@code c} at index {@code i} of {@code s}: 4 for a surrogate
+     * pair (two chars), 1 for an unpaired surrogate (written as {@code '?'}).
+     */
+    private static int width(String s, int i, char c) {
+        if (c < 0x80) {
+            return 1;
+        }
+        if (c < 0x800) {
+            return 2;
+        }
+        if (!Character.isSurrogate(c)) {
+            return 3;
+        }
+        return Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)) ? 4 : 1;
     }
 
     /**
@@ -182,29 +201,19 @@ public final class EventEncoder {
         if (room < MIN_ROOM) {
             throw tooLittleRoom("string that does not fit", room);
         }
-        // putString cuts at the last character boundary at or below room - MIN_ROOM (see truncated)
+        // putString cuts at the last character boundary at or below room - MIN_ROOM (see putUtf8)
         String s = value == null ? NULL_STRING : value;
         long boundary = 0;
         int n = s.length();
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            int width;
-            if (c < 0x80) {
-                width = 1;
-            } else if (c < 0x800) {
-                width = 2;
-            } else if (!Character.isSurrogate(c)) {
-                width = 3;
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                width = 4;
-                i++;
-            } else {
-                width = 1; // an unpaired surrogate: '?'
-            }
+            int width = width(s, i, s.charAt(i));
             if (boundary + width > room - MIN_ROOM) {
                 break;
             }
             boundary += width;
+            if (width == 4) {
+                i++;
+            }
         }
         return boundary + MIN_ROOM;
     }
@@ -227,47 +236,121 @@ public final class EventEncoder {
      */
     public static long putString(MemorySegment packet, long offset, long end, String value) {
         String s = value == null ? NULL_STRING : value;
+        if (s.length() < end - offset) { // room for one byte per character and the NUL
+            long ascii = putAscii(packet, offset, s);
+            if (ascii >= 0) {
+                return ascii;
+            }
+        }
+        return putUtf8(packet, offset, end, s);
+    }
+
+    /**
+     * The general path of putString, for any string: one character at a time. Characters that end
+     * at or before {@code end - MIN_ROOM} are written either way; at the first that ends past it,
+     * the size of the rest decides: it is written whole if it fits with the NUL, else the mark goes
+     * there. So a truncated string writes nothing past its size, which is stringSize's: a record
+     * reserved with that size has no byte written outside it. Apart from putString (and
+     * bytecode-heavy), so that C2 inlines the fast path.
+     */
+    private static long putUtf8(MemorySegment packet, long offset, long end, String s) {
+        long markAt = end - MIN_ROOM; // the latest place for the mark
+        boolean restFits = false;
         long at = offset;
-        long limit = end - 1; // the NUL's place
         int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c < 0x80) {
-                if (at >= limit) {
-                    return truncated(packet, offset, at, end);
+            int width = width(s, i, c);
+            if (!restFits && at + width > markAt) {
+                if (at + sizeFrom(s, i) > end) {
+                    return putMark(packet, offset, at, end);
                 }
-                packet.set(BYTE, at++, c == 0 ? (byte) '?' : (byte) c); // a NUL would end the string
-            } else if (c < 0x800) {
-                if (at + 2 > limit) {
-                    return truncated(packet, offset, at, end);
-                }
-                packet.set(BYTE, at++, (byte) (0xC0 | (c >> 6)));
-                packet.set(BYTE, at++, (byte) (0x80 | (c & 0x3F)));
-            } else if (!Character.isSurrogate(c)) {
-                if (at + 3 > limit) {
-                    return truncated(packet, offset, at, end);
-                }
-                packet.set(BYTE, at++, (byte) (0xE0 | (c >> 12)));
-                packet.set(BYTE, at++, (byte) (0x80 | ((c >> 6) & 0x3F)));
-                packet.set(BYTE, at++, (byte) (0x80 | (c & 0x3F)));
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                if (at + 4 > limit) {
-                    return truncated(packet, offset, at, end);
-                }
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                packet.set(BYTE, at++, (byte) (0xF0 | (cp >> 18)));
-                packet.set(BYTE, at++, (byte) (0x80 | ((cp >> 12) & 0x3F)));
-                packet.set(BYTE, at++, (byte) (0x80 | ((cp >> 6) & 0x3F)));
-                packet.set(BYTE, at++, (byte) (0x80 | (cp & 0x3F)));
-            } else { // an unpaired surrogate
-                if (at >= limit) {
-                    return truncated(packet, offset, at, end);
-                }
-                packet.set(BYTE, at++, (byte) '?');
+                restFits = true;
             }
+            switch (width) {
+                case 1 -> // a NUL would end the string early; an unpaired surrogate has no encoding
+                    packet.set(BYTE, at, c == 0 || c >= 0x80 ? (byte) '?' : (byte) c);
+                case 2 -> {
+                    packet.set(BYTE, at, (byte) (0xC0 | (c >> 6)));
+                    packet.set(BYTE, at + 1, (byte) (0x80 | (c & 0x3F)));
+                }
+                case 3 -> {
+                    packet.set(BYTE, at, (byte) (0xE0 | (c >> 12)));
+                    packet.set(BYTE, at + 1, (byte) (0x80 | ((c >> 6) & 0x3F)));
+                    packet.set(BYTE, at + 2, (byte) (0x80 | (c & 0x3F)));
+                }
+                default -> {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    packet.set(BYTE, at, (byte) (0xF0 | (cp >> 18)));
+                    packet.set(BYTE, at + 1, (byte) (0x80 | ((cp >> 12) & 0x3F)));
+                    packet.set(BYTE, at + 2, (byte) (0x80 | ((cp >> 6) & 0x3F)));
+                    packet.set(BYTE, at + 3, (byte) (0x80 | (cp & 0x3F)));
+                }
+            }
+            at += width;
         }
         packet.set(BYTE, at, (byte) 0);
         return at + 1;
+    }
+
+    /**
+     * The fast path of putString: {@code s} as ASCII (its characters as bytes, then the NUL), eight
+     * characters to a store, in exactly {@code s.length() + 1} bytes from {@code offset}, which the
+     * caller has checked are there. Returns -1 if a character is not ASCII or is a NUL, which the
+     * general path writes differently; putUtf8 then overwrites what was written here, in the same
+     * room.
+     *
+     * <p>Per character this is a load, a shift and a few ors, against a chain of range tests and a
+     * bounds-checked one-byte store in the general path: for a short string, about a quarter of
+     * a recorded event's cost (RecordEventBench). Kept under C2's inlining limit (325 bytes of
+     * bytecode for a hot method), as putString is.
+     */
+    private static long putAscii(MemorySegment packet, long offset, String s) {
+        int n = s.length();
+        int seen = 0; // c | (c - 1) of every character: bits above 0x7F set by a NUL or a non-ASCII one
+        long at = offset;
+        for (int i = 0; ; i += Long.BYTES) {
+            int chars = Math.min(Long.BYTES, n - i);
+            long word = 0;
+            for (int k = 0; k < chars; k++) {
+                char c = s.charAt(i + k);
+                seen |= c | (c - 1);
+                word |= (long) c << (k << 3);
+            }
+            if ((seen & ~0x7F) != 0) {
+                return -1;
+            }
+            if (chars < Long.BYTES) { // the last word: its characters and the NUL, the next byte (0)
+                return putLowBytes(packet, at, word, chars + 1);
+            }
+            packet.set(LONG, at, word);
+            at += Long.BYTES;
+        }
+    }
+
+    /** The low {@code bytes} (1 to 8) bytes of {@code word} at {@code offset}, in at most three stores. */
+    private static long putLowBytes(MemorySegment packet, long offset, long word, int bytes) {
+        if (bytes == Long.BYTES) {
+            packet.set(LONG, offset, word);
+            return offset + Long.BYTES;
+        }
+        long at = offset;
+        long rest = word;
+        if ((bytes & 4) != 0) {
+            packet.set(INT, at, (int) rest);
+            at += 4;
+            rest >>>= 32;
+        }
+        if ((bytes & 2) != 0) {
+            packet.set(SHORT, at, (short) rest);
+            at += 2;
+            rest >>>= 16;
+        }
+        if ((bytes & 1) != 0) {
+            packet.set(BYTE, at, (byte) rest);
+            at += 1;
+        }
+        return at;
     }
 
     /**
@@ -301,26 +384,16 @@ public final class EventEncoder {
         return offset + 4 + length;
     }
 
-    /**
-     * Ends a string that did not fit: steps back over whole characters from {@code at} (the end of
-     * what was written) until the mark and the NUL fit before {@code end}, and writes them there.
-     */
-    private static long truncated(MemorySegment packet, long offset, long at, long end) {
+    /** The mark and the NUL at {@code at}, where the string is cut (at most {@code end - MIN_ROOM}). */
+    private static long putMark(MemorySegment packet, long offset, long at, long end) {
         if (end - offset < MIN_ROOM) {
             throw tooLittleRoom("string that does not fit", end - offset);
         }
-        long cut = at;
-        while (cut > end - MIN_ROOM) {
-            cut--; // into the last character; back to its first byte
-            while (cut > offset && (packet.get(BYTE, cut) & 0xC0) == 0x80) {
-                cut--;
-            }
-        }
-        packet.set(BYTE, cut, MARK_0);
-        packet.set(BYTE, cut + 1, MARK_1);
-        packet.set(BYTE, cut + 2, MARK_2);
-        packet.set(BYTE, cut + 3, (byte) 0);
-        return cut + MIN_ROOM;
+        packet.set(BYTE, at, MARK_0);
+        packet.set(BYTE, at + 1, MARK_1);
+        packet.set(BYTE, at + 2, MARK_2);
+        packet.set(BYTE, at + 3, (byte) 0);
+        return at + MIN_ROOM;
     }
 
     private static IllegalArgumentException tooLittleRoom(String what, long room) {

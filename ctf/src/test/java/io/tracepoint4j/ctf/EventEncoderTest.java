@@ -49,6 +49,54 @@ class EventEncoderTest {
         assertThatThrownBy(() -> EventEncoder.stringSize("too long", 3)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * ASCII strings go eight characters to a store (putString's fast path), which must write what the
+     * one-character-at-a-time path writes: for every length across several words, with a NUL or a
+     * non-ASCII character at every position (the fast path gives up there and the general path
+     * takes over) and every room, the bytes are the JDK's UTF-8 (or the truncated prefix and the
+     * mark), and not one byte past offset + stringSize(s, room) changes: the writer reserved no more.
+     */
+    @Test
+    void writesAsciiWordsExactlyAndNothingPastTheString() {
+        String[] intruders = {"", "\0", "\u00e9", "\u20ac", "\ud800", "\ud83d\ude00"};
+        MemorySegment s = MemorySegment.ofArray(new byte[128]);
+        for (int length = 0; length <= 33; length++) {
+            String ascii = "abcdefghijklmnopqrstuvwxyz0123456789".substring(0, length);
+            for (String intruder : intruders) {
+                for (int at = 0; at <= (intruder.isEmpty() ? 0 : length); at++) {
+                    String value = ascii.substring(0, at) + intruder + ascii.substring(at);
+                    byte[] jdk = value.replace('\0', '?').getBytes(StandardCharsets.UTF_8);
+                    for (long room = EventEncoder.MIN_ROOM; room <= jdk.length + 3; room++) {
+                        s.fill((byte) 0x55);
+                        long size = EventEncoder.stringSize(value, room);
+                        long end = EventEncoder.putString(s, 3, 3 + room, value);
+                        assertThat(end).as("end of %s in %d bytes", value, room).isEqualTo(3 + size);
+                        for (long b = 3 + size; b < s.byteSize(); b++) {
+                            assertThat(s.get(ValueLayout.JAVA_BYTE, b))
+                                    .as("byte %d after %s in %d bytes (size %d)", b - 3, value, room, size)
+                                    .isEqualTo((byte) 0x55);
+                        }
+                        if (size == jdk.length + 1) {
+                            assertThat(s.asSlice(3, jdk.length).toArray(ValueLayout.JAVA_BYTE))
+                                    .as("bytes of %s", value)
+                                    .isEqualTo(jdk);
+                            assertThat(s.get(ValueLayout.JAVA_BYTE, 3 + jdk.length))
+                                    .isZero();
+                        } else {
+                            String written = new String(
+                                    s.asSlice(3, size - 1).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                            assertThat(written)
+                                    .as("%s in %d bytes", value, room)
+                                    .endsWith(EventEncoder.TRUNCATION_MARK);
+                            assertThat(new String(jdk, StandardCharsets.UTF_8))
+                                    .startsWith(written.substring(0, written.length() - 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void writesLittleEndianValuesAndReturnsTheNextOffset() {
         MemorySegment s = MemorySegment.ofArray(new byte[64]);

@@ -205,7 +205,7 @@ final class Drain implements Runnable {
         StreamWriter out = trace.openWriter(0, buffers.count(), 64 * 1024);
         for (Thread thread : threads) {
             String name = thread.getName();
-            long nameSize = Math.min(EventEncoder.stringSize(name), Recorder.MAX_THREAD_NAME);
+            long nameSize = EventEncoder.stringSize(name, Recorder.MAX_THREAD_NAME);
             long at = out.begin(Recorder.THREAD_EVENT_ID, timestamp, Long.BYTES + nameSize);
             at = EventEncoder.putLong(out.segment(), at, thread.threadId());
             out.commit(EventEncoder.putString(out.segment(), at, at + nameSize, name));

@@ -102,7 +102,7 @@ final class Recorder {
      */
     boolean writeThreadName(Thread thread, long tid, int bufferIndex) {
         String name = thread.getName();
-        int nameSize = (int) Math.min(EventEncoder.stringSize(name), MAX_THREAD_NAME);
+        int nameSize = (int) EventEncoder.stringSize(name, MAX_THREAD_NAME); // what putString writes in that room
         int size = eventHeaderSize + Long.BYTES + nameSize;
         RingBuffer buffer = buffers.buffer(bufferIndex);
         long offset = buffer.reserve(size);

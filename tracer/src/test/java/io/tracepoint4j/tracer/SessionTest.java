@@ -244,6 +244,56 @@ class SessionTest {
         assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
     }
 
+    /**
+     * A thread name longer than a thread event takes (256 bytes) is cut visibly, and its record is
+     * exactly as long as what was written: one cut just before a 3-byte character ends a byte short
+     * of 256, and the events after it still read.
+     */
+    @Test
+    void longThreadNamesAreCutVisiblyAndTheEventsAfterThemRead(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session =
+                Session.builder("names").enable(provider + ":*").output(folder).start();
+        String[] names = {"n".repeat(251) + "\u20ac\u20ac\u20ac", "a".repeat(300)};
+        for (int t = 0; t < names.length; t++) {
+            int first = t * 10;
+            Thread thread = new Thread(
+                    () -> {
+                        for (int i = 0; i < 3; i++) {
+                            tick.fire().tick(first + i);
+                        }
+                    },
+                    names[t]);
+            thread.start();
+            thread.join();
+        }
+        session.stop();
+
+        List<String> written = new ArrayList<>();
+        List<Object> ticks = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("tracepoint4j:thread")) {
+                    written.add((String) event.field("name"));
+                } else {
+                    ticks.add(event.field("n"));
+                }
+            }
+        }
+        assertThat(ticks).containsExactlyInAnyOrder(0L, 1L, 2L, 10L, 11L, 12L);
+        for (String name : names) {
+            assertThat(written)
+                    .as("the thread events")
+                    .anySatisfy(w -> assertThat(w)
+                            .endsWith(io.tracepoint4j.ctf.EventEncoder.TRUNCATION_MARK)
+                            .startsWith(name.substring(0, 200)));
+        }
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+    }
+
     @Test
     void buffersOf2GiBOrMoreAreRefusedWithTheSizes() {
         Session.Builder builder = Session.builder("huge")
