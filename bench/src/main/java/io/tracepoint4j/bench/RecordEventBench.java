@@ -212,12 +212,24 @@ public class RecordEventBench {
      * {@code tracepoint4j}: waits for the drain, reports the iteration's packets and losses, cuts
      * the stream files; fails a measurement iteration that lost events.
      */
+    private final BackgroundCpu backgroundCpu = new BackgroundCpu();
+
+    /** Starts counting the CPU time of the threads that are not firing (the drain, JFR's own). */
+    @Setup(Level.Iteration)
+    public void beforeIteration() {
+        backgroundCpu.start();
+    }
+
     @TearDown(Level.Iteration)
     public void afterIteration(IterationParams iteration) throws IOException, InterruptedException {
         if (session == null) {
+            if (recording != null) {
+                backgroundCpu.report("# jfr iteration: ");
+            }
             return;
         }
         long drained = waitForDrain();
+        backgroundCpu.report("# tracepoint4j iteration: until drained, ");
         long lost = lostTotal();
         long lostNow = lost - lostBefore;
         System.out.println("# tracepoint4j iteration: drained " + (drained - drainedBefore) / 1_000_000 + " MB, lost "

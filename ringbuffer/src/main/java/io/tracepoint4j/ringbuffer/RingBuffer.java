@@ -27,7 +27,7 @@ import java.nio.ByteOrder;
  * <p>Memory consistency effects: actions of a writer before {@link #commit} happen-before the
  * consumer's reading of that record in {@link #consume}.
  */
-public final class RingBuffer {
+public final class RingBuffer extends WriterLine.After {
     /*
      * Design note.
      *
@@ -107,6 +107,10 @@ public final class RingBuffer {
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
      *   committed so far.
      *
+     * Layout: writePosition and lastTime, which writers store to on every record, sit on a cache
+     *   line of their own (WriterLine), so that the writers of two buffers whose objects lie side by
+     *   side in memory do not share a line.
+     *
      * References: LTTng-UST src/common/ringbuffer/frontend_api.h (lib_ring_buffer_reserve,
      *   commit), ring_buffer_frontend.c (switch, consumer get/put); Desnoyers' thesis, chapter 5.
      */
@@ -125,12 +129,7 @@ public final class RingBuffer {
     private final int timestampAt;
     /** One writing thread at a time: see "Single producer" in the design note. */
     private final boolean singleProducer;
-    /** Single producer: the last timestamp taken; the writer's (or, while it is excluded, the owner's). */
-    private long lastTime = Long.MIN_VALUE;
-
-    /** [WP] The next reservation's position. */
-    @SuppressWarnings("unused") // accessed through WRITE_POSITION
-    private long writePosition;
+    // writePosition ([WP]) and lastTime: in WriterLine, on a cache line of their own
     /** [CP] The start of the next sub-buffer the consumer will read; written by the consumer only. */
     @SuppressWarnings("unused") // accessed through CONSUMED_POSITION
     private long consumedPosition;
