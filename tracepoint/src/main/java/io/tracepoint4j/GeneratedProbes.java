@@ -3,6 +3,7 @@ package io.tracepoint4j;
 import static java.lang.constant.ConstantDescs.CD_Enum;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_String;
+import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
@@ -23,16 +24,16 @@ import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
 
 /**
- * Writes, with {@code java.lang.classfile}, the probe class that hands a prototype's arguments to an
- * {@link ArgumentWriter} ({@link Tracepoint#writerProbe}): one hidden class per prototype, defined
- * where the prototype's tracepoint classes are (see HostLookup), its instances each holding one
- * writer.
+ * Writes, with {@code java.lang.classfile}, the probe classes the library generates per prototype,
+ * for consumers that do not know the prototype at compile time: one hidden class per prototype and
+ * kind, defined where the prototype's tracepoint classes are (see HostLookup).
+ *
+ * <p>A writer probe ({@link Tracepoint#writerProbe}) hands the arguments to an {@link
+ * ArgumentWriter}:
  *
  * <pre>{@code
  * final class Writer$Request implements Request {
  *     private final ArgumentWriter writer;            // a trusted final: folds for a bound-in probe
- *
- *     Writer$Request(ArgumentWriter writer) { this.writer = writer; }
  *
  *     public void request(String method, int status, long nanos) {
  *         ArgumentWriter w = writer;
@@ -49,50 +50,81 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
+ * <p>A filtered probe ({@link Tracepoint#filteredProbe}) runs another probe when an {@link
+ * ArgumentFilter} accepts the arguments:
+ *
+ * <pre>{@code
+ * final class Filtered$Request implements Request {
+ *     private final ArgumentFilter filter;            // trusted finals, as above
+ *     private final Request probe;
+ *
+ *     public void request(String method, int status, long nanos) {
+ *         ArgumentFilter f = filter;
+ *         long state = f.begin();
+ *         state = f.testString(state, 0, method);
+ *         state = f.testInt(state, 1, status);
+ *         state = f.testLong(state, 2, nanos);
+ *         if (f.accept(state)) probe.request(method, status, nanos);
+ *     }
+ *
+ *     public String toString() { return filter.toString(); }
+ * }
+ * }</pre>
+ *
  * <p>A registered probe is a constant of the tracepoint's dispatch target ([SC] in ProbeUpdates),
- * and the writer a trusted final field of it, so C2 inlines the writer's methods into the firing as
- * it would a hand-written probe's. Nothing here is shared between threads but the class, made once
- * per prototype under the PerPrototype's monitor (a leaf lock, as in TracepointClassGenerator).
+ * and its fields trusted finals, so C2 inlines the writer's or filter's methods (and the guarded
+ * probe) into the firing as it would a hand-written probe's. Nothing here is shared between threads
+ * but the classes, made once per prototype and kind under the PerPrototype's monitor (a leaf lock,
+ * as in TracepointClassGenerator).
  */
-final class WriterProbeGenerator {
+final class GeneratedProbes {
     private static final ClassDesc CD_WRITER = TracepointClassGenerator.desc(ArgumentWriter.class);
-    private static final String WRITER = "writer";
-    private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void, CD_WRITER);
+    private static final ClassDesc CD_FILTER = TracepointClassGenerator.desc(ArgumentFilter.class);
     private static final MethodTypeDesc MTD_TO_STRING = MethodTypeDesc.of(CD_String);
 
-    private WriterProbeGenerator() {}
+    private GeneratedProbes() {}
 
     /** A new probe of {@code definition}'s prototype handing each firing's arguments to {@code writer}. */
-    static <P> P probe(Definition<P> definition, ArgumentWriter writer) {
+    static <P> P writerProbe(Definition<P> definition, ArgumentWriter writer) {
+        return make(definition, Kind.WRITER, writer, null);
+    }
+
+    /** A new probe of {@code definition}'s prototype that runs {@code probe} when {@code filter} accepts. */
+    static <P> P filteredProbe(Definition<P> definition, ArgumentFilter filter, P probe) {
+        return make(definition, Kind.FILTERED, filter, probe);
+    }
+
+    private static <P> P make(Definition<P> definition, Kind kind, Object first, P second) {
         try {
-            return definition
-                    .prototype()
-                    .cast(CLASSES.get(definition.prototype())
-                            .constructor(definition)
-                            .invokeExact(writer));
+            MethodHandle constructor = CLASSES.get(definition.prototype()).of(kind, definition).constructor;
+            return definition.prototype().cast(constructor.invokeExact(first, (Object) second));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException("cannot make a writer probe for tracepoint " + definition.name(), e);
+            throw new IllegalStateException(
+                    "cannot make a " + kind.prefix + " probe for tracepoint " + definition.name(), e);
         }
     }
 
-    /** Each prototype's writer-probe class, once made: held by the prototype's Class, and unloaded with it. */
-    private static final ClassValue<PerPrototype> CLASSES = new ClassValue<>() {
-        @Override
-        protected PerPrototype computeValue(Class<?> prototype) {
-            return new PerPrototype();
-        }
-    };
-
     /**
-     * The writer of {@code probe} if it is a writer probe of {@code definition}'s prototype, else
-     * null. For the rare path of Tracepoint.firedTooDeep(): takes the PerPrototype's monitor.
+     * The writer of {@code probe} if it is a writer probe of {@code definition}'s prototype, or a
+     * filtered probe guarding one (however deep); else null. For the rare path of
+     * Tracepoint.firedTooDeep(): takes the PerPrototype's monitor.
      */
     static ArgumentWriter writerOf(Definition<?> definition, Object probe) {
+        PerPrototype classes = CLASSES.get(definition.prototype());
         try {
-            MethodHandle writer = CLASSES.get(definition.prototype()).writerGetter(probe.getClass());
-            return writer == null ? null : (ArgumentWriter) writer.invokeExact(probe);
+            Object current = probe;
+            MethodHandle guarded;
+            while ((guarded = classes.getter(Kind.FILTERED, current.getClass())) != null) {
+                current = guarded.invokeExact(current);
+            }
+            MethodHandle writerGetter = classes.getter(Kind.WRITER, current.getClass());
+            if (writerGetter == null) {
+                return null;
+            }
+            Object writer = writerGetter.invokeExact(current); // (Object)Object: see Made
+            return (ArgumentWriter) writer;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -100,37 +132,90 @@ final class WriterProbeGenerator {
         }
     }
 
-    private static final class PerPrototype {
-        private MethodHandle constructor; // guarded by this
-        private Class<?> probeClass; // guarded by this
-        private MethodHandle writerGetter; // guarded by this
-
-        /** {@code (ArgumentWriter)Object}. */
-        synchronized MethodHandle constructor(Definition<?> definition) throws ReflectiveOperationException {
-            if (constructor == null) {
-                MethodHandles.Lookup hidden = define(definition);
-                probeClass = hidden.lookupClass();
-                writerGetter = hidden.findGetter(probeClass, WRITER, ArgumentWriter.class)
-                        .asType(MethodType.methodType(ArgumentWriter.class, Object.class));
-                constructor = hidden.findConstructor(
-                                probeClass, MethodType.methodType(void.class, ArgumentWriter.class))
-                        .asType(MethodType.methodType(Object.class, ArgumentWriter.class));
-            }
-            return constructor;
+    /** Each prototype's generated classes, once made: held by the prototype's Class, and unloaded with it. */
+    private static final ClassValue<PerPrototype> CLASSES = new ClassValue<>() {
+        @Override
+        protected PerPrototype computeValue(Class<?> prototype) {
+            return new PerPrototype();
         }
+    };
 
-        /** {@code (Object)ArgumentWriter}, the getter of the writer, if {@code type} is the writer-probe class; else null. */
-        synchronized MethodHandle writerGetter(Class<?> type) {
-            return type == probeClass ? writerGetter : null;
+    /** What a probe's class is generated for; the constructor takes (first, second) of these types. */
+    private enum Kind {
+        /** Writer$P(ArgumentWriter writer): the getter returns the writer. */
+        WRITER("Writer", "writer", CD_WRITER, null),
+        /** Filtered$P(ArgumentFilter filter, P probe): the getter returns the guarded probe. */
+        FILTERED("Filtered", "filter", CD_FILTER, "probe");
+
+        final String prefix;
+        final String firstField;
+        final ClassDesc firstType;
+        /** The second field's name, of the prototype's type, or null. */
+        final String secondField;
+
+        Kind(String prefix, String firstField, ClassDesc firstType, String secondField) {
+            this.prefix = prefix;
+            this.firstField = firstField;
+            this.firstType = firstType;
+            this.secondField = secondField;
         }
     }
 
-    private static MethodHandles.Lookup define(Definition<?> definition) throws ReflectiveOperationException {
+    /** One kind's class for one prototype: its constructor {@code (Object, Object)Object} and getter {@code (Object)Object}. */
+    private static final class Made {
+        final Class<?> type;
+        final MethodHandle constructor;
+        final MethodHandle getter;
+
+        Made(Class<?> type, MethodHandle constructor, MethodHandle getter) {
+            this.type = type;
+            this.constructor = constructor;
+            this.getter = getter;
+        }
+    }
+
+    private static final class PerPrototype {
+        private final Made[] made = new Made[Kind.values().length]; // guarded by this
+
+        synchronized Made of(Kind kind, Definition<?> definition) throws ReflectiveOperationException {
+            if (made[kind.ordinal()] == null) {
+                MethodHandles.Lookup hidden = define(definition, kind);
+                Class<?> type = hidden.lookupClass();
+                Class<?> first = kind == Kind.WRITER ? ArgumentWriter.class : ArgumentFilter.class;
+                MethodHandle constructor;
+                MethodHandle getter;
+                if (kind.secondField == null) {
+                    constructor = MethodHandles.dropArguments(
+                            hidden.findConstructor(type, MethodType.methodType(void.class, first)), 1, Object.class);
+                    getter = hidden.findGetter(type, kind.firstField, first);
+                } else {
+                    Class<?> prototype = definition.prototype();
+                    constructor = hidden.findConstructor(type, MethodType.methodType(void.class, first, prototype));
+                    getter = hidden.findGetter(type, kind.secondField, prototype);
+                }
+                made[kind.ordinal()] = new Made(
+                        type,
+                        constructor.asType(MethodType.methodType(Object.class, Object.class, Object.class)),
+                        getter.asType(MethodType.methodType(Object.class, Object.class)));
+            }
+            return made[kind.ordinal()];
+        }
+
+        /** The getter of {@code kind}'s class if {@code type} is that class; else null. */
+        synchronized MethodHandle getter(Kind kind, Class<?> type) {
+            Made m = made[kind.ordinal()];
+            return m != null && m.type == type ? m.getter : null;
+        }
+    }
+
+    private static MethodHandles.Lookup define(Definition<?> definition, Kind kind)
+            throws ReflectiveOperationException {
         MethodHandles.Lookup host = HostLookup.of(definition);
         ClassDesc self = ClassDesc.of(
                 host.lookupClass().getPackageName(),
-                "Writer$" + definition.prototype().getSimpleName());
-        byte[] bytes = TracepointClassGenerator.classFileFor(definition).build(self, new ClassWriter(self, definition));
+                kind.prefix + "$" + definition.prototype().getSimpleName());
+        byte[] bytes =
+                TracepointClassGenerator.classFileFor(definition).build(self, new ClassWriter(self, definition, kind));
         return host.defineHiddenClass(bytes, true);
     }
 
@@ -138,20 +223,29 @@ final class WriterProbeGenerator {
     private static final class ClassWriter implements Consumer<ClassBuilder> {
         private final ClassDesc self;
         private final Definition<?> definition;
+        private final Kind kind;
+        private final ClassDesc prototype;
         private final MethodTypeDesc methodType;
 
-        ClassWriter(ClassDesc self, Definition<?> definition) {
+        ClassWriter(ClassDesc self, Definition<?> definition, Kind kind) {
             this.self = self;
             this.definition = definition;
+            this.kind = kind;
+            this.prototype = TracepointClassGenerator.desc(definition.prototype());
             this.methodType = TracepointClassGenerator.methodType(definition);
         }
 
         @Override
         public void accept(ClassBuilder cls) {
             cls.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
-            cls.withInterfaceSymbols(TracepointClassGenerator.desc(definition.prototype()));
-            cls.withField(WRITER, CD_WRITER, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL);
-            cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(this, Part.CONSTRUCTOR));
+            cls.withInterfaceSymbols(prototype);
+            cls.withField(kind.firstField, kind.firstType, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL);
+            MethodTypeDesc init = MethodTypeDesc.of(CD_void, kind.firstType);
+            if (kind.secondField != null) {
+                cls.withField(kind.secondField, prototype, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL);
+                init = MethodTypeDesc.of(CD_void, kind.firstType, prototype);
+            }
+            cls.withMethodBody(INIT_NAME, init, 0, new Body(this, Part.CONSTRUCTOR));
             cls.withMethodBody(
                     definition.method().getName(),
                     methodType,
@@ -165,21 +259,29 @@ final class WriterProbeGenerator {
         }
 
         private void constructor(CodeBuilder code) {
-            code.aload(0)
-                    .invokespecial(CD_Object, INIT_NAME, MTD_void)
-                    .aload(0)
-                    .aload(1)
-                    .putfield(self, WRITER, CD_WRITER)
-                    .return_();
+            code.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void);
+            code.aload(0).aload(1).putfield(self, kind.firstField, kind.firstType);
+            if (kind.secondField != null) {
+                code.aload(0).aload(2).putfield(self, kind.secondField, prototype);
+            }
+            code.return_();
+        }
+
+        private void probe(CodeBuilder code) {
+            if (kind == Kind.WRITER) {
+                writerProbe(code);
+            } else {
+                filteredProbe(code);
+            }
         }
 
         /** The firing: the size pass, begin, one write per argument threading the cursor, end. */
-        private void probe(CodeBuilder code) {
+        private void writerProbe(CodeBuilder code) {
             int writer = code.allocateLocal(TypeKind.REFERENCE);
             int handle = code.allocateLocal(TypeKind.LONG);
             int cursor = code.allocateLocal(TypeKind.LONG);
             Label skip = code.newLabel();
-            code.aload(0).getfield(self, WRITER, CD_WRITER).astore(writer);
+            code.aload(0).getfield(self, kind.firstField, CD_WRITER).astore(writer);
             code.aload(writer).iconst_0(); // begin's receiver, then the sum of the variable sizes
             for (int i = 0; i < methodType.parameterCount(); i++) {
                 Class<?> type = definition.arguments().get(i).type();
@@ -201,7 +303,9 @@ final class WriterProbeGenerator {
                 code.aload(writer).lload(cursor);
                 code.loadLocal(TypeKind.from(methodType.parameterType(i)), code.parameterSlot(i));
                 code.invokeinterface(
-                        CD_WRITER, writeMethod(type), MethodTypeDesc.of(CD_long, CD_long, writeParameter(type)));
+                        CD_WRITER,
+                        "write" + typeSuffix(type),
+                        MethodTypeDesc.of(CD_long, CD_long, parameterDesc(type)));
                 code.lstore(cursor);
             }
             code.aload(writer)
@@ -211,30 +315,65 @@ final class WriterProbeGenerator {
             code.labelBinding(skip).return_();
         }
 
+        /** The firing: begin, one test per argument threading the state, accept, the guarded probe. */
+        private void filteredProbe(CodeBuilder code) {
+            int filter = code.allocateLocal(TypeKind.REFERENCE);
+            int state = code.allocateLocal(TypeKind.LONG);
+            Label skip = code.newLabel();
+            code.aload(0).getfield(self, kind.firstField, CD_FILTER).astore(filter);
+            code.aload(filter)
+                    .invokeinterface(CD_FILTER, "begin", MethodTypeDesc.of(CD_long))
+                    .lstore(state);
+            for (int i = 0; i < methodType.parameterCount(); i++) {
+                Class<?> type = definition.arguments().get(i).type();
+                code.aload(filter).lload(state).ldc(i);
+                code.loadLocal(TypeKind.from(methodType.parameterType(i)), code.parameterSlot(i));
+                code.invokeinterface(
+                        CD_FILTER,
+                        "test" + typeSuffix(type),
+                        MethodTypeDesc.of(CD_long, CD_long, CD_int, parameterDesc(type)));
+                code.lstore(state);
+            }
+            code.aload(filter)
+                    .lload(state)
+                    .invokeinterface(CD_FILTER, "accept", MethodTypeDesc.of(CD_boolean, CD_long))
+                    .ifeq(skip);
+            code.aload(0).getfield(self, kind.secondField, prototype);
+            for (int i = 0; i < methodType.parameterCount(); i++) {
+                code.loadLocal(TypeKind.from(methodType.parameterType(i)), code.parameterSlot(i));
+            }
+            code.invokeinterface(prototype, definition.method().getName(), methodType);
+            code.labelBinding(skip).return_();
+        }
+
         private void toStringMethod(CodeBuilder code) {
             code.aload(0)
-                    .getfield(self, WRITER, CD_WRITER)
+                    .getfield(self, kind.firstField, kind.firstType)
                     .invokevirtual(CD_Object, "toString", MTD_TO_STRING)
                     .areturn();
         }
     }
 
-    /** The ArgumentWriter method for an argument of {@code type} (Prototypes admits no other types). */
-    private static String writeMethod(Class<?> type) {
+    /**
+     * The name suffix of the ArgumentWriter and ArgumentFilter methods for an argument of {@code
+     * type} (Prototypes admits no other types): int -> Int (writeInt, testInt), byte[] -> Bytes.
+     */
+    private static String typeSuffix(Class<?> type) {
         if (type.isEnum()) {
-            return "writeEnum";
+            return "Enum";
         }
         if (type == String.class) {
-            return "writeString";
+            return "String";
         }
         if (type == byte[].class) {
-            return "writeBytes";
+            return "Bytes";
         }
-        String name = type.getName(); // a primitive: int -> writeInt
-        return "write" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        String name = type.getName(); // a primitive
+        return Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
-    private static ClassDesc writeParameter(Class<?> type) {
+    /** The parameter type of those methods for an argument of {@code type}: an enum is passed as Enum. */
+    private static ClassDesc parameterDesc(Class<?> type) {
         return type.isEnum() ? CD_Enum : TracepointClassGenerator.desc(type);
     }
 

@@ -278,7 +278,32 @@ public abstract class Tracepoint<P> {
         if (writer == null) {
             throw new IllegalArgumentException("writer is null; pass the ArgumentWriter that receives the arguments");
         }
-        return WriterProbeGenerator.probe(definition, writer);
+        return GeneratedProbes.writerProbe(definition, writer);
+    }
+
+    /**
+     * A new probe of this tracepoint's prototype that runs {@code probe}, with the same arguments,
+     * on the firings whose arguments {@code filter} accepts (see {@link ArgumentFilter}): for
+     * filters that do not know the prototype at compile time, such as a tracer's. It is not
+     * registered, and {@code probe} is not either: register the filtered probe in its place. Its
+     * class is generated once per prototype; its {@code toString()} is the filter's. A writer probe
+     * guarded by a filter is still told of firings nested too deep ({@link
+     * ArgumentWriter#firingTooDeep()}): they are not filtered, since their arguments never reach a
+     * probe.
+     *
+     * @throws IllegalArgumentException if {@code filter} or {@code probe} is null, or {@code probe}
+     *     is not of this tracepoint's prototype
+     */
+    public final P filteredProbe(ArgumentFilter filter, P probe) {
+        if (filter == null) {
+            throw new IllegalArgumentException(
+                    "filter is null; pass the ArgumentFilter that decides which firings run the probe");
+        }
+        if (!definition.prototype().isInstance(probe)) {
+            throw new IllegalArgumentException("probe " + probe + " is not a "
+                    + definition.prototype().getName() + ", the prototype of tracepoint " + name());
+        }
+        return GeneratedProbes.filteredProbe(definition, filter, probe);
     }
 
     /**
@@ -674,7 +699,7 @@ public abstract class Tracepoint<P> {
         FIRINGS_TOO_DEEP.getAndAdd(this, 1L); // [N]
         Object[] current = (Object[]) probesAcquire(); // [P]
         for (Object probe : current) {
-            ArgumentWriter writer = WriterProbeGenerator.writerOf(definition, probe);
+            ArgumentWriter writer = GeneratedProbes.writerOf(definition, probe);
             if (writer != null) {
                 try {
                     writer.firingTooDeep();
