@@ -263,7 +263,9 @@ class EventEncoderTest {
             encodeMany(layout, s, text, bytes, 10_000);
         }
         long best = Long.MAX_VALUE;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        // until C2 has compiled the loop (escape analysis removes the FFM accessors' temporaries);
+        // on a busy machine that can take several rounds
+        for (int attempt = 0; attempt < 30 && best >= 4096; attempt++) {
             long before = THREADS.getCurrentThreadAllocatedBytes();
             encodeMany(layout, s, text, bytes, 100_000);
             best = Math.min(best, THREADS.getCurrentThreadAllocatedBytes() - before);
