@@ -1,5 +1,6 @@
 package io.tracepoint4j.tracer;
 
+import io.tracepoint4j.ArgumentFilter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.ctf.CtfClock;
@@ -17,10 +18,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 
 /**
  * A recording of tracepoints into a CTF trace: enables tracepoints by name or glob (now and as they
@@ -106,8 +107,13 @@ public final class Session implements AutoCloseable {
     private final Mode mode;
     private final int maxVariable;
     private final TraceClock clock;
-    private final Set<String> rules = new LinkedHashSet<>(); // guarded by this
+    /** Rule globs and their filters (null: every firing), in the order added. */
+    private final Map<String, Filter> rules = new LinkedHashMap<>(); // guarded by this
+
     private final Map<Tracepoint<?>, Object> probes = new IdentityHashMap<>(); // guarded by this
+    /** The event id of each tracepoint ever attached: a tracepoint attached again keeps its class. */
+    private final Map<Tracepoint<?>, Integer> eventIds = new IdentityHashMap<>(); // guarded by this
+
     private final Listener listener = new Listener();
     private final Srcu domain;
     private final TraceMetadata metadata;
@@ -136,7 +142,7 @@ public final class Session implements AutoCloseable {
         this.mode = builder.mode;
         this.maxVariable = builder.maxVariable;
         this.clock = builder.clock;
-        this.rules.addAll(builder.rules);
+        this.rules.putAll(builder.rules);
         this.domain = Srcu.create("tracepoint4j-session-" + name);
         this.metadata = metadata();
         PacketLayout layout = metadata.packetLayout(STREAM_CLASS);
@@ -165,13 +171,47 @@ public final class Session implements AutoCloseable {
      * @return this session
      */
     public synchronized Session enable(String glob) {
+        return enable(glob, null);
+    }
+
+    /**
+     * Enables the tracepoints matching {@code glob}, as {@link #enable(String)} does, recording only
+     * the firings {@code filter} accepts ({@link Filter}; null for every firing). A tracepoint that
+     * several rules match records a firing when any of them accepts it. Enabling a glob again
+     * replaces its filter; while running, a tracepoint whose filter changes is detached and
+     * attached again, so firings in between are not recorded.
+     *
+     * @return this session
+     * @throws FilterException if the filter cannot be parsed, or does not fit a tracepoint defined
+     *     now that {@code glob} matches (an argument it lacks, a literal of the wrong type); a
+     *     tracepoint defined later that it does not fit is not recorded, with a warning
+     */
+    public synchronized Session enable(String glob, String filter) {
         checkGlob(glob);
-        if (rules.add(glob) && state == State.RUNNING) {
+        Filter parsed = filter == null ? null : Filter.parse(filter);
+        checkFits(glob, parsed);
+        boolean changed = !rules.containsKey(glob) || !Objects.equals(expressionOf(rules.get(glob)), filter);
+        rules.put(glob, parsed);
+        if (changed && state == State.RUNNING) {
             for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+                detach(tracepoint);
                 attach(tracepoint);
             }
         }
         return this;
+    }
+
+    private static String expressionOf(Filter filter) {
+        return filter == null ? null : filter.expression();
+    }
+
+    /** Throws if {@code filter} does not fit a tracepoint defined now that {@code glob} matches. */
+    private void checkFits(String glob, Filter filter) {
+        if (filter != null) {
+            for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+                filter.compile(tracepoint, "check");
+            }
+        }
     }
 
     /**
@@ -181,9 +221,10 @@ public final class Session implements AutoCloseable {
      */
     public synchronized boolean disable(String glob) {
         checkGlob(glob);
-        if (!rules.remove(glob)) {
+        if (!rules.containsKey(glob)) {
             return false;
         }
+        rules.remove(glob);
         for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
             if (!matchesRules(tracepoint.name())) {
                 detach(tracepoint);
@@ -204,6 +245,9 @@ public final class Session implements AutoCloseable {
             synchronized (this) {
                 if (state != State.NEW) {
                     throw new IllegalStateException("session " + name + " was started before; make a new one");
+                }
+                for (Map.Entry<String, Filter> rule : rules.entrySet()) {
+                    checkFits(rule.getKey(), rule.getValue());
                 }
                 CtfTrace first = CtfTrace.create(folder, metadata);
                 try {
@@ -515,9 +559,9 @@ public final class Session implements AutoCloseable {
         return clock;
     }
 
-    /** The rules, in the order they were added. */
+    /** The rules' globs, in the order they were added. */
     public synchronized List<String> rules() {
-        return List.copyOf(rules);
+        return List.copyOf(rules.keySet());
     }
 
     /** The names of the tracepoints recorded now. */
@@ -556,29 +600,46 @@ public final class Session implements AutoCloseable {
         if (probes.containsKey(tracepoint)) {
             return;
         }
-        int eventId = nextEventId++;
-        EventClass eventClass = eventClass(eventId, tracepoint);
-        for (CtfTrace open : traces) {
+        String recording = "session " + name + " recording " + tracepoint.name();
+        Filter filter = filterOf(tracepoint.name());
+        ArgumentFilter compiled = null;
+        if (filter != null) {
             try {
-                open.addEventClass(STREAM_CLASS, eventClass);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(
-                        "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
-                                + open.folder(),
-                        e);
+                compiled = filter.compile(tracepoint, recording + " if " + filter.expression());
+            } catch (FilterException e) { // a tracepoint defined after the rule: enable() checked the others
+                Log.get()
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "session " + name + " does not record " + tracepoint.name() + ": " + e.getMessage());
+                return;
             }
         }
-        TracepointWriter writer = new TracepointWriter(
-                recorder,
-                eventId,
-                fixedArgumentBytes(tracepoint),
-                maxVariable,
-                "session " + name + " recording " + tracepoint.name());
-        probes.put(tracepoint, register(tracepoint, writer));
+        Integer eventId = eventIds.get(tracepoint);
+        if (eventId == null) { // the first attach: its event class, in every open chunk's metadata
+            eventId = nextEventId++;
+            eventIds.put(tracepoint, eventId);
+            EventClass eventClass = eventClass(eventId, tracepoint);
+            for (CtfTrace open : traces) {
+                try {
+                    open.addEventClass(STREAM_CLASS, eventClass);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(
+                            "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
+                                    + open.folder(),
+                            e);
+                }
+            }
+        }
+        TracepointWriter writer =
+                new TracepointWriter(recorder, eventId, fixedArgumentBytes(tracepoint), maxVariable, recording);
+        probes.put(tracepoint, register(tracepoint, writer, compiled));
     }
 
-    private static <P> P register(Tracepoint<P> tracepoint, TracepointWriter writer) {
+    private static <P> P register(Tracepoint<P> tracepoint, TracepointWriter writer, ArgumentFilter filter) {
         P probe = tracepoint.writerProbe(writer);
+        if (filter != null) {
+            probe = tracepoint.filteredProbe(filter, probe);
+        }
         tracepoint.register(probe);
         return probe;
     }
@@ -597,12 +658,26 @@ public final class Session implements AutoCloseable {
     }
 
     private boolean matchesRules(String tracepointName) {
-        for (String rule : rules) {
+        for (String rule : rules.keySet()) {
             if (Tracepoints.matches(rule, tracepointName)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The filter of the rules matching {@code tracepointName}: any accepts; null if one takes every firing. */
+    private Filter filterOf(String tracepointName) {
+        Filter any = null;
+        for (Map.Entry<String, Filter> rule : rules.entrySet()) {
+            if (Tracepoints.matches(rule.getKey(), tracepointName)) {
+                if (rule.getValue() == null) {
+                    return null;
+                }
+                any = any == null ? rule.getValue() : any.or(rule.getValue());
+            }
+        }
+        return any;
     }
 
     /** The registry's listener: attaches tracepoints defined while the session runs. */
@@ -774,7 +849,7 @@ public final class Session implements AutoCloseable {
     /** The settings of a session; ends with {@link #start()} or {@link #build()}. */
     public static final class Builder {
         private final String name;
-        private final Set<String> rules = new LinkedHashSet<>();
+        private final Map<String, Filter> rules = new LinkedHashMap<>();
         private Path folder;
         private Mode mode = Mode.DISCARD;
         private int buffers = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -797,8 +872,19 @@ public final class Session implements AutoCloseable {
 
         /** Adds a rule: a tracepoint name or glob. */
         public Builder enable(String glob) {
+            return enable(glob, null);
+        }
+
+        /**
+         * Adds a rule with a filter ({@link Filter}; null for every firing): see {@link
+         * Session#enable(String, String)}.
+         *
+         * @throws FilterException if the filter cannot be parsed (whether it fits the tracepoints is
+         *     checked by start())
+         */
+        public Builder enable(String glob, String filter) {
             checkGlob(glob);
-            rules.add(glob);
+            rules.put(glob, filter == null ? null : Filter.parse(filter));
             return this;
         }
 

@@ -127,6 +127,52 @@ class SessionTest {
     }
 
     /**
+     * Rules with filters: a tracepoint records only the firings its rules' filters accept (any of
+     * them; a rule without a filter takes all), a filter naming an argument a tracepoint lacks is
+     * refused at enable() with the position, and a tracepoint defined later that it does not fit is
+     * not recorded (a warning says so). Babeltrace prints exactly the accepted firings.
+     */
+    @Test
+    void rulesWithFiltersRecordOnlyTheFiringsTheyAccept(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Request> request = Tracepoint.define(
+                provider + ":request", Request.class, "method", "status", "nanos", "cached", "verb", "body");
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Path folder = dir.resolve("trace");
+        Session session = Session.builder("filtered")
+                .enable(provider + ":request", "status >= 500 && method ~ \"GET *\"")
+                .enable(provider + ":request", "verb == POST") // the same glob again: replaces the filter
+                .enable(provider + ":req*", "cached")
+                .enable(provider + ":tick", "n > 7 || n < 2")
+                .output(folder)
+                .start();
+        assertThatThrownBy(() -> session.enable(provider + ":*", "status == 1"))
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("unknown argument status: tracepoint " + provider + ":tick has [n]")
+                .hasMessageContaining("at position 0");
+        session.enable(provider + ":t*", "n == 5"); // or-ed with the tick rule
+        for (int n = 0; n < 10; n++) {
+            tick.fire().tick(n);
+        }
+        request.fire().request("GET /a", 500, 1, false, Verb.GET, null); // neither POST nor cached
+        request.fire().request("POST /b", 200, 2, false, Verb.POST, null); // POST
+        request.fire().request("GET /c", 200, 3, true, Verb.GET, null); // cached
+        Tracepoint<Tick> later = Tracepoint.define(provider + ":requests_later", Tick.class, "n"); // no "cached"
+        later.fire().tick(1);
+        session.stop();
+
+        List<CtfEvent> events = events(folder);
+        assertThat(events.stream().filter(e -> e.name().endsWith(":tick")).map(e -> e.field("n")))
+                .containsExactly(0L, 1L, 5L, 8L, 9L);
+        assertThat(events.stream().filter(e -> e.name().endsWith(":request")).map(e -> e.field("nanos")))
+                .containsExactly(2L, 3L);
+        assertThat(session.recorded()).doesNotContain(provider + ":requests_later");
+        Babeltrace.Run run = Babeltrace.run(folder).clean();
+        assertThat(run.stdout().stream().filter(l -> !l.contains("tracepoint4j:thread")))
+                .hasSize(7);
+    }
+
+    /**
      * A probe that fires tracepoints itself (a probe that logs), ten levels deep: every firing is
      * recorded, each as its own complete record, on the same thread, with no deadlock.
      */

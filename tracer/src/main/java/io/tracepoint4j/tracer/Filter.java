@@ -1,0 +1,775 @@
+package io.tracepoint4j.tracer;
+
+import io.tracepoint4j.ArgumentFilter;
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A filter expression over a tracepoint's arguments, evaluated in the probe before anything is
+ * written: the BPF-style programs of the kernel's tracers, as a small language.
+ *
+ * <pre>{@code
+ * status >= 500 && route ~ "/api/*"
+ * !(method == "GET" || method == "HEAD") && $thread ~ "worker-*"
+ * level == WARN || retried
+ * }</pre>
+ *
+ * <ul>
+ *   <li>A comparison is an argument's name (or a built-in: {@code $thread}, the firing thread's
+ *       name; {@code $tid}, its id), an operator and a literal: {@code == != < <= > >=} with a
+ *       number for integer, {@code char} and floating-point arguments (a {@code char} also with a
+ *       one-character string); {@code == !=} with a string for {@code String} arguments, and {@code
+ *       ~ !~} with a glob ({@code *} any characters, {@code ?} one, as in {@link Tracepoints#find});
+ *       {@code == !=} with a constant's name for enum arguments, and with {@code true} or {@code
+ *       false} for {@code boolean} ones. A {@code boolean} argument alone means {@code == true}. A
+ *       null {@code String} or enum equals nothing and matches no glob; {@code byte[]} arguments
+ *       cannot be compared.
+ *   <li>Comparisons combine with {@code &&}, {@code ||} (lower precedence), {@code !} and
+ *       parentheses. Strings are in double quotes, with {@code \"} and {@code \\} inside.
+ * </ul>
+ *
+ * <p>{@link #parse} checks the syntax; {@link #compile} checks names and types against a
+ * tracepoint's arguments and gives the {@link ArgumentFilter} of a {@link
+ * Tracepoint#filteredProbe filtered probe}. Both throw a {@link FilterException} that names what is
+ * wrong and points at it. A compiled filter allocates nothing per firing: each comparison is a bit
+ * of the filter's state, set as its argument passes, and {@code accept} combines the bits (a truth
+ * table of the bits for up to 6 comparisons, else a walk of the expression over them); at most 63
+ * comparisons.
+ */
+public final class Filter {
+    /** The built-in name of the firing thread's name. */
+    public static final String THREAD_NAME = "$thread";
+    /** The built-in name of the firing thread's id. */
+    public static final String THREAD_ID = "$tid";
+    /** The most comparisons a filter may hold: one bit of a long each. */
+    public static final int MAX_COMPARISONS = 63;
+
+    private final String expression;
+    private final Node root;
+
+    private final List<Comparison> comparisons = new ArrayList<>();
+
+    /** Numbers the comparisons (their bits), once: the tree is read-only afterwards. */
+    private Filter(String expression, Node root) {
+        this.expression = expression;
+        this.root = root;
+        root.collect(comparisons);
+        for (int bit = 0; bit < comparisons.size(); bit++) {
+            comparisons.get(bit).bit = bit;
+        }
+    }
+
+    /**
+     * Parses {@code expression}.
+     *
+     * @throws FilterException if it is not a filter, pointing at the first place that is wrong
+     * @throws IllegalArgumentException if {@code expression} is null
+     */
+    public static Filter parse(String expression) {
+        if (expression == null) {
+            throw new IllegalArgumentException("the filter is null; pass an expression such as status == 200");
+        }
+        return new Filter(expression, new Parser(expression).parseAll());
+    }
+
+    /** The expression as given. */
+    public String expression() {
+        return expression;
+    }
+
+    /** A filter that accepts what this one or {@code other} accepts. */
+    public Filter or(Filter other) {
+        return parse("(" + expression + ") || (" + other.expression + ")");
+    }
+
+    /**
+     * This filter for {@code tracepoint}: the {@link ArgumentFilter} of a {@link
+     * Tracepoint#filteredProbe filtered probe} of it, whose {@code toString()} is {@code
+     * description}.
+     *
+     * @throws FilterException if it names an argument the tracepoint lacks, compares one with a
+     *     literal of the wrong type, or holds more than {@value #MAX_COMPARISONS} comparisons
+     */
+    public ArgumentFilter compile(Tracepoint<?> tracepoint, String description) {
+        List<Tracepoint.Argument> arguments = tracepoint.arguments();
+        if (comparisons.size() > MAX_COMPARISONS) {
+            throw new FilterException(
+                    expression,
+                    comparisons.get(MAX_COMPARISONS).fieldAt,
+                    "more than " + MAX_COMPARISONS + " comparisons; split the filter");
+        }
+        Compiled compiled = new Compiled(arguments.size(), comparisons.size(), description);
+        for (Comparison comparison : comparisons) {
+            comparison.compileInto(compiled, tracepoint.name(), arguments, expression);
+        }
+        if (comparisons.size() <= 6) {
+            long table = 0;
+            for (int state = 0; state < 1 << comparisons.size(); state++) {
+                if (root.holds(state)) {
+                    table |= 1L << state;
+                }
+            }
+            compiled.truthTable = table;
+        } else {
+            compiled.root = root;
+        }
+        return compiled;
+    }
+
+    @Override
+    public String toString() {
+        return expression;
+    }
+
+    // ---- the compiled form ----
+
+    /** Comparison kinds, after the operator and the argument's type are resolved. */
+    private static final int INTEGER_EQ = 0;
+
+    private static final int INTEGER_LT = 1;
+    private static final int INTEGER_GT = 2;
+    private static final int DECIMAL_EQ = 3;
+    private static final int DECIMAL_LT = 4;
+    private static final int DECIMAL_GT = 5;
+    private static final int STRING_EQ = 6;
+    private static final int STRING_GLOB = 7;
+    private static final int ORDINAL_EQ = 8;
+
+    /**
+     * A filter compiled for one tracepoint. Its tables are written before compile() returns and
+     * only read after: it reaches the firing threads inside the filtered probe, published by the
+     * probe's registration as any probe's fields are.
+     */
+    private static final class Compiled implements ArgumentFilter {
+        /** Per argument index, the bits of its comparisons. */
+        final int[][] bitsOf;
+        /** Per bit: kind, and the literal as a long (integers, ordinals), double, or String. */
+        final int[] kinds;
+
+        final long[] integers;
+        final double[] decimals;
+        final String[] strings;
+        /** Bits of the comparisons of $thread and $tid, made in begin(). */
+        int[] threadNameBits = new int[0];
+
+        int[] threadIdBits = new int[0];
+        long truthTable;
+        /** Set when there are more than 6 comparisons: accept() walks it. */
+        Node root;
+
+        private final String description;
+
+        Compiled(int argumentCount, int comparisonCount, String description) {
+            this.bitsOf = new int[argumentCount][];
+            Arrays.fill(bitsOf, new int[0]);
+            this.kinds = new int[comparisonCount];
+            this.integers = new long[comparisonCount];
+            this.decimals = new double[comparisonCount];
+            this.strings = new String[comparisonCount];
+            this.description = description;
+        }
+
+        void add(int argument, int bit) {
+            if (argument == BUILTIN_THREAD_NAME) {
+                threadNameBits = append(threadNameBits, bit);
+            } else if (argument == BUILTIN_THREAD_ID) {
+                threadIdBits = append(threadIdBits, bit);
+            } else {
+                bitsOf[argument] = append(bitsOf[argument], bit);
+            }
+        }
+
+        private static int[] append(int[] bits, int bit) {
+            int[] more = Arrays.copyOf(bits, bits.length + 1);
+            more[bits.length] = bit;
+            return more;
+        }
+
+        @Override
+        public long begin() {
+            long state = 0;
+            if (threadNameBits.length + threadIdBits.length > 0) {
+                Thread thread = Thread.currentThread();
+                for (int bit : threadNameBits) {
+                    state |= stringBit(bit, thread.getName());
+                }
+                for (int bit : threadIdBits) {
+                    state |= integerBit(bit, thread.threadId());
+                }
+            }
+            return state;
+        }
+
+        @Override
+        public long testBoolean(long state, int argument, boolean value) {
+            return testInteger(state, argument, value ? 1 : 0);
+        }
+
+        @Override
+        public long testByte(long state, int argument, byte value) {
+            return testInteger(state, argument, value);
+        }
+
+        @Override
+        public long testShort(long state, int argument, short value) {
+            return testInteger(state, argument, value);
+        }
+
+        @Override
+        public long testChar(long state, int argument, char value) {
+            return testInteger(state, argument, value);
+        }
+
+        @Override
+        public long testInt(long state, int argument, int value) {
+            return testInteger(state, argument, value);
+        }
+
+        @Override
+        public long testLong(long state, int argument, long value) {
+            return testInteger(state, argument, value);
+        }
+
+        @Override
+        public long testFloat(long state, int argument, float value) {
+            return testDecimal(state, argument, value);
+        }
+
+        @Override
+        public long testDouble(long state, int argument, double value) {
+            return testDecimal(state, argument, value);
+        }
+
+        @Override
+        public long testString(long state, int argument, String value) {
+            long result = state;
+            for (int bit : bitsOf[argument]) {
+                result |= stringBit(bit, value);
+            }
+            return result;
+        }
+
+        @Override
+        public long testEnum(long state, int argument, Enum<?> value) {
+            return value == null ? state : testInteger(state, argument, value.ordinal());
+        }
+
+        private long testInteger(long state, int argument, long value) {
+            long result = state;
+            for (int bit : bitsOf[argument]) {
+                result |= integerBit(bit, value);
+            }
+            return result;
+        }
+
+        private long testDecimal(long state, int argument, double value) {
+            long result = state;
+            for (int bit : bitsOf[argument]) {
+                double literal = decimals[bit];
+                boolean holds = switch (kinds[bit]) {
+                    case DECIMAL_EQ -> value == literal;
+                    case DECIMAL_LT -> value < literal;
+                    default -> value > literal;
+                };
+                result |= holds ? 1L << bit : 0;
+            }
+            return result;
+        }
+
+        private long integerBit(int bit, long value) {
+            long literal = integers[bit];
+            boolean holds = switch (kinds[bit]) {
+                case INTEGER_EQ, ORDINAL_EQ -> value == literal;
+                case INTEGER_LT -> value < literal;
+                default -> value > literal;
+            };
+            return holds ? 1L << bit : 0;
+        }
+
+        private long stringBit(int bit, String value) {
+            if (value == null) {
+                return 0;
+            }
+            boolean holds =
+                    kinds[bit] == STRING_EQ ? value.equals(strings[bit]) : Tracepoints.matches(strings[bit], value);
+            return holds ? 1L << bit : 0;
+        }
+
+        @Override
+        public boolean accept(long state) {
+            Node walk = root;
+            return walk == null ? ((truthTable >>> state) & 1) != 0 : walk.holds(state);
+        }
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
+    // ---- the expression ----
+
+    private static final int BUILTIN_THREAD_NAME = -1;
+    private static final int BUILTIN_THREAD_ID = -2;
+
+    /** An expression node: holds for a state (the comparisons' bits, in collect() order). */
+    private abstract static class Node {
+        abstract boolean holds(long state);
+
+        abstract void collect(List<Comparison> comparisons);
+    }
+
+    private static final class Or extends Node {
+        final Node left;
+        final Node right;
+
+        Or(Node left, Node right) {
+            this.left = left;
+            this.right = right;
+        }
+
+        @Override
+        boolean holds(long state) {
+            return left.holds(state) || right.holds(state);
+        }
+
+        @Override
+        void collect(List<Comparison> comparisons) {
+            left.collect(comparisons);
+            right.collect(comparisons);
+        }
+    }
+
+    private static final class And extends Node {
+        final Node left;
+        final Node right;
+
+        And(Node left, Node right) {
+            this.left = left;
+            this.right = right;
+        }
+
+        @Override
+        boolean holds(long state) {
+            return left.holds(state) && right.holds(state);
+        }
+
+        @Override
+        void collect(List<Comparison> comparisons) {
+            left.collect(comparisons);
+            right.collect(comparisons);
+        }
+    }
+
+    private static final class Not extends Node {
+        final Node inner;
+
+        Not(Node inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        boolean holds(long state) {
+            return !inner.holds(state);
+        }
+
+        @Override
+        void collect(List<Comparison> comparisons) {
+            inner.collect(comparisons);
+        }
+    }
+
+    /**
+     * {@code field op literal}. Its bit is its place in a walk of the tree (collect()), set when
+     * compiled; {@code !=}, {@code >=}, {@code <=} and {@code !~} hold when the bit of {@code ==},
+     * {@code <}, {@code >} or {@code ~} is clear, so the compiled kinds are few.
+     */
+    private static final class Comparison extends Node {
+        final String field;
+        final int fieldAt;
+        final String operator;
+        final Token literal;
+        /** Whether the comparison holds when its bit is clear (!=, >=, <=, !~). */
+        final boolean negated;
+        /** Set once by Filter's constructor. */
+        int bit = -1;
+
+        Comparison(String field, int fieldAt, String operator, Token literal) {
+            this.field = field;
+            this.fieldAt = fieldAt;
+            this.operator = operator;
+            this.literal = literal;
+            this.negated =
+                    operator.equals("!=") || operator.equals(">=") || operator.equals("<=") || operator.equals("!~");
+        }
+
+        @Override
+        boolean holds(long state) {
+            return (((state >>> bit) & 1) != 0) != negated;
+        }
+
+        @Override
+        void collect(List<Comparison> comparisons) {
+            comparisons.add(this);
+        }
+
+        void compileInto(Compiled compiled, String tracepoint, List<Tracepoint.Argument> arguments, String expression) {
+            int argument;
+            Class<?> type;
+            if (field.equals(THREAD_NAME)) {
+                argument = BUILTIN_THREAD_NAME;
+                type = String.class;
+            } else if (field.equals(THREAD_ID)) {
+                argument = BUILTIN_THREAD_ID;
+                type = long.class;
+            } else {
+                argument = indexOf(arguments, field);
+                if (argument < 0) {
+                    throw new FilterException(
+                            expression,
+                            fieldAt,
+                            "unknown argument " + field + ": tracepoint " + tracepoint + " has " + names(arguments)
+                                    + ", and there are the built-ins " + THREAD_NAME + " and " + THREAD_ID);
+                }
+                type = arguments.get(argument).type();
+            }
+            if (literal.at == fieldAt && type != boolean.class) { // the field alone: see Parser.unary()
+                throw mismatch(
+                        expression,
+                        field + " is " + type.getSimpleName() + ", not boolean: give it a" + " comparison, such as "
+                                + field + (type == String.class ? " == \"text\"" : " == 1"));
+            }
+            compiled.kinds[bit] = kind(type, expression);
+            compiled.add(argument, bit);
+            switch (compiled.kinds[bit]) {
+                case INTEGER_EQ, INTEGER_LT, INTEGER_GT -> compiled.integers[bit] = integerLiteral(type, expression);
+                case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT -> compiled.decimals[bit] = decimalLiteral(expression);
+                case STRING_EQ, STRING_GLOB -> compiled.strings[bit] = literal.text;
+                default -> compiled.integers[bit] = ordinalLiteral(type, expression);
+            }
+        }
+
+        private int kind(Class<?> type, String expression) {
+            boolean order =
+                    operator.equals("<") || operator.equals("<=") || operator.equals(">") || operator.equals(">=");
+            boolean glob = operator.equals("~") || operator.equals("!~");
+            if (type == byte[].class) {
+                throw mismatch(expression, "byte[] arguments cannot be compared");
+            }
+            if (type == String.class) {
+                if (order) {
+                    throw mismatch(expression, field + " is a String: compare it with ==, !=, ~ or !~");
+                }
+                if (literal.kind != TokenKind.STRING) {
+                    throw literalMismatch(expression, "a string in double quotes", type);
+                }
+                return glob ? STRING_GLOB : STRING_EQ;
+            }
+            if (glob) {
+                throw mismatch(
+                        expression, "~ and !~ match a glob against a String; " + field + " is " + type.getSimpleName());
+            }
+            if (type.isEnum() || type == boolean.class) {
+                if (order) {
+                    throw mismatch(expression, field + " is " + type.getSimpleName() + ": compare it with == or !=");
+                }
+                return type.isEnum() ? ORDINAL_EQ : INTEGER_EQ;
+            }
+            // a number: the comparisons with a strict order are < and >; <= and >= are their negations
+            boolean decimal = type == float.class || type == double.class;
+            return switch (operator) {
+                case "<", ">=" -> decimal ? DECIMAL_LT : INTEGER_LT;
+                case ">", "<=" -> decimal ? DECIMAL_GT : INTEGER_GT;
+                default -> decimal ? DECIMAL_EQ : INTEGER_EQ;
+            };
+        }
+
+        private long integerLiteral(Class<?> type, String expression) {
+            if (type == boolean.class) {
+                if (literal.kind == TokenKind.IDENTIFIER
+                        && (literal.text.equals("true") || literal.text.equals("false"))) {
+                    return literal.text.equals("true") ? 1 : 0;
+                }
+                throw literalMismatch(expression, "true or false", type);
+            }
+            if (type == char.class && literal.kind == TokenKind.STRING && literal.text.length() == 1) {
+                return literal.text.charAt(0);
+            }
+            if (literal.kind != TokenKind.NUMBER) {
+                throw literalMismatch(
+                        expression, type == char.class ? "a number or a one-character string" : "an integer", type);
+            }
+            try {
+                return Long.decode(literal.text);
+            } catch (NumberFormatException e) {
+                throw new FilterException(
+                        expression, literal.at, literal.text + " is not an integer in the range of long");
+            }
+        }
+
+        private double decimalLiteral(String expression) {
+            if (literal.kind != TokenKind.NUMBER) {
+                throw literalMismatch(expression, "a number", double.class);
+            }
+            try {
+                return literal.text.startsWith("0x") || literal.text.startsWith("-0x")
+                        ? Long.decode(literal.text)
+                        : Double.parseDouble(literal.text);
+            } catch (NumberFormatException e) {
+                throw new FilterException(expression, literal.at, literal.text + " is not a number");
+            }
+        }
+
+        private long ordinalLiteral(Class<?> type, String expression) {
+            if (literal.kind == TokenKind.IDENTIFIER || literal.kind == TokenKind.STRING) {
+                for (Object constant : type.getEnumConstants()) {
+                    Enum<?> e = (Enum<?>) constant;
+                    if (e.name().equals(literal.text)) {
+                        return e.ordinal();
+                    }
+                }
+            }
+            List<String> names = new ArrayList<>();
+            for (Object constant : type.getEnumConstants()) {
+                names.add(((Enum<?>) constant).name());
+            }
+            throw new FilterException(
+                    expression,
+                    literal.at,
+                    literal.text + " is not a constant of " + type.getSimpleName() + " (the type of " + field
+                            + "): one of " + names);
+        }
+
+        private FilterException mismatch(String expression, String why) {
+            return new FilterException(expression, fieldAt, why);
+        }
+
+        private FilterException literalMismatch(String expression, String expected, Class<?> type) {
+            return new FilterException(
+                    expression,
+                    literal.at,
+                    field + " is " + type.getSimpleName() + ": compare it with " + expected + ", not " + literal.text);
+        }
+
+        private static int indexOf(List<Tracepoint.Argument> arguments, String name) {
+            for (int i = 0; i < arguments.size(); i++) {
+                if (arguments.get(i).name().equals(name)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private static List<String> names(List<Tracepoint.Argument> arguments) {
+            List<String> names = new ArrayList<>();
+            for (Tracepoint.Argument argument : arguments) {
+                names.add(argument.name());
+            }
+            return names;
+        }
+    }
+
+    // ---- the syntax ----
+
+    private enum TokenKind {
+        IDENTIFIER,
+        NUMBER,
+        STRING,
+        OPERATOR,
+        END
+    }
+
+    private static final class Token {
+        final TokenKind kind;
+        /** The name, the number's digits, the string's characters (unescaped), or the operator. */
+        final String text;
+
+        final int at;
+
+        Token(TokenKind kind, String text, int at) {
+            this.kind = kind;
+            this.text = text;
+            this.at = at;
+        }
+
+        boolean is(String operator) {
+            return kind == TokenKind.OPERATOR && text.equals(operator);
+        }
+
+        String shown() {
+            return switch (kind) {
+                case END -> "the end";
+                case STRING -> "\"" + text + "\"";
+                default -> "'" + text + "'";
+            };
+        }
+    }
+
+    /** A recursive-descent parser: or := and ('||' and)*; and := unary ('&&' unary)*; unary := '!' unary | '(' or ')' | comparison. */
+    private static final class Parser {
+        private static final String[] OPERATORS = {
+            "==", "!=", "<=", ">=", "!~", "&&", "||", "<", ">", "~", "!", "(", ")"
+        };
+        private static final String[] COMPARISONS = {"==", "!=", "<=", ">=", "<", ">", "~", "!~"};
+
+        private final String text;
+        private int position;
+        private Token next;
+
+        Parser(String text) {
+            this.text = text;
+            this.next = read();
+        }
+
+        Node parseAll() {
+            if (next.kind == TokenKind.END) {
+                throw new FilterException(text, 0, "the filter is empty; write a comparison such as status == 200");
+            }
+            Node node = or();
+            if (next.kind != TokenKind.END) {
+                throw new FilterException(text, next.at, "expected && or || before " + next.shown());
+            }
+            return node;
+        }
+
+        private Node or() {
+            Node node = and();
+            while (next.is("||")) {
+                advance();
+                node = new Or(node, and());
+            }
+            return node;
+        }
+
+        private Node and() {
+            Node node = unary();
+            while (next.is("&&")) {
+                advance();
+                node = new And(node, unary());
+            }
+            return node;
+        }
+
+        private Node unary() {
+            if (next.is("!")) {
+                advance();
+                return new Not(unary());
+            }
+            if (next.is("(")) {
+                int open = next.at;
+                advance();
+                Node inner = or();
+                if (!next.is(")")) {
+                    throw new FilterException(
+                            text, next.at, "expected ) to close the ( at position " + open + ", found " + next.shown());
+                }
+                advance();
+                return inner;
+            }
+            if (next.kind != TokenKind.IDENTIFIER) {
+                throw new FilterException(text, next.at, "expected an argument's name, !, or (, found " + next.shown());
+            }
+            Token field = advance();
+            if (!isComparison(next)) {
+                // a boolean argument alone: == true
+                return new Comparison(field.text, field.at, "==", new Token(TokenKind.IDENTIFIER, "true", field.at));
+            }
+            Token operator = advance();
+            if (next.kind != TokenKind.NUMBER && next.kind != TokenKind.STRING && next.kind != TokenKind.IDENTIFIER) {
+                throw new FilterException(
+                        text,
+                        next.at,
+                        "expected a number, a string or a name after " + operator.text + ", found " + next.shown());
+            }
+            return new Comparison(field.text, field.at, operator.text, advance());
+        }
+
+        private static boolean isComparison(Token token) {
+            for (String operator : COMPARISONS) {
+                if (token.is(operator)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private Token advance() {
+            Token current = next;
+            next = read();
+            return current;
+        }
+
+        private Token read() {
+            while (position < text.length() && Character.isWhitespace(text.charAt(position))) {
+                position++;
+            }
+            int start = position;
+            if (position == text.length()) {
+                return new Token(TokenKind.END, "", start);
+            }
+            char c = text.charAt(position);
+            if (Character.isLetter(c) || c == '_' || c == '$') {
+                position++;
+                while (position < text.length()
+                        && (Character.isLetterOrDigit(text.charAt(position)) || text.charAt(position) == '_')) {
+                    position++;
+                }
+                return new Token(TokenKind.IDENTIFIER, text.substring(start, position), start);
+            }
+            if (Character.isDigit(c)
+                    || (c == '-'
+                            && position + 1 < text.length()
+                            && (Character.isDigit(text.charAt(position + 1)) || text.charAt(position + 1) == '.'))
+                    || (c == '.' && position + 1 < text.length() && Character.isDigit(text.charAt(position + 1)))) {
+                position++;
+                while (position < text.length()
+                        && (Character.isLetterOrDigit(text.charAt(position)) || text.charAt(position) == '.')) {
+                    position++;
+                }
+                return new Token(TokenKind.NUMBER, text.substring(start, position), start);
+            }
+            if (c == '"') {
+                StringBuilder value = new StringBuilder();
+                position++;
+                while (position < text.length() && text.charAt(position) != '"') {
+                    char d = text.charAt(position++);
+                    if (d == '\\') {
+                        if (position == text.length()) {
+                            break;
+                        }
+                        char escaped = text.charAt(position++);
+                        if (escaped != '"' && escaped != '\\') {
+                            throw new FilterException(
+                                    text,
+                                    position - 2,
+                                    "unknown escape \\" + escaped + " in a string; only \\\" and \\\\ are escapes");
+                        }
+                        d = escaped;
+                    }
+                    value.append(d);
+                }
+                if (position == text.length()) {
+                    throw new FilterException(text, start, "this string has no closing \"");
+                }
+                position++;
+                return new Token(TokenKind.STRING, value.toString(), start);
+            }
+            for (String operator : OPERATORS) {
+                if (text.startsWith(operator, position)) {
+                    position += operator.length();
+                    return new Token(TokenKind.OPERATOR, operator, start);
+                }
+            }
+            throw new FilterException(
+                    text,
+                    start,
+                    "unexpected character '" + c + "'"
+                            + (c == '='
+                                    ? " (equality is ==)"
+                                    : c == '&' || c == '|' ? " (and, or are && and ||)" : ""));
+        }
+    }
+}

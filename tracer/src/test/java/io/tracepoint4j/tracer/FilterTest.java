@@ -1,0 +1,252 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter language: what parses, what each comparison means for each argument type, the
+ * built-ins, errors that name the problem and point at it, the two ways accept() combines the bits
+ * agreeing, and no allocation per firing.
+ */
+class FilterTest {
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    /** An enum argument. */
+    public enum Level {
+        INFO,
+        WARN,
+        ERROR
+    }
+
+    /** Every comparable argument type. */
+    public interface Request {
+        void request(
+                long id,
+                int status,
+                String route,
+                boolean retried,
+                Level level,
+                double millis,
+                char method,
+                byte[] body);
+    }
+
+    private static Tracepoint<Request> request() {
+        return Tracepoint.define(
+                "filter" + NAMES.incrementAndGet() + ":request",
+                Request.class,
+                "id",
+                "status",
+                "route",
+                "retried",
+                "level",
+                "millis",
+                "method",
+                "body");
+    }
+
+    /** The firings a filter lets through to a guarded probe that records the ids. */
+    private static List<Long> passed(Tracepoint<Request> tp, String expression) {
+        List<Long> ids = new ArrayList<>();
+        Request guarded = (id, status, route, retried, level, millis, method, body) -> ids.add(id);
+        Request probe = tp.filteredProbe(Filter.parse(expression).compile(tp, expression), guarded);
+        tp.register(probe);
+        try {
+            Request fire = tp.fire();
+            fire.request(1, 200, "/api/orders", false, Level.INFO, 1.5, 'G', null);
+            fire.request(2, 404, "/api/users", true, Level.WARN, 12.0, 'P', new byte[1]);
+            fire.request(3, 500, "/health", false, Level.ERROR, 250.25, 'G', null);
+            fire.request(4, 503, null, true, null, -1, 'D', null);
+        } finally {
+            tp.unregister(probe);
+        }
+        return ids;
+    }
+
+    @Test
+    void comparisonsOfEveryTypeSelectTheFirings() {
+        Tracepoint<Request> tp = request();
+        assertThat(passed(tp, "status == 200")).containsExactly(1L);
+        assertThat(passed(tp, "status != 200")).containsExactly(2L, 3L, 4L);
+        assertThat(passed(tp, "status >= 500")).containsExactly(3L, 4L);
+        assertThat(passed(tp, "status > 500")).containsExactly(4L);
+        assertThat(passed(tp, "status < 404")).containsExactly(1L);
+        assertThat(passed(tp, "status <= 404")).containsExactly(1L, 2L);
+        assertThat(passed(tp, "id == 0x3")).containsExactly(3L);
+        assertThat(passed(tp, "id > -1")).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(passed(tp, "route == \"/health\"")).containsExactly(3L);
+        assertThat(passed(tp, "route != \"/health\"")).as("null equals nothing").containsExactly(1L, 2L, 4L);
+        assertThat(passed(tp, "route ~ \"/api/*\"")).containsExactly(1L, 2L);
+        assertThat(passed(tp, "route ~ \"/api/?sers\"")).containsExactly(2L);
+        assertThat(passed(tp, "route !~ \"/api/*\"")).as("null matches no glob").containsExactly(3L, 4L);
+        assertThat(passed(tp, "retried")).containsExactly(2L, 4L);
+        assertThat(passed(tp, "retried == false")).containsExactly(1L, 3L);
+        assertThat(passed(tp, "!retried")).containsExactly(1L, 3L);
+        assertThat(passed(tp, "level == WARN")).containsExactly(2L);
+        assertThat(passed(tp, "level == \"ERROR\"")).containsExactly(3L);
+        assertThat(passed(tp, "level != INFO")).as("null equals nothing").containsExactly(2L, 3L, 4L);
+        assertThat(passed(tp, "millis > 10")).containsExactly(2L, 3L);
+        assertThat(passed(tp, "millis <= 1.5")).containsExactly(1L, 4L);
+        assertThat(passed(tp, "millis == 250.25")).containsExactly(3L);
+        assertThat(passed(tp, "method == \"G\"")).containsExactly(1L, 3L);
+        assertThat(passed(tp, "method == 80")).containsExactly(2L);
+    }
+
+    @Test
+    void andOrNotAndParenthesesCombineThem() {
+        Tracepoint<Request> tp = request();
+        assertThat(passed(tp, "status >= 500 && route ~ \"/h*\"")).containsExactly(3L);
+        assertThat(passed(tp, "status == 200 || status == 503")).containsExactly(1L, 4L);
+        assertThat(passed(tp, "status == 200 || status == 404 && retried"))
+                .as("&& binds tighter")
+                .containsExactly(1L, 2L);
+        assertThat(passed(tp, "(status == 200 || status == 404) && !retried")).containsExactly(1L);
+        assertThat(passed(tp, "!(level == INFO || level == WARN)")).containsExactly(3L, 4L);
+        assertThat(passed(tp, "!!retried")).containsExactly(2L, 4L);
+    }
+
+    /**
+     * Up to 6 comparisons accept() looks up a truth table of the bits; beyond, it walks the
+     * expression: the same filter padded with comparisons that change nothing gives the same firings.
+     */
+    @Test
+    void theTruthTableAndTheWalkAgree() {
+        Tracepoint<Request> tp = request();
+        String[] filters = {
+            "status >= 500 && route ~ \"/h*\"",
+            "(status == 200 || status == 404) && !retried",
+            "!(level == INFO || level == WARN) || millis > 100",
+            "retried && (method == \"P\" || method == \"D\") && status != 404",
+        };
+        String padding = " || (id == -1 && id == -2 && id == -3 && id == -4 && id == -5 && id == -6 && id == -7)";
+        for (String filter : filters) {
+            assertThat(passed(tp, "(" + filter + ")" + padding)).as(filter).isEqualTo(passed(tp, filter));
+        }
+    }
+
+    @Test
+    void theBuiltInsAreTheFiringThreadsNameAndId() throws Exception {
+        Tracepoint<Request> tp = request();
+        List<Long> ids = new ArrayList<>();
+        String[] filters = {
+            "$thread ~ \"worker-*\"", "$tid == " + Thread.currentThread().threadId()
+        };
+        for (String filter : filters) {
+            ids.clear();
+            Request guarded = (id, status, route, retried, level, millis, method, body) -> ids.add(id);
+            Request probe = tp.filteredProbe(Filter.parse(filter).compile(tp, filter), guarded);
+            tp.register(probe);
+            Thread worker = new Thread(() -> tp.fire().request(7, 0, "", false, null, 0, 'x', null), "worker-1");
+            worker.start();
+            worker.join();
+            tp.fire().request(8, 0, "", false, null, 0, 'x', null); // on this thread, not a worker
+            tp.unregister(probe);
+            assertThat(ids).as(filter).containsExactly(filter.startsWith("$thread") ? 7L : 8L);
+        }
+    }
+
+    @Test
+    void syntaxErrorsNameTheProblemAndPointAtIt() {
+        assertError("status = 200", 7, "unexpected character '=' (equality is ==)");
+        assertError("status == 200 & retried", 14, "unexpected character '&' (and, or are && and ||)");
+        assertError("status ==", 9, "expected a number, a string or a name after ==, found the end");
+        assertError("(status == 200", 14, "expected ) to close the ( at position 0");
+        assertError("route == \"/api", 9, "this string has no closing \"");
+        assertError("status == 200 retried", 14, "expected && or || before 'retried'");
+        assertError("   ", 0, "the filter is empty");
+        assertError("&& retried", 0, "expected an argument's name, !, or (, found '&&'");
+        assertError("route == \"a\\nb\"", 11, "unknown escape \\n");
+        FilterException e = catchError("status = 200");
+        assertThat(e.getMessage()).endsWith("\n  status = 200\n         ^");
+    }
+
+    @Test
+    void namesAndTypesAreCheckedAgainstTheTracepoint() {
+        Tracepoint<Request> tp = request();
+        assertCompileError(
+                tp,
+                "stauts == 200",
+                0,
+                "unknown argument stauts: tracepoint " + tp.name()
+                        + " has [id, status, route, retried, level, millis, method, body]");
+        assertCompileError(tp, "retried && route < \"b\"", 11, "route is a String: compare it with ==, !=, ~ or !~");
+        assertCompileError(tp, "status == \"200\"", 10, "status is int: compare it with an integer, not 200");
+        assertCompileError(tp, "route == 200", 9, "route is String: compare it with a string in double quotes");
+        assertCompileError(
+                tp,
+                "level == FATAL",
+                9,
+                "FATAL is not a constant of Level (the type of level): one of" + " [INFO, WARN, ERROR]");
+        assertCompileError(tp, "body == 1", 0, "byte[] arguments cannot be compared");
+        assertCompileError(tp, "status ~ \"2*\"", 0, "~ and !~ match a glob against a String; status is int");
+        assertCompileError(tp, "id == 99999999999999999999", 6, "is not an integer in the range of long");
+        assertCompileError(tp, "status", 0, "status is int, not boolean: give it a comparison, such as status == 1");
+        StringBuilder many = new StringBuilder("id == 0");
+        for (int i = 1; i <= Filter.MAX_COMPARISONS; i++) {
+            many.append(" || id == ").append(i);
+        }
+        assertThatThrownBy(() -> Filter.parse(many.toString()).compile(tp, "many"))
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("more than 63 comparisons");
+    }
+
+    static final Tracepoint<Request> ALLOCATION = request();
+
+    @Test
+    void aCompiledFilterAllocatesNothingPerFiring() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        String filter = "(status >= 500 || route ~ \"/api/*\") && !retried && level != ERROR && $thread ~ \"*\"";
+        long[] passed = {0};
+        Request guarded = (id, status, route, retried, level, millis, method, body) -> passed[0]++;
+        Request probe = ALLOCATION.filteredProbe(Filter.parse(filter).compile(ALLOCATION, filter), guarded);
+        ALLOCATION.register(probe);
+        try {
+            long best = Long.MAX_VALUE;
+            for (int round = 0; round < 30 && best >= 1024; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 10_000; i++) {
+                    ALLOCATION.fire().request(i, 500 + (i & 1), "/api/x", false, Level.WARN, 1.0, 'G', null);
+                }
+                best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+            }
+            assertThat(best).as("bytes allocated by 10,000 filtered firings").isLessThan(1024);
+            assertThat(passed[0]).isPositive();
+        } finally {
+            ALLOCATION.unregister(probe);
+        }
+    }
+
+    private static FilterException catchError(String expression) {
+        try {
+            Filter.parse(expression);
+        } catch (FilterException e) {
+            return e;
+        }
+        throw new AssertionError("no error for " + expression);
+    }
+
+    private static void assertError(String expression, int position, String reason) {
+        FilterException e = catchError(expression);
+        assertThat(e.reason()).as(expression).startsWith(reason);
+        assertThat(e.position()).as("position in %s", expression).isEqualTo(position);
+        assertThat(e.expression()).isEqualTo(expression);
+    }
+
+    private static void assertCompileError(Tracepoint<?> tp, String expression, int position, String reason) {
+        Filter filter = Filter.parse(expression);
+        assertThatThrownBy(() -> filter.compile(tp, expression))
+                .as(expression)
+                .isInstanceOfSatisfying(FilterException.class, e -> {
+                    assertThat(e.reason()).contains(reason);
+                    assertThat(e.position()).isEqualTo(position);
+                });
+    }
+}
