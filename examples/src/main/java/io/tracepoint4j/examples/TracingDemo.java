@@ -20,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code ./tp demo [--out DIR] [--seconds S]}: a small instrumented service, traced. Worker threads
+ * {@code ./tp demo [--out DIR] [--seconds S]}: a small instrumented service, traced ({@code
+ * ./tp demo --serve SECONDS}: the same service untraced, a live target for the control commands). Worker threads
  * and virtual threads serve requests that fire regular tracepoints ({@code web:request},
  * {@code db:query}); reading a file fires a faultable one ({@code fs:read}), whose audit probe
  * really blocks: it reads the file's attributes, as the kernel's syscall probes read user memory.
@@ -57,16 +58,23 @@ public final class TracingDemo {
     public static void main(String[] args) throws Exception {
         Path out = null;
         Duration duration = Duration.ofSeconds(2);
+        Duration serve = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--out") && i + 1 < args.length) {
                 out = Path.of(args[++i]);
             } else if (args[i].equals("--seconds") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,4}")) {
                 duration = Duration.ofSeconds(Long.parseLong(args[++i]));
+            } else if (args[i].equals("--serve") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,6}")) {
+                serve = Duration.ofSeconds(Long.parseLong(args[++i]));
             } else {
                 System.err.println("demo: unknown argument '" + args[i] + "'. Usage: demo [--out DIR] [--seconds S]"
-                        + " | demo rcu [--run-millis N]");
+                        + " | demo --serve SECONDS | demo rcu [--run-millis N]");
                 System.exit(2);
             }
+        }
+        if (serve != null) {
+            serveUntraced(System.out, serve);
+            return;
         }
         if (out == null) {
             out = Path.of(
@@ -95,24 +103,7 @@ public final class TracingDemo {
                 .start();
         out.println("recording web:*, db:*, fs:* into " + folder + " for " + duration.toSeconds() + " s ("
                 + session.clock() + ")");
-        AtomicBoolean serving = new AtomicBoolean(true);
-        Thread[] workers = new Thread[2];
-        for (int w = 0; w < workers.length; w++) {
-            workers[w] = Thread.ofPlatform().name("worker-" + w).start(() -> serve(serving, file, 50_000));
-        }
-        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
-            long end = System.nanoTime() + duration.toNanos();
-            while (System.nanoTime() < end) {
-                for (int v = 0; v < 200; v++) {
-                    virtual.submit(() -> serve(null, file, 20));
-                }
-                Thread.sleep(50);
-            }
-        }
-        serving.set(false);
-        for (Thread worker : workers) {
-            worker.join();
-        }
+        load(file, duration, 50_000, 0);
         Session.Summary summary = session.stop();
         READ.unregister(audit);
         Files.delete(file);
@@ -150,8 +141,57 @@ public final class TracingDemo {
         return new Result(recorded, lost);
     }
 
-    /** Serves requests until {@code serving} turns false, or {@code count} of them if it is null. */
-    private static void serve(AtomicBoolean serving, Path file, int count) {
+    /**
+     * {@code ./tp demo --serve SECONDS}: the service, untraced (no session, no probe), for {@code
+     * duration}, at a steady pace that leaves the machine to the tools: a live target for {@code
+     * ./tp list}, {@code record}, {@code stat}. Prints its PID alone on the first line, for scripts.
+     */
+    static void serveUntraced(PrintStream out, Duration duration) throws Exception {
+        out.println(ProcessHandle.current().pid());
+        out.println("serving untraced for " + duration.toSeconds() + " s: tracepoints web:request, db:query, fs:read");
+        out.flush();
+        Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
+        try {
+            Files.writeString(file, "what the service reads\n".repeat(100));
+            load(file, duration, Integer.MAX_VALUE, 1);
+        } finally {
+            Files.delete(file);
+        }
+        out.println("served for " + duration.toSeconds() + " s");
+    }
+
+    /**
+     * Two worker threads serve up to {@code perWorker} requests each, pausing {@code pauseMillis}
+     * between two, while virtual threads serve 200 short bursts every 50 ms, for {@code duration}.
+     */
+    private static void load(Path file, Duration duration, int perWorker, long pauseMillis)
+            throws InterruptedException {
+        AtomicBoolean serving = new AtomicBoolean(true);
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] =
+                    Thread.ofPlatform().name("worker-" + w).start(() -> serve(serving, file, perWorker, pauseMillis));
+        }
+        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            long end = System.nanoTime() + duration.toNanos();
+            while (System.nanoTime() < end) {
+                for (int v = 0; v < 200; v++) {
+                    virtual.submit(() -> serve(null, file, 20, 0));
+                }
+                Thread.sleep(50);
+            }
+        }
+        serving.set(false);
+        for (Thread worker : workers) {
+            worker.join();
+        }
+    }
+
+    /**
+     * Serves requests until {@code serving} turns false, or {@code count} of them if it is null,
+     * sleeping {@code pauseMillis} between two.
+     */
+    private static void serve(AtomicBoolean serving, Path file, int count, long pauseMillis) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < count && (serving == null || serving.get()); i++) {
             long start = System.nanoTime();
@@ -163,7 +203,14 @@ public final class TracingDemo {
                 READ.fire().read(file.toString(), 2300);
             }
             REQUEST.fire().request("GET", path, path.equals("/users/7") ? 404 : 200, System.nanoTime() - start);
-            if (serving != null && (i & 1023) == 0) {
+            if (pauseMillis > 0) {
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } else if (serving != null && (i & 1023) == 0) {
                 Thread.onSpinWait();
             }
         }

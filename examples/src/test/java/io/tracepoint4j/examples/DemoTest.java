@@ -41,6 +41,30 @@ class DemoTest {
         }
     }
 
+    /**
+     * {@code ./tp demo --serve SECONDS}, a live target for the control commands: a JVM of its own
+     * whose first line is its PID alone, serving untraced, that ends by itself after SECONDS.
+     */
+    @Test
+    @Timeout(60)
+    void theServingDemoPrintsItsPidFirstAndEndsByItself() throws Exception {
+        String javaCommand =
+                Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process target = new ProcessBuilder(
+                        javaCommand, "-cp", System.getProperty("java.class.path"), Demo.class.getName(), "--serve", "1")
+                .redirectErrorStream(true)
+                .start();
+        try (var lines = new java.io.BufferedReader(
+                new java.io.InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(lines.readLine()).isEqualTo(Long.toString(target.pid()));
+            String rest = lines.lines().collect(java.util.stream.Collectors.joining("\n"));
+            assertThat(target.waitFor()).as(rest).isZero();
+            assertThat(rest).contains("serving untraced for 1 s", "served for 1 s");
+        } finally {
+            target.destroyForcibly();
+        }
+    }
+
     @Test
     @Timeout(60)
     void demoRunsCleanly() throws Exception {
