@@ -136,6 +136,10 @@ public final class Filter {
     private static final int DECIMAL_GT = 5;
     private static final int STRING_EQ = 6;
     private static final int STRING_GLOB = 7;
+    /** Globs of one kind, matched without the general matcher: "text*" and "*text". */
+    private static final int STRING_PREFIX = 9;
+
+    private static final int STRING_SUFFIX = 10;
     private static final int ORDINAL_EQ = 8;
 
     /**
@@ -293,8 +297,13 @@ public final class Filter {
             if (value == null) {
                 return 0;
             }
-            boolean holds =
-                    kinds[bit] == STRING_EQ ? value.equals(strings[bit]) : Tracepoints.matches(strings[bit], value);
+            String literal = strings[bit];
+            boolean holds = switch (kinds[bit]) {
+                case STRING_EQ -> value.equals(literal);
+                case STRING_PREFIX -> value.startsWith(literal);
+                case STRING_SUFFIX -> value.endsWith(literal);
+                default -> Tracepoints.matches(literal, value);
+            };
             return holds ? 1L << bit : 0;
         }
 
@@ -447,8 +456,31 @@ public final class Filter {
             switch (compiled.kinds[bit]) {
                 case INTEGER_EQ, INTEGER_LT, INTEGER_GT -> compiled.integers[bit] = integerLiteral(type, expression);
                 case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT -> compiled.decimals[bit] = decimalLiteral(expression);
-                case STRING_EQ, STRING_GLOB -> compiled.strings[bit] = literal.text;
+                case STRING_EQ -> compiled.strings[bit] = literal.text;
+                case STRING_GLOB -> compileGlob(compiled, bit, literal.text);
                 default -> compiled.integers[bit] = ordinalLiteral(type, expression);
+            }
+        }
+
+        /**
+         * A glob with no {@code ?} and one {@code *}, at its end or its start, is a prefix or a
+         * suffix test (String.startsWith, endsWith: several times faster than the general matcher on
+         * a short string, RecordEventBench filteredOut); with no wildcard, an equality.
+         */
+        private static void compileGlob(Compiled compiled, int bit, String glob) {
+            int star = glob.indexOf('*');
+            boolean simple = glob.indexOf('?') < 0 && (star < 0 || star == glob.lastIndexOf('*'));
+            if (simple && star < 0) {
+                compiled.kinds[bit] = STRING_EQ;
+                compiled.strings[bit] = glob;
+            } else if (simple && star == glob.length() - 1) {
+                compiled.kinds[bit] = STRING_PREFIX;
+                compiled.strings[bit] = glob.substring(0, star);
+            } else if (simple && star == 0) {
+                compiled.kinds[bit] = STRING_SUFFIX;
+                compiled.strings[bit] = glob.substring(1);
+            } else {
+                compiled.strings[bit] = glob;
             }
         }
 

@@ -85,6 +85,11 @@ class FilterTest {
         assertThat(passed(tp, "route != \"/health\"")).as("null equals nothing").containsExactly(1L, 2L, 4L);
         assertThat(passed(tp, "route ~ \"/api/*\"")).containsExactly(1L, 2L);
         assertThat(passed(tp, "route ~ \"/api/?sers\"")).containsExactly(2L);
+        assertThat(passed(tp, "route ~ \"*th\"")).as("a suffix").containsExactly(3L);
+        assertThat(passed(tp, "route ~ \"/health\"")).as("no wildcard").containsExactly(3L);
+        assertThat(passed(tp, "route ~ \"*\"")).as("anything but null").containsExactly(1L, 2L, 3L);
+        assertThat(passed(tp, "route ~ \"/api*s\"")).as("a star inside").containsExactly(1L, 2L);
+        assertThat(passed(tp, "route ~ \"*api*\"")).as("two stars").containsExactly(1L, 2L);
         assertThat(passed(tp, "route !~ \"/api/*\"")).as("null matches no glob").containsExactly(3L, 4L);
         assertThat(passed(tp, "retried")).containsExactly(2L, 4L);
         assertThat(passed(tp, "retried == false")).containsExactly(1L, 3L);
