@@ -8,4 +8,5 @@ module io.tracepoint4j {
     requires transitive io.tracepoint4j.rcu; // consumers use its domains (Srcu for their own)
 
     exports io.tracepoint4j;
+    exports io.tracepoint4j.control; // the tp tool's bootstrap MBean, created by name in a running JVM
 }

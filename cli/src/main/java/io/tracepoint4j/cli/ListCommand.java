@@ -1,0 +1,69 @@
+package io.tracepoint4j.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tp list --pid PID [GLOB]}: the tracepoints of a running JVM, one line each, reached as
+ * {@link TargetJvm} says (no flag needed in the target, nothing printed there).
+ */
+@Command(
+        name = "list",
+        header = "List the tracepoints of a running JVM.",
+        description = {
+            "",
+            "        web:request regular disabled 0 probes (String method, String path, int status, long nanos)",
+            "",
+            "NAME, FLAVOR (regular, or faultable: its probes may block), enabled or disabled, the probes"
+                    + " attached, and the arguments with their types. The target needs tracepoint4j on its"
+                    + " class path and no start-up flag; it prints nothing. Attaching needs the target's"
+                    + " user; the password of the JMX agent this starts in the target is readable by that"
+                    + " user alone, and the agent is stopped when the command ends."
+        },
+        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached (the message says why), 2 for a usage error."})
+final class ListCommand implements Callable<Integer> {
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
+    boolean help;
+
+    @Option(
+            names = "--pid",
+            required = true,
+            paramLabel = "PID",
+            description = "The JVM's process id (./tp demo --serve 60 prints one).")
+    long pid;
+
+    @Parameters(
+            paramLabel = "GLOB",
+            arity = "0..1",
+            defaultValue = "*",
+            description = "Tracepoint names to list, with * and ? (default: all).")
+    String glob;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (TargetJvm target = TargetJvm.attach(pid)) {
+            String[] lines =
+                    (String[]) target.invoke("list", new Object[] {glob}, new String[] {String.class.getName()});
+            for (String line : lines) {
+                out.println(line);
+            }
+            if (lines.length == 0) {
+                spec.commandLine().getErr().println("tp list: PID " + pid + " has no tracepoint matching " + glob);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

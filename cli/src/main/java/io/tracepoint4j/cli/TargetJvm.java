@@ -1,0 +1,194 @@
+package io.tracepoint4j.cli;
+
+import com.sun.tools.attach.AttachNotSupportedException;
+import com.sun.tools.attach.VirtualMachine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+/**
+ * A running JVM this tool talks to, as docs/design/control-channel.md describes: attached with the
+ * Attach API (the target's own user only), a JMX agent started in it on the loopback interface with
+ * a password only this user can read, and tracepoint4j's {@code Bootstrap} MBean created in it by
+ * name. Nothing is printed in the target. {@link #close()} undoes it all: the MBean unregistered,
+ * the agent stopped ({@code jcmd PID ManagementAgent.stop}), the password files deleted, the
+ * attachment closed.
+ */
+final class TargetJvm implements AutoCloseable {
+    static final String BOOTSTRAP = "io.tracepoint4j.control.Bootstrap";
+    private static final String USER = "tp";
+
+    private final long pid;
+    private final VirtualMachine vm;
+    private final Path secrets;
+    private final JMXConnector connector;
+    private final MBeanServerConnection server;
+    private final ObjectName bootstrap;
+
+    private TargetJvm(long pid, VirtualMachine vm, Path secrets, JMXConnector connector, ObjectName bootstrap)
+            throws IOException {
+        this.pid = pid;
+        this.vm = vm;
+        this.secrets = secrets;
+        this.connector = connector;
+        this.server = connector.getMBeanServerConnection();
+        this.bootstrap = bootstrap;
+    }
+
+    /**
+     * Attaches to {@code pid}.
+     *
+     * @throws CommandFailure naming what is wrong: no such process, not a JVM this user may attach
+     *     to, a JVM without tracepoint4j, one whose management agent runs already
+     */
+    static TargetJvm attach(long pid) {
+        if (ProcessHandle.of(pid).isEmpty()) {
+            throw new CommandFailure("no process has PID " + pid + " (./tp jvms lists the JVMs you can attach to)");
+        }
+        VirtualMachine vm;
+        try {
+            vm = VirtualMachine.attach(Long.toString(pid));
+        } catch (AttachNotSupportedException | IOException e) {
+            throw new CommandFailure("cannot attach to PID " + pid + ": it is not a Java 25+ JVM run by you (attaching"
+                    + " needs the same user; " + e.getMessage() + ")");
+        }
+        Path secrets = null;
+        JMXConnector connector = null;
+        try {
+            secrets = Files.createTempDirectory(
+                    "tracepoint4j-attach",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
+            Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
+            Path accessFile =
+                    ownerOnly(secrets.resolve("jmx.access"), USER + " readwrite create " + BOOTSTRAP + " unregister\n");
+            int port = freeLoopbackPort();
+            Properties agent = new Properties();
+            agent.setProperty("com.sun.management.jmxremote.port", Integer.toString(port));
+            agent.setProperty("com.sun.management.jmxremote.rmi.port", Integer.toString(port));
+            agent.setProperty("com.sun.management.jmxremote.host", "127.0.0.1");
+            agent.setProperty("com.sun.management.jmxremote.authenticate", "true");
+            agent.setProperty("com.sun.management.jmxremote.ssl", "false");
+            agent.setProperty("com.sun.management.jmxremote.password.file", passwordFile.toString());
+            agent.setProperty("com.sun.management.jmxremote.access.file", accessFile.toString());
+            try {
+                vm.startManagementAgent(agent);
+            } catch (IOException e) {
+                throw new CommandFailure("PID " + pid + " already runs a JMX agent of its own, which this tool does not"
+                        + " use (" + e.getMessage() + ")");
+            }
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+            connector =
+                    JMXConnectorFactory.connect(url, Map.of(JMXConnector.CREDENTIALS, new String[] {USER, password}));
+            ObjectName name = new ObjectName("io.tracepoint4j:type=Bootstrap");
+            try {
+                connector.getMBeanServerConnection().createMBean(BOOTSTRAP, name);
+            } catch (InstanceAlreadyExistsException e) {
+                // another tp talks to it now: share the MBean (it holds no state)
+            } catch (javax.management.ReflectionException e) {
+                throw new CommandFailure("PID " + pid + " has no tracepoint4j: " + BOOTSTRAP + " is not on its class"
+                        + " path (add io.tracepoint4j:tracepoint4j-tracepoint to the application)");
+            }
+            return new TargetJvm(pid, vm, secrets, connector, name);
+        } catch (RuntimeException e) {
+            undo(pid, vm, secrets, connector, null);
+            throw e;
+        } catch (Exception e) {
+            undo(pid, vm, secrets, connector, null);
+            throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
+        }
+    }
+
+    /** The target's answer to a Bootstrap operation. */
+    Object invoke(String operation, Object[] arguments, String[] signature) {
+        try {
+            return server.invoke(bootstrap, operation, arguments, signature);
+        } catch (Exception e) {
+            throw new CommandFailure("PID " + pid + " failed " + operation + ": " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        undo(pid, vm, secrets, connector, bootstrap);
+    }
+
+    /** Undoes what attach() did, as far as it got; never throws. */
+    private static void undo(long pid, VirtualMachine vm, Path secrets, JMXConnector connector, ObjectName bootstrap) {
+        if (connector != null) {
+            try {
+                if (bootstrap != null) {
+                    connector.getMBeanServerConnection().unregisterMBean(bootstrap);
+                }
+            } catch (Exception e) {
+                // already gone (another tp unregistered it): nothing to undo
+            }
+            try {
+                connector.close();
+            } catch (IOException e) {
+                // the target exited: nothing to undo there
+            }
+            stopAgent(pid);
+        }
+        if (secrets != null) {
+            try {
+                Files.deleteIfExists(secrets.resolve("jmx.password"));
+                Files.deleteIfExists(secrets.resolve("jmx.access"));
+                Files.deleteIfExists(secrets);
+            } catch (IOException e) {
+                // a temporary folder left behind, readable by this user alone
+            }
+        }
+        try {
+            vm.detach();
+        } catch (IOException e) {
+            // the target exited
+        }
+    }
+
+    /**
+     * Stops the agent attach() started: JMX does not offer ManagementAgent.stop, and the Attach API
+     * runs jcmd's commands only through an internal class, so this runs the JDK's jcmd (its output
+     * is this tool's, not the target's, and is dropped).
+     */
+    private static void stopAgent(long pid) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "ManagementAgent.stop")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no jcmd (a JRE): the agent stays, password-protected, until the target exits
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Path ownerOnly(Path file, String content) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content);
+        return file;
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
