@@ -48,6 +48,28 @@ public final class Tracepoints {
     /** The JVM's registry: every tracepoint defined through the public factories. */
     static final Registry REGISTRY = new Registry(new Generated());
 
+    /**
+     * The system property that tells tools this JVM has tracepoint4j ({@code ./tp jvms} reads it
+     * through the Attach API, which starts nothing in the JVM): set, to {@link #version()}, when the
+     * first tracepoint is defined.
+     */
+    public static final String VERSION_PROPERTY = "io.tracepoint4j.version";
+
+    static {
+        System.setProperty(VERSION_PROPERTY, version());
+    }
+
+    /** The version of this module ({@code io.tracepoint4j}) from its descriptor or jar manifest, else "unknown". */
+    public static String version() {
+        java.lang.module.ModuleDescriptor descriptor =
+                Tracepoints.class.getModule().getDescriptor();
+        if (descriptor != null && descriptor.version().isPresent()) {
+            return descriptor.version().get().toString();
+        }
+        String manifest = Tracepoints.class.getPackage().getImplementationVersion();
+        return manifest != null ? manifest : "unknown";
+    }
+
     /** Builds tracepoints with TracepointClassGenerator; a class, not a method reference (no invokedynamic). */
     private static final class Generated implements Registry.Factory {
         @Override

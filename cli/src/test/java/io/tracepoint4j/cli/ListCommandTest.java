@@ -81,6 +81,18 @@ class ListCommandTest {
         assertThat(agent).as("the JMX agent tp started is stopped").contains("Agent: disabled");
     }
 
+    /** tp jvms finds the target by the property its first define set, and not this test's JVM. */
+    @Test
+    void jvmsListsTheJvmsWithTracepoint4j() {
+        Run jvms = tp("jvms");
+        assertThat(jvms.status()).isZero();
+        assertThat(jvms.out().lines())
+                .anySatisfy(line ->
+                        assertThat(line).startsWith(target.pid() + " " + ListTarget.class.getName() + " tracepoint4j "))
+                .noneSatisfy(line ->
+                        assertThat(line).startsWith(ProcessHandle.current().pid() + " "));
+    }
+
     @Test
     void aPidWithoutAProcessOrAJvmIsRefusedInOneLine() throws Exception {
         Process ended = new ProcessBuilder("true").start();

@@ -23,13 +23,7 @@ public final class Bootstrap implements BootstrapMBean {
 
     @Override
     public String getVersion() {
-        java.lang.module.ModuleDescriptor descriptor =
-                Tracepoint.class.getModule().getDescriptor();
-        if (descriptor != null && descriptor.version().isPresent()) {
-            return descriptor.version().get().toString();
-        }
-        String manifest = Tracepoint.class.getPackage().getImplementationVersion();
-        return manifest != null ? manifest : "unknown";
+        return Tracepoints.version();
     }
 
     @Override
