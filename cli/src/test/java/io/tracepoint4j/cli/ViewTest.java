@@ -556,7 +556,7 @@ class ViewTest {
         result = tp();
         assertThat(result.status()).isEqualTo(2);
         assertThat(result.err())
-                .containsExactly("tp: name a command: view (usage: tp [-h] COMMAND; tp --help says more)");
+                .containsExactly("tp: name a command: view, list, jvms (usage: tp [-h] COMMAND; tp --help says more)");
 
         result = tp("frob");
         assertThat(result.status()).isEqualTo(2);
