@@ -556,7 +556,8 @@ class ViewTest {
         result = tp();
         assertThat(result.status()).isEqualTo(2);
         assertThat(result.err())
-                .containsExactly("tp: name a command: view, list, jvms (usage: tp [-h] COMMAND; tp --help says more)");
+                .containsExactly(
+                        "tp: name a command: view, convert, list, jvms (usage: tp [-h] COMMAND; tp --help says more)");
 
         result = tp("frob");
         assertThat(result.status()).isEqualTo(2);
@@ -569,7 +570,13 @@ class ViewTest {
         assertThat(top.status()).isZero();
         assertThat(top.err()).isEmpty();
         assertThat(top.out()).first().isEqualTo("Usage: tp [-h] COMMAND");
-        assertThat(top.out()).anySatisfy(l -> assertThat(l).startsWith("  view  Print the events of CTF traces"));
+        assertThat(top.out()).anySatisfy(l -> assertThat(l).matches("  view +Print the events of CTF traces.*"));
+        for (String command : new String[] {"convert", "list", "jvms"}) {
+            Result help = tp(command, "--help");
+            assertThat(help.status()).as(command).isZero();
+            assertThat(top.out()).anySatisfy(l -> assertThat(l).startsWith("  " + command + " "));
+            assertThat(String.join("\n", help.out())).contains("Usage: tp " + command, "Exit status");
+        }
 
         Result view = tp("view", "-h");
         assertThat(view.status()).isZero();
