@@ -30,6 +30,9 @@ import javax.management.remote.JMXServiceURL;
  */
 final class TargetJvm implements AutoCloseable {
     static final String BOOTSTRAP = "io.tracepoint4j.control.Bootstrap";
+    /** The tracer's MBean that opens the control socket (io.tracepoint4j.tracer.control.Channel). */
+    static final String CHANNEL = "io.tracepoint4j.tracer.control.Channel";
+
     private static final String USER = "tp";
 
     private final long pid;
@@ -74,8 +77,9 @@ final class TargetJvm implements AutoCloseable {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
-            Path accessFile =
-                    ownerOnly(secrets.resolve("jmx.access"), USER + " readwrite create " + BOOTSTRAP + " unregister\n");
+            Path accessFile = ownerOnly(
+                    secrets.resolve("jmx.access"),
+                    USER + " readwrite create " + BOOTSTRAP + "," + CHANNEL + " unregister\n");
             int port = freeLoopbackPort();
             Properties agent = new Properties();
             agent.setProperty("com.sun.management.jmxremote.port", Integer.toString(port));
@@ -119,6 +123,42 @@ final class TargetJvm implements AutoCloseable {
             return server.invoke(bootstrap, operation, arguments, signature);
         } catch (Exception e) {
             throw new CommandFailure("PID " + pid + " failed " + operation + ": " + e);
+        }
+    }
+
+    /**
+     * Opens the target's control socket (the tracer's Channel MBean, created and unregistered here)
+     * and returns its path.
+     *
+     * @throws CommandFailure if the target has tracepoint4j but not its tracer
+     */
+    Path openChannel() {
+        ObjectName name;
+        try {
+            name = new ObjectName("io.tracepoint4j:type=Channel");
+            server.createMBean(CHANNEL, name);
+        } catch (javax.management.ReflectionException e) {
+            throw new CommandFailure("PID " + pid + " has tracepoint4j but not its tracer: add"
+                    + " io.tracepoint4j:tracepoint4j-tracer to the application (bringing it in from here is not"
+                    + " built yet)");
+        } catch (InstanceAlreadyExistsException e) {
+            name = null; // another tp opens it now: use theirs, whose open() answers the same
+        } catch (Exception e) {
+            throw new CommandFailure("PID " + pid + ": cannot open its control socket: " + e);
+        }
+        try {
+            ObjectName channel = name != null ? name : ObjectName.getInstance("io.tracepoint4j:type=Channel");
+            return Path.of((String) server.invoke(channel, "open", new Object[0], new String[0]));
+        } catch (Exception e) {
+            throw new CommandFailure("PID " + pid + ": cannot open its control socket: " + e);
+        } finally {
+            if (name != null) {
+                try {
+                    server.unregisterMBean(name);
+                } catch (Exception e) {
+                    // gone with the target
+                }
+            }
         }
     }
 

@@ -26,7 +26,13 @@ import picocli.CommandLine.Spec;
         name = "tp",
         synopsisSubcommandLabel = "COMMAND",
         description = "tracepoint4j's commands that run in Java (./tp help lists all of ./tp's).",
-        subcommands = {ViewCommand.class, ConvertCommand.class, ListCommand.class, JvmsCommand.class})
+        subcommands = {
+            ViewCommand.class,
+            ConvertCommand.class,
+            JvmsCommand.class,
+            ListCommand.class,
+            RecordCommand.class
+        })
 public final class Tp implements Callable<Integer> {
     @Option(
             names = {"-h", "--help"},

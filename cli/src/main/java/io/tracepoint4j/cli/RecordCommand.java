@@ -1,0 +1,242 @@
+package io.tracepoint4j.cli;
+
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tp record --pid PID -e GLOB[,GLOB...] [--filter EXPR] ...}: records a CTF trace of a
+ * running JVM through its control socket (docs/design/control-channel.md): the session runs in the
+ * target and writes the trace there; this command starts it, waits (the duration, Ctrl-C, or the
+ * target's exit), stops it and sums it up. If this command dies (SIGKILL included) the target stops
+ * the session by itself when the socket closes.
+ */
+@Command(
+        name = "record",
+        header = "Record a CTF trace of a running JVM.",
+        description = {
+            "",
+            "The target needs tracepoint4j's tracer on its class path and no start-up flag; it prints"
+                    + " nothing. The trace is written by the target into DIR (created, readable by you"
+                    + " alone). Recording ends after --duration, on Ctrl-C, or when the target exits."
+        },
+        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or recording fails, 2 for a usage error."})
+final class RecordCommand implements Callable<Integer> {
+    private static final int SUB_BUFFER_SIZE = 256 * 1024;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
+    boolean help;
+
+    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
+    long pid;
+
+    @Option(
+            names = {"-e", "--events"},
+            required = true,
+            split = ",",
+            paramLabel = "GLOB",
+            description = "Tracepoints to record, by name or glob (several: comma-separated or -e again).")
+    List<String> globs;
+
+    @Option(
+            names = "--filter",
+            paramLabel = "EXPR",
+            description = "Record only the firings this filter accepts, e.g. 'status >= 500 && route ~ \"/api/*\"'.")
+    String filter;
+
+    @Option(
+            names = "--mode",
+            defaultValue = "discard",
+            paramLabel = "MODE",
+            description = "discard (when full, new events are dropped) or overwrite (the oldest are).")
+    String mode;
+
+    @Option(
+            names = "--buffer-size",
+            defaultValue = "2M",
+            paramLabel = "SIZE",
+            description =
+                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, 512k at least (default 2M).")
+    String bufferSize;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
+    Double seconds;
+
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "DIR",
+            description = "The trace's folder, new (default: tp-record-PID-DATE-TIME here).")
+    Path output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!mode.equals("discard") && !mode.equals("overwrite")) {
+            throw new CommandFailure("--mode " + mode + ": use discard or overwrite");
+        }
+        int subBuffers = subBuffers(bufferSize);
+        Path folder = (output != null
+                        ? output
+                        : Path.of("tp-record-" + pid + "-"
+                                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
+                .toAbsolutePath(); // the target resolves paths against its own folder
+        Path socket;
+        try (TargetJvm target = TargetJvm.attach(pid)) {
+            socket = target.openChannel();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            PrintWriter requests = new PrintWriter(
+                    new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), true);
+            StringBuilder record = new StringBuilder("record\t")
+                    .append(folder)
+                    .append('\t')
+                    .append(mode.toUpperCase(java.util.Locale.ROOT))
+                    .append('\t')
+                    .append(SUB_BUFFER_SIZE)
+                    .append('\t')
+                    .append(subBuffers);
+            for (String glob : globs) {
+                record.append('\t').append(glob).append('\t').append(filter == null ? "" : filter);
+            }
+            String[] started = answer(requests, in, record.toString());
+            out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
+                    + pid + " into " + started[1] + (seconds == null ? " (Ctrl-C stops)" : " for " + seconds + " s"));
+            out.flush();
+            waitForTheEnd();
+            String[] stopped;
+            try {
+                stopped = answer(requests, in, "stop");
+            } catch (CommandFailure e) {
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    throw new CommandFailure("PID " + pid + " exited while recording; " + folder
+                            + " is readable up to its last complete packet");
+                }
+                throw e;
+            }
+            long lost = Long.parseLong(stopped[1]);
+            long events = countEvents(Path.of(stopped[2]));
+            out.println("trace: " + stopped[2]);
+            out.println("events recorded: " + events + ", lost: " + lost);
+        }
+        return 0;
+    }
+
+    /** Until the duration passes, Ctrl-C, or the target exits. */
+    private void waitForTheEnd() throws InterruptedException {
+        CountDownLatch end = new CountDownLatch(1);
+        Thread hook = new Thread(end::countDown, "tp record: Ctrl-C");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().thenRun(end::countDown));
+        if (seconds != null) {
+            end.await(Math.round(seconds * 1000), TimeUnit.MILLISECONDS);
+        } else {
+            end.await();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException exiting) {
+            // Ctrl-C: the JVM exits once call() returns; the stop below runs first
+        }
+    }
+
+    private String[] answer(PrintWriter requests, BufferedReader in, String request) {
+        try {
+            requests.println(request);
+            String line = in.readLine();
+            if (line == null) {
+                throw new CommandFailure("PID " + pid + " closed its control socket");
+            }
+            String[] fields = line.split("\t", -1);
+            if (!fields[0].equals("ok")) {
+                throw new CommandFailure("PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line));
+            }
+            return fields;
+        } catch (IOException e) {
+            throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
+        }
+    }
+
+    /** Undoes the control socket's escapes of backslash, newline and tab (ControlServer.escape). */
+    static String unescape(String field) {
+        StringBuilder text = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                text.append(next == 'n' ? '\n' : next == 't' ? '\t' : next);
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
+    }
+
+    private static long countEvents(Path folder) {
+        long events = 0;
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (!event.name().equals(EventLines.THREAD_EVENT)) {
+                    events++;
+                }
+            }
+        } catch (IOException e) {
+            throw new CommandFailure("the trace in " + folder + " cannot be read: " + e.getMessage());
+        }
+        return events;
+    }
+
+    /** The sub-buffers of 256 KiB in SIZE (2M, 512k, 1G, 4194304). */
+    private static int subBuffers(String size) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("([0-9]+)([kKmMgG]?)").matcher(size);
+        if (!m.matches()) {
+            throw new CommandFailure("--buffer-size " + size + ": give bytes, or a number with k, M or G (2M)");
+        }
+        long bytes = Long.parseLong(m.group(1))
+                << switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+                    case "k" -> 10;
+                    case "m" -> 20;
+                    case "g" -> 30;
+                    default -> 0;
+                };
+        if (bytes % SUB_BUFFER_SIZE != 0
+                || bytes < 2L * SUB_BUFFER_SIZE
+                || Long.bitCount(bytes / SUB_BUFFER_SIZE) != 1) {
+            throw new CommandFailure(
+                    "--buffer-size " + size + ": 256k times a power of two, 512k at least (512k, 1M, 2M, ...)");
+        }
+        return (int) (bytes / SUB_BUFFER_SIZE);
+    }
+}

@@ -1,0 +1,173 @@
+package io.tracepoint4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.testkit.Babeltrace;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tp record --pid PID}: a real JVM, started with no flag, is recorded with a filter into a
+ * trace babeltrace2 reads; the target prints nothing; and when the tool is killed with SIGKILL the
+ * target stops the session by itself, leaving a readable trace and no socket.
+ */
+@Timeout(180)
+class RecordCommandTest {
+    private static Process target;
+
+    @BeforeAll
+    static void startTarget() throws Exception {
+        target = new ProcessBuilder(
+                        java(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RecordTarget.class.getName())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).isEqualTo("ready firing");
+    }
+
+    @AfterAll
+    static void stopTarget() throws Exception {
+        target.getOutputStream().close();
+        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String rest = new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(rest).as("what the target printed after 'ready'").isEmpty();
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static List<CtfEvent> events(Path folder) throws Exception {
+        List<CtfEvent> events = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (!event.name().equals(EventLines.THREAD_EVENT)) {
+                    events.add(event);
+                }
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void recordsARunningJvmWithAFilterIntoATraceBabeltraceReads(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("trace");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "record",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:*",
+                "--filter",
+                "route == \"/even\"",
+                "--duration",
+                "1",
+                "-o",
+                folder.toString());
+        assertThat(status).as(err.toString()).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines.getFirst()).startsWith("recording rt:* if route == \"/even\" in PID " + target.pid());
+        List<CtfEvent> events = events(folder);
+        assertThat(events)
+                .isNotEmpty()
+                .allSatisfy(e -> assertThat(e.field("route")).isEqualTo("/even"));
+        assertThat(lines.getLast()).isEqualTo("events recorded: " + events.size() + ", lost: 0");
+        Babeltrace.Run run = Babeltrace.run(folder).clean();
+        assertThat(run.stdout().stream().filter(l -> l.contains("rt:request"))).hasSize(events.size());
+        assertThat(Files.exists(socketOf(target.pid())))
+                .as("the socket is gone with the last connection")
+                .isFalse();
+    }
+
+    /** A filter the target's tracepoints do not fit: its error, with the caret, and nothing recorded. */
+    @Test
+    void aFilterThatDoesNotFitIsRefusedWithItsPosition(@TempDir Path dir) {
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true),
+                "record",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:*",
+                "--filter",
+                "id == 1 && status == 404",
+                "--duration",
+                "1",
+                "-o",
+                dir.resolve("refused").toString());
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString())
+                .contains("tp record: PID " + target.pid() + ": filter \"id == 1 && status == 404\": unknown argument"
+                        + " status: tracepoint rt:request has [id, route]")
+                .contains("\n  id == 1 && status == 404\n             ^");
+    }
+
+    /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */
+    @Test
+    void aKilledToolLeavesTheTargetRunningAndItsTraceReadable(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("killed");
+        Process tool = new ProcessBuilder(
+                        java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Tp.class.getName(),
+                        "record",
+                        "--pid",
+                        Long.toString(target.pid()),
+                        "-e",
+                        "rt:request",
+                        "-o",
+                        folder.toString())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader toolOutput =
+                new BufferedReader(new InputStreamReader(tool.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(toolOutput.readLine()).startsWith("recording rt:request in PID " + target.pid());
+        Thread.sleep(500);
+        tool.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        assertThat(tool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Path socket = socketOf(target.pid());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.exists(socket) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.exists(socket)).as("the target closed its socket").isFalse();
+        assertThat(target.isAlive()).isTrue();
+        assertThat(events(folder))
+                .as("the session the target stopped by itself")
+                .isNotEmpty();
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+    }
+
+    private static Path socketOf(long pid) {
+        return Path.of(
+                System.getProperty("java.io.tmpdir"), "tracepoint4j-" + System.getProperty("user.name"), pid + ".sock");
+    }
+}

@@ -1,0 +1,234 @@
+package io.tracepoint4j.tracer.control;
+
+import io.tracepoint4j.ringbuffer.Mode;
+import io.tracepoint4j.tracer.Session;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The control socket of a JVM: a Unix domain socket in a folder only its user can enter, {@code
+ * $TMPDIR/tracepoint4j-$USER/PID.sock}, on which the {@code tp} tool sends one request per line and
+ * reads one response per line (tab-separated fields, UTF-8):
+ *
+ * <pre>
+ * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
+ *                                          -> ok  FOLDER          (FILTER empty: every firing)
+ * stop                                     -> ok  LOST  FOLDER
+ * anything that fails                      -> error  MESSAGE
+ * </pre>
+ *
+ * <p>A connection owns the session it started: when the connection closes, however the tool
+ * ended (SIGKILL included), its session is stopped and its trace written. When the last connection
+ * closes, the server closes the socket, deletes it and its thread ends: the JVM is left as it was.
+ *
+ * <p>Concurrency: one accepting thread and one thread per connection, daemons; the server's state
+ * (the socket, the connection count) is guarded by the class's monitor.
+ */
+final class ControlServer {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+    private static ServerSocketChannel server; // guarded by ControlServer.class
+    private static Path socket; // guarded by ControlServer.class
+    private static int connections; // guarded by ControlServer.class
+
+    private ControlServer() {}
+
+    /** Opens the socket if it is not open; returns its path. */
+    static synchronized Path open() throws IOException {
+        if (server != null) {
+            return socket;
+        }
+        Path folder = Path.of(System.getProperty("java.io.tmpdir"), "tracepoint4j-" + System.getProperty("user.name"));
+        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        }
+        PosixFileAttributes attributes =
+                Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isDirectory()
+                || !attributes.permissions().equals(OWNER_ONLY)
+                || !attributes.owner().getName().equals(System.getProperty("user.name"))) {
+            throw new IOException(folder + " must be a folder of " + System.getProperty("user.name")
+                    + " with permissions rwx------ (it is " + PosixFilePermissions.toString(attributes.permissions())
+                    + ", owned by " + attributes.owner().getName() + "); remove it and try again");
+        }
+        Path path = folder.resolve(ProcessHandle.current().pid() + ".sock");
+        Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(
+                path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        server = channel;
+        socket = path;
+        Thread.ofPlatform().daemon().name("tracepoint4j-control").start(new Acceptor(channel));
+        return path;
+    }
+
+    /** Closes the socket if no connection is left; the accepting thread then ends. */
+    private static synchronized void closeIfIdle(ServerSocketChannel channel) {
+        if (server == channel && connections == 0) {
+            try {
+                channel.close();
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // closing a socket that failed: nothing else to undo
+            }
+            server = null;
+            socket = null;
+        }
+    }
+
+    private static synchronized boolean connected(ServerSocketChannel channel) {
+        if (server != channel) {
+            return false;
+        }
+        connections++;
+        return true;
+    }
+
+    private static synchronized void disconnected() {
+        connections--;
+    }
+
+    private static final class Acceptor implements Runnable {
+        private final ServerSocketChannel channel;
+        /** Connections accepted, for the handlers' thread names; the accepting thread's own. */
+        private int accepted;
+
+        Acceptor(ServerSocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void run() {
+            while (channel.isOpen()) {
+                SocketChannel connection;
+                try {
+                    connection = channel.accept();
+                } catch (IOException closed) {
+                    return;
+                }
+                if (!connected(channel)) {
+                    closeQuietly(connection);
+                    return;
+                }
+                Thread.ofPlatform()
+                        .daemon()
+                        .name("tracepoint4j-control-" + ++accepted)
+                        .start(new Connection(channel, connection));
+            }
+        }
+    }
+
+    /** One tool's connection and the session it started, stopped when the connection closes. */
+    private static final class Connection implements Runnable {
+        private final ServerSocketChannel server;
+        private final SocketChannel channel;
+        private Session session;
+
+        Connection(ServerSocketChannel server, SocketChannel channel) {
+            this.server = server;
+            this.channel = channel;
+        }
+
+        @Override
+        public void run() {
+            try (BufferedReader in = new BufferedReader(
+                            new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+                    PrintWriter out = new PrintWriter(
+                            new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), true)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    out.println(answer(line.split("\t", -1)));
+                }
+            } catch (IOException e) {
+                // the tool went away: stop what it started, below
+            } finally {
+                stopQuietly();
+                disconnected();
+                closeIfIdle(server);
+            }
+        }
+
+        private String answer(String[] request) {
+            try {
+                return switch (request[0]) {
+                    case "record" -> record(request);
+                    case "stop" -> stop();
+                    default -> "error\tunknown request " + request[0];
+                };
+            } catch (IOException | RuntimeException e) {
+                return "error\t" + escape(String.valueOf(e.getMessage())); // a filter's message has a caret line
+            }
+        }
+
+        private String record(String[] request) throws IOException {
+            if (session != null) {
+                return "error\tthis connection records already";
+            }
+            if (request.length < 7 || (request.length - 5) % 2 != 0) {
+                return "error\trecord needs FOLDER MODE SUB_BUFFER_SIZE SUB_BUFFER_COUNT and GLOB FILTER pairs";
+            }
+            Session.Builder builder = Session.builder(
+                            "tp-" + ProcessHandle.current().pid())
+                    .output(Path.of(request[1]))
+                    .mode(Mode.valueOf(request[2]))
+                    .subBufferSize(Integer.parseInt(request[3]))
+                    .subBufferCount(Integer.parseInt(request[4]));
+            for (int i = 5; i < request.length; i += 2) {
+                builder.enable(request[i], request[i + 1].isEmpty() ? null : request[i + 1]);
+            }
+            session = builder.start();
+            return "ok\t" + session.folder();
+        }
+
+        private String stop() throws IOException {
+            if (session == null) {
+                return "error\tthis connection records nothing";
+            }
+            Session.Summary summary = session.stop();
+            session = null;
+            return "ok\t" + summary.lost() + "\t" + summary.folder();
+        }
+
+        private void stopQuietly() {
+            if (session != null) {
+                try {
+                    session.stop();
+                } catch (IOException | RuntimeException e) {
+                    // the trace stays readable up to its last complete packet
+                }
+                session = null;
+            }
+            closeQuietly(channel);
+        }
+    }
+
+    /** A field of a response: backslash, newline and tab escaped (RecordCommand.unescape undoes it). */
+    static String escape(String text) {
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t");
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+}
