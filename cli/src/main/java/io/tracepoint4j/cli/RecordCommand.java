@@ -2,23 +2,13 @@ package io.tracepoint4j.cli;
 
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -108,17 +98,8 @@ final class RecordCommand implements Callable<Integer> {
                         : Path.of("tp-record-" + pid + "-"
                                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
                 .toAbsolutePath(); // the target resolves paths against its own folder
-        Path socket;
-        try (TargetJvm target = TargetJvm.attach(pid)) {
-            socket = target.openChannel();
-        }
         PrintWriter out = spec.commandLine().getOut();
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-            PrintWriter requests = new PrintWriter(
-                    new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), true);
+        try (ControlSocket control = ControlSocket.connect(pid)) {
             StringBuilder record = new StringBuilder("record\t")
                     .append(folder)
                     .append('\t')
@@ -130,14 +111,14 @@ final class RecordCommand implements Callable<Integer> {
             for (String glob : globs) {
                 record.append('\t').append(glob).append('\t').append(filter == null ? "" : filter);
             }
-            String[] started = answer(requests, in, record.toString());
+            String[] started = control.request(record.toString());
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + (seconds == null ? " (Ctrl-C stops)" : " for " + seconds + " s"));
             out.flush();
-            waitForTheEnd();
+            control.waitForTheEnd(seconds);
             String[] stopped;
             try {
-                stopped = answer(requests, in, "stop");
+                stopped = control.request("stop");
             } catch (CommandFailure e) {
                 if (ProcessHandle.of(pid).isEmpty()) {
                     throw new CommandFailure("PID " + pid + " exited while recording; " + folder
@@ -151,56 +132,6 @@ final class RecordCommand implements Callable<Integer> {
             out.println("events recorded: " + events + ", lost: " + lost);
         }
         return 0;
-    }
-
-    /** Until the duration passes, Ctrl-C, or the target exits. */
-    private void waitForTheEnd() throws InterruptedException {
-        CountDownLatch end = new CountDownLatch(1);
-        Thread hook = new Thread(end::countDown, "tp record: Ctrl-C");
-        Runtime.getRuntime().addShutdownHook(hook);
-        ProcessHandle.of(pid).ifPresent(p -> p.onExit().thenRun(end::countDown));
-        if (seconds != null) {
-            end.await(Math.round(seconds * 1000), TimeUnit.MILLISECONDS);
-        } else {
-            end.await();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException exiting) {
-            // Ctrl-C: the JVM exits once call() returns; the stop below runs first
-        }
-    }
-
-    private String[] answer(PrintWriter requests, BufferedReader in, String request) {
-        try {
-            requests.println(request);
-            String line = in.readLine();
-            if (line == null) {
-                throw new CommandFailure("PID " + pid + " closed its control socket");
-            }
-            String[] fields = line.split("\t", -1);
-            if (!fields[0].equals("ok")) {
-                throw new CommandFailure("PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line));
-            }
-            return fields;
-        } catch (IOException e) {
-            throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
-        }
-    }
-
-    /** Undoes the control socket's escapes of backslash, newline and tab (ControlServer.escape). */
-    static String unescape(String field) {
-        StringBuilder text = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 1 < field.length()) {
-                char next = field.charAt(++i);
-                text.append(next == 'n' ? '\n' : next == 't' ? '\t' : next);
-            } else {
-                text.append(c);
-            }
-        }
-        return text.toString();
     }
 
     private static long countEvents(Path folder) {

@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
             ConvertCommand.class,
             JvmsCommand.class,
             ListCommand.class,
-            RecordCommand.class
+            RecordCommand.class,
+            StatCommand.class
         })
 public final class Tp implements Callable<Integer> {
     @Option(

@@ -128,6 +128,48 @@ class RecordCommandTest {
                 .contains("\n  id == 1 && status == 404\n             ^");
     }
 
+    /** tp stat: counted in the target, with the filter; the counting probes are gone afterwards. */
+    @Test
+    void statCountsTheFiringsTheFilterAccepts() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "stat",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:*",
+                "--filter",
+                "route == \"/odd\"",
+                "--duration",
+                "1");
+        assertThat(status).as(err.toString()).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines.getFirst()).startsWith("counting rt:* if route == \"/odd\" in PID " + target.pid());
+        assertThat(lines).anySatisfy(line -> assertThat(line).matches(" *[0-9,]+ +[0-9,.]+  rt:request"));
+        long counted = lines.stream()
+                .filter(line -> line.endsWith("  rt:request"))
+                .mapToLong(line -> Long.parseLong(line.strip().split(" +")[0].replace(",", "")))
+                .sum();
+        assertThat(counted)
+                .as("a firing every 100 us, half of them odd, for 1 s")
+                .isPositive();
+        Run list = new Run(
+                Tp.run(
+                        new PrintWriter(out = new StringWriter()),
+                        new PrintWriter(new StringWriter()),
+                        "list",
+                        "--pid",
+                        Long.toString(target.pid()),
+                        "rt:*"),
+                out.toString());
+        assertThat(list.out()).as("the counting probe is detached").contains("rt:request regular disabled 0 probes");
+    }
+
+    private record Run(int status, String out) {}
+
     /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */
     @Test
     void aKilledToolLeavesTheTargetRunningAndItsTraceReadable(@TempDir Path dir) throws Exception {

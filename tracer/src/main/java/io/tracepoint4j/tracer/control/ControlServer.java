@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,10 +32,13 @@ import java.util.Set;
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
  *                                          -> ok  FOLDER          (FILTER empty: every firing)
  * stop                                     -> ok  LOST  FOLDER
+ * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
+ * counts                                   -> ok  NAME=COUNT  ...
+ * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * anything that fails                      -> error  MESSAGE
  * </pre>
  *
- * <p>A connection owns the session it started: when the connection closes, however the tool
+ * <p>A connection owns the session it started and the counters of its {@code stat}: when the connection closes, however the tool
  * ended (SIGKILL included), its session is stopped and its trace written. When the last connection
  * closes, the server closes the socket, deletes it and its thread ends: the JVM is left as it was.
  *
@@ -141,6 +145,7 @@ final class ControlServer {
         private final ServerSocketChannel server;
         private final SocketChannel channel;
         private Session session;
+        private Counts counts;
 
         Connection(ServerSocketChannel server, SocketChannel channel) {
             this.server = server;
@@ -170,6 +175,9 @@ final class ControlServer {
                 return switch (request[0]) {
                     case "record" -> record(request);
                     case "stop" -> stop();
+                    case "stat" -> stat(request);
+                    case "counts" -> counts();
+                    case "unstat" -> unstat();
                     default -> "error\tunknown request " + request[0];
                 };
             } catch (IOException | RuntimeException e) {
@@ -206,7 +214,39 @@ final class ControlServer {
             return "ok\t" + summary.lost() + "\t" + summary.folder();
         }
 
+        private String stat(String[] request) {
+            if (counts != null) {
+                return "error\tthis connection counts already";
+            }
+            if (request.length < 3) {
+                return "error\tstat needs FILTER and GLOBs";
+            }
+            counts = new Counts(java.util.Arrays.asList(request).subList(2, request.length), request[1]);
+            return "ok\t" + counts.read().size();
+        }
+
+        private String counts() {
+            if (counts == null) {
+                return "error\tthis connection counts nothing";
+            }
+            return "ok\t" + String.join("\t", counts.read());
+        }
+
+        private String unstat() {
+            if (counts == null) {
+                return "error\tthis connection counts nothing";
+            }
+            List<String> last = counts.read();
+            counts.close();
+            counts = null;
+            return "ok\t" + String.join("\t", last);
+        }
+
         private void stopQuietly() {
+            if (counts != null) {
+                counts.close();
+                counts = null;
+            }
             if (session != null) {
                 try {
                     session.stop();

@@ -1,0 +1,127 @@
+package io.tracepoint4j.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to a running JVM's control socket (the tracer's ControlServer, see
+ * docs/design/control-channel.md), opened through {@link TargetJvm}, whose JMX agent is stopped
+ * before this returns: one request per line, one answer per line, tab-separated, the first field
+ * {@code ok} or {@code error}. What the connection starts in the target ends when it closes.
+ */
+final class ControlSocket implements AutoCloseable {
+    private final long pid;
+    private final SocketChannel channel;
+    private final BufferedReader in;
+    private final PrintWriter out;
+
+    private ControlSocket(long pid, SocketChannel channel) {
+        this.pid = pid;
+        this.channel = channel;
+        this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+        this.out = new PrintWriter(
+                new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), true);
+    }
+
+    /** Connects to {@code pid}'s control socket, opening it. */
+    static ControlSocket connect(long pid) throws IOException {
+        Path socket;
+        try (TargetJvm target = TargetJvm.attach(pid)) {
+            socket = target.openChannel();
+        }
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            channel.close();
+            throw new CommandFailure(
+                    "PID " + pid + ": cannot connect to its control socket " + socket + ": " + e.getMessage());
+        }
+        return new ControlSocket(pid, channel);
+    }
+
+    /**
+     * Sends {@code request} and returns the answer's fields ({@code ok} first).
+     *
+     * @throws CommandFailure with the target's message (newlines and tabs restored) if it answers
+     *     {@code error}, or if the socket closed
+     */
+    String[] request(String request) {
+        try {
+            out.println(request);
+            String line = in.readLine();
+            if (line == null) {
+                throw new CommandFailure(
+                        ProcessHandle.of(pid).isEmpty()
+                                ? "PID " + pid + " exited"
+                                : "PID " + pid + " closed its control socket");
+            }
+            String[] fields = line.split("\t", -1);
+            if (!fields[0].equals("ok")) {
+                throw new CommandFailure("PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line));
+            }
+            return fields;
+        } catch (IOException e) {
+            throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed, or the target exits;
+     * returns at once after Ctrl-C, so that the caller can still stop what it started.
+     */
+    void waitForTheEnd(Double seconds) throws InterruptedException {
+        CountDownLatch end = new CountDownLatch(1);
+        Thread hook = new Thread(new CountDown(end), "tp: Ctrl-C");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().thenRun(end::countDown));
+        if (seconds != null) {
+            end.await(Math.round(seconds * 1000), TimeUnit.MILLISECONDS);
+        } else {
+            end.await();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException exiting) {
+            // Ctrl-C: the JVM exits once the command returns; the caller's stop runs first
+        }
+    }
+
+    private record CountDown(CountDownLatch latch) implements Runnable {
+        @Override
+        public void run() {
+            latch.countDown();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    /** Undoes the control socket's escapes of backslash, newline and tab (ControlServer.escape). */
+    static String unescape(String field) {
+        StringBuilder text = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                text.append(next == 'n' ? '\n' : next == 't' ? '\t' : next);
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,87 @@
+package io.tracepoint4j.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tp stat --pid PID -e GLOB[,GLOB...] [--filter EXPR] [--duration S]}: counts and rates per
+ * tracepoint, like {@code perf stat}, counted in the target (a counting probe per tracepoint,
+ * guarded by the filter) without writing a trace, over the control socket {@code tp record} uses.
+ */
+@Command(
+        name = "stat",
+        header = "Count the firings of a running JVM's tracepoints, like perf stat.",
+        description = {
+            "",
+            "     counted    rate/s  tracepoint",
+            "       1,234     617.0  web:request",
+            "",
+            "Counted in the target (its tracer must be on its class path), without writing a trace;"
+                    + " the probes are detached when the command ends (also if it is killed)."
+        },
+        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or counting fails, 2 for a usage error."})
+final class StatCommand implements Callable<Integer> {
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
+    boolean help;
+
+    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
+    long pid;
+
+    @Option(
+            names = {"-e", "--events"},
+            required = true,
+            split = ",",
+            paramLabel = "GLOB",
+            description = "Tracepoints to count, by name or glob (several: comma-separated or -e again).")
+    List<String> globs;
+
+    @Option(names = "--filter", paramLabel = "EXPR", description = "Count only the firings this filter accepts.")
+    String filter;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
+    Double seconds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ControlSocket control = ControlSocket.connect(pid)) {
+            String[] started =
+                    control.request("stat\t" + (filter == null ? "" : filter) + "\t" + String.join("\t", globs));
+            if (started[1].equals("0")) {
+                throw new CommandFailure("PID " + pid + " has no tracepoint matching " + String.join(",", globs)
+                        + " (./tp list --pid " + pid + " lists them)");
+            }
+            out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
+                    + pid + " (" + started[1] + " tracepoints)"
+                    + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
+            out.flush();
+            long start = System.nanoTime();
+            control.waitForTheEnd(seconds);
+            String[] counts = control.request("unstat");
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            out.println();
+            out.printf("%12s %11s  %s%n", "counted", "rate/s", "tracepoint");
+            for (int i = 1; i < counts.length; i++) {
+                int equals = counts[i].lastIndexOf('=');
+                long count = Long.parseLong(counts[i].substring(equals + 1));
+                out.printf("%,12d %,11.1f  %s%n", count, count / elapsed, counts[i].substring(0, equals));
+            }
+            out.printf("%n%.3f seconds%n", elapsed);
+        }
+        return 0;
+    }
+}

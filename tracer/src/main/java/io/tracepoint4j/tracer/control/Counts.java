@@ -1,0 +1,183 @@
+package io.tracepoint4j.tracer.control;
+
+import io.tracepoint4j.ArgumentFilter;
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
+import io.tracepoint4j.tracer.Filter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code tp stat}'s counting in the target: a probe on every tracepoint a glob names (guarded by the
+ * filter, if any) that counts the firings and writes nothing, read on demand. The counter is a
+ * writer probe whose begin() counts and skips the firing, so no argument is handed over; a
+ * LongAdder keeps firing threads from contending on one counter.
+ */
+final class Counts {
+    private final List<Counted<?>> counted = new ArrayList<>();
+
+    /**
+     * Attaches counters to the tracepoints defined now that {@code globs} match.
+     *
+     * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit one of them
+     */
+    Counts(List<String> globs, String filter) {
+        Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
+        List<Tracepoint<?>> found = new ArrayList<>();
+        for (String glob : globs) {
+            for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+                if (!found.contains(tracepoint)) {
+                    found.add(tracepoint);
+                }
+            }
+        }
+        try {
+            for (Tracepoint<?> tracepoint : found) {
+                counted.add(Counted.attach(tracepoint, parsed));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** NAME=COUNT for each tracepoint counted, in the order found. */
+    List<String> read() {
+        List<String> counts = new ArrayList<>();
+        for (Counted<?> c : counted) {
+            counts.add(c.tracepoint.name() + "=" + c.counter.count.sum());
+        }
+        return counts;
+    }
+
+    /** Detaches the counters and waits until no firing runs them. */
+    void close() {
+        for (Counted<?> c : counted) {
+            c.detach();
+        }
+        for (Counted<?> c : counted) {
+            c.tracepoint.synchronizeUnregister();
+        }
+        counted.clear();
+    }
+
+    private static final class Counted<P> {
+        final Tracepoint<P> tracepoint;
+        final Counter counter;
+        final P probe;
+
+        private Counted(Tracepoint<P> tracepoint, Counter counter, P probe) {
+            this.tracepoint = tracepoint;
+            this.counter = counter;
+            this.probe = probe;
+        }
+
+        static <P> Counted<P> attach(Tracepoint<P> tracepoint, Filter filter) {
+            Counter counter = new Counter("tp stat counting " + tracepoint.name());
+            P probe = tracepoint.writerProbe(counter);
+            if (filter != null) {
+                ArgumentFilter compiled = filter.compile(tracepoint, counter + " if " + filter.expression());
+                probe = tracepoint.filteredProbe(compiled, probe);
+            }
+            tracepoint.register(probe);
+            return new Counted<>(tracepoint, counter, probe);
+        }
+
+        void detach() {
+            if (tracepoint.isRegistered(probe)) {
+                tracepoint.unregister(probe);
+            }
+        }
+    }
+
+    /** Counts in begin() and skips the firing: no argument is handed over, nothing is written. */
+    private static final class Counter implements ArgumentWriter {
+        final LongAdder count = new LongAdder();
+        private final String description;
+
+        Counter(String description) {
+            this.description = description;
+        }
+
+        @Override
+        public int sizeOfString(String value) {
+            return 0;
+        }
+
+        @Override
+        public int sizeOfBytes(byte[] value) {
+            return 0;
+        }
+
+        @Override
+        public long begin(int variableSize) {
+            count.increment();
+            return -1; // skip: counted, nothing to write
+        }
+
+        @Override
+        public long writeBoolean(long cursor, boolean value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeByte(long cursor, byte value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeShort(long cursor, short value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeChar(long cursor, char value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeInt(long cursor, int value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeLong(long cursor, long value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeFloat(long cursor, float value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeDouble(long cursor, double value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeString(long cursor, String value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeBytes(long cursor, byte[] value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeEnum(long cursor, Enum<?> value) {
+            return cursor;
+        }
+
+        @Override
+        public void end(long handle, long cursor) {}
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+}
