@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
             JvmsCommand.class,
             ListCommand.class,
             RecordCommand.class,
-            StatCommand.class
+            StatCommand.class,
+            HistCommand.class
         })
 public final class Tp implements Callable<Integer> {
     @Option(

@@ -170,6 +170,48 @@ class RecordCommandTest {
 
     private record Run(int status, String out) {}
 
+    /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
+    @Test
+    void histDrawsOneArgumentsDistribution() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "hist",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:request",
+                "--field",
+                "id",
+                "--filter",
+                "route == \"/even\"",
+                "--duration",
+                "1");
+        assertThat(status).as(err.toString()).isZero();
+        String text = out.toString();
+        assertThat(text).startsWith("histogram of rt:request id if route == \"/even\" in PID " + target.pid());
+        assertThat(text).containsPattern("count [0-9,]+  min [0-9,]+  max [0-9,]+  mean [0-9,.]+");
+        assertThat(text).containsPattern("\\[[0-9]+[KMG]?, [0-9]+[KMG]?\\) +[0-9,]+ \\|@+ *\\|");
+        assertThat(text).contains("p50   < ", "p99.9 < ");
+        StringWriter missing = new StringWriter();
+        int refused = Tp.run(
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(missing, true),
+                "hist",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:request",
+                "--field",
+                "route",
+                "--duration",
+                "1");
+        assertThat(refused).isEqualTo(1);
+        assertThat(missing.toString()).contains("route is String: a histogram needs a number");
+    }
+
     /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */
     @Test
     void aKilledToolLeavesTheTargetRunningAndItsTraceReadable(@TempDir Path dir) throws Exception {

@@ -1,5 +1,7 @@
 package io.tracepoint4j.tracer.control;
 
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.tracer.Session;
 import java.io.BufferedReader;
@@ -35,6 +37,8 @@ import java.util.Set;
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
  * counts                                   -> ok  NAME=COUNT  ...
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
+ * hist    FILTER  EVENT  FIELD             -> ok  NAME
+ * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64
  * anything that fails                      -> error  MESSAGE
  * </pre>
  *
@@ -146,6 +150,7 @@ final class ControlServer {
         private final SocketChannel channel;
         private Session session;
         private Counts counts;
+        private Histogram histogram;
 
         Connection(ServerSocketChannel server, SocketChannel channel) {
             this.server = server;
@@ -178,6 +183,8 @@ final class ControlServer {
                     case "stat" -> stat(request);
                     case "counts" -> counts();
                     case "unstat" -> unstat();
+                    case "hist" -> hist(request);
+                    case "unhist" -> unhist();
                     default -> "error\tunknown request " + request[0];
                 };
             } catch (IOException | RuntimeException e) {
@@ -242,7 +249,37 @@ final class ControlServer {
             return "ok\t" + String.join("\t", last);
         }
 
+        private String hist(String[] request) {
+            if (histogram != null) {
+                return "error\tthis connection makes a histogram already";
+            }
+            if (request.length != 4) {
+                return "error\thist needs FILTER EVENT FIELD";
+            }
+            List<Tracepoint<?>> found = Tracepoints.find(request[2]);
+            if (found.size() != 1) {
+                return "error\t" + (found.isEmpty() ? "no tracepoint is named " : "several tracepoints match ")
+                        + request[2] + (found.isEmpty() ? "" : ": " + found) + "; name one";
+            }
+            histogram = new Histogram(found.getFirst(), request[3], request[1]);
+            return "ok\t" + found.getFirst().name();
+        }
+
+        private String unhist() {
+            if (histogram == null) {
+                return "error\tthis connection makes no histogram";
+            }
+            String last = histogram.read();
+            histogram.close();
+            histogram = null;
+            return "ok\t" + last;
+        }
+
         private void stopQuietly() {
+            if (histogram != null) {
+                histogram.close();
+                histogram = null;
+            }
             if (counts != null) {
                 counts.close();
                 counts = null;

@@ -1,0 +1,149 @@
+package io.tracepoint4j.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tp hist --pid PID -e EVENT --field NAME [--filter EXPR] [--duration S]}: a log2 histogram
+ * of one numeric argument, made in the target (as ftrace's hist triggers and bpftrace's {@code
+ * hist()}), with count, min, max, mean and percentiles, drawn as a text chart.
+ */
+@Command(
+        name = "hist",
+        header = "A log2 histogram of one numeric argument of a running JVM's tracepoint.",
+        description = {
+            "",
+            "[1K, 2K)      1,024 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
+            "[2K, 4K)        512 |@@@@@@@@@@@@@@@@@@@@                    |",
+            "",
+            "Made in the target (its tracer must be on its class path) without writing a trace;"
+                    + " percentiles are the upper bounds of the buckets they fall in."
+        },
+        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error."})
+final class HistCommand implements Callable<Integer> {
+    private static final int BUCKETS = 65;
+    private static final int BAR = 40;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
+    boolean help;
+
+    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
+    long pid;
+
+    @Option(
+            names = {"-e", "--event"},
+            required = true,
+            paramLabel = "EVENT",
+            description = "The tracepoint (one).")
+    String event;
+
+    @Option(names = "--field", required = true, paramLabel = "NAME", description = "The numeric argument to histogram.")
+    String field;
+
+    @Option(names = "--filter", paramLabel = "EXPR", description = "Only the firings this filter accepts.")
+    String filter;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
+    Double seconds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ControlSocket control = ControlSocket.connect(pid)) {
+            String[] started = control.request("hist\t" + (filter == null ? "" : filter) + "\t" + event + "\t" + field);
+            out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
+                    + " in PID " + pid + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
+            out.flush();
+            control.waitForTheEnd(seconds);
+            String[] answer = control.request("unhist");
+            long[] values = new long[answer.length - 1];
+            for (int i = 1; i < answer.length; i++) {
+                values[i - 1] = Long.parseLong(answer[i]);
+            }
+            print(out, values);
+        }
+        return 0;
+    }
+
+    /** count, sum, min, max, then the buckets: the summary line, the chart, the percentiles. */
+    static void print(PrintWriter out, long[] values) {
+        long count = values[0];
+        out.println();
+        if (count == 0) {
+            out.println("count 0: no firing passed");
+            return;
+        }
+        long[] buckets = new long[BUCKETS];
+        System.arraycopy(values, 4, buckets, 0, BUCKETS);
+        out.printf(
+                "count %,d  min %,d  max %,d  mean %,.1f%n%n", count, values[2], values[3], (double) values[1] / count);
+        int first = 0;
+        int last = BUCKETS - 1;
+        while (buckets[first] == 0) {
+            first++;
+        }
+        while (buckets[last] == 0) {
+            last--;
+        }
+        long most = 0;
+        for (long b : buckets) {
+            most = Math.max(most, b);
+        }
+        for (int b = first; b <= last; b++) {
+            int width = (int) Math.round((double) buckets[b] * BAR / most);
+            out.printf("%-14s %,10d |%-" + BAR + "s|%n", range(b), buckets[b], "@".repeat(width));
+        }
+        out.println();
+        for (double p : new double[] {0.50, 0.90, 0.99, 0.999}) {
+            long rank = (long) Math.ceil(p * count);
+            long seen = 0;
+            int b = 0;
+            while (seen + buckets[b] < rank) {
+                seen += buckets[b++];
+            }
+            out.printf("p%-4s < %s%n", new java.text.DecimalFormat("0.#").format(p * 100), upper(b));
+        }
+    }
+
+    /** A bucket's range: (..., 0), [0], [1, 2), [2, 4), ... with K, M, G for powers of 1024. */
+    private static String range(int bucket) {
+        if (bucket == 0) {
+            return "(..., 0)";
+        }
+        if (bucket == 1) {
+            return "[0]";
+        }
+        return "[" + human(1L << (bucket - 2)) + ", " + upper(bucket) + ")";
+    }
+
+    private static String upper(int bucket) {
+        if (bucket <= 1) {
+            return bucket == 0 ? "0" : "1";
+        }
+        return bucket - 1 >= 64 ? "2^63" : human(1L << (bucket - 1));
+    }
+
+    private static String human(long power) {
+        String[] units = {"", "K", "M", "G", "T", "P", "E"};
+        int unit = 0;
+        long value = power;
+        while (value >= 1024 && value % 1024 == 0) {
+            value /= 1024;
+            unit++;
+        }
+        return value + units[unit];
+    }
+}

@@ -1,0 +1,221 @@
+package io.tracepoint4j.tracer.control;
+
+import io.tracepoint4j.ArgumentFilter;
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.tracer.Filter;
+import java.util.List;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code tp hist}'s histogram in the target: a probe on one tracepoint (guarded by the filter, if
+ * any) that puts one numeric argument into log2 buckets, as ftrace's hist triggers and bpftrace's
+ * {@code hist()} do, and keeps its count, sum, minimum and maximum. It writes nothing.
+ *
+ * <p>Buckets: 0 holds negative values, 1 holds 0, and k + 2 holds [2^k, 2^(k+1)) for k = 0..62.
+ * A floating-point argument is bucketed by its integer part (toward zero). The probe is a writer
+ * probe whose cursor counts the arguments as they pass, so it sees the one it wants by its index.
+ */
+final class Histogram {
+    static final int BUCKETS = 65;
+
+    private final Tracepoint<?> tracepoint;
+    private final Object probe;
+    private final Recorder recorder;
+
+    Histogram(Tracepoint<?> tracepoint, String field, String filter) {
+        this.tracepoint = tracepoint;
+        List<Tracepoint.Argument> arguments = tracepoint.arguments();
+        int index = -1;
+        for (int i = 0; i < arguments.size(); i++) {
+            if (arguments.get(i).name().equals(field)) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("tracepoint " + tracepoint.name() + " has no argument " + field + "; its"
+                    + " arguments are " + names(arguments));
+        }
+        Class<?> type = arguments.get(index).type();
+        if (!type.isPrimitive() || type == boolean.class) {
+            throw new IllegalArgumentException(field + " is " + type.getSimpleName() + ": a histogram needs a number");
+        }
+        this.recorder = new Recorder(index, "tp hist of " + tracepoint.name() + " " + field);
+        Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
+        this.probe = register(tracepoint, recorder, parsed);
+    }
+
+    private static <P> P register(Tracepoint<P> tracepoint, Recorder recorder, Filter filter) {
+        P probe = tracepoint.writerProbe(recorder);
+        if (filter != null) {
+            ArgumentFilter compiled = filter.compile(tracepoint, recorder + " if " + filter.expression());
+            probe = tracepoint.filteredProbe(compiled, probe);
+        }
+        tracepoint.register(probe);
+        return probe;
+    }
+
+    /** count, sum, min, max, then the 65 bucket counts, tab-separated. */
+    String read() {
+        StringBuilder fields = new StringBuilder();
+        long count = recorder.count.sum();
+        fields.append(count).append('\t').append(recorder.sum.sum()).append('\t');
+        fields.append(count == 0 ? 0 : recorder.min.get()).append('\t').append(count == 0 ? 0 : recorder.max.get());
+        for (int b = 0; b < BUCKETS; b++) {
+            fields.append('\t').append(recorder.buckets[b].sum());
+        }
+        return fields.toString();
+    }
+
+    /** Detaches the probe and waits until no firing runs it. */
+    void close() {
+        unregister(tracepoint, probe);
+        tracepoint.synchronizeUnregister();
+    }
+
+    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
+        if (tracepoint.isRegistered(probe)) {
+            tracepoint.unregister(tracepoint.prototype().cast(probe));
+        }
+    }
+
+    private static String names(List<Tracepoint.Argument> arguments) {
+        StringBuilder names = new StringBuilder();
+        for (Tracepoint.Argument argument : arguments) {
+            names.append(names.length() == 0 ? "" : ", ").append(argument.name());
+        }
+        return "[" + names + "]";
+    }
+
+    /** The bucket of {@code value}. */
+    static int bucket(long value) {
+        if (value < 0) {
+            return 0;
+        }
+        return value == 0 ? 1 : 2 + 63 - Long.numberOfLeadingZeros(value);
+    }
+
+    /** Takes the index-th argument of each firing; begin() hands out cursor 0, each write adds one. */
+    private static final class Recorder implements ArgumentWriter {
+        final LongAdder count = new LongAdder();
+        final LongAdder sum = new LongAdder();
+        final LongAccumulator min = new LongAccumulator(new Min(), Long.MAX_VALUE);
+        final LongAccumulator max = new LongAccumulator(new Max(), Long.MIN_VALUE);
+        final LongAdder[] buckets = new LongAdder[BUCKETS];
+        private final int index;
+        private final String description;
+
+        Recorder(int index, String description) {
+            this.index = index;
+            this.description = description;
+            for (int b = 0; b < BUCKETS; b++) {
+                buckets[b] = new LongAdder();
+            }
+        }
+
+        private long take(long cursor, long value) {
+            if (cursor == index) {
+                count.increment();
+                sum.add(value);
+                min.accumulate(value);
+                max.accumulate(value);
+                buckets[bucket(value)].increment();
+            }
+            return cursor + 1;
+        }
+
+        @Override
+        public int sizeOfString(String value) {
+            return 0;
+        }
+
+        @Override
+        public int sizeOfBytes(byte[] value) {
+            return 0;
+        }
+
+        @Override
+        public long begin(int variableSize) {
+            return 0;
+        }
+
+        @Override
+        public long writeBoolean(long cursor, boolean value) {
+            return cursor + 1;
+        }
+
+        @Override
+        public long writeByte(long cursor, byte value) {
+            return take(cursor, value);
+        }
+
+        @Override
+        public long writeShort(long cursor, short value) {
+            return take(cursor, value);
+        }
+
+        @Override
+        public long writeChar(long cursor, char value) {
+            return take(cursor, value);
+        }
+
+        @Override
+        public long writeInt(long cursor, int value) {
+            return take(cursor, value);
+        }
+
+        @Override
+        public long writeLong(long cursor, long value) {
+            return take(cursor, value);
+        }
+
+        @Override
+        public long writeFloat(long cursor, float value) {
+            return take(cursor, (long) value);
+        }
+
+        @Override
+        public long writeDouble(long cursor, double value) {
+            return take(cursor, (long) value);
+        }
+
+        @Override
+        public long writeString(long cursor, String value) {
+            return cursor + 1;
+        }
+
+        @Override
+        public long writeBytes(long cursor, byte[] value) {
+            return cursor + 1;
+        }
+
+        @Override
+        public long writeEnum(long cursor, Enum<?> value) {
+            return cursor + 1;
+        }
+
+        @Override
+        public void end(long handle, long cursor) {}
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
+    /** Math.min as a LongBinaryOperator; a class, not a method reference (no invokedynamic). */
+    private static final class Min implements java.util.function.LongBinaryOperator {
+        @Override
+        public long applyAsLong(long left, long right) {
+            return Math.min(left, right);
+        }
+    }
+
+    private static final class Max implements java.util.function.LongBinaryOperator {
+        @Override
+        public long applyAsLong(long left, long right) {
+            return Math.max(left, right);
+        }
+    }
+}
