@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
             ListCommand.class,
             RecordCommand.class,
             StatCommand.class,
-            HistCommand.class
+            HistCommand.class,
+            SnapshotCommand.class
         })
 public final class Tp implements Callable<Integer> {
     @Option(

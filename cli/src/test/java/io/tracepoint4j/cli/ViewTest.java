@@ -557,7 +557,7 @@ class ViewTest {
         assertThat(result.status()).isEqualTo(2);
         assertThat(result.err())
                 .containsExactly(
-                        "tp: name a command: view, convert, jvms, list, record, stat, hist (usage: tp [-h] COMMAND; tp --help says more)");
+                        "tp: name a command: view, convert, jvms, list, record, stat, hist, snapshot (usage: tp [-h] COMMAND; tp --help says more)");
 
         result = tp("frob");
         assertThat(result.status()).isEqualTo(2);
@@ -571,7 +571,7 @@ class ViewTest {
         assertThat(top.err()).isEmpty();
         assertThat(top.out()).first().isEqualTo("Usage: tp [-h] COMMAND");
         assertThat(top.out()).anySatisfy(l -> assertThat(l).matches("  view +Print the events of CTF traces.*"));
-        for (String command : new String[] {"convert", "jvms", "list", "record", "stat", "hist"}) {
+        for (String command : new String[] {"convert", "jvms", "list", "record", "stat", "hist", "snapshot"}) {
             Result help = tp(command, "--help");
             assertThat(help.status()).as(command).isZero();
             assertThat(top.out()).anySatisfy(l -> assertThat(l).startsWith("  " + command + " "));

@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A recording of tracepoints into a CTF trace: enables tracepoints by name or glob (now and as they
@@ -123,6 +125,10 @@ public final class Session implements AutoCloseable {
     private final Object lifecycle = new Object();
 
     private final ShutdownHook shutdownHook = new ShutdownHook();
+
+    /** The sessions running in this JVM, for tools ({@link #running()}). */
+    private static final Set<Session> RUNNING = ConcurrentHashMap.newKeySet();
+
     private final List<CtfTrace> traces = new ArrayList<>(); // guarded by this: being written
     private final List<Path> chunks = new ArrayList<>(); // guarded by this: the folders, oldest first
     private CtfTrace trace; // guarded by this: the current chunk's
@@ -261,6 +267,7 @@ public final class Session implements AutoCloseable {
                 chunks.add(folder);
                 recorder.setRecordingRelease(true); // [RC] in Recorder
                 state = State.RUNNING;
+                RUNNING.add(this);
                 Tracepoints.addListener(listener); // tells of the existing tracepoints now, then of new ones
                 drain.start();
             }
@@ -287,6 +294,7 @@ public final class Session implements AutoCloseable {
             synchronized (this) {
                 checkRunning();
                 state = State.STOPPED;
+                RUNNING.remove(this);
                 Tracepoints.removeListener(listener);
                 recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
                 for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
@@ -557,6 +565,19 @@ public final class Session implements AutoCloseable {
     /** The clock of the trace's timestamps. */
     public TraceClock clock() {
         return clock;
+    }
+
+    /**
+     * The sessions running in this JVM now (started, not stopped), in no order: for tools, such as
+     * {@code tp snapshot}, which snapshots the flight recorders among them.
+     */
+    public static List<Session> running() {
+        return List.copyOf(RUNNING);
+    }
+
+    /** The session's mode: DISCARD (it streams its trace) or OVERWRITE (a flight recorder). */
+    public Mode mode() {
+        return mode;
     }
 
     /** The rules' globs, in the order they were added. */

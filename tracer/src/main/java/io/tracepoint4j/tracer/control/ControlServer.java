@@ -39,6 +39,7 @@ import java.util.Set;
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * hist    FILTER  EVENT  FIELD             -> ok  NAME
  * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64
+ * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
  * anything that fails                      -> error  MESSAGE
  * </pre>
  *
@@ -184,6 +185,7 @@ final class ControlServer {
                     case "counts" -> counts();
                     case "unstat" -> unstat();
                     case "hist" -> hist(request);
+                    case "snapshot" -> snapshot(request);
                     case "unhist" -> unhist();
                     default -> "error\tunknown request " + request[0];
                 };
@@ -247,6 +249,30 @@ final class ControlServer {
             counts.close();
             counts = null;
             return "ok\t" + String.join("\t", last);
+        }
+
+        /** Snapshots every flight recorder (OVERWRITE session) of the JVM: one into FOLDER, several below it by name. */
+        private String snapshot(String[] request) throws IOException {
+            if (request.length != 2) {
+                return "error\tsnapshot needs FOLDER";
+            }
+            List<Session> recorders = new java.util.ArrayList<>();
+            for (Session running : Session.running()) {
+                if (running.mode() == Mode.OVERWRITE) {
+                    recorders.add(running);
+                }
+            }
+            if (recorders.isEmpty()) {
+                return "error\tno flight recorder runs in this JVM: start a session in OVERWRITE mode"
+                        + " (Session.builder(NAME).mode(Mode.OVERWRITE))";
+            }
+            Path folder = Path.of(request[1]);
+            StringBuilder answer = new StringBuilder("ok");
+            for (Session recorder : recorders) {
+                Path into = recorders.size() == 1 ? folder : folder.resolve(recorder.name());
+                answer.append('\t').append(recorder.snapshot(into));
+            }
+            return answer.toString();
         }
 
         private String hist(String[] request) {

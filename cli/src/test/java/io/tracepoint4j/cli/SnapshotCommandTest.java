@@ -1,0 +1,114 @@
+package io.tracepoint4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.testkit.Babeltrace;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tp snapshot --pid PID -o DIR}: a JVM's flight recorder, left running, writes what it holds
+ * into a trace babeltrace2 reads, twice, and goes on; a JVM without one is refused in one line.
+ */
+@Timeout(120)
+class SnapshotCommandTest {
+    private static Process start(Class<?> main) throws Exception {
+        Process target = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        main.getName())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).startsWith("ready");
+        return target;
+    }
+
+    private static void end(Process target) throws Exception {
+        target.getOutputStream().close();
+        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static List<Long> ticks(Path folder) throws Exception {
+        List<Long> ticks = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("fr:tick")) {
+                    ticks.add((Long) event.field("n"));
+                }
+            }
+        }
+        return ticks;
+    }
+
+    @Test
+    void snapshotsAFlightRecorderLeftRunning(@TempDir Path dir) throws Exception {
+        Process target = start(FlightRecorderTarget.class);
+        try {
+            Thread.sleep(300);
+            List<Long> first = snapshot(target, dir.resolve("one"));
+            Thread.sleep(300);
+            List<Long> second = snapshot(target, dir.resolve("two"));
+            assertThat(first).isNotEmpty();
+            assertThat(second).isNotEmpty();
+            assertThat(second.getLast()).as("the recorder went on").isGreaterThan(first.getLast());
+            Babeltrace.Run run = Babeltrace.run(dir.resolve("two"));
+            assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        } finally {
+            end(target);
+        }
+    }
+
+    private static List<Long> snapshot(Process target, Path folder) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "snapshot",
+                "--pid",
+                Long.toString(target.pid()),
+                "-o",
+                folder.toString());
+        assertThat(status).as(err.toString()).isZero();
+        assertThat(out.toString().strip()).isEqualTo("snapshot: " + folder);
+        return ticks(folder);
+    }
+
+    @Test
+    void aJvmWithoutAFlightRecorderIsRefused(@TempDir Path dir) throws Exception {
+        Process target = start(RecordTarget.class);
+        try {
+            StringWriter err = new StringWriter();
+            int status = Tp.run(
+                    new PrintWriter(new StringWriter()),
+                    new PrintWriter(err, true),
+                    "snapshot",
+                    "--pid",
+                    Long.toString(target.pid()),
+                    "-o",
+                    dir.resolve("none").toString());
+            assertThat(status).isEqualTo(1);
+            assertThat(err.toString().strip())
+                    .isEqualTo("tp snapshot: PID " + target.pid() + ": no flight recorder runs in this JVM: start a"
+                            + " session in OVERWRITE mode (Session.builder(NAME).mode(Mode.OVERWRITE))");
+        } finally {
+            end(target);
+        }
+    }
+}
