@@ -90,6 +90,50 @@ class SnapshotCommandTest {
         return ticks(folder);
     }
 
+    /**
+     * A target that exits while tp record runs: the command says so (exit status 1), and the trace,
+     * which the target's shutdown hook finished, reads.
+     */
+    @Test
+    void aTargetThatExitsMidRecordLeavesAReadableTrace(@TempDir Path dir) throws Exception {
+        Process target = start(RecordTarget.class);
+        Path folder = dir.resolve("exited");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int[] status = {-1};
+        Thread tool = Thread.ofPlatform()
+                .start(() -> status[0] = Tp.run(
+                        new PrintWriter(out),
+                        new PrintWriter(err, true),
+                        "record",
+                        "--pid",
+                        Long.toString(target.pid()),
+                        "-e",
+                        "rt:*",
+                        "-o",
+                        folder.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!out.toString().startsWith("recording") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+        end(target);
+        tool.join(30_000);
+        assertThat(status[0]).as(err.toString()).isEqualTo(1);
+        assertThat(err.toString().strip())
+                .isEqualTo("tp record: PID " + target.pid() + " exited while recording; " + folder
+                        + " is readable up to its last complete packet");
+        List<Long> ids = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("rt:request")) {
+                    ids.add((Long) event.field("id"));
+                }
+            }
+        }
+        assertThat(ids).isNotEmpty();
+    }
+
     @Test
     void aJvmWithoutAFlightRecorderIsRefused(@TempDir Path dir) throws Exception {
         Process target = start(RecordTarget.class);
