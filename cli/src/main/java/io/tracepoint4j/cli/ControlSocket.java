@@ -79,17 +79,23 @@ final class ControlSocket implements AutoCloseable {
 
     /**
      * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed, or the target exits;
-     * returns at once after Ctrl-C, so that the caller can still stop what it started.
+     * returns at once after Ctrl-C, so that the caller can still stop what it started. Runs {@code
+     * everySecond} (if not null) once a second meanwhile.
      */
-    void waitForTheEnd(Double seconds) throws InterruptedException {
+    void waitForTheEnd(Double seconds, Runnable everySecond) throws InterruptedException {
         CountDownLatch end = new CountDownLatch(1);
         Thread hook = new Thread(new CountDown(end), "tp: Ctrl-C");
         Runtime.getRuntime().addShutdownHook(hook);
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().thenRun(end::countDown));
-        if (seconds != null) {
-            end.await(Math.round(seconds * 1000), TimeUnit.MILLISECONDS);
-        } else {
-            end.await();
+        long deadline = seconds == null ? Long.MAX_VALUE : System.nanoTime() + Math.round(seconds * 1e9);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || end.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            if (everySecond != null) {
+                everySecond.run();
+            }
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

@@ -67,7 +67,7 @@ final class HistCommand implements Callable<Integer> {
             out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
                     + " in PID " + pid + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
             out.flush();
-            control.waitForTheEnd(seconds);
+            control.waitForTheEnd(seconds, null);
             String[] answer = control.request("unhist");
             long[] values = new long[answer.length - 1];
             for (int i = 1; i < answer.length; i++) {

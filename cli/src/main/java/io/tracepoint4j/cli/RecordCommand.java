@@ -84,8 +84,36 @@ final class RecordCommand implements Callable<Integer> {
             description = "The trace's folder, new (default: tp-record-PID-DATE-TIME here).")
     Path output;
 
+    @Option(
+            names = "--progress",
+            description = "Print the progress every second even when not on a terminal (on one, it always does).")
+    boolean progress;
+
     @Spec
     CommandSpec spec;
+
+    /** One line, rewritten each second: bytes written, their rate, events lost so far. */
+    private static final class Progress implements Runnable {
+        private final ControlSocket control;
+        private final Path folder;
+        private final PrintWriter out;
+        private final long start = System.nanoTime();
+
+        Progress(ControlSocket control, Path folder, PrintWriter out) {
+            this.control = control;
+            this.folder = folder;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            long bytes = TraceFolders.bytes(folder);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String lost = control.request("progress")[1];
+            out.printf("\r%,.1f MB written, %,.1f MB/s, %s events lost ", bytes / 1e6, bytes / 1e6 / seconds, lost);
+            out.flush();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -115,7 +143,12 @@ final class RecordCommand implements Callable<Integer> {
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + (seconds == null ? " (Ctrl-C stops)" : " for " + seconds + " s"));
             out.flush();
-            control.waitForTheEnd(seconds);
+            boolean live =
+                    progress || (System.console() != null && System.console().isTerminal());
+            control.waitForTheEnd(seconds, live ? new Progress(control, folder, out) : null);
+            if (live) {
+                out.println();
+            }
             String[] stopped;
             try {
                 stopped = control.request("stop");

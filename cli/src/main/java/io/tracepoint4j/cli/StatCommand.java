@@ -70,7 +70,7 @@ final class StatCommand implements Callable<Integer> {
                     + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
             out.flush();
             long start = System.nanoTime();
-            control.waitForTheEnd(seconds);
+            control.waitForTheEnd(seconds, null);
             String[] counts = control.request("unstat");
             double elapsed = (System.nanoTime() - start) / 1e9;
             out.println();

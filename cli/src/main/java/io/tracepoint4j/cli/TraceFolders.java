@@ -61,6 +61,19 @@ final class TraceFolders {
         return found;
     }
 
+    /** The bytes of the files in {@code folder} (a trace being written: 0 while it does not exist). */
+    static long bytes(Path folder) {
+        long total = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                total += java.nio.file.Files.size(file);
+            }
+        } catch (java.io.IOException e) {
+            // not yet created, or a file gone meanwhile: what was counted
+        }
+        return total;
+    }
+
     /** {@code folder} if it is a trace, else the traces below it, sorted by path. */
     private static List<Path> tracesIn(Path folder) {
         if (isTrace(folder)) {

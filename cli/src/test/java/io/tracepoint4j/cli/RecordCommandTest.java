@@ -103,6 +103,29 @@ class RecordCommandTest {
                 .isFalse();
     }
 
+    /** --progress (what a terminal gets): a line a second with the bytes written, their rate, the losses. */
+    @Test
+    void progressShowsTheBytesWrittenEachSecond(@TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "record",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:*",
+                "--duration",
+                "2.5",
+                "--progress",
+                "-o",
+                dir.resolve("progress").toString());
+        assertThat(status).as(err.toString()).isZero();
+        assertThat(out.toString()).containsPattern("\r[0-9,.]+ MB written, [0-9,.]+ MB/s, 0 events lost ");
+        assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: ");
+    }
+
     /** A filter the target's tracepoints do not fit: its error, with the caret, and nothing recorded. */
     @Test
     void aFilterThatDoesNotFitIsRefusedWithItsPosition(@TempDir Path dir) {

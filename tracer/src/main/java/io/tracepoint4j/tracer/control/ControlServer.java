@@ -33,6 +33,7 @@ import java.util.Set;
  * <pre>
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
  *                                          -> ok  FOLDER          (FILTER empty: every firing)
+ * progress                                 -> ok  LOST           (events lost so far)
  * stop                                     -> ok  LOST  FOLDER
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
  * counts                                   -> ok  NAME=COUNT  ...
@@ -181,6 +182,7 @@ final class ControlServer {
                 return switch (request[0]) {
                     case "record" -> record(request);
                     case "stop" -> stop();
+                    case "progress" -> progress();
                     case "stat" -> stat(request);
                     case "counts" -> counts();
                     case "unstat" -> unstat();
@@ -212,6 +214,17 @@ final class ControlServer {
             }
             session = builder.start();
             return "ok\t" + session.folder();
+        }
+
+        private String progress() {
+            if (session == null) {
+                return "error\tthis connection records nothing";
+            }
+            long lost = 0;
+            for (io.tracepoint4j.ringbuffer.Loss cause : io.tracepoint4j.ringbuffer.Loss.values()) {
+                lost += session.lost(cause);
+            }
+            return "ok\t" + lost;
         }
 
         private String stop() throws IOException {
