@@ -46,7 +46,10 @@ final class ControlSocket implements AutoCloseable {
         } catch (IOException e) {
             channel.close();
             throw new CommandFailure(
-                    "PID " + pid + ": cannot connect to its control socket " + socket + ": " + e.getMessage());
+                    ProcessHandle.of(pid).isEmpty()
+                            ? "PID " + pid + " exited before it could be reached"
+                            : "PID " + pid + ": cannot connect to its control socket " + socket + ": "
+                                    + e.getMessage());
         }
         return new ControlSocket(pid, channel);
     }

@@ -3,6 +3,7 @@ package io.tracepoint4j.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,8 +35,11 @@ final class HistCommand implements Callable<Integer> {
             description = "Print this help and exit.")
     boolean help;
 
-    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
-    long pid;
+    @Mixin
+    TargetOption target;
+
+    /** The target's PID, once resolved. */
+    private long pid;
 
     @Option(
             names = {"-e", "--event"},
@@ -61,6 +65,7 @@ final class HistCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {
             String[] started = control.request("hist\t" + (filter == null ? "" : filter) + "\t" + event + "\t" + field);
@@ -75,6 +80,7 @@ final class HistCommand implements Callable<Integer> {
             }
             print(out, values);
         }
+        target.awaitCommand();
         return 0;
     }
 

@@ -2,9 +2,7 @@ package io.tracepoint4j.cli;
 
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +47,7 @@ final class JvmsCommand implements Callable<Integer> {
             if (descriptor.id().equals(self)) {
                 continue; // this tool
             }
-            String version = versionOf(descriptor);
+            String version = TargetJvm.tracepointVersion(descriptor);
             if (version != null) {
                 String main = descriptor.displayName().isBlank()
                         ? "(no main class)"
@@ -65,20 +63,5 @@ final class JvmsCommand implements Callable<Integer> {
                     .println("tp jvms: none of your JVMs has tracepoint4j loaded (start one: ./tp demo --serve 60)");
         }
         return 0;
-    }
-
-    /** The JVM's tracepoint4j version, or null if it has none or cannot be attached to (it exited, say). */
-    private static String versionOf(VirtualMachineDescriptor descriptor) {
-        try {
-            VirtualMachine vm = VirtualMachine.attach(descriptor);
-            try {
-                Properties properties = vm.getSystemProperties();
-                return properties.getProperty(VERSION_PROPERTY);
-            } finally {
-                vm.detach();
-            }
-        } catch (IOException | com.sun.tools.attach.AttachNotSupportedException e) {
-            return null;
-        }
     }
 }

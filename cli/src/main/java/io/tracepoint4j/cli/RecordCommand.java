@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,8 +41,11 @@ final class RecordCommand implements Callable<Integer> {
             description = "Print this help and exit.")
     boolean help;
 
-    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
-    long pid;
+    @Mixin
+    TargetOption target;
+
+    /** The target's PID, once resolved. */
+    private long pid;
 
     @Option(
             names = {"-e", "--events"},
@@ -117,6 +121,7 @@ final class RecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        pid = target.resolve(spec.commandLine());
         if (!mode.equals("discard") && !mode.equals("overwrite")) {
             throw new CommandFailure("--mode " + mode + ": use discard or overwrite");
         }
@@ -164,6 +169,7 @@ final class RecordCommand implements Callable<Integer> {
             out.println("trace: " + stopped[2]);
             out.println("events recorded: " + events + ", lost: " + lost);
         }
+        target.awaitCommand();
         return 0;
     }
 

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,8 +33,11 @@ final class StatCommand implements Callable<Integer> {
             description = "Print this help and exit.")
     boolean help;
 
-    @Option(names = "--pid", required = true, paramLabel = "PID", description = "The JVM's process id.")
-    long pid;
+    @Mixin
+    TargetOption target;
+
+    /** The target's PID, once resolved. */
+    private long pid;
 
     @Option(
             names = {"-e", "--events"},
@@ -57,6 +61,7 @@ final class StatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {
             String[] started =
@@ -82,6 +87,7 @@ final class StatCommand implements Callable<Integer> {
             }
             out.printf("%n%.3f seconds%n", elapsed);
         }
+        target.awaitCommand();
         return 0;
     }
 }

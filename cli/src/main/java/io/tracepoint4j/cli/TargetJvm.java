@@ -117,6 +117,36 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * The tracepoint4j version of a JVM of this user, from the system property its first define
+     * set, or null if it has none or cannot be attached to (it exited, or is not a JVM). Reading
+     * properties through the Attach API starts nothing in the JVM.
+     */
+    static String tracepointVersion(com.sun.tools.attach.VirtualMachineDescriptor descriptor) {
+        try {
+            return versionOf(VirtualMachine.attach(descriptor));
+        } catch (IOException | AttachNotSupportedException e) {
+            return null;
+        }
+    }
+
+    /** As {@link #tracepointVersion(com.sun.tools.attach.VirtualMachineDescriptor)}, by PID. */
+    static String tracepointVersion(long pid) {
+        try {
+            return versionOf(VirtualMachine.attach(Long.toString(pid)));
+        } catch (IOException | AttachNotSupportedException e) {
+            return null;
+        }
+    }
+
+    private static String versionOf(VirtualMachine vm) throws IOException {
+        try {
+            return vm.getSystemProperties().getProperty(JvmsCommand.VERSION_PROPERTY);
+        } finally {
+            vm.detach();
+        }
+    }
+
     /** The target's answer to a Bootstrap operation. */
     Object invoke(String operation, Object[] arguments, String[] signature) {
         try {

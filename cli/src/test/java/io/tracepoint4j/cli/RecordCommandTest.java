@@ -126,6 +126,46 @@ class RecordCommandTest {
         assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: ");
     }
 
+    /** tp record -- java ...: the command is started, recorded until it exits, and waited for. */
+    @Test
+    void recordsACommandItStartsUntilItExits(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("command");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "record",
+                "-e",
+                "st:*",
+                "-o",
+                folder.toString(),
+                "--",
+                java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ShortTarget.class.getName());
+        assertThat(status).as(err.toString()).isEqualTo(1); // the command exited while recording
+        assertThat(err.toString()).contains(" exited while recording; " + folder + " is readable");
+        assertThat(events(folder))
+                .isNotEmpty()
+                .allSatisfy(e -> assertThat(e.name()).isEqualTo("st:tick"));
+        StringWriter both = new StringWriter();
+        assertThat(Tp.run(
+                        new PrintWriter(new StringWriter()),
+                        new PrintWriter(both, true),
+                        "record",
+                        "--pid",
+                        "1",
+                        "-e",
+                        "x",
+                        "--",
+                        "java"))
+                .isEqualTo(2);
+        assertThat(both.toString()).contains("give --pid PID or a command after --");
+    }
+
     /** A filter the target's tracepoints do not fit: its error, with the caret, and nothing recorded. */
     @Test
     void aFilterThatDoesNotFitIsRefusedWithItsPosition(@TempDir Path dir) {

@@ -1,0 +1,87 @@
+package io.tracepoint4j.cli;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The target of {@code record}, {@code stat} and {@code hist}: a running JVM ({@code --pid PID}) or
+ * a command to start ({@code -- java ARGS...}), which then runs with this tool's terminal and is
+ * attached to once it has defined a tracepoint (the events before that are not seen). The command's
+ * exit ends the recording; a command still running when the recording ends is waited for, as
+ * {@code perf stat -- CMD} does.
+ */
+final class TargetOption {
+    private static final long START_TIMEOUT_SECONDS = 60;
+
+    @Option(names = "--pid", paramLabel = "PID", description = "The JVM's process id (or give a command after --).")
+    Long pid;
+
+    @Parameters(
+            paramLabel = "COMMAND",
+            arity = "0..*",
+            description = "A command to start and trace instead of --pid, after --: -- java -jar app.jar")
+    List<String> command;
+
+    private Process started;
+
+    /** The target's PID: --pid's, or the started command's once tracepoint4j is loaded in it. */
+    long resolve(CommandLine commandLine) {
+        boolean hasCommand = command != null && !command.isEmpty();
+        if ((pid == null) == !hasCommand) {
+            throw new CommandLine.ParameterException(
+                    commandLine, "give --pid PID or a command after -- (-- java -jar app.jar), not both");
+        }
+        if (pid != null) {
+            return pid;
+        }
+        try {
+            started = new ProcessBuilder(command).inheritIO().start();
+        } catch (IOException e) {
+            throw new CommandFailure("cannot start " + String.join(" ", command) + ": " + e.getMessage());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (!started.isAlive()) {
+                throw new CommandFailure(String.join(" ", command) + " exited (status " + started.exitValue()
+                        + ") before it defined a tracepoint");
+            }
+            if (listed(started.pid()) && TargetJvm.tracepointVersion(started.pid()) != null) {
+                return started.pid();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandFailure("interrupted while " + String.join(" ", command) + " started");
+            }
+        }
+        started.destroy();
+        throw new CommandFailure(String.join(" ", command) + " defined no tracepoint in " + START_TIMEOUT_SECONDS
+                + " s: is tracepoint4j on its class path, and does it define tracepoints?");
+    }
+
+    /**
+     * Whether the JVM {@code pid} is attachable yet (its performance-data file exists): attaching
+     * earlier can wait for the attach handshake's timeout while the JVM starts.
+     */
+    private static boolean listed(long pid) {
+        String id = Long.toString(pid);
+        for (com.sun.tools.attach.VirtualMachineDescriptor descriptor : com.sun.tools.attach.VirtualMachine.list()) {
+            if (descriptor.id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits for the started command, if any, to exit. */
+    void awaitCommand() throws InterruptedException {
+        if (started != null) {
+            started.waitFor();
+        }
+    }
+}
