@@ -154,37 +154,46 @@ final class RecordCommand implements Callable<Integer> {
             if (live) {
                 out.println();
             }
-            String[] stopped;
+            Path written = folder;
+            Long lost = null; // from the session; else (the target exited) from the packets' counts
             try {
-                stopped = control.request("stop");
+                String[] stopped = control.request("stop");
+                lost = Long.parseLong(stopped[1]);
+                written = Path.of(stopped[2]);
             } catch (CommandFailure e) {
-                if (ProcessHandle.of(pid).isEmpty()) {
+                if (ProcessHandle.of(pid).isPresent()) {
+                    throw e;
+                }
+                if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
                     throw new CommandFailure("PID " + pid + " exited while recording; " + folder
                             + " is readable up to its last complete packet");
                 }
-                throw e;
             }
-            long lost = Long.parseLong(stopped[1]);
-            long events = countEvents(Path.of(stopped[2]));
-            out.println("trace: " + stopped[2]);
-            out.println("events recorded: " + events + ", lost: " + lost);
+            summarize(out, written, lost);
         }
         target.awaitCommand();
         return 0;
     }
 
-    private static long countEvents(Path folder) {
+    /**
+     * The last two lines: the trace's folder, and {@code events recorded: N, lost: M}, N counted in
+     * the trace, M the session's count or, if it is null, the packets' discarded-event counts.
+     */
+    private static void summarize(PrintWriter out, Path folder, Long lost) {
         long events = 0;
+        long discarded;
         try (CtfReader reader = CtfReader.open(folder)) {
             for (CtfEvent event : reader) {
                 if (!event.name().equals(EventLines.THREAD_EVENT)) {
                     events++;
                 }
             }
+            discarded = reader.discardedEvents();
         } catch (IOException e) {
             throw new CommandFailure("the trace in " + folder + " cannot be read: " + e.getMessage());
         }
-        return events;
+        out.println("trace: " + folder);
+        out.println("events recorded: " + events + ", lost: " + (lost != null ? lost : discarded));
     }
 
     /** The sub-buffers of 256 KiB in SIZE (2M, 512k, 1G, 4194304). */

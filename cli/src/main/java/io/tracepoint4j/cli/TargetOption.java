@@ -78,6 +78,11 @@ final class TargetOption {
         return false;
     }
 
+    /** Whether the target is a command this tool started (after resolve()). */
+    boolean isCommand() {
+        return started != null;
+    }
+
     /** Waits for the started command, if any, to exit. */
     void awaitCommand() throws InterruptedException {
         if (started != null) {
