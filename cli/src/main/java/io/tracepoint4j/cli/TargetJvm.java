@@ -71,6 +71,7 @@ final class TargetJvm implements AutoCloseable {
         }
         Path secrets = null;
         JMXConnector connector = null;
+        boolean agentStarted = false;
         try {
             secrets = Files.createTempDirectory(
                     "tracepoint4j-attach",
@@ -91,6 +92,7 @@ final class TargetJvm implements AutoCloseable {
             agent.setProperty("com.sun.management.jmxremote.access.file", accessFile.toString());
             try {
                 vm.startManagementAgent(agent);
+                agentStarted = true;
             } catch (IOException e) {
                 throw new CommandFailure("PID " + pid + " already runs a JMX agent of its own, which this tool does not"
                         + " use (" + e.getMessage() + ")");
@@ -109,10 +111,10 @@ final class TargetJvm implements AutoCloseable {
             }
             return new TargetJvm(pid, vm, secrets, connector, name);
         } catch (RuntimeException e) {
-            undo(pid, vm, secrets, connector, null);
+            undo(pid, vm, secrets, connector, null, agentStarted);
             throw e;
         } catch (Exception e) {
-            undo(pid, vm, secrets, connector, null);
+            undo(pid, vm, secrets, connector, null, agentStarted);
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
         }
     }
@@ -194,11 +196,17 @@ final class TargetJvm implements AutoCloseable {
 
     @Override
     public void close() {
-        undo(pid, vm, secrets, connector, bootstrap);
+        undo(pid, vm, secrets, connector, bootstrap, true);
     }
 
     /** Undoes what attach() did, as far as it got; never throws. */
-    private static void undo(long pid, VirtualMachine vm, Path secrets, JMXConnector connector, ObjectName bootstrap) {
+    private static void undo(
+            long pid,
+            VirtualMachine vm,
+            Path secrets,
+            JMXConnector connector,
+            ObjectName bootstrap,
+            boolean agentStarted) {
         if (connector != null) {
             try {
                 if (bootstrap != null) {
@@ -212,6 +220,8 @@ final class TargetJvm implements AutoCloseable {
             } catch (IOException e) {
                 // the target exited: nothing to undo there
             }
+        }
+        if (agentStarted) {
             stopAgent(pid);
         }
         if (secrets != null) {
