@@ -40,7 +40,12 @@ final class JvmsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        print(spec.commandLine().getOut(), spec.commandLine().getErr(), "tp jvms");
+        return 0;
+    }
+
+    /** Prints the JVMs (for tp jvms, and tp list without --pid); says on {@code err} if there is none. */
+    static void print(PrintWriter out, PrintWriter err, String command) {
         String self = Long.toString(ProcessHandle.current().pid());
         int found = 0;
         for (VirtualMachineDescriptor descriptor : VirtualMachine.list()) {
@@ -58,10 +63,7 @@ final class JvmsCommand implements Callable<Integer> {
         }
         out.flush();
         if (found == 0) {
-            spec.commandLine()
-                    .getErr()
-                    .println("tp jvms: none of your JVMs has tracepoint4j loaded (start one: ./tp demo --serve 60)");
+            err.println(command + ": none of your JVMs has tracepoint4j loaded (start one: ./tp demo --serve 60)");
         }
-        return 0;
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tp list --pid PID [GLOB]}: the tracepoints of a running JVM, one line each, reached as
- * {@link TargetJvm} says (no flag needed in the target, nothing printed there).
+ * {@link TargetJvm} says (no flag needed in the target, nothing printed there); without {@code
+ * --pid}, the JVMs that have tracepoint4j, as {@code tp jvms}.
  */
 @Command(
         name = "list",
@@ -35,10 +36,9 @@ final class ListCommand implements Callable<Integer> {
 
     @Option(
             names = "--pid",
-            required = true,
             paramLabel = "PID",
-            description = "The JVM's process id (./tp demo --serve 60 prints one).")
-    long pid;
+            description = "The JVM's process id (./tp demo --serve 60 prints one); without it, the JVMs, as tp jvms.")
+    Long pid;
 
     @Parameters(
             paramLabel = "GLOB",
@@ -53,6 +53,10 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (pid == null) {
+            JvmsCommand.print(out, spec.commandLine().getErr(), "tp list");
+            return 0;
+        }
         try (TargetJvm target = TargetJvm.attach(pid)) {
             String[] lines =
                     (String[]) target.invoke("list", new Object[] {glob}, new String[] {String.class.getName()});

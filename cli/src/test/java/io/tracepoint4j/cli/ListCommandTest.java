@@ -81,9 +81,11 @@ class ListCommandTest {
         assertThat(agent).as("the JMX agent tp started is stopped").contains("Agent: disabled");
     }
 
-    /** tp jvms finds the target by the property its first define set, and not this test's JVM. */
+    /** tp jvms (and tp list without --pid) finds the target by the property its first define set. */
     @Test
     void jvmsListsTheJvmsWithTracepoint4j() {
+        assertThat(tp("list").out().lines())
+                .anySatisfy(line -> assertThat(line).startsWith(target.pid() + " " + ListTarget.class.getName()));
         Run jvms = tp("jvms");
         assertThat(jvms.status()).isZero();
         assertThat(jvms.out().lines())
