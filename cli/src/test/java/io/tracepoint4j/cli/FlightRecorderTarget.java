@@ -3,11 +3,12 @@ package io.tracepoint4j.cli;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.tracer.Session;
-import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A JVM with a flight recorder for SnapshotCommandTest: an OVERWRITE session records {@code
- * fr:tick}, fired about every 100 us, until stdin closes (at most 120 s). Prints "ready" only.
+ * fr:tick}, fired about every 100 us, until stdin closes (at most 120 s), then writes its trace
+ * into the folder its argument names. Prints "ready" only.
  */
 public final class FlightRecorderTarget {
     /** The prototype. */
@@ -22,7 +23,7 @@ public final class FlightRecorderTarget {
         Session flight = Session.builder("flight")
                 .enable("fr:*")
                 .mode(Mode.OVERWRITE)
-                .output(Files.createTempDirectory("flight").resolve("trace"))
+                .output(Path.of(args[0])) // the test's folder, which it deletes
                 .start();
         Thread.ofPlatform().daemon().name("ticking").start(() -> {
             for (long n = 0; ; n++) {

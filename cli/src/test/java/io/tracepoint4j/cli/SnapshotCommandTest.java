@@ -24,15 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class SnapshotCommandTest {
-    private static Process start(Class<?> main) throws Exception {
-        Process target = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        main.getName())
-                .redirectErrorStream(true)
-                .start();
+    private static Process start(Class<?> main, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+        command.addAll(java.util.List.of(args));
+        Process target = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader lines =
                 new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         assertThat(lines.readLine()).startsWith("ready");
@@ -58,7 +58,7 @@ class SnapshotCommandTest {
 
     @Test
     void snapshotsAFlightRecorderLeftRunning(@TempDir Path dir) throws Exception {
-        Process target = start(FlightRecorderTarget.class);
+        Process target = start(FlightRecorderTarget.class, dir.resolve("flight").toString());
         try {
             Thread.sleep(300);
             List<Long> first = snapshot(target, dir.resolve("one"));
