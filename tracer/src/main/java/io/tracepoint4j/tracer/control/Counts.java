@@ -1,6 +1,5 @@
 package io.tracepoint4j.tracer.control;
 
-import io.tracepoint4j.ArgumentFilter;
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
@@ -76,19 +75,11 @@ final class Counts {
 
         static <P> Counted<P> attach(Tracepoint<P> tracepoint, Filter filter) {
             Counter counter = new Counter("tp stat counting " + tracepoint.name());
-            P probe = tracepoint.writerProbe(counter);
-            if (filter != null) {
-                ArgumentFilter compiled = filter.compile(tracepoint, counter + " if " + filter.expression());
-                probe = tracepoint.filteredProbe(compiled, probe);
-            }
-            tracepoint.register(probe);
-            return new Counted<>(tracepoint, counter, probe);
+            return new Counted<>(tracepoint, counter, GuardedProbes.attach(tracepoint, counter, filter));
         }
 
         void detach() {
-            if (tracepoint.isRegistered(probe)) {
-                tracepoint.unregister(probe);
-            }
+            GuardedProbes.detach(tracepoint, probe);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.tracepoint4j.tracer.control;
 
-import io.tracepoint4j.ArgumentFilter;
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.tracer.Filter;
@@ -43,17 +42,7 @@ final class Histogram {
         }
         this.recorder = new Recorder(index, "tp hist of " + tracepoint.name() + " " + field);
         Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
-        this.probe = register(tracepoint, recorder, parsed);
-    }
-
-    private static <P> P register(Tracepoint<P> tracepoint, Recorder recorder, Filter filter) {
-        P probe = tracepoint.writerProbe(recorder);
-        if (filter != null) {
-            ArgumentFilter compiled = filter.compile(tracepoint, recorder + " if " + filter.expression());
-            probe = tracepoint.filteredProbe(compiled, probe);
-        }
-        tracepoint.register(probe);
-        return probe;
+        this.probe = GuardedProbes.attach(tracepoint, recorder, parsed);
     }
 
     /** count, sum, min, max, then the 65 bucket counts, tab-separated. */
@@ -70,14 +59,8 @@ final class Histogram {
 
     /** Detaches the probe and waits until no firing runs it. */
     void close() {
-        unregister(tracepoint, probe);
+        GuardedProbes.detach(tracepoint, probe);
         tracepoint.synchronizeUnregister();
-    }
-
-    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        if (tracepoint.isRegistered(probe)) {
-            tracepoint.unregister(tracepoint.prototype().cast(probe));
-        }
     }
 
     private static String names(List<Tracepoint.Argument> arguments) {
