@@ -28,14 +28,7 @@ class AttachLeakTest {
     @Test
     @Timeout(600)
     void attachingAndDetaching100TimesLeaksNothing(@TempDir Path dir) throws Exception {
-        Process target = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        LeakTarget.class.getName())
-                .redirectErrorStream(true)
-                .start();
+        Process target = TargetProcesses.start(LeakTarget.class);
         BufferedReader lines =
                 new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         PrintWriter commands = new PrintWriter(target.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -62,10 +55,7 @@ class AttachLeakTest {
                 };
                 // each cycle a tool process of its own, as people run tp: its exit closes its connections
                 java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Tp.class.getName()));
+                        TargetProcesses.java(), "-cp", System.getProperty("java.class.path"), Tp.class.getName()));
                 command.addAll(java.util.List.of(args));
                 Process tool =
                         new ProcessBuilder(command).redirectErrorStream(true).start();

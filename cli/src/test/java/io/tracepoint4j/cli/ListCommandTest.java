@@ -26,15 +26,7 @@ class ListCommandTest {
 
     @BeforeAll
     static void startTarget() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        target = new ProcessBuilder(
-                        java,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ListTarget.class.getName())
-                .redirectErrorStream(true)
-                .start();
+        target = TargetProcesses.start(ListTarget.class);
         targetOutput = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         assertThat(targetOutput.readLine()).isEqualTo("ready");
     }

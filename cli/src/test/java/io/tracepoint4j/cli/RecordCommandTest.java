@@ -32,14 +32,7 @@ class RecordCommandTest {
 
     @BeforeAll
     static void startTarget() throws Exception {
-        target = new ProcessBuilder(
-                        java(),
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        RecordTarget.class.getName())
-                .redirectErrorStream(true)
-                .start();
+        target = TargetProcesses.start(RecordTarget.class);
         BufferedReader lines =
                 new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         assertThat(lines.readLine()).isEqualTo("ready firing");
@@ -51,10 +44,6 @@ class RecordCommandTest {
         assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String rest = new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(rest).as("what the target printed after 'ready'").isEmpty();
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static List<CtfEvent> events(Path folder) throws Exception {
@@ -141,7 +130,7 @@ class RecordCommandTest {
                 "-o",
                 folder.toString(),
                 "--",
-                java(),
+                TargetProcesses.java(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
                 System.getProperty("java.class.path"),
@@ -280,7 +269,7 @@ class RecordCommandTest {
     void aKilledToolLeavesTheTargetRunningAndItsTraceReadable(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("killed");
         Process tool = new ProcessBuilder(
-                        java(),
+                        TargetProcesses.java(),
                         "-cp",
                         System.getProperty("java.class.path"),
                         Tp.class.getName(),

@@ -25,14 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class SnapshotCommandTest {
     private static Process start(Class<?> main, String... args) throws Exception {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
-        command.addAll(java.util.List.of(args));
-        Process target = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process target = TargetProcesses.start(main, args);
         BufferedReader lines =
                 new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         assertThat(lines.readLine()).startsWith("ready");
