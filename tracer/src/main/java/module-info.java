@@ -10,5 +10,5 @@ module io.tracepoint4j.tracer {
     requires io.tracepoint4j.ctf;
 
     exports io.tracepoint4j.tracer;
-    exports io.tracepoint4j.tracer.control; // the tp tool's Channel MBean, created by name in a running JVM
+    exports io.tracepoint4j.tracer.control; // Channel.open(), which the tp tool calls by name in a running JVM
 }

@@ -49,8 +49,8 @@ final class JvmsCommand implements Callable<Integer> {
         String self = Long.toString(ProcessHandle.current().pid());
         int found = 0;
         for (VirtualMachineDescriptor descriptor : VirtualMachine.list()) {
-            if (descriptor.id().equals(self)) {
-                continue; // this tool
+            if (descriptor.id().equals(self) || TargetJvm.otherUser(Long.parseLong(descriptor.id())) != null) {
+                continue; // this tool, or the JVM of another user (root's list holds every user's)
             }
             String version = TargetJvm.tracepointVersion(descriptor);
             if (version != null) {

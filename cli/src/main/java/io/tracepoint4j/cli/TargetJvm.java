@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
@@ -30,10 +31,12 @@ import javax.management.remote.JMXServiceURL;
  */
 final class TargetJvm implements AutoCloseable {
     static final String BOOTSTRAP = "io.tracepoint4j.control.Bootstrap";
-    /** The tracer's MBean that opens the control socket (io.tracepoint4j.tracer.control.Channel). */
-    static final String CHANNEL = "io.tracepoint4j.tracer.control.Channel";
 
     private static final String USER = "tp";
+
+    /** This tool's version, from its jar's manifest; "unknown" when run from class folders. */
+    private static final String TOOL_VERSION =
+            java.util.Objects.requireNonNullElse(TargetJvm.class.getPackage().getImplementationVersion(), "unknown");
 
     private final long pid;
     private final VirtualMachine vm;
@@ -62,6 +65,11 @@ final class TargetJvm implements AutoCloseable {
         if (ProcessHandle.of(pid).isEmpty()) {
             throw new CommandFailure("no process has PID " + pid + " (./tp jvms lists the JVMs you can attach to)");
         }
+        String otherUser = otherUser(pid);
+        if (otherUser != null) {
+            throw new CommandFailure("PID " + pid + " belongs to user " + otherUser + ", and tp works with the JVMs of"
+                    + " its own user only: run it as " + otherUser);
+        }
         VirtualMachine vm;
         try {
             vm = VirtualMachine.attach(Long.toString(pid));
@@ -78,9 +86,8 @@ final class TargetJvm implements AutoCloseable {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
-            Path accessFile = ownerOnly(
-                    secrets.resolve("jmx.access"),
-                    USER + " readwrite create " + BOOTSTRAP + "," + CHANNEL + " unregister\n");
+            Path accessFile =
+                    ownerOnly(secrets.resolve("jmx.access"), USER + " readwrite create " + BOOTSTRAP + " unregister\n");
             int port = freeLoopbackPort();
             Properties agent = new Properties();
             agent.setProperty("com.sun.management.jmxremote.port", Integer.toString(port));
@@ -109,6 +116,11 @@ final class TargetJvm implements AutoCloseable {
                 throw new CommandFailure("PID " + pid + " has no tracepoint4j: " + BOOTSTRAP + " is not on its class"
                         + " path (add io.tracepoint4j:tracepoint4j-tracepoint to the application)");
             }
+            String version = (String) connector.getMBeanServerConnection().getAttribute(name, "Version");
+            if (!compatible(version, TOOL_VERSION)) {
+                throw new CommandFailure("PID " + pid + " has tracepoint4j " + version + ", and this tp is version "
+                        + TOOL_VERSION + ": use the tp of version " + version);
+            }
             return new TargetJvm(pid, vm, secrets, connector, name);
         } catch (RuntimeException e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
@@ -116,6 +128,23 @@ final class TargetJvm implements AutoCloseable {
         } catch (Exception e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
+        }
+    }
+
+    /**
+     * The user {@code pid} runs as if it is not this tool's user, else null (also where {@code
+     * /proc} does not say). The check comes before attaching: root may attach to any JVM, and a
+     * JMX agent started in another user's JVM cannot read this user's password file and prints
+     * its error on that JVM's console.
+     */
+    static String otherUser(long pid) {
+        try {
+            UserPrincipal owner = Files.getOwner(Path.of("/proc", Long.toString(pid)));
+            UserPrincipal self = Files.getOwner(
+                    Path.of("/proc", Long.toString(ProcessHandle.current().pid())));
+            return owner.equals(self) ? null : owner.getName();
+        } catch (IOException e) {
+            return null; // no /proc, or the process ended: attaching says what is wrong
         }
     }
 
@@ -149,49 +178,62 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether versions {@code target} and {@code tool} work together: equal, or one of them a
+     * build run from class folders, whose version is "unknown".
+     */
+    static boolean compatible(String target, String tool) {
+        return target.equals(tool) || target.equals("unknown") || tool.equals("unknown");
+    }
+
     /** The target's answer to a Bootstrap operation. */
     Object invoke(String operation, Object[] arguments, String[] signature) {
         try {
             return server.invoke(bootstrap, operation, arguments, signature);
         } catch (Exception e) {
-            throw new CommandFailure("PID " + pid + " failed " + operation + ": " + e);
+            throw new CommandFailure("PID " + pid + " failed " + operation + ": " + targetMessage(e));
         }
     }
 
     /**
-     * Opens the target's control socket (the tracer's Channel MBean, created and unregistered here)
-     * and returns its path.
+     * Opens the target's control socket and returns its path. A target whose application has
+     * tracepoint4j's tracepoints but not its tracer gets this tool's tracer first (TracerJar),
+     * defined in memory, which stays there for later tools.
      *
-     * @throws CommandFailure if the target has tracepoint4j but not its tracer
+     * @throws CommandFailure if the target lacks the tracer and this tool's is of another version
      */
     Path openChannel() {
-        ObjectName name;
-        try {
-            name = new ObjectName("io.tracepoint4j:type=Channel");
-            server.createMBean(CHANNEL, name);
-        } catch (javax.management.ReflectionException e) {
-            throw new CommandFailure("PID " + pid + " has tracepoint4j but not its tracer: add"
-                    + " io.tracepoint4j:tracepoint4j-tracer to the application (bringing it in from here is not"
-                    + " built yet)");
-        } catch (InstanceAlreadyExistsException e) {
-            name = null; // another tp opens it now: use theirs, whose open() answers the same
-        } catch (Exception e) {
-            throw new CommandFailure("PID " + pid + ": cannot open its control socket: " + e);
-        }
-        try {
-            ObjectName channel = name != null ? name : ObjectName.getInstance("io.tracepoint4j:type=Channel");
-            return Path.of((String) server.invoke(channel, "open", new Object[0], new String[0]));
-        } catch (Exception e) {
-            throw new CommandFailure("PID " + pid + ": cannot open its control socket: " + e);
-        } finally {
-            if (name != null) {
-                try {
-                    server.unregisterMBean(name);
-                } catch (Exception e) {
-                    // gone with the target
-                }
+        if (!(Boolean) invokeGetter("TracerLoaded")) {
+            TracerJar tracer = TracerJar.ofThisTool();
+            String version = (String) invokeGetter("Version");
+            if (!tracer.version().equals(version)) {
+                throw new CommandFailure("PID " + pid + " has tracepoint4j " + version + " without its tracer, and"
+                        + " this tp can bring in the tracer of version " + tracer.version() + " only: use the tp of"
+                        + " version " + version + ", or add io.tracepoint4j:tracepoint4j-tracer to the application");
             }
+            invoke("bringTracer", new Object[] {tracer.bytes(), tracer.version()}, new String[] {
+                byte[].class.getName(), String.class.getName()
+            });
         }
+        return Path.of((String) invoke("openChannel", new Object[0], new String[0]));
+    }
+
+    private Object invokeGetter(String attribute) {
+        try {
+            return server.getAttribute(bootstrap, attribute);
+        } catch (Exception e) {
+            throw new CommandFailure("PID " + pid + ": cannot read " + attribute + ": " + targetMessage(e));
+        }
+    }
+
+    /** What the target said: the message of the exception its MBean threw, else {@code e}. */
+    private static String targetMessage(Exception e) {
+        Throwable cause = e;
+        while ((cause instanceof javax.management.JMException || cause instanceof javax.management.JMRuntimeException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     @Override

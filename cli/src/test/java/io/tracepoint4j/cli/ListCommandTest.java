@@ -7,12 +7,15 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code tp list --pid PID}: a real JVM, started with no flag, is attached to and lists its
@@ -107,6 +110,62 @@ class ListCommandTest {
                     .doesNotContain("\n");
         } finally {
             shell.destroyForcibly();
+        }
+    }
+
+    /**
+     * Another user's JVM is refused before anything is attached or started in it, so it prints
+     * nothing. Run as root (as CI is), the test starts one as user nobody; otherwise any process
+     * of another user shows the same refusal (the owner is checked first).
+     */
+    @Test
+    void anotherUsersJvmIsRefusedBeforeAttachingAndPrintsNothing(@TempDir Path dir) throws Exception {
+        boolean root = Files.getOwner(Path.of("/proc/self")).getName().equals("root");
+        Process other = null;
+        long pid;
+        if (root) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path source = Files.writeString(
+                    dir.resolve("Sleeper.java"),
+                    "class Sleeper { public static void main(String[] a) throws Exception {"
+                            + " System.out.println(\"ready\"); while (System.in.read() >= 0) {} } }");
+            other = new ProcessBuilder( // until its stdin closes
+                            "setpriv",
+                            "--reuid=nobody",
+                            "--regid=nogroup",
+                            "--clear-groups",
+                            TargetProcesses.java(),
+                            source.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            assertThat(new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))
+                            .readLine())
+                    .isEqualTo("ready");
+            pid = other.pid();
+        } else {
+            pid = ProcessHandle.allProcesses()
+                    .filter(p -> TargetJvm.otherUser(p.pid()) != null)
+                    .findFirst()
+                    .orElseThrow()
+                    .pid();
+        }
+        try {
+            String user = Files.getOwner(Path.of("/proc", Long.toString(pid))).getName();
+            Run refused = tp("list", "--pid", Long.toString(pid));
+            assertThat(refused.status()).isEqualTo(1);
+            assertThat(refused.err().strip())
+                    .isEqualTo("tp list: PID " + pid + " belongs to user " + user
+                            + ", and tp works with the JVMs of its own user only: run it as " + user);
+            assertThat(tp("jvms").out().lines())
+                    .noneSatisfy(line -> assertThat(line).startsWith(pid + " "));
+        } finally {
+            if (other != null) {
+                other.getOutputStream().close();
+                assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                        .as("what the other user's JVM printed after 'ready'")
+                        .isEmpty();
+            }
         }
     }
 }

@@ -122,4 +122,48 @@ class ShadedJarIT {
         assertThat(help.err()).isEmpty();
         assertThat(help.out()).contains("Usage: tp [-h] COMMAND");
     }
+
+    /**
+     * The jar brings the tracer it holds into a target that has tracepoints alone, as the version
+     * in its manifest; a target of another version is refused at attach, naming the tp to use.
+     */
+    @Test
+    void theJarBringsItsTracerIntoATargetOfItsVersionAndRefusesAnother(@TempDir Path dir) throws Exception {
+        Process target = TargetProcesses.start(TargetProcesses.tracepointsAlone(), RecordTarget.class);
+        try {
+            BroughtTracerTest.awaitReady(target);
+            Run record = jar(
+                    "record",
+                    "--pid",
+                    Long.toString(target.pid()),
+                    "-e",
+                    "rt:*",
+                    "--duration",
+                    "1",
+                    "-o",
+                    dir.resolve("trace").toString());
+            assertThat(record.status()).as(record.err()).isZero();
+            assertThat(record.out().getLast()).matches("events recorded: [1-9][0-9]*, lost: 0");
+        } finally {
+            assertThat(BroughtTracerTest.stop(target))
+                    .as("what the target printed")
+                    .isEmpty();
+        }
+        Process other = TargetProcesses.start(
+                TargetProcesses.tracepointsAloneAsVersion("9.9.9", dir.resolve("tracepoint.jar")), RecordTarget.class);
+        try {
+            BroughtTracerTest.awaitReady(other);
+            Run list = jar("list", "--pid", Long.toString(other.pid()));
+            assertThat(list.status()).isEqualTo(1);
+            assertThat(list.err().lines())
+                    .singleElement()
+                    .asString()
+                    .matches("tp list: PID " + other.pid() + " has tracepoint4j 9.9.9, and this tp is version \\S+:"
+                            + " use the tp of version 9.9.9");
+        } finally {
+            assertThat(BroughtTracerTest.stop(other))
+                    .as("what the target printed")
+                    .isEmpty();
+        }
+    }
 }

@@ -1,12 +1,31 @@
 package io.tracepoint4j.cli;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The target JVMs the control commands' tests attach to: a main class of these tests, started with no flag for tp. */
 final class TargetProcesses {
+    /** One class of each module tp brings into a target that has tracepoints alone. */
+    private static final String[] TRACER_MODULES = {
+        "io/tracepoint4j/tracer/control/Channel.class",
+        "io/tracepoint4j/ringbuffer/RingBuffer.class",
+        "io/tracepoint4j/ctf/CtfTrace.class"
+    };
+
+    private static final String TRACEPOINT_MODULE = "io/tracepoint4j/Tracepoint.class";
+
     private TargetProcesses() {}
 
     /** The JDK's java, which runs the tests. */
@@ -19,13 +38,111 @@ final class TargetProcesses {
      * stderr merged into its stdout; native access enabled, as rcu's membarrier read side asks.
      */
     static Process start(Class<?> main, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                java(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
+        return start(System.getProperty("java.class.path"), main, args);
+    }
+
+    /** As {@link #start(Class, String...)}, on {@code classPath}. */
+    static Process start(String classPath, Class<?> main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(
+                List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath, main.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /**
+     * This test's class path without the tracer, ring-buffer and CTF modules: what an application
+     * that has tracepoint4j's tracepoints alone runs on.
+     */
+    static String tracepointsAlone() throws IOException {
+        return joined(classPathWithout(TRACER_MODULES));
+    }
+
+    /**
+     * As {@link #tracepointsAlone()}, with the tracepoint module replaced by a jar of it in {@code
+     * jar} whose manifest says {@code version}, the version its Tracepoints.version() reports.
+     */
+    static String tracepointsAloneAsVersion(String version, Path jar) throws IOException {
+        List<Path> classPath = classPathWithout(TRACER_MODULES);
+        List<Path> others = classPathWithout(TRACEPOINT_MODULE);
+        Path tracepoint = classPath.stream()
+                .filter(entry -> !others.contains(entry))
+                .findFirst()
+                .orElseThrow();
+        classPath.set(classPath.indexOf(tracepoint), withVersion(tracepoint, version, jar));
+        return joined(classPath);
+    }
+
+    private static String joined(List<Path> classPath) {
+        return classPath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** A jar of {@code entry}'s classes (a class folder or a jar) whose manifest says {@code version}. */
+    private static Path withVersion(Path entry, String version, Path jar) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            if (Files.isDirectory(entry)) {
+                try (Stream<Path> files = Files.walk(entry)) {
+                    for (Path file : files.filter(Files::isRegularFile).toList()) {
+                        copy(entry.relativize(file).toString(), Files.newInputStream(file), out);
+                    }
+                }
+            } else {
+                try (JarFile in = new JarFile(entry.toFile())) {
+                    for (JarEntry e : in.stream().filter(e -> !e.isDirectory()).toList()) {
+                        if (!e.getName().startsWith("META-INF/")) {
+                            copy(e.getName(), in.getInputStream(e), out);
+                        }
+                    }
+                }
+            }
+        }
+        return jar;
+    }
+
+    private static void copy(String name, InputStream in, JarOutputStream out) throws IOException {
+        try (in) {
+            out.putNextEntry(new JarEntry(name));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+    }
+
+    /**
+     * This test's class path without its entries (class folders or jars) that hold any of {@code
+     * resources}.
+     */
+    private static List<Path> classPathWithout(String... resources) throws IOException {
+        List<Path> kept = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (!holdsAny(path, resources)) {
+                kept.add(path);
+            }
+        }
+        return kept;
+    }
+
+    private static boolean holdsAny(Path entry, String... resources) throws IOException {
+        if (Files.isDirectory(entry)) {
+            for (String resource : resources) {
+                if (Files.exists(entry.resolve(resource))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!Files.isRegularFile(entry)) {
+            return false;
+        }
+        try (JarFile jar = new JarFile(entry.toFile())) {
+            for (String resource : resources) {
+                if (jar.getEntry(resource) != null) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -2,6 +2,9 @@ package io.tracepoint4j.control;
 
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.TreeMap;
 
 /**
@@ -11,12 +14,25 @@ import java.util.TreeMap;
  * class loader, where this module is; then it calls {@link BootstrapMBean}'s operations and
  * unregisters it. docs/design/control-channel.md says why this route, and what it guarantees.
  *
- * <p>Public with a public constructor because the MBean server instantiates it reflectively; it
- * holds no state, starts nothing, and allocates only for the answers.
+ * <p>The tool records through the tracer's control socket, which {@link #openChannel()} opens. An
+ * application that has tracepoint4j's tracepoints but not its tracer gets one from the tool first
+ * ({@link #bringTracer}), kept for the JVM's life so that later tools find it.
+ *
+ * <p>Public with a public constructor because the MBean server instantiates it reflectively; an
+ * instance holds no state, and starts nothing but what {@link #openChannel()} asks the tracer for.
  */
 public final class Bootstrap implements BootstrapMBean {
     /** The name the tool registers it under. */
     public static final String OBJECT_NAME = "io.tracepoint4j:type=Bootstrap";
+
+    /** The tracer's class whose static {@code String open()} opens the control socket. */
+    static final String CHANNEL = "io.tracepoint4j.tracer.control.Channel";
+
+    /** Serializes bringing the tracer in: two tools may ask at once. */
+    private static final Object BRINGING = new Object();
+
+    /** The tracer a tool brought, or null. Guarded by BRINGING. */
+    private static BroughtTracer brought;
 
     /** For the MBean server, which creates it by name. */
     public Bootstrap() {}
@@ -33,6 +49,64 @@ public final class Bootstrap implements BootstrapMBean {
             lines.put(tracepoint.name() + '\0' + tracepoint.id(), line(tracepoint));
         }
         return lines.values().toArray(new String[0]);
+    }
+
+    @Override
+    public boolean isTracerLoaded() {
+        return channelClass() != null;
+    }
+
+    @Override
+    public void bringTracer(byte[] jar, String version) {
+        if (!version.equals(Tracepoints.version())) {
+            throw new IllegalArgumentException(
+                    "this JVM has tracepoint4j " + Tracepoints.version() + "; the tracer sent is version " + version);
+        }
+        synchronized (BRINGING) {
+            if (channelClass() == null) {
+                brought = BroughtTracer.of(jar, CHANNEL, Bootstrap.class.getClassLoader());
+            }
+        }
+    }
+
+    @Override
+    public String openChannel() {
+        Class<?> channel = channelClass();
+        if (channel == null) {
+            throw new IllegalStateException("this JVM has no tracepoint4j tracer");
+        }
+        MethodHandle open;
+        try {
+            open = MethodHandles.publicLookup().findStatic(channel, "open", MethodType.methodType(String.class));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the tracer's " + CHANNEL + " has no open(): " + e, e);
+        }
+        try {
+            return (String) open.invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e.toString(), e); // open() declares no checked exception
+        }
+    }
+
+    /** The tracer's Channel class: the application's own, else the brought one, else null. */
+    private static Class<?> channelClass() {
+        try {
+            return Class.forName(CHANNEL, false, Bootstrap.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            // the application has no tracer of its own
+        }
+        synchronized (BRINGING) {
+            if (brought == null) {
+                return null;
+            }
+            try {
+                return Class.forName(CHANNEL, false, brought);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the brought tracer lost " + CHANNEL, e); // of() checked it
+            }
+        }
     }
 
     private static String line(Tracepoint<?> tracepoint) {

@@ -4,19 +4,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * What the {@code tp} tool creates by name in a running JVM, over its JMX connection, to open the
- * control socket its commands then use ({@link ControlServer}); the tool then unregisters it and
- * stops the JMX agent. Public with a public constructor because the MBean server instantiates it.
+ * Where the {@code tp} tool's bootstrap MBean ({@code io.tracepoint4j.control.Bootstrap}) opens the
+ * control socket its commands then use ({@link ControlServer}): it finds this class by name, in the
+ * application's class loader or in the tracer it brought, and calls {@link #open()}.
  */
-public final class Channel implements ChannelMBean {
-    /** The name the tool registers it under. */
-    public static final String OBJECT_NAME = "io.tracepoint4j:type=Channel";
+public final class Channel {
+    private Channel() {}
 
-    /** For the MBean server, which creates it by name. */
-    public Channel() {}
-
-    @Override
-    public String open() {
+    /**
+     * Opens the control socket if it is not open, and returns its path.
+     *
+     * @throws UncheckedIOException if the socket's folder or file cannot be made
+     */
+    public static String open() {
         try {
             return ControlServer.open().toString();
         } catch (IOException e) {
