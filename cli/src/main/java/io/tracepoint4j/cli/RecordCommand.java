@@ -96,7 +96,7 @@ final class RecordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** One line, rewritten each second: bytes written, their rate, events lost so far. */
+    /** One line, rewritten each second: events written and lost so far, bytes written, their rates. */
     private static final class Progress implements Runnable {
         private final ControlSocket control;
         private final Path folder;
@@ -113,8 +113,12 @@ final class RecordCommand implements Callable<Integer> {
         public void run() {
             long bytes = TraceFolders.bytes(folder);
             double seconds = (System.nanoTime() - start) / 1e9;
-            String lost = control.request("progress")[1];
-            out.printf("\r%,.1f MB written, %,.1f MB/s, %s events lost ", bytes / 1e6, bytes / 1e6 / seconds, lost);
+            String[] progress = control.request("progress");
+            long lost = Long.parseLong(progress[1]);
+            long events = Long.parseLong(progress[2]);
+            out.printf(
+                    "\r%,d events, %,d lost, %,.1f MB written, %,.1f MB/s, %,.0f events/s ",
+                    events, lost, bytes / 1e6, bytes / 1e6 / seconds, events / seconds);
             out.flush();
         }
     }

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,9 +94,13 @@ class RecordCommandTest {
                 .isFalse();
     }
 
-    /** --progress (what a terminal gets): a line a second with the bytes written, their rate, the losses. */
+    /**
+     * --progress (what a terminal gets): a line a second with the events written so far, the losses,
+     * the bytes written and the rates; the events never decrease, and the last line's are at most
+     * the events recorded in the end.
+     */
     @Test
-    void progressShowsTheBytesWrittenEachSecond(@TempDir Path dir) {
+    void progressShowsTheEventsAndBytesWrittenEachSecond(@TempDir Path dir) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int status = Tp.run(
@@ -111,8 +117,19 @@ class RecordCommandTest {
                 "-o",
                 dir.resolve("progress").toString());
         assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString()).containsPattern("\r[0-9,.]+ MB written, [0-9,.]+ MB/s, 0 events lost ");
-        assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: ");
+        Matcher progress = Pattern.compile(
+                        "\r([0-9,]+) events, 0 lost, [0-9,.]+ MB written, [0-9,.]+ MB/s, [0-9,]+ events/s ")
+                .matcher(out.toString());
+        List<Long> events = new ArrayList<>();
+        while (progress.find()) {
+            events.add(Long.parseLong(progress.group(1).replace(",", "")));
+        }
+        assertThat(events).as(out.toString()).hasSizeGreaterThanOrEqualTo(2).isSorted();
+        assertThat(events.getLast()).as("events written after two seconds").isPositive();
+        String last = out.toString().lines().toList().getLast();
+        assertThat(last).startsWith("events recorded: ");
+        assertThat(Long.parseLong(last.substring("events recorded: ".length(), last.indexOf(','))))
+                .isGreaterThanOrEqualTo(events.getLast());
     }
 
     /** tp record -- java ...: the command is started, recorded until it exits (status 0), and summed up. */

@@ -40,6 +40,17 @@ public final class RingBuffer extends WriterLine.After {
      *   reserved it, so commitCounts[i], the bytes ever committed into index i, reaches (use+1) * S
      *   exactly when that use is complete. That is all the consumer waits for.
      *
+     *   Record counts ride on the same words: a record's commit adds RECORD (2^32) to its bytes, a
+     *   header's or padding's adds bytes only, so commitCounts[i] = bytes + 2^32 * records, mod 2^64,
+     *   of index i ever. A use is complete when count - (use+1) * S, computed in 64 bits, has its low
+     *   32 bits zero: then its bytes are exactly (use+1) * S (the bytes' own carries into the high
+     *   half cancel in the subtraction), and its high half counts the records ever committed. The
+     *   low half alone cannot lie: the count of the index's current use is within S <= 2^30 of the
+     *   expected bytes whenever it is checked (a writer's stale view fails its CAS anyway). The
+     *   opener of a use stamps the records count it read when it checked the previous use complete
+     *   (beginRecords, final then: no writer commits into the index until the opener's claim), so the
+     *   consumer gets a sub-buffer's records as the difference, without a cost on the writer's path.
+     *
      *   Opening and closing: a reservation that starts a sub-buffer also reserves its header
      *   (committed at once; the consumer writes it) and stamps its begin time. A reservation that
      *   does not fit in the rest of the current sub-buffer reserves the rest as padding (committed
@@ -105,7 +116,8 @@ public final class RingBuffer extends WriterLine.After {
      *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
-     *   committed so far.
+     *   committed so far (S divides 2^32), and commitCounts[i] / 2^32 - beginRecords[i], mod 2^32,
+     *   the records committed into it.
      *
      * Layout: writePosition and lastTime, which writers store to on every record, sit on a cache
      *   line of their own (WriterLine), so that the writers of two buffers whose objects lie side by
@@ -133,12 +145,18 @@ public final class RingBuffer extends WriterLine.After {
     /** [CP] The start of the next sub-buffer the consumer will read; written by the consumer only. */
     @SuppressWarnings("unused") // accessed through CONSUMED_POSITION
     private long consumedPosition;
-    /** [CC] Bytes ever committed per sub-buffer index. */
+    /** [CC] Per sub-buffer index, bytes ever committed plus RECORD times the records ever committed. */
     private final long[] commitCounts;
+    /** A record's weight in a commit count: records are counted in its high 32 bits. */
+    private static final long RECORD = 1L << 32;
+    /** The low half of a commit count: its bytes, mod 2^32. */
+    private static final long BYTES_MASK = RECORD - 1;
     /** Per index, stamped by the writer that closed its current use: content end within it, in bytes. */
     private final long[] contentEnds;
     /** Per index: the clock when its current use was opened, and when it was closed. */
     private final long[] beginTimes;
+    /** Per index, stamped by the writer that opened its current use: the records committed into its earlier uses. */
+    private final long[] beginRecords;
 
     private final long[] endTimes;
     /** [LC] Lost records by cause, indexed by Loss ordinal. */
@@ -163,6 +181,7 @@ public final class RingBuffer extends WriterLine.After {
         this.commitCounts = new long[subBufferCount];
         this.contentEnds = new long[subBufferCount];
         this.beginTimes = new long[subBufferCount];
+        this.beginRecords = new long[subBufferCount];
         this.endTimes = new long[subBufferCount];
     }
 
@@ -198,8 +217,10 @@ public final class RingBuffer extends WriterLine.After {
             long time = clock.now(); // after the read of writePosition: see "Time" in the design note
             long opened = opening(from, size);
             long end = (opened >= 0 ? opened + headerSize : from) + size;
+            long previousUse = 0; // the commit count of the index `opened` lies in, if it opens one
             if (opened >= 0) {
-                Loss refused = refusalToOpen(opened);
+                previousUse = commitCountAcquire(index(opened)); // [CC]
+                Loss refused = refusalToOpen(opened, previousUse);
                 if (refused != null) {
                     if (writePositionAcquire() != from) { // [WP] another writer moved on: our view is stale
                         continue; // its opening may be ours to use; no loss
@@ -209,7 +230,7 @@ public final class RingBuffer extends WriterLine.After {
                 }
             }
             if (casWritePosition(from, end)) { // [WP] the claim
-                return placed(from, opened, end, size, time);
+                return placed(from, opened, previousUse, end, size, time);
             }
         }
     }
@@ -224,7 +245,7 @@ public final class RingBuffer extends WriterLine.After {
      * @param size the size reserved
      */
     public void commit(long offset, int size) {
-        addCommitted(offset, size); // an offset lies in the same sub-buffer index as its position
+        addCommitted(offset, size + RECORD); // an offset lies in the same sub-buffer index as its position
     }
 
     /** reserve() of a single-producer buffer: as the CAS loop's one round, with a store for the claim. */
@@ -234,8 +255,10 @@ public final class RingBuffer extends WriterLine.After {
         lastTime = time;
         long opened = opening(from, size);
         long end = (opened >= 0 ? opened + headerSize : from) + size;
+        long previousUse = 0;
         if (opened >= 0) {
-            Loss refused = refusalToOpen(opened); // the writer's own view: never stale
+            previousUse = commitCountAcquire(index(opened)); // [CC1]
+            Loss refused = refusalToOpen(opened, previousUse); // the writer's own view: never stale
             if (refused != null) {
                 countLost(refused);
                 return -1;
@@ -243,7 +266,7 @@ public final class RingBuffer extends WriterLine.After {
         }
         setWritePositionRelease(end); // [WP1] the claim
         VarHandle.storeStoreFence(); // [WP1] the claim before the record's stores ([SL])
-        return placed(from, opened, end, size, time);
+        return placed(from, opened, previousUse, end, size, time);
     }
 
     /**
@@ -260,16 +283,17 @@ public final class RingBuffer extends WriterLine.After {
 
     /**
      * After the claim of [from, end): closes the sub-buffer left (padding it) and opens {@code
-     * opened} if the record opens one, stamps a sub-buffer the record ends exactly, and writes the
-     * record's timestamp; returns the record's offset in memory.
+     * opened} if the record opens one (its index's commit count was {@code previousUse} when found
+     * complete), stamps a sub-buffer the record ends exactly, and writes the record's timestamp;
+     * returns the record's offset in memory.
      */
-    private long placed(long from, long opened, long end, int size, long time) {
+    private long placed(long from, long opened, long previousUse, long end, int size, long time) {
         final long subBufferMask = subBufferSize - 1L;
         if (opened >= 0) {
             if ((from & subBufferMask) != 0) {
                 close(from, time); // the padding to the boundary
             }
-            open(opened, time);
+            open(opened, previousUse, time);
         }
         if ((end & subBufferMask) == 0) {
             stampClose(end - 1, subBufferSize, time); // ends exactly at the boundary
@@ -365,12 +389,14 @@ public final class RingBuffer extends WriterLine.After {
             }
             int index = index(position);
             long use = position / span;
-            if (commitCountAcquire(index) != (use + 1) * subBufferSize) { // [CC]
+            long count = commitCountAcquire(index); // [CC]
+            if (!isComplete(count, use + 1)) {
                 return handed; // a writer is still inside it
             }
             long contentEnd = contentEnds[index]; // stamps: published by the complete count ([CC])
             long beginTime = beginTimes[index];
             long endTime = endTimes[index];
+            long records = (recordsEver(count, use + 1) - beginRecords[index]) & BYTES_MASK;
             MemorySegment slice = memory.asSlice((long) index * subBufferSize, subBufferSize);
             if (mode == Mode.OVERWRITE) {
                 MemorySegment.copy(slice, 0, scratch, 0, subBufferSize);
@@ -380,8 +406,8 @@ public final class RingBuffer extends WriterLine.After {
                 }
                 slice = scratch.asSlice(0, subBufferSize);
             }
-            SubBuffer view =
-                    new SubBuffer(slice, position >>> subBufferShift, contentEnd, beginTime, endTime, lostTotal());
+            SubBuffer view = new SubBuffer(
+                    slice, position >>> subBufferShift, contentEnd, records, beginTime, endTime, lostTotal());
             consumer.accept(view);
             setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
@@ -438,11 +464,13 @@ public final class RingBuffer extends WriterLine.After {
         return -1;
     }
 
-    /** Why use `opened / S` of its index may not be opened now, or null if it may. */
-    private Loss refusalToOpen(long opened) {
-        int index = index(opened);
+    /**
+     * Why use {@code opened / (S * N)} of its index may not be opened now, or null if it may; {@code
+     * count} is the index's commit count, read (acquire) by the caller.
+     */
+    private Loss refusalToOpen(long opened, long count) {
         long use = opened / ((long) subBufferSize * subBufferCount);
-        if (commitCountAcquire(index) != use * subBufferSize) { // [CC] the previous use is complete
+        if (!isComplete(count, use)) { // [CC] the previous use is complete
             return Loss.SUB_BUFFER_BUSY;
         }
         if (mode == Mode.DISCARD
@@ -452,10 +480,27 @@ public final class RingBuffer extends WriterLine.After {
         return null;
     }
 
-    /** Opens the sub-buffer starting at {@code start}: stamps its begin time, commits its header room. */
-    private void open(long start, long time) {
-        beginTimes[index(start)] = time; // published by the commit below ([CC])
+    /**
+     * Opens the sub-buffer starting at {@code start}: stamps its begin time and the records of its
+     * index's earlier uses (from {@code previousUse}, the index's complete commit count), commits its
+     * header room.
+     */
+    private void open(long start, long previousUse, long time) {
+        int index = index(start);
+        long use = start / ((long) subBufferSize * subBufferCount);
+        beginTimes[index] = time; // published by the commit below ([CC])
+        beginRecords[index] = recordsEver(previousUse, use);
         addCommitted(start, headerSize);
+    }
+
+    /** Whether a commit count says its index's first {@code uses} uses are complete: exactly that many bytes. */
+    private boolean isComplete(long count, long uses) {
+        return ((count - uses * subBufferSize) & BYTES_MASK) == 0; // see "Record counts" in the design note
+    }
+
+    /** The records ever committed into an index whose commit count is {@code count} with its first {@code uses} uses complete. */
+    private long recordsEver(long count, long uses) {
+        return (count - uses * subBufferSize) >>> 32;
     }
 
     /** Closes the sub-buffer that {@code from} lies in, padding it from {@code from} to its end. */
@@ -472,7 +517,10 @@ public final class RingBuffer extends WriterLine.After {
         endTimes[index] = time;
     }
 
-    /** Adds to the commit count of the sub-buffer that {@code position} (or its offset in memory) lies in. */
+    /**
+     * Adds to the commit count of the sub-buffer that {@code position} (or its offset in memory) lies
+     * in: bytes, plus {@link #RECORD} for a record.
+     */
     private void addCommitted(long position, long bytes) {
         if (bytes == 0) {
             return;

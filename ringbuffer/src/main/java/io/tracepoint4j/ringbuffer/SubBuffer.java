@@ -11,14 +11,23 @@ public final class SubBuffer {
     private final MemorySegment memory;
     private final long sequence;
     private final long contentEnd;
+    private final long records;
     private final long beginTime;
     private final long endTime;
     private final long lostTotal;
 
-    SubBuffer(MemorySegment memory, long sequence, long contentEnd, long beginTime, long endTime, long lostTotal) {
+    SubBuffer(
+            MemorySegment memory,
+            long sequence,
+            long contentEnd,
+            long records,
+            long beginTime,
+            long endTime,
+            long lostTotal) {
         this.memory = memory;
         this.sequence = sequence;
         this.contentEnd = contentEnd;
+        this.records = records;
         this.beginTime = beginTime;
         this.endTime = endTime;
         this.lostTotal = lostTotal;
@@ -45,6 +54,11 @@ public final class SubBuffer {
         return contentEnd;
     }
 
+    /** The records it holds (each reservation committed into it; headers and padding are not records). */
+    public long records() {
+        return records;
+    }
+
     /** The clock when the sub-buffer was opened: not after its first record's timestamp. */
     public long beginTime() {
         return beginTime;
@@ -62,7 +76,7 @@ public final class SubBuffer {
 
     @Override
     public String toString() {
-        return "sub-buffer " + sequence + " (content " + contentEnd + " bytes, time " + beginTime + ".." + endTime
-                + ", lost so far " + lostTotal + ")";
+        return "sub-buffer " + sequence + " (" + records + " records, content " + contentEnd + " bytes, time "
+                + beginTime + ".." + endTime + ", lost so far " + lostTotal + ")";
     }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout.ThreadMode;
  * in the order it wrote them, timestamps never decrease, and in DISCARD mode the records read plus
  * the records counted as lost equal the records written, exactly. Shown to fail: with the
  * consumer's wait for the complete commit count removed, the DISCARD run reads torn records in
- * every run; with OVERWRITE's validation after the copy removed, the OVERWRITE run does too.
+ * every run; with OVERWRITE's validation after the copy removed, the OVERWRITE run does too. Each
+ * sub-buffer's record count ({@link SubBuffer#records()}) must match the records parsed in it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class RingBufferStressTest {
@@ -46,7 +47,12 @@ class RingBufferStressTest {
             }
             lastSequence = sub.sequence();
             subBuffers++;
-            for (TestRecords.Parsed record : TestRecords.parse(sub, headerSize)) {
+            List<TestRecords.Parsed> parsed = TestRecords.parse(sub, headerSize);
+            if (sub.records() != parsed.size()) {
+                problems.add(
+                        "sub-buffer " + sub.sequence() + " says " + sub.records() + " records, holds " + parsed.size());
+            }
+            for (TestRecords.Parsed record : parsed) {
                 records++;
                 if (record.timestamp() < lastTimestamp) {
                     problems.add("timestamp " + record.timestamp() + " after " + lastTimestamp);

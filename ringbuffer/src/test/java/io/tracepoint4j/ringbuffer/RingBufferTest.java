@@ -53,7 +53,13 @@ class RingBufferTest {
                 sub -> {
                     into.addAll(TestRecords.parse(sub, buffer.headerSize()));
                     subs.add(new SubBuffer(
-                            null, sub.sequence(), sub.contentEnd(), sub.beginTime(), sub.endTime(), sub.lostTotal()));
+                            null,
+                            sub.sequence(),
+                            sub.contentEnd(),
+                            sub.records(),
+                            sub.beginTime(),
+                            sub.endTime(),
+                            sub.lostTotal()));
                 },
                 scratch);
         return subs;
@@ -125,6 +131,42 @@ class RingBufferTest {
         for (int i = 1; i < subs.size(); i++) {
             assertThat(subs.get(i).beginTime())
                     .isGreaterThanOrEqualTo(subs.get(i - 1).endTime());
+        }
+    }
+
+    @Test
+    void eachSubBufferTellsHowManyRecordsItHoldsOverManyLapsOfTheBuffer() {
+        for (boolean singleProducer : new boolean[] {false, true}) {
+            RingBuffer.Builder builder = RingBuffer.builder()
+                    .subBufferSize(256)
+                    .subBufferCount(4)
+                    .headerSize(HEADER)
+                    .clock(new TickingClock())
+                    .timestampAt(TestRecords.TIMESTAMP_AT);
+            RingBuffer buffer = (singleProducer ? builder.singleProducer() : builder).build();
+            List<Long> counted = new ArrayList<>();
+            List<Integer> parsed = new ArrayList<>();
+            int sequence = 0;
+            for (int lap = 0; lap < 40; lap++) { // 10 laps of the 4 sub-buffers, with 1 to 7 records each
+                int records = 1 + lap % 7;
+                for (int i = 0; i < records; i++) {
+                    assertThat(put(buffer, TestRecords.OVERHEAD + i, 1, sequence++))
+                            .isTrue();
+                }
+                buffer.switchSubBuffer();
+                buffer.consume(
+                        sub -> {
+                            counted.add(sub.records());
+                            parsed.add(TestRecords.parse(sub, HEADER).size());
+                        },
+                        null);
+                assertThat(counted)
+                        .as("lap " + lap + (singleProducer ? ", single producer" : ""))
+                        .hasSize(lap + 1)
+                        .last()
+                        .isEqualTo((long) records);
+            }
+            assertThat(counted).extracting(Long::intValue).isEqualTo(parsed);
         }
     }
 

@@ -84,7 +84,7 @@ final class Drain implements Runnable {
         this.mode = mode;
         this.streams = new ToStream[buffers.count()];
         for (int i = 0; i < streams.length; i++) {
-            streams[i] = new ToStream(trace.openStream(0, i), buffers.buffer(i).subBufferSize());
+            streams[i] = new ToStream(trace.openStream(0, i), buffers.buffer(i).subBufferSize(), recorder);
         }
         this.scratch = mode == Mode.OVERWRITE
                 ? Arena.ofAuto().allocate(buffers.buffer(0).subBufferSize())
@@ -243,6 +243,7 @@ final class Drain implements Runnable {
     private static final class ToStream implements SubBufferConsumer {
         private final StreamFile stream;
         private final int packetSize;
+        private final Recorder recorder;
         /** Reused for every packet of the stream: one consumer thread at a time is its only user. */
         private final PacketFields fields;
         /** Sub-buffers from this sequence number on go to `then` (a rotation's next chunk). */
@@ -252,9 +253,10 @@ final class Drain implements Runnable {
         /** The earliest packet begin time written. */
         long firstTime = Long.MAX_VALUE;
 
-        ToStream(StreamFile stream, int packetSize) {
+        ToStream(StreamFile stream, int packetSize, Recorder recorder) {
             this.stream = stream;
             this.packetSize = packetSize;
+            this.recorder = recorder;
             this.fields = stream.newPacketFields();
         }
 
@@ -276,6 +278,7 @@ final class Drain implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            recorder.countDrained(sub.records());
             firstTime = Math.min(firstTime, sub.beginTime());
         }
     }

@@ -29,7 +29,9 @@ final class Recorder {
      *        (release) before synchronize(). SRCU's guarantee (a section that began before the grace
      *        period ends before it returns) does the rest: the flag only decides, per section,
      *        whether to write.
-     *   [LT] threadEventsLost: getAndAdd, counted only; read after the drain finished.
+     *   [LT] threadEventsLost, threadEventsWritten, recordsDrained: getAndAdd, counted only;
+     *        threadEventsLost is read after the drain finished, the others for progress at any
+     *        time (eventsDrainedSoFar()), where a count a moment old is fine.
      *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
      *        (ownBuffer()); cutAll() steals before the grace period.
      *
@@ -57,6 +59,12 @@ final class Recorder {
     @SuppressWarnings("unused") // accessed through THREAD_EVENTS_LOST
     private long threadEventsLost;
 
+    @SuppressWarnings("unused") // accessed through THREAD_EVENTS_WRITTEN
+    private long threadEventsWritten;
+
+    @SuppressWarnings("unused") // accessed through RECORDS_DRAINED
+    private long recordsDrained;
+
     Recorder(SessionBuffers buffers, Srcu domain, ThreadNames threadNames, int eventHeaderSize) {
         this.buffers = buffers;
         this.threadBuffers = buffers.threadBuffers();
@@ -80,6 +88,21 @@ final class Recorder {
      */
     long threadEventsLostVolatile() {
         return (long) THREAD_EVENTS_LOST.getVolatile(this);
+    }
+
+    /** Counts {@code records} written to the trace, thread events included: by the drain, per packet. */
+    void countDrained(long records) {
+        RECORDS_DRAINED.getAndAdd(this, records); // [LT]
+    }
+
+    /**
+     * The events (thread events left out) written to the trace so far, for progress: the records
+     * the drain wrote minus the thread events committed, which may include a few the drain has not
+     * written yet, so the count may lag by those until the stop.
+     */
+    long eventsDrainedSoFar() {
+        long records = (long) RECORDS_DRAINED.getVolatile(this); // [LT]
+        return Math.max(0, records - (long) THREAD_EVENTS_WRITTEN.getVolatile(this)); // [LT]
     }
 
     /**
@@ -116,6 +139,7 @@ final class Recorder {
         at = EventEncoder.putLong(memory, at, tid);
         EventEncoder.putString(memory, at, start + size, name);
         buffer.commit(offset, size);
+        THREAD_EVENTS_WRITTEN.getAndAdd(this, 1L); // [LT] once per thread named: off the event's path
         return true;
     }
 
@@ -165,12 +189,16 @@ final class Recorder {
 
     private static final VarHandle RECORDING;
     private static final VarHandle THREAD_EVENTS_LOST;
+    private static final VarHandle THREAD_EVENTS_WRITTEN;
+    private static final VarHandle RECORDS_DRAINED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             RECORDING = lookup.findVarHandle(Recorder.class, "recording", boolean.class);
             THREAD_EVENTS_LOST = lookup.findVarHandle(Recorder.class, "threadEventsLost", long.class);
+            THREAD_EVENTS_WRITTEN = lookup.findVarHandle(Recorder.class, "threadEventsWritten", long.class);
+            RECORDS_DRAINED = lookup.findVarHandle(Recorder.class, "recordsDrained", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

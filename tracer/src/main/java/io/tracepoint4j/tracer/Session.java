@@ -596,6 +596,18 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The events written so far into the session's traces (its chunks, and its snapshots in
+     * OVERWRITE mode), the thread events that name threads left out: for progress while recording.
+     * Events still in the buffers are not counted yet (the drain writes them within about a second
+     * in DISCARD mode), and the count may lag by the few thread events not written yet; after
+     * {@link #stop()} it is exact. Costs the writers nothing: the buffers count records per
+     * sub-buffer as they commit them ({@code SubBuffer.records()}).
+     */
+    public long eventsWritten() {
+        return recorder.eventsDrainedSoFar();
+    }
+
+    /**
      * Records lost so far for {@code cause}, over all the session's buffers: tracepoint events, and
      * the thread events that name threads (see {@link Summary#lost()} for events alone).
      */

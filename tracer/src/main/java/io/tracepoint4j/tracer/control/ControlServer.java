@@ -33,7 +33,7 @@ import java.util.Set;
  * <pre>
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
  *                                          -> ok  FOLDER          (FILTER empty: every firing)
- * progress                                 -> ok  LOST           (events lost so far)
+ * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
  * stop                                     -> ok  LOST  FOLDER
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
  * counts                                   -> ok  NAME=COUNT  ...
@@ -224,7 +224,7 @@ final class ControlServer {
             for (io.tracepoint4j.ringbuffer.Loss cause : io.tracepoint4j.ringbuffer.Loss.values()) {
                 lost += session.lost(cause);
             }
-            return "ok\t" + lost;
+            return "ok\t" + lost + "\t" + session.eventsWritten();
         }
 
         private String stop() throws IOException {
