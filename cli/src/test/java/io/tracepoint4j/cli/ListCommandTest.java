@@ -3,6 +3,7 @@ package io.tracepoint4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,22 +128,7 @@ class ListCommandTest {
         long pid;
         if (root) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Path source = Files.writeString(
-                    dir.resolve("Sleeper.java"),
-                    "class Sleeper { public static void main(String[] a) throws Exception {"
-                            + " System.out.println(\"ready\"); while (System.in.read() >= 0) {} } }");
-            other = new ProcessBuilder( // until its stdin closes
-                            "setpriv",
-                            "--reuid=nobody",
-                            "--regid=nogroup",
-                            "--clear-groups",
-                            TargetProcesses.java(),
-                            source.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            assertThat(new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))
-                            .readLine())
-                    .isEqualTo("ready");
+            other = startSleeper(dir, "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
             pid = other.pid();
         } else {
             pid = ProcessHandle.allProcesses()
@@ -160,12 +148,56 @@ class ListCommandTest {
                     .noneSatisfy(line -> assertThat(line).startsWith(pid + " "));
         } finally {
             if (other != null) {
-                other.getOutputStream().close();
-                assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                assertThat(new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                assertThat(stopSleeper(other))
                         .as("what the other user's JVM printed after 'ready'")
                         .isEmpty();
             }
         }
+    }
+
+    /** A JVM of this user without tracepoint4j: one line naming the dependency to add, and the JVM prints nothing. */
+    @Test
+    void aJvmWithoutTracepoint4jIsRefusedInOneLineAndPrintsNothing(@TempDir Path dir) throws Exception {
+        Process plain = startSleeper(dir);
+        try {
+            Run refused = tp("list", "--pid", Long.toString(plain.pid()));
+            assertThat(refused.status()).isEqualTo(1);
+            assertThat(refused.err().strip())
+                    .isEqualTo("tp list: PID " + plain.pid() + " has no tracepoint4j: io.tracepoint4j.control.Bootstrap"
+                            + " is not on its class path (add io.tracepoint4j:tracepoint4j-tracepoint to the"
+                            + " application)");
+            assertThat(tp("jvms").out().lines())
+                    .noneSatisfy(line -> assertThat(line).startsWith(plain.pid() + " "));
+        } finally {
+            assertThat(stopSleeper(plain))
+                    .as("what the JVM printed after 'ready'")
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * Starts a JVM without tracepoint4j (a source-launched class in {@code dir}), run through
+     * {@code prefix} (e.g. setpriv), that prints "ready" and then runs until its stdin closes.
+     */
+    private static Process startSleeper(Path dir, String... prefix) throws IOException {
+        Path source = Files.writeString(
+                dir.resolve("Sleeper.java"),
+                "class Sleeper { public static void main(String[] a) throws Exception {"
+                        + " System.out.println(\"ready\"); while (System.in.read() >= 0) {} } }");
+        List<String> command = new ArrayList<>(List.of(prefix));
+        command.add(TargetProcesses.java());
+        command.add(source.toString());
+        Process sleeper = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(new BufferedReader(new InputStreamReader(sleeper.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine())
+                .isEqualTo("ready");
+        return sleeper;
+    }
+
+    /** Ends a sleeper (closes its stdin) and returns what it printed after "ready". */
+    private static String stopSleeper(Process sleeper) throws Exception {
+        sleeper.getOutputStream().close();
+        assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new String(sleeper.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 }
