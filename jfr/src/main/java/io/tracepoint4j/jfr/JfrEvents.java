@@ -1,0 +1,151 @@
+package io.tracepoint4j.jfr;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tracepoints into JDK Flight Recorder: while enabled, each firing of a tracepoint matching one of
+ * the globs is a JFR event, so it shows in JDK Mission Control and in {@code jfr print --events
+ * 'tracepoint4j.*'} beside the JVM's own events. Tracepoints defined later that match are bridged
+ * as they are defined.
+ *
+ * <pre>{@code
+ * try (JfrEvents bridge = JfrEvents.enable("web:*", "db:query")) {
+ *     // ... a recording (jcmd PID JFR.start, -XX:StartFlightRecording, JMC) gets tracepoint4j.web.request ...
+ * }
+ * }</pre>
+ *
+ * <p>Each tracepoint gets one JFR event type ({@link TracepointEventTypes}): named {@code
+ * tracepoint4j.PROVIDER.NAME}, labelled with the tracepoint's name, in the category
+ * {@code tracepoint4j/PROVIDER}, with one field per argument, named after it. It is created once per
+ * tracepoint and kept for the JVM's life (creating one costs milliseconds and metaspace), so
+ * enabling the same tracepoint again, in this or another bridge, reuses it. JFR's own settings
+ * decide whether it is recorded ({@code enabled}, as for any event; {@code stackTrace} is off by
+ * default, as a stack trace costs far more than the event).
+ *
+ * <p>Cost: a bridged firing first asks JFR whether its event type is enabled in any recording, a
+ * few loads: with no recording it costs a few nanoseconds more than the tracepoint's firing. With a
+ * recording, it creates the event, sets its fields (primitives are boxed: {@code EventFactory}'s
+ * events take objects) and commits it; {@code JfrBridgeBench} measures it against a static JFR
+ * event with the same fields.
+ *
+ * <p>Argument types: JFR fields hold primitives and strings. An enum argument becomes a string
+ * field with its constant's name; a {@code byte[]} argument becomes an {@code int} field holding its
+ * length (-1 for null), as a JFR field cannot hold an array: the field's description says so.
+ *
+ * <p>Thread safety: {@link #enable} and {@link #close} may be called from any thread; a bridge is
+ * closed once. Closing detaches its probes and waits ({@link Tracepoint#synchronizeUnregister()})
+ * until none runs.
+ */
+public final class JfrEvents implements AutoCloseable {
+    private final List<String> globs;
+    private final Listener listener = new Listener();
+    /** The probes attached, by tracepoint. Guarded by this. */
+    private final Map<Tracepoint<?>, Object> probes = new HashMap<>();
+    /** Guarded by this. */
+    private boolean closed;
+
+    private JfrEvents(List<String> globs) {
+        this.globs = globs;
+    }
+
+    /**
+     * Bridges every tracepoint whose name matches one of {@code globs} ({@link
+     * Tracepoints#matches}), now and as they are defined, until {@link #close()}.
+     *
+     * @throws IllegalArgumentException if no glob is given, or one is null or empty
+     */
+    public static JfrEvents enable(String... globs) {
+        if (globs == null || globs.length == 0) {
+            throw new IllegalArgumentException("give at least one tracepoint name or glob, e.g. \"web:*\"");
+        }
+        for (String glob : globs) {
+            if (glob == null || glob.isEmpty()) {
+                throw new IllegalArgumentException("a glob is null or empty in " + Arrays.toString(globs));
+            }
+        }
+        JfrEvents bridge = new JfrEvents(List.copyOf(Arrays.asList(globs)));
+        Tracepoints.addListener(bridge.listener); // tells of the tracepoints defined so far, then of new ones
+        return bridge;
+    }
+
+    /** The names of the tracepoints bridged now. */
+    public synchronized List<String> tracepoints() {
+        List<String> names = new ArrayList<>();
+        for (Tracepoint<?> tracepoint : probes.keySet()) {
+            names.add(tracepoint.name());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Stops bridging: detaches every probe and returns once none is running (so no event is
+     * committed after it). The event types stay registered with JFR. Idempotent.
+     *
+     * @throws IllegalStateException if called from a probe (it waits for probes to finish)
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Tracepoints.removeListener(listener);
+            for (Map.Entry<Tracepoint<?>, Object> attached : probes.entrySet()) {
+                unregister(attached.getKey(), attached.getValue());
+            }
+            probes.clear();
+        }
+        Tracepoints.synchronizeUnregister();
+    }
+
+    private synchronized void attach(Tracepoint<?> tracepoint) {
+        if (closed || probes.containsKey(tracepoint) || !matches(tracepoint.name())) {
+            return;
+        }
+        probes.put(tracepoint, register(tracepoint, new EventWriter(TracepointEventTypes.of(tracepoint))));
+    }
+
+    private boolean matches(String name) {
+        for (String glob : globs) {
+            if (Tracepoints.matches(glob, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Registers a writer probe; a generic method names the tracepoint's prototype P. */
+    private static <P> P register(Tracepoint<P> tracepoint, EventWriter writer) {
+        P probe = tracepoint.writerProbe(writer);
+        tracepoint.register(probe);
+        return probe;
+    }
+
+    @SuppressWarnings("unchecked") // the probe was made for this tracepoint by register()
+    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
+        tracepoint.unregister((P) probe);
+    }
+
+    /** Attaches tracepoints as they are defined; forgets those whose class loader went away. */
+    private final class Listener implements Tracepoints.Listener {
+        @Override
+        public void added(Tracepoint<?> tracepoint) {
+            attach(tracepoint);
+        }
+
+        @Override
+        public void removed(String name, long id) {
+            synchronized (JfrEvents.this) {
+                probes.keySet().removeIf(tracepoint -> tracepoint.id() == id);
+            }
+        }
+    }
+}

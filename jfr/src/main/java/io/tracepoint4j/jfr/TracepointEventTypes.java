@@ -1,0 +1,79 @@
+package io.tracepoint4j.jfr;
+
+import io.tracepoint4j.Tracepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jdk.jfr.AnnotationElement;
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.EventFactory;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.ValueDescriptor;
+
+/**
+ * The JFR event type of each bridged tracepoint, made once with {@link EventFactory} and kept for
+ * the JVM's life: creating one defines a class (milliseconds, metaspace), so it never happens per
+ * firing, nor twice for one tracepoint (by its {@link Tracepoint#id()}).
+ */
+final class TracepointEventTypes {
+    /** The factories made so far, by tracepoint id. Guarded by the class. */
+    private static final Map<Long, EventFactory> FACTORIES = new HashMap<>();
+
+    private TracepointEventTypes() {}
+
+    /** The event type of {@code tracepoint}: made now if it has none yet. */
+    static synchronized EventFactory of(Tracepoint<?> tracepoint) {
+        EventFactory factory = FACTORIES.get(tracepoint.id());
+        if (factory == null) {
+            factory = create(tracepoint);
+            FACTORIES.put(tracepoint.id(), factory);
+        }
+        return factory;
+    }
+
+    /** The JFR name of a tracepoint's event type: {@code tracepoint4j.PROVIDER.EVENT}. */
+    static String eventName(Tracepoint<?> tracepoint) {
+        return "tracepoint4j." + tracepoint.provider() + "." + tracepoint.event();
+    }
+
+    /** The JFR type of an argument's field: the argument's own for primitives and strings. */
+    static Class<?> fieldType(Class<?> argumentType) {
+        if (argumentType.isEnum()) {
+            return String.class; // the constant's name
+        }
+        if (argumentType == byte[].class) {
+            return int.class; // the length: a JFR field holds no array
+        }
+        return argumentType;
+    }
+
+    private static EventFactory create(Tracepoint<?> tracepoint) {
+        List<AnnotationElement> annotations = new ArrayList<>();
+        annotations.add(new AnnotationElement(Name.class, eventName(tracepoint)));
+        annotations.add(new AnnotationElement(Label.class, tracepoint.name()));
+        annotations.add(new AnnotationElement(Category.class, new String[] {"tracepoint4j", tracepoint.provider()}));
+        annotations.add(new AnnotationElement(
+                Description.class,
+                "A firing of the " + tracepoint.flavor().name().toLowerCase(java.util.Locale.ROOT) + " tracepoint "
+                        + tracepoint.name() + ", bridged by tracepoint4j-jfr"));
+        annotations.add(new AnnotationElement(StackTrace.class, false));
+        List<ValueDescriptor> fields = new ArrayList<>();
+        for (Tracepoint.Argument argument : tracepoint.arguments()) {
+            List<AnnotationElement> about = new ArrayList<>();
+            about.add(new AnnotationElement(Label.class, argument.name()));
+            if (argument.type() == byte[].class) {
+                about.add(new AnnotationElement(
+                        Description.class, "the length of the byte[] argument (-1: null); JFR fields hold no arrays"));
+            } else if (argument.type().isEnum()) {
+                about.add(new AnnotationElement(
+                        Description.class, "the name of the " + argument.type().getSimpleName() + " constant"));
+            }
+            fields.add(new ValueDescriptor(fieldType(argument.type()), argument.name(), about));
+        }
+        return EventFactory.create(annotations, fields);
+    }
+}
