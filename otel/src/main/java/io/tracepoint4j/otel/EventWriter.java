@@ -1,0 +1,80 @@
+package io.tracepoint4j.otel;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.logs.LogRecordBuilder;
+import io.opentelemetry.api.logs.Logger;
+import io.opentelemetry.context.Context;
+import io.tracepoint4j.Tracepoint;
+import java.time.Instant;
+
+/**
+ * A firing as an OpenTelemetry log-based event: event name the tracepoint's name, one attribute per
+ * argument plus the firing thread's id and name, tied to the span context current on the firing
+ * thread, timestamped when it fired.
+ */
+final class EventWriter extends AttributeWriter {
+    /** The record each thread is filling, between begin and end. */
+    private static final ThreadLocal<LogRecordBuilder[]> FILLING = new ThreadLocal<LogRecordBuilder[]>() {
+        @Override
+        protected LogRecordBuilder[] initialValue() {
+            return new LogRecordBuilder[1];
+        }
+    };
+
+    static final AttributeKey<Long> THREAD_ID = AttributeKey.longKey("thread.id");
+    static final AttributeKey<String> THREAD_NAME = AttributeKey.stringKey("thread.name");
+
+    private final String eventName;
+    private final Logger logger;
+    private final Admission admission;
+
+    EventWriter(Tracepoint<?> tracepoint, Logger logger, Admission admission) {
+        super(tracepoint);
+        this.eventName = tracepoint.name();
+        this.logger = logger;
+        this.admission = admission;
+    }
+
+    @Override
+    public long begin(int variableSize) {
+        if (!admission.admit()) {
+            return -1;
+        }
+        Thread thread = Thread.currentThread();
+        FILLING.get()[0] = logger.logRecordBuilder()
+                .setEventName(eventName)
+                .setTimestamp(Instant.now())
+                .setContext(Context.current())
+                .setAttribute(THREAD_ID, thread.threadId())
+                .setAttribute(THREAD_NAME, thread.getName());
+        return 0;
+    }
+
+    @Override
+    public void end(long handle, long cursor) {
+        LogRecordBuilder[] filling = FILLING.get();
+        LogRecordBuilder record = filling[0];
+        filling[0] = null;
+        record.emit();
+    }
+
+    @Override
+    void putLong(AttributeKey<Long> key, long value) {
+        FILLING.get()[0].setAttribute(key, value);
+    }
+
+    @Override
+    void putDouble(AttributeKey<Double> key, double value) {
+        FILLING.get()[0].setAttribute(key, value);
+    }
+
+    @Override
+    void putBoolean(AttributeKey<Boolean> key, boolean value) {
+        FILLING.get()[0].setAttribute(key, value);
+    }
+
+    @Override
+    void putString(AttributeKey<String> key, String value) {
+        FILLING.get()[0].setAttribute(key, value);
+    }
+}

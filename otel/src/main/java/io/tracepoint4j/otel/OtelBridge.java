@@ -1,0 +1,310 @@
+package io.tracepoint4j.otel;
+
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Logger;
+import io.opentelemetry.api.metrics.ObservableLongCounter;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import io.opentelemetry.api.trace.Tracer;
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Tracepoints into OpenTelemetry, the engine fleets already run: each firing of an enabled
+ * tracepoint becomes a log-based event, and a pair of tracepoints declared as begin and end becomes
+ * a span, through the application's own {@link OpenTelemetry} instance, so its SDK, processors and
+ * exporters apply.
+ *
+ * <pre>{@code
+ * OtelBridge bridge = OtelBridge.builder()
+ *         .openTelemetry(openTelemetry)           // default: GlobalOpenTelemetry.get()
+ *         .events("web:*", "db:query")            // each firing: an event named after the tracepoint
+ *         .span("db.call", "db:call_begin", "db:call_end")
+ *         .sampleRatio(0.1)                       // keep one firing in ten
+ *         .rateLimit(1_000)                       // and at most 1,000 a second
+ *         .start();
+ * ...
+ * bridge.close();
+ * }</pre>
+ *
+ * <p>An event ({@code LogRecordBuilder.setEventName}, the convention that replaces span events) has
+ * one attribute per argument, named after it ({@code long} for integers, {@code double} for
+ * floating point, {@code boolean}, {@code string} for strings, chars and enums; a {@code byte[]}
+ * becomes its length), plus {@code thread.id} and {@code thread.name}, and the span context
+ * current on the firing thread, so a backend shows it inside the request's trace.
+ *
+ * <p>Sampling and the rate limit apply to every event and span of the bridge; what they refuse is
+ * counted ({@link #sampledOut()}, {@link #rateLimited()}), and reported as the OpenTelemetry metric
+ * {@code tracepoint4j.otel.refused} (attribute {@code reason}): never dropped silently.
+ *
+ * <p>Tracepoints defined after {@link Builder#start()} that match are bridged as they are defined.
+ * Thread safety: {@link #close()} may be called from any thread; it detaches the probes and returns
+ * once none runs.
+ */
+public final class OtelBridge implements AutoCloseable {
+    /** The instrumentation scope of the bridge's loggers, tracers and meters. */
+    public static final String SCOPE = "io.tracepoint4j.otel";
+
+    private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+    private final List<String> eventGlobs;
+    /** The span pairs, by begin and by end tracepoint name. */
+    private final Map<String, SpanPair> pairsByBegin;
+
+    private final Map<String, SpanPair> pairsByEnd;
+    private final Logger logger;
+    private final Admission admission;
+    private final Listener listener = new Listener();
+    private final ObservableLongCounter refusedMetric;
+    /** The probes attached, by tracepoint. Guarded by this. */
+    private final Map<Tracepoint<?>, List<Object>> probes = new HashMap<>();
+    /** Guarded by this. */
+    private boolean closed;
+
+    private OtelBridge(Builder builder, OpenTelemetry openTelemetry) {
+        this.eventGlobs = List.copyOf(builder.eventGlobs);
+        this.logger = openTelemetry.getLogsBridge().get(SCOPE);
+        this.admission = new Admission(builder.sampleRatio, builder.perSecond);
+        Tracer tracer = openTelemetry.getTracer(SCOPE);
+        Map<String, SpanPair> byBegin = new HashMap<>();
+        Map<String, SpanPair> byEnd = new HashMap<>();
+        for (Map.Entry<String, String[]> pair : builder.spans.entrySet()) {
+            SpanPair spans = new SpanPair(pair.getKey(), tracer, admission);
+            byBegin.put(pair.getValue()[0], spans);
+            byEnd.put(pair.getValue()[1], spans);
+        }
+        this.pairsByBegin = Map.copyOf(byBegin);
+        this.pairsByEnd = Map.copyOf(byEnd);
+        this.refusedMetric = openTelemetry
+                .getMeter(SCOPE)
+                .counterBuilder("tracepoint4j.otel.refused")
+                .setDescription("Tracepoint firings the tracepoint4j bridge did not send on, by reason")
+                .setUnit("{firing}")
+                .buildWithCallback(new Consumer<ObservableLongMeasurement>() {
+                    @Override
+                    public void accept(ObservableLongMeasurement measurement) {
+                        measurement.record(admission.sampledOut(), Attributes.of(REASON, "sampled_out"));
+                        measurement.record(admission.rateLimited(), Attributes.of(REASON, "rate_limited"));
+                        measurement.record(unmatchedEnds(), Attributes.of(REASON, "unmatched_end"));
+                        measurement.record(tooDeep(), Attributes.of(REASON, "too_deep"));
+                    }
+                });
+    }
+
+    /** A builder: name at least one event glob or span pair. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Firings sent on to OpenTelemetry: events emitted, and spans started (a span counts once). */
+    public long sent() {
+        return admission.sent();
+    }
+
+    /** Firings refused by the sampling ratio. */
+    public long sampledOut() {
+        return admission.sampledOut();
+    }
+
+    /** Firings refused by the rate limit. */
+    public long rateLimited() {
+        return admission.rateLimited();
+    }
+
+    /** Firings of an end tracepoint with no span of its pair open on the thread. */
+    public long unmatchedEnds() {
+        long total = 0;
+        for (SpanPair pair : pairsByBegin.values()) {
+            total += pair.unmatchedEnds();
+        }
+        return total;
+    }
+
+    /** Firings of a begin tracepoint past {@value SpanPair#MAX_OPEN} spans of its pair open on the thread. */
+    public long tooDeep() {
+        long total = 0;
+        for (SpanPair pair : pairsByBegin.values()) {
+            total += pair.tooDeep();
+        }
+        return total;
+    }
+
+    /** The names of the tracepoints bridged now. */
+    public synchronized List<String> tracepoints() {
+        List<String> names = new ArrayList<>();
+        for (Tracepoint<?> tracepoint : probes.keySet()) {
+            names.add(tracepoint.name());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Stops bridging: detaches every probe and returns once none runs, so nothing is emitted after
+     * it; spans still open stay open (they are not ended). Unregisters the refusal metric.
+     * Idempotent.
+     *
+     * @throws IllegalStateException if called from a probe (it waits for probes to finish)
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Tracepoints.removeListener(listener);
+            for (Map.Entry<Tracepoint<?>, List<Object>> attached : probes.entrySet()) {
+                for (Object probe : attached.getValue()) {
+                    unregister(attached.getKey(), probe);
+                }
+            }
+            probes.clear();
+        }
+        Tracepoints.synchronizeUnregister();
+        refusedMetric.close();
+    }
+
+    private synchronized void attach(Tracepoint<?> tracepoint) {
+        if (closed || probes.containsKey(tracepoint)) {
+            return;
+        }
+        List<Object> attached = new ArrayList<>(2);
+        for (String glob : eventGlobs) {
+            if (Tracepoints.matches(glob, tracepoint.name())) {
+                attached.add(register(tracepoint, new EventWriter(tracepoint, logger, admission)));
+                break;
+            }
+        }
+        SpanPair begun = pairsByBegin.get(tracepoint.name());
+        if (begun != null) {
+            attached.add(register(tracepoint, begun.beginWriter(tracepoint)));
+        }
+        SpanPair ended = pairsByEnd.get(tracepoint.name());
+        if (ended != null) {
+            attached.add(register(tracepoint, ended.endWriter(tracepoint)));
+        }
+        if (!attached.isEmpty()) {
+            probes.put(tracepoint, attached);
+        }
+    }
+
+    /** Registers a writer probe; a generic method names the tracepoint's prototype P. */
+    private static <P> P register(Tracepoint<P> tracepoint, ArgumentWriter writer) {
+        P probe = tracepoint.writerProbe(writer);
+        tracepoint.register(probe);
+        return probe;
+    }
+
+    @SuppressWarnings("unchecked") // the probe was made for this tracepoint by register()
+    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
+        tracepoint.unregister((P) probe);
+    }
+
+    /** Attaches tracepoints as they are defined; forgets those whose class loader went away. */
+    private final class Listener implements Tracepoints.Listener {
+        @Override
+        public void added(Tracepoint<?> tracepoint) {
+            attach(tracepoint);
+        }
+
+        @Override
+        public void removed(String name, long id) {
+            synchronized (OtelBridge.this) {
+                probes.keySet().removeIf(tracepoint -> tracepoint.id() == id);
+            }
+        }
+    }
+
+    /** What to bridge, and how much. */
+    public static final class Builder {
+        private OpenTelemetry openTelemetry;
+        private final List<String> eventGlobs = new ArrayList<>();
+        private final Map<String, String[]> spans = new LinkedHashMap<>();
+        private double sampleRatio = 1.0;
+        private long perSecond = Long.MAX_VALUE;
+
+        private Builder() {}
+
+        /** The instance whose SDK receives the events and spans; default {@link GlobalOpenTelemetry#get()}. */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            if (openTelemetry == null) {
+                throw new IllegalArgumentException("openTelemetry is null; leave it out for GlobalOpenTelemetry");
+            }
+            this.openTelemetry = openTelemetry;
+            return this;
+        }
+
+        /** Makes each firing of the tracepoints matching {@code globs} an event. */
+        public Builder events(String... globs) {
+            for (String glob : globs) {
+                if (glob == null || glob.isEmpty()) {
+                    throw new IllegalArgumentException("a glob is null or empty; give a name or glob, e.g. \"web:*\"");
+                }
+                eventGlobs.add(glob);
+            }
+            return this;
+        }
+
+        /**
+         * Makes each firing of tracepoint {@code begin} start a span named {@code spanName}, which the
+         * next firing of {@code end} on the same thread ends (exact tracepoint names).
+         */
+        public Builder span(String spanName, String begin, String end) {
+            if (spanName == null || spanName.isEmpty() || begin == null || end == null || begin.equals(end)) {
+                throw new IllegalArgumentException(
+                        "span(" + spanName + ", " + begin + ", " + end + "): give a span name and two different"
+                                + " tracepoint names, e.g. span(\"db.call\", \"db:call_begin\", \"db:call_end\")");
+            }
+            for (String[] pair : spans.values()) {
+                if (pair[0].equals(begin) || pair[1].equals(begin) || pair[0].equals(end) || pair[1].equals(end)) {
+                    throw new IllegalArgumentException("span(" + spanName + ", ...): " + begin + " or " + end
+                            + " already belongs to another span pair");
+                }
+            }
+            spans.put(spanName, new String[] {begin, end});
+            return this;
+        }
+
+        /** Sends on this share of the firings, chosen at random, in (0, 1]; default 1 (all). */
+        public Builder sampleRatio(double ratio) {
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw new IllegalArgumentException("sample ratio " + ratio + ": give a share in (0, 1], e.g. 0.1");
+            }
+            this.sampleRatio = ratio;
+            return this;
+        }
+
+        /** Sends on at most {@code firingsPerSecond} firings a second over the whole bridge; default no limit. */
+        public Builder rateLimit(long firingsPerSecond) {
+            if (firingsPerSecond <= 0) {
+                throw new IllegalArgumentException("rate limit " + firingsPerSecond + ": give at least 1 a second");
+            }
+            this.perSecond = firingsPerSecond;
+            return this;
+        }
+
+        /**
+         * Attaches to the matching tracepoints, now and as they are defined.
+         *
+         * @throws IllegalStateException if neither an event glob nor a span pair was given
+         */
+        public OtelBridge start() {
+            if (eventGlobs.isEmpty() && spans.isEmpty()) {
+                throw new IllegalStateException("nothing to bridge: call events(...) or span(...) first");
+            }
+            OtelBridge bridge = new OtelBridge(this, openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
+            Tracepoints.addListener(bridge.listener); // tells of the tracepoints defined so far, then of new ones
+            return bridge;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.tracepoint4j.otel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.tracepoint4j.Tracepoint;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sampling, the rate limit and unmatched span ends, with the SDK's in-memory exporters and metric
+ * reader: every firing is sent on or counted by reason, exactly, and the counts are a metric.
+ */
+class OtelBridgeLimitsTest {
+    public interface Hot {
+        void hot(int n);
+    }
+
+    public interface Mark {
+        void mark();
+    }
+
+    static final Tracepoint<Hot> HOT = Tracepoint.define("otellimit:hot", Hot.class, "n");
+    static final Tracepoint<Mark> OPEN = Tracepoint.define("otellimit:open", Mark.class);
+    static final Tracepoint<Mark> CLOSE = Tracepoint.define("otellimit:close", Mark.class);
+
+    private final InMemoryLogRecordExporter logs = InMemoryLogRecordExporter.create();
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private final InMemoryMetricReader metrics = InMemoryMetricReader.create();
+    private OpenTelemetrySdk sdk;
+
+    @BeforeEach
+    void sdk() {
+        sdk = OpenTelemetrySdk.builder()
+                .setLoggerProvider(SdkLoggerProvider.builder()
+                        .addLogRecordProcessor(SimpleLogRecordProcessor.create(logs))
+                        .build())
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                        .build())
+                .setMeterProvider(
+                        SdkMeterProvider.builder().registerMetricReader(metrics).build())
+                .build();
+    }
+
+    @AfterEach
+    void shutdown() {
+        sdk.close();
+    }
+
+    @Test
+    void theRateLimitSendsAtMostItsRateAndCountsTheRestAsAMetric() {
+        try (OtelBridge bridge = OtelBridge.builder()
+                .openTelemetry(sdk)
+                .events(HOT.name())
+                .rateLimit(100)
+                .start()) {
+            for (int n = 0; n < 1000; n++) {
+                HOT.fire().hot(n);
+            }
+            assertThat(bridge.sent() + bridge.rateLimited()).isEqualTo(1000);
+            assertThat(bridge.sent())
+                    .as("one window, or two if a second began meanwhile")
+                    .isBetween(100L, 200L);
+            assertThat(logs.getFinishedLogRecordItems()).hasSize((int) bridge.sent());
+            assertThat(refused()).containsEntry("rate_limited", bridge.rateLimited());
+        }
+    }
+
+    @Test
+    void samplingSendsAboutItsShareAndCountsTheRest() {
+        try (OtelBridge bridge = OtelBridge.builder()
+                .openTelemetry(sdk)
+                .events(HOT.name())
+                .sampleRatio(0.25)
+                .start()) {
+            for (int n = 0; n < 4000; n++) {
+                HOT.fire().hot(n);
+            }
+            assertThat(bridge.sent() + bridge.sampledOut()).isEqualTo(4000);
+            assertThat(bridge.sent()).isBetween(700L, 1300L); // 1000 expected; 10 standard deviations off is never
+            assertThat(logs.getFinishedLogRecordItems()).hasSize((int) bridge.sent());
+            assertThat(refused()).containsEntry("sampled_out", bridge.sampledOut());
+        }
+    }
+
+    @Test
+    void pairsNestPerThreadAndAnUnmatchedEndIsCounted() {
+        try (OtelBridge bridge = OtelBridge.builder()
+                .openTelemetry(sdk)
+                .span("outer-or-inner", OPEN.name(), CLOSE.name())
+                .start()) {
+            CLOSE.fire().mark(); // nothing open
+            OPEN.fire().mark();
+            OPEN.fire().mark();
+            CLOSE.fire().mark(); // ends the inner
+            CLOSE.fire().mark(); // ends the outer
+            assertThat(bridge.unmatchedEnds()).isEqualTo(1);
+            assertThat(refused()).containsEntry("unmatched_end", 1L);
+        }
+        assertThat(spans.getFinishedSpanItems()).hasSize(2);
+        var inner = spans.getFinishedSpanItems().get(0);
+        var outer = spans.getFinishedSpanItems().get(1);
+        assertThat(inner.getParentSpanId())
+                .as("not made current: both are roots")
+                .isEqualTo(outer.getParentSpanId());
+        assertThat(inner.getStartEpochNanos()).isGreaterThanOrEqualTo(outer.getStartEpochNanos());
+        assertThat(inner.getEndEpochNanos()).isLessThanOrEqualTo(outer.getEndEpochNanos());
+    }
+
+    @Test
+    void aBuilderWithNothingToBridgeOrBadLimitsIsRefusedWithTheFix() {
+        assertThatThrownBy(() -> OtelBridge.builder().openTelemetry(sdk).start())
+                .hasMessageContaining("call events(...) or span(...)");
+        assertThatThrownBy(() -> OtelBridge.builder().sampleRatio(0)).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> OtelBridge.builder().rateLimit(0)).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> OtelBridge.builder().span("s", "a:b", "a:b")).hasMessageContaining("two different");
+    }
+
+    /** The last value of tracepoint4j.otel.refused, by reason. */
+    private Map<String, Long> refused() {
+        Map<String, Long> byReason = new HashMap<>();
+        for (MetricData metric : metrics.collectAllMetrics()) {
+            if (metric.getName().equals("tracepoint4j.otel.refused")) {
+                for (LongPointData point : metric.getLongSumData().getPoints()) {
+                    byReason.put(point.getAttributes().get(AttributeKey.stringKey("reason")), point.getValue());
+                }
+            }
+        }
+        return byReason;
+    }
+}
