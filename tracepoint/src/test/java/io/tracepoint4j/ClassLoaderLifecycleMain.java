@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Run by {@link ClassLoaderLifecycleTest} in a fresh JVM (no other test's listener or tracepoint
  * there to keep a loader alive): plugins loaded by {@link PluginLoader}s define {@code plugin:ev},
  * a consumer attaches a probe to every tracepoint through a registry {@link Tracepoints.Listener},
- * and the loaders go away. Prints one line per check and {@code OK}, or {@code FAILED: why} and
+ * another a writer probe through {@link Attachments}, and the loaders go away. Prints one line per check and {@code OK}, or {@code FAILED: why} and
  * exits 1. JDK and tracepoint4j only.
  */
 public final class ClassLoaderLifecycleMain {
@@ -38,11 +38,18 @@ public final class ClassLoaderLifecycleMain {
 
     public static void main(String[] args) throws Throwable {
         Tracepoints.addListener(new Consumer());
+        // a second consumer: writer probes on every tracepoint, kept by Attachments, which must not
+        // keep a plugin's loader alive either
+        Attachments writers = Attachments.start(tracepoint -> List.of(new AttachmentsTest.CountingWriter()));
         try {
             droppedLoaderIsCollectedAndItsTracepointRemoved();
             bothLoadersAliveAreListedAndLookupReturnsTheNewer();
             forgetDropsAtOnceAndUnregistersTheProbes();
             redeploysLeaveClassesMetaspaceAndRegistryFlat();
+            check(
+                    writers.tracepoints().stream().noneMatch(name -> name.startsWith("plugin:")),
+                    "the writers' attachments dropped every plugin tracepoint: " + writers.tracepoints());
+            writers.close();
         } catch (AssertionError e) {
             System.out.println("FAILED: " + e.getMessage());
             System.exit(1);
@@ -81,7 +88,7 @@ public final class ClassLoaderLifecycleMain {
         PluginLoader loader = PluginLoader.belowTracepoint4j("forgotten");
         long id = define(loader);
         Tracepoint<?> tracepoint = Tracepoints.lookup("plugin:ev").orElseThrow();
-        check(tracepoint.probeCount() == 1, "the consumer attached its probe");
+        check(tracepoint.probeCount() == 2, "both consumers attached their probes (listener, Attachments)");
         check(Tracepoints.forget(loader) == 1, "forget drops the loader's one tracepoint");
         check(REMOVED.contains(id), "the listener was told of the removal before forget returned");
         check(tracepoint.probeCount() == 0 && !tracepoint.enabled(), "forget unregistered the probes");

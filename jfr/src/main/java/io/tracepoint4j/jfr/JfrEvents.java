@@ -1,12 +1,10 @@
 package io.tracepoint4j.jfr;
 
+import io.tracepoint4j.Attachments;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Tracepoints into JDK Flight Recorder: while enabled, each firing of a tracepoint matching one of
@@ -38,20 +36,15 @@ import java.util.Map;
  * field with its constant's name; a {@code byte[]} argument becomes an {@code int} field holding its
  * length (-1 for null), as a JFR field cannot hold an array: the field's description says so.
  *
- * <p>Thread safety: {@link #enable} and {@link #close} may be called from any thread; a bridge is
- * closed once. Closing detaches its probes and waits ({@link Tracepoint#synchronizeUnregister()})
- * until none runs.
+ * <p>The probes are kept attached by {@link Attachments}, which never keeps a plugin's class loader
+ * alive. Thread safety: {@link #enable} and {@link #close} may be called from any thread. Closing
+ * detaches the probes and waits ({@link Tracepoint#synchronizeUnregister()}) until none runs.
  */
 public final class JfrEvents implements AutoCloseable {
-    private final List<String> globs;
-    private final Listener listener = new Listener();
-    /** The probes attached, by tracepoint. Guarded by this. */
-    private final Map<Tracepoint<?>, Object> probes = new HashMap<>();
-    /** Guarded by this. */
-    private boolean closed;
+    private final Attachments attachments;
 
-    private JfrEvents(List<String> globs) {
-        this.globs = globs;
+    private JfrEvents(Attachments attachments) {
+        this.attachments = attachments;
     }
 
     /**
@@ -69,19 +62,20 @@ public final class JfrEvents implements AutoCloseable {
                 throw new IllegalArgumentException("a glob is null or empty in " + Arrays.toString(globs));
             }
         }
-        JfrEvents bridge = new JfrEvents(List.copyOf(Arrays.asList(globs)));
-        Tracepoints.addListener(bridge.listener); // tells of the tracepoints defined so far, then of new ones
-        return bridge;
+        List<String> chosen = List.of(globs);
+        return new JfrEvents(Attachments.start(tracepoint -> {
+            for (String glob : chosen) {
+                if (Tracepoints.matches(glob, tracepoint.name())) {
+                    return List.of(new EventWriter(TracepointEventTypes.of(tracepoint)));
+                }
+            }
+            return List.of();
+        }));
     }
 
-    /** The names of the tracepoints bridged now. */
-    public synchronized List<String> tracepoints() {
-        List<String> names = new ArrayList<>();
-        for (Tracepoint<?> tracepoint : probes.keySet()) {
-            names.add(tracepoint.name());
-        }
-        names.sort(null);
-        return names;
+    /** The names of the tracepoints bridged now, sorted. */
+    public List<String> tracepoints() {
+        return attachments.tracepoints();
     }
 
     /**
@@ -92,60 +86,6 @@ public final class JfrEvents implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            Tracepoints.removeListener(listener);
-            for (Map.Entry<Tracepoint<?>, Object> attached : probes.entrySet()) {
-                unregister(attached.getKey(), attached.getValue());
-            }
-            probes.clear();
-        }
-        Tracepoints.synchronizeUnregister();
-    }
-
-    private synchronized void attach(Tracepoint<?> tracepoint) {
-        if (closed || probes.containsKey(tracepoint) || !matches(tracepoint.name())) {
-            return;
-        }
-        probes.put(tracepoint, register(tracepoint, new EventWriter(TracepointEventTypes.of(tracepoint))));
-    }
-
-    private boolean matches(String name) {
-        for (String glob : globs) {
-            if (Tracepoints.matches(glob, name)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Registers a writer probe; a generic method names the tracepoint's prototype P. */
-    private static <P> P register(Tracepoint<P> tracepoint, EventWriter writer) {
-        P probe = tracepoint.writerProbe(writer);
-        tracepoint.register(probe);
-        return probe;
-    }
-
-    @SuppressWarnings("unchecked") // the probe was made for this tracepoint by register()
-    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        tracepoint.unregister((P) probe);
-    }
-
-    /** Attaches tracepoints as they are defined; forgets those whose class loader went away. */
-    private final class Listener implements Tracepoints.Listener {
-        @Override
-        public void added(Tracepoint<?> tracepoint) {
-            attach(tracepoint);
-        }
-
-        @Override
-        public void removed(String name, long id) {
-            synchronized (JfrEvents.this) {
-                probes.keySet().removeIf(tracepoint -> tracepoint.id() == id);
-            }
-        }
+        attachments.close();
     }
 }

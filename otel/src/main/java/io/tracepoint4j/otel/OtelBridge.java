@@ -9,6 +9,7 @@ import io.opentelemetry.api.metrics.ObservableLongCounter;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.trace.Tracer;
 import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Attachments;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import java.util.ArrayList;
@@ -46,9 +47,10 @@ import java.util.function.Consumer;
  * counted ({@link #sampledOut()}, {@link #rateLimited()}), and reported as the OpenTelemetry metric
  * {@code tracepoint4j.otel.refused} (attribute {@code reason}): never dropped silently.
  *
- * <p>Tracepoints defined after {@link Builder#start()} that match are bridged as they are defined.
- * Thread safety: {@link #close()} may be called from any thread; it detaches the probes and returns
- * once none runs.
+ * <p>Tracepoints defined after {@link Builder#start()} that match are bridged as they are defined;
+ * the probes are kept attached by {@link Attachments}, which never keeps a plugin's class loader
+ * alive. Thread safety: {@link #close()} may be called from any thread; it detaches the probes and
+ * returns once none runs.
  */
 public final class OtelBridge implements AutoCloseable {
     /** The instrumentation scope of the bridge's loggers, tracers and meters. */
@@ -63,12 +65,8 @@ public final class OtelBridge implements AutoCloseable {
     private final Map<String, SpanPair> pairsByEnd;
     private final Logger logger;
     private final Admission admission;
-    private final Listener listener = new Listener();
     private final ObservableLongCounter refusedMetric;
-    /** The probes attached, by tracepoint. Guarded by this. */
-    private final Map<Tracepoint<?>, List<Object>> probes = new HashMap<>();
-    /** Guarded by this. */
-    private boolean closed;
+    private final Attachments attachments;
 
     private OtelBridge(Builder builder, OpenTelemetry openTelemetry) {
         this.eventGlobs = List.copyOf(builder.eventGlobs);
@@ -98,6 +96,8 @@ public final class OtelBridge implements AutoCloseable {
                         measurement.record(tooDeep(), Attributes.of(REASON, "too_deep"));
                     }
                 });
+        // last: from here on, tracepoints being defined on other threads may ask writers()
+        this.attachments = Attachments.start(this::writers);
     }
 
     /** A builder: name at least one event glob or span pair. */
@@ -138,14 +138,9 @@ public final class OtelBridge implements AutoCloseable {
         return total;
     }
 
-    /** The names of the tracepoints bridged now. */
-    public synchronized List<String> tracepoints() {
-        List<String> names = new ArrayList<>();
-        for (Tracepoint<?> tracepoint : probes.keySet()) {
-            names.add(tracepoint.name());
-        }
-        names.sort(null);
-        return names;
+    /** The names of the tracepoints bridged now, sorted. */
+    public List<String> tracepoints() {
+        return attachments.tracepoints();
     }
 
     /**
@@ -157,72 +152,28 @@ public final class OtelBridge implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            Tracepoints.removeListener(listener);
-            for (Map.Entry<Tracepoint<?>, List<Object>> attached : probes.entrySet()) {
-                for (Object probe : attached.getValue()) {
-                    unregister(attached.getKey(), probe);
-                }
-            }
-            probes.clear();
-        }
-        Tracepoints.synchronizeUnregister();
+        attachments.close();
         refusedMetric.close();
     }
 
-    private synchronized void attach(Tracepoint<?> tracepoint) {
-        if (closed || probes.containsKey(tracepoint)) {
-            return;
-        }
-        List<Object> attached = new ArrayList<>(2);
+    /** The writers for {@code tracepoint}: an event's if a glob matches, a span pair's begin or end. */
+    private List<ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+        List<ArgumentWriter> writers = new ArrayList<>(2);
         for (String glob : eventGlobs) {
             if (Tracepoints.matches(glob, tracepoint.name())) {
-                attached.add(register(tracepoint, new EventWriter(tracepoint, logger, admission)));
+                writers.add(new EventWriter(tracepoint, logger, admission));
                 break;
             }
         }
         SpanPair begun = pairsByBegin.get(tracepoint.name());
         if (begun != null) {
-            attached.add(register(tracepoint, begun.beginWriter(tracepoint)));
+            writers.add(begun.beginWriter(tracepoint));
         }
         SpanPair ended = pairsByEnd.get(tracepoint.name());
         if (ended != null) {
-            attached.add(register(tracepoint, ended.endWriter(tracepoint)));
+            writers.add(ended.endWriter(tracepoint));
         }
-        if (!attached.isEmpty()) {
-            probes.put(tracepoint, attached);
-        }
-    }
-
-    /** Registers a writer probe; a generic method names the tracepoint's prototype P. */
-    private static <P> P register(Tracepoint<P> tracepoint, ArgumentWriter writer) {
-        P probe = tracepoint.writerProbe(writer);
-        tracepoint.register(probe);
-        return probe;
-    }
-
-    @SuppressWarnings("unchecked") // the probe was made for this tracepoint by register()
-    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        tracepoint.unregister((P) probe);
-    }
-
-    /** Attaches tracepoints as they are defined; forgets those whose class loader went away. */
-    private final class Listener implements Tracepoints.Listener {
-        @Override
-        public void added(Tracepoint<?> tracepoint) {
-            attach(tracepoint);
-        }
-
-        @Override
-        public void removed(String name, long id) {
-            synchronized (OtelBridge.this) {
-                probes.keySet().removeIf(tracepoint -> tracepoint.id() == id);
-            }
-        }
+        return writers;
     }
 
     /** What to bridge, and how much. */
@@ -302,9 +253,7 @@ public final class OtelBridge implements AutoCloseable {
             if (eventGlobs.isEmpty() && spans.isEmpty()) {
                 throw new IllegalStateException("nothing to bridge: call events(...) or span(...) first");
             }
-            OtelBridge bridge = new OtelBridge(this, openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
-            Tracepoints.addListener(bridge.listener); // tells of the tracepoints defined so far, then of new ones
-            return bridge;
+            return new OtelBridge(this, openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
         }
     }
 }

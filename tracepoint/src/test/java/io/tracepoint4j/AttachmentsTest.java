@@ -1,0 +1,147 @@
+package io.tracepoint4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Writer probes kept attached by Attachments: existing and later tracepoints, several writers, the detach. */
+class AttachmentsTest {
+    public interface Counted {
+        void counted(int n);
+    }
+
+    /** Counts the firings it sees, and the arguments' sum. */
+    static final class CountingWriter implements ArgumentWriter {
+        final AtomicInteger firings = new AtomicInteger();
+        final AtomicInteger sum = new AtomicInteger();
+
+        @Override
+        public int sizeOfString(String value) {
+            return 0;
+        }
+
+        @Override
+        public int sizeOfBytes(byte[] value) {
+            return 0;
+        }
+
+        @Override
+        public long begin(int variableSize) {
+            return 0;
+        }
+
+        @Override
+        public long writeBoolean(long cursor, boolean value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeByte(long cursor, byte value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeShort(long cursor, short value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeChar(long cursor, char value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeInt(long cursor, int value) {
+            sum.addAndGet(value);
+            return cursor;
+        }
+
+        @Override
+        public long writeLong(long cursor, long value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeFloat(long cursor, float value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeDouble(long cursor, double value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeString(long cursor, String value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeBytes(long cursor, byte[] value) {
+            return cursor;
+        }
+
+        @Override
+        public long writeEnum(long cursor, Enum<?> value) {
+            return cursor;
+        }
+
+        @Override
+        public void end(long handle, long cursor) {
+            firings.incrementAndGet();
+        }
+    }
+
+    static final Tracepoint<Counted> EARLY = Tracepoint.define("attach:early", Counted.class, "n");
+    static final Tracepoint<Counted> OTHER = Tracepoint.define("attachnot:other", Counted.class, "n");
+
+    @Test
+    void theChosenTracepointsGetTheirWritersNowAndWhenDefinedAndCloseDetachesThemAll() {
+        List<String> asked = new ArrayList<>();
+        CountingWriter early = new CountingWriter();
+        CountingWriter second = new CountingWriter();
+        CountingWriter late = new CountingWriter();
+        Attachments attachments = Attachments.start(tracepoint -> {
+            asked.add(tracepoint.name());
+            return switch (tracepoint.name()) {
+                case "attach:early" -> List.of(early, second); // two writers on one tracepoint
+                case "attach:late" -> List.of(late);
+                default -> List.of();
+            };
+        });
+        assertThat(asked).contains("attach:early", "attachnot:other");
+        Tracepoint<Counted> later = Tracepoint.define("attach:late", Counted.class, "n");
+        assertThat(attachments.tracepoints()).containsExactly("attach:early", "attach:late");
+        assertThat(EARLY.probeCount()).isEqualTo(2);
+        assertThat(OTHER.probeCount()).as("an empty choice attaches nothing").isZero();
+
+        EARLY.fire().counted(3);
+        later.fire().counted(4);
+        OTHER.fire().counted(5);
+        assertThat(early.sum.get()).isEqualTo(3);
+        assertThat(second.firings.get()).isEqualTo(1);
+        assertThat(late.sum.get()).isEqualTo(4);
+
+        attachments.close();
+        attachments.close(); // idempotent
+        EARLY.fire().counted(30);
+        later.fire().counted(40);
+        assertThat(early.firings.get() + second.firings.get() + late.firings.get())
+                .as("no writer runs after close")
+                .isEqualTo(3);
+        assertThat(EARLY.probeCount() + later.probeCount()).isZero();
+        assertThat(attachments.tracepoints()).isEmpty();
+
+        Tracepoint.define("attach:after_close", Counted.class, "n");
+        assertThat(asked).doesNotContain("attach:after_close");
+    }
+
+    @Test
+    void aNullChooserIsRefused() {
+        assertThatThrownBy(() -> Attachments.start(null)).hasMessageContaining("chooser is null");
+    }
+}
