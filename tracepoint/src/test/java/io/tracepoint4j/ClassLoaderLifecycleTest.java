@@ -26,7 +26,8 @@ class ClassLoaderLifecycleTest {
                 List.of("-Xint", "-ea", "--enable-native-access=ALL-UNNAMED", "-Xmx256m"),
                 List.of(),
                 Tracepoint.class,
-                RcuDomain.class);
+                RcuDomain.class,
+                io.tracepoint4j.testkit.ChildFirstLoader.class); // PluginLoader's superclass
         assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
         assertThat(r.output()).contains("dropped loader: collected").endsWith("OK\n");
     }

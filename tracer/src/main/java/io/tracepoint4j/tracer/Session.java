@@ -15,9 +15,10 @@ import io.tracepoint4j.rcu.Srcu;
 import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.ringbuffer.Mode;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,9 +113,14 @@ public final class Session implements AutoCloseable {
     /** Rule globs and their filters (null: every firing), in the order added. */
     private final Map<String, Filter> rules = new LinkedHashMap<>(); // guarded by this
 
-    private final Map<Tracepoint<?>, Object> probes = new IdentityHashMap<>(); // guarded by this
-    /** The event id of each tracepoint ever attached: a tracepoint attached again keeps its class. */
-    private final Map<Tracepoint<?>, Integer> eventIds = new IdentityHashMap<>(); // guarded by this
+    /**
+     * The probes attached, by tracepoint id, each with its tracepoint, both held weakly: a running
+     * session must not keep a plugin's class loader alive (its tracepoint, and the probe generated
+     * beside its prototype, would), and the listener drops the entry when the loader goes.
+     */
+    private final Map<Long, Attached> probes = new HashMap<>(); // guarded by this
+    /** The event id of each tracepoint ever attached, by tracepoint id: attached again, it keeps its class. */
+    private final Map<Long, Integer> eventIds = new HashMap<>(); // guarded by this
 
     private final Listener listener = new Listener();
     private final Srcu domain;
@@ -231,7 +237,7 @@ public final class Session implements AutoCloseable {
             return false;
         }
         rules.remove(glob);
-        for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
+        for (Tracepoint<?> tracepoint : attached()) {
             if (!matchesRules(tracepoint.name())) {
                 detach(tracepoint);
             }
@@ -297,7 +303,7 @@ public final class Session implements AutoCloseable {
                 RUNNING.remove(this);
                 Tracepoints.removeListener(listener);
                 recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
-                for (Tracepoint<?> tracepoint : new ArrayList<>(probes.keySet())) {
+                for (Tracepoint<?> tracepoint : attached()) {
                     detach(tracepoint);
                 }
                 stopping = drain;
@@ -588,7 +594,7 @@ public final class Session implements AutoCloseable {
     /** The names of the tracepoints recorded now. */
     public synchronized List<String> recorded() {
         List<String> names = new ArrayList<>();
-        for (Tracepoint<?> tracepoint : probes.keySet()) {
+        for (Tracepoint<?> tracepoint : attached()) {
             names.add(tracepoint.name());
         }
         names.sort(null);
@@ -630,7 +636,7 @@ public final class Session implements AutoCloseable {
     // ---- attaching ----
 
     private void attach(Tracepoint<?> tracepoint) {
-        if (probes.containsKey(tracepoint)) {
+        if (probes.containsKey(tracepoint.id())) {
             return;
         }
         String recording = "session " + name + " recording " + tracepoint.name();
@@ -647,10 +653,10 @@ public final class Session implements AutoCloseable {
                 return;
             }
         }
-        Integer eventId = eventIds.get(tracepoint);
+        Integer eventId = eventIds.get(tracepoint.id());
         if (eventId == null) { // the first attach: its event class, in every open chunk's metadata
             eventId = nextEventId++;
-            eventIds.put(tracepoint, eventId);
+            eventIds.put(tracepoint.id(), eventId);
             EventClass eventClass = eventClass(eventId, tracepoint);
             for (CtfTrace open : traces) {
                 try {
@@ -665,7 +671,32 @@ public final class Session implements AutoCloseable {
         }
         TracepointWriter writer =
                 new TracepointWriter(recorder, eventId, fixedArgumentBytes(tracepoint), maxVariable, recording);
-        probes.put(tracepoint, register(tracepoint, writer, compiled));
+        probes.put(tracepoint.id(), new Attached(tracepoint, register(tracepoint, writer, compiled)));
+    }
+
+    /** A tracepoint and the session's probe on it, both held weakly (see `probes`). */
+    private static final class Attached {
+        final WeakReference<Tracepoint<?>> tracepoint;
+        final WeakReference<Object> probe;
+
+        Attached(Tracepoint<?> tracepoint, Object probe) {
+            this.tracepoint = new WeakReference<Tracepoint<?>>(tracepoint);
+            this.probe = new WeakReference<Object>(probe);
+        }
+    }
+
+    /** The tracepoints attached now whose loaders are alive; drops the entries of those gone. Holds this. */
+    private List<Tracepoint<?>> attached() {
+        List<Tracepoint<?>> alive = new ArrayList<>(probes.size());
+        for (java.util.Iterator<Attached> i = probes.values().iterator(); i.hasNext(); ) {
+            Tracepoint<?> tracepoint = i.next().tracepoint.get();
+            if (tracepoint == null) {
+                i.remove(); // its loader went; the listener may not have been told yet
+            } else {
+                alive.add(tracepoint);
+            }
+        }
+        return alive;
     }
 
     private static <P> P register(Tracepoint<P> tracepoint, TracepointWriter writer, ArgumentFilter filter) {
@@ -678,7 +709,8 @@ public final class Session implements AutoCloseable {
     }
 
     private void detach(Tracepoint<?> tracepoint) {
-        Object probe = probes.remove(tracepoint);
+        Attached entry = probes.remove(tracepoint.id());
+        Object probe = entry == null ? null : entry.probe.get();
         if (probe != null) {
             unregister(tracepoint, probe);
         }
@@ -727,11 +759,7 @@ public final class Session implements AutoCloseable {
         @Override
         public void removed(String tracepointName, long id) {
             synchronized (Session.this) {
-                for (java.util.Iterator<Tracepoint<?>> i = probes.keySet().iterator(); i.hasNext(); ) {
-                    if (i.next().id() == id) {
-                        i.remove(); // its loader went away, and its probes with it
-                    }
-                }
+                probes.remove(id); // its loader went away, and its probes with it
             }
         }
     }

@@ -1,0 +1,65 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.testkit.Babeltrace;
+import io.tracepoint4j.testkit.ChildFirstLoader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.ref.WeakReference;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A running session records a plugin's tracepoint and does not keep the plugin's class loader
+ * alive: once the plugin is dropped, its loader is collected while the session goes on, and the
+ * session stops recording it. Shown to fail with the session holding its tracepoints strongly (the
+ * loader is never collected).
+ */
+class SessionClassLoaderTest {
+    static final String PACKAGE = "io.tracepoint4j.tracer.testplugin.";
+    static final int MAX_GCS = 20;
+
+    @Test
+    void aRunningSessionLetsADroppedPluginsLoaderGo(@TempDir Path dir) throws Throwable {
+        Session session = Session.builder("plugins")
+                .enable("tplugin:*")
+                .output(dir.resolve("trace"))
+                .start();
+        WeakReference<ClassLoader> dropped = deployAndWork(session);
+        int gcs = 0;
+        while (dropped.get() != null && gcs < MAX_GCS) {
+            System.gc();
+            Thread.sleep(20);
+            gcs++;
+        }
+        assertThat(dropped.get())
+                .as("the plugin's loader, after " + gcs + " GCs")
+                .isNull();
+        for (int i = 0; i < 100 && session.recorded().contains("tplugin:ev"); i++) {
+            Thread.sleep(10); // the registry's reaper tells the session
+        }
+        assertThat(session.recorded()).doesNotContain("tplugin:ev");
+        session.stop();
+        Babeltrace.Run run = Babeltrace.run(dir.resolve("trace")).clean();
+        assertThat(run.stdout().stream().filter(line -> line.contains(" tplugin:ev: ")))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("x = 7"));
+    }
+
+    /** A plugin loaded, its tracepoint recorded by the session and fired once; returns its loader, weakly. */
+    private static WeakReference<ClassLoader> deployAndWork(Session session) throws Throwable {
+        ClassLoader loader = new ChildFirstLoader(
+                "plugin",
+                SessionClassLoaderTest.class.getClassLoader(),
+                PACKAGE,
+                SessionClassLoaderTest.class.getClassLoader());
+        Class<?> plugin = Class.forName(PACKAGE + "Plugin", true, loader);
+        assertThat(session.recorded()).contains("tplugin:ev");
+        MethodHandles.publicLookup()
+                .findStatic(plugin, "work", MethodType.methodType(void.class, long.class))
+                .invokeExact(7L);
+        return new WeakReference<>(loader);
+    }
+}
