@@ -14,80 +14,15 @@ class AttachmentsTest {
         void counted(int n);
     }
 
-    /** Counts the firings it sees, and the arguments' sum. */
-    static final class CountingWriter implements ArgumentWriter {
+    /** Counts the firings it sees, and the sum of their int arguments. */
+    static final class CountingWriter extends IndexedArgumentWriter {
         final AtomicInteger firings = new AtomicInteger();
         final AtomicInteger sum = new AtomicInteger();
 
         @Override
-        public int sizeOfString(String value) {
-            return 0;
-        }
-
-        @Override
-        public int sizeOfBytes(byte[] value) {
-            return 0;
-        }
-
-        @Override
-        public long begin(int variableSize) {
-            return 0;
-        }
-
-        @Override
-        public long writeBoolean(long cursor, boolean value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeByte(long cursor, byte value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeShort(long cursor, short value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeChar(long cursor, char value) {
-            return cursor;
-        }
-
-        @Override
         public long writeInt(long cursor, int value) {
             sum.addAndGet(value);
-            return cursor;
-        }
-
-        @Override
-        public long writeLong(long cursor, long value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeFloat(long cursor, float value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeDouble(long cursor, double value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeString(long cursor, String value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeBytes(long cursor, byte[] value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeEnum(long cursor, Enum<?> value) {
-            return cursor;
+            return cursor + 1;
         }
 
         @Override

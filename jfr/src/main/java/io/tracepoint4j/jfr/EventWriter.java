@@ -1,6 +1,6 @@
 package io.tracepoint4j.jfr;
 
-import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.IndexedArgumentWriter;
 import jdk.jfr.Event;
 import jdk.jfr.EventFactory;
 import jdk.jfr.EventType;
@@ -9,13 +9,13 @@ import jdk.jfr.EventType;
  * The writer probe of one bridged tracepoint: turns a firing into a JFR event of the tracepoint's
  * type, argument i into field i.
  *
- * <p>The writer's handle and cursors are longs (see {@link ArgumentWriter}), and a JFR event is an
+ * <p>The writer's handle and cursors are longs (see {@link io.tracepoint4j.ArgumentWriter}), and a JFR event is an
  * object, so the event being filled lives in a one-slot holder per thread: the generated probe calls
  * {@code begin}, the writes and {@code end} in a row with no other code between them, so a
  * thread fills one event at a time (a firing nested inside another happens in a probe, never
  * inside this writer). The cursor is the index of the next field.
  */
-final class EventWriter implements ArgumentWriter {
+final class EventWriter extends IndexedArgumentWriter {
     /** The event each thread is filling, between begin and end. */
     private static final ThreadLocal<Event[]> FILLING = new ThreadLocal<Event[]>() {
         @Override
@@ -30,16 +30,6 @@ final class EventWriter implements ArgumentWriter {
     EventWriter(EventFactory factory) {
         this.factory = factory;
         this.type = factory.getEventType();
-    }
-
-    @Override
-    public int sizeOfString(String value) {
-        return 0; // nothing to reserve
-    }
-
-    @Override
-    public int sizeOfBytes(byte[] value) {
-        return 0;
     }
 
     @Override

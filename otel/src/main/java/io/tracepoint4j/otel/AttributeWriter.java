@@ -1,7 +1,7 @@
 package io.tracepoint4j.otel;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import java.util.List;
 
@@ -16,7 +16,7 @@ import java.util.List;
  * {@code end}: the generated probe calls them in a row with no other code between, so a thread fills
  * one at a time.
  */
-abstract class AttributeWriter implements ArgumentWriter {
+abstract class AttributeWriter extends IndexedArgumentWriter {
     /** The attribute key of each argument, made once. */
     private final AttributeKey<?>[] keys;
 
@@ -51,16 +51,6 @@ abstract class AttributeWriter implements ArgumentWriter {
     abstract void putBoolean(AttributeKey<Boolean> key, boolean value);
 
     abstract void putString(AttributeKey<String> key, String value);
-
-    @Override
-    public final int sizeOfString(String value) {
-        return 0; // nothing to reserve
-    }
-
-    @Override
-    public final int sizeOfBytes(byte[] value) {
-        return 0;
-    }
 
     @Override
     public final long writeBoolean(long cursor, boolean value) {

@@ -1,6 +1,6 @@
 package io.tracepoint4j.tracer.control;
 
-import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.tracer.Filter;
@@ -84,7 +84,7 @@ final class Counts {
     }
 
     /** Counts in begin() and skips the firing: no argument is handed over, nothing is written. */
-    private static final class Counter implements ArgumentWriter {
+    private static final class Counter extends IndexedArgumentWriter {
         final LongAdder count = new LongAdder();
         private final String description;
 
@@ -93,78 +93,10 @@ final class Counts {
         }
 
         @Override
-        public int sizeOfString(String value) {
-            return 0;
-        }
-
-        @Override
-        public int sizeOfBytes(byte[] value) {
-            return 0;
-        }
-
-        @Override
         public long begin(int variableSize) {
             count.increment();
             return -1; // skip: counted, nothing to write
         }
-
-        @Override
-        public long writeBoolean(long cursor, boolean value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeByte(long cursor, byte value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeShort(long cursor, short value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeChar(long cursor, char value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeInt(long cursor, int value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeLong(long cursor, long value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeFloat(long cursor, float value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeDouble(long cursor, double value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeString(long cursor, String value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeBytes(long cursor, byte[] value) {
-            return cursor;
-        }
-
-        @Override
-        public long writeEnum(long cursor, Enum<?> value) {
-            return cursor;
-        }
-
-        @Override
-        public void end(long handle, long cursor) {}
 
         @Override
         public String toString() {

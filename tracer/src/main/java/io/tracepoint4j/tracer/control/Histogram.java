@@ -1,6 +1,6 @@
 package io.tracepoint4j.tracer.control;
 
-import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.tracer.Filter;
 import java.util.List;
@@ -80,7 +80,7 @@ final class Histogram {
     }
 
     /** Takes the index-th argument of each firing; begin() hands out cursor 0, each write adds one. */
-    private static final class Recorder implements ArgumentWriter {
+    private static final class Recorder extends IndexedArgumentWriter {
         final LongAdder count = new LongAdder();
         final LongAdder sum = new LongAdder();
         final LongAccumulator min = new LongAccumulator(new Min(), Long.MAX_VALUE);
@@ -105,26 +105,6 @@ final class Histogram {
                 max.accumulate(value);
                 buckets[bucket(value)].increment();
             }
-            return cursor + 1;
-        }
-
-        @Override
-        public int sizeOfString(String value) {
-            return 0;
-        }
-
-        @Override
-        public int sizeOfBytes(byte[] value) {
-            return 0;
-        }
-
-        @Override
-        public long begin(int variableSize) {
-            return 0;
-        }
-
-        @Override
-        public long writeBoolean(long cursor, boolean value) {
             return cursor + 1;
         }
 
@@ -162,24 +142,6 @@ final class Histogram {
         public long writeDouble(long cursor, double value) {
             return take(cursor, (long) value);
         }
-
-        @Override
-        public long writeString(long cursor, String value) {
-            return cursor + 1;
-        }
-
-        @Override
-        public long writeBytes(long cursor, byte[] value) {
-            return cursor + 1;
-        }
-
-        @Override
-        public long writeEnum(long cursor, Enum<?> value) {
-            return cursor + 1;
-        }
-
-        @Override
-        public void end(long handle, long cursor) {}
 
         @Override
         public String toString() {
