@@ -54,11 +54,8 @@ final class HistCommand implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "EXPR", description = "Only the firings this filter accepts.")
     String filter;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "SECONDS",
-            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
-    Double seconds;
+    @Mixin
+    DurationOption duration;
 
     @Spec
     CommandSpec spec;
@@ -70,9 +67,9 @@ final class HistCommand implements Callable<Integer> {
         try (ControlSocket control = ControlSocket.connect(pid)) {
             String[] started = control.request("hist\t" + (filter == null ? "" : filter) + "\t" + event + "\t" + field);
             out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
-                    + " in PID " + pid + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
+                    + " in PID " + pid + duration.phrase(", Ctrl-C stops"));
             out.flush();
-            control.waitForTheEnd(seconds, null);
+            control.waitForTheEnd(duration.seconds, null);
             String[] answer = control.request("unhist");
             long[] values = new long[answer.length - 1];
             for (int i = 1; i < answer.length; i++) {

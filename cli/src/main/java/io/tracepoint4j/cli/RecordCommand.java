@@ -76,11 +76,8 @@ final class RecordCommand implements Callable<Integer> {
                     "Bytes per ring buffer, with k, M or G: 256k times a power of two, 512k at least (default 2M).")
     String bufferSize;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "SECONDS",
-            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
-    Double seconds;
+    @Mixin
+    DurationOption duration;
 
     @Option(
             names = {"-o", "--output"},
@@ -150,11 +147,11 @@ final class RecordCommand implements Callable<Integer> {
             }
             String[] started = control.request(record.toString());
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
-                    + pid + " into " + started[1] + (seconds == null ? " (Ctrl-C stops)" : " for " + seconds + " s"));
+                    + pid + " into " + started[1] + duration.phrase(" (Ctrl-C stops)"));
             out.flush();
             boolean live =
                     progress || (System.console() != null && System.console().isTerminal());
-            control.waitForTheEnd(seconds, live ? new Progress(control, folder, out) : null);
+            control.waitForTheEnd(duration.seconds, live ? new Progress(control, folder, out) : null);
             if (live) {
                 out.println();
             }

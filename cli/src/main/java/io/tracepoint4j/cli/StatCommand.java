@@ -50,11 +50,8 @@ final class StatCommand implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "EXPR", description = "Count only the firings this filter accepts.")
     String filter;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "SECONDS",
-            description = "Stop after this many seconds (default: until Ctrl-C or the target's exit).")
-    Double seconds;
+    @Mixin
+    DurationOption duration;
 
     @Spec
     CommandSpec spec;
@@ -72,10 +69,10 @@ final class StatCommand implements Callable<Integer> {
             }
             out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " (" + started[1] + " tracepoints)"
-                    + (seconds == null ? ", Ctrl-C stops" : " for " + seconds + " s"));
+                    + duration.phrase(", Ctrl-C stops"));
             out.flush();
             long start = System.nanoTime();
-            control.waitForTheEnd(seconds, null);
+            control.waitForTheEnd(duration.seconds, null);
             String[] counts = control.request("unstat");
             double elapsed = (System.nanoTime() - start) / 1e9;
             out.println();

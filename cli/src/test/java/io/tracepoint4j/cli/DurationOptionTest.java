@@ -1,0 +1,50 @@
+package io.tracepoint4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** --duration D: seconds or a number with a unit, anything else refused with the forms it takes. */
+class DurationOptionTest {
+    private final DurationOption.Seconds seconds = new DurationOption.Seconds();
+
+    @Test
+    void secondsOrANumberWithAUnit() {
+        assertThat(seconds.convert("2.5")).isEqualTo(2.5);
+        assertThat(seconds.convert("10s")).isEqualTo(10.0);
+        assertThat(seconds.convert("500ms")).isEqualTo(0.5);
+        assertThat(seconds.convert("2m")).isEqualTo(120.0);
+        assertThat(seconds.convert("1H")).isEqualTo(3600.0);
+    }
+
+    @Test
+    void anythingElseIsRefusedWithTheFormsItTakes() {
+        for (String bad : new String[] {"0", "0s", "-1", "soon", "5d", "1.s", ""}) {
+            assertThatThrownBy(() -> seconds.convert(bad))
+                    .as(bad)
+                    .hasMessageContaining("give seconds (2.5) or a number with ms, s, m or h");
+        }
+    }
+
+    @Test
+    void aCommandGivenABadDurationSaysSoOnStderr() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Tp.run(
+                new PrintWriter(out),
+                new PrintWriter(err, true),
+                "stat",
+                "--pid",
+                "1",
+                "-e",
+                "x:*",
+                "--duration",
+                "soon");
+        assertThat(status).isNotZero();
+        assertThat(err.toString()).contains("'soon': give seconds (2.5)");
+        assertThat(out.toString()).isEmpty();
+    }
+}
