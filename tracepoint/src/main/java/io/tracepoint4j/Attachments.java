@@ -98,26 +98,25 @@ public final class Attachments implements AutoCloseable {
     public void close() {
         Tracepoint.refuseWaitInsideProbe(Tracepoint.Flavor.FAULTABLE); // before changing anything
         Tracepoints.removeListener(listener); // outside the lock: a definition may be telling it now
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true; // a definition that still tells the listener attaches nothing
-            for (Attached entry : attached.values()) {
-                Tracepoint<?> tracepoint = entry.tracepoint.get();
-                if (tracepoint == null) {
-                    continue; // its loader went, and its probes with it
+        try {
+            synchronized (this) {
+                if (closed) {
+                    return; // another close detached them; the finally waits as it does
                 }
-                for (WeakReference<Object> probe : entry.probes) {
-                    Object registered = probe.get();
-                    if (registered != null) {
-                        unregister(tracepoint, registered);
+                closed = true; // a definition that still tells the listener attaches nothing
+                for (Attached entry : attached.values()) {
+                    Tracepoint<?> tracepoint = entry.tracepoint.get();
+                    if (tracepoint != null) { // else its loader went, and its probes with it
+                        for (WeakReference<Object> probe : entry.probes) {
+                            detach(tracepoint, probe.get());
+                        }
                     }
                 }
+                attached.clear();
             }
-            attached.clear();
+        } finally {
+            Tracepoints.synchronizeUnregister(); // also for a second closer: none returns early
         }
-        Tracepoints.synchronizeUnregister();
     }
 
     private synchronized void attach(Tracepoint<?> tracepoint) {
@@ -129,8 +128,15 @@ public final class Attachments implements AutoCloseable {
             return;
         }
         Attached entry = new Attached(tracepoint);
-        for (ArgumentWriter writer : writers) {
-            entry.probes.add(new WeakReference<Object>(register(tracepoint, writer)));
+        try {
+            for (ArgumentWriter writer : writers) {
+                entry.probes.add(new WeakReference<Object>(register(tracepoint, writer)));
+            }
+        } catch (RuntimeException | Error e) {
+            for (WeakReference<Object> probe : entry.probes) {
+                detach(tracepoint, probe.get()); // all the chooser's writers, or none
+            }
+            throw e;
         }
         attached.put(tracepoint.id(), entry);
     }
@@ -142,9 +148,21 @@ public final class Attachments implements AutoCloseable {
         return probe;
     }
 
-    @SuppressWarnings("unchecked") // register() made the probe for this tracepoint
-    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        tracepoint.unregister((P) probe);
+    /**
+     * Unregisters {@code probe} if it is still registered: a probe the tracepoint detached after
+     * failures, or one of a tracepoint being forgotten, is gone already.
+     */
+    private static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
+        if (probe == null || !tracepoint.isRegistered(probe)) {
+            return;
+        }
+        try {
+            tracepoint.unregister(tracepoint.prototype().cast(probe));
+        } catch (IllegalStateException e) {
+            if (tracepoint.isRegistered(probe)) {
+                throw e;
+            } // else detached meanwhile (after failures): gone, as wanted
+        }
     }
 
     /** Attaches tracepoints as they are defined; drops those whose class loader went away. */

@@ -75,6 +75,31 @@ class AttachmentsTest {
         assertThat(asked).doesNotContain("attach:after_close");
     }
 
+    /** A writer whose every firing fails. */
+    static final class FailingWriter extends IndexedArgumentWriter {
+        @Override
+        public long begin(int variableSize) {
+            throw new IllegalStateException("planted failure");
+        }
+    }
+
+    @Test
+    void closeDetachesTheRestWhenTheTracepointAlreadyDetachedAFailingWriter() {
+        Tracepoint<Counted> failing = Tracepoint.define("attach:failing", Counted.class, "n");
+        failing.detachAfter(1, java.time.Duration.ofMinutes(1));
+        CountingWriter healthy = new CountingWriter();
+        Attachments attachments = Attachments.start(tracepoint ->
+                tracepoint == failing ? List.of(new FailingWriter(), healthy) : List.<ArgumentWriter>of());
+        assertThat(failing.probeCount()).isEqualTo(2);
+        failing.fire().counted(1); // the failing writer's probe is detached by the tracepoint, on its thread
+        io.tracepoint4j.testkit.Waits.awaitTrue(
+                () -> failing.probeCount() == 1, () -> "the failing probe detached, of " + failing.probeCount());
+        attachments.close(); // must not stop at the probe that is gone
+        assertThat(failing.probeCount()).isZero();
+        failing.fire().counted(2);
+        assertThat(healthy.firings.get()).isEqualTo(1);
+    }
+
     @Test
     void aNullChooserIsRefused() {
         assertThatThrownBy(() -> Attachments.start(null)).hasMessageContaining("chooser is null");

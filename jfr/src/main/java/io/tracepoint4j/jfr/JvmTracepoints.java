@@ -3,11 +3,12 @@ package io.tracepoint4j.jfr;
 import io.tracepoint4j.Tracepoint;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
@@ -128,6 +129,8 @@ public final class JvmTracepoints implements AutoCloseable {
 
     private final RecordingStream stream;
     private final List<String> events;
+    /** The stream's thread, once it has delivered an event: close() does not wait for itself. */
+    private volatile Thread dispatcher;
 
     private JvmTracepoints(RecordingStream stream, List<String> events) {
         this.stream = stream;
@@ -154,8 +157,8 @@ public final class JvmTracepoints implements AutoCloseable {
         if (threshold == null || threshold.isNegative()) {
             throw new IllegalArgumentException("threshold " + threshold + ": give a duration of 0 or more");
         }
-        List<String> chosen =
-                new ArrayList<>(events == null || events.length == 0 ? SOURCES.keySet() : Arrays.asList(events));
+        Set<String> chosen = new LinkedHashSet<>( // each once
+                events == null || events.length == 0 ? SOURCES.keySet() : Arrays.asList(events));
         for (String event : chosen) {
             if (!SOURCES.containsKey(event)) {
                 throw new IllegalArgumentException(
@@ -163,6 +166,7 @@ public final class JvmTracepoints implements AutoCloseable {
             }
         }
         RecordingStream stream = new RecordingStream();
+        JvmTracepoints jvm = new JvmTracepoints(stream, List.copyOf(chosen));
         for (String event : chosen) {
             String source = SOURCES.get(event);
             switch (event) {
@@ -170,11 +174,12 @@ public final class JvmTracepoints implements AutoCloseable {
                 case "allocation_sample" -> stream.enable(source).with("throttle", ALLOCATION_THROTTLE);
                 default -> stream.enable(source);
             }
-            stream.onEvent(source, handler(event));
+            stream.onEvent(source, jvm.handler(event));
         }
         stream.setReuse(true); // the handlers copy what they need: JFR may reuse its event objects
+        stream.setOrdered(true); // in time order within each batch
         stream.startAsync();
-        return new JvmTracepoints(stream, List.copyOf(chosen));
+        return jvm;
     }
 
     /** The tracepoints this streams, without the {@code jvm:} prefix. */
@@ -182,13 +187,33 @@ public final class JvmTracepoints implements AutoCloseable {
         return events;
     }
 
-    /** Stops the stream; no tracepoint of it fires after this returns. Idempotent. */
+    /**
+     * Stops the stream and waits until its thread has finished the event it was handing over: no
+     * tracepoint of it fires after this returns (called from one of its probes, it cannot wait for
+     * itself, and returns at once). Idempotent.
+     */
     @Override
     public void close() {
         stream.close();
+        if (Thread.currentThread() == dispatcher) {
+            return;
+        }
+        try {
+            stream.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closed, not waited for: the caller asked to stop waiting
+        }
     }
 
-    private static Consumer<RecordedEvent> handler(String event) {
+    private Consumer<RecordedEvent> handler(String event) {
+        Consumer<RecordedEvent> fire = firing(event);
+        return e -> {
+            dispatcher = Thread.currentThread();
+            fire.accept(e);
+        };
+    }
+
+    private static Consumer<RecordedEvent> firing(String event) {
         return switch (event) {
             case "gc_pause" ->
                 e -> GC_PAUSE.fire()

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import jdk.jfr.AnnotationElement;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
@@ -17,22 +18,46 @@ import jdk.jfr.ValueDescriptor;
 /**
  * The JFR event type of each bridged tracepoint, made once with {@link EventFactory} and kept for
  * the JVM's life: creating one defines a class (milliseconds, metaspace), so it never happens per
- * firing, nor twice for one tracepoint (by its {@link Tracepoint#id()}).
+ * firing, nor twice for one signature: the tracepoint's name, flavor and argument names and types.
+ * A plugin redeployed defines its tracepoints again (new ids, new prototype classes) with the same
+ * signatures, and gets the same event types: its fields hold JDK types only, never the plugin's.
  */
 final class TracepointEventTypes {
-    /** The factories made so far, by tracepoint id. Guarded by the class. */
-    private static final Map<Long, EventFactory> FACTORIES = new HashMap<>();
+    /** The factories made so far, by signature. Guarded by the class. */
+    private static final Map<String, EventFactory> FACTORIES = new HashMap<>();
+
+    /** The fields JFR gives every event: an argument of one of these names gets a field named NAME_. */
+    private static final Set<String> IMPLICIT_FIELDS = Set.of("startTime", "duration", "eventThread", "stackTrace");
 
     private TracepointEventTypes() {}
 
     /** The event type of {@code tracepoint}: made now if it has none yet. */
     static synchronized EventFactory of(Tracepoint<?> tracepoint) {
-        EventFactory factory = FACTORIES.get(tracepoint.id());
+        String signature = signature(tracepoint);
+        EventFactory factory = FACTORIES.get(signature);
         if (factory == null) {
             factory = create(tracepoint);
-            FACTORIES.put(tracepoint.id(), factory);
+            FACTORIES.put(signature, factory);
         }
         return factory;
+    }
+
+    private static String signature(Tracepoint<?> tracepoint) {
+        StringBuilder signature =
+                new StringBuilder(tracepoint.name()).append(' ').append(tracepoint.flavor());
+        for (Tracepoint.Argument argument : tracepoint.arguments()) {
+            signature
+                    .append(' ')
+                    .append(fieldType(argument.type()).getName())
+                    .append(' ')
+                    .append(argument.name());
+        }
+        return signature.toString();
+    }
+
+    /** The field an argument becomes: its name, unless JFR's own fields have it. */
+    static String fieldName(String argumentName) {
+        return IMPLICIT_FIELDS.contains(argumentName) ? argumentName + "_" : argumentName;
     }
 
     /** The JFR name of a tracepoint's event type: {@code tracepoint4j.PROVIDER.EVENT}. */
@@ -72,7 +97,7 @@ final class TracepointEventTypes {
                 about.add(new AnnotationElement(
                         Description.class, "the name of the " + argument.type().getSimpleName() + " constant"));
             }
-            fields.add(new ValueDescriptor(fieldType(argument.type()), argument.name(), about));
+            fields.add(new ValueDescriptor(fieldType(argument.type()), fieldName(argument.name()), about));
         }
         return EventFactory.create(annotations, fields);
     }

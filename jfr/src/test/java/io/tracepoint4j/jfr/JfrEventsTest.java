@@ -157,6 +157,33 @@ class JfrEventsTest {
         assertThat(PLAIN.probeCount()).isZero();
     }
 
+    public interface Timed {
+        void timed(long duration, String startTime);
+    }
+
+    @Test
+    void anArgumentNamedLikeJfrsOwnFieldsGetsAFieldOfItsOwn(@TempDir Path dir) throws Exception {
+        Tracepoint<Timed> timed = Tracepoint.define("jfrnames:timed", Timed.class, "duration", "startTime");
+        Path file = dir.resolve("names.jfr");
+        try (JfrEvents bridge = JfrEvents.enable("jfrnames:*");
+                Recording recording = new Recording()) {
+            recording.enable("tracepoint4j.jfrnames.timed");
+            recording.start();
+            timed.fire().timed(1234, "noon");
+            recording.stop();
+            recording.dump(file);
+            assertThat(bridge.tracepoints()).containsExactly("jfrnames:timed");
+        }
+        RecordedEvent event = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("tracepoint4j.jfrnames.timed"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(event.getLong("duration_")).isEqualTo(1234);
+        assertThat(event.getString("startTime_")).isEqualTo("noon");
+        assertThat(event.getEventType().getFields().stream().map(f -> f.getName()))
+                .doesNotHaveDuplicates();
+    }
+
     @Test
     void noGlobOrAnEmptyOneIsRefused() {
         assertThatThrownBy(JfrEvents::enable).hasMessageContaining("at least one");

@@ -116,5 +116,8 @@ class JvmTracepointsTest {
                         + " allocation_sample");
         assertThatThrownBy(() -> JvmTracepoints.start(Duration.ofMillis(-1), "gc_pause"))
                 .hasMessageContaining("0 or more");
+        try (JvmTracepoints twice = JvmTracepoints.start("gc_pause", "gc_pause")) {
+            assertThat(twice.events()).as("a name given twice streams once").containsExactly("gc_pause");
+        }
     }
 }

@@ -13,31 +13,31 @@ final class Admission {
     /*
      * Design note.
      *
-     * Rate limit: a fixed window of one second. windowSecond is the current window's number
-     *   (System.nanoTime() / 1e9), admitted the firings admitted in it. The first firing of a later
-     *   window CASes windowSecond forward and resets admitted; a firing racing with it may count into
-     *   the old window or the new, so a window admits a few more than the limit under contention: a
-     *   limit for the collector's sake, not a promise about one event. Sampling comes first, so a
-     *   sampled-out firing costs the rate nothing.
+     * Rate limit: a fixed window of one second. `window` packs the window's number (the low 32
+     *   bits of System.nanoTime() / 1e9) in its high half and the firings admitted in it in its low
+     *   half, so that moving to a new window and counting are one CAS: a firing in a newer window
+     *   (by the wrap-safe difference of the numbers) CASes in (new window, 1); one in the current
+     *   window CASes the count up while it is below the limit, and is refused once it is there; one
+     *   that read the clock just before another thread opened a newer window sees its own window
+     *   as older and counts into the newer one, never moving the window back. Sampling comes
+     *   first, so a sampled-out firing costs the rate nothing.
      *
      * Memory ordering
-     *   [RL] windowSecond: CAS (volatile) by the firing that opens a window; `admitted` is an
-     *        AtomicLong whose reset follows the CAS. No other ordering is relied on: both are
-     *        counters, and a stale read costs one firing's admission at the boundary.
+     *   [RL] window: CAS (volatile), a counter; no other data is published through it.
      *   [CT] the refusal counters are LongAdders (striped: firing threads do not share a line).
      */
 
     private final double sampleRatio;
     private final long perSecond;
-    private final AtomicLong windowSecond = new AtomicLong(Long.MIN_VALUE); // [RL]
-    private final AtomicLong admitted = new AtomicLong(); // [RL]
+    private final AtomicLong window = new AtomicLong(); // [RL] window number << 32 | admitted in it
     private final LongAdder sent = new LongAdder(); // [CT]
     private final LongAdder sampledOut = new LongAdder(); // [CT]
     private final LongAdder rateLimited = new LongAdder(); // [CT]
 
     /**
      * @param sampleRatio the share of firings kept, in (0, 1]
-     * @param perSecond the most firings sent on per second, or {@code Long.MAX_VALUE} for no limit
+     * @param perSecond the most firings sent on per second, at most {@code Integer.MAX_VALUE}, or
+     *     {@code Long.MAX_VALUE} for no limit
      */
     Admission(double sampleRatio, long perSecond) {
         this.sampleRatio = sampleRatio;
@@ -59,12 +59,23 @@ final class Admission {
     }
 
     private boolean withinRate() {
-        long second = System.nanoTime() / 1_000_000_000L;
-        long current = windowSecond.get(); // [RL]
-        if (second != current && windowSecond.compareAndSet(current, second)) { // [RL] opens the window
-            admitted.set(0); // [RL]
+        int second = (int) (System.nanoTime() / 1_000_000_000L);
+        while (true) {
+            long current = window.get(); // [RL]
+            int currentSecond = (int) (current >>> 32);
+            long admitted = current & 0xFFFF_FFFFL;
+            long next;
+            if (second - currentSecond > 0 || current == 0) { // a newer window (or the first)
+                next = ((long) second << 32) | 1;
+            } else if (admitted < perSecond) {
+                next = current + 1;
+            } else {
+                return false;
+            }
+            if (window.compareAndSet(current, next)) { // [RL]
+                return true;
+            }
         }
-        return admitted.incrementAndGet() <= perSecond; // [RL]
     }
 
     long sent() {

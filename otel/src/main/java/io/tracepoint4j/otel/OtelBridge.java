@@ -43,9 +43,11 @@ import java.util.function.Consumer;
  * becomes its length), plus {@code thread.id} and {@code thread.name}, and the span context
  * current on the firing thread, so a backend shows it inside the request's trace.
  *
- * <p>Sampling and the rate limit apply to every event and span of the bridge; what they refuse is
- * counted ({@link #sampledOut()}, {@link #rateLimited()}), and reported as the OpenTelemetry metric
- * {@code tracepoint4j.otel.refused} (attribute {@code reason}): never dropped silently.
+ * <p>Sampling and the rate limit apply to every event and span of the bridge, each decided on its
+ * own (a tracepoint that is both an event and a span's begin is decided twice per firing, once
+ * for each); what they refuse is counted ({@link #sampledOut()}, {@link #rateLimited()}), and
+ * reported as the OpenTelemetry metric {@code tracepoint4j.otel.refused} (attribute {@code
+ * reason}): never dropped silently.
  *
  * <p>Tracepoints defined after {@link Builder#start()} that match are bridged as they are defined;
  * the probes are kept attached by {@link Attachments}, which never keeps a plugin's class loader
@@ -105,17 +107,17 @@ public final class OtelBridge implements AutoCloseable {
         return new Builder();
     }
 
-    /** Firings sent on to OpenTelemetry: events emitted, and spans started (a span counts once). */
+    /** Events emitted and spans started (a span counts once, at its begin). */
     public long sent() {
         return admission.sent();
     }
 
-    /** Firings refused by the sampling ratio. */
+    /** Events and span begins refused by the sampling ratio. */
     public long sampledOut() {
         return admission.sampledOut();
     }
 
-    /** Firings refused by the rate limit. */
+    /** Events and span begins refused by the rate limit. */
     public long rateLimited() {
         return admission.rateLimited();
     }
@@ -216,6 +218,9 @@ public final class OtelBridge implements AutoCloseable {
                         "span(" + spanName + ", " + begin + ", " + end + "): give a span name and two different"
                                 + " tracepoint names, e.g. span(\"db.call\", \"db:call_begin\", \"db:call_end\")");
             }
+            if (spans.containsKey(spanName)) {
+                throw new IllegalArgumentException("span(" + spanName + ", ...): a span pair of that name exists");
+            }
             for (String[] pair : spans.values()) {
                 if (pair[0].equals(begin) || pair[1].equals(begin) || pair[0].equals(end) || pair[1].equals(end)) {
                     throw new IllegalArgumentException("span(" + spanName + ", ...): " + begin + " or " + end
@@ -237,8 +242,9 @@ public final class OtelBridge implements AutoCloseable {
 
         /** Sends on at most {@code firingsPerSecond} firings a second over the whole bridge; default no limit. */
         public Builder rateLimit(long firingsPerSecond) {
-            if (firingsPerSecond <= 0) {
-                throw new IllegalArgumentException("rate limit " + firingsPerSecond + ": give at least 1 a second");
+            if (firingsPerSecond <= 0 || firingsPerSecond > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("rate limit " + firingsPerSecond + ": give at least 1 a second, and"
+                        + " at most " + Integer.MAX_VALUE);
             }
             this.perSecond = firingsPerSecond;
             return this;

@@ -130,6 +130,9 @@ class OtelBridgeLimitsTest {
         assertThatThrownBy(() -> OtelBridge.builder().sampleRatio(0)).hasMessageContaining("(0, 1]");
         assertThatThrownBy(() -> OtelBridge.builder().rateLimit(0)).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> OtelBridge.builder().span("s", "a:b", "a:b")).hasMessageContaining("two different");
+        assertThatThrownBy(() -> OtelBridge.builder().span("s", "a:b", "a:c").span("s", "a:d", "a:e"))
+                .hasMessageContaining("a span pair of that name exists");
+        assertThatThrownBy(() -> OtelBridge.builder().rateLimit(1L << 40)).hasMessageContaining("at most");
     }
 
     /** The last value of tracepoint4j.otel.refused, by reason. */

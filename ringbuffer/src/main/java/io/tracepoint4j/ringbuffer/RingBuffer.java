@@ -45,8 +45,12 @@ public final class RingBuffer extends WriterLine.After {
      *   of index i ever. A use is complete when count - (use+1) * S, computed in 64 bits, has its low
      *   32 bits zero: then its bytes are exactly (use+1) * S (the bytes' own carries into the high
      *   half cancel in the subtraction), and its high half counts the records ever committed. The
-     *   low half alone cannot lie: the count of the index's current use is within S <= 2^30 of the
-     *   expected bytes whenever it is checked (a writer's stale view fails its CAS anyway). The
+     *   low half alone cannot lie where a decision rests on it: a writer's check reads the count
+     *   of a use within S <= 2^30 of the expected bytes, or holds a stale view that fails its CAS;
+     *   the DISCARD consumer's, a count that cannot pass the use it waits for. The OVERWRITE
+     *   consumer may see writers lap the index 2^32 / S times between its loads and take a lapped
+     *   count for complete: that copy is dropped by its [SL] validation, which follows every load
+     *   of the count and the stamps (beginRecords included). The
      *   opener of a use stamps the records count it read when it checked the previous use complete
      *   (beginRecords, final then: no writer commits into the index until the opener's claim), so the
      *   consumer gets a sub-buffer's records as the difference, without a cost on the writer's path.

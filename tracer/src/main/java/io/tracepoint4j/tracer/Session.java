@@ -606,7 +606,9 @@ public final class Session implements AutoCloseable {
      * OVERWRITE mode), the thread events that name threads left out: for progress while recording.
      * Events still in the buffers are not counted yet (the drain writes them within about a second
      * in DISCARD mode), and the count may lag by the few thread events not written yet; after
-     * {@link #stop()} it is exact. Costs the writers nothing: the buffers count records per
+     * {@link #stop()} it is exact in DISCARD mode. In OVERWRITE mode the thread events of
+     * sub-buffers overwritten before they were written are left out too, so it may be short by
+     * those. Costs the writers nothing: the buffers count records per
      * sub-buffer as they commit them ({@code SubBuffer.records()}).
      */
     public long eventsWritten() {
