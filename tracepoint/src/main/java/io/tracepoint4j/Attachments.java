@@ -148,20 +148,10 @@ public final class Attachments implements AutoCloseable {
         return probe;
     }
 
-    /**
-     * Unregisters {@code probe} if it is still registered: a probe the tracepoint detached after
-     * failures, or one of a tracepoint being forgotten, is gone already.
-     */
+    /** Unregisters {@code probe} (null: collected with its loader) unless the tracepoint dropped it already. */
     private static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
-        if (probe == null || !tracepoint.isRegistered(probe)) {
-            return;
-        }
-        try {
-            tracepoint.unregister(tracepoint.prototype().cast(probe));
-        } catch (IllegalStateException e) {
-            if (tracepoint.isRegistered(probe)) {
-                throw e;
-            } // else detached meanwhile (after failures): gone, as wanted
+        if (probe != null) {
+            tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe));
         }
     }
 

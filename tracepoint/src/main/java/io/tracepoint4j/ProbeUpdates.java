@@ -183,17 +183,28 @@ final class ProbeUpdates<P> {
 
     /** See {@link Tracepoint#unregister(Object)}. */
     void unregister(P probe) {
-        checkProbe(probe, "unregister");
-        ReentrantLock lock = lockForUpdate("unregister");
+        if (!remove(probe, "unregister")) {
+            throw new IllegalStateException("probe " + Tracepoint.describe(probe) + " is not registered on " + name()
+                    + " (never registered, already unregistered, or detached after repeated failures)."
+                    + identityHint(probe) + " Nothing was changed.");
+        }
+    }
+
+    /** Unregisters {@code probe} if it is registered; returns whether it was. */
+    boolean unregisterIfRegistered(P probe) {
+        return remove(probe, "unregisterIfRegistered");
+    }
+
+    private boolean remove(P probe, String what) {
+        checkProbe(probe, what);
+        ReentrantLock lock = lockForUpdate(what);
         try {
             int index = indexOf(registrationsPlain(), probe);
             if (index < 0) {
-                throw new IllegalStateException(
-                        "probe " + Tracepoint.describe(probe) + " is not registered on " + name()
-                                + " (never registered, already unregistered, or detached after repeated failures)."
-                                + identityHint(probe) + " Nothing was changed.");
+                return false;
             }
             removeLocked(index);
+            return true;
         } finally {
             lock.unlock();
         }

@@ -321,6 +321,18 @@ public abstract class Tracepoint<P> {
     }
 
     /**
+     * Unregisters {@code probe} if it is registered here, and says whether it was: for a consumer
+     * whose probe the tracepoint may have detached meanwhile (after failures, {@link #detachAfter})
+     * or dropped ({@link Tracepoints#forget}). Otherwise as {@link #unregister(Object)}; checking
+     * {@link #isRegistered(Object)} first would race with those.
+     *
+     * @throws IllegalArgumentException if {@code probe} is null
+     */
+    public final boolean unregisterIfRegistered(P probe) {
+        return updates.unregisterIfRegistered(probe);
+    }
+
+    /**
      * Waits for a grace period of this tracepoint's flavor: when it returns, no probe unregistered
      * from this tracepoint (or any tracepoint of the same flavor) before the call is running, and none
      * will be called again. Blocks; a blocked faultable probe delays it, but never delays regular

@@ -228,6 +228,25 @@ class ProbeTest {
 
     private void onEvent(String label, int n) {}
 
+    /** unregisterIfRegistered: true and unregistered once, then false, never throwing for a missing probe. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void unregisterIfRegisteredSaysWhetherItWasAndNeverThrowsForAMissingProbe(Flavor flavor) {
+        AtomicInteger last = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "ifRegistered"), Event.class).onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event probe = recorder(calls, "probe");
+        tp.register(probe);
+        assertThat(tp.unregisterIfRegistered(probe)).isTrue();
+        assertThat(tp.enabled()).isFalse();
+        assertThat(last.get()).isEqualTo(1);
+        assertThat(tp.unregisterIfRegistered(probe)).isFalse();
+        assertThat(last.get()).as("nothing changed the second time").isEqualTo(1);
+        assertThatThrownBy(() -> tp.unregisterIfRegistered(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** Oracle 4 and 5: a missing unregister fails and changes nothing, also on an empty tracepoint. */
     @ParameterizedTest
     @EnumSource(Flavor.class)

@@ -38,6 +38,18 @@ import jdk.jfr.consumer.RecordingStream;
  * <p>Thread safety: {@link #start} and {@link #close} may be called from any thread.
  */
 public final class JvmTracepoints implements AutoCloseable {
+    /*
+     * Design note.
+     *
+     * Closing: RecordingStream.close() stops the stream but does not wait for a handler that is
+     *   running, so close() then waits (awaitTermination) for the stream's thread, unless it runs
+     *   on that thread (a probe of a jvm:* tracepoint closing it): that one would wait for itself.
+     *
+     * Memory ordering
+     *   [DT] dispatcher: volatile; the stream's thread writes itself there before each hand-over,
+     *        close() reads it. Only the stream's thread can read its own value; any other thread
+     *        reads another one or null, both of which mean "not me", so no stale read misleads it.
+     */
     /** {@code jvm:gc_pause}: a stop-the-world pause of the garbage collector (JFR's {@code jdk.GCPhasePause}). */
     public interface GcPause {
         void gcPause(long gcId, String name, long startEpochNanos, long durationNanos);
@@ -130,7 +142,7 @@ public final class JvmTracepoints implements AutoCloseable {
     private final RecordingStream stream;
     private final List<String> events;
     /** The stream's thread, once it has delivered an event: close() does not wait for itself. */
-    private volatile Thread dispatcher;
+    private volatile Thread dispatcher; // [DT]
 
     private JvmTracepoints(RecordingStream stream, List<String> events) {
         this.stream = stream;
@@ -195,7 +207,7 @@ public final class JvmTracepoints implements AutoCloseable {
     @Override
     public void close() {
         stream.close();
-        if (Thread.currentThread() == dispatcher) {
+        if (Thread.currentThread() == dispatcher) { // [DT]
             return;
         }
         try {
@@ -208,7 +220,7 @@ public final class JvmTracepoints implements AutoCloseable {
     private Consumer<RecordedEvent> handler(String event) {
         Consumer<RecordedEvent> fire = firing(event);
         return e -> {
-            dispatcher = Thread.currentThread();
+            dispatcher = Thread.currentThread(); // [DT]
             fire.accept(e);
         };
     }

@@ -719,9 +719,7 @@ public final class Session implements AutoCloseable {
     }
 
     private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        if (tracepoint.isRegistered(probe)) { // a forgotten tracepoint dropped its probes already
-            tracepoint.unregister(tracepoint.prototype().cast(probe));
-        }
+        tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe)); // a forgotten one dropped it
     }
 
     private boolean matchesRules(String tracepointName) {

@@ -29,8 +29,6 @@ final class GuardedProbes {
 
     /** Unregisters {@code probe} from {@code tracepoint} if it is still there (a forgotten tracepoint dropped it). */
     static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
-        if (tracepoint.isRegistered(probe)) {
-            tracepoint.unregister(tracepoint.prototype().cast(probe));
-        }
+        tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe));
     }
 }
