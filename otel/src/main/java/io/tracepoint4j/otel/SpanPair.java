@@ -25,7 +25,10 @@ final class SpanPair {
     /** The most spans of this pair open at once on one thread. */
     static final int MAX_OPEN = 64;
 
-    /** The mark of a begin the bridge did not send on: its end is dropped too. */
+    /**
+     * The mark of a begin the bridge did not send on: its end is dropped too. A no-op SDK may hand
+     * out this same invalid span for a span it started; ending that one is a no-op anyway.
+     */
     private static final Span REFUSED = Span.getInvalid();
 
     /** The spans open on a thread, innermost last; the beginnings past MAX_OPEN are only counted. */
