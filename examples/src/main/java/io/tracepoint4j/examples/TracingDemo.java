@@ -3,6 +3,7 @@ package io.tracepoint4j.examples;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.jfr.JvmTracepoints;
 import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.tracer.Session;
 import java.io.IOException;
@@ -147,8 +148,10 @@ public final class TracingDemo {
      * ./tp list}, {@code record}, {@code stat}. Prints its PID alone on the first line, for scripts.
      */
     static void serveUntraced(PrintStream out, Duration duration) throws Exception {
+        JvmTracepoints.define(); // jvm:gc_pause & co.: JFR streams one only while a tool records it
         out.println(ProcessHandle.current().pid());
-        out.println("serving untraced for " + duration.toSeconds() + " s: tracepoints web:request, db:query, fs:read");
+        out.println("serving untraced for " + duration.toSeconds()
+                + " s: tracepoints web:request, db:query, fs:read, and jvm:* (GC pauses, safepoints, ...)");
         out.flush();
         Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
         try {

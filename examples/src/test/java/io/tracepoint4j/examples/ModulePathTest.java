@@ -27,6 +27,7 @@ class ModulePathTest {
                 ForkedJvm.location(io.tracepoint4j.tracer.Session.class),
                 ForkedJvm.location(io.tracepoint4j.ringbuffer.RingBuffer.class),
                 ForkedJvm.location(io.tracepoint4j.ctf.CtfReader.class),
+                ForkedJvm.location(io.tracepoint4j.jfr.JvmTracepoints.class),
                 ForkedJvm.location(TracepointExample.class));
         ForkedJvm.Result r = ForkedJvm.run(List.of(
                 "--enable-native-access=io.tracepoint4j.rcu",

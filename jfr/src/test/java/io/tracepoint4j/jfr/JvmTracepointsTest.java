@@ -15,7 +15,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The JVM's JFR events fired as tracepoints: real GCs and parks, seen by probes and in a recorded trace. */
+/**
+ * The JVM's JFR events fired as tracepoints, streamed while the tracepoints have probes: real GCs
+ * and parks, seen by probes and in a trace a session records without any other call.
+ */
 class JvmTracepointsTest {
     public interface Work {
         void work(int step);
@@ -26,13 +29,21 @@ class JvmTracepointsTest {
     record Pause(long gcId, String name, long startEpochNanos, long durationNanos) {}
 
     @Test
-    void aGcPauseFiresJvmGcPauseWithItsIdNameStartAndDuration() {
+    void aGcPauseFiresJvmGcPauseWhileItHasAProbeAndJfrStopsWithTheLastProbe() {
+        assertThat(JvmTracepoints.define())
+                .containsExactly(
+                        "jvm:gc_pause",
+                        "jvm:safepoint",
+                        "jvm:thread_park",
+                        "jvm:monitor_enter",
+                        "jvm:allocation_sample");
+        assertThat(JvmTracepoints.streaming()).as("no probe, no stream").isEmpty();
         List<Pause> pauses = new CopyOnWriteArrayList<>();
         JvmTracepoints.GcPause probe = (gcId, name, start, nanos) -> pauses.add(new Pause(gcId, name, start, nanos));
-        JvmTracepoints.GC_PAUSE.register(probe);
         long before = System.currentTimeMillis() * 1_000_000L;
-        try (JvmTracepoints jvm = JvmTracepoints.start("gc_pause")) {
-            assertThat(jvm.events()).containsExactly("gc_pause");
+        JvmTracepoints.GC_PAUSE.register(probe);
+        try {
+            assertThat(JvmTracepoints.streaming()).containsExactly("jvm:gc_pause");
             Waits.awaitTrue(
                     () -> {
                         System.gc();
@@ -43,6 +54,9 @@ class JvmTracepointsTest {
             JvmTracepoints.GC_PAUSE.unregister(probe);
             JvmTracepoints.GC_PAUSE.synchronizeUnregister();
         }
+        assertThat(JvmTracepoints.streaming())
+                .as("the last probe stopped the stream")
+                .isEmpty();
         Pause pause = pauses.getFirst();
         assertThat(pause.gcId()).isNotNegative();
         assertThat(pause.name()).contains("Pause"); // "GC Pause" (Serial), "Pause Young (Normal) ..." (G1)
@@ -56,10 +70,10 @@ class JvmTracepointsTest {
         List<Park> parks = new CopyOnWriteArrayList<>();
         JvmTracepoints.ThreadPark probe =
                 (tid, thread, parkedClass, timeout, start, nanos) -> parks.add(new Park(tid, thread, nanos));
-        JvmTracepoints.THREAD_PARK.register(probe);
+        JvmTracepoints.threshold(Duration.ofMillis(10));
         Thread parker = Thread.ofPlatform().name("parker").unstarted(() -> LockSupport.parkNanos(50_000_000L));
-        try (JvmTracepoints jvm = JvmTracepoints.start(Duration.ofMillis(10), "thread_park")) {
-            assertThat(jvm.events()).containsExactly("thread_park");
+        JvmTracepoints.THREAD_PARK.register(probe);
+        try {
             parker.start();
             parker.join();
             Waits.awaitTrue(
@@ -68,6 +82,7 @@ class JvmTracepointsTest {
         } finally {
             JvmTracepoints.THREAD_PARK.unregister(probe);
             JvmTracepoints.THREAD_PARK.synchronizeUnregister();
+            JvmTracepoints.threshold(JvmTracepoints.DEFAULT_THRESHOLD);
         }
         Park park = parks.stream()
                 .filter(p -> p.tid() == parker.threadId())
@@ -77,19 +92,21 @@ class JvmTracepointsTest {
         assertThat(park.nanos()).isGreaterThanOrEqualTo(40_000_000L);
     }
 
+    /** As tp record -e 'jvm:gc_pause,jfrapp:*' does: the session's probe alone starts JFR's stream. */
     @Test
     void aSessionRecordsGcPausesAndTheApplicationsEventsInOneTrace(@TempDir Path dir) throws Exception {
+        JvmTracepoints.define();
         Path folder = dir.resolve("trace");
         Session session = Session.builder("jvm-and-app")
                 .enable("jvm:gc_pause")
                 .enable("jfrapp:*")
                 .output(folder)
                 .start();
-        List<Long> seen = new CopyOnWriteArrayList<>();
+        assertThat(JvmTracepoints.streaming()).containsExactly("jvm:gc_pause");
+        List<Long> seen = new CopyOnWriteArrayList<>(); // only to know when JFR has handed a pause over
         JvmTracepoints.GcPause probe = (gcId, name, start, nanos) -> seen.add(gcId);
         JvmTracepoints.GC_PAUSE.register(probe);
-        try (JvmTracepoints jvm = JvmTracepoints.start()) {
-            assertThat(jvm.events()).hasSize(5); // all of them; the session records gc_pause alone
+        try {
             for (int step = 0; step < 3; step++) {
                 WORK.fire().work(step);
                 System.gc();
@@ -97,9 +114,9 @@ class JvmTracepointsTest {
             Waits.awaitTrue(() -> !seen.isEmpty(), () -> "a jvm:gc_pause firing");
         } finally {
             JvmTracepoints.GC_PAUSE.unregister(probe);
-            JvmTracepoints.GC_PAUSE.synchronizeUnregister();
         }
         session.stop();
+        assertThat(JvmTracepoints.streaming()).isEmpty();
         Babeltrace.Run run = Babeltrace.run(folder).clean();
         assertThat(run.stdout().stream().filter(l -> l.contains(" jfrapp:work: ")))
                 .hasSize(3);
@@ -110,14 +127,8 @@ class JvmTracepointsTest {
     }
 
     @Test
-    void anUnknownEventOrANegativeThresholdIsRefusedWithTheChoices() {
-        assertThatThrownBy(() -> JvmTracepoints.start("gc"))
-                .hasMessage("no JVM tracepoint jvm:gc; choose among gc_pause, safepoint, thread_park, monitor_enter,"
-                        + " allocation_sample");
-        assertThatThrownBy(() -> JvmTracepoints.start(Duration.ofMillis(-1), "gc_pause"))
+    void aNegativeThresholdIsRefused() {
+        assertThatThrownBy(() -> JvmTracepoints.threshold(Duration.ofMillis(-1)))
                 .hasMessageContaining("0 or more");
-        try (JvmTracepoints twice = JvmTracepoints.start("gc_pause", "gc_pause")) {
-            assertThat(twice.events()).as("a name given twice streams once").containsExactly("gc_pause");
-        }
     }
 }
