@@ -65,6 +65,20 @@ class DemoTest {
         }
     }
 
+    /** ./tp demo jfr: every firing of the bridged tracepoints is in the JFR file, read back. */
+    @Test
+    @Timeout(60)
+    void theJfrDemoWritesEveryFiringAsAJfrEvent(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        var perType = JfrBridgeDemo.run(out, dir.resolve("demo.jfr"));
+        assertThat(perType)
+                .containsEntry("tracepoint4j.web.request", (long) JfrBridgeDemo.REQUESTS)
+                .containsEntry("tracepoint4j.db.query", (long) JfrBridgeDemo.REQUESTS);
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList().getLast())
+                .isEqualTo("jfr events: " + 2 * JfrBridgeDemo.REQUESTS);
+    }
+
     @Test
     @Timeout(60)
     void demoRunsCleanly() throws Exception {

@@ -1,0 +1,61 @@
+package io.tracepoint4j.examples;
+
+import io.tracepoint4j.jfr.JfrEvents;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * {@code ./tp demo jfr [FILE]}: the demo's tracepoints as JFR events. A bridge ({@link JfrEvents})
+ * makes every firing of {@code web:*} and {@code db:*} a JFR event while a JFR recording runs; the
+ * service fires 1,000 requests and queries; the recording is written to FILE (default
+ * {@code tracepoint4j-demo.jfr} here) and read back; the demo prints the events per type and the
+ * {@code jfr print} command that shows them. Its last line is {@code jfr events: N}.
+ */
+public final class JfrBridgeDemo {
+    static final int REQUESTS = 1_000;
+
+    private JfrBridgeDemo() {}
+
+    public static void main(String[] args) throws Exception {
+        run(System.out, Path.of(args.length > 0 ? args[0] : "tracepoint4j-demo.jfr"));
+    }
+
+    /** Records the firings into {@code file}; returns the tracepoint4j events read back from it, by type. */
+    static Map<String, Long> run(PrintStream out, Path file) throws Exception {
+        try (JfrEvents bridge = JfrEvents.enable("web:*", "db:*");
+                Recording recording = new Recording()) {
+            recording.enable("tracepoint4j.web.request");
+            recording.enable("tracepoint4j.db.query");
+            recording.start();
+            out.println("bridging web:* and db:* into a JFR recording");
+            for (int i = 0; i < REQUESTS; i++) { // the service's class, loaded now, defines them: bridged at once
+                TracingDemo.REQUEST.fire().request("GET", "/orders/" + i, i % 50 == 49 ? 503 : 200, 1_000L * i);
+                TracingDemo.QUERY.fire().query("select * from orders where id = ?", i % 7);
+            }
+            out.println("bridged: " + String.join(", ", bridge.tracepoints()));
+            recording.stop();
+            recording.dump(file);
+        }
+        Map<String, Long> perType = new TreeMap<>();
+        for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+            String type = event.getEventType().getName();
+            if (type.startsWith("tracepoint4j.")) {
+                perType.merge(type, 1L, Long::sum);
+            }
+        }
+        out.println("JFR events per type in " + file.toAbsolutePath() + ":");
+        long total = 0;
+        for (Map.Entry<String, Long> entry : perType.entrySet()) {
+            out.printf("  %-28s %,d%n", entry.getKey(), entry.getValue());
+            total += entry.getValue();
+        }
+        out.println("see them with: jfr print --events 'tracepoint4j.*' " + file.toAbsolutePath());
+        out.println("jfr events: " + total);
+        return perType;
+    }
+}
