@@ -8,8 +8,6 @@ import io.tracepoint4j.testkit.Babeltrace;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,11 +31,7 @@ class BroughtTracerTest {
             awaitReady(target);
             for (String run : List.of("first", "second")) { // the second finds the tracer the first brought
                 Path folder = dir.resolve(run);
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                int status = Tp.run(
-                        new PrintWriter(out),
-                        new PrintWriter(err, true),
+                TpCommand command = TpCommand.run(
                         "record",
                         "--pid",
                         Long.toString(target.pid()),
@@ -47,7 +41,7 @@ class BroughtTracerTest {
                         "1",
                         "-o",
                         folder.toString());
-                assertThat(status).as(err.toString()).isZero();
+                assertThat(command.status()).as(command.err()).isZero();
                 List<CtfEvent> events = new ArrayList<>();
                 try (CtfReader reader = CtfReader.open(folder)) {
                     reader.forEach(e -> {
@@ -57,7 +51,7 @@ class BroughtTracerTest {
                     });
                 }
                 assertThat(events).as(run).isNotEmpty();
-                assertThat(out.toString().lines().toList().getLast())
+                assertThat(command.out().lines().toList().getLast())
                         .isEqualTo("events recorded: " + events.size() + ", lost: 0");
                 assertThat(Babeltrace.run(folder).clean().stdout().stream().filter(l -> l.contains("rt:request")))
                         .hasSize(events.size());
@@ -73,21 +67,10 @@ class BroughtTracerTest {
                 TargetProcesses.tracepointsAloneAsVersion("9.9.9", dir.resolve("tracepoint.jar")), RecordTarget.class);
         try {
             awaitReady(target);
-            StringWriter err = new StringWriter();
-            int status = Tp.run(
-                    new PrintWriter(new StringWriter()),
-                    new PrintWriter(err, true),
-                    "record",
-                    "--pid",
-                    Long.toString(target.pid()),
-                    "-e",
-                    "rt:*",
-                    "--duration",
-                    "1",
-                    "-o",
-                    dir.resolve("t").toString());
-            assertThat(status).isNotZero();
-            assertThat(err.toString())
+            TpCommand refused = TpCommand.run(
+                    "record", "--pid", target.pid(), "-e", "rt:*", "--duration", "1", "-o", dir.resolve("t"));
+            assertThat(refused.status()).isNotZero();
+            assertThat(refused.err())
                     .startsWith("tp record: PID " + target.pid() + " has tracepoint4j 9.9.9 without its tracer")
                     .contains("use the tp of version 9.9.9");
             assertThat(target.isAlive()).isTrue();

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.tracer.Session;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,19 +48,9 @@ class ConvertCommandTest {
         session.stop();
 
         Path json = dir.resolve("trace.json");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
-                "convert",
-                trace.toString(),
-                "--to",
-                "chrome-json",
-                "-o",
-                json.toString());
-        assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString()).startsWith("100 events written to " + json);
+        TpCommand command = TpCommand.run("convert", trace.toString(), "--to", "chrome-json", "-o", json.toString());
+        assertThat(command.status()).as(command.err()).isZero();
+        assertThat(command.out()).startsWith("100 events written to " + json);
 
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         JsonNode events = root.get("traceEvents");
@@ -114,17 +102,8 @@ class ConvertCommandTest {
 
     @Test
     void anUnknownFormatIsRefused(@TempDir Path dir) {
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(new StringWriter()),
-                new PrintWriter(err, true),
-                "convert",
-                dir.toString(),
-                "--to",
-                "svg",
-                "-o",
-                dir.resolve("x").toString());
-        assertThat(status).isEqualTo(1);
-        assertThat(err.toString().strip()).isEqualTo("tp convert: unknown format svg; the one format is chrome-json");
+        TpCommand refused = TpCommand.run("convert", dir, "--to", "svg", "-o", dir.resolve("x"));
+        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.err().strip()).isEqualTo("tp convert: unknown format svg; the one format is chrome-json");
     }
 }

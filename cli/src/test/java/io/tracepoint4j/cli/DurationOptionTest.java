@@ -3,8 +3,6 @@ package io.tracepoint4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** --duration D: seconds or a number with a unit, anything else refused with the forms it takes. */
@@ -31,20 +29,9 @@ class DurationOptionTest {
 
     @Test
     void aCommandGivenABadDurationSaysSoOnStderr() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
-                "stat",
-                "--pid",
-                "1",
-                "-e",
-                "x:*",
-                "--duration",
-                "soon");
-        assertThat(status).isNotZero();
-        assertThat(err.toString()).contains("'soon': give seconds (2.5)");
-        assertThat(out.toString()).isEmpty();
+        TpCommand command = TpCommand.run("stat", "--pid", "1", "-e", "x:*", "--duration", "soon");
+        assertThat(command.status()).isNotZero();
+        assertThat(command.err()).contains("'soon': give seconds (2.5)");
+        assertThat(command.out()).isEmpty();
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,27 +43,18 @@ class ListCommandTest {
         assertThat(rest).as("what the target printed after 'ready'").isEmpty();
     }
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run tp(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(new PrintWriter(out), new PrintWriter(err, true), args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     @Test
     void listsTheTracepointsOfARunningJvmAndStopsTheAgentItStarted() throws Exception {
         String pid = Long.toString(target.pid());
-        Run all = tp("list", "--pid", pid);
+        TpCommand all = TpCommand.run("list", "--pid", pid);
         assertThat(all.status()).as(all.err()).isZero();
         assertThat(all.out().lines())
                 .containsExactly(
                         "lt:alpha regular enabled 1 probe (long id, String name)",
                         "lt:beta faultable disabled 0 probes (int n)");
-        Run beta = tp("list", "--pid", pid, "*:b*");
+        TpCommand beta = TpCommand.run("list", "--pid", pid, "*:b*");
         assertThat(beta.out().lines()).containsExactly("lt:beta faultable disabled 0 probes (int n)");
-        Run none = tp("list", "--pid", pid, "nothing:*");
+        TpCommand none = TpCommand.run("list", "--pid", pid, "nothing:*");
         assertThat(none.status()).isZero();
         assertThat(none.err()).contains("has no tracepoint matching nothing:*");
 
@@ -82,9 +71,9 @@ class ListCommandTest {
     /** tp jvms (and tp list without --pid) finds the target by the property its first define set. */
     @Test
     void jvmsListsTheJvmsWithTracepoint4j() {
-        assertThat(tp("list").out().lines())
+        assertThat(TpCommand.run("list").out().lines())
                 .anySatisfy(line -> assertThat(line).startsWith(target.pid() + " " + ListTarget.class.getName()));
-        Run jvms = tp("jvms");
+        TpCommand jvms = TpCommand.run("jvms");
         assertThat(jvms.status()).isZero();
         assertThat(jvms.out().lines())
                 .anySatisfy(line ->
@@ -97,7 +86,7 @@ class ListCommandTest {
     void aPidWithoutAProcessOrAJvmIsRefusedInOneLine() throws Exception {
         Process ended = new ProcessBuilder("true").start();
         ended.waitFor();
-        Run gone = tp("list", "--pid", Long.toString(ended.pid()));
+        TpCommand gone = TpCommand.run("list", "--pid", Long.toString(ended.pid()));
         assertThat(gone.status()).isEqualTo(1);
         assertThat(gone.err().strip())
                 .startsWith("tp list: no process has PID " + ended.pid())
@@ -105,7 +94,7 @@ class ListCommandTest {
 
         Process shell = new ProcessBuilder("sleep", "30").start();
         try {
-            Run notJava = tp("list", "--pid", Long.toString(shell.pid()));
+            TpCommand notJava = TpCommand.run("list", "--pid", Long.toString(shell.pid()));
             assertThat(notJava.status()).isEqualTo(1);
             assertThat(notJava.err().strip())
                     .startsWith(
@@ -139,12 +128,12 @@ class ListCommandTest {
         }
         try {
             String user = Files.getOwner(Path.of("/proc", Long.toString(pid))).getName();
-            Run refused = tp("list", "--pid", Long.toString(pid));
+            TpCommand refused = TpCommand.run("list", "--pid", Long.toString(pid));
             assertThat(refused.status()).isEqualTo(1);
             assertThat(refused.err().strip())
                     .isEqualTo("tp list: PID " + pid + " belongs to user " + user
                             + ", and tp works with the JVMs of its own user only: run it as " + user);
-            assertThat(tp("jvms").out().lines())
+            assertThat(TpCommand.run("jvms").out().lines())
                     .noneSatisfy(line -> assertThat(line).startsWith(pid + " "));
         } finally {
             if (other != null) {
@@ -160,13 +149,13 @@ class ListCommandTest {
     void aJvmWithoutTracepoint4jIsRefusedInOneLineAndPrintsNothing(@TempDir Path dir) throws Exception {
         Process plain = startSleeper(dir);
         try {
-            Run refused = tp("list", "--pid", Long.toString(plain.pid()));
+            TpCommand refused = TpCommand.run("list", "--pid", Long.toString(plain.pid()));
             assertThat(refused.status()).isEqualTo(1);
             assertThat(refused.err().strip())
                     .isEqualTo("tp list: PID " + plain.pid() + " has no tracepoint4j: io.tracepoint4j.control.Bootstrap"
                             + " is not on its class path (add io.tracepoint4j:tracepoint4j-tracepoint to the"
                             + " application)");
-            assertThat(tp("jvms").out().lines())
+            assertThat(TpCommand.run("jvms").out().lines())
                     .noneSatisfy(line -> assertThat(line).startsWith(plain.pid() + " "));
         } finally {
             assertThat(stopSleeper(plain))

@@ -7,8 +7,6 @@ import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.testkit.Babeltrace;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,11 +61,7 @@ class RecordCommandTest {
     @Test
     void recordsARunningJvmWithAFilterIntoATraceBabeltraceReads(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("trace");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
+        TpCommand command = TpCommand.run(
                 "record",
                 "--pid",
                 Long.toString(target.pid()),
@@ -79,8 +73,8 @@ class RecordCommandTest {
                 "1",
                 "-o",
                 folder.toString());
-        assertThat(status).as(err.toString()).isZero();
-        List<String> lines = out.toString().lines().toList();
+        assertThat(command.status()).as(command.err()).isZero();
+        List<String> lines = command.out().lines().toList();
         assertThat(lines.getFirst()).startsWith("recording rt:* if route == \"/even\" in PID " + target.pid());
         List<CtfEvent> events = events(folder);
         assertThat(events)
@@ -101,11 +95,7 @@ class RecordCommandTest {
      */
     @Test
     void progressShowsTheEventsAndBytesWrittenEachSecond(@TempDir Path dir) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
+        TpCommand command = TpCommand.run(
                 "record",
                 "--pid",
                 Long.toString(target.pid()),
@@ -116,17 +106,17 @@ class RecordCommandTest {
                 "--progress",
                 "-o",
                 dir.resolve("progress").toString());
-        assertThat(status).as(err.toString()).isZero();
+        assertThat(command.status()).as(command.err()).isZero();
         Matcher progress = Pattern.compile(
                         "\r([0-9,]+) events, 0 lost, [0-9,.]+ MB written, [0-9,.]+ MB/s, [0-9,]+ events/s ")
-                .matcher(out.toString());
+                .matcher(command.out());
         List<Long> events = new ArrayList<>();
         while (progress.find()) {
             events.add(Long.parseLong(progress.group(1).replace(",", "")));
         }
-        assertThat(events).as(out.toString()).hasSizeGreaterThanOrEqualTo(2).isSorted();
+        assertThat(events).as(command.out()).hasSizeGreaterThanOrEqualTo(2).isSorted();
         assertThat(events.getLast()).as("events written after two seconds").isPositive();
-        String last = out.toString().lines().toList().getLast();
+        String last = command.out().lines().toList().getLast();
         assertThat(last).startsWith("events recorded: ");
         assertThat(Long.parseLong(last.substring("events recorded: ".length(), last.indexOf(','))))
                 .isGreaterThanOrEqualTo(events.getLast());
@@ -136,11 +126,7 @@ class RecordCommandTest {
     @Test
     void recordsACommandItStartsUntilItExits(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("command");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
+        TpCommand command = TpCommand.run(
                 "record",
                 "-e",
                 "st:*",
@@ -152,33 +138,20 @@ class RecordCommandTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 ShortTarget.class.getName());
-        assertThat(status).as(err.toString()).isZero(); // a command's exit is the recording's end
+        assertThat(command.status()).as(command.err()).isZero(); // a command's exit is the recording's end
         List<CtfEvent> events = events(folder);
         assertThat(events).isNotEmpty().allSatisfy(e -> assertThat(e.name()).isEqualTo("st:tick"));
-        assertThat(out.toString().lines().toList().getLast())
+        assertThat(command.out().lines().toList().getLast())
                 .isEqualTo("events recorded: " + events.size() + ", lost: 0");
-        StringWriter both = new StringWriter();
-        assertThat(Tp.run(
-                        new PrintWriter(new StringWriter()),
-                        new PrintWriter(both, true),
-                        "record",
-                        "--pid",
-                        "1",
-                        "-e",
-                        "x",
-                        "--",
-                        "java"))
-                .isEqualTo(2);
-        assertThat(both.toString()).contains("give --pid PID or a command after --");
+        TpCommand both = TpCommand.run("record", "--pid", "1", "-e", "x", "--", "java");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err()).contains("give --pid PID or a command after --");
     }
 
     /** A filter the target's tracepoints do not fit: its error, with the caret, and nothing recorded. */
     @Test
     void aFilterThatDoesNotFitIsRefusedWithItsPosition(@TempDir Path dir) {
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(new StringWriter()),
-                new PrintWriter(err, true),
+        TpCommand refused = TpCommand.run(
                 "record",
                 "--pid",
                 Long.toString(target.pid()),
@@ -190,8 +163,8 @@ class RecordCommandTest {
                 "1",
                 "-o",
                 dir.resolve("refused").toString());
-        assertThat(status).isEqualTo(1);
-        assertThat(err.toString())
+        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.err())
                 .contains("tp record: PID " + target.pid() + ": filter \"id == 1 && status == 404\": unknown argument"
                         + " status: tracepoint rt:request has [id, route]")
                 .contains("\n  id == 1 && status == 404\n             ^");
@@ -200,11 +173,7 @@ class RecordCommandTest {
     /** tp stat: counted in the target, with the filter; the counting probes are gone afterwards. */
     @Test
     void statCountsTheFiringsTheFilterAccepts() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
+        TpCommand stat = TpCommand.run(
                 "stat",
                 "--pid",
                 Long.toString(target.pid()),
@@ -214,8 +183,8 @@ class RecordCommandTest {
                 "route == \"/odd\"",
                 "--duration",
                 "1");
-        assertThat(status).as(err.toString()).isZero();
-        List<String> lines = out.toString().lines().toList();
+        assertThat(stat.status()).as(stat.err()).isZero();
+        List<String> lines = stat.out().lines().toList();
         assertThat(lines.getFirst()).startsWith("counting rt:* if route == \"/odd\" in PID " + target.pid());
         assertThat(lines).anySatisfy(line -> assertThat(line).matches(" *[0-9,]+ +[0-9,.]+  rt:request"));
         long counted = lines.stream()
@@ -225,28 +194,14 @@ class RecordCommandTest {
         assertThat(counted)
                 .as("a firing every 100 us, half of them odd, for 1 s")
                 .isPositive();
-        Run list = new Run(
-                Tp.run(
-                        new PrintWriter(out = new StringWriter()),
-                        new PrintWriter(new StringWriter()),
-                        "list",
-                        "--pid",
-                        Long.toString(target.pid()),
-                        "rt:*"),
-                out.toString());
+        TpCommand list = TpCommand.run("list", "--pid", Long.toString(target.pid()), "rt:*");
         assertThat(list.out()).as("the counting probe is detached").contains("rt:request regular disabled 0 probes");
     }
-
-    private record Run(int status, String out) {}
 
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
+        TpCommand command = TpCommand.run(
                 "hist",
                 "--pid",
                 Long.toString(target.pid()),
@@ -258,16 +213,13 @@ class RecordCommandTest {
                 "route == \"/even\"",
                 "--duration",
                 "1");
-        assertThat(status).as(err.toString()).isZero();
-        String text = out.toString();
+        assertThat(command.status()).as(command.err()).isZero();
+        String text = command.out();
         assertThat(text).startsWith("histogram of rt:request id if route == \"/even\" in PID " + target.pid());
         assertThat(text).containsPattern("count [0-9,]+  min [0-9,]+  max [0-9,]+  mean [0-9,.]+");
         assertThat(text).containsPattern("\\[[0-9]+[KMG]?, [0-9]+[KMG]?\\) +[0-9,]+ \\|@+ *\\|");
         assertThat(text).contains("p50   < ", "p99.9 < ");
-        StringWriter missing = new StringWriter();
-        int refused = Tp.run(
-                new PrintWriter(new StringWriter()),
-                new PrintWriter(missing, true),
+        TpCommand missing = TpCommand.run(
                 "hist",
                 "--pid",
                 Long.toString(target.pid()),
@@ -277,8 +229,8 @@ class RecordCommandTest {
                 "route",
                 "--duration",
                 "1");
-        assertThat(refused).isEqualTo(1);
-        assertThat(missing.toString()).contains("route is String: a histogram needs a number");
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).contains("route is String: a histogram needs a number");
     }
 
     /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */

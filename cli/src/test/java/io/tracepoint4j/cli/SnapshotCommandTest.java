@@ -68,18 +68,9 @@ class SnapshotCommandTest {
     }
 
     private static List<Long> snapshot(Process target, Path folder) throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Tp.run(
-                new PrintWriter(out),
-                new PrintWriter(err, true),
-                "snapshot",
-                "--pid",
-                Long.toString(target.pid()),
-                "-o",
-                folder.toString());
-        assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString().strip()).isEqualTo("snapshot: " + folder);
+        TpCommand command = TpCommand.run("snapshot", "--pid", Long.toString(target.pid()), "-o", folder.toString());
+        assertThat(command.status()).as(command.err()).isZero();
+        assertThat(command.out().strip()).isEqualTo("snapshot: " + folder);
         return ticks(folder);
     }
 
@@ -131,17 +122,10 @@ class SnapshotCommandTest {
     void aJvmWithoutAFlightRecorderIsRefused(@TempDir Path dir) throws Exception {
         Process target = start(RecordTarget.class);
         try {
-            StringWriter err = new StringWriter();
-            int status = Tp.run(
-                    new PrintWriter(new StringWriter()),
-                    new PrintWriter(err, true),
-                    "snapshot",
-                    "--pid",
-                    Long.toString(target.pid()),
-                    "-o",
-                    dir.resolve("none").toString());
-            assertThat(status).isEqualTo(1);
-            assertThat(err.toString().strip())
+            TpCommand refused =
+                    TpCommand.run("snapshot", "--pid", Long.toString(target.pid()), "-o", dir.resolve("none"));
+            assertThat(refused.status()).isEqualTo(1);
+            assertThat(refused.err().strip())
                     .isEqualTo("tp snapshot: PID " + target.pid() + ": no flight recorder runs in this JVM: start a"
                             + " session in OVERWRITE mode (Session.builder(NAME).mode(Mode.OVERWRITE))");
         } finally {

@@ -86,15 +86,11 @@ class ViewTest {
 
     /** Runs {@code tp ARGS} in process. */
     static Result tp(Object... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] argv = new String[args.length];
-        for (int i = 0; i < args.length; i++) {
-            argv[i] = args[i].toString();
-        }
-        int status = Tp.run(new PrintWriter(out), new PrintWriter(err), argv);
+        TpCommand command = TpCommand.run(args);
         return new Result(
-                status, out.toString().lines().toList(), err.toString().lines().toList());
+                command.status(),
+                command.out().lines().toList(),
+                command.err().lines().toList());
     }
 
     static String provider() {
