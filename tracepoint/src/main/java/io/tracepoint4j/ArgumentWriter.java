@@ -21,7 +21,11 @@ package io.tracepoint4j;
  * where the record goes (e.g. an offset in a buffer, reserved in {@code begin} for exactly the size
  * the arguments need), where the next argument goes, and whatever {@code end} needs to finish it. So
  * the writer keeps no per-thread state: a firing nested in another (a probe that fires a
- * tracepoint) has its own, and a virtual thread that moves to another carrier loses nothing.
+ * tracepoint) has its own, and a virtual thread that moves to another carrier loses nothing. A
+ * writer that must carry an object from {@code begin} to {@code end} (an event of another system)
+ * may keep it per thread: the probe calls {@code begin}, the writes and {@code end} in a row, with
+ * no other code between them, so a thread fills one at a time (the JFR and OpenTelemetry bridges
+ * do so).
  *
  * <p>The probe is generated code: it passes each argument as its own type (no boxing, no
  * {@code Object[]}), allocates nothing, and is registered like any probe, so it is bound into the
