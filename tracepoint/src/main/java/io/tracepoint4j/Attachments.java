@@ -149,9 +149,9 @@ public final class Attachments implements AutoCloseable {
     }
 
     /** Unregisters {@code probe} (null: collected with its loader) unless the tracepoint dropped it already. */
-    private static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
+    private static void detach(Tracepoint<?> tracepoint, Object probe) {
         if (probe != null) {
-            tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe));
+            tracepoint.unregisterIfRegistered(probe);
         }
     }
 

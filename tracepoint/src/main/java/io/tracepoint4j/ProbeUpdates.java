@@ -191,11 +191,11 @@ final class ProbeUpdates<P> {
     }
 
     /** Unregisters {@code probe} if it is registered; returns whether it was. */
-    boolean unregisterIfRegistered(P probe) {
+    boolean unregisterIfRegistered(Object probe) {
         return remove(probe, "unregisterIfRegistered");
     }
 
-    private boolean remove(P probe, String what) {
+    private boolean remove(Object probe, String what) {
         checkProbe(probe, what);
         ReentrantLock lock = lockForUpdate(what);
         try {
@@ -380,7 +380,7 @@ final class ProbeUpdates<P> {
             throw new IllegalArgumentException(what + "() of " + name() + " with the tracepoint itself as probe:"
                     + " firing would call itself forever. Nothing was changed.");
         }
-        if (!prototype().isInstance(probe)) { // only through raw types or unchecked casts
+        if (!prototype().isInstance(probe)) { // raw types, unchecked casts, or unregisterIfRegistered(Object)
             throw new IllegalArgumentException(what + "(" + Tracepoint.describe(probe) + ") on " + name() + ": a "
                     + probe.getClass().getName() + " is not a " + prototype().getName() + ". Nothing was changed.");
         }

@@ -324,11 +324,13 @@ public abstract class Tracepoint<P> {
      * Unregisters {@code probe} if it is registered here, and says whether it was: for a consumer
      * whose probe the tracepoint may have detached meanwhile (after failures, {@link #detachAfter})
      * or dropped ({@link Tracepoints#forget}). Otherwise as {@link #unregister(Object)}; checking
-     * {@link #isRegistered(Object)} first would race with those.
+     * {@link #isRegistered(Object)} first would race with those. Takes any object, as {@code
+     * isRegistered} does, so that a consumer holding a {@code Tracepoint<?>} needs no cast.
      *
-     * @throws IllegalArgumentException if {@code probe} is null
+     * @throws IllegalArgumentException if {@code probe} is null or not an implementation of the
+     *     prototype
      */
-    public final boolean unregisterIfRegistered(P probe) {
+    public final boolean unregisterIfRegistered(Object probe) {
         return updates.unregisterIfRegistered(probe);
     }
 

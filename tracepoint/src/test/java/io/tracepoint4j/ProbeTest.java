@@ -245,6 +245,9 @@ class ProbeTest {
         assertThat(tp.unregisterIfRegistered(probe)).isFalse();
         assertThat(last.get()).as("nothing changed the second time").isEqualTo(1);
         assertThatThrownBy(() -> tp.unregisterIfRegistered(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tp.unregisterIfRegistered("not a probe"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not a " + Event.class.getName());
     }
 
     /** Oracle 4 and 5: a missing unregister fails and changes nothing, also on an empty tracepoint. */

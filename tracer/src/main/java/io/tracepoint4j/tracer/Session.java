@@ -714,12 +714,8 @@ public final class Session implements AutoCloseable {
         Attached entry = probes.remove(tracepoint.id());
         Object probe = entry == null ? null : entry.probe.get();
         if (probe != null) {
-            unregister(tracepoint, probe);
+            tracepoint.unregisterIfRegistered(probe); // a forgotten tracepoint dropped it already
         }
-    }
-
-    private static <P> void unregister(Tracepoint<P> tracepoint, Object probe) {
-        tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe)); // a forgotten one dropped it
     }
 
     private boolean matchesRules(String tracepointName) {

@@ -79,7 +79,7 @@ final class Counts {
         }
 
         void detach() {
-            GuardedProbes.detach(tracepoint, probe);
+            tracepoint.unregisterIfRegistered(probe);
         }
     }
 

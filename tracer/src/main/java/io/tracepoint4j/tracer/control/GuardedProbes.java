@@ -5,8 +5,9 @@ import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.tracer.Filter;
 
 /**
- * Attaching a consumer's writer to a tracepoint, guarded by a filter if there is one, and detaching
- * it: the one way tp stat's counters and tp hist's histograms do it.
+ * Attaching a consumer's writer to a tracepoint, guarded by a filter if there is one: the one way
+ * tp stat's counters and tp hist's histograms do it (they detach with {@link
+ * Tracepoint#unregisterIfRegistered}, as a forgotten tracepoint may have dropped the probe).
  */
 final class GuardedProbes {
     private GuardedProbes() {}
@@ -25,10 +26,5 @@ final class GuardedProbes {
         }
         tracepoint.register(probe);
         return probe;
-    }
-
-    /** Unregisters {@code probe} from {@code tracepoint} if it is still there (a forgotten tracepoint dropped it). */
-    static <P> void detach(Tracepoint<P> tracepoint, Object probe) {
-        tracepoint.unregisterIfRegistered(tracepoint.prototype().cast(probe));
     }
 }

@@ -59,7 +59,7 @@ final class Histogram {
 
     /** Detaches the probe and waits until no firing runs it. */
     void close() {
-        GuardedProbes.detach(tracepoint, probe);
+        tracepoint.unregisterIfRegistered(probe);
         tracepoint.synchronizeUnregister();
     }
 
