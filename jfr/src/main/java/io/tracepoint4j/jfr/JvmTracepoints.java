@@ -4,7 +4,9 @@ import io.tracepoint4j.Tracepoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedThread;
@@ -89,6 +91,12 @@ public final class JvmTracepoints {
     /** The threshold for streams started from now on. */
     private static volatile Duration threshold = DEFAULT_THRESHOLD; // [TH]
 
+    /**
+     * Every jvm:* tracepoint and its source, in definition order; filled by streamed() during class
+     * initialization, read only after it (which publishes it).
+     */
+    private static final Map<Tracepoint<?>, JfrSource> STREAMED = new LinkedHashMap<>();
+
     // The sources first: the tracepoints' hooks name them.
     private static final JfrSource GC_PAUSE_SOURCE = new JfrSource("jdk.GCPhasePause", s -> {}, e -> gcPause(e));
     private static final JfrSource SAFEPOINT_SOURCE = new JfrSource("jdk.SafepointBegin", s -> {}, e -> safepoint(e));
@@ -124,13 +132,6 @@ public final class JvmTracepoints {
                     .arguments("tid", "thread", "objectClass", "weight", "startEpochNanos"),
             ALLOCATION_SAMPLE_SOURCE);
 
-    private static final List<Tracepoint<?>> ALL =
-            List.of(GC_PAUSE, SAFEPOINT, THREAD_PARK, MONITOR_ENTER, ALLOCATION_SAMPLE);
-
-    /** Each tracepoint's source, in the order of ALL. */
-    private static final List<JfrSource> SOURCES = List.of(
-            GC_PAUSE_SOURCE, SAFEPOINT_SOURCE, THREAD_PARK_SOURCE, MONITOR_ENTER_SOURCE, ALLOCATION_SAMPLE_SOURCE);
-
     private JvmTracepoints() {}
 
     /**
@@ -139,7 +140,7 @@ public final class JvmTracepoints {
      */
     public static List<String> define() {
         List<String> names = new ArrayList<>();
-        for (Tracepoint<?> tracepoint : ALL) {
+        for (Tracepoint<?> tracepoint : STREAMED.keySet()) {
             names.add(tracepoint.name());
         }
         return names;
@@ -148,9 +149,9 @@ public final class JvmTracepoints {
     /** The {@code jvm:*} tracepoints whose JFR event is streamed now: those with probes. */
     public static List<String> streaming() {
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < ALL.size(); i++) {
-            if (SOURCES.get(i).streaming()) {
-                names.add(ALL.get(i).name());
+        for (Map.Entry<Tracepoint<?>, JfrSource> streamed : STREAMED.entrySet()) {
+            if (streamed.getValue().streaming()) {
+                names.add(streamed.getKey().name());
             }
         }
         return names;
@@ -171,7 +172,10 @@ public final class JvmTracepoints {
     }
 
     private static <P> Tracepoint<P> streamed(Tracepoint.Builder<P> builder, JfrSource source) {
-        return builder.onFirstProbe(source::start).onLastProbe(source::stop).define();
+        Tracepoint<P> tracepoint =
+                builder.onFirstProbe(source::start).onLastProbe(source::stop).define();
+        STREAMED.put(tracepoint, source);
+        return tracepoint;
     }
 
     private static void gcPause(RecordedEvent e) {
