@@ -61,17 +61,17 @@ public class JfrBridgeBench {
     static final Tracepoint<Fired> BRIDGED =
             Tracepoint.define("jfrbench:bridged", Fired.class, "id", "status", "route");
 
+    /** The JFR name of {@link StaticEvent}. */
+    static final String STATIC_EVENT = "tracepoint4j.bench.StaticEvent";
+
     /** The static JFR event with the same fields. */
-    @Name("tracepoint4j.bench.StaticEvent")
+    @Name(STATIC_EVENT)
     @StackTrace(false)
     static final class StaticEvent extends Event {
         long id;
         int status;
         String route;
     }
-
-    /** The most bytes of chunks the recording keeps on disk. */
-    static final long JFR_MAX_SIZE = 256L << 20;
 
     @Param({"staticEvent", "bridged", "bridgedNoRecording", "disabledTracepoint"})
     public String scenario;
@@ -93,16 +93,7 @@ public class JfrBridgeBench {
             bridge = JfrEvents.enable(BRIDGED.name());
         }
         if (scenario.equals("staticEvent") || scenario.equals("bridged")) {
-            recording = new Recording();
-            recording.setName("JfrBridgeBench");
-            recording.enable(StaticEvent.class).withoutStackTrace().withoutThreshold();
-            recording
-                    .enable("tracepoint4j.jfrbench.bridged")
-                    .withoutStackTrace()
-                    .withoutThreshold();
-            recording.setToDisk(true);
-            recording.setMaxSize(JFR_MAX_SIZE);
-            recording.start();
+            recording = JfrRecordings.toDisk("JfrBridgeBench", STATIC_EVENT, "tracepoint4j.jfrbench.bridged");
         }
         if (!scenario.equals("staticEvent")
                 && !scenario.equals("bridged")

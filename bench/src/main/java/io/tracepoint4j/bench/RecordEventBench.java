@@ -56,7 +56,7 @@ import org.openjdk.jmh.runner.IterationType;
  *       the fields, {@code commit()}), enabled in a running recording without stack trace and with
  *       threshold 0 (as ours: no stack trace; JFR's default stack trace is a stack walk per event),
  *       to disk with no destination: its chunks go to JFR's repository (under {@code
- *       java.io.tmpdir}, removed when the recording closes), at most {@value #JFR_MAX_SIZE} bytes of
+ *       java.io.tmpdir}, removed when the recording closes), at most {@value JfrRecordings#MAX_SIZE} bytes of
  *       them kept. To disk, because the session writes its trace too: each side then pays for a
  *       background thread that writes out what the firing threads record;
  *   <li>{@code filteredOut}: as {@code tracepoint4j}, but the session's rule has the filter
@@ -111,9 +111,6 @@ public class RecordEventBench {
     /** Sub-buffers per buffer: 256 MiB each. */
     static final int SUB_BUFFER_COUNT = 1024;
 
-    /** The most bytes of chunks the JFR recording keeps on disk. */
-    static final long JFR_MAX_SIZE = 256L << 20;
-
     /** How long the stream files must stay the same size before the drain counts as caught up. */
     static final long SETTLE_MILLIS = 100;
 
@@ -129,8 +126,11 @@ public class RecordEventBench {
     static final Tracepoint<Record> DISABLED =
             Tracepoint.define("bench:record_disabled", Record.class, "id", "status", "route");
 
+    /** The JFR name of {@link RecordEvent}. */
+    static final String RECORD_EVENT = "io.tracepoint4j.bench.Record";
+
     /** The same fields as a JFR event. */
-    @Name("io.tracepoint4j.bench.Record")
+    @Name(RECORD_EVENT)
     @StackTrace(false)
     static final class RecordEvent extends Event {
         long id;
@@ -204,12 +204,7 @@ public class RecordEventBench {
     }
 
     private void startRecording() {
-        recording = new Recording();
-        recording.setName("RecordEventBench");
-        recording.enable(RecordEvent.class).withoutStackTrace().withoutThreshold();
-        recording.setToDisk(true);
-        recording.setMaxSize(JFR_MAX_SIZE);
-        recording.start();
+        recording = JfrRecordings.toDisk("RecordEventBench", RECORD_EVENT);
         if (!new RecordEvent().isEnabled()) {
             throw new IllegalStateException("the recording did not enable " + RecordEvent.class.getName());
         }
