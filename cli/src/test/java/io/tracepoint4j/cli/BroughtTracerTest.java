@@ -5,14 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.testkit.Babeltrace;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +23,7 @@ class BroughtTracerTest {
     void aTargetWithTheTracepointsAloneIsRecordedThroughTheTracerTpBrings(@TempDir Path dir) throws Exception {
         Process target = TargetProcesses.start(TargetProcesses.tracepointsAlone(), RecordTarget.class);
         try {
-            awaitReady(target);
+            assertThat(TargetProcesses.firstLine(target)).isEqualTo("ready firing");
             for (String run : List.of("first", "second")) { // the second finds the tracer the first brought
                 Path folder = dir.resolve(run);
                 TpCommand command = TpCommand.run(
@@ -57,7 +52,9 @@ class BroughtTracerTest {
                         .hasSize(events.size());
             }
         } finally {
-            assertThat(stop(target)).as("what the target printed after 'ready'").isEmpty();
+            assertThat(TargetProcesses.stop(target))
+                    .as("what the target printed after 'ready'")
+                    .isEmpty();
         }
     }
 
@@ -66,7 +63,7 @@ class BroughtTracerTest {
         Process target = TargetProcesses.start(
                 TargetProcesses.tracepointsAloneAsVersion("9.9.9", dir.resolve("tracepoint.jar")), RecordTarget.class);
         try {
-            awaitReady(target);
+            assertThat(TargetProcesses.firstLine(target)).isEqualTo("ready firing");
             TpCommand refused = TpCommand.run(
                     "record", "--pid", target.pid(), "-e", "rt:*", "--duration", "1", "-o", dir.resolve("t"));
             assertThat(refused.status()).isNotZero();
@@ -75,20 +72,9 @@ class BroughtTracerTest {
                     .contains("use the tp of version 9.9.9");
             assertThat(target.isAlive()).isTrue();
         } finally {
-            assertThat(stop(target)).as("what the target printed after 'ready'").isEmpty();
+            assertThat(TargetProcesses.stop(target))
+                    .as("what the target printed after 'ready'")
+                    .isEmpty();
         }
-    }
-
-    static void awaitReady(Process target) throws IOException {
-        BufferedReader lines =
-                new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).isEqualTo("ready firing");
-    }
-
-    /** Stops a RecordTarget (its stdin closed) and returns what it printed after "ready". */
-    static String stop(Process target) throws Exception {
-        target.getOutputStream().close();
-        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 }

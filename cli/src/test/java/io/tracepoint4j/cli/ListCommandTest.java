@@ -2,16 +2,13 @@ package io.tracepoint4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,21 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ListCommandTest {
     private static Process target;
-    private static BufferedReader targetOutput;
 
     @BeforeAll
     static void startTarget() throws Exception {
         target = TargetProcesses.start(ListTarget.class);
-        targetOutput = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(targetOutput.readLine()).isEqualTo("ready");
+        assertThat(TargetProcesses.firstLine(target)).isEqualTo("ready");
     }
 
     @AfterAll
-    static void stopTarget() throws Exception {
-        target.getOutputStream().close(); // ListTarget ends when its stdin closes
-        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        String rest = new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(rest).as("what the target printed after 'ready'").isEmpty();
+    static void stopTarget() throws Exception { // ListTarget ends when its stdin closes
+        assertThat(TargetProcesses.stop(target))
+                .as("what the target printed after 'ready'")
+                .isEmpty();
     }
 
     @Test
@@ -137,7 +131,7 @@ class ListCommandTest {
                     .noneSatisfy(line -> assertThat(line).startsWith(pid + " "));
         } finally {
             if (other != null) {
-                assertThat(stopSleeper(other))
+                assertThat(TargetProcesses.stop(other))
                         .as("what the other user's JVM printed after 'ready'")
                         .isEmpty();
             }
@@ -158,7 +152,7 @@ class ListCommandTest {
             assertThat(TpCommand.run("jvms").out().lines())
                     .noneSatisfy(line -> assertThat(line).startsWith(plain.pid() + " "));
         } finally {
-            assertThat(stopSleeper(plain))
+            assertThat(TargetProcesses.stop(plain))
                     .as("what the JVM printed after 'ready'")
                     .isEmpty();
         }
@@ -177,16 +171,7 @@ class ListCommandTest {
         command.add(TargetProcesses.java());
         command.add(source.toString());
         Process sleeper = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertThat(new BufferedReader(new InputStreamReader(sleeper.getInputStream(), StandardCharsets.UTF_8))
-                        .readLine())
-                .isEqualTo("ready");
+        assertThat(TargetProcesses.firstLine(sleeper)).isEqualTo("ready");
         return sleeper;
-    }
-
-    /** Ends a sleeper (closes its stdin) and returns what it printed after "ready". */
-    private static String stopSleeper(Process sleeper) throws Exception {
-        sleeper.getOutputStream().close();
-        assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new String(sleeper.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 }

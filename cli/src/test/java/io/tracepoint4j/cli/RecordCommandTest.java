@@ -33,17 +33,14 @@ class RecordCommandTest {
     @BeforeAll
     static void startTarget() throws Exception {
         target = TargetProcesses.start(RecordTarget.class);
-        BufferedReader lines =
-                new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).isEqualTo("ready firing");
+        assertThat(TargetProcesses.firstLine(target)).isEqualTo("ready firing");
     }
 
     @AfterAll
     static void stopTarget() throws Exception {
-        target.getOutputStream().close();
-        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        String rest = new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(rest).as("what the target printed after 'ready'").isEmpty();
+        assertThat(TargetProcesses.stop(target))
+                .as("what the target printed after 'ready'")
+                .isEmpty();
     }
 
     private static List<CtfEvent> events(Path folder) throws Exception {

@@ -131,7 +131,7 @@ class ShadedJarIT {
     void theJarBringsItsTracerIntoATargetOfItsVersionAndRefusesAnother(@TempDir Path dir) throws Exception {
         Process target = TargetProcesses.start(TargetProcesses.tracepointsAlone(), RecordTarget.class);
         try {
-            BroughtTracerTest.awaitReady(target);
+            assertThat(TargetProcesses.firstLine(target)).isEqualTo("ready firing");
             Run record = jar(
                     "record",
                     "--pid",
@@ -145,14 +145,14 @@ class ShadedJarIT {
             assertThat(record.status()).as(record.err()).isZero();
             assertThat(record.out().getLast()).matches("events recorded: [1-9][0-9]*, lost: 0");
         } finally {
-            assertThat(BroughtTracerTest.stop(target))
+            assertThat(TargetProcesses.stop(target))
                     .as("what the target printed")
                     .isEmpty();
         }
         Process other = TargetProcesses.start(
                 TargetProcesses.tracepointsAloneAsVersion("9.9.9", dir.resolve("tracepoint.jar")), RecordTarget.class);
         try {
-            BroughtTracerTest.awaitReady(other);
+            assertThat(TargetProcesses.firstLine(other)).isEqualTo("ready firing");
             Run list = jar("list", "--pid", Long.toString(other.pid()));
             assertThat(list.status()).isEqualTo(1);
             assertThat(list.err().lines())
@@ -161,7 +161,7 @@ class ShadedJarIT {
                     .matches("tp list: PID " + other.pid() + " has tracepoint4j 9.9.9, and this tp is version \\S+:"
                             + " use the tp of version 9.9.9");
         } finally {
-            assertThat(BroughtTracerTest.stop(other))
+            assertThat(TargetProcesses.stop(other))
                     .as("what the target printed")
                     .isEmpty();
         }

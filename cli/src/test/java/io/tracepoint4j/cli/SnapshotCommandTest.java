@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.testkit.Babeltrace;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotCommandTest {
     private static Process start(Class<?> main, String... args) throws Exception {
         Process target = TargetProcesses.start(main, args);
-        BufferedReader lines =
-                new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).startsWith("ready");
+        assertThat(TargetProcesses.firstLine(target)).startsWith("ready");
         return target;
     }
 
     private static void end(Process target) throws Exception {
-        target.getOutputStream().close();
-        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        TargetProcesses.stop(target);
     }
 
     private static List<Long> ticks(Path folder) throws Exception {

@@ -1,12 +1,17 @@
 package io.tracepoint4j.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -47,6 +52,31 @@ final class TargetProcesses {
                 List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath, main.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /**
+     * The first line {@code target} prints (its "ready" line), read from its stdout byte by byte, so
+     * that nothing after it is buffered away from {@link #stop}.
+     */
+    static String firstLine(Process target) throws IOException {
+        InputStream in = target.getInputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Ends a target that runs until its stdin closes: closes it, waits for the exit (30 s at most)
+     * and returns what the target printed after the lines already read.
+     */
+    static String stop(Process target) throws Exception {
+        target.getOutputStream().close();
+        assertThat(target.waitFor(30, TimeUnit.SECONDS))
+                .as("the target ends once its stdin closes")
+                .isTrue();
+        return new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     /**
