@@ -8,7 +8,7 @@ package io.tracepoint4j;
  *
  * <pre>{@code
  * int variable = writer.sizeOfString(path) + writer.sizeOfBytes(data);   // String and byte[] arguments only
- * long handle = writer.begin(variable);
+ * long handle = writer.begin(variable);                                   // or begin(variable, time): see below
  * if (handle < 0) return;                                                  // skipped
  * long cursor = handle;
  * cursor = writer.writeString(cursor, path);                                // every argument, in the order
@@ -26,6 +26,10 @@ package io.tracepoint4j;
  * may keep it per thread: the probe calls {@code begin}, the writes and {@code end} in a row, with
  * no other code between them, so a thread fills one at a time (the JFR and OpenTelemetry bridges
  * do so).
+ *
+ * <p>A tracepoint that declares one of its arguments the event time ({@link
+ * Tracepoint.Builder#eventTime(String)}) calls {@link #begin(int, long)} with that argument
+ * instead of {@link #begin(int)}.
  *
  * <p>The probe is generated code: it passes each argument as its own type (no boxing, no
  * {@code Object[]}), allocates nothing, and is registered like any probe, so it is bound into the
@@ -55,6 +59,21 @@ public interface ArgumentWriter {
      *     over and {@link #end} is not called)
      */
     long begin(int variableSize);
+
+    /**
+     * A firing of a tracepoint that declares an event time ({@link
+     * Tracepoint.Builder#eventTime(String)}) begins: as {@link #begin(int)}, with that argument's
+     * value, the time the event happened in nanoseconds since the Unix epoch, for a writer that
+     * places its record at that time rather than now. The argument is also written in its turn.
+     * By default, {@link #begin(int)}: the time is only an argument.
+     *
+     * @param variableSize as {@link #begin(int)}
+     * @param eventEpochNanos the event-time argument's value
+     * @return as {@link #begin(int)}
+     */
+    default long begin(int variableSize, long eventEpochNanos) {
+        return begin(variableSize);
+    }
 
     /** A {@code boolean} argument at {@code cursor}; returns the next cursor. */
     long writeBoolean(long cursor, boolean value);

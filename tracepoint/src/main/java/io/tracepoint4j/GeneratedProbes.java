@@ -21,12 +21,15 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Writes, with {@code java.lang.classfile}, the probe classes the library generates per prototype,
  * for consumers that do not know the prototype at compile time: one hidden class per prototype and
- * kind, defined where the prototype's tracepoint classes are (see HostLookup).
+ * kind (and event-time argument), defined where the prototype's tracepoint classes are (see
+ * HostLookup).
  *
  * <p>A writer probe ({@link Tracepoint#writerProbe}) hands the arguments to an {@link
  * ArgumentWriter}:
@@ -49,6 +52,9 @@ import java.util.function.Consumer;
  *     public String toString() { return writer.toString(); }  // what failure reports name
  * }
  * }</pre>
+ *
+ * <p>A tracepoint whose event time is its argument {@code nanos} ({@link
+ * Tracepoint.Builder#eventTime}) gets a class of its own that calls {@code w.begin(size, nanos)}.
  *
  * <p>A filtered probe ({@link Tracepoint#filteredProbe}) runs another probe when an {@link
  * ArgumentFilter} accepts the arguments:
@@ -161,13 +167,18 @@ final class GeneratedProbes {
         }
     }
 
-    /** One kind's class for one prototype: its constructor {@code (Object, Object)Object} and getter {@code (Object)Object}. */
+    /**
+     * One kind's class for one prototype (and, for a writer, one event-time argument): its
+     * constructor {@code (Object, Object)Object} and getter {@code (Object)Object}.
+     */
     private static final class Made {
+        final Kind kind;
         final Class<?> type;
         final MethodHandle constructor;
         final MethodHandle getter;
 
-        Made(Class<?> type, MethodHandle constructor, MethodHandle getter) {
+        Made(Kind kind, Class<?> type, MethodHandle constructor, MethodHandle getter) {
+            this.kind = kind;
             this.type = type;
             this.constructor = constructor;
             this.getter = getter;
@@ -175,10 +186,16 @@ final class GeneratedProbes {
     }
 
     private static final class PerPrototype {
-        private final Made[] made = new Made[Kind.values().length]; // guarded by this
+        /**
+         * By variant(): a writer's class differs with the tracepoint's event-time argument (two
+         * tracepoints may share a prototype and declare different ones). Guarded by this.
+         */
+        private final Map<Integer, Made> made = new HashMap<>();
 
         synchronized Made of(Kind kind, Definition<?> definition) throws ReflectiveOperationException {
-            if (made[kind.ordinal()] == null) {
+            int variant = variant(kind, definition);
+            Made known = made.get(variant);
+            if (known == null) {
                 MethodHandles.Lookup hidden = define(definition, kind);
                 Class<?> type = hidden.lookupClass();
                 Class<?> first = kind == Kind.WRITER ? ArgumentWriter.class : ArgumentFilter.class;
@@ -193,18 +210,30 @@ final class GeneratedProbes {
                     constructor = hidden.findConstructor(type, MethodType.methodType(void.class, first, prototype));
                     getter = hidden.findGetter(type, kind.secondField, prototype);
                 }
-                made[kind.ordinal()] = new Made(
+                known = new Made(
+                        kind,
                         type,
                         constructor.asType(MethodType.methodType(Object.class, Object.class, Object.class)),
                         getter.asType(MethodType.methodType(Object.class, Object.class)));
+                made.put(variant, known);
             }
-            return made[kind.ordinal()];
+            return known;
         }
 
-        /** The getter of {@code kind}'s class if {@code type} is that class; else null. */
+        /** The getter of {@code kind}'s class if {@code type} is one of that kind's classes; else null. */
         synchronized MethodHandle getter(Kind kind, Class<?> type) {
-            Made m = made[kind.ordinal()];
-            return m != null && m.type == type ? m.getter : null;
+            for (Made m : made.values()) {
+                if (m.kind == kind && m.type == type) {
+                    return m.getter;
+                }
+            }
+            return null;
+        }
+
+        /** The key of {@code kind}'s class for {@code definition}: its kind and, for a writer, its event time. */
+        private static int variant(Kind kind, Definition<?> definition) {
+            int eventTime = kind == Kind.WRITER ? definition.eventTimeIndex() : -1;
+            return (eventTime + 1) * Kind.values().length + kind.ordinal();
         }
     }
 
@@ -275,7 +304,10 @@ final class GeneratedProbes {
             }
         }
 
-        /** The firing: the size pass, begin, one write per argument threading the cursor, end. */
+        /**
+         * The firing: the size pass, begin (with the event-time argument, if the tracepoint declares
+         * one), one write per argument threading the cursor, end.
+         */
         private void writerProbe(CodeBuilder code) {
             int writer = code.allocateLocal(TypeKind.REFERENCE);
             int handle = code.allocateLocal(TypeKind.LONG);
@@ -294,8 +326,14 @@ final class GeneratedProbes {
                     code.iadd();
                 }
             }
-            code.invokeinterface(CD_WRITER, "begin", MethodTypeDesc.of(CD_long, CD_int))
-                    .lstore(handle);
+            int eventTime = definition.eventTimeIndex();
+            if (eventTime < 0) {
+                code.invokeinterface(CD_WRITER, "begin", MethodTypeDesc.of(CD_long, CD_int));
+            } else { // the event-time argument, a long, goes to begin too
+                code.lload(code.parameterSlot(eventTime))
+                        .invokeinterface(CD_WRITER, "begin", MethodTypeDesc.of(CD_long, CD_int, CD_long));
+            }
+            code.lstore(handle);
             code.lload(handle).lconst_0().lcmp().iflt(skip);
             code.lload(handle).lstore(cursor);
             for (int i = 0; i < methodType.parameterCount(); i++) {

@@ -303,7 +303,7 @@ final class Registry {
      * See {@link Tracepoint.Builder#define()}.
      *
      * @throws IllegalArgumentException if the name is defined, for the same class loader, with
-     *     another prototype, argument names or flavor
+     *     another prototype, argument names, flavor or event time
      */
     <P> Tracepoint<P> define(Definition<P> definition) {
         ClassLoader loader = definition.prototype().getClassLoader();
@@ -519,18 +519,25 @@ final class Registry {
         Definition<?> have = existing.definition();
         if (have.prototype() == wanted.prototype()
                 && have.flavor() == wanted.flavor()
-                && have.arguments().equals(wanted.arguments())) {
+                && have.arguments().equals(wanted.arguments())
+                && have.eventTimeIndex() == wanted.eventTimeIndex()) {
             return (Tracepoint<P>) existing;
         }
         throw new IllegalArgumentException("tracepoint " + wanted.name() + " is already defined as "
                 + describe(have) + "; it cannot be defined again as " + describe(wanted)
                 + ". A name has one prototype per class loader: use another name, or the same prototype, argument"
-                + " names and flavor");
+                + " names, flavor and event time");
     }
 
     private static String describe(Definition<?> definition) {
+        int eventTime = definition.eventTimeIndex();
         return definition.name() + Prototypes.describe(definition.arguments()) + " ["
-                + definition.flavor().name().toLowerCase(Locale.ROOT) + ", prototype "
+                + definition.flavor().name().toLowerCase(Locale.ROOT)
+                + (eventTime < 0
+                        ? ""
+                        : ", event time "
+                                + definition.arguments().get(eventTime).name())
+                + ", prototype "
                 + definition.prototype().getName() + " of "
                 + definition.prototype().getClassLoader() + "]";
     }

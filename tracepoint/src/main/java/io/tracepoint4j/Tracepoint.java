@@ -9,6 +9,7 @@ import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A static hook in library code that consumers attach probes to: the JVM's version of a Linux kernel
@@ -197,7 +198,8 @@ public abstract class Tracepoint<P> {
      * @param argumentNames one name per parameter (identifiers, unique); may be omitted when the
      *     prototype was compiled with {@code -parameters}
      * @throws IllegalArgumentException naming the mistake, if the name, the prototype or the argument
-     *     names are invalid, or the name is defined with another prototype, argument names or flavor
+     *     names are invalid, or the name is defined with another prototype, argument names, flavor
+     *     or event time
      */
     public static <P> Tracepoint<P> define(String name, Class<P> prototype, String... argumentNames) {
         return builder(name, prototype).arguments(argumentNames).define();
@@ -428,6 +430,15 @@ public abstract class Tracepoint<P> {
         return definition.arguments();
     }
 
+    /**
+     * The argument that carries the time the event happened ({@link Builder#eventTime(String)}),
+     * if the tracepoint declares one; recorders place its records at that time.
+     */
+    public final Optional<Argument> eventTime() {
+        int index = definition.eventTimeIndex();
+        return index < 0 ? Optional.empty() : Optional.of(definition.arguments().get(index));
+    }
+
     /** How many probes are registered now. */
     public final int probeCount() {
         return updates.registrationsAcquire().length; // [R]
@@ -542,6 +553,7 @@ public abstract class Tracepoint<P> {
         private Flavor flavor = Flavor.REGULAR;
         private Runnable onFirstProbe;
         private Runnable onLastProbe;
+        private String eventTime;
 
         Builder(String name, Class<P> prototype) {
             this.name = name;
@@ -560,6 +572,24 @@ public abstract class Tracepoint<P> {
         /** Makes it a {@link Flavor#FAULTABLE} tracepoint: probes may block. */
         public Builder<P> faultable() {
             this.flavor = Flavor.FAULTABLE;
+            return this;
+        }
+
+        /**
+         * Declares the {@code long} argument {@code argumentName} to be the time the event happened,
+         * in nanoseconds since the Unix epoch (the wall clock), for events reported after they
+         * happened: the JVM's, which JFR hands over in batches a second late, or a server's log
+         * line read back. Consumers that keep time, such as a tracer session, place the record at
+         * that time instead of the firing's ({@link ArgumentWriter#begin(int, long)}); the argument
+         * is passed to probes as usual. Give a time at or before the firing, and, from one thread,
+         * in increasing order: a recorder keeps each thread's records in time order, so a record
+         * earlier than that thread's previous one is placed at the previous one's time.
+         *
+         * @throws IllegalArgumentException at {@link #define()}, if the prototype has no {@code long}
+         *     argument of that name
+         */
+        public Builder<P> eventTime(String argumentName) {
+            this.eventTime = argumentName;
             return this;
         }
 
@@ -586,7 +616,7 @@ public abstract class Tracepoint<P> {
 
         /**
          * Defines the tracepoint, or returns the existing one of that name if it has the same
-         * prototype, argument names and flavor (its hooks are kept, these are ignored).
+         * prototype, argument names, flavor and event time (its hooks are kept, these are ignored).
          *
          * @throws IllegalArgumentException as {@link Tracepoint#define(String, Class, String...)}
          */
@@ -609,10 +639,29 @@ public abstract class Tracepoint<P> {
                     prototype,
                     method,
                     arguments,
+                    eventTimeIndex(arguments),
                     onFirstProbe,
                     onLastProbe,
                     new MutableCallSite(ProbeUpdates.KEY_OFF),
                     new MutableCallSite(MethodType.methodType(void.class, method.getParameterTypes())));
+        }
+
+        /** The index of the event-time argument among {@code arguments}, or -1 if none is declared. */
+        private int eventTimeIndex(List<Argument> arguments) {
+            if (eventTime == null) {
+                return -1;
+            }
+            for (int i = 0; i < arguments.size(); i++) {
+                if (arguments.get(i).name().equals(eventTime)) {
+                    if (arguments.get(i).type() != long.class) {
+                        throw new IllegalArgumentException("tracepoint " + name + ": its event time, argument "
+                                + arguments.get(i) + ", must be a long (nanoseconds since the Unix epoch)");
+                    }
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("tracepoint " + name + " has no argument " + eventTime
+                    + " to be its event time; its arguments are " + Prototypes.describe(arguments));
         }
     }
 
@@ -625,6 +674,7 @@ public abstract class Tracepoint<P> {
         private final Class<P> prototype;
         private final Method method;
         private final List<Argument> arguments;
+        private final int eventTimeIndex;
         private final Runnable onFirstProbe;
         private final Runnable onLastProbe;
         private final MutableCallSite key;
@@ -636,6 +686,7 @@ public abstract class Tracepoint<P> {
                 Class<P> prototype,
                 Method method,
                 List<Argument> arguments,
+                int eventTimeIndex,
                 Runnable onFirstProbe,
                 Runnable onLastProbe,
                 MutableCallSite key,
@@ -645,6 +696,7 @@ public abstract class Tracepoint<P> {
             this.prototype = prototype;
             this.method = method;
             this.arguments = arguments;
+            this.eventTimeIndex = eventTimeIndex;
             this.onFirstProbe = onFirstProbe;
             this.onLastProbe = onLastProbe;
             this.key = key;
@@ -669,6 +721,11 @@ public abstract class Tracepoint<P> {
 
         List<Argument> arguments() {
             return arguments;
+        }
+
+        /** The index of the argument declared as the event time, or -1. */
+        int eventTimeIndex() {
+            return eventTimeIndex;
         }
 
         Runnable onFirstProbe() {

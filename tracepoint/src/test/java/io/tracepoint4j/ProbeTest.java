@@ -463,6 +463,7 @@ class ProbeTest {
                 d.prototype(),
                 d.method(),
                 d.arguments(),
+                d.eventTimeIndex(),
                 d.onFirstProbe(),
                 d.onLastProbe(),
                 site == Site.KEY ? new FailingCallSite(d.key(), failNextRetarget) : d.key(),

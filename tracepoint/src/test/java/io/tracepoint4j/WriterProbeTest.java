@@ -273,6 +273,106 @@ class WriterProbeTest {
                 .isSameAs(two.writerProbe(new RecordingWriter()).getClass());
     }
 
+    /** A writer that also logs begin(int, long): what a tracer does with an event time. */
+    static class TimedWriter extends RecordingWriter {
+        @Override
+        public long begin(int variableSize, long eventEpochNanos) {
+            calls.add("begin " + variableSize + " at " + eventEpochNanos);
+            return accept ? HANDLE : -1;
+        }
+    }
+
+    /** Two longs, either of which a tracepoint may declare its event time. */
+    public interface Timed {
+        void timed(long first, String text, long second);
+    }
+
+    @Test
+    void anEventTimeArgumentReachesBeginAndIsWrittenInItsTurn() {
+        Tracepoint<Timed> byFirst = Tracepoint.builder(unique("writer", "timedfirst"), Timed.class)
+                .arguments("first", "text", "second")
+                .eventTime("first")
+                .define();
+        Tracepoint<Timed> bySecond = Tracepoint.builder(unique("writer", "timedsecond"), Timed.class)
+                .arguments("first", "text", "second")
+                .eventTime("second")
+                .define();
+        Tracepoint<Timed> untimed = Tracepoint.define(unique("writer", "untimed"), Timed.class, "a", "b", "c");
+        assertThat(byFirst.eventTime()).contains(new Tracepoint.Argument("first", long.class));
+        assertThat(bySecond.eventTime()).contains(new Tracepoint.Argument("second", long.class));
+        assertThat(untimed.eventTime()).isEmpty();
+
+        TimedWriter first = new TimedWriter();
+        TimedWriter second = new TimedWriter();
+        TimedWriter none = new TimedWriter();
+        Timed p1 = attach(byFirst, first);
+        Timed p2 = attach(bySecond, second);
+        Timed p3 = attach(untimed, none);
+        byFirst.fire().timed(11, "ab", 22);
+        bySecond.fire().timed(11, "ab", 22);
+        untimed.fire().timed(11, "ab", 22);
+        byFirst.unregister(p1);
+        bySecond.unregister(p2);
+        untimed.unregister(p3);
+
+        // one class per event-time argument: the same prototype, three classes
+        assertThat(p1.getClass()).isNotSameAs(p2.getClass()).isNotSameAs(p3.getClass());
+        assertThat(p2.getClass()).isNotSameAs(p3.getClass());
+        assertThat(first.calls)
+                .containsExactly("begin 2 at 11", "long 11 @0", "String ab @1", "long 22 @2", "end 1000 3");
+        assertThat(second.calls)
+                .containsExactly("begin 2 at 22", "long 11 @0", "String ab @1", "long 22 @2", "end 1000 3");
+        assertThat(none.calls).containsExactly("begin 2", "long 11 @0", "String ab @1", "long 22 @2", "end 1000 3");
+    }
+
+    @Test
+    void aWriterThatKeepsNoTimeGetsBeginWithoutIt() {
+        Tracepoint<Timed> tp = Tracepoint.builder(unique("writer", "timeddefault"), Timed.class)
+                .arguments("first", "text", "second")
+                .eventTime("second")
+                .define();
+        RecordingWriter writer = new RecordingWriter(); // does not override begin(int, long)
+        Timed probe = attach(tp, writer);
+        tp.fire().timed(1, null, 2);
+        tp.unregister(probe);
+        assertThat(writer.calls).containsExactly("begin 0", "long 1 @0", "String null @1", "long 2 @2", "end 1000 3");
+    }
+
+    @Test
+    void anEventTimeMustBeALongArgumentOfTheTracepoint() {
+        assertThatThrownBy(() -> Tracepoint.builder(unique("writer", "timedmissing"), Timed.class)
+                        .arguments("first", "text", "second")
+                        .eventTime("third")
+                        .define())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has no argument third to be its event time")
+                .hasMessageContaining("long first, String text, long second");
+        assertThatThrownBy(() -> Tracepoint.builder(unique("writer", "timedtext"), Timed.class)
+                        .arguments("first", "text", "second")
+                        .eventTime("text")
+                        .define())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("argument String text, must be a long");
+    }
+
+    @Test
+    void aNameKeepsItsEventTime() {
+        String name = unique("writer", "timedagain");
+        Tracepoint<Timed> tp = Tracepoint.builder(name, Timed.class)
+                .arguments("first", "text", "second")
+                .eventTime("first")
+                .define();
+        assertThat(Tracepoint.builder(name, Timed.class)
+                        .arguments("first", "text", "second")
+                        .eventTime("first")
+                        .define())
+                .isSameAs(tp);
+        assertThatThrownBy(() -> Tracepoint.define(name, Timed.class, "first", "text", "second"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("event time first")
+                .hasMessageContaining("flavor and event time");
+    }
+
     @Test
     void aNullWriterIsRefused() {
         Tracepoint<Pair> tp = Tracepoint.define(unique("writer", "null"), Pair.class, "a", "b");
