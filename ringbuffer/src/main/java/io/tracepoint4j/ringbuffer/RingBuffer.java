@@ -115,8 +115,16 @@ public final class RingBuffer extends WriterLine.After {
      *   a CAS and a commit a release store of the new count instead of a getAndAdd ([WP1], [CC1]);
      *   x86 compiles both to plain stores. Its timestamps are made non-decreasing by the writer
      *   itself (each at least the last, `lastTime`), so its clock may be read without ordering
-     *   (an rdtsc without lfence). switchSubBuffer()/cut() are then for the owner to call when no
-     *   reserve() or commit() runs, ordered with them by happens-before (the owner's protocol).
+     *   (an rdtsc without lfence), and a record may be placed at a time of the past (reserveAt: an
+     *   event reported late), raised to lastTime if earlier. switchSubBuffer()/cut() are then for
+     *   the owner to call when no reserve() or commit() runs, ordered with them by happens-before
+     *   (the owner's protocol).
+     *
+     * Closing at the last record (single producer): a switch stamps the sub-buffer it closes with
+     *   lastTime, its last record's time, not the clock's now. The next sub-buffer's records are at
+     *   least lastTime, so packets still follow one another in time; were a periodic flush to close
+     *   at now, every record placed in the past after it would be raised to the flush's time.
+     *   cut(notBefore) raises lastTime for a rotation, whose new chunk must begin after the cut.
      *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
@@ -214,7 +222,7 @@ public final class RingBuffer extends WriterLine.After {
             return refuseSize(size);
         }
         if (singleProducer) {
-            return reserveSingle(size);
+            return reserveSingle(size, clock.now());
         }
         while (true) {
             long from = writePositionAcquire(); // [WP]
@@ -252,10 +260,34 @@ public final class RingBuffer extends WriterLine.After {
         addCommitted(offset, size + RECORD); // an offset lies in the same sub-buffer index as its position
     }
 
-    /** reserve() of a single-producer buffer: as the CAS loop's one round, with a store for the claim. */
-    private long reserveSingle(int size) {
+    /**
+     * As {@link #reserve}, with the record stamped {@code time} instead of the clock's now: for an
+     * event that happened before it was reported (read from the same clock, at most its now). A
+     * time earlier than the buffer's last record's is raised to it, so that timestamps still never
+     * decrease; such a record placed late costs the buffer nothing else. Single-producer buffers
+     * only: a shared buffer's writers are ordered by the clock they read (see "Time" in the design
+     * note), which a time from the past would break.
+     *
+     * @throws UnsupportedOperationException if this buffer is not single-producer
+     */
+    public long reserveAt(int size, long time) {
+        if (!singleProducer) {
+            throw new UnsupportedOperationException("reserveAt: only a single-producer buffer places records at a"
+                    + " time of their own; a shared buffer's timestamps are ordered by its clock");
+        }
+        if (size <= 0 || size > subBufferSize - headerSize) {
+            return refuseSize(size);
+        }
+        return reserveSingle(size, time);
+    }
+
+    /**
+     * reserve() of a single-producer buffer, stamped {@code time} or the last record's time if
+     * later: as the CAS loop's one round, with a store for the claim.
+     */
+    private long reserveSingle(int size, long now) {
         long from = writePositionPlain(); // the writer's own
-        long time = Math.max(clock.now(), lastTime); // non-decreasing by construction: see the design note
+        long time = Math.max(now, lastTime); // non-decreasing by construction: see the design note
         lastTime = time;
         long opened = opening(from, size);
         long end = (opened >= 0 ? opened + headerSize : from) + size;
@@ -335,7 +367,21 @@ public final class RingBuffer extends WriterLine.After {
      * Consumer side; lock-free.
      */
     public long cut() {
+        return cut(Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #cut()}, and the records reserved from now on are stamped no earlier than {@code
+     * notBefore} (a time of this buffer's clock read before the call): a rotation's new chunk begins
+     * after that time even for records placed in the past ({@link #reserveAt}). A shared buffer's
+     * later records read the clock after the call, so only a single-producer buffer needs it.
+     * Consumer side, under the single-producer rules of {@link Builder#singleProducer()}.
+     */
+    public long cut(long notBefore) {
         long boundary = switchToBoundary();
+        if (singleProducer) {
+            lastTime = Math.max(lastTime, notBefore); // the writer is excluded: the owner's store
+        }
         return (boundary >= 0 ? boundary : ~boundary) >>> subBufferShift;
     }
 
@@ -351,13 +397,15 @@ public final class RingBuffer extends WriterLine.After {
                 return ~from; // nothing open: the next writer opens the sub-buffer at `from`
             }
             long boundary = from - inSubBuffer + subBufferSize;
-            long time = clock.now(); // after the read of writePosition: see "Time" in the design note
+            long time;
             if (singleProducer) { // the owner excludes the writer now: a store claims the padding
-                time = Math.max(time, lastTime); // and time stays non-decreasing
-                lastTime = time;
+                time = lastTime; // the last record's: see "Closing at the last record" in the design note
                 setWritePositionRelease(boundary); // [WP1]
-            } else if (!casWritePosition(from, boundary)) { // [WP] claims the padding: later claims start past it
-                continue;
+            } else {
+                time = clock.now(); // after the read of writePosition: see "Time" in the design note
+                if (!casWritePosition(from, boundary)) { // [WP] claims the padding: later claims start past it
+                    continue;
+                }
             }
             close(from, time);
             return boundary;

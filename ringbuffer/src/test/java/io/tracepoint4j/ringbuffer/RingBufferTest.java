@@ -170,6 +170,87 @@ class RingBufferTest {
         }
     }
 
+    static RingBuffer singleProducer(Clock clock) {
+        return RingBuffer.builder()
+                .subBufferSize(256)
+                .subBufferCount(4)
+                .headerSize(HEADER)
+                .clock(clock)
+                .timestampAt(TestRecords.TIMESTAMP_AT)
+                .singleProducer()
+                .build();
+    }
+
+    static boolean putAt(RingBuffer buffer, int size, long sequence, long time) {
+        long at = buffer.reserveAt(size, time);
+        if (at < 0) {
+            return false;
+        }
+        TestRecords.write(buffer, at, size, 1, sequence);
+        buffer.commit(at, size);
+        return true;
+    }
+
+    /**
+     * Events reported late keep their own time, raised to the last record's when earlier; a
+     * flush's switch closes a sub-buffer at its last record's time, so that records placed in the
+     * past after it are not raised to the flush's time, and packets still follow one another.
+     */
+    @Test
+    void aSingleProducerPlacesRecordsInThePastAndClosesAtItsLastRecord() {
+        TickingClock clock = new TickingClock();
+        clock.now.set(1_000);
+        RingBuffer buffer = singleProducer(clock);
+        assertThat(putAt(buffer, 40, 0, 100)).isTrue();
+        assertThat(putAt(buffer, 40, 1, 90))
+                .as("earlier than the last: raised to it")
+                .isTrue();
+        assertThat(putAt(buffer, 40, 2, 150)).isTrue();
+        assertThat(buffer.switchSubBuffer()).isTrue(); // a flush, with the clock far ahead
+        assertThat(putAt(buffer, 40, 3, 160)).isTrue();
+        assertThat(put(buffer, 40, 1, 4)).as("a record of now").isTrue();
+        assertThat(putAt(buffer, 40, 5, 170))
+                .as("after a record of now: raised to it")
+                .isTrue();
+        buffer.switchSubBuffer();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(seen)
+                .extracting(TestRecords.Parsed::timestamp)
+                .containsExactly(100L, 100L, 150L, 160L, 1001L, 1001L);
+        assertThat(subs).extracting(SubBuffer::beginTime).containsExactly(100L, 160L);
+        assertThat(subs)
+                .as("closed at the last record, not at the clock's now")
+                .extracting(SubBuffer::endTime)
+                .containsExactly(150L, 1001L);
+    }
+
+    /** A rotation's cut: the records after it are no earlier than the time it gives. */
+    @Test
+    void aCutMaySayTheTimeBeforeWhichNoLaterRecordIsPlaced() {
+        RingBuffer buffer = singleProducer(new TickingClock());
+        assertThat(putAt(buffer, 40, 0, 100)).isTrue();
+        long boundary = buffer.cut(500);
+        assertThat(putAt(buffer, 40, 1, 200)).isTrue();
+        buffer.switchSubBuffer();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        List<SubBuffer> subs = consumeAll(buffer, seen);
+        assertThat(boundary).isEqualTo(1);
+        assertThat(seen).extracting(TestRecords.Parsed::timestamp).containsExactly(100L, 500L);
+        assertThat(subs.get(1).beginTime()).isEqualTo(500);
+    }
+
+    @Test
+    void onlyASingleProducerPlacesRecordsInThePast() {
+        RingBuffer shared = buffer(Mode.DISCARD, new TickingClock());
+        assertThatThrownBy(() -> shared.reserveAt(40, 1))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("only a single-producer buffer");
+        RingBuffer single = singleProducer(new TickingClock());
+        assertThat(single.reserveAt(10_000, 1)).as("too large").isEqualTo(-1);
+        assertThat(single.lost(Loss.TOO_LARGE)).isEqualTo(1);
+    }
+
     @Test
     void aRecordThatFillsTheSubBufferExactlyClosesIt() {
         RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
