@@ -111,7 +111,7 @@ final class Drain implements Runnable {
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
-                    recorder.cutAll(); // the flush: the boundaries matter to a rotation only
+                    recorder.cutAll(Long.MIN_VALUE); // the flush: the boundaries matter to a rotation only
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);
@@ -167,7 +167,7 @@ final class Drain implements Runnable {
     /**
      * Closes every buffer's open sub-buffer, so that it is consumed once its records are committed.
      * Only when no writer can run (after the stop's grace period); with writers running,
-     * Recorder.cutAll() does it.
+     * Recorder.cutAll(long) does it.
      */
     void switchAll() {
         for (int i = 0; i < buffers.count(); i++) {

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * What a session's writers share on the recording path: the buffers, the session's own SRCU domain,
@@ -40,6 +41,9 @@ final class Recorder {
      *   while it reserves (RingBuffer's "Time": timestamps never decrease in a buffer).
      */
 
+    /** How long a writer waits before it looks again whether its event-time buffer was given back. */
+    private static final long STOLEN_PARK_NANOS = 20_000L;
+
     /** The event class of thread names: id 0, fields tid and name. */
     static final int THREAD_EVENT_ID = 0;
     /** The longest thread name written, in bytes (longer ones are truncated, visibly). */
@@ -49,6 +53,7 @@ final class Recorder {
     final ThreadBuffers threadBuffers;
     final MemorySegment memory;
     final Srcu domain;
+    final TraceClock clock;
     final ThreadNames threadNames;
     /** The event header's size: the first argument of a record follows it and the thread id. */
     final int eventHeaderSize;
@@ -65,11 +70,12 @@ final class Recorder {
     @SuppressWarnings("unused") // accessed through RECORDS_DRAINED
     private long recordsDrained;
 
-    Recorder(SessionBuffers buffers, Srcu domain, ThreadNames threadNames, int eventHeaderSize) {
+    Recorder(SessionBuffers buffers, Srcu domain, TraceClock clock, ThreadNames threadNames, int eventHeaderSize) {
         this.buffers = buffers;
         this.threadBuffers = buffers.threadBuffers();
         this.memory = buffers.memory();
         this.domain = domain;
+        this.clock = clock;
         this.threadNames = threadNames;
         this.eventHeaderSize = eventHeaderSize;
     }
@@ -112,23 +118,24 @@ final class Recorder {
      * tries again.
      */
     void nameCurrentThread(Thread thread, long tid, int bufferIndex) {
-        if (threadNames.claim(thread) && !writeThreadName(thread, tid, bufferIndex)) {
+        if (threadNames.claim(thread) && !writeThreadName(thread, tid, bufferIndex, false, 0)) {
             threadNames.forget(thread);
         }
     }
 
     /**
-     * Writes a thread event naming {@code thread} into buffer {@code bufferIndex}; inside the
-     * caller's section.
+     * Writes a thread event naming {@code thread} into buffer {@code bufferIndex}, at the clock's
+     * now, or at {@code time} if {@code timed} (a single-producer buffer, RingBuffer.reserveAt:
+     * before an event placed at that time); inside the caller's section.
      *
      * @return whether it was written (else it was counted as lost)
      */
-    boolean writeThreadName(Thread thread, long tid, int bufferIndex) {
+    boolean writeThreadName(Thread thread, long tid, int bufferIndex, boolean timed, long time) {
         String name = thread.getName();
         int nameSize = (int) EventEncoder.stringSize(name, MAX_THREAD_NAME); // what putString writes in that room
         int size = eventHeaderSize + Long.BYTES + nameSize;
         RingBuffer buffer = buffers.buffer(bufferIndex);
-        long offset = buffer.reserve(size);
+        long offset = timed ? buffer.reserveAt(size, time) : buffer.reserve(size);
         if (offset < 0) {
             THREAD_EVENTS_LOST.getAndAdd(this, 1L); // [LT]
             return false;
@@ -150,9 +157,12 @@ final class Recorder {
      * grace period, when they are the caller's alone ([ST] in ThreadBuffers); records written
      * meanwhile go to the shared buffers. For one lifecycle caller at a time.
      *
+     * @param notBefore a time of the session's clock read before the call: the records reserved
+     *     after a cut are stamped no earlier (RingBuffer.cut(long): a rotation's new chunk begins
+     *     after it, also for events placed in the past); Long.MIN_VALUE for a flush
      * @return per buffer, the sequence number of the first sub-buffer after its cut
      */
-    long[] cutAll() {
+    long[] cutAll(long notBefore) {
         threadBuffers.stealAll();
         long[] boundaries = new long[buffers.count()];
         for (int i = 0; i < buffers.shared(); i++) {
@@ -160,7 +170,7 @@ final class Recorder {
         }
         domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
         for (int i = buffers.shared(); i < boundaries.length; i++) {
-            boundaries[i] = buffers.buffer(i).cut();
+            boundaries[i] = buffers.buffer(i).cut(notBefore);
         }
         threadBuffers.returnAll();
         return boundaries;
@@ -174,6 +184,17 @@ final class Recorder {
     ThreadBuffers.Claim ownBuffer(Thread thread) {
         ThreadBuffers.Claim claim = threadBuffers.of(thread);
         return claim != null && !claim.stolenAcquire() ? claim : null; // [ST] in ThreadBuffers
+    }
+
+    /**
+     * Waits, outside any section of the session, while the lifecycle side holds {@code thread}'s
+     * event-time buffer (a flush, a rotation: one grace period of the session's domain).
+     */
+    void awaitEventTimeBuffer(Thread thread) {
+        ThreadBuffers.Claim claim = threadBuffers.eventTimeClaimOf(thread);
+        while (claim != null && claim.stolenAcquire() && recordingAcquire()) { // [ST], [RC]
+            LockSupport.parkNanos(STOLEN_PARK_NANOS);
+        }
     }
 
     /** The threads a trace being started must name: those named through the cache, and the buffers' owners. */

@@ -96,7 +96,7 @@ public final class Session implements AutoCloseable {
      *   event into the new chunk itself.
      *
      * Single-producer buffers (ThreadBuffers) are cut after the grace period, having been stolen
-     *   from their writers before it ([ST] in ThreadBuffers): see Recorder.cutAll().
+     *   from their writers before it ([ST] in ThreadBuffers): see Recorder.cutAll(long).
      *
      * Snapshot (OVERWRITE): cut, a grace period, then every complete sub-buffer is copied out
      *   (RingBuffer's [SL] validation drops one a writer overwrote meanwhile) into a trace of its
@@ -162,13 +162,14 @@ public final class Session implements AutoCloseable {
         this.buffers = new SessionBuffers(
                 builder.buffers,
                 builder.threadBuffers,
+                builder.eventTimeBuffers,
                 builder.subBufferSize,
                 builder.subBufferCount,
                 layout.eventsOffset(), // the packet header and context, filled by the drain
                 mode,
                 clock,
                 eventHeaderSize - Long.BYTES);
-        this.recorder = new Recorder(buffers, domain, new ThreadNames(builder.threadNameSlots), eventHeaderSize);
+        this.recorder = new Recorder(buffers, domain, clock, new ThreadNames(builder.threadNameSlots), eventHeaderSize);
     }
 
     /** A builder of a session named {@code name} (letters, digits, {@code -} and {@code _}). */
@@ -380,7 +381,8 @@ public final class Session implements AutoCloseable {
             }
             IOException failure = old.stopThread();
             long cutTime = clock.now(); // before every event of the new chunk: see Rotate in the design note
-            long[] boundaries = recorder.cutAll(); // and every record before a cut is committed
+            long[] boundaries =
+                    recorder.cutAll(cutTime); // every record before a cut is committed, none after is earlier
             if (failure == null) {
                 try {
                     old.drainUntil(boundaries, fresh);
@@ -441,7 +443,7 @@ public final class Session implements AutoCloseable {
                 snapshot = open(folder);
             }
             long now = clock.now();
-            recorder.cutAll(); // and every record before a cut is committed
+            recorder.cutAll(Long.MIN_VALUE); // and every record before a cut is committed
             IOException failure = null;
             try {
                 snapshot.drainAll();
@@ -671,8 +673,13 @@ public final class Session implements AutoCloseable {
                 }
             }
         }
-        TracepointWriter writer =
-                new TracepointWriter(recorder, eventId, fixedArgumentBytes(tracepoint), maxVariable, recording);
+        TracepointWriter writer = new TracepointWriter(
+                recorder,
+                eventId,
+                fixedArgumentBytes(tracepoint),
+                maxVariable,
+                tracepoint.flavor() == Tracepoint.Flavor.FAULTABLE,
+                recording);
         probes.put(tracepoint.id(), new Attached(tracepoint, register(tracepoint, writer, compiled)));
     }
 
@@ -911,6 +918,7 @@ public final class Session implements AutoCloseable {
         private Mode mode = Mode.DISCARD;
         private int buffers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int threadBuffers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int eventTimeBuffers = 1;
         private int subBufferSize = 256 * 1024;
         private int subBufferCount = 8;
         private int maxVariable = 4096;
@@ -979,6 +987,19 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Single-producer ring buffers for the events of tracepoints that give their own time
+         * ({@link io.tracepoint4j.Tracepoint.Builder#eventTime(String)}, such as the JVM's events
+         * that JFR reports a second late), at least 0; 1 by default. Each is taken by one reporting
+         * thread, which places its records there at their own time; a thread that finds none free
+         * places them into its own buffer, raised to its latest event's time if earlier, or, with
+         * none, into a shared buffer at the time they are reported.
+         */
+        public Builder eventTimeBuffers(int count) {
+            this.eventTimeBuffers = count;
+            return this;
+        }
+
         /** Sub-buffer (packet) size, a power of two; 256 KiB by default. */
         public Builder subBufferSize(int bytes) {
             this.subBufferSize = bytes;
@@ -1010,10 +1031,13 @@ public final class Session implements AutoCloseable {
             if (threadBuffers < 0) {
                 throw new IllegalArgumentException("threadBuffers(" + threadBuffers + "): 0 or more");
             }
-            long total = (long) (buffers + threadBuffers) * subBufferSize * subBufferCount;
+            if (eventTimeBuffers < 0) {
+                throw new IllegalArgumentException("eventTimeBuffers(" + eventTimeBuffers + "): 0 or more");
+            }
+            long total = (long) (buffers + threadBuffers + eventTimeBuffers) * subBufferSize * subBufferCount;
             if (total >= MAX_BUFFER_MEMORY) {
                 throw new IllegalArgumentException("(buffers(" + buffers + ") + threadBuffers(" + threadBuffers
-                        + ")) x subBufferCount(" + subBufferCount
+                        + ") + eventTimeBuffers(" + eventTimeBuffers + ")) x subBufferCount(" + subBufferCount
                         + ") x subBufferSize(" + subBufferSize + ") = " + total + " bytes: a session's buffers hold"
                         + " less than 2 GiB together (a record's place is a 31-bit offset); use fewer or smaller"
                         + " buffers");

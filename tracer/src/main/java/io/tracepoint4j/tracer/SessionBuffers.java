@@ -24,7 +24,9 @@ final class SessionBuffers {
      *   there may be a hundred thousand of them): it writes into the shared buffers, keeping its
      *   buffer when it moves to another carrier, as nothing depends on the carrier and a record
      *   reserved before the move is committed after it, into the same buffer. Memory never grows
-     *   with threads: 100,000 virtual threads share the same buffers.
+     *   with threads: 100,000 virtual threads share the same buffers. The last `eventTime` buffers
+     *   are single-producer too, for the records of events reported late, each owned by one
+     *   reporting thread (ThreadBuffers' "Event-time buffers").
      *
      * Arithmetic on the write path, without a division (a 64-bit idiv is 20 ns or more here):
      *   the index is tid mod count by Lemire's fastmod (a multiply by the precomputed ceil(2^64 /
@@ -36,7 +38,7 @@ final class SessionBuffers {
      */
 
     private final RingBuffer[] buffers;
-    /** How many of them are shared (multi-producer); the rest are single-producer. */
+    /** How many of them are shared (multi-producer); the rest are single-producer (threads', then event-time). */
     private final int shared;
 
     private final ThreadBuffers threadBuffers;
@@ -50,6 +52,7 @@ final class SessionBuffers {
     SessionBuffers(
             int shared,
             int owned,
+            int eventTime,
             int subBufferSize,
             int subBufferCount,
             int headerSize,
@@ -60,7 +63,7 @@ final class SessionBuffers {
         this.bufferShift = Long.numberOfTrailingZeros(bufferBytes);
         this.shared = shared;
         this.reciprocal = Long.divideUnsigned(-1L, shared) + 1;
-        int count = shared + owned;
+        int count = shared + owned + eventTime;
         this.memory = Arena.ofAuto().allocate(bufferBytes * count, Long.BYTES);
         this.buffers = new RingBuffer[count];
         for (int i = 0; i < count; i++) {
@@ -77,7 +80,8 @@ final class SessionBuffers {
             }
             buffers[i] = builder.build();
         }
-        this.threadBuffers = new ThreadBuffers(shared, owned, Math.max(64, Integer.highestOneBit(owned) * 8));
+        this.threadBuffers =
+                new ThreadBuffers(shared, owned, eventTime, Math.max(64, Integer.highestOneBit(owned) * 8));
     }
 
     /** The single-producer buffers' owners. */

@@ -9,7 +9,8 @@ import java.util.List;
  * Which platform thread owns which of a session's single-producer buffers: the fast path of
  * recording, a buffer with no atomic instruction on its write path, for as many platform threads as
  * the session has such buffers. Other threads (virtual ones, and platform threads beyond that)
- * record into the shared buffers.
+ * record into the shared buffers. And which thread owns which event-time buffer: the
+ * single-producer buffers that hold the records of events reported late, at their own time.
  */
 final class ThreadBuffers {
     /*
@@ -25,6 +26,15 @@ final class ThreadBuffers {
      *   happen-before isAlive() reading false (JLS 17.4.4), so the drain may then switch and drain
      *   its buffer as its only user, then unpublishes the claim and frees it (owner null, release:
      *   the next owner's CAS reads it and sees the drain's work).
+     *
+     * Event-time buffers: more claims, for the firings of tracepoints that give their event's
+     *   time (Tracepoint.Builder.eventTime): such a record goes into a single-producer buffer at
+     *   that time (RingBuffer.reserveAt), raised to the buffer's last record's if earlier, so each
+     *   reporting thread (JFR's stream thread) needs a buffer of its own, apart from the one its
+     *   ordinary records go to, which are at now. There are few such threads: the claims are
+     *   found by a scan of their owners (forEventTime), not through the table (slot -1), and any
+     *   thread, virtual ones too, may take one; the drain reclaims them as the others, when their
+     *   owner ended.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim, then waits for
@@ -75,20 +85,29 @@ final class ThreadBuffers {
         }
     }
 
+    /** The claims of the platform threads' buffers. */
     private final Claim[] claims;
+    /** The claims of the event-time buffers. */
+    private final Claim[] eventTimeClaims;
+    /** Both. */
+    private final Claim[] all;
+
     private final Claim[] slots;
     private final Thread[] refused;
     private final int mask;
 
     /**
-     * {@code first}: the index of the first single-producer buffer; {@code count} of them; the
-     * table has {@code tableSize} slots (a power of two).
+     * {@code first}: the index of the first single-producer buffer; {@code count} of them for
+     * platform threads, then {@code eventTimeCount} event-time buffers; the table has {@code
+     * tableSize} slots (a power of two).
      */
-    ThreadBuffers(int first, int count, int tableSize) {
-        this.claims = new Claim[count];
-        for (int i = 0; i < count; i++) {
-            claims[i] = new Claim(first + i);
+    ThreadBuffers(int first, int count, int eventTimeCount, int tableSize) {
+        this.all = new Claim[count + eventTimeCount];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = new Claim(first + i);
         }
+        this.claims = java.util.Arrays.copyOfRange(all, 0, count);
+        this.eventTimeClaims = java.util.Arrays.copyOfRange(all, count, all.length);
         this.slots = new Claim[tableSize];
         this.refused = new Thread[tableSize];
         this.mask = tableSize - 1;
@@ -108,6 +127,35 @@ final class ThreadBuffers {
             return null;
         }
         return claim == null ? take(thread, slot) : refuse(thread, slot);
+    }
+
+    /**
+     * The event-time buffer of {@code thread}, the current thread: its own, or one taken now; null
+     * if none is free. Whether it is stolen now is the caller's to check. Lock-free; allocates
+     * nothing.
+     */
+    Claim forEventTime(Thread thread) {
+        Claim own = eventTimeClaimOf(thread);
+        if (own != null) {
+            return own;
+        }
+        for (Claim claim : eventTimeClaims) {
+            if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
+                claim.named = false;
+                return claim;
+            }
+        }
+        return null;
+    }
+
+    /** The event-time buffer {@code thread} owns, or null. */
+    Claim eventTimeClaimOf(Thread thread) {
+        for (Claim claim : eventTimeClaims) {
+            if (claim.ownerAcquire() == thread) { // [TB]
+                return claim;
+            }
+        }
+        return null;
     }
 
     private Claim take(Thread thread, int slot) {
@@ -132,23 +180,23 @@ final class ThreadBuffers {
 
     /** Sets every claim stolen: the caller then waits for a grace period (see the design note). */
     void stealAll() {
-        for (Claim claim : claims) {
+        for (Claim claim : all) {
             STOLEN.setVolatile(claim, true); // [ST]
         }
     }
 
     /** Gives every claim back to its owner. */
     void returnAll() {
-        for (Claim claim : claims) {
+        for (Claim claim : all) {
             STOLEN.setRelease(claim, false); // [ST] pairs with the writer's acquire
         }
     }
 
-    /** The indexes of the single-producer buffers. */
+    /** The indexes of the single-producer buffers, the event-time ones included. */
     int[] indexes() {
-        int[] indexes = new int[claims.length];
-        for (int i = 0; i < claims.length; i++) {
-            indexes[i] = claims[i].index;
+        int[] indexes = new int[all.length];
+        for (int i = 0; i < all.length; i++) {
+            indexes[i] = all[i].index;
         }
         return indexes;
     }
@@ -156,7 +204,7 @@ final class ThreadBuffers {
     /** The threads owning a buffer now, for a trace's thread names. */
     List<Thread> owners() {
         List<Thread> owners = new ArrayList<>();
-        for (Claim claim : claims) {
+        for (Claim claim : all) {
             Thread owner = claim.ownerAcquire(); // [TB]
             if (owner != null) {
                 owners.add(owner);
@@ -178,13 +226,15 @@ final class ThreadBuffers {
      */
     int reclaimEnded(Reclaimer reclaimer) throws java.io.IOException {
         int freed = 0;
-        for (Claim claim : claims) {
+        for (Claim claim : all) {
             Thread owner = claim.ownerAcquire(); // [TB]
             if (owner == null || owner.isAlive()) {
                 continue; // isAlive() false: the owner's writes happen-before this (JLS 17.4.4)
             }
             reclaimer.reclaim(claim.index);
-            SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS]
+            if (claim.slot >= 0) { // an event-time claim has no slot
+                SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS]
+            }
             OWNER.setRelease(claim, null); // [TB] pairs with the next owner's CAS
             freed++;
         }

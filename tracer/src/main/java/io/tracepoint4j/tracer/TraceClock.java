@@ -64,6 +64,18 @@ public abstract sealed class TraceClock implements Clock permits NanoTimeClock, 
         return name() + " (" + frequency() + " Hz): " + description();
     }
 
+    /**
+     * The tick of this clock at wall-clock time {@code epochNanos}, a time of the recent past (an
+     * event reported late), at most now's tick. Measured back from now on both clocks, not from
+     * {@link #epochNanosAtZero()}: the wall clock drifts from this one (NTP slews it), and over
+     * the few seconds back such a time lies the drift is far below a microsecond.
+     */
+    final long tickAtEpochNanos(long epochNanos) {
+        long nowTick = now();
+        long ago = epochNanosNow() - epochNanos;
+        return ago <= 0 ? nowTick : nowTick - Math.round(ago * (frequency() / 1e9));
+    }
+
     /** The wall-clock time of tick 0 for a clock whose {@code tick} was read at {@code epochNanos}. */
     static long epochNanosAtZero(long epochNanos, long tick, long frequency) {
         return epochNanos - Math.round(tick * (1e9 / frequency));

@@ -35,12 +35,27 @@ final class TracepointWriter implements ArgumentWriter {
      * Buffers: a platform thread writes into its own single-producer buffer (ThreadBuffers), unless
      *   the lifecycle side stole it for a moment; every other thread into a shared one.
      *
+     * Event time: a tracepoint that gives its event's time (Tracepoint.Builder.eventTime, e.g. the
+     *   JVM's events JFR reports a second late) calls begin(size, epochNanos). The record goes
+     *   into the thread's event-time buffer (ThreadBuffers), at that time converted to the
+     *   session's clock (TraceClock.tickAtEpochNanos) by RingBuffer.reserveAt, which raises it to
+     *   the buffer's last record's if earlier: each stream's time order holds, and the thread's
+     *   ordinary records, at now, are in another buffer and raise nothing. Without an event-time
+     *   buffer free, the thread's own buffer takes the record (raised to its latest record's time),
+     *   or a shared one at now, whose writers are ordered by the clock. While the lifecycle side
+     *   holds the event-time buffer (a flush, one grace period), a faultable tracepoint's firing
+     *   leaves the section, waits for its return and tries again; a regular one's may not block,
+     *   and takes the fallback.
+     *
      * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
      *   ([RC] in Recorder), and its claim's `stolen` there too ([ST] in ThreadBuffers); the ring
      *   buffer orders the record ([CC] and [CC1] in RingBuffer, via commit()).
      */
 
     static final long OFFSET_MASK = (1L << 31) - 1;
+
+    /** begin()'s answer when the event-time buffer is stolen and the firing may wait for it. */
+    private static final long RETRY = -2;
 
     private final Recorder recorder;
     private final MemorySegment memory;
@@ -51,11 +66,20 @@ final class TracepointWriter implements ArgumentWriter {
     private final int fixedSize;
     /** The most bytes one String or byte[] argument takes. */
     private final int maxVariable;
+    /** Whether the tracepoint is faultable: its probes, this one too, may block. */
+    private final boolean mayBlock;
 
     private final String description;
 
-    TracepointWriter(Recorder recorder, int eventId, int fixedArgumentBytes, int maxVariable, String description) {
+    TracepointWriter(
+            Recorder recorder,
+            int eventId,
+            int fixedArgumentBytes,
+            int maxVariable,
+            boolean mayBlock,
+            String description) {
         this.recorder = recorder;
+        this.mayBlock = mayBlock;
         this.memory = recorder.memory;
         this.eventId = (short) eventId;
         this.prefix = recorder.eventHeaderSize + Long.BYTES;
@@ -76,6 +100,31 @@ final class TracepointWriter implements ArgumentWriter {
 
     @Override
     public long begin(int variableSize) {
+        return begin(variableSize, false, 0); // C2 folds the event-time branches away
+    }
+
+    /**
+     * A firing of a tracepoint that gives its event's time: the record goes into the thread's
+     * event-time buffer at that time (see "Event time" in the design note).
+     */
+    @Override
+    public long begin(int variableSize, long eventEpochNanos) {
+        while (true) {
+            long handle = begin(variableSize, true, eventEpochNanos);
+            if (handle != RETRY) {
+                return handle;
+            }
+            recorder.awaitEventTimeBuffer(Thread.currentThread()); // outside the section: may block
+        }
+    }
+
+    /**
+     * Opens the section and reserves the record: at the clock's now, or, if {@code timed}, at
+     * {@code eventEpochNanos}. Returns the handle, -1 to skip the firing, or RETRY (timed only)
+     * once the section is closed again, if the thread's event-time buffer is stolen and this
+     * tracepoint's probes may block.
+     */
+    private long begin(int variableSize, boolean timed, long eventEpochNanos) {
         Recorder r = recorder;
         int token = r.domain.readLock();
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
@@ -85,19 +134,33 @@ final class TracepointWriter implements ArgumentWriter {
         Thread thread = Thread.currentThread();
         long tid = thread.threadId();
         int index;
-        ThreadBuffers.Claim own = r.ownBuffer(thread); // inside the section
+        ThreadBuffers.Claim own = null;
+        if (timed) {
+            own = r.threadBuffers.forEventTime(thread);
+            if (own != null && own.stolenAcquire()) { // [ST] in ThreadBuffers: inside the section
+                if (mayBlock) {
+                    r.domain.readUnlock(token);
+                    return RETRY;
+                }
+                own = null;
+            }
+        }
+        if (own == null) {
+            own = r.ownBuffer(thread); // inside the section
+        }
+        long time = timed && own != null ? r.clock.tickAtEpochNanos(eventEpochNanos) : 0;
         if (own != null) {
-            index = own.index; // the thread's own single-producer buffer
+            index = own.index; // a single-producer buffer of the thread's
             if (!own.named) {
-                own.named = r.writeThreadName(thread, tid, index);
+                own.named = r.writeThreadName(thread, tid, index, timed, time);
             }
         } else {
-            index = r.buffers.sharedIndexOfThread(tid);
+            index = r.buffers.sharedIndexOfThread(tid); // at now: a shared buffer's clock orders it
             r.nameCurrentThread(thread, tid, index);
         }
         int size = fixedSize + variableSize;
         RingBuffer buffer = r.buffers.buffer(index);
-        long offset = buffer.reserve(size);
+        long offset = timed && own != null ? buffer.reserveAt(size, time) : buffer.reserve(size);
         if (offset < 0) {
             r.domain.readUnlock(token);
             return -1; // counted by the buffer

@@ -343,15 +343,19 @@ class SessionTest {
     @Test
     void buffersOf2GiBOrMoreAreRefusedWithTheSizes() {
         Session.Builder builder = Session.builder("huge")
-                .buffers(3)
+                .buffers(2)
                 .threadBuffers(1)
+                .eventTimeBuffers(1)
                 .subBufferSize(1 << 20)
                 .subBufferCount(512);
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(
-                        "(buffers(3) + threadBuffers(1)) x subBufferCount(512) x subBufferSize(1048576) = 2147483648")
+                .hasMessageContaining("(buffers(2) + threadBuffers(1) + eventTimeBuffers(1)) x subBufferCount(512) x"
+                        + " subBufferSize(1048576) = 2147483648")
                 .hasMessageContaining("less than 2 GiB");
+        assertThatThrownBy(Session.builder("negative").eventTimeBuffers(-1)::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("eventTimeBuffers(-1): 0 or more");
         assertThatThrownBy(Session.builder("none").buffers(0)::build)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 1");
