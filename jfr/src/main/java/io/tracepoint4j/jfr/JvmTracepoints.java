@@ -23,13 +23,20 @@ import jdk.jfr.consumer.RecordedThread;
  * <p>The tracepoints ({@code jvm:gc_pause}, {@code jvm:safepoint}, {@code jvm:thread_park}, {@code
  * jvm:monitor_enter}, {@code jvm:allocation_sample}) are defined when this class is initialized.
  * Each streams its JFR event while it has probes, and only then: its first probe (a session's, a
- * {@code tp stat}'s, your own) starts a {@code RecordingStream} of that event, its last probe stops
- * it, so with nobody listening JFR does not run for it (see {@link #streaming()}).
+ * {@code tp stat}'s, your own) enables that event in the stream, starting it if needed, its last
+ * probe disables it, so with nobody listening JFR does not run for them (see {@link #streaming()}).
  *
- * <p>JFR hands events over in batches, about once a second, on its stream thread: a tracepoint fires
- * then, so its own timestamp in a trace is the hand-over's; each carries the JVM event's start
- * ({@code startEpochNanos}, wall clock) and duration, and, for events of a Java thread, that
- * thread's id and name ({@code tid}, {@code thread}), since the firing thread is JFR's.
+ * <p>JFR hands events over in batches, about once a second, on its stream thread, which fires the
+ * tracepoints then. Each declares the JVM event's end ({@code endEpochNanos}, or {@code epochNanos}
+ * for an instant, wall clock) its event time ({@link Tracepoint#eventTime()}), so a session places
+ * the record at that time on its own clock, among the application's events, not at the hand-over.
+ * Events with a duration carry it ({@code durationNanos}: the event began that long before its
+ * record); events of a Java thread carry that thread's id and name ({@code tid}, {@code thread}),
+ * since the firing thread is JFR's. The tracepoints are faultable: their probes may block (JFR's
+ * thread waits).
+ *
+ * <p>All of them share one {@code RecordingStream}, with the events of the tracepoints that have
+ * probes enabled, so that the events come in one time order, from one thread.
  *
  * <p>Thread safety: every method may be called from any thread.
  */
@@ -37,8 +44,9 @@ public final class JvmTracepoints {
     /*
      * Design note.
      *
-     * Streams on demand: each tracepoint's onFirstProbe/onLastProbe hooks start and stop its
-     *   JfrSource (its design note says why stopping does not wait).
+     * Streams on demand: each tracepoint's onFirstProbe/onLastProbe hooks enable and disable its
+     *   source of the one JfrStream (whose design note says why one, and why stopping does not
+     *   wait).
      *
      * Memory ordering
      *   [TH] threshold: volatile; threshold() writes it, a source's settings read it when its stream
@@ -47,23 +55,18 @@ public final class JvmTracepoints {
 
     /** {@code jvm:gc_pause}: a stop-the-world pause of the garbage collector (JFR's {@code jdk.GCPhasePause}). */
     public interface GcPause {
-        void gcPause(long gcId, String name, long startEpochNanos, long durationNanos);
+        void gcPause(long gcId, String name, long durationNanos, long endEpochNanos);
     }
 
     /** {@code jvm:safepoint}: a safepoint, from its begin to its end (JFR's {@code jdk.SafepointBegin}). */
     public interface Safepoint {
-        void safepoint(long safepointId, int threads, long startEpochNanos, long durationNanos);
+        void safepoint(long safepointId, int threads, long durationNanos, long endEpochNanos);
     }
 
     /** {@code jvm:thread_park}: a thread parked at least the threshold (JFR's {@code jdk.ThreadPark}). */
     public interface ThreadPark {
         void threadPark(
-                long tid,
-                String thread,
-                String parkedClass,
-                long timeoutNanos,
-                long startEpochNanos,
-                long durationNanos);
+                long tid, String thread, String parkedClass, long timeoutNanos, long durationNanos, long endEpochNanos);
     }
 
     /** {@code jvm:monitor_enter}: a contended monitor entered after at least the threshold (JFR's {@code jdk.JavaMonitorEnter}). */
@@ -73,13 +76,13 @@ public final class JvmTracepoints {
                 String thread,
                 String monitorClass,
                 long previousOwnerTid,
-                long startEpochNanos,
-                long durationNanos);
+                long durationNanos,
+                long endEpochNanos);
     }
 
     /** {@code jvm:allocation_sample}: a sampled allocation, weighted by the bytes it stands for (JFR's {@code jdk.ObjectAllocationSample}). */
     public interface AllocationSample {
-        void allocationSample(long tid, String thread, String objectClass, long weight, long startEpochNanos);
+        void allocationSample(long tid, String thread, String objectClass, long weight, long epochNanos);
     }
 
     /** The threshold of thread_park and monitor_enter unless {@link #threshold(Duration)} says otherwise: JFR's default profile's. */
@@ -95,41 +98,50 @@ public final class JvmTracepoints {
      * Every jvm:* tracepoint and its source, in definition order; filled by streamed() during class
      * initialization, read only after it (which publishes it).
      */
-    private static final Map<Tracepoint<?>, JfrSource> STREAMED = new LinkedHashMap<>();
+    private static final Map<Tracepoint<?>, JfrStream.Source> STREAMED = new LinkedHashMap<>();
 
-    // The sources first: the tracepoints' hooks name them.
-    private static final JfrSource GC_PAUSE_SOURCE = new JfrSource("jdk.GCPhasePause", s -> {}, e -> gcPause(e));
-    private static final JfrSource SAFEPOINT_SOURCE = new JfrSource("jdk.SafepointBegin", s -> {}, e -> safepoint(e));
-    private static final JfrSource THREAD_PARK_SOURCE =
-            new JfrSource("jdk.ThreadPark", s -> s.withThreshold(threshold), e -> threadPark(e)); // [TH]
-    private static final JfrSource MONITOR_ENTER_SOURCE =
-            new JfrSource("jdk.JavaMonitorEnter", s -> s.withThreshold(threshold), e -> monitorEnter(e)); // [TH]
-    private static final JfrSource ALLOCATION_SAMPLE_SOURCE = new JfrSource(
+    /** The stream of every jvm:* tracepoint's JFR event. */
+    private static final JfrStream STREAM = new JfrStream();
+
+    // The sources first: the tracepoints' hooks name them, and the stream is made with all of them.
+    private static final JfrStream.Source GC_PAUSE_SOURCE = STREAM.source("jdk.GCPhasePause", s -> {}, e -> gcPause(e));
+    private static final JfrStream.Source SAFEPOINT_SOURCE =
+            STREAM.source("jdk.SafepointBegin", s -> {}, e -> safepoint(e));
+    private static final JfrStream.Source THREAD_PARK_SOURCE =
+            STREAM.source("jdk.ThreadPark", s -> s.withThreshold(threshold), e -> threadPark(e)); // [TH]
+    private static final JfrStream.Source MONITOR_ENTER_SOURCE =
+            STREAM.source("jdk.JavaMonitorEnter", s -> s.withThreshold(threshold), e -> monitorEnter(e)); // [TH]
+    private static final JfrStream.Source ALLOCATION_SAMPLE_SOURCE = STREAM.source(
             "jdk.ObjectAllocationSample", s -> s.with("throttle", ALLOCATION_THROTTLE), e -> allocationSample(e));
 
     public static final Tracepoint<GcPause> GC_PAUSE = streamed(
             Tracepoint.builder("jvm:gc_pause", GcPause.class)
-                    .arguments("gcId", "name", "startEpochNanos", "durationNanos"),
+                    .arguments("gcId", "name", "durationNanos", "endEpochNanos")
+                    .eventTime("endEpochNanos"),
             GC_PAUSE_SOURCE);
 
     public static final Tracepoint<Safepoint> SAFEPOINT = streamed(
             Tracepoint.builder("jvm:safepoint", Safepoint.class)
-                    .arguments("safepointId", "threads", "startEpochNanos", "durationNanos"),
+                    .arguments("safepointId", "threads", "durationNanos", "endEpochNanos")
+                    .eventTime("endEpochNanos"),
             SAFEPOINT_SOURCE);
 
     public static final Tracepoint<ThreadPark> THREAD_PARK = streamed(
             Tracepoint.builder("jvm:thread_park", ThreadPark.class)
-                    .arguments("tid", "thread", "parkedClass", "timeoutNanos", "startEpochNanos", "durationNanos"),
+                    .arguments("tid", "thread", "parkedClass", "timeoutNanos", "durationNanos", "endEpochNanos")
+                    .eventTime("endEpochNanos"),
             THREAD_PARK_SOURCE);
 
     public static final Tracepoint<MonitorEnter> MONITOR_ENTER = streamed(
             Tracepoint.builder("jvm:monitor_enter", MonitorEnter.class)
-                    .arguments("tid", "thread", "monitorClass", "previousOwnerTid", "startEpochNanos", "durationNanos"),
+                    .arguments("tid", "thread", "monitorClass", "previousOwnerTid", "durationNanos", "endEpochNanos")
+                    .eventTime("endEpochNanos"),
             MONITOR_ENTER_SOURCE);
 
     public static final Tracepoint<AllocationSample> ALLOCATION_SAMPLE = streamed(
             Tracepoint.builder("jvm:allocation_sample", AllocationSample.class)
-                    .arguments("tid", "thread", "objectClass", "weight", "startEpochNanos"),
+                    .arguments("tid", "thread", "objectClass", "weight", "epochNanos")
+                    .eventTime("epochNanos"),
             ALLOCATION_SAMPLE_SOURCE);
 
     private JvmTracepoints() {}
@@ -149,7 +161,7 @@ public final class JvmTracepoints {
     /** The {@code jvm:*} tracepoints whose JFR event is streamed now: those with probes. */
     public static List<String> streaming() {
         List<String> names = new ArrayList<>();
-        for (Map.Entry<Tracepoint<?>, JfrSource> streamed : STREAMED.entrySet()) {
+        for (Map.Entry<Tracepoint<?>, JfrStream.Source> streamed : STREAMED.entrySet()) {
             if (streamed.getValue().streaming()) {
                 names.add(streamed.getKey().name());
             }
@@ -171,22 +183,21 @@ public final class JvmTracepoints {
         JvmTracepoints.threshold = threshold; // [TH]
     }
 
-    private static <P> Tracepoint<P> streamed(Tracepoint.Builder<P> builder, JfrSource source) {
-        Tracepoint<P> tracepoint =
-                builder.onFirstProbe(source::start).onLastProbe(source::stop).define();
+    private static <P> Tracepoint<P> streamed(Tracepoint.Builder<P> builder, JfrStream.Source source) {
+        Tracepoint<P> tracepoint = builder.faultable() // JFR's thread may wait
+                .onFirstProbe(source::start)
+                .onLastProbe(source::stop)
+                .define();
         STREAMED.put(tracepoint, source);
         return tracepoint;
     }
 
     private static void gcPause(RecordedEvent e) {
-        GC_PAUSE.fire().gcPause(e.getLong("gcId"), e.getString("name"), epochNanos(e.getStartTime()), nanos(e));
+        GC_PAUSE.fire().gcPause(e.getLong("gcId"), e.getString("name"), nanos(e), endEpochNanos(e));
     }
 
     private static void safepoint(RecordedEvent e) {
-        SAFEPOINT
-                .fire()
-                .safepoint(
-                        e.getLong("safepointId"), e.getInt("totalThreadCount"), epochNanos(e.getStartTime()), nanos(e));
+        SAFEPOINT.fire().safepoint(e.getLong("safepointId"), e.getInt("totalThreadCount"), nanos(e), endEpochNanos(e));
     }
 
     private static void threadPark(RecordedEvent e) {
@@ -198,8 +209,8 @@ public final class JvmTracepoints {
                         name(thread),
                         className(e.getClass("parkedClass")),
                         e.getLong("timeout"),
-                        epochNanos(e.getStartTime()),
-                        nanos(e));
+                        nanos(e),
+                        endEpochNanos(e));
     }
 
     private static void monitorEnter(RecordedEvent e) {
@@ -211,8 +222,8 @@ public final class JvmTracepoints {
                         name(thread),
                         className(e.getClass("monitorClass")),
                         tid(e.getThread("previousOwner")),
-                        epochNanos(e.getStartTime()),
-                        nanos(e));
+                        nanos(e),
+                        endEpochNanos(e));
     }
 
     private static void allocationSample(RecordedEvent e) {
@@ -224,7 +235,12 @@ public final class JvmTracepoints {
                         name(thread),
                         className(e.getClass("objectClass")),
                         e.getLong("weight"),
-                        epochNanos(e.getStartTime()));
+                        endEpochNanos(e));
+    }
+
+    /** When the JVM event ended (committed): the order JFR's ordered stream hands them over in. */
+    private static long endEpochNanos(RecordedEvent e) {
+        return epochNanos(e.getEndTime());
     }
 
     private static long epochNanos(Instant instant) {

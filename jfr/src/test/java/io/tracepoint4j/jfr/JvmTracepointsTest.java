@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.testkit.Babeltrace;
 import io.tracepoint4j.testkit.Waits;
 import io.tracepoint4j.tracer.Session;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +31,7 @@ class JvmTracepointsTest {
 
     static final Tracepoint<Work> WORK = Tracepoint.define("jfrapp:work", Work.class, "step");
 
-    record Pause(long gcId, String name, long startEpochNanos, long durationNanos) {}
+    record Pause(long gcId, String name, long durationNanos, long endEpochNanos) {}
 
     @Test
     void aGcPauseFiresJvmGcPauseWhileItHasAProbeAndJfrStopsWithTheLastProbe() {
@@ -39,7 +44,7 @@ class JvmTracepointsTest {
                         "jvm:allocation_sample");
         assertThat(JvmTracepoints.streaming()).as("no probe, no stream").isEmpty();
         List<Pause> pauses = new CopyOnWriteArrayList<>();
-        JvmTracepoints.GcPause probe = (gcId, name, start, nanos) -> pauses.add(new Pause(gcId, name, start, nanos));
+        JvmTracepoints.GcPause probe = (gcId, name, nanos, end) -> pauses.add(new Pause(gcId, name, nanos, end));
         long before = System.currentTimeMillis() * 1_000_000L;
         JvmTracepoints.GC_PAUSE.register(probe);
         try {
@@ -61,7 +66,8 @@ class JvmTracepointsTest {
         assertThat(pause.gcId()).isNotNegative();
         assertThat(pause.name()).contains("Pause"); // "GC Pause" (Serial), "Pause Young (Normal) ..." (G1)
         assertThat(pause.durationNanos()).isPositive();
-        assertThat(pause.startEpochNanos()).isGreaterThanOrEqualTo(before - 1_000_000_000L);
+        assertThat(pause.endEpochNanos()).isGreaterThanOrEqualTo(before - 1_000_000_000L);
+        assertThat(JvmTracepoints.GC_PAUSE.eventTime()).contains(new Tracepoint.Argument("endEpochNanos", long.class));
     }
 
     @Test
@@ -69,7 +75,7 @@ class JvmTracepointsTest {
         record Park(long tid, String thread, long nanos) {}
         List<Park> parks = new CopyOnWriteArrayList<>();
         JvmTracepoints.ThreadPark probe =
-                (tid, thread, parkedClass, timeout, start, nanos) -> parks.add(new Park(tid, thread, nanos));
+                (tid, thread, parkedClass, timeout, nanos, end) -> parks.add(new Park(tid, thread, nanos));
         JvmTracepoints.threshold(Duration.ofMillis(10));
         Thread parker = Thread.ofPlatform().name("parker").unstarted(() -> LockSupport.parkNanos(50_000_000L));
         JvmTracepoints.THREAD_PARK.register(probe);
@@ -92,9 +98,13 @@ class JvmTracepointsTest {
         assertThat(park.nanos()).isGreaterThanOrEqualTo(40_000_000L);
     }
 
-    /** As tp record -e 'jvm:gc_pause,jfrapp:*' does: the session's probe alone starts JFR's stream. */
+    /**
+     * As tp record -e 'jvm:gc_pause,jfrapp:*' does: the session's probe alone starts JFR's stream,
+     * and each GC pause, though JFR hands it over a second later, is in the trace at its own time,
+     * between the application's events it happened between.
+     */
     @Test
-    void aSessionRecordsGcPausesAndTheApplicationsEventsInOneTrace(@TempDir Path dir) throws Exception {
+    void aSessionRecordsGcPausesAtTheirTimeAmongTheApplicationsEvents(@TempDir Path dir) throws Exception {
         JvmTracepoints.define();
         Path folder = dir.resolve("trace");
         Session session = Session.builder("jvm-and-app")
@@ -103,27 +113,90 @@ class JvmTracepointsTest {
                 .output(folder)
                 .start();
         assertThat(JvmTracepoints.streaming()).containsExactly("jvm:gc_pause");
-        List<Long> seen = new CopyOnWriteArrayList<>(); // only to know when JFR has handed a pause over
-        JvmTracepoints.GcPause probe = (gcId, name, start, nanos) -> seen.add(gcId);
+        List<Long> seen = new CopyOnWriteArrayList<>(); // only to know when JFR has handed the pauses over
+        JvmTracepoints.GcPause probe = (gcId, name, nanos, end) -> seen.add(end);
         JvmTracepoints.GC_PAUSE.register(probe);
+        long lastGcEnd = 0;
         try {
             for (int step = 0; step < 3; step++) {
                 WORK.fire().work(step);
                 System.gc();
+                Thread.sleep(20); // so that work and pauses lie apart on the wall clock too
             }
-            Waits.awaitTrue(() -> !seen.isEmpty(), () -> "a jvm:gc_pause firing");
+            long afterLastGc = epochNanosNow();
+            WORK.fire().work(3);
+            Waits.awaitTrue(
+                    () -> seen.stream().filter(end -> end <= afterLastGc).count() >= 3,
+                    () -> "three jvm:gc_pause firings, among " + seen);
+            lastGcEnd = afterLastGc;
         } finally {
             JvmTracepoints.GC_PAUSE.unregister(probe);
         }
         session.stop();
         assertThat(JvmTracepoints.streaming()).isEmpty();
+
+        List<String> order = new ArrayList<>(); // "work N" and "gc", merged by timestamp
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("jfrapp:work")) {
+                    order.add("work " + event.field("step"));
+                } else if (event.name().equals("jvm:gc_pause")) {
+                    long end = (Long) event.field("endEpochNanos");
+                    Instant at = event.clock().toInstant(event.timestamp());
+                    assertThat(at.getEpochSecond() * 1_000_000_000L + at.getNano())
+                            .as("%s is placed at the pause's end, on the trace's clock", event)
+                            .isCloseTo(end, Offset.offset(5_000_000L));
+                    if (end <= lastGcEnd) {
+                        order.add("gc");
+                    }
+                }
+            }
+        }
+        String joined = String.join(", ", order);
+        assertThat(joined)
+                .as("a pause between each two steps, as System.gc() ran")
+                .containsPattern("^work 0, (gc, )+work 1, (gc, )+work 2, (gc, )+work 3$");
         Babeltrace.Run run = Babeltrace.run(folder).clean();
         assertThat(run.stdout().stream().filter(l -> l.contains(" jfrapp:work: ")))
-                .hasSize(3);
+                .hasSize(4);
         assertThat(run.stdout().stream().filter(l -> l.contains(" jvm:gc_pause: ")))
                 .isNotEmpty()
                 .allSatisfy(l ->
                         assertThat(l).containsPattern("name = \"[^\"]*Pause").contains("durationNanos = "));
+    }
+
+    static long epochNanosNow() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** One stream for all: disabling one event keeps the stream, and the other events, going. */
+    @Test
+    void eventsAreEnabledAndDisabledInOneStreamAsTheirTracepointsGainAndLoseProbes() throws Exception {
+        List<Long> parked = new CopyOnWriteArrayList<>();
+        JvmTracepoints.GcPause gcProbe = (gcId, name, nanos, end) -> {};
+        JvmTracepoints.ThreadPark parkProbe = (tid, thread, parkedClass, timeout, nanos, end) -> parked.add(tid);
+        JvmTracepoints.threshold(Duration.ofMillis(10));
+        JvmTracepoints.GC_PAUSE.register(gcProbe);
+        try {
+            JvmTracepoints.THREAD_PARK.register(parkProbe);
+            try {
+                assertThat(JvmTracepoints.streaming()).containsExactly("jvm:gc_pause", "jvm:thread_park");
+                JvmTracepoints.GC_PAUSE.unregister(gcProbe);
+                assertThat(JvmTracepoints.streaming()).containsExactly("jvm:thread_park");
+                Thread parker = Thread.ofPlatform().name("parker2").start(() -> LockSupport.parkNanos(50_000_000L));
+                parker.join();
+                Waits.awaitTrue(
+                        () -> parked.contains(parker.threadId()),
+                        () -> "jvm:thread_park still fires after jvm:gc_pause's event was disabled");
+            } finally {
+                JvmTracepoints.THREAD_PARK.unregister(parkProbe);
+            }
+        } finally {
+            JvmTracepoints.GC_PAUSE.unregisterIfRegistered(gcProbe);
+            JvmTracepoints.threshold(JvmTracepoints.DEFAULT_THRESHOLD);
+        }
+        assertThat(JvmTracepoints.streaming()).isEmpty();
     }
 
     @Test
