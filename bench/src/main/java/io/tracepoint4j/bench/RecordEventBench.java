@@ -187,6 +187,7 @@ public class RecordEventBench {
                 .mode(io.tracepoint4j.ringbuffer.Mode.DISCARD)
                 .buffers(SHARED_BUFFERS)
                 .threadBuffers(THREAD_BUFFERS)
+                .eventTimeBuffers(0) // no tracepoint here gives its event time: no stream for them
                 .subBufferSize(SUB_BUFFER_SIZE)
                 .subBufferCount(SUB_BUFFER_COUNT)
                 .clock(TraceClock.best())
