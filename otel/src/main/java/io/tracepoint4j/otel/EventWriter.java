@@ -10,7 +10,8 @@ import java.time.Instant;
 /**
  * A firing as an OpenTelemetry log-based event: event name the tracepoint's name, one attribute per
  * argument plus the firing thread's id and name, tied to the span context current on the firing
- * thread, timestamped when it fired.
+ * thread, timestamped when it fired, or at its event time if the tracepoint gives one ({@link
+ * Tracepoint#eventTime()}: the JVM's events that JFR reports late).
  */
 final class EventWriter extends AttributeWriter {
     /** The record each thread is filling, between begin and end. */
@@ -37,13 +38,23 @@ final class EventWriter extends AttributeWriter {
 
     @Override
     public long begin(int variableSize) {
+        return begin(Instant.now());
+    }
+
+    /** A tracepoint that gives its event's time: the record's timestamp is that time. */
+    @Override
+    public long begin(int variableSize, long eventEpochNanos) {
+        return begin(Instant.ofEpochSecond(0, eventEpochNanos));
+    }
+
+    private long begin(Instant timestamp) {
         if (!admission.admit()) {
             return -1;
         }
         Thread thread = Thread.currentThread();
         FILLING.get()[0] = logger.logRecordBuilder()
                 .setEventName(eventName)
-                .setTimestamp(Instant.now())
+                .setTimestamp(timestamp)
                 .setContext(Context.current())
                 .setAttribute(THREAD_ID, thread.threadId())
                 .setAttribute(THREAD_NAME, thread.getName());

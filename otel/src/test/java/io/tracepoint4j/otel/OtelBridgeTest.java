@@ -53,6 +53,15 @@ class OtelBridgeTest {
         void end(int status);
     }
 
+    /** An event reported after it happened, with its time. */
+    public interface Late {
+        void late(long id, long endEpochNanos);
+    }
+
+    static final Tracepoint<Late> LATE = Tracepoint.builder("oteltest:request_late", Late.class)
+            .arguments("id", "endEpochNanos")
+            .eventTime("endEpochNanos")
+            .define();
     static final Tracepoint<Request> REQUEST = Tracepoint.define(
             "oteltest:request", Request.class, "method", "status", "nanos", "cached", "ratio", "tier", "body", "grade");
     static final Tracepoint<Begin> BEGIN = Tracepoint.define("oteltest:checkout_begin", Begin.class, "orderId");
@@ -82,7 +91,11 @@ class OtelBridgeTest {
                     .span("checkout", BEGIN.name(), END.name())
                     .start();
             assertThat(bridge.tracepoints())
-                    .containsExactly("oteltest:checkout_begin", "oteltest:checkout_end", "oteltest:request");
+                    .containsExactly(
+                            "oteltest:checkout_begin",
+                            "oteltest:checkout_end",
+                            "oteltest:request",
+                            "oteltest:request_late");
             Span app = sdk.getTracer("app").spanBuilder("handle").startSpan();
             try (Scope _ = app.makeCurrent()) {
                 REQUEST.fire()
@@ -103,11 +116,13 @@ class OtelBridgeTest {
             appTraceId = app.getSpanContext().getTraceId();
             appSpanId = app.getSpanContext().getSpanId();
             REQUEST.fire().request("POST", 503, 1, false, 1.5, null, null, 'F'); // outside any span
+            long happened = System.currentTimeMillis() * 1_000_000L - 1_500_000_000L; // reported 1.5 s late
+            LATE.fire().late(7, happened);
             bridge.close();
             assertThat(sdk.shutdown().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
 
             assertThat(receiver.problems).isEmpty();
-            assertThat(receiver.logs).hasSize(2);
+            assertThat(receiver.logs).hasSize(3);
             // each record is its own request (SimpleLogRecordProcessor), so they may arrive in any order
             LogRecord inSpan = byMethod(receiver.logs, "GET");
             assertThat(inSpan.getEventName()).isEqualTo("oteltest:request");
@@ -133,6 +148,15 @@ class OtelBridgeTest {
                     .doesNotContainKey("tier"); // a null string is left out
             assertThat(outside.getTraceId().isEmpty()).isTrue();
 
+            LogRecord late = receiver.logs.stream()
+                    .filter(log -> log.getEventName().equals("oteltest:request_late"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(late.getTimeUnixNano())
+                    .as("an event that gives its time is stamped with it")
+                    .isEqualTo(happened);
+            assertThat(attributes(late.getAttributesList())).containsEntry("id", 7L);
+
             io.opentelemetry.proto.trace.v1.Span checkout = receiver.spans.stream()
                     .filter(s -> s.getName().equals("checkout"))
                     .findFirst()
@@ -144,8 +168,8 @@ class OtelBridgeTest {
                     .containsEntry("status", 201L);
             assertThat(checkout.getEndTimeUnixNano()).isGreaterThanOrEqualTo(checkout.getStartTimeUnixNano());
         }
-        assertThat(bridge.sent()).isEqualTo(3); // two events and a span
-        assertThat(BEGIN.probeCount() + END.probeCount() + REQUEST.probeCount())
+        assertThat(bridge.sent()).isEqualTo(4); // three events and a span
+        assertThat(BEGIN.probeCount() + END.probeCount() + REQUEST.probeCount() + LATE.probeCount())
                 .as("closing detaches")
                 .isZero();
     }
