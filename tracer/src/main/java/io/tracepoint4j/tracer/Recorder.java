@@ -34,7 +34,9 @@ final class Recorder {
      *        threadEventsLost is read after the drain finished, the others for progress at any
      *        time (eventsDrainedSoFar()), where a count a moment old is fine.
      *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
-     *        (ownBuffer()); cutAll() steals before the grace period.
+     *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() steals before the
+     *        grace period. awaitEventTimeBuffer() reads it outside any section only to know when
+     *        to try again: the try reads it again inside its section.
      *
      * Record layout (CTF, see the ctf module's descriptors): the event header (id, timestamp), the
      *   thread id (int64), then the tracepoint's arguments. The ring buffer writes the timestamp
