@@ -585,10 +585,13 @@ public abstract class Tracepoint<P> {
          * in increasing order: a recorder keeps each thread's records in time order, so a record
          * earlier than that thread's previous one is placed at the previous one's time.
          *
-         * @throws IllegalArgumentException at {@link #define()}, if the prototype has no {@code long}
-         *     argument of that name
+         * @throws IllegalArgumentException if the name is null; at {@link #define()}, if the
+         *     prototype has no {@code long} argument of that name
          */
         public Builder<P> eventTime(String argumentName) {
+            if (argumentName == null) {
+                throw new IllegalArgumentException("event time is null: name the long argument that holds it");
+            }
             this.eventTime = argumentName;
             return this;
         }

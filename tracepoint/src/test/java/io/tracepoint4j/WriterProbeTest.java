@@ -353,6 +353,10 @@ class WriterProbeTest {
                         .define())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("argument String text, must be a long");
+        assertThatThrownBy(() -> Tracepoint.builder(unique("writer", "timednull"), Timed.class)
+                        .eventTime(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("event time is null");
     }
 
     @Test

@@ -28,8 +28,11 @@ final class JfrStream {
      *
      * Concurrency: Source.start() and stop() run in the tracepoints' hooks, on the thread that
      *   registers the first probe or unregisters the last, under that tracepoint's update lock,
-     *   and take this object's lock (lock order: a tracepoint's update lock, then this; this lock
-     *   is a leaf). The stream's thread fires the tracepoints and takes neither.
+     *   and take this object's lock (lock order: a tracepoint's update lock, then this). The
+     *   stream's thread fires the tracepoints and takes neither. Starting, closing and changing
+     *   the stream may call the application's FlightRecorderListeners while this lock is held: a
+     *   listener that registers or unregisters probes of another jvm:* tracepoint would take
+     *   that tracepoint's update lock after this one, against the order, and could deadlock.
      *
      * Enabling and disabling an event of a running stream changes its recording's settings; the
      *   handlers of every source are registered when the stream is made, and a handler of an event

@@ -49,8 +49,8 @@ public final class JvmTracepoints {
      *   wait).
      *
      * Memory ordering
-     *   [TH] threshold: volatile; threshold() writes it, a source's settings read it when its stream
-     *        starts. Nothing else is published through it.
+     *   [TH] threshold: volatile; threshold() writes it, a source's settings read it when its
+     *        event is enabled in the stream. Nothing else is published through it.
      */
 
     /** {@code jvm:gc_pause}: a stop-the-world pause of the garbage collector (JFR's {@code jdk.GCPhasePause}). */
@@ -170,9 +170,9 @@ public final class JvmTracepoints {
     }
 
     /**
-     * Records parked threads and contended monitors that waited at least {@code threshold}, in
-     * the streams started from now on (a running one keeps its threshold until its tracepoint
-     * loses its last probe); default {@link #DEFAULT_THRESHOLD}.
+     * Records parked threads and contended monitors that waited at least {@code threshold}, from
+     * the next time their tracepoint gains a first probe (one that has probes keeps its threshold
+     * until it loses the last); default {@link #DEFAULT_THRESHOLD}.
      *
      * @throws IllegalArgumentException if the threshold is null or negative
      */

@@ -38,19 +38,23 @@ final class EventWriter extends AttributeWriter {
 
     @Override
     public long begin(int variableSize) {
-        return begin(Instant.now());
+        if (!admission.admit()) {
+            return -1; // before the clock is read: a refused firing costs nothing more
+        }
+        return fill(Instant.now());
     }
 
     /** A tracepoint that gives its event's time: the record's timestamp is that time. */
     @Override
     public long begin(int variableSize, long eventEpochNanos) {
-        return begin(Instant.ofEpochSecond(0, eventEpochNanos));
-    }
-
-    private long begin(Instant timestamp) {
         if (!admission.admit()) {
             return -1;
         }
+        return fill(Instant.ofEpochSecond(0, eventEpochNanos));
+    }
+
+    /** Starts the thread's record, stamped {@code timestamp}. */
+    private long fill(Instant timestamp) {
         Thread thread = Thread.currentThread();
         FILLING.get()[0] = logger.logRecordBuilder()
                 .setEventName(eventName)

@@ -165,7 +165,7 @@ public final class RingBuffer extends WriterLine.After {
     private static final long BYTES_MASK = RECORD - 1;
     /** Per index, stamped by the writer that closed its current use: content end within it, in bytes. */
     private final long[] contentEnds;
-    /** Per index: the clock when its current use was opened, and when it was closed. */
+    /** Per index: its current use's begin and end times (see "Closing at the last record" for the end). */
     private final long[] beginTimes;
     /** Per index, stamped by the writer that opened its current use: the records committed into its earlier uses. */
     private final long[] beginRecords;
@@ -374,8 +374,9 @@ public final class RingBuffer extends WriterLine.After {
      * As {@link #cut()}, and the records reserved from now on are stamped no earlier than {@code
      * notBefore} (a time of this buffer's clock read before the call): a rotation's new chunk begins
      * after that time even for records placed in the past ({@link #reserveAt}). A shared buffer's
-     * later records read the clock after the call, so only a single-producer buffer needs it.
-     * Consumer side, under the single-producer rules of {@link Builder#singleProducer()}.
+     * later records read the clock after the call, so only a single-producer buffer needs it (and
+     * a shared one ignores it). Consumer side; for a single-producer buffer, under the rules of
+     * {@link Builder#singleProducer()}.
      */
     public long cut(long notBefore) {
         long boundary = switchToBoundary();
@@ -652,7 +653,9 @@ public final class RingBuffer extends WriterLine.After {
          * write path. Its owner must order one writer after another, and call {@link
          * #switchSubBuffer()} and {@link #cut()} only while no reserve() or commit() runs, ordered
          * with them by happens-before. Its timestamps are non-decreasing by construction (each at
-         * least the last), so its clock need not order its reads with earlier loads.
+         * least the last), so its clock need not order its reads with earlier loads, and a record
+         * may be placed at a time of the past ({@link RingBuffer#reserveAt}); a sub-buffer is
+         * closed at its last record's time, and {@link RingBuffer#cut(long)} may set a floor.
          */
         public Builder singleProducer() {
             this.singleProducer = true;

@@ -64,7 +64,11 @@ public final class SubBuffer {
         return beginTime;
     }
 
-    /** The clock when it was closed: not before its last record's timestamp. */
+    /**
+     * When it was closed: the clock then, or, in a single-producer buffer, its last record's
+     * timestamp; never before its last record's timestamp, never after the next sub-buffer's
+     * begin time.
+     */
     public long endTime() {
         return endTime;
     }

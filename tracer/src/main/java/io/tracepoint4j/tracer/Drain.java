@@ -47,7 +47,7 @@ final class Drain implements Runnable {
      *        `failure` needs nothing: join() orders the thread's write before stopThread() reads it.
      *
      * Rotation: drainUntil(boundaries, next) hands each buffer's sub-buffers of sequence numbers
-     *   below boundaries[i] (RingBuffer.cut()) to this trace and the later ones to `next`'s: each
+     *   below boundaries[i] (RingBuffer.cut(long)) to this trace and the later ones to `next`'s: each
      *   record lands in exactly one chunk, in order. Session's design note says why every record
      *   below a boundary is committed by then.
      *

@@ -157,25 +157,42 @@ final class Recorder {
      * after which every record reserved before a cut is committed: for a flush, a rotation, a
      * snapshot. The single-producer buffers are stolen from their writers first and cut after the
      * grace period, when they are the caller's alone ([ST] in ThreadBuffers); records written
-     * meanwhile go to the shared buffers. For one lifecycle caller at a time.
+     * meanwhile go to the shared buffers, except a faultable tracepoint's records placed at their
+     * event's time, which wait for their buffer (TracepointWriter). For one lifecycle caller at a
+     * time.
      *
      * @param notBefore a time of the session's clock read before the call: the records reserved
      *     after a cut are stamped no earlier (RingBuffer.cut(long): a rotation's new chunk begins
-     *     after it, also for events placed in the past); Long.MIN_VALUE for a flush
+     *     after it, also for events placed in the past); Long.MIN_VALUE for a flush or a snapshot
      * @return per buffer, the sequence number of the first sub-buffer after its cut
      */
     long[] cutAll(long notBefore) {
         threadBuffers.stealAll();
-        long[] boundaries = new long[buffers.count()];
-        for (int i = 0; i < buffers.shared(); i++) {
-            boundaries[i] = buffers.buffer(i).cut();
+        try {
+            long[] boundaries = new long[buffers.count()];
+            for (int i = 0; i < buffers.shared(); i++) {
+                boundaries[i] = buffers.buffer(i).cut();
+            }
+            domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
+            for (int i = buffers.shared(); i < boundaries.length; i++) {
+                boundaries[i] = buffers.buffer(i).cut(notBefore);
+            }
+            return boundaries;
+        } finally {
+            threadBuffers.returnAll(); // always: a faultable firing may be waiting for its buffer
         }
-        domain.synchronize(); // [ST] in ThreadBuffers; and the shared cuts' records are committed
-        for (int i = buffers.shared(); i < boundaries.length; i++) {
-            boundaries[i] = buffers.buffer(i).cut(notBefore);
+    }
+
+    /**
+     * Before the session records ({@code recording} still false, so no writer runs): records
+     * placed at their event's time are stamped no earlier than {@code tick}, the session's start,
+     * as cutAll(notBefore) does for a rotation. An event time before it (before the machine
+     * booted, for the clock's tick 0) would put a packet before the trace began.
+     */
+    void startAt(long tick) {
+        for (int i = buffers.shared(); i < buffers.count(); i++) {
+            buffers.buffer(i).cut(tick); // nothing is open yet: this only sets the floor
         }
-        threadBuffers.returnAll();
-        return boundaries;
     }
 
     /**

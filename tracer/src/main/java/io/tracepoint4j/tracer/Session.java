@@ -61,7 +61,8 @@ public final class Session implements AutoCloseable {
      * Overview: a session attaches to each enabled tracepoint one writer probe
      *   (Tracepoint.writerProbe) whose writer, a TracepointWriter, records into the session's
      *   buffers (SessionBuffers: a fixed number of ring buffers, single-producer ones owned by
-     *   platform threads in turn (ThreadBuffers) and shared ones for the rest); the
+     *   platform threads in turn (ThreadBuffers), event-time ones owned by threads that report
+     *   events late, and shared ones for the rest); the
      *   drain thread (Drain) hands their complete sub-buffers, which are CTF packets with the
      *   packet header room in front, to the trace's stream files, one per buffer. Each tracepoint
      *   gets an event class (id from 1; 0 is the thread-name event) when first attached, added to
@@ -83,7 +84,7 @@ public final class Session implements AutoCloseable {
      *   the trace. A firing that still calls a detached writer sees recording off and writes
      *   nothing. The flag's ordering is [RC] in Recorder; the thread events' loss count [LT] there.
      *
-     * Rotate: the drain thread stops; each buffer is cut (RingBuffer.cut(): the records reserved
+     * Rotate: the drain thread stops; each buffer is cut (RingBuffer.cut(long): the records reserved
      *   before lie in sub-buffers below the returned sequence number); a grace period of the
      *   session's domain passes, so every record reserved before a cut is committed (it was
      *   reserved inside a section that began before the grace period); the old drain hands the
@@ -272,6 +273,7 @@ public final class Session implements AutoCloseable {
                 trace = first;
                 traces.add(first);
                 chunks.add(folder);
+                recorder.startAt(clock.now()); // no event placed at its own time before the session
                 recorder.setRecordingRelease(true); // [RC] in Recorder
                 state = State.RUNNING;
                 RUNNING.add(this);

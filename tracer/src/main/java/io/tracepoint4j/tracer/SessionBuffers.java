@@ -24,7 +24,7 @@ final class SessionBuffers {
      *   there may be a hundred thousand of them): it writes into the shared buffers, keeping its
      *   buffer when it moves to another carrier, as nothing depends on the carrier and a record
      *   reserved before the move is committed after it, into the same buffer. Memory never grows
-     *   with threads: 100,000 virtual threads share the same buffers. The last `eventTime` buffers
+     *   with threads: 100,000 virtual threads share the same buffers. The last `eventTimeCount` buffers
      *   are single-producer too, for the records of events reported late, each owned by one
      *   reporting thread (ThreadBuffers' "Event-time buffers").
      *
@@ -52,7 +52,7 @@ final class SessionBuffers {
     SessionBuffers(
             int shared,
             int owned,
-            int eventTime,
+            int eventTimeCount,
             int subBufferSize,
             int subBufferCount,
             int headerSize,
@@ -63,7 +63,7 @@ final class SessionBuffers {
         this.bufferShift = Long.numberOfTrailingZeros(bufferBytes);
         this.shared = shared;
         this.reciprocal = Long.divideUnsigned(-1L, shared) + 1;
-        int count = shared + owned + eventTime;
+        int count = shared + owned + eventTimeCount;
         this.memory = Arena.ofAuto().allocate(bufferBytes * count, Long.BYTES);
         this.buffers = new RingBuffer[count];
         for (int i = 0; i < count; i++) {
@@ -80,8 +80,12 @@ final class SessionBuffers {
             }
             buffers[i] = builder.build();
         }
-        this.threadBuffers =
-                new ThreadBuffers(shared, owned, eventTime, Math.max(64, Integer.highestOneBit(owned) * 8));
+        this.threadBuffers = new ThreadBuffers(
+                shared,
+                owned,
+                eventTimeCount,
+                Math.max(64, Integer.highestOneBit(owned) * 8),
+                mode == Mode.OVERWRITE); // no drain thread reclaims while it runs
     }
 
     /** The single-producer buffers' owners. */

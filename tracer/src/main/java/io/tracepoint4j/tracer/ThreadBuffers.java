@@ -3,6 +3,7 @@ package io.tracepoint4j.tracer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,7 +35,11 @@ final class ThreadBuffers {
      *   ordinary records go to, which are at now. There are few such threads: the claims are
      *   found by a scan of their owners (forEventTime), not through the table (slot -1), and any
      *   thread, virtual ones too, may take one; the drain reclaims them as the others, when their
-     *   owner ended.
+     *   owner ended. A session without a drain thread (OVERWRITE) reclaims nothing until it stops,
+     *   so there a reporting thread takes over the event-time claim of one that ended (JFR's stream
+     *   thread is replaced when the jvm:* tracepoints lose their last probe and gain one again):
+     *   the CAS from the ended owner to itself, after isAlive() read false, which the ended
+     *   thread's writes happen-before (JLS 17.4.4), so it goes on where that thread stopped.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim, then waits for
@@ -48,7 +53,8 @@ final class ThreadBuffers {
      * Memory ordering
      *   [TB] Claim.owner: CAS by the claiming thread; release store of null by the drain after it
      *        reclaimed the buffer (pairs with the next CAS, which reads it); acquire load by the
-     *        writer's lookup and the drain's scan.
+     *        writer's lookup and the drain's scan. A take-over's CAS from an ended owner needs no
+     *        pairing: isAlive() reading false orders the ended thread's writes before it.
      *   [TS] slots: CAS by the claiming thread after its owner CAS (publishes the claim and its
      *        slot field), acquire load by the lookup; CAS back to null by the drain.
      *   [ST] Claim.stolen: volatile store true by the lifecycle side before the grace period,
@@ -67,7 +73,10 @@ final class ThreadBuffers {
 
         @SuppressWarnings("unused") // accessed through STOLEN
         private boolean stolen; // [ST]
-        /** Its slot in the table: written by the claiming thread before it publishes the claim ([TS]). */
+        /**
+         * Its slot in the table: written by the claiming thread before it publishes the claim
+         * ([TS]); -1 for an event-time claim, which has none.
+         */
         int slot = -1;
         /** Whether the owner named itself in the buffer: the owner's own field. */
         boolean named;
@@ -89,6 +98,8 @@ final class ThreadBuffers {
     private final Claim[] claims;
     /** The claims of the event-time buffers. */
     private final Claim[] eventTimeClaims;
+    /** Whether a reporting thread may take over an event-time claim whose owner ended: no drain reclaims it. */
+    private final boolean takeOverEnded;
     /** Both. */
     private final Claim[] all;
 
@@ -99,15 +110,17 @@ final class ThreadBuffers {
     /**
      * {@code first}: the index of the first single-producer buffer; {@code count} of them for
      * platform threads, then {@code eventTimeCount} event-time buffers; the table has {@code
-     * tableSize} slots (a power of two).
+     * tableSize} slots (a power of two). {@code takeOverEnded}: no drain reclaims the claims of
+     * threads that ended while the session runs (OVERWRITE).
      */
-    ThreadBuffers(int first, int count, int eventTimeCount, int tableSize) {
+    ThreadBuffers(int first, int count, int eventTimeCount, int tableSize, boolean takeOverEnded) {
+        this.takeOverEnded = takeOverEnded;
         this.all = new Claim[count + eventTimeCount];
         for (int i = 0; i < all.length; i++) {
             all[i] = new Claim(first + i);
         }
-        this.claims = java.util.Arrays.copyOfRange(all, 0, count);
-        this.eventTimeClaims = java.util.Arrays.copyOfRange(all, count, all.length);
+        this.claims = Arrays.copyOfRange(all, 0, count);
+        this.eventTimeClaims = Arrays.copyOfRange(all, count, all.length);
         this.slots = new Claim[tableSize];
         this.refused = new Thread[tableSize];
         this.mask = tableSize - 1;
@@ -143,6 +156,15 @@ final class ThreadBuffers {
             if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
                 claim.named = false;
                 return claim;
+            }
+        }
+        if (takeOverEnded) {
+            for (Claim claim : eventTimeClaims) {
+                Thread owner = claim.ownerAcquire(); // [TB]
+                if (owner != null && !owner.isAlive() && OWNER.compareAndSet(claim, owner, thread)) { // [TB]
+                    claim.named = false; // see "Event-time buffers" in the design note
+                    return claim;
+                }
             }
         }
         return null;

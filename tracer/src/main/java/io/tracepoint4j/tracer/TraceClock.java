@@ -71,8 +71,9 @@ public abstract sealed class TraceClock implements Clock permits NanoTimeClock, 
      * the few seconds back such a time lies the drift is far below a microsecond.
      */
     final long tickAtEpochNanos(long epochNanos) {
+        long ago = epochNanosNow()
+                - epochNanos; // the wall clock first: a pause between the reads places it late, not early
         long nowTick = now();
-        long ago = epochNanosNow() - epochNanos;
         return ago <= 0 ? nowTick : nowTick - Math.round(ago * (frequency() / 1e9));
     }
 

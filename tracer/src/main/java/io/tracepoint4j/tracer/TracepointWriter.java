@@ -3,13 +3,13 @@ package io.tracepoint4j.tracer;
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.ctf.EventEncoder;
 import io.tracepoint4j.ringbuffer.Loss;
-import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.MemorySegment;
 
 /**
  * Records one tracepoint's firings for one session: the {@link ArgumentWriter} of its writer probe.
  * Reserves each record at its exact size in the firing thread's buffer and encodes the arguments in
- * place; allocation-free, lock-free, and keeps no per-thread state.
+ * place; allocation-free, lock-free, and keeps no per-thread state (a firing that gives its event's
+ * time may wait a moment for its buffer, in a faultable tracepoint: see the design note).
  */
 final class TracepointWriter implements ArgumentWriter {
     /*
@@ -45,7 +45,9 @@ final class TracepointWriter implements ArgumentWriter {
      *   or a shared one at now, whose writers are ordered by the clock. While the lifecycle side
      *   holds the event-time buffer (a flush, one grace period), a faultable tracepoint's firing
      *   leaves the section, waits for its return and tries again; a regular one's may not block,
-     *   and takes the fallback.
+     *   and records into a shared buffer at now (the thread's own buffer is held too). A time
+     *   before the session's start, or before the last rotation, is raised to it: the
+     *   single-producer buffers' floor (Recorder.cutAll, Recorder.startAt).
      *
      * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
      *   ([RC] in Recorder), and its claim's `stolen` there too ([ST] in ThreadBuffers); the ring
@@ -100,31 +102,6 @@ final class TracepointWriter implements ArgumentWriter {
 
     @Override
     public long begin(int variableSize) {
-        return begin(variableSize, false, 0); // C2 folds the event-time branches away
-    }
-
-    /**
-     * A firing of a tracepoint that gives its event's time: the record goes into the thread's
-     * event-time buffer at that time (see "Event time" in the design note).
-     */
-    @Override
-    public long begin(int variableSize, long eventEpochNanos) {
-        while (true) {
-            long handle = begin(variableSize, true, eventEpochNanos);
-            if (handle != RETRY) {
-                return handle;
-            }
-            recorder.awaitEventTimeBuffer(Thread.currentThread()); // outside the section: may block
-        }
-    }
-
-    /**
-     * Opens the section and reserves the record: at the clock's now, or, if {@code timed}, at
-     * {@code eventEpochNanos}. Returns the handle, -1 to skip the firing, or RETRY (timed only)
-     * once the section is closed again, if the thread's event-time buffer is stolen and this
-     * tracepoint's probes may block.
-     */
-    private long begin(int variableSize, boolean timed, long eventEpochNanos) {
         Recorder r = recorder;
         int token = r.domain.readLock();
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
@@ -134,38 +111,93 @@ final class TracepointWriter implements ArgumentWriter {
         Thread thread = Thread.currentThread();
         long tid = thread.threadId();
         int index;
-        ThreadBuffers.Claim own = null;
-        if (timed) {
-            own = r.threadBuffers.forEventTime(thread);
-            if (own != null && own.stolenAcquire()) { // [ST] in ThreadBuffers: inside the section
-                if (mayBlock) {
-                    r.domain.readUnlock(token);
-                    return RETRY;
-                }
-                own = null;
+        ThreadBuffers.Claim own = r.ownBuffer(thread); // inside the section
+        if (own != null) {
+            index = own.index; // the thread's own single-producer buffer
+            if (!own.named) {
+                own.named = r.writeThreadName(thread, tid, index, false, 0);
             }
+        } else {
+            index = sharedIndex(thread, tid);
+        }
+        long offset = r.buffers.buffer(index).reserve(fixedSize + variableSize);
+        return started(token, index, offset, tid);
+    }
+
+    /**
+     * A firing of a tracepoint that gives its event's time: the record goes into the thread's
+     * event-time buffer at that time (see "Event time" in the design note). Off the ordinary path:
+     * begin(int) stays small enough to inline.
+     */
+    @Override
+    public long begin(int variableSize, long eventEpochNanos) {
+        while (true) {
+            long handle = beginAt(variableSize, eventEpochNanos);
+            if (handle != RETRY) {
+                return handle;
+            }
+            recorder.awaitEventTimeBuffer(Thread.currentThread()); // outside the section: may block
+        }
+    }
+
+    /**
+     * As begin(int), at {@code eventEpochNanos}; or RETRY, with the section closed again, if the
+     * thread's event-time buffer is stolen and this tracepoint's probes may block.
+     */
+    private long beginAt(int variableSize, long eventEpochNanos) {
+        Recorder r = recorder;
+        int token = r.domain.readLock();
+        if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
+            r.domain.readUnlock(token);
+            return -1;
+        }
+        Thread thread = Thread.currentThread();
+        long tid = thread.threadId();
+        ThreadBuffers.Claim own = r.threadBuffers.forEventTime(thread);
+        if (own != null && own.stolenAcquire()) { // [ST] in ThreadBuffers: inside the section
+            if (mayBlock) {
+                r.domain.readUnlock(token);
+                return RETRY;
+            }
+            own = null; // the thread's own buffer is stolen too: a shared one, at now
         }
         if (own == null) {
             own = r.ownBuffer(thread); // inside the section
         }
-        long time = timed && own != null ? r.clock.tickAtEpochNanos(eventEpochNanos) : 0;
-        if (own != null) {
-            index = own.index; // a single-producer buffer of the thread's
-            if (!own.named) {
-                own.named = r.writeThreadName(thread, tid, index, timed, time);
-            }
-        } else {
-            index = r.buffers.sharedIndexOfThread(tid); // at now: a shared buffer's clock orders it
-            r.nameCurrentThread(thread, tid, index);
-        }
+        int index;
+        long offset;
         int size = fixedSize + variableSize;
-        RingBuffer buffer = r.buffers.buffer(index);
-        long offset = timed && own != null ? buffer.reserveAt(size, time) : buffer.reserve(size);
+        if (own != null) {
+            index = own.index; // a single-producer buffer of the thread's: placed at the event's time
+            long time = r.clock.tickAtEpochNanos(eventEpochNanos); // raised to the buffer's floor, if earlier
+            if (!own.named) {
+                own.named = r.writeThreadName(thread, tid, index, true, time);
+            }
+            offset = r.buffers.buffer(index).reserveAt(size, time);
+        } else {
+            index = sharedIndex(thread, tid); // at now: a shared buffer's writers are ordered by the clock
+            offset = r.buffers.buffer(index).reserve(size);
+        }
+        return started(token, index, offset, tid);
+    }
+
+    /** The shared buffer of a thread without one of its own, which is named there if need be. */
+    private int sharedIndex(Thread thread, long tid) {
+        int index = recorder.buffers.sharedIndexOfThread(tid);
+        recorder.nameCurrentThread(thread, tid, index);
+        return index;
+    }
+
+    /**
+     * After a reservation of {@code offset} in buffer {@code index}: the handle, with the event id
+     * and thread id written; or -1, with the section closed, if the reservation failed.
+     */
+    private long started(int token, int index, long offset, long tid) {
         if (offset < 0) {
-            r.domain.readUnlock(token);
+            recorder.domain.readUnlock(token);
             return -1; // counted by the buffer
         }
-        long start = r.buffers.startOf(index) + offset;
+        long start = recorder.buffers.startOf(index) + offset;
         EventEncoder.putShort(memory, start, eventId); // the timestamp follows: reserve wrote it
         EventEncoder.putLong(memory, start + recorder.eventHeaderSize, tid);
         return ((token & 0xFFFF_FFFFL) << 31) | (start + prefix);

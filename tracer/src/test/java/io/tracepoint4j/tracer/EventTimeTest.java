@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.testkit.Babeltrace;
+import io.tracepoint4j.testkit.Waits;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EventTimeTest {
     private static final AtomicInteger NAMES = new AtomicInteger();
     /** How far a record may lie from its event time: the two clocks read back from now, in a short test. */
-    private static final long TOLERANCE_NANOS = 2_000_000;
+    private static final long TOLERANCE_NANOS = 5_000_000;
 
     /** An event reported after it happened, with its time. */
     public interface Reported {
@@ -168,6 +169,135 @@ class EventTimeTest {
         assertThat(order(events)).containsExactly("reported 1", "reported 2");
         assertThat(epochNanosOf(events.get(0))).isCloseTo(first, org.assertj.core.data.Offset.offset(TOLERANCE_NANOS));
         assertThat(epochNanosOf(events.get(1))).isCloseTo(second, org.assertj.core.data.Offset.offset(TOLERANCE_NANOS));
+    }
+
+    private final Tracepoint<Reported> reportedRegular = Tracepoint.builder(
+                    provider + ":reported_regular", Reported.class)
+            .arguments("id", "endEpochNanos")
+            .eventTime("endEpochNanos")
+            .define();
+
+    /** One shared buffer (stream 0), one thread buffer (1), one event-time buffer (2); no drain thread. */
+    private static Session.Builder threeBuffers(String name, String glob, Path folder) {
+        return Session.builder(name)
+                .enable(glob)
+                .output(folder)
+                .buffers(1)
+                .threadBuffers(1)
+                .eventTimeBuffers(1);
+    }
+
+    private static final int EVENT_TIME_STREAM = 2;
+
+    /**
+     * While the lifecycle side holds the event-time buffer (as a flush does for a grace period), a
+     * faultable tracepoint's firing waits for it, outside the session's section, and then records
+     * at its event's time; a regular tracepoint's firing may not wait, and records into a shared
+     * buffer at once, at the firing's time.
+     */
+    @Test
+    void aFiringWaitsWhileItsEventTimeBufferIsHeldUnlessItMayNotBlock(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("trace");
+        Session session = threeBuffers("evheld", provider + ":reported*", folder)
+                .mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE) // no drain thread: only this test steals
+                .start();
+        sleep(400); // the events happen after the session started: earlier ones are raised to its start
+        long happened = epochNanosNow() - 300_000_000L;
+        Thread reporter = Thread.ofPlatform().name("reporter").start(() -> {
+            reported.fire().reported(1, happened); // takes the event-time buffer
+            sleep(300);
+            reported.fire().reported(2, happened + 100_000_000L); // will wait
+        });
+        sleep(100);
+        session.threadBuffers().stealAll(); // as Recorder.cutAll does, without the grace period's end
+        long regularFired;
+        try {
+            sleep(400);
+            assertThat(reporter.getState())
+                    .as("the faultable firing waits for its buffer")
+                    .isIn(Thread.State.TIMED_WAITING, Thread.State.WAITING);
+            Thread regular = Thread.ofPlatform()
+                    .name("regular")
+                    .unstarted(() -> reportedRegular.fire().reported(3, happened));
+            regularFired = epochNanosNow();
+            regular.start();
+            regular.join(10_000);
+            assertThat(regular.isAlive())
+                    .as("a regular tracepoint's firing does not wait")
+                    .isFalse();
+        } finally {
+            session.threadBuffers().returnAll();
+        }
+        reporter.join();
+        session.stop();
+        List<CtfEvent> events = SessionTest.events(folder);
+        assertThat(order(events)).containsExactly("reported 1", "reported 2", "reported_regular 3");
+        assertThat(epochNanosOf(events.get(1)))
+                .as("placed at its time after the wait")
+                .isCloseTo(happened + 100_000_000L, org.assertj.core.data.Offset.offset(TOLERANCE_NANOS));
+        assertThat(events.get(1).streamInstanceId()).isEqualTo(EVENT_TIME_STREAM);
+        assertThat(events.get(2).streamInstanceId()).as("a shared buffer").isZero();
+        assertThat(epochNanosOf(events.get(2)))
+                .as("at the firing: a shared buffer's writers are ordered by the clock")
+                .isGreaterThanOrEqualTo(regularFired - TOLERANCE_NANOS);
+    }
+
+    /**
+     * The event-time buffer of a reporting thread that ended passes to the next reporter: the
+     * drain reclaims it (DISCARD), or, with no drain thread (OVERWRITE), the next reporter takes
+     * it over; either way its events are at their own times, in that buffer.
+     */
+    @Test
+    void theEventTimeBufferOfAReporterThatEndedPassesToTheNext(@TempDir Path dir) throws Exception {
+        for (io.tracepoint4j.ringbuffer.Mode mode : io.tracepoint4j.ringbuffer.Mode.values()) {
+            Path folder = dir.resolve(mode.name());
+            Session session = threeBuffers("evpass", provider + ":reported", folder)
+                    .mode(mode)
+                    .start();
+            sleep(300); // after the session started, as above
+            long first = epochNanosNow() - 200_000_000L;
+            Thread one = Thread.ofPlatform().start(() -> reported.fire().reported(1, first));
+            one.join();
+            if (mode == io.tracepoint4j.ringbuffer.Mode.DISCARD) {
+                Waits.awaitTrue(
+                        () -> !session.threadBuffers().owners().contains(one),
+                        () -> "the drain reclaims the event-time buffer of a reporter that ended");
+            }
+            long second = epochNanosNow() - 100_000_000L;
+            Thread two = Thread.ofPlatform().start(() -> reported.fire().reported(2, second));
+            two.join();
+            session.stop();
+            List<CtfEvent> events = SessionTest.events(folder);
+            assertThat(order(events)).as("%s", mode).containsExactly("reported 1", "reported 2");
+            assertThat(events)
+                    .as("%s: both in the event-time buffer", mode)
+                    .extracting(CtfEvent::streamInstanceId)
+                    .containsOnly((long) EVENT_TIME_STREAM);
+            assertThat(epochNanosOf(events.get(1)))
+                    .as("%s", mode)
+                    .isCloseTo(second, org.assertj.core.data.Offset.offset(TOLERANCE_NANOS));
+            Babeltrace.run(folder).clean();
+        }
+    }
+
+    /**
+     * A time before the session started (here 0, the Unix epoch: before the machine booted, for
+     * the clock's tick 0) is placed at the session's start: the trace begins there.
+     */
+    @Test
+    void aTimeBeforeTheSessionIsPlacedAtItsStart(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("trace");
+        long before = epochNanosNow();
+        Session session =
+                Session.builder("evzero").enable(provider + ":*").output(folder).start();
+        long started = epochNanosNow();
+        reported.fire().reported(1, 0);
+        Session.Summary summary = session.stop();
+        assertThat(summary.lost()).isZero();
+        List<CtfEvent> events = SessionTest.events(folder);
+        assertThat(order(events)).containsExactly("reported 1");
+        assertThat(epochNanosOf(events.getFirst())).isBetween(before - TOLERANCE_NANOS, started + TOLERANCE_NANOS);
+        Babeltrace.run(folder).clean();
     }
 
     /**

@@ -83,6 +83,28 @@ class TraceClockTest {
                 .contains("--enable-native-access=ALL-UNNAMED");
     }
 
+    /**
+     * A wall-clock time of the recent past converts to the tick read that long ago, on both clocks;
+     * a time in the future to now's tick.
+     */
+    @Test
+    void aWallClockTimeOfTheRecentPastConvertsToItsTick() {
+        for (TraceClock clock : List.of(TraceClock.nanoTime(), TraceClock.best())) {
+            long agoNanos = 250_000_000L;
+            long before = clock.now();
+            long tick = clock.tickAtEpochNanos(TraceClock.epochNanosNow() - agoNanos);
+            long after = clock.now();
+            double tickNanos = 1e9 / clock.frequency();
+            assertThat(tick)
+                    .as("%s: 250 ms ago", clock.name())
+                    .isBetween(
+                            before - Math.round((agoNanos + 1_000_000) / tickNanos),
+                            after - Math.round(agoNanos / tickNanos) + 1);
+            long future = clock.tickAtEpochNanos(TraceClock.epochNanosNow() + 10_000_000_000L);
+            assertThat(future).as("%s: the future is now", clock.name()).isLessThanOrEqualTo(clock.now());
+        }
+    }
+
     @Test
     void nanoTimeIsOneGigahertzAndOnTheWallClock() {
         TraceClock clock = TraceClock.nanoTime();
