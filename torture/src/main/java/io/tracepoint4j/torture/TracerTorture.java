@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 /**
  * {@code ./tp torture --target tracer}: rounds of two sessions recording one tracepoint while
  * platform and virtual threads fire it, one session rotating its trace and the other turning rules
- * for more tracepoints (one of them faultable, with a probe that blocks) on and off; then every
- * record of every chunk is read back and checked. Public only so that its nested prototype is
+ * for more tracepoints (one of them faultable, with a probe that blocks) on and off, while a
+ * reporting thread fires a tracepoint that gives its event's time (a moment of the recent past);
+ * then every record of every chunk is read back and checked. Public only so that its nested prototype is
  * visible by name from tracepoint4j's class loader; run it through {@link RcuTorture}.
  */
 public final class TracerTorture {
@@ -36,8 +37,11 @@ public final class TracerTorture {
      *   its rules for the "side" tracepoints are added and removed while firing). Both record
      *   "main". Firers, each a logical thread t (a platform thread, or a chain of short-lived
      *   virtual threads), fire main(t, seq, text, data) for seq = 0, 1, ... with a text and bytes
-     *   that are a function of (t, seq), and side tracepoints in between. Firing starts after both
-     *   sessions started and ends before they stop.
+     *   that are a function of (t, seq), and side tracepoints in between. A reporter (a platform
+     *   thread) fires late(seq, epochNanos, claimedNanos), a faultable tracepoint whose event time
+     *   is epochNanos, a moment 0-20 ms in the past, never earlier than the last one; both
+     *   sessions record it, so its records go to an event-time buffer, across rotations and
+     *   flushes. Firing starts after both sessions started and ends before they stop.
      *
      * Oracles (each count must be 0)
      *   torn: a main record whose text or bytes are not those of its (t, seq): a record read
@@ -49,7 +53,15 @@ public final class TracerTorture {
      *     another shared buffer may put a later event into the closing chunk than an earlier one
      *     (the tracer README says so); read together, the chunks are in time order.
      *   accounting: session A recorded main events + Summary.lost() == main firings, exactly
-     *     (A records main alone).
+     *     (A counts main alone).
+     *   time order: in every stream of every chunk, the events' timestamps never decrease, each
+     *     packet begins no earlier than the one before it ended, and each event lies within its
+     *     packet's begin and end (what babeltrace2 demands); late records too, whose times come
+     *     from the past.
+     *   misplaced: a late record stamped earlier than its claimedNanos (its event time, read back
+     *     through the trace's clock) less 5 ms; a record placed in the past may only be raised, to
+     *     keep its stream in order, never put earlier. Duplicate and out-of-order late records
+     *     count as for main.
      *   Failures (an exception, a trace babeltrace's reader rejects) are reported separately.
      *
      * Memory ordering
@@ -60,11 +72,20 @@ public final class TracerTorture {
      * Broken variants (Breakage), which the tests run to show the oracles fire: MUTATE_PAYLOAD, a
      *   thread scribbles on the byte arrays being fired (the application's own race): torn must
      *   fire. FIRE_BEFORE_START, firers start before the sessions do: accounting must fire.
+     *   LATE_CLAIMS_LATER, the reporter claims a time 50 ms after the event time it gives:
+     *   misplaced must fire. The time-order oracle was shown firing by the library's own bug: with
+     *   RingBuffer.reserveAt not raising a time to the buffer's last record's, records reported
+     *   after a flush went back in time in their stream.
      */
 
     /** The prototype of every tracepoint of the run. */
     public interface Hit {
         void hit(long thread, long seq, String text, byte[] data);
+    }
+
+    /** The reporter's prototype: an event of {@code epochNanos}, reported late. */
+    public interface Late {
+        void late(long seq, long epochNanos, long claimedNanos);
     }
 
     enum Breakage {
@@ -73,7 +94,9 @@ public final class TracerTorture {
         /** Another thread rewrites the byte arrays while they are fired: the torn oracle must fire. */
         MUTATE_PAYLOAD,
         /** Firers start before the sessions: the accounting oracle must fire. */
-        FIRE_BEFORE_START
+        FIRE_BEFORE_START,
+        /** The reporter claims a time 50 ms after its event time: the misplaced oracle must fire. */
+        LATE_CLAIMS_LATER
     }
 
     record Settings(Duration duration, int platformFirers, int virtualFirers, Breakage breakage) {
@@ -102,10 +125,13 @@ public final class TracerTorture {
             long torn,
             long outOfOrder,
             long accountingErrors,
+            long lateRecorded,
+            long timeErrors,
+            long misplaced,
             List<String> failures) {
 
         boolean violated() {
-            return torn > 0 || outOfOrder > 0 || accountingErrors > 0;
+            return torn > 0 || outOfOrder > 0 || accountingErrors > 0 || timeErrors > 0 || misplaced > 0;
         }
 
         int exitCode() {
@@ -117,22 +143,27 @@ public final class TracerTorture {
             StringBuilder out = new StringBuilder(String.format(
                     Locale.ROOT,
                     "rounds %d, main firings %d, records read back %d, lost %d, rotations %d, rule changes %d%n"
+                            + "late records read back %d%n"
                             + "torn records: %d, duplicate or out-of-order records: %d, rounds where recorded + lost"
-                            + " != fired: %d%n",
+                            + " != fired: %d%n"
+                            + "timestamps out of stream order: %d, late records placed before their time: %d%n",
                     rounds,
                     fired,
                     recorded,
                     lost,
                     rotations,
                     ruleChanges,
+                    lateRecorded,
                     torn,
                     outOfOrder,
-                    accountingErrors));
+                    accountingErrors,
+                    timeErrors,
+                    misplaced));
             for (String failure : failures) {
                 out.append("FAILURE: ").append(failure).append('\n');
             }
             out.append("tracer errors: ")
-                    .append(torn + outOfOrder + accountingErrors)
+                    .append(torn + outOfOrder + accountingErrors + timeErrors + misplaced)
                     .append('\n');
             return out.toString();
         }
@@ -146,6 +177,7 @@ public final class TracerTorture {
     private final PrintStream log;
     private final String provider = "tracertorture" + RUNS.incrementAndGet(); // [K] a unique run id
     private final Tracepoint<Hit> main;
+    private final Tracepoint<Late> late;
     private final List<Tracepoint<Hit>> sides = new ArrayList<>();
     private final Path root;
     private long rounds;
@@ -157,6 +189,9 @@ public final class TracerTorture {
     private long torn;
     private long outOfOrder;
     private long accountingErrors;
+    private long lateRecorded;
+    private long timeErrors;
+    private long misplaced;
     private final List<String> failures = new ArrayList<>();
     /** Every firer's data arrays: MUTATE_PAYLOAD's mutator writes them while they are fired. */
     private final List<byte[][]> scribbledOn = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -167,6 +202,11 @@ public final class TracerTorture {
         this.main = Tracepoint.define(provider + ":main", Hit.class, "thread", "seq", "text", "data");
         sides.add(Tracepoint.define(provider + ":side", Hit.class, "thread", "seq", "text", "data"));
         sides.add(Tracepoint.defineFaultable(provider + ":faultable", Hit.class, "thread", "seq", "text", "data"));
+        this.late = Tracepoint.builder(provider + ":late", Late.class)
+                .arguments("seq", "epochNanos", "claimedNanos")
+                .eventTime("epochNanos")
+                .faultable() // its firing may wait for its event-time buffer during a flush
+                .define();
         this.root = Files.createTempDirectory("tracer-torture");
     }
 
@@ -216,6 +256,9 @@ public final class TracerTorture {
                 torn,
                 outOfOrder,
                 accountingErrors,
+                lateRecorded,
+                timeErrors,
+                misplaced,
                 List.copyOf(failures));
     }
 
@@ -232,11 +275,13 @@ public final class TracerTorture {
             threads.add(startFirer(t, t < settings.platformFirers(), go, stop, firedBy));
         }
         Thread mutator = settings.breakage() == Breakage.MUTATE_PAYLOAD ? startMutator(stop) : null;
+        Thread reporter = startReporter(go, stop);
         if (go.get()) {
             Thread.sleep(5); // FIRE_BEFORE_START: some firings before the sessions
         }
         Session a = Session.builder("torture-a")
                 .enable(main.name())
+                .enable(late.name())
                 .output(folder.resolve("a"))
                 .buffers(1 + random.nextInt(3))
                 .subBufferSize(8192 << random.nextInt(3))
@@ -244,6 +289,7 @@ public final class TracerTorture {
                 .start();
         Session b = Session.builder("torture-b")
                 .enable(main.name())
+                .enable(late.name())
                 .output(folder.resolve("b"))
                 .mode(random.nextBoolean() ? Mode.DISCARD : Mode.OVERWRITE)
                 .buffers(2)
@@ -275,6 +321,7 @@ public final class TracerTorture {
         if (mutator != null) {
             mutator.join();
         }
+        reporter.join();
         Session.Summary summaryA = a.stop();
         Session.Summary summaryB = b.stop();
         long firedMain = Arrays.stream(firedBy).sum();
@@ -342,6 +389,29 @@ public final class TracerTorture {
         return seq;
     }
 
+    /**
+     * The reporter: late(seq, t, claimed) for seq = 0, 1, ..., t a moment 0-20 ms ago and never
+     * before the last one (a reporter gives its events in time order), every 0-2 ms.
+     */
+    private Thread startReporter(AtomicBoolean go, AtomicBoolean stop) {
+        long claimShift = settings.breakage() == Breakage.LATE_CLAIMS_LATER ? 50_000_000L : 0;
+        return Thread.ofPlatform().name("tracer-torture-reporter").start(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (!go.get()) {
+                Thread.onSpinWait();
+            }
+            long last = Long.MIN_VALUE;
+            for (long seq = 0; !stop.get(); seq++) {
+                java.time.Instant now = java.time.Instant.now();
+                long t = Math.max(
+                        last, now.getEpochSecond() * 1_000_000_000L + now.getNano() - random.nextLong(20_000_000L));
+                late.fire().late(seq, t, t + claimShift);
+                last = t;
+                java.util.concurrent.locks.LockSupport.parkNanos(random.nextLong(2_000_000L));
+            }
+        });
+    }
+
     /** MUTATE_PAYLOAD: scribbles on the firers' arrays while they are fired (the application's own race). */
     private Thread startMutator(AtomicBoolean stop) {
         return Thread.ofPlatform().name("tracer-torture-mutator").start(() -> {
@@ -376,10 +446,17 @@ public final class TracerTorture {
         long[] lastSeq = new long[firers];
         CtfEvent[] lastEvent = new CtfEvent[firers]; // for the report of an out-of-order record
         long count = 0;
+        java.util.BitSet lateSeen = new java.util.BitSet();
         for (Path chunk : chunks) {
             Arrays.fill(lastSeq, -1); // order within a chunk: see the design note
+            long lastLate = -1;
             try (CtfReader reader = CtfReader.open(chunk)) {
+                checkTimeOrder(reader, chunk);
                 for (CtfEvent event : reader) { // in time order: per logical thread, the firing order
+                    if (event.name().equals(late.name())) {
+                        lastLate = checkLate(event, lastLate, lateSeen, chunk);
+                        continue;
+                    }
                     if (!event.name().equals(main.name())) {
                         continue;
                     }
@@ -416,6 +493,72 @@ public final class TracerTorture {
             }
         }
         return count;
+    }
+
+    /**
+     * The time-order oracle over one chunk: per stream, packets follow one another in time,
+     * events lie within their packet, and their timestamps never decrease.
+     */
+    private void checkTimeOrder(CtfReader reader, Path chunk) {
+        java.util.Map<Long, Long> lastEnd = new java.util.HashMap<>();
+        for (io.tracepoint4j.ctf.CtfPacket packet : reader.packets()) {
+            Long previous = lastEnd.put(packet.streamInstanceId(), packet.timestampEnd());
+            if (packet.timestampBegin() > packet.timestampEnd()
+                    || (previous != null && packet.timestampBegin() < previous)) {
+                timeError("packet " + packet + " begins before the previous one of its stream ended (" + previous
+                        + ") or after its own end, in " + chunk);
+            }
+        }
+        java.util.Map<Long, Long> lastTime = new java.util.HashMap<>();
+        java.util.List<CtfEvent> all = new java.util.ArrayList<>();
+        for (CtfEvent event : reader) {
+            all.add(event);
+        }
+        // the merged order keeps each stream's file order (one cursor per stream); a stable sort by stream keeps it too
+        all.sort(Comparator.comparingLong(CtfEvent::streamInstanceId));
+        for (CtfEvent event : all) {
+            io.tracepoint4j.ctf.CtfPacket packet = event.packet();
+            Long previous = lastTime.put(event.streamInstanceId(), event.timestamp());
+            if ((previous != null && event.timestamp() < previous)
+                    || event.timestamp() < packet.timestampBegin()
+                    || event.timestamp() > packet.timestampEnd()) {
+                timeError(event + " goes back in its stream (after " + previous + ") or lies outside its packet "
+                        + packet + ", in " + chunk);
+            }
+        }
+    }
+
+    private void timeError(String what) {
+        if (timeErrors++ < 5) {
+            log.println("TIME ORDER: " + what);
+        }
+    }
+
+    /** Checks a late record: once, in order within its chunk, not placed before its claimed time. */
+    private long checkLate(CtfEvent event, long lastLate, java.util.BitSet seen, Path chunk) {
+        long seq = (Long) event.field("seq");
+        lateRecorded++;
+        if (seen.get((int) seq) || seq <= lastLate) {
+            if (outOfOrder++ < 5) {
+                log.printf(Locale.ROOT, "OUT OF ORDER: late seq %d after %d in %s%n", seq, lastLate, chunk);
+            }
+        }
+        seen.set((int) seq);
+        java.time.Instant at = event.clock().toInstant(event.timestamp());
+        long placed = at.getEpochSecond() * 1_000_000_000L + at.getNano();
+        long claimed = (Long) event.field("claimedNanos");
+        if (placed < claimed - 5_000_000L) {
+            if (misplaced++ < 5) {
+                log.printf(
+                        Locale.ROOT,
+                        "MISPLACED: %s at %d ns, %d ns before its time, in %s%n",
+                        event,
+                        placed,
+                        claimed - placed,
+                        chunk);
+            }
+        }
+        return seq;
     }
 
     private static boolean expectedBytes(long t, long seq, Object value) {

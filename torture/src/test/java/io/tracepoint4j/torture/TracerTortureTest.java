@@ -52,6 +52,16 @@ class TracerTortureTest {
                 .isPositive();
         assertThat(report.rotations()).as("rotations").isPositive();
         assertThat(report.ruleChanges()).as("rule changes").isPositive();
+        assertThat(report.lateRecorded()).as("late records read back").isPositive();
+    }
+
+    @Test
+    void aRecordPlacedBeforeItsTimeIsCaught() {
+        TracerTorture.Report report = TracerTorture.run(shortRun(TracerTorture.Breakage.LATE_CLAIMS_LATER), System.err);
+        System.out.print(report.format());
+
+        assertThat(report.misplaced()).as(report.format()).isPositive();
+        assertThat(report.timeErrors()).as(report.format()).isZero();
     }
 
     @Test
