@@ -71,9 +71,11 @@ class AttachLeakTest {
             assertThat(after.get("threads"))
                     .as("threads, after 10 cycles: %s", warm)
                     .isLessThanOrEqualTo(warm.get("threads"));
+            // a leak per attach shows as 90 more; one or two descriptors may be in passing (CI once
+            // saw 31 against 30, not seen again in the same run repeated)
             assertThat(after.get("files"))
                     .as("open files, after 10 cycles: %s", warm)
-                    .isLessThanOrEqualTo(warm.get("files"));
+                    .isLessThanOrEqualTo(warm.get("files") + 2);
             assertThat(after.get("heap"))
                     .as("heap used after a GC, after 10 cycles: %s", warm)
                     .isLessThan(warm.get("heap") + 4_000_000);

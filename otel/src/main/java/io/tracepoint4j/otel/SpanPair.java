@@ -38,6 +38,7 @@ final class SpanPair {
         int beyond;
         SpanBuilder starting; // between the begin firing's begin and end
         Span ending; // between the end firing's begin and end
+        Instant endingAt; // the end firing's event time (Tracepoint.eventTime()), or null: now
     }
 
     private final String name;
@@ -83,6 +84,16 @@ final class SpanPair {
 
         @Override
         public long begin(int variableSize) {
+            return start(false, 0);
+        }
+
+        /** A begin tracepoint that gives its event's time: the span starts then. */
+        @Override
+        public long begin(int variableSize, long eventEpochNanos) {
+            return start(true, eventEpochNanos);
+        }
+
+        private long start(boolean timed, long eventEpochNanos) {
             OpenSpans spans = open.get();
             if (spans.depth == MAX_OPEN) {
                 spans.beyond++;
@@ -95,7 +106,7 @@ final class SpanPair {
             }
             spans.starting = tracer.spanBuilder(name)
                     .setParent(Context.current())
-                    .setStartTimestamp(Instant.now())
+                    .setStartTimestamp(timed ? Instant.ofEpochSecond(0, eventEpochNanos) : Instant.now())
                     .setAttribute(EventWriter.THREAD_ID, Thread.currentThread().threadId())
                     .setAttribute(
                             EventWriter.THREAD_NAME, Thread.currentThread().getName());
@@ -137,6 +148,16 @@ final class SpanPair {
 
         @Override
         public long begin(int variableSize) {
+            return finish(null);
+        }
+
+        /** An end tracepoint that gives its event's time: the span ends then. */
+        @Override
+        public long begin(int variableSize, long eventEpochNanos) {
+            return finish(Instant.ofEpochSecond(0, eventEpochNanos));
+        }
+
+        private long finish(Instant at) {
             OpenSpans spans = open.get();
             if (spans.beyond > 0) {
                 spans.beyond--; // the end of a begin that was too deep
@@ -152,6 +173,7 @@ final class SpanPair {
                 return -1;
             }
             spans.ending = span;
+            spans.endingAt = at;
             return 0;
         }
 
@@ -159,8 +181,14 @@ final class SpanPair {
         public void end(long handle, long cursor) {
             OpenSpans spans = open.get();
             Span span = spans.ending;
+            Instant at = spans.endingAt;
             spans.ending = null;
-            span.end();
+            spans.endingAt = null;
+            if (at == null) {
+                span.end();
+            } else {
+                span.end(at);
+            }
         }
 
         @Override

@@ -62,6 +62,19 @@ class OtelBridgeTest {
             .arguments("id", "endEpochNanos")
             .eventTime("endEpochNanos")
             .define();
+    /** A begin and an end reported late, each with its time. */
+    public interface LateMark {
+        void mark(long id, long epochNanos);
+    }
+
+    static final Tracepoint<LateMark> LATE_BEGIN = Tracepoint.builder("oteltest:late_begin", LateMark.class)
+            .arguments("id", "epochNanos")
+            .eventTime("epochNanos")
+            .define();
+    static final Tracepoint<LateMark> LATE_END = Tracepoint.builder("oteltest:late_end", LateMark.class)
+            .arguments("id", "epochNanos")
+            .eventTime("epochNanos")
+            .define();
     static final Tracepoint<Request> REQUEST = Tracepoint.define(
             "oteltest:request", Request.class, "method", "status", "nanos", "cached", "ratio", "tier", "body", "grade");
     static final Tracepoint<Begin> BEGIN = Tracepoint.define("oteltest:checkout_begin", Begin.class, "orderId");
@@ -89,11 +102,14 @@ class OtelBridgeTest {
                     .openTelemetry(sdk)
                     .events("oteltest:req*")
                     .span("checkout", BEGIN.name(), END.name())
+                    .span("late", LATE_BEGIN.name(), LATE_END.name())
                     .start();
             assertThat(bridge.tracepoints())
                     .containsExactly(
                             "oteltest:checkout_begin",
                             "oteltest:checkout_end",
+                            "oteltest:late_begin",
+                            "oteltest:late_end",
                             "oteltest:request",
                             "oteltest:request_late");
             Span app = sdk.getTracer("app").spanBuilder("handle").startSpan();
@@ -118,6 +134,8 @@ class OtelBridgeTest {
             REQUEST.fire().request("POST", 503, 1, false, 1.5, null, null, 'F'); // outside any span
             long happened = System.currentTimeMillis() * 1_000_000L - 1_500_000_000L; // reported 1.5 s late
             LATE.fire().late(7, happened);
+            LATE_BEGIN.fire().mark(8, happened);
+            LATE_END.fire().mark(8, happened + 20_000_000L);
             bridge.close();
             assertThat(sdk.shutdown().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
 
@@ -157,6 +175,17 @@ class OtelBridgeTest {
                     .isEqualTo(happened);
             assertThat(attributes(late.getAttributesList())).containsEntry("id", 7L);
 
+            io.opentelemetry.proto.trace.v1.Span lateSpan = receiver.spans.stream()
+                    .filter(s -> s.getName().equals("late"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(lateSpan.getStartTimeUnixNano())
+                    .as("started at its begin's event time")
+                    .isEqualTo(happened);
+            assertThat(lateSpan.getEndTimeUnixNano())
+                    .as("ended at its end's event time")
+                    .isEqualTo(happened + 20_000_000L);
+
             io.opentelemetry.proto.trace.v1.Span checkout = receiver.spans.stream()
                     .filter(s -> s.getName().equals("checkout"))
                     .findFirst()
@@ -168,8 +197,13 @@ class OtelBridgeTest {
                     .containsEntry("status", 201L);
             assertThat(checkout.getEndTimeUnixNano()).isGreaterThanOrEqualTo(checkout.getStartTimeUnixNano());
         }
-        assertThat(bridge.sent()).isEqualTo(4); // three events and a span
-        assertThat(BEGIN.probeCount() + END.probeCount() + REQUEST.probeCount() + LATE.probeCount())
+        assertThat(bridge.sent()).isEqualTo(5); // three events and two spans
+        assertThat(BEGIN.probeCount()
+                        + END.probeCount()
+                        + REQUEST.probeCount()
+                        + LATE.probeCount()
+                        + LATE_BEGIN.probeCount()
+                        + LATE_END.probeCount())
                 .as("closing detaches")
                 .isZero();
     }
