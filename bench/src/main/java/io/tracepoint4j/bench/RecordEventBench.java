@@ -47,7 +47,7 @@ import org.openjdk.jmh.runner.IterationType;
  *       ClockBench});
  *   <li>{@code tracepoint4j}: {@code RECORDED.fire().record(id, status, route)}, the tracepoint
  *       enabled in a running {@link Session}: DISCARD mode, {@value #THREAD_BUFFERS} single-producer
- *       buffers (one per firing thread, and one shared buffer) of {@value
+ *       buffers (one per firing thread, and one shared buffer; no event-time buffer) of {@value
  *       #SUB_BUFFER_COUNT} sub-buffers of {@value #SUB_BUFFER_SIZE} bytes (256 MiB each, about 0.2 s
  *       of one thread's events at this rate with no drain at all), {@link TraceClock#best()}, the
  *       trace in a folder under {@code java.io.tmpdir}. A record is 38 bytes: event header 10,
