@@ -154,11 +154,12 @@ public final class TracingDemo {
                 + " s: tracepoints web:request, db:query, fs:read, and jvm:* (GC pauses, safepoints, ...)");
         out.flush();
         Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
+        file.toFile().deleteOnExit(); // also when stopped early (kill PID, Ctrl-C)
         try {
             Files.writeString(file, "what the service reads\n".repeat(100));
             load(file, duration, Integer.MAX_VALUE, 1);
         } finally {
-            Files.delete(file);
+            Files.deleteIfExists(file);
         }
         out.println("served for " + duration.toSeconds() + " s");
     }
