@@ -995,7 +995,9 @@ public final class Session implements AutoCloseable {
          * that JFR reports a second late), at least 0; 1 by default. Each is taken by one reporting
          * thread, which places its records there at their own time; a thread that finds none free
          * places them into its own buffer, raised to its latest event's time if earlier, or, with
-         * none, into a shared buffer at the time they are reported.
+         * none, into a shared buffer at the time they are reported. Each is as large as the other
+         * buffers and a stream of the trace (empty if nothing reports); 0 saves that memory when
+         * no recorded tracepoint gives its event time.
          */
         public Builder eventTimeBuffers(int count) {
             this.eventTimeBuffers = count;
