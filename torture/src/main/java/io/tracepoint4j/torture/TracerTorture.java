@@ -450,9 +450,11 @@ public final class TracerTorture {
         for (Path chunk : chunks) {
             Arrays.fill(lastSeq, -1); // order within a chunk: see the design note
             long lastLate = -1;
+            java.util.Map<Long, Long> lastTimes = new java.util.HashMap<>(); // per stream
             try (CtfReader reader = CtfReader.open(chunk)) {
-                checkTimeOrder(reader, chunk);
+                checkPacketOrder(reader, chunk);
                 for (CtfEvent event : reader) { // in time order: per logical thread, the firing order
+                    checkEventTime(event, lastTimes, chunk);
                     if (event.name().equals(late.name())) {
                         lastLate = checkLate(event, lastLate, lateSeen, chunk);
                         continue;
@@ -495,11 +497,8 @@ public final class TracerTorture {
         return count;
     }
 
-    /**
-     * The time-order oracle over one chunk: per stream, packets follow one another in time,
-     * events lie within their packet, and their timestamps never decrease.
-     */
-    private void checkTimeOrder(CtfReader reader, Path chunk) {
+    /** The time-order oracle over one chunk's packets: per stream, each begins after the one before ended. */
+    private void checkPacketOrder(CtfReader reader, Path chunk) {
         java.util.Map<Long, Long> lastEnd = new java.util.HashMap<>();
         for (io.tracepoint4j.ctf.CtfPacket packet : reader.packets()) {
             Long previous = lastEnd.put(packet.streamInstanceId(), packet.timestampEnd());
@@ -509,22 +508,21 @@ public final class TracerTorture {
                         + ") or after its own end, in " + chunk);
             }
         }
-        java.util.Map<Long, Long> lastTime = new java.util.HashMap<>();
-        java.util.List<CtfEvent> all = new java.util.ArrayList<>();
-        for (CtfEvent event : reader) {
-            all.add(event);
-        }
-        // the merged order keeps each stream's file order (one cursor per stream); a stable sort by stream keeps it too
-        all.sort(Comparator.comparingLong(CtfEvent::streamInstanceId));
-        for (CtfEvent event : all) {
-            io.tracepoint4j.ctf.CtfPacket packet = event.packet();
-            Long previous = lastTime.put(event.streamInstanceId(), event.timestamp());
-            if ((previous != null && event.timestamp() < previous)
-                    || event.timestamp() < packet.timestampBegin()
-                    || event.timestamp() > packet.timestampEnd()) {
-                timeError(event + " goes back in its stream (after " + previous + ") or lies outside its packet "
-                        + packet + ", in " + chunk);
-            }
+    }
+
+    /**
+     * The time-order oracle for one event: it lies within its packet, and not before the stream's
+     * previous event ({@code lastTimes}, per stream). The merged iteration gives each stream's
+     * events in file order (one cursor per stream), so this sees each stream as written.
+     */
+    private void checkEventTime(CtfEvent event, java.util.Map<Long, Long> lastTimes, Path chunk) {
+        io.tracepoint4j.ctf.CtfPacket packet = event.packet();
+        Long previous = lastTimes.put(event.streamInstanceId(), event.timestamp());
+        if ((previous != null && event.timestamp() < previous)
+                || event.timestamp() < packet.timestampBegin()
+                || event.timestamp() > packet.timestampEnd()) {
+            timeError(event + " goes back in its stream (after " + previous + ") or lies outside its packet " + packet
+                    + ", in " + chunk);
         }
     }
 
