@@ -218,7 +218,7 @@ public final class RingBuffer extends WriterLine.After {
      * @return the record's offset in {@link #memory()}, or -1 if it was lost
      */
     public long reserve(int size) {
-        if (size <= 0 || size > subBufferSize - headerSize) {
+        if (!fits(size)) {
             return refuseSize(size);
         }
         if (singleProducer) {
@@ -275,7 +275,7 @@ public final class RingBuffer extends WriterLine.After {
             throw new UnsupportedOperationException("reserveAt: only a single-producer buffer places records at a"
                     + " time of their own; a shared buffer's timestamps are ordered by its clock");
         }
-        if (size <= 0 || size > subBufferSize - headerSize) {
+        if (!fits(size)) {
             return refuseSize(size);
         }
         return reserveSingle(size, time);
@@ -509,6 +509,12 @@ public final class RingBuffer extends WriterLine.After {
 
     // ---- private ----
 
+    /** Whether a record of {@code size} bytes fits in a sub-buffer, after its header. */
+    private boolean fits(int size) {
+        return size > 0 && size <= subBufferSize - headerSize;
+    }
+
+    /** Counts a record that does not fit ({@link #fits}) as lost, or throws for a size below 1. */
     private long refuseSize(int size) {
         if (size <= 0) {
             throw new IllegalArgumentException("record size " + size + ": a record has at least one byte");
