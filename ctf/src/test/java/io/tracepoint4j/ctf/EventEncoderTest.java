@@ -50,8 +50,9 @@ class EventEncoderTest {
     }
 
     /**
-     * ASCII strings go eight characters to a store (putString's fast path), which must write what the
-     * one-character-at-a-time path writes: for every length across several words, with a NUL or a
+     * ASCII strings take putString's fast path (one word for a short string, a byte at a time for a
+     * longer one), which must write what the general path writes: for every length across several
+     * words, with a NUL or a
      * non-ASCII character at every position (the fast path gives up there and the general path
      * takes over) and every room, the bytes are the JDK's UTF-8 (or the truncated prefix and the
      * mark), and not one byte past offset + stringSize(s, room) changes: the writer reserved no more.
