@@ -9,9 +9,9 @@ import java.lang.reflect.Array;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The update side of one tracepoint: register, unregister and detach build the next probe list and
- * hand it to {@link #publish}, the one method that orders an update's writes (registrations, probe
- * array, static call, static key).
+ * The update side of one tracepoint: register, unregister, replace and detach build the next probe
+ * list and hand it to {@link #publish}, the one method that orders an update's writes (registrations,
+ * probe array, static call, static key).
  */
 final class ProbeUpdates<P> {
     /*
@@ -23,7 +23,7 @@ final class ProbeUpdates<P> {
      *   INLINED_PROBES probes, else callAll$.
      *
      * Concurrency
-     *   Updates (register, unregister, detach, undoRegister) are serialized by updateLock; every
+     *   Updates (register, unregister, replace, detach, undoRegister) are serialized by updateLock; every
      *   update builds fresh arrays and hands them to publish(), the one method that writes [R], [P],
      *   [SC] and [K], in the order argued under [R]; no update waits for a grace period (the
      *   kernel once took 2m29s instead of 14.7s for a synchronize() per update): the old array is
@@ -56,6 +56,10 @@ final class ProbeUpdates<P> {
      *                   when removing too; a detached probe seen gone, then waited for by
      *                   synchronizeUnregister(), was still called by firings the retarget had not
      *                   reached yet.)
+     *         replacing: both rules at once: [R] shows the old probes and the replacement, then [P],
+     *                   [SC], [K] (the key stays on), then [R] without the replaced probe. A firing
+     *                   loads one array or one target, so it calls the replaced probe or its
+     *                   replacement, never both and never neither.
      *       In between, a probe being removed that throws is still counted (and may be flagged for
      *       detach; detach() takes updateLock after the removal and finds its Registration gone).
      *   [K] key flip: setTarget then MutableCallSite.syncAll(), whose contract is that every thread
@@ -195,6 +199,35 @@ final class ProbeUpdates<P> {
         return remove(probe, "unregisterIfRegistered");
     }
 
+    /** See {@link Tracepoint#replace(Object, Object)}. */
+    boolean replace(Object probe, P replacement) {
+        checkProbe(probe, "replace");
+        checkProbe(replacement, "replace");
+        ReentrantLock lock = lockForUpdate("replace");
+        try {
+            Registration[] current = registrationsPlain();
+            int index = indexOf(current, probe);
+            if (index < 0) {
+                return false;
+            }
+            if (probe == replacement) {
+                return true; // nothing to change
+            }
+            if (indexOf(current, replacement) >= 0) {
+                throw new IllegalStateException("replace(" + Tracepoint.describe(probe) + ", "
+                        + Tracepoint.describe(replacement) + ") on " + name() + ": the replacement is already"
+                        + " registered here; a probe is registered at most once per tracepoint. Nothing was changed.");
+            }
+            Registration[] next = current.clone();
+            next[index] = new Registration(replacement, current[index].priority);
+            Registration[] both = inserted(current, next[index]); // both, shown while firings may reach either
+            publish(both, next, probeArray(next), dispatchTarget(next));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean remove(Object probe, String what) {
         checkProbe(probe, what);
         ReentrantLock lock = lockForUpdate(what);
@@ -305,20 +338,29 @@ final class ProbeUpdates<P> {
     /**
      * Makes {@code next} the registered probes: the one place that orders the writes of an update
      * ([R], [P], [SC], [K]; see the design note); updateLock held. An update adds a registration
-     * (register) or removes one (unregister, detach, undoRegister); [R] shows an added probe before
-     * any firing can reach it, and a removed one as gone only after no firing that begins can reach
-     * it. The key is on exactly when {@code next} is non-empty.
+     * (register), removes one (unregister, detach, undoRegister), or both (replace); [R] shows an
+     * added probe before any firing can reach it, and a removed one as gone only after no firing
+     * that begins can reach it. The key is on exactly when {@code next} is non-empty.
      */
     private void publish(Registration[] next, Object nextProbes, MethodHandle nextDispatch) {
         boolean removing = next.length < registrationsPlain().length;
-        if (!removing) {
-            setRegistrationsRelease(next); // [R] first when adding; pairs with registrationsAcquire()
+        publish(removing ? registrationsPlain() : next, next, nextProbes, nextDispatch);
+    }
+
+    /**
+     * As publish(next, ...), with [R] showing {@code during} (every registration a firing may reach
+     * before or after the update: the old ones and the added one) until the firings cannot reach a
+     * removed one any more.
+     */
+    private void publish(Registration[] during, Registration[] next, Object nextProbes, MethodHandle nextDispatch) {
+        if (during != registrationsPlain()) {
+            setRegistrationsRelease(during); // [R] an added probe first; pairs with registrationsAcquire()
         }
         tracepoint.setProbesRelease(nextProbes); // [P] pairs with probesAcquire() in the generated firing code
         retarget(definition.dispatch(), nextDispatch); // [SC] after [P]
         setKey(next.length > 0); // [K] after [P] and [SC]; an unchanged key is left alone
-        if (removing) {
-            setRegistrationsRelease(next); // [R] last when removing; pairs with registrationsAcquire()
+        if (next != during) {
+            setRegistrationsRelease(next); // [R] a removed probe last; pairs with registrationsAcquire()
         }
         assert keyOn() == (next.length > 0);
     }

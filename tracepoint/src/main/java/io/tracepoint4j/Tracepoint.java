@@ -337,6 +337,27 @@ public abstract class Tracepoint<P> {
     }
 
     /**
+     * Puts {@code replacement} in the place of {@code probe}, at its priority, in one update: a
+     * firing calls one or the other, never both and never neither, so a consumer changing its
+     * probe (a tracer whose filter changed) loses and doubles no firing. Firings that begin after
+     * this returns call {@code replacement}; firings already running may still be inside {@code
+     * probe}, which {@link #synchronizeUnregister()} waits for, as after {@link #unregister}. The
+     * probe count does not change, so the lifecycle hooks do not run. Takes any object as {@code
+     * probe}, as {@link #unregisterIfRegistered(Object)} does.
+     *
+     * @return whether {@code probe} was registered here (detached after failures or dropped with
+     *     its class loader, it is not: then nothing changes and {@code replacement} is not
+     *     registered)
+     * @throws IllegalArgumentException if either is null, this tracepoint itself, or not an
+     *     implementation of the prototype
+     * @throws IllegalStateException if {@code replacement} is already registered here (and is not
+     *     {@code probe}), or if called from this tracepoint's own lifecycle hook; nothing changes
+     */
+    public final boolean replace(Object probe, P replacement) {
+        return updates.replace(probe, replacement);
+    }
+
+    /**
      * Waits for a grace period of this tracepoint's flavor: when it returns, no probe unregistered
      * from this tracepoint (or any tracepoint of the same flavor) before the call is running, and none
      * will be called again. Blocks; a blocked faultable probe delays it, but never delays regular

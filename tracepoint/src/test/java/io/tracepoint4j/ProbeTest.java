@@ -250,6 +250,93 @@ class ProbeTest {
                 .hasMessageContaining("is not a " + Event.class.getName());
     }
 
+    /**
+     * replace: the replacement runs where the probe ran (its priority), the hooks do not run (the
+     * count is unchanged), a probe not registered is reported and changes nothing, and misuse is
+     * refused with nothing changed.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void replaceTakesTheProbesPlaceWithoutRunningTheHooks(Flavor flavor) {
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger last = new AtomicInteger();
+        Tracepoint<Event> tp = define(
+                flavor,
+                Tracepoint.builder(unique("probe", "replace"), Event.class)
+                        .onFirstProbe(first::incrementAndGet)
+                        .onLastProbe(last::incrementAndGet));
+        List<String> calls = new ArrayList<>();
+        Event a10 = recorder(calls, "a10");
+        Event b5 = recorder(calls, "b5");
+        Event c20 = recorder(calls, "c20");
+        Event x = recorder(calls, "x");
+        tp.register(a10, 10);
+        tp.register(b5, 5);
+        tp.register(c20, 20);
+        assertThat(tp.replace(a10, x)).isTrue();
+        tp.fire().event("e", 1);
+        assertThat(names(calls)).containsExactly("c20", "x", "b5");
+        assertThat(tp.isRegistered(a10)).isFalse();
+        assertThat(tp.isRegistered(x)).isTrue();
+        assertThat(tp.probeCount()).isEqualTo(3);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(last.get()).isZero();
+
+        assertThat(tp.replace(a10, recorder(calls, "y"))).as("a10 is gone").isFalse();
+        assertThat(tp.replace(x, x)).as("a probe in its own place").isTrue();
+        assertThatThrownBy(() -> tp.replace(x, c20))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already registered");
+        assertThatThrownBy(() -> tp.replace(x, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tp.replace(null, x)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tp.replace("not a probe", x)).isInstanceOf(IllegalArgumentException.class);
+        calls.clear();
+        tp.fire().event("e", 2);
+        assertThat(names(calls)).as("nothing changed").containsExactly("c20", "x", "b5");
+
+        tp.unregister(x);
+        tp.unregister(b5);
+        tp.unregister(c20);
+        assertThat(last.get()).isEqualTo(1);
+        assertThat(tp.enabled()).isFalse();
+    }
+
+    /**
+     * replace under firings: each firing calls the probe or its replacement, never both and never
+     * neither, while the two change places thousands of times (an unregister followed by a register
+     * would leave firings with neither; the other order, with both).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aReplacedProbeAndItsReplacementShareEveryFiringExactlyOnce(Flavor flavor) throws Exception {
+        Tracepoint<Event> tp = define(flavor);
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        Event one = (label, n) -> calls.incrementAndGet();
+        Event other = (label, n) -> calls.incrementAndGet();
+        tp.register(one);
+        AtomicBoolean stop = new AtomicBoolean();
+        long[] fired = new long[1];
+        Thread firing = new Thread(() -> {
+            long n = 0;
+            while (!stop.get()) {
+                tp.fire().event("f", 1);
+                n++;
+            }
+            fired[0] = n;
+        });
+        firing.start();
+        Event current = one;
+        for (int i = 0; i < 2000; i++) {
+            Event next = current == one ? other : one;
+            assertThat(tp.replace(current, next)).isTrue();
+            current = next;
+        }
+        stop.set(true);
+        firing.join();
+        assertThat(fired[0]).as("firings while replacing").isPositive();
+        assertThat(calls.get()).as("probe calls, one per firing").isEqualTo(fired[0]);
+    }
+
     /** Oracle 4 and 5: a missing unregister fails and changes nothing, also on an empty tracepoint. */
     @ParameterizedTest
     @EnumSource(Flavor.class)

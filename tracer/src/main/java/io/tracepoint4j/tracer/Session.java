@@ -76,7 +76,7 @@ public final class Session implements AutoCloseable {
      *   CtfTrace's.
      *
      * Traces: `traces` holds every trace being written: the current chunk, and during a rotation
-     *   or a snapshot the one being made. attach() adds a tracepoint's event class to each, so
+     *   or a snapshot the one being made. eventId() adds a tracepoint's event class to each, so
      *   every trace's metadata names every event its packets can hold.
      *
      * Stop: the recorder stops recording and waits for the session's SRCU grace period (Recorder's
@@ -192,8 +192,9 @@ public final class Session implements AutoCloseable {
      * Enables the tracepoints matching {@code glob}, as {@link #enable(String)} does, recording only
      * the firings {@code filter} accepts ({@link Filter}; null for every firing). A tracepoint that
      * several rules match records a firing when any of them accepts it. Enabling a glob again
-     * replaces its filter; while running, a tracepoint whose filter changes is detached and
-     * attached again, so firings in between are not recorded.
+     * replaces its filter. While running, a tracepoint whose rules' filter changes gets a probe with
+     * the new one in place of the old in one update (Tracepoint.replace): every firing is recorded
+     * under the filter before or the one after, none lost and none twice.
      *
      * @return this session
      * @throws FilterException if the filter cannot be parsed, or does not fit a tracepoint defined
@@ -204,19 +205,13 @@ public final class Session implements AutoCloseable {
         checkGlob(glob);
         Filter parsed = filter == null ? null : Filter.parse(filter);
         checkFits(glob, parsed);
-        boolean changed = !rules.containsKey(glob) || !Objects.equals(expressionOf(rules.get(glob)), filter);
         rules.put(glob, parsed);
-        if (changed && state == State.RUNNING) {
+        if (state == State.RUNNING) {
             for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
-                detach(tracepoint);
-                attach(tracepoint);
+                update(tracepoint);
             }
         }
         return this;
-    }
-
-    private static String expressionOf(Filter filter) {
-        return filter == null ? null : filter.expression();
     }
 
     /** Throws if {@code filter} does not fit a tracepoint defined now that {@code glob} matches. */
@@ -229,7 +224,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Removes the rule {@code glob}: tracepoints no other rule matches are no longer recorded.
+     * Removes the rule {@code glob}: tracepoints no other rule matches are no longer recorded, and
+     * those another rule matches are recorded as the rules left say (their filters alone).
      *
      * @return whether the rule was there
      */
@@ -240,9 +236,7 @@ public final class Session implements AutoCloseable {
         }
         rules.remove(glob);
         for (Tracepoint<?> tracepoint : attached()) {
-            if (!matchesRules(tracepoint.name())) {
-                detach(tracepoint);
-            }
+            update(tracepoint); // detached if no rule is left, else held to the filters left
         }
         return true;
     }
@@ -641,58 +635,86 @@ public final class Session implements AutoCloseable {
 
     // ---- attaching ----
 
-    private void attach(Tracepoint<?> tracepoint) {
-        if (probes.containsKey(tracepoint.id())) {
+    /**
+     * Brings {@code tracepoint}'s probe in line with the rules; this session's lock held, while it
+     * runs. No rule matches it: detached. A rule does: attached with the rules' filter; and if it
+     * has a probe with another filter (a rule added, removed or refiltered), a probe with the new
+     * one takes its place in one update (Tracepoint.replace), so a firing is recorded under the old
+     * filter or the new, never twice and never not at all. A probe whose filter is the rules' stays.
+     */
+    private void update(Tracepoint<?> tracepoint) {
+        if (!matchesRules(tracepoint.name())) {
+            detach(tracepoint);
             return;
         }
-        String recording = "session " + name + " recording " + tracepoint.name();
         Filter filter = filterOf(tracepoint.name());
+        String expression = filter == null ? null : filter.expression();
+        Attached entry = probes.get(tracepoint.id());
+        Object current = entry == null ? null : entry.probe.get();
+        if (current != null && Objects.equals(entry.filter, expression)) {
+            return; // recording as the rules say
+        }
+        String recording = "session " + name + " recording " + tracepoint.name();
         ArgumentFilter compiled = null;
         if (filter != null) {
             try {
-                compiled = filter.compile(tracepoint, recording + " if " + filter.expression());
+                compiled = filter.compile(tracepoint, recording + " if " + expression);
             } catch (FilterException e) { // a tracepoint defined after the rule: enable() checked the others
                 Log.get()
                         .log(
                                 System.Logger.Level.WARNING,
                                 "session " + name + " does not record " + tracepoint.name() + ": " + e.getMessage());
+                detach(tracepoint);
                 return;
-            }
-        }
-        Integer eventId = eventIds.get(tracepoint.id());
-        if (eventId == null) { // the first attach: its event class, in every open chunk's metadata
-            eventId = nextEventId++;
-            eventIds.put(tracepoint.id(), eventId);
-            EventClass eventClass = eventClass(eventId, tracepoint);
-            for (CtfTrace open : traces) {
-                try {
-                    open.addEventClass(STREAM_CLASS, eventClass);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(
-                            "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
-                                    + open.folder(),
-                            e);
-                }
             }
         }
         TracepointWriter writer = new TracepointWriter(
                 recorder,
-                eventId,
+                eventId(tracepoint),
                 fixedArgumentBytes(tracepoint),
                 maxVariable,
                 tracepoint.flavor() == Tracepoint.Flavor.FAULTABLE,
                 recording);
-        probes.put(tracepoint.id(), new Attached(tracepoint, register(tracepoint, writer, compiled)));
+        probes.put(
+                tracepoint.id(), new Attached(tracepoint, install(tracepoint, current, writer, compiled), expression));
     }
 
-    /** A tracepoint and the session's probe on it, both held weakly (see `probes`). */
+    /**
+     * The event id of {@code tracepoint}: on its first attach, a new one, whose event class goes
+     * into every open chunk's metadata; attached again, it keeps its class.
+     */
+    private int eventId(Tracepoint<?> tracepoint) {
+        Integer eventId = eventIds.get(tracepoint.id());
+        if (eventId != null) {
+            return eventId;
+        }
+        int id = nextEventId++;
+        eventIds.put(tracepoint.id(), id);
+        EventClass eventClass = eventClass(id, tracepoint);
+        for (CtfTrace open : traces) {
+            try {
+                open.addEventClass(STREAM_CLASS, eventClass);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(
+                        "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
+                                + open.folder(),
+                        e);
+            }
+        }
+        return id;
+    }
+
+    /** A tracepoint and the session's probe on it, both held weakly (see `probes`), and the probe's filter. */
     private static final class Attached {
         final WeakReference<Tracepoint<?>> tracepoint;
         final WeakReference<Object> probe;
+        /** The expression of the filter the probe applies; null: it records every firing. */
+        final String filter;
 
-        Attached(Tracepoint<?> tracepoint, Object probe) {
+        Attached(Tracepoint<?> tracepoint, Object probe, String filter) {
             this.tracepoint = new WeakReference<Tracepoint<?>>(tracepoint);
             this.probe = new WeakReference<Object>(probe);
+            this.filter = filter;
         }
     }
 
@@ -710,12 +732,19 @@ public final class Session implements AutoCloseable {
         return alive;
     }
 
-    private static <P> P register(Tracepoint<P> tracepoint, TracepointWriter writer, ArgumentFilter filter) {
+    /**
+     * Registers a probe of {@code writer} guarded by {@code filter} (if not null) in the place of
+     * {@code previous} (if not null and still registered), else on its own; returns it.
+     */
+    private static <P> P install(
+            Tracepoint<P> tracepoint, Object previous, TracepointWriter writer, ArgumentFilter filter) {
         P probe = tracepoint.writerProbe(writer);
         if (filter != null) {
             probe = tracepoint.filteredProbe(filter, probe);
         }
-        tracepoint.register(probe);
+        if (previous == null || !tracepoint.replace(previous, probe)) { // replace: false if it was detached
+            tracepoint.register(probe);
+        }
         return probe;
     }
 
@@ -755,8 +784,8 @@ public final class Session implements AutoCloseable {
         @Override
         public void added(Tracepoint<?> tracepoint) {
             synchronized (Session.this) {
-                if (state == State.RUNNING && matchesRules(tracepoint.name())) {
-                    attach(tracepoint);
+                if (state == State.RUNNING) {
+                    update(tracepoint);
                 }
             }
         }
