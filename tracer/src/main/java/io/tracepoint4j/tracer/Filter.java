@@ -141,6 +141,14 @@ public final class Filter {
 
     private static final int STRING_SUFFIX = 10;
     private static final int ORDINAL_EQ = 8;
+    /**
+     * The bits of a decimal's {@code >=} and {@code <=}, which hold when the bit is clear: !(value
+     * >= literal) and !(value <= literal), not value < literal and value > literal, which differ
+     * for NaN (every ordered comparison with NaN is false).
+     */
+    private static final int DECIMAL_NOT_GE = 11;
+
+    private static final int DECIMAL_NOT_LE = 12;
 
     /**
      * A filter compiled for one tracepoint. Its tables are written before compile() returns and
@@ -276,6 +284,8 @@ public final class Filter {
                 boolean holds = switch (kinds[bit]) {
                     case DECIMAL_EQ -> value == literal;
                     case DECIMAL_LT -> value < literal;
+                    case DECIMAL_NOT_GE -> !(value >= literal);
+                    case DECIMAL_NOT_LE -> !(value <= literal);
                     default -> value > literal;
                 };
                 result |= holds ? 1L << bit : 0;
@@ -455,7 +465,8 @@ public final class Filter {
             compiled.add(argument, bit);
             switch (compiled.kinds[bit]) {
                 case INTEGER_EQ, INTEGER_LT, INTEGER_GT -> compiled.integers[bit] = integerLiteral(type, expression);
-                case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT -> compiled.decimals[bit] = decimalLiteral(expression);
+                case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT, DECIMAL_NOT_GE, DECIMAL_NOT_LE ->
+                    compiled.decimals[bit] = decimalLiteral(expression);
                 case STRING_EQ -> compiled.strings[bit] = literal.text;
                 case STRING_GLOB -> compileGlob(compiled, bit, literal.text);
                 default -> compiled.integers[bit] = ordinalLiteral(type, expression);
@@ -510,11 +521,14 @@ public final class Filter {
                 }
                 return type.isEnum() ? ORDINAL_EQ : INTEGER_EQ;
             }
-            // a number: the comparisons with a strict order are < and >; <= and >= are their negations
+            // a number: <= and >= hold when the bit is clear (negated); for an integer that bit is >
+            // and <, for a decimal !(<=) and !(>=), which NaN sets
             boolean decimal = type == float.class || type == double.class;
             return switch (operator) {
-                case "<", ">=" -> decimal ? DECIMAL_LT : INTEGER_LT;
-                case ">", "<=" -> decimal ? DECIMAL_GT : INTEGER_GT;
+                case "<" -> decimal ? DECIMAL_LT : INTEGER_LT;
+                case ">=" -> decimal ? DECIMAL_NOT_GE : INTEGER_LT;
+                case ">" -> decimal ? DECIMAL_GT : INTEGER_GT;
+                case "<=" -> decimal ? DECIMAL_NOT_LE : INTEGER_GT;
                 default -> decimal ? DECIMAL_EQ : INTEGER_EQ;
             };
         }

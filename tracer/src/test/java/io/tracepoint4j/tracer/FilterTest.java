@@ -104,6 +104,40 @@ class FilterTest {
         assertThat(passed(tp, "method == 80")).containsExactly(2L);
     }
 
+    /**
+     * Decimals as Java compares them: NaN fails every ordered comparison, <= and >= too (they were
+     * compiled as the negations of > and <, which NaN passed), and != holds for it.
+     */
+    @Test
+    void nanFailsEveryOrderedComparisonOfADecimal() {
+        Tracepoint<Request> tp = request();
+        double[] millis = {1.0, Double.NaN, Double.POSITIVE_INFINITY, -0.0};
+        java.util.function.Function<String, List<Long>> passed = expression -> {
+            List<Long> ids = new ArrayList<>();
+            Request guarded = (id, status, route, retried, level, ms, method, body) -> ids.add(id);
+            Request probe = tp.filteredProbe(Filter.parse(expression).compile(tp, expression), guarded);
+            tp.register(probe);
+            try {
+                for (int i = 0; i < millis.length; i++) {
+                    tp.fire().request(i + 1, 200, "/", false, Level.INFO, millis[i], 'G', null);
+                }
+            } finally {
+                tp.unregister(probe);
+            }
+            return ids;
+        };
+        assertThat(passed.apply("millis >= 0")).containsExactly(1L, 3L, 4L);
+        assertThat(passed.apply("millis <= 0")).containsExactly(4L);
+        assertThat(passed.apply("millis > 0")).containsExactly(1L, 3L);
+        assertThat(passed.apply("millis < 1")).containsExactly(4L);
+        assertThat(passed.apply("millis >= 1e300")).containsExactly(3L);
+        assertThat(passed.apply("millis == 1")).containsExactly(1L);
+        assertThat(passed.apply("millis != 1")).containsExactly(2L, 3L, 4L);
+        assertThat(passed.apply("!(millis >= 0)"))
+                .as("the negation of the whole")
+                .containsExactly(2L);
+    }
+
     @Test
     void andOrNotAndParenthesesCombineThem() {
         Tracepoint<Request> tp = request();
