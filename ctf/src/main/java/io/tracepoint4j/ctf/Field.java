@@ -116,6 +116,32 @@ public final class Field {
     }
 
     /**
+     * {@code fields}, each renamed, if need be, so that no two are shown under one name: a field
+     * shown as an earlier one (or as an earlier {@code _length} companion, or whose own companion
+     * would be) gets {@code _} appended to its name until it is shown alone. For a writer whose
+     * field names come from elsewhere (a tracer naming fields after a tracepoint's arguments, beside
+     * fields of its own): {@code tid} after a field {@code tid} becomes {@code tid_}. Fields that
+     * need no new name are kept as they are, in their order.
+     */
+    public static List<Field> withUniqueNames(List<Field> fields) {
+        List<Field> renamed = new ArrayList<>(fields.size());
+        Set<String> shown = new HashSet<>();
+        for (Field field : fields) {
+            Field unique = field;
+            while (shown.contains(unique.shownName())
+                    || (unique.type == FieldType.BYTES && shown.contains(unique.lengthShownName()))) {
+                unique = new Field(unique.name + "_", unique.type, unique.labels);
+            }
+            shown.add(unique.shownName());
+            if (unique.type == FieldType.BYTES) {
+                shown.add(unique.lengthShownName());
+            }
+            renamed.add(unique);
+        }
+        return renamed;
+    }
+
+    /**
      * Checks that no two of {@code fields} are shown under one name (their {@code _length} companions
      * included).
      *

@@ -117,6 +117,32 @@ class MetadataTest {
         assertThatThrownBy(() -> Field.ofEnum("e", List.of("A", "A"))).hasMessageContaining("repeats label \"A\"");
     }
 
+    /**
+     * withUniqueNames renames what refusesFieldsThatWouldShowUnderOneName refuses: a later field
+     * shown as an earlier one, or as an earlier companion, or whose companion would be, gets "_"
+     * until it stands alone; the rest are kept, and the event class then accepts them.
+     */
+    @Test
+    void withUniqueNamesRenamesTheLaterOfTwoFieldsShownAlike() {
+        List<Field> fields = Field.withUniqueNames(List.of(
+                Field.of("tid", FieldType.INT64),
+                Field.of("tid", FieldType.INT32),
+                Field.of("tid_", FieldType.INT8),
+                Field.of("b", FieldType.BYTES),
+                Field.of("b_length", FieldType.UINT32),
+                Field.of("c_length", FieldType.UINT32),
+                Field.of("c", FieldType.BYTES),
+                Field.ofEnum("a-b", List.of("X")),
+                Field.of("a_b", FieldType.STRING)));
+        assertThat(fields.stream().map(Field::name))
+                .containsExactly("tid", "tid_", "tid__", "b", "b_length_", "c_length", "c_", "a-b", "a_b_");
+        assertThat(fields.get(7).labels()).containsExactly("X");
+        assertThat(fields.get(1).type()).isEqualTo(FieldType.INT32);
+        assertThat(EventClass.of(0, "e", fields).fields()).isEqualTo(fields);
+        List<Field> apart = List.of(Field.of("a", FieldType.INT8), Field.of("b", FieldType.BYTES));
+        assertThat(Field.withUniqueNames(apart)).isEqualTo(apart);
+    }
+
     @Test
     void refusesBadStreamAndEventClasses() {
         assertThatThrownBy(() -> StreamClass.builder(0).eventClass(EventClass.of(65536, "big")))

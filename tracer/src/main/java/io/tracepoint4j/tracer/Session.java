@@ -828,13 +828,19 @@ public final class Session implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * The event class of {@code tracepoint}: the thread id, then a field per argument, named after
+     * it; an argument shown under the name of an earlier field (an argument "tid", or "data_length"
+     * beside a byte[] "data") gets "_" appended (Field.withUniqueNames), so every tracepoint can be
+     * recorded.
+     */
     private static EventClass eventClass(int id, Tracepoint<?> tracepoint) {
         List<Field> fields = new ArrayList<>();
         fields.add(Field.of("tid", FieldType.INT64));
         for (Tracepoint.Argument argument : tracepoint.arguments()) {
             fields.add(field(argument));
         }
-        return EventClass.of(id, tracepoint.name(), fields);
+        return EventClass.of(id, tracepoint.name(), Field.withUniqueNames(fields));
     }
 
     @SuppressWarnings("unchecked") // an enum argument's type is an enum class (Prototypes admits no other)

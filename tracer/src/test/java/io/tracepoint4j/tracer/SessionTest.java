@@ -242,6 +242,38 @@ class SessionTest {
         assertThat(after).containsExactly(-1L, -2L);
     }
 
+    /** Arguments named as the tracer's own fields. */
+    public interface Clash {
+        void clash(long tid, byte[] data, int dataLength);
+    }
+
+    /**
+     * Argument names that a trace would show as another field's (the tracer's "tid"; the
+     * "data_length" a byte[] "data" brings) are shown with "_" appended, and the tracepoint is
+     * recorded; it used to be refused with a warning, and never recorded.
+     */
+    @Test
+    void argumentsNamedAsTheTracersOwnFieldsAreRecordedUnderNewNames(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Clash> clash = Tracepoint.define(provider + ":clash", Clash.class, "tid", "data", "data_length");
+        Path folder = dir.resolve("trace");
+        Session session =
+                Session.builder("clash").enable(provider + ":*").output(folder).start();
+        clash.fire().clash(7, new byte[] {1, 2}, 9);
+        assertThat(session.recorded()).containsExactly(provider + ":clash");
+        session.stop();
+        List<CtfEvent> events = events(folder);
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).field("tid")).isEqualTo(Thread.currentThread().threadId());
+        assertThat(events.get(0).field("tid_")).isEqualTo(7L);
+        assertThat(events.get(0).field("data_length_")).isEqualTo(9);
+        Babeltrace.Run run = Babeltrace.run(folder).clean();
+        assertThat(run.stdout().stream().filter(l -> l.contains(provider + ":clash")))
+                .singleElement()
+                .asString()
+                .contains("tid_ = 7", "data_length = 2", "data_length_ = 9");
+    }
+
     /**
      * A probe that fires tracepoints itself (a probe that logs), ten levels deep: every firing is
      * recorded, each as its own complete record, on the same thread, with no deadlock.
