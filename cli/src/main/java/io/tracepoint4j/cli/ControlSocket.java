@@ -81,9 +81,61 @@ final class ControlSocket implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed, or the target exits;
-     * returns at once after Ctrl-C, so that the caller can still stop what it started. Runs {@code
-     * everySecond} (if not null) once a second meanwhile.
+     * The answer to {@code request}, the one that ends a command (stop, unstat, unhist); or null if
+     * the target exited first, for the caller to fall back on what it read last.
+     *
+     * @throws CommandFailure as {@link #request}, when the target is still there
+     */
+    String[] lastRequest(String request) {
+        try {
+            return request(request);
+        } catch (CommandFailure e) {
+            if (ProcessHandle.of(pid).isPresent()) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Sends {@code request} every time it runs (once a second, from {@link #waitForTheEnd}) and keeps
+     * the last answer: what {@code stat} and {@code hist} show if the target exits before their end.
+     */
+    final class Poll implements Runnable {
+        private final String request;
+        private String[] answer;
+        private long answeredAt;
+
+        Poll(String request) {
+            this.request = request;
+        }
+
+        @Override
+        public void run() {
+            try {
+                answer = request(request);
+                answeredAt = System.nanoTime();
+            } catch (CommandFailure e) {
+                // the target is ending: the last answer stands
+            }
+        }
+
+        /** The last answer, or null if none came. */
+        String[] answer() {
+            return answer;
+        }
+
+        /** When it came, in System.nanoTime(). */
+        long answeredAt() {
+            return answeredAt;
+        }
+    }
+
+    /**
+     * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed (or TERM sent), or the
+     * target exits; runs {@code everySecond} (if not null) once a second meanwhile. After Ctrl-C it
+     * returns at once, and the JVM's exit waits (up to {@link Tp#FINISH_SECONDS}) until the command
+     * has stopped what it started and printed its results, as perf stat does on Ctrl-C.
      */
     void waitForTheEnd(Double seconds, Runnable everySecond) throws InterruptedException {
         CountDownLatch end = new CountDownLatch(1);
@@ -107,10 +159,12 @@ final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /** The Ctrl-C hook: ends the wait, then holds the exit until the command has printed its results. */
     private record CountDown(CountDownLatch latch) implements Runnable {
         @Override
         public void run() {
             latch.countDown();
+            Tp.awaitFinished();
         }
     }
 

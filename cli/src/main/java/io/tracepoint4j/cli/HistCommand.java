@@ -69,8 +69,18 @@ final class HistCommand implements Callable<Integer> {
             out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
                     + " in PID " + pid + duration.phrase(", Ctrl-C stops"));
             out.flush();
-            control.waitForTheEnd(duration.seconds, null);
-            String[] answer = control.request("unhist");
+            ControlSocket.Poll poll = control.new Poll("histogram");
+            control.waitForTheEnd(duration.seconds, poll);
+            String[] answer = control.lastRequest("unhist");
+            if (answer == null) { // the target exited: its histogram as of the last poll
+                answer = poll.answer();
+                if (answer == null) {
+                    throw new CommandFailure("PID " + pid + " exited before its histogram was first read");
+                }
+                if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                    out.println("PID " + pid + " exited; its histogram as of the last second:");
+                }
+            }
             long[] values = new long[answer.length - 1];
             for (int i = 1; i < answer.length; i++) {
                 values[i - 1] = Long.parseLong(answer[i]);

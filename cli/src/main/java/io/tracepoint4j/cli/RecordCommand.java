@@ -157,18 +157,13 @@ final class RecordCommand implements Callable<Integer> {
             }
             Path written = folder;
             Long lost = null; // from the session; else (the target exited) from the packets' counts
-            try {
-                String[] stopped = control.request("stop");
+            String[] stopped = control.lastRequest("stop");
+            if (stopped != null) {
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
-            } catch (CommandFailure e) {
-                if (ProcessHandle.of(pid).isPresent()) {
-                    throw e;
-                }
-                if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
-                    throw new CommandFailure("PID " + pid + " exited while recording; " + folder
-                            + " is readable up to its last complete packet");
-                }
+            } else if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                out.println("PID " + pid + " exited while recording; the trace holds what it wrote, up to its"
+                        + " last complete packet");
             }
             summarize(out, written, lost);
         }

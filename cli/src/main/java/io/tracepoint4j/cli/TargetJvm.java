@@ -3,16 +3,21 @@ package io.tracepoint4j.cli;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.MBeanServerConnection;
@@ -34,25 +39,120 @@ final class TargetJvm implements AutoCloseable {
 
     private static final String USER = "tp";
 
+    /** The name of the folders holding an attach's password files begins so. */
+    private static final String SECRETS_PREFIX = "tracepoint4j-attach";
+
     /** This tool's version, from its jar's manifest; "unknown" when run from class folders. */
     private static final String TOOL_VERSION =
             java.util.Objects.requireNonNullElse(TargetJvm.class.getPackage().getImplementationVersion(), "unknown");
 
     private final long pid;
+    private final Attaching attaching;
     private final VirtualMachine vm;
     private final Path secrets;
     private final JMXConnector connector;
     private final MBeanServerConnection server;
     private final ObjectName bootstrap;
 
-    private TargetJvm(long pid, VirtualMachine vm, Path secrets, JMXConnector connector, ObjectName bootstrap)
+    private TargetJvm(
+            long pid,
+            Attaching attaching,
+            VirtualMachine vm,
+            Path secrets,
+            JMXConnector connector,
+            ObjectName bootstrap)
             throws IOException {
         this.pid = pid;
+        this.attaching = attaching;
         this.vm = vm;
         this.secrets = secrets;
         this.connector = connector;
         this.server = connector.getMBeanServerConnection();
         this.bootstrap = bootstrap;
+    }
+
+    /**
+     * What keeps an attach from being cut in half, from its start to {@link #close()}: a lock per
+     * target, so that tools attaching at once take turns (the JVM runs one JMX agent, which the
+     * first would start and the second find started), held in the user's private folder of control
+     * sockets (released by the OS if the tool dies); and a shutdown hook that holds a Ctrl-C's
+     * exit until close() has stopped the agent and deleted the password files, which the exit
+     * would otherwise leave behind, with the target refusing every later tool.
+     */
+    private static final class Attaching {
+        private final FileChannel lockFile;
+        private final FileLock lock;
+        private final CountDownLatch undone = new CountDownLatch(1);
+        private final Thread hook = new Thread(this::holdExit, "tp: finishing the attach");
+
+        private Attaching(FileChannel lockFile, FileLock lock) {
+            this.lockFile = lockFile;
+            this.lock = lock;
+        }
+
+        static Attaching begin(long pid) throws IOException {
+            Path folder = io.tracepoint4j.tracer.control.Channel.folder();
+            deleteLeftovers(folder);
+            FileChannel file = FileChannel.open(
+                    folder.resolve(pid + ".attach"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            Attaching attaching;
+            try {
+                attaching = new Attaching(file, file.lock()); // waits while another tool attaches
+            } catch (IOException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+            Runtime.getRuntime().addShutdownHook(attaching.hook);
+            return attaching;
+        }
+
+        /**
+         * Deletes the sockets and attach locks of processes that are gone: a JVM killed with
+         * SIGKILL cannot delete its socket, and the locks are never deleted by their tools (one
+         * deleted while another tool waits on it would let a third lock a new file beside it).
+         */
+        private static void deleteLeftovers(Path folder) {
+            try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    String name = file.getFileName().toString();
+                    int dot = name.lastIndexOf('.');
+                    String kind = dot < 0 ? "" : name.substring(dot);
+                    if ((kind.equals(".sock") || kind.equals(".attach"))
+                            && name.substring(0, dot).chars().allMatch(Character::isDigit)
+                            && dot > 0
+                            && ProcessHandle.of(Long.parseLong(name.substring(0, dot)))
+                                    .isEmpty()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            } catch (IOException | UncheckedIOException | NumberFormatException e) {
+                // left for the next tool
+            }
+        }
+
+        private void holdExit() {
+            try {
+                undone.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The attach is undone: the lock released, a Ctrl-C's exit let go. */
+        void end() {
+            try {
+                lock.release();
+                lockFile.close();
+            } catch (IOException e) {
+                // released with the file, or with the process
+            }
+            undone.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // Ctrl-C: the hook runs, and returns now
+            }
+        }
     }
 
     /**
@@ -70,10 +170,17 @@ final class TargetJvm implements AutoCloseable {
             throw new CommandFailure("PID " + pid + " belongs to user " + otherUser + ", and tp works with the JVMs of"
                     + " its own user only: run it as " + otherUser);
         }
+        Attaching attaching;
+        try {
+            attaching = Attaching.begin(pid);
+        } catch (IOException e) {
+            throw new CommandFailure("cannot lock the attach to PID " + pid + ": " + e.getMessage());
+        }
         VirtualMachine vm;
         try {
             vm = VirtualMachine.attach(Long.toString(pid));
         } catch (AttachNotSupportedException | IOException e) {
+            attaching.end();
             throw new CommandFailure("cannot attach to PID " + pid + ": it is not a Java 25+ JVM run by you (attaching"
                     + " needs the same user; " + e.getMessage() + ")");
         }
@@ -82,8 +189,7 @@ final class TargetJvm implements AutoCloseable {
         boolean agentStarted = false;
         try {
             secrets = Files.createTempDirectory(
-                    "tracepoint4j-attach",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    SECRETS_PREFIX, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
             Path accessFile =
@@ -99,11 +205,14 @@ final class TargetJvm implements AutoCloseable {
             agent.setProperty("com.sun.management.jmxremote.access.file", accessFile.toString());
             try {
                 vm.startManagementAgent(agent);
-                agentStarted = true;
             } catch (IOException e) {
-                throw new CommandFailure("PID " + pid + " already runs a JMX agent of its own, which this tool does not"
-                        + " use (" + e.getMessage() + ")");
+                if (!stopStaleAgent(pid)) {
+                    throw new CommandFailure("PID " + pid + " already runs a JMX agent of its own, which this tool"
+                            + " does not use (" + e.getMessage() + ")");
+                }
+                vm.startManagementAgent(agent);
             }
+            agentStarted = true;
             JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
             connector =
                     JMXConnectorFactory.connect(url, Map.of(JMXConnector.CREDENTIALS, new String[] {USER, password}));
@@ -121,12 +230,14 @@ final class TargetJvm implements AutoCloseable {
                 throw new CommandFailure("PID " + pid + " has tracepoint4j " + version + ", and this tp is version "
                         + TOOL_VERSION + ": use the tp of version " + version);
             }
-            return new TargetJvm(pid, vm, secrets, connector, name);
+            return new TargetJvm(pid, attaching, vm, secrets, connector, name);
         } catch (RuntimeException e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
+            attaching.end();
             throw e;
         } catch (Exception e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
+            attaching.end();
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
         }
     }
@@ -239,6 +350,7 @@ final class TargetJvm implements AutoCloseable {
     @Override
     public void close() {
         undo(pid, vm, secrets, connector, bootstrap, true);
+        attaching.end();
     }
 
     /** Undoes what attach() did, as far as it got; never throws. */
@@ -288,17 +400,39 @@ final class TargetJvm implements AutoCloseable {
      * is this tool's, not the target's, and is dropped).
      */
     private static void stopAgent(long pid) {
+        jcmd(pid, "ManagementAgent.stop");
+    }
+
+    /**
+     * Stops a JMX agent that an earlier tp started and could not stop (killed while it attached):
+     * its password file lies in a folder this tool makes, and no tool attaches now (this one holds
+     * the lock). Returns whether it found and stopped one; an agent of the application's own is
+     * left alone.
+     */
+    private static boolean stopStaleAgent(long pid) {
+        String status = jcmd(pid, "ManagementAgent.status");
+        if (status == null || !status.contains("jmxremote.password.file") || !status.contains(SECRETS_PREFIX)) {
+            return false;
+        }
+        stopAgent(pid);
+        return true;
+    }
+
+    /** Runs {@code jcmd PID COMMAND}; its output, or null where there is no jcmd (a JRE). */
+    private static String jcmd(long pid, String command) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "ManagementAgent.stop")
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
+            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);
+            return output;
         } catch (IOException e) {
-            // no jcmd (a JRE): the agent stays, password-protected, until the target exits
+            return null; // no jcmd: an agent stays, password-protected, until the target exits
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         }
     }
 

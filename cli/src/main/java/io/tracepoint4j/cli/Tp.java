@@ -61,7 +61,23 @@ public final class Tp implements Callable<Integer> {
         int status = run(out, err, args);
         out.flush();
         err.flush();
+        FINISHED.countDown(); // before exit(), which a Ctrl-C's exit would block
         System.exit(status);
+    }
+
+    /** The longest a Ctrl-C waits for a command to stop what it started and print its results. */
+    static final long FINISH_SECONDS = 15;
+
+    /** Counted down once main() has printed everything: a Ctrl-C's shutdown hook waits for it. */
+    private static final java.util.concurrent.CountDownLatch FINISHED = new java.util.concurrent.CountDownLatch(1);
+
+    /** Waits until main() has printed everything, or FINISH_SECONDS. */
+    static void awaitFinished() {
+        try {
+            FINISHED.await(FINISH_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs {@code tp ARGS}, printing to {@code out} and {@code err}; returns the exit status. */

@@ -67,18 +67,18 @@ public enum ReadSideBarrier {
 
     static {
         ReadSideSetup.initializationBegins(); // first: from here on, other threads wait for this initializer
-        Membarrier.Availability availability = Membarrier.probe();
-        if (Boolean.getBoolean(FORCE_FENCED_PROPERTY)) {
+        if (Boolean.getBoolean(FORCE_FENCED_PROPERTY)) { // before probing: membarrier is not even looked up
             CURRENT = FENCED;
             REASON = "forced by -D" + FORCE_FENCED_PROPERTY + "=true";
-        } else if (availability.available()) {
-            CURRENT = MEMBARRIER;
-            REASON = availability.description();
+            FIXABLE = false;
         } else {
-            CURRENT = FENCED;
-            REASON = "membarrier unavailable: " + availability.description();
+            Membarrier.Availability availability = Membarrier.probe();
+            CURRENT = availability.available() ? MEMBARRIER : FENCED;
+            REASON = availability.available()
+                    ? availability.description()
+                    : "membarrier unavailable: " + availability.description();
+            FIXABLE = CURRENT == FENCED && availability.nativeAccessDenied();
         }
-        FIXABLE = CURRENT == FENCED && availability.nativeAccessDenied();
         if (!ReadSideSetup.onSetUpThread()) { // the set-up thread logs after this initializer (see ReadSideSetup)
             logChoice();
         }

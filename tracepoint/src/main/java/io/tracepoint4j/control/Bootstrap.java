@@ -75,6 +75,7 @@ public final class Bootstrap implements BootstrapMBean {
         if (channel == null) {
             throw new IllegalStateException("this JVM has no tracepoint4j tracer");
         }
+        quietReadSide();
         MethodHandle open;
         try {
             open = MethodHandles.publicLookup().findStatic(channel, "open", MethodType.methodType(String.class));
@@ -87,6 +88,21 @@ public final class Bootstrap implements BootstrapMBean {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e.toString(), e); // open() declares no checked exception
+        }
+    }
+
+    /**
+     * The tool's probes must not make the JVM print anything: where the RCU read side is not chosen
+     * yet (no probe was ever registered here) and the rcu module has no native access, its first
+     * use of membarrier(2) through FFM would make the JDK print a warning on the application's
+     * console. Choose the fenced read side for it then, by the rcu module's documented property,
+     * which is read once, when the read side is chosen; set otherwise, it changes nothing.
+     */
+    private static void quietReadSide() {
+        String property = io.tracepoint4j.rcu.ReadSideBarrier.FORCE_FENCED_PROPERTY; // a constant: no initialization
+        if (!io.tracepoint4j.rcu.ReadSideBarrier.class.getModule().isNativeAccessEnabled()
+                && System.getProperty(property) == null) {
+            System.setProperty(property, "true");
         }
     }
 

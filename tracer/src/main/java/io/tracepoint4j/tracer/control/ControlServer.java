@@ -39,7 +39,8 @@ import java.util.Set;
  * counts                                   -> ok  NAME=COUNT  ...
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * hist    FILTER  EVENT  FIELD             -> ok  NAME
- * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64
+ * histogram                                -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far)
+ * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
  * anything that fails                      -> error  MESSAGE
  * </pre>
@@ -65,6 +66,21 @@ final class ControlServer {
         if (server != null) {
             return socket;
         }
+        Path path = folder().resolve(ProcessHandle.current().pid() + ".sock");
+        Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.bind(UnixDomainSocketAddress.of(path));
+        path.toFile().deleteOnExit(); // a JVM that exits with a connection open leaves none behind
+        Files.setPosixFilePermissions(
+                path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        server = channel;
+        socket = path;
+        Thread.ofPlatform().daemon().name("tracepoint4j-control").start(new Acceptor(channel));
+        return path;
+    }
+
+    /** See Channel.folder(). */
+    static Path folder() throws IOException {
         Path folder = Path.of(System.getProperty("java.io.tmpdir"), "tracepoint4j-" + System.getProperty("user.name"));
         if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -78,16 +94,7 @@ final class ControlServer {
                     + " with permissions rwx------ (it is " + PosixFilePermissions.toString(attributes.permissions())
                     + ", owned by " + attributes.owner().getName() + "); remove it and try again");
         }
-        Path path = folder.resolve(ProcessHandle.current().pid() + ".sock");
-        Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(
-                path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        server = channel;
-        socket = path;
-        Thread.ofPlatform().daemon().name("tracepoint4j-control").start(new Acceptor(channel));
-        return path;
+        return folder;
     }
 
     /** Closes the socket if no connection is left; the accepting thread then ends. */
@@ -188,6 +195,7 @@ final class ControlServer {
                     case "unstat" -> unstat();
                     case "hist" -> hist(request);
                     case "snapshot" -> snapshot(request);
+                    case "histogram" -> histogram();
                     case "unhist" -> unhist();
                     default -> "error\tunknown request " + request[0];
                 };
@@ -302,6 +310,14 @@ final class ControlServer {
             }
             histogram = new Histogram(found.getFirst(), request[3], request[1]);
             return "ok\t" + found.getFirst().name();
+        }
+
+        /** The histogram so far, the connection's histogram still made (tp hist reads it every second). */
+        private String histogram() {
+            if (histogram == null) {
+                return "error\tthis connection makes no histogram";
+            }
+            return "ok\t" + histogram.read();
         }
 
         private String unhist() {
