@@ -148,6 +148,13 @@ final class RecordCommand implements Callable<Integer> {
             String[] started = control.request(record.toString());
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + duration.phrase(" (Ctrl-C stops)"));
+            if (started[2].equals("0")) { // not an error: tracepoints defined later are recorded
+                spec.commandLine()
+                        .getErr()
+                        .println("tp record: no tracepoint of PID " + pid + " matches " + String.join(",", globs)
+                                + " now; those defined later will be recorded (./tp list --pid " + pid
+                                + " lists them)");
+            }
             out.flush();
             boolean live =
                     progress || (System.console() != null && System.console().isTerminal());

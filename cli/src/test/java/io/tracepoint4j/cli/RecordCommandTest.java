@@ -230,6 +230,22 @@ class RecordCommandTest {
         assertThat(missing.err()).contains("route is String: a histogram needs a number");
     }
 
+    /**
+     * A glob that matches nothing now (a typo, or tracepoints yet to be defined): the recording runs,
+     * as those defined later would be recorded, and a warning on stderr says so. It used to run its
+     * whole duration in silence.
+     */
+    @Test
+    void aGlobThatMatchesNothingNowIsRecordedWithAWarning(@TempDir Path dir) throws Exception {
+        TpCommand command = TpCommand.run(
+                "record", "--pid", target.pid(), "-e", "rt:requst", "--duration", "0.3", "-o", dir.resolve("typo"));
+        assertThat(command.status()).as(command.err()).isZero();
+        assertThat(command.err().strip())
+                .isEqualTo("tp record: no tracepoint of PID " + target.pid() + " matches rt:requst now; those"
+                        + " defined later will be recorded (./tp list --pid " + target.pid() + " lists them)");
+        assertThat(command.out().lines().toList().getLast()).isEqualTo("events recorded: 0, lost: 0");
+    }
+
     /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */
     @Test
     void aKilledToolLeavesTheTargetRunningAndItsTraceReadable(@TempDir Path dir) throws Exception {

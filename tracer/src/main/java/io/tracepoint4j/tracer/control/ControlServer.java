@@ -32,7 +32,7 @@ import java.util.Set;
  *
  * <pre>
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
- *                                          -> ok  FOLDER          (FILTER empty: every firing)
+ *                                          -> ok  FOLDER  N       (FILTER empty: every firing; N recorded now)
  * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
  * stop                                     -> ok  LOST  FOLDER
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
@@ -221,7 +221,7 @@ final class ControlServer {
                 builder.enable(request[i], request[i + 1].isEmpty() ? null : request[i + 1]);
             }
             session = builder.start();
-            return "ok\t" + session.folder();
+            return "ok\t" + session.folder() + "\t" + session.recorded().size();
         }
 
         private String progress() {
