@@ -14,6 +14,7 @@ import io.tracepoint4j.ctf.TraceMetadata;
 import io.tracepoint4j.rcu.Srcu;
 import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.ringbuffer.Mode;
+import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
@@ -183,6 +184,7 @@ public final class Session implements AutoCloseable {
      * now and those defined later; while running, at once.
      *
      * @return this session
+     * @throws IllegalStateException if the session is stopped
      */
     public synchronized Session enable(String glob) {
         return enable(glob, null);
@@ -200,8 +202,10 @@ public final class Session implements AutoCloseable {
      * @throws FilterException if the filter cannot be parsed, or does not fit a tracepoint defined
      *     now that {@code glob} matches (an argument it lacks, a literal of the wrong type); a
      *     tracepoint defined later that it does not fit is not recorded, with a warning
+     * @throws IllegalStateException if the session is stopped
      */
     public synchronized Session enable(String glob, String filter) {
+        checkNotStopped("enable");
         checkGlob(glob);
         Filter parsed = filter == null ? null : Filter.parse(filter);
         checkFits(glob, parsed);
@@ -228,8 +232,10 @@ public final class Session implements AutoCloseable {
      * those another rule matches are recorded as the rules left say (their filters alone).
      *
      * @return whether the rule was there
+     * @throws IllegalStateException if the session is stopped
      */
     public synchronized boolean disable(String glob) {
+        checkNotStopped("disable");
         checkGlob(glob);
         if (!rules.containsKey(glob)) {
             return false;
@@ -471,6 +477,14 @@ public final class Session implements AutoCloseable {
                 }
             }
             stop();
+        }
+    }
+
+    /** Rules change a session before it starts or while it runs; a stopped one records nothing again. */
+    private void checkNotStopped(String what) {
+        if (state == State.STOPPED) {
+            throw new IllegalStateException(
+                    what + "() on session " + name + ", which is stopped: a session records once; make a new one");
         }
     }
 
@@ -1041,12 +1055,14 @@ public final class Session implements AutoCloseable {
 
         /** Sub-buffer (packet) size, a power of two; 256 KiB by default. */
         public Builder subBufferSize(int bytes) {
+            RingBuffer.builder().subBufferSize(bytes); // its check and message, at once
             this.subBufferSize = bytes;
             return this;
         }
 
         /** Sub-buffers per buffer, a power of two of at least 2; 8 by default (2 MiB a buffer). */
         public Builder subBufferCount(int count) {
+            RingBuffer.builder().subBufferCount(count); // its check and message, at once
             this.subBufferCount = count;
             return this;
         }

@@ -461,6 +461,28 @@ class SessionTest {
         assertThatThrownBy(Session.builder("none").buffers(0)::build)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> Session.builder("minus").subBufferSize(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sub-buffer size -1: use a power of two of at least 64");
+        assertThatThrownBy(() -> Session.builder("three").subBufferCount(3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sub-buffer count 3: use a power of two of at least 2");
+    }
+
+    /** A stopped session refuses rule changes, as it refuses stop() and rotate(): it records once. */
+    @Test
+    void aStoppedSessionRefusesRuleChanges(@TempDir Path dir) throws Exception {
+        Session session = Session.builder("stopped")
+                .enable(provider() + ":*")
+                .output(dir.resolve("trace"))
+                .start();
+        session.stop();
+        assertThatThrownBy(() -> session.enable("x:*"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("enable() on session stopped, which is stopped");
+        assertThatThrownBy(() -> session.disable("x:*"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("disable() on session stopped, which is stopped");
     }
 
     /** A known number of events into a buffer far too small: recorded + lost = fired, exactly. */
