@@ -192,6 +192,11 @@ final class RecordCommand implements Callable<Integer> {
                 }
             }
             discarded = reader.discardedEvents();
+            long overwritten = reader.droppedPackets();
+            if (overwritten > 0 && "overwrite".equals(reader.metadata().env().get("mode"))) {
+                out.println("the flight recorder overwrote its " + overwritten + " oldest packet"
+                        + (overwritten == 1 ? "" : "s") + " to keep the newest (not counted as lost)");
+            }
         } catch (IOException e) {
             throw new CommandFailure("the trace in " + folder + " cannot be read: " + e.getMessage());
         }

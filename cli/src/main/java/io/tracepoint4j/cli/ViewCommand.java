@@ -105,11 +105,15 @@ final class ViewCommand implements Callable<Integer> {
             CtfReader reader = timeline.readers().get(i);
             long events = reader.discardedEvents();
             long packets = reader.droppedPackets();
-            if (events != 0 || packets != 0) {
-                err.println(
-                        spec.qualifiedName() + ": " + timeline.traces().get(i).label() + ": the tracer lost "
-                                + count(events, "event") + " and " + count(packets, "packet")
-                                + ", not shown above (bigger session buffers keep them)");
+            String label = timeline.traces().get(i).label();
+            if (events == 0
+                    && packets != 0
+                    && "overwrite".equals(reader.metadata().env().get("mode"))) {
+                err.println(spec.qualifiedName() + ": " + label + ": a flight recorder: it overwrote its "
+                        + count(packets, "oldest packet") + " to keep the newest, as it does when full");
+            } else if (events != 0 || packets != 0) {
+                err.println(spec.qualifiedName() + ": " + label + ": the tracer lost " + count(events, "event")
+                        + " and " + count(packets, "packet") + ", not shown above (bigger session buffers keep them)");
             }
         }
     }

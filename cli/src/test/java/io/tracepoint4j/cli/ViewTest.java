@@ -434,6 +434,41 @@ class ViewTest {
         assertThat(reported).as("tracepoint events and thread events lost").isGreaterThanOrEqualTo(lost);
     }
 
+    /**
+     * A flight recorder that overwrote its oldest packets is told apart from a tracer that lost
+     * events: it dropped them by design, and bigger buffers are not the fix. It used to be reported
+     * as "lost 0 events and N packets (bigger session buffers keep them)".
+     */
+    @Test
+    void aFlightRecordersOverwrittenPacketsAreNotCalledLosses(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "seq");
+        Path folder = dir.resolve("t");
+        Session session = Session.builder("recorder")
+                .enable(provider + ":tick")
+                .output(folder)
+                .mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE)
+                .buffers(1)
+                .threadBuffers(0)
+                .subBufferSize(4096)
+                .subBufferCount(2)
+                .start();
+        for (int i = 0; i < 20_000; i++) {
+            tick.fire().tick(i);
+        }
+        session.stop();
+
+        Result result = tp("view", "--utc", folder);
+
+        assertThat(result.status()).isZero();
+        assertThat(result.err())
+                .singleElement()
+                .asString()
+                .matches(Pattern.quote("tp view: " + folder)
+                        + ": a flight recorder: it overwrote its \\d+ oldest packets to keep the newest, as it does"
+                        + " when full");
+    }
+
     /** When the reader goes away (| head), the view stops reading instead of formatting the rest. */
     @Test
     void stopsWhenNobodyReadsTheOutputAnyMore(@TempDir Path dir) throws Exception {

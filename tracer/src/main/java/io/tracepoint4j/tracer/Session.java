@@ -828,6 +828,7 @@ public final class Session implements AutoCloseable {
                 .clock(ctfClock)
                 .env("tracer_name", "tracepoint4j")
                 .env("session", name)
+                .env("mode", mode.name().toLowerCase(java.util.Locale.ROOT)) // overwrite: dropped packets are its way
                 .env("hostname", hostName())
                 .env("pid", ProcessHandle.current().pid())
                 .env("main", System.getProperty("sun.java.command", "").split(" ", 2)[0])
