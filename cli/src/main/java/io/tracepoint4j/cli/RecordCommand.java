@@ -9,6 +9,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +35,11 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or recording fails, 2 for a usage error."})
 final class RecordCommand implements Callable<Integer> {
     private static final int SUB_BUFFER_SIZE = 256 * 1024;
+    /**
+     * The largest --buffer-size: the target's session has five such buffers (two shared, two for
+     * platform threads, one for events given at their own time), which hold less than 2 GiB.
+     */
+    private static final long MAX_BUFFER_SIZE = 256L << 20;
 
     @Option(
             names = {"-h", "--help"},
@@ -73,7 +79,7 @@ final class RecordCommand implements Callable<Integer> {
             defaultValue = "2M",
             paramLabel = "SIZE",
             description =
-                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, 512k at least (default 2M).")
+                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, from 512k to 256M (default 2M).")
     String bufferSize;
 
     @Mixin
@@ -124,9 +130,15 @@ final class RecordCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         pid = target.resolve(spec.commandLine());
         if (!mode.equals("discard") && !mode.equals("overwrite")) {
-            throw new CommandFailure("--mode " + mode + ": use discard or overwrite");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--mode " + mode + ": use discard or overwrite");
         }
-        int subBuffers = subBuffers(bufferSize);
+        int subBuffers;
+        try {
+            subBuffers = subBuffers(bufferSize);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         Path folder = (output != null
                         ? output
                         : Path.of("tp-record-" + pid + "-"
@@ -209,7 +221,8 @@ final class RecordCommand implements Callable<Integer> {
         java.util.regex.Matcher m =
                 java.util.regex.Pattern.compile("([0-9]+)([kKmMgG]?)").matcher(size);
         if (!m.matches()) {
-            throw new CommandFailure("--buffer-size " + size + ": give bytes, or a number with k, M or G (2M)");
+            throw new IllegalArgumentException(
+                    "--buffer-size " + size + ": give bytes, or a number with k, M or G (2M)");
         }
         long bytes = Long.parseLong(m.group(1))
                 << switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
@@ -220,9 +233,10 @@ final class RecordCommand implements Callable<Integer> {
                 };
         if (bytes % SUB_BUFFER_SIZE != 0
                 || bytes < 2L * SUB_BUFFER_SIZE
+                || bytes > MAX_BUFFER_SIZE
                 || Long.bitCount(bytes / SUB_BUFFER_SIZE) != 1) {
-            throw new CommandFailure(
-                    "--buffer-size " + size + ": 256k times a power of two, 512k at least (512k, 1M, 2M, ...)");
+            throw new IllegalArgumentException("--buffer-size " + size
+                    + ": 256k times a power of two, from 512k to 256M (512k, 1M, 2M, ..., 256M)");
         }
         return (int) (bytes / SUB_BUFFER_SIZE);
     }

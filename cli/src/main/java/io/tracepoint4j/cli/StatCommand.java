@@ -68,7 +68,7 @@ final class StatCommand implements Callable<Integer> {
                         + " (./tp list --pid " + pid + " lists them)");
             }
             out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
-                    + pid + " (" + started[1] + " tracepoints)"
+                    + pid + " (" + started[1] + (started[1].equals("1") ? " tracepoint)" : " tracepoints)")
                     + duration.phrase(", Ctrl-C stops"));
             out.flush();
             long start = System.nanoTime();

@@ -33,7 +33,11 @@ final class TargetOption {
         boolean hasCommand = command != null && !command.isEmpty();
         if ((pid == null) == !hasCommand) {
             throw new CommandLine.ParameterException(
-                    commandLine, "give --pid PID or a command after -- (-- java -jar app.jar), not both");
+                    commandLine,
+                    hasCommand
+                            ? "give --pid PID or a command after -- (-- java -jar app.jar), not both"
+                            : "give the JVM to attach to, --pid PID, or a command to start after -- (-- java -jar"
+                                    + " app.jar)");
         }
         if (pid != null) {
             return pid;

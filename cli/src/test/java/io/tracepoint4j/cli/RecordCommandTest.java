@@ -142,7 +142,31 @@ class RecordCommandTest {
                 .isEqualTo("events recorded: " + events.size() + ", lost: 0");
         TpCommand both = TpCommand.run("record", "--pid", "1", "-e", "x", "--", "java");
         assertThat(both.status()).isEqualTo(2);
-        assertThat(both.err()).contains("give --pid PID or a command after --");
+        assertThat(both.err()).contains("give --pid PID or a command after --", "not both");
+        TpCommand neither = TpCommand.run("record", "-e", "x");
+        assertThat(neither.status()).isEqualTo(2);
+        assertThat(neither.err())
+                .contains("give the JVM to attach to, --pid PID, or a command")
+                .doesNotContain("both");
+    }
+
+    /**
+     * Option values tp can check itself are usage errors (exit status 2), before it attaches: a
+     * buffer size that is no size, not 256k times a power of two, or more than the target's
+     * session can hold (it used to fail in the target, in the library's terms), and an unknown mode.
+     */
+    @Test
+    void badBufferSizesAndModesAreUsageErrors() {
+        for (String size : new String[] {"abc", "3M", "-2M", "1G", "256k"}) {
+            TpCommand bad = TpCommand.run("record", "--pid", target.pid(), "-e", "rt:*", "--buffer-size", size);
+            assertThat(bad.status()).as(size).isEqualTo(2);
+            assertThat(bad.err()).as(size).contains("--buffer-size " + size + ": ");
+        }
+        TpCommand largest = TpCommand.run("record", "--pid", target.pid(), "-e", "rt:*", "--buffer-size", "1G");
+        assertThat(largest.err()).contains("from 512k to 256M");
+        TpCommand mode = TpCommand.run("record", "--pid", target.pid(), "-e", "rt:*", "--mode", "bogus");
+        assertThat(mode.status()).isEqualTo(2);
+        assertThat(mode.err()).contains("--mode bogus: use discard or overwrite");
     }
 
     /** A filter the target's tracepoints do not fit: its error, with the caret, and nothing recorded. */
