@@ -254,7 +254,7 @@ class ViewTest {
                                 stream,
                                 times.get(0),
                                 provider + ":request: method=\"GET \\\"/é\\\"\\n\\\\\" status=200 nanos=-5"
-                                        + " cached=true verb=POST body={0x01,0xff} grade='\\'' ratio=0.5"
+                                        + " cached=true verb=POST body={0x01,0xff} body_cut=0 grade='\\'' ratio=0.5"
                                         + " share=1.25 port=-7 level=9"),
                         line(
                                 "wörker\\t1",
@@ -262,7 +262,7 @@ class ViewTest {
                                 stream,
                                 times.get(1),
                                 provider + ":request: method=\"(null)\" status=0 nanos=0 cached=false verb=-1"
-                                        + " body={} grade='x' ratio=-0.0 share=0.0 port=0 level=0"));
+                                        + " body={} body_cut=0 grade='x' ratio=-0.0 share=0.0 port=0 level=0"));
     }
 
     @Test

@@ -816,6 +816,9 @@ public final class Session implements AutoCloseable {
 
     private static final int STREAM_CLASS = 0;
 
+    /** The field after a byte[] argument that counts its bytes cut. */
+    static final String CUT_SUFFIX = "_cut";
+
     private TraceMetadata metadata() {
         CtfClock ctfClock = CtfClock.builder(clock.name())
                 .frequency(clock.frequency())
@@ -845,15 +848,20 @@ public final class Session implements AutoCloseable {
 
     /**
      * The event class of {@code tracepoint}: the thread id, then a field per argument, named after
-     * it; an argument shown under the name of an earlier field (an argument "tid", or "data_length"
-     * beside a byte[] "data") gets "_" appended (Field.withUniqueNames), so every tracepoint can be
-     * recorded.
+     * it, and after a byte[] argument "data" the count of its bytes cut, "data_cut" (0 unless the
+     * array was longer than the session records: the visible mark of its truncation, as "…" is a
+     * string's); an argument shown under the name of an earlier field (an argument "tid", or
+     * "data_length" beside a byte[] "data") gets "_" appended (Field.withUniqueNames), so every
+     * tracepoint can be recorded.
      */
     private static EventClass eventClass(int id, Tracepoint<?> tracepoint) {
         List<Field> fields = new ArrayList<>();
         fields.add(Field.of("tid", FieldType.INT64));
         for (Tracepoint.Argument argument : tracepoint.arguments()) {
             fields.add(field(argument));
+            if (argument.type() == byte[].class) {
+                fields.add(Field.of(argument.name() + CUT_SUFFIX, FieldType.UINT32));
+            }
         }
         return EventClass.of(id, tracepoint.name(), Field.withUniqueNames(fields));
     }
@@ -897,9 +905,9 @@ public final class Session implements AutoCloseable {
         int bytes = 0;
         for (Tracepoint.Argument argument : tracepoint.arguments()) {
             Class<?> type = argument.type();
-            if (type.isEnum()) {
-                bytes += Integer.BYTES;
-            } else if (type != String.class && type != byte[].class) {
+            if (type.isEnum() || type == byte[].class) {
+                bytes += Integer.BYTES; // an enum's ordinal; after a byte[], the count of its bytes cut
+            } else if (type != String.class) {
                 bytes += fieldType(type).size();
             }
         }

@@ -254,11 +254,17 @@ final class TracepointWriter implements ArgumentWriter {
         return advance(cursor, EventEncoder.putString(memory, at, at + maxVariable, value));
     }
 
-    /** As writeString: putBytes writes min(its size, maxVariable) bytes, what sizeOfBytes reserved. */
+    /**
+     * As writeString: putBytes writes min(its size, maxVariable) bytes, what sizeOfBytes reserved;
+     * then the count of the bytes it cut, the array's "_cut" field (in the fixed size), 0 when the
+     * whole array fit: the visible mark of a truncated array.
+     */
     @Override
     public long writeBytes(long cursor, byte[] value) {
         long at = cursor & OFFSET_MASK;
-        return advance(cursor, EventEncoder.putBytes(memory, at, at + maxVariable, value));
+        long after = EventEncoder.putBytes(memory, at, at + maxVariable, value);
+        long cut = value == null ? 0 : value.length - (after - at - Integer.BYTES);
+        return advance(cursor, EventEncoder.putInt(memory, after, (int) cut));
     }
 
     @Override

@@ -355,8 +355,9 @@ class SessionTest {
     }
 
     /**
-     * Strings and byte arrays larger than a record's room for them are cut to 4 KiB, the string with
-     * a visible mark, and the arguments after them are intact.
+     * Strings and byte arrays larger than a record's room for them are cut to 4 KiB, each with a
+     * visible mark (a string's "…"; a byte array's "data_cut", the count of its bytes cut, 0 for
+     * one that fit), and the arguments after them are intact. Arrays used to be cut silently.
      */
     @Test
     void largeStringsAndArraysAreTruncatedVisiblyAndTheRestIsIntact(@TempDir Path dir) throws Exception {
@@ -384,12 +385,18 @@ class SessionTest {
                 .isLessThanOrEqualTo(4096)
                 .isGreaterThan(4090);
         assertThat((byte[]) cut.field("data")).hasSize(4096 - 4).containsOnly(7);
+        assertThat(cut.field("data_cut")).isEqualTo(10_000L - (4096 - 4));
         CtfEvent whole = events.get(1);
         assertThat(whole.field("text")).isEqualTo("small");
         assertThat((byte[]) whole.field("data")).containsExactly(1, 2);
+        assertThat(whole.field("data_cut")).isEqualTo(0L);
         assertThat(whole.field("after")).isEqualTo(4);
-        Babeltrace.Run run = Babeltrace.run(folder);
-        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        Babeltrace.Run run = Babeltrace.run(folder).clean();
+        assertThat(run.stdout().stream().filter(l -> l.contains(provider + ":blob")))
+                .hasSize(2)
+                .first()
+                .asString()
+                .contains("data_length = 4092", "data_cut = 5908, after = 2");
     }
 
     /**
