@@ -18,8 +18,10 @@ import picocli.CommandLine.Spec;
         header = "A log2 histogram of one numeric argument of a running JVM's tracepoint.",
         description = {
             "",
-            "[1K, 2K)      1,024 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
-            "[2K, 4K)        512 |@@@@@@@@@@@@@@@@@@@@                    |",
+            // no sample chart here: its bars, a pipe next to an at sign, are picocli's style markup
+            "One line per power-of-two bucket, [1K, 2K) say: its count and a bar of at signs as long as"
+                    + " the count is against the largest, like bpftrace's hist(); then count, min, max,"
+                    + " mean, and p50 to p99.9.",
             "",
             "Made in the target (its tracer must be on its class path) without writing a trace;"
                     + " percentiles are the upper bounds of the buckets they fall in."
@@ -62,6 +64,7 @@ final class HistCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        filter = Tp.filter(filter);
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {

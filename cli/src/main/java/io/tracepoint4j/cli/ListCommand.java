@@ -1,6 +1,7 @@
 package io.tracepoint4j.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +45,8 @@ final class ListCommand implements Callable<Integer> {
             paramLabel = "GLOB",
             arity = "0..1",
             defaultValue = "*",
-            description = "Tracepoint names to list, with * and ? (default: all).")
+            description = "Tracepoint names to list, with * and ?; several comma-separated, as -e takes them"
+                    + " (default: all).")
     String glob;
 
     @Spec
@@ -57,13 +59,17 @@ final class ListCommand implements Callable<Integer> {
             JvmsCommand.print(out, spec.commandLine().getErr(), "tp list");
             return 0;
         }
+        List<String> globs = Tp.globs(spec.commandLine(), List.of(glob.split(",", -1)), "GLOB");
         try (TargetJvm target = TargetJvm.attach(pid)) {
-            String[] lines =
-                    (String[]) target.invoke("list", new Object[] {glob}, new String[] {String.class.getName()});
+            java.util.Set<String> lines = new java.util.LinkedHashSet<>(); // one line per tracepoint
+            for (String each : globs) {
+                lines.addAll(List.of(
+                        (String[]) target.invoke("list", new Object[] {each}, new String[] {String.class.getName()})));
+            }
             for (String line : lines) {
                 out.println(line);
             }
-            if (lines.length == 0) {
+            if (lines.isEmpty()) {
                 spec.commandLine().getErr().println("tp list: PID " + pid + " has no tracepoint matching " + glob);
             }
         }

@@ -128,6 +128,8 @@ final class RecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        globs = Tp.globs(spec.commandLine(), globs, "-e");
+        filter = Tp.filter(filter);
         pid = target.resolve(spec.commandLine());
         if (!mode.equals("discard") && !mode.equals("overwrite")) {
             throw new CommandLine.ParameterException(

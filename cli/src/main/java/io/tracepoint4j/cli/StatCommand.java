@@ -58,6 +58,8 @@ final class StatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        globs = Tp.globs(spec.commandLine(), globs, "-e");
+        filter = Tp.filter(filter);
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {

@@ -6,6 +6,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -63,6 +64,29 @@ public final class Tp implements Callable<Integer> {
         err.flush();
         FINISHED.countDown(); // before exit(), which a Ctrl-C's exit would block
         System.exit(status);
+    }
+
+    /**
+     * The globs of an option ({@code what}: -e, or list's GLOB) without empty ones ({@code -e ','},
+     * {@code -e ''}); a usage error if none is left, before anything is attached to or started.
+     */
+    static List<String> globs(CommandLine commandLine, List<String> given, String what) {
+        List<String> globs = new java.util.ArrayList<>();
+        for (String glob : given) {
+            if (!glob.isBlank()) {
+                globs.add(glob.strip());
+            }
+        }
+        if (globs.isEmpty()) {
+            throw new CommandLine.ParameterException(
+                    commandLine, what + " needs a tracepoint name or glob, e.g. 'web:*' or web:request,db:query");
+        }
+        return globs;
+    }
+
+    /** A --filter option's expression, or null for none (also when blank: --filter ''). */
+    static String filter(String given) {
+        return given == null || given.isBlank() ? null : given;
     }
 
     /** The longest a Ctrl-C waits for a command to stop what it started and print its results. */

@@ -51,6 +51,15 @@ class ListCommandTest {
         TpCommand none = TpCommand.run("list", "--pid", pid, "nothing:*");
         assertThat(none.status()).isZero();
         assertThat(none.err()).contains("has no tracepoint matching nothing:*");
+        TpCommand both = TpCommand.run("list", "--pid", pid, "lt:beta,*:a*,lt:*"); // as -e takes them
+        assertThat(both.out().lines())
+                .as("each once, in the globs' order")
+                .containsExactly(
+                        "lt:beta faultable disabled 0 probes (int n)",
+                        "lt:alpha regular enabled 1 probe (long id, String name)");
+        TpCommand empty = TpCommand.run("list", "--pid", pid, ",");
+        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.err()).contains("GLOB needs a tracepoint name or glob");
 
         Process status = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),

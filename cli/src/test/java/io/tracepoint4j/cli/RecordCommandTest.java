@@ -153,7 +153,8 @@ class RecordCommandTest {
     /**
      * Option values tp can check itself are usage errors (exit status 2), before it attaches: a
      * buffer size that is no size, not 256k times a power of two, or more than the target's
-     * session can hold (it used to fail in the target, in the library's terms), and an unknown mode.
+     * session can hold (it used to fail in the target, in the library's terms), globs that are all
+     * empty (-e ',' leaked the target's own message), and an unknown mode.
      */
     @Test
     void badBufferSizesAndModesAreUsageErrors() {
@@ -164,6 +165,11 @@ class RecordCommandTest {
         }
         TpCommand largest = TpCommand.run("record", "--pid", target.pid(), "-e", "rt:*", "--buffer-size", "1G");
         assertThat(largest.err()).contains("from 512k to 256M");
+        for (String globs : new String[] {",", ""}) {
+            TpCommand none = TpCommand.run("record", "--pid", target.pid(), "-e", globs);
+            assertThat(none.status()).as("-e '%s'", globs).isEqualTo(2);
+            assertThat(none.err()).contains("-e needs a tracepoint name or glob");
+        }
         TpCommand mode = TpCommand.run("record", "--pid", target.pid(), "-e", "rt:*", "--mode", "bogus");
         assertThat(mode.status()).isEqualTo(2);
         assertThat(mode.err()).contains("--mode bogus: use discard or overwrite");
