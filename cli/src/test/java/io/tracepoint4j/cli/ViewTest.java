@@ -261,7 +261,7 @@ class ViewTest {
                                 tid[0],
                                 stream,
                                 times.get(1),
-                                provider + ":request: method=\"(null)\" status=0 nanos=0 cached=false verb=-1"
+                                provider + ":request: method=\"(null)\" status=0 nanos=0 cached=false verb=(null)"
                                         + " body={} body_cut=0 grade='x' ratio=-0.0 share=0.0 port=0 level=0"));
     }
 

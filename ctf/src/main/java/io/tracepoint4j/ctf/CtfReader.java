@@ -523,6 +523,9 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             case CHAR -> bytes.get(CHAR, at);
             case ENUM -> {
                 int value = bytes.get(INT, at);
+                if (value == -1) {
+                    yield EventEncoder.NULL_STRING; // a null enum (EventEncoder.putEnum)
+                }
                 yield value >= 0 && value < field.labels().size()
                         ? field.labels().get(value)
                         : (Object) value;

@@ -165,6 +165,10 @@ final class MetadataText {
                                 .append(" = ")
                                 .append(i);
                     }
+                    // a null enum is written -1 (EventEncoder.putEnum) and shown as a null string is
+                    out.append(", ")
+                            .append(Tsdl.literal(EventEncoder.NULL_STRING))
+                            .append(" = -1");
                     out.append(" } ").append(field.identifier()).append(";\n");
                 }
                 default ->

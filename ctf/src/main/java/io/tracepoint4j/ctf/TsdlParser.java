@@ -433,7 +433,10 @@ final class TsdlParser {
         expect("}");
     }
 
-    /** An enumeration's labels, values 0, 1, 2, ... in order. */
+    /**
+     * An enumeration's labels, values 0, 1, 2, ... in order; a label of value -1, a null enum's
+     * ("(null)", MetadataText), is left out: the reader shows -1 so whatever the metadata says.
+     */
     private List<String> labels(int line) {
         expect("{");
         List<String> labels = new ArrayList<>();
@@ -444,6 +447,12 @@ final class TsdlParser {
             if (peek("=")) {
                 take();
                 value = number(take(), line());
+            }
+            if (value == -1) {
+                if (peek(",")) {
+                    take();
+                }
+                continue;
             }
             require(
                     value == labels.size(),

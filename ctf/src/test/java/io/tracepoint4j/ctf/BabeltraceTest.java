@@ -68,7 +68,7 @@ class BabeltraceTest {
                                 + " state = ( \"BLOCKED\" : container = 2 ), s = \"h\u00e9llo \\\"w\\\"\\\\\\n\","
                                 + " b_length = 3, b = [ [0] = 1, [1] = 2, [2] = 255 ] }",
                         "[22:13:20.000004000] (+0.000001000) testhost test:misc: { tid = 4711 }, { flag = 0, c = 233,"
-                                + " state = ( <unknown> : container = -1 ), s = \"\", b_length = 0, b = [ ] }",
+                                + " state = ( \"(null)\" : container = -1 ), s = \"\", b_length = 0, b = [ ] }",
                         "[22:13:20.000005000] (+0.000001000) testhost test:empty: { tid = 4711 }, { }");
     }
 
