@@ -213,13 +213,18 @@ final class Drain implements Runnable {
         out.close();
     }
 
-    /** The earliest begin time of the packets this trace received, or {@code fallback} if none. */
-    long firstTime(long fallback) {
+    /**
+     * The time to stamp this trace's thread names at: {@code before} ticks before the earliest
+     * begin time of the packets it received, or {@code fallback} if it received none. Readers sort
+     * events of one time by stream, and the names' stream comes last: at the time of the first
+     * event (in babeltrace2's nanoseconds, which hold several ticks) they would follow it.
+     */
+    long namesTime(long fallback, long before) {
         long first = Long.MAX_VALUE;
         for (ToStream stream : streams) {
             first = Math.min(first, stream.firstTime);
         }
-        return first == Long.MAX_VALUE ? fallback : first;
+        return first == Long.MAX_VALUE ? fallback : first - before;
     }
 
     /** Closes the trace (its metadata and stream files). */

@@ -319,7 +319,8 @@ public final class Session implements AutoCloseable {
                     stopping.switchAll();
                     stopping.drainAll();
                     if (mode == Mode.OVERWRITE) {
-                        stopping.writeThreadNames(recorder.threadsToName(), stopping.firstTime(clock.now()));
+                        stopping.writeThreadNames(
+                                recorder.threadsToName(), stopping.namesTime(clock.now(), ticksPerMicrosecond()));
                     }
                 }
             } catch (IOException e) {
@@ -449,7 +450,7 @@ public final class Session implements AutoCloseable {
             IOException failure = null;
             try {
                 snapshot.drainAll();
-                snapshot.writeThreadNames(recorder.threadsToName(), snapshot.firstTime(now));
+                snapshot.writeThreadNames(recorder.threadsToName(), snapshot.namesTime(now, ticksPerMicrosecond()));
             } catch (IOException e) {
                 failure = e;
             }
@@ -478,6 +479,11 @@ public final class Session implements AutoCloseable {
             }
             stop();
         }
+    }
+
+    /** A microsecond of the session's clock: how far before a trace's first event its thread names go. */
+    private long ticksPerMicrosecond() {
+        return (long) Math.ceil(clock.frequency() / 1e6);
     }
 
     /** Rules change a session before it starts or while it runs; a stopped one records nothing again. */

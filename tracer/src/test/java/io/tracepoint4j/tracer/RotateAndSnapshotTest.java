@@ -180,6 +180,12 @@ class RotateAndSnapshotTest {
         assertThat(snap.names()).containsEntry(thread.threadId(), "flight-worker");
         Babeltrace.Run run = Babeltrace.run(snapshot);
         assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        List<String> lines = run.stdout();
+        int named = indexOf(lines, "name = \"flight-worker\"");
+        assertThat(named)
+                .as("the thread's name before its first event (at its time it sorted after it)")
+                .isNotNegative()
+                .isLessThan(indexOf(lines, provider + ":tick"));
 
         Chunk last = read(folder);
         assertThat(last.ticksByThread().get(Thread.currentThread().threadId()))
@@ -193,6 +199,15 @@ class RotateAndSnapshotTest {
                         Thread.currentThread().threadId(),
                         Thread.currentThread().getName());
         assertThat(Babeltrace.run(folder).exitCode()).isZero();
+    }
+
+    private static int indexOf(List<String> lines, String text) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void pause() {
