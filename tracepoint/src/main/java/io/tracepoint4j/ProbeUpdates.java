@@ -221,7 +221,20 @@ final class ProbeUpdates<P> {
             Registration[] next = current.clone();
             next[index] = new Registration(replacement, current[index].priority);
             Registration[] both = inserted(current, next[index]); // both, shown while firings may reach either
-            publish(both, next, probeArray(next), dispatchTarget(next));
+            Object nextProbes = probeArray(next);
+            MethodHandle nextDispatch = dispatchTarget(next); // built before anything is published
+            Object previousProbes = tracepoint.probesPlain();
+            MethodHandle previousDispatch = definition.dispatch().getTarget();
+            try {
+                publish(both, next, nextProbes, nextDispatch);
+            } catch (RuntimeException | Error e) { // the retarget failed: back to the probe replaced
+                try {
+                    publish(both, current, previousProbes, previousDispatch);
+                } catch (RuntimeException | Error again) {
+                    e.addSuppressed(again);
+                }
+                throw e;
+            }
             return true;
         } finally {
             lock.unlock();

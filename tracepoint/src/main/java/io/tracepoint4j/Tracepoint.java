@@ -57,16 +57,17 @@ import java.util.Optional;
  * and {@link Tracepoints#synchronizeUnregister()} (every flavor) wait until no unregistered probe is
  * running; after they return, none will be called again. Call them before freeing what a probe uses.
  *
- * <p>Memory consistency effects: actions in a thread prior to {@code register(probe)} happen-before
- * every call of {@code probe} made because of that registration. Every action of such a call
- * happens-before the return of a {@code synchronizeUnregister()} (of this tracepoint or of
- * {@link Tracepoints}) called after the {@code unregister(probe)} that ended the registration
- * returned (in the same thread, or ordered after it by happens-before).
+ * <p>Memory consistency effects: actions in a thread prior to {@code register(probe)} (or {@code
+ * replace(old, probe)}) happen-before every call of {@code probe} made because of that
+ * registration. Every action of such a call happens-before the return of a {@code
+ * synchronizeUnregister()} (of this tracepoint or of {@link Tracepoints}) called after the {@code
+ * unregister(probe)} (or {@code replace(probe, other)}) that ended the registration returned (in
+ * the same thread, or ordered after it by happens-before).
  *
  * <p>Thread safety: every method may be called from any thread. Firing is wait-free while disabled
  * and, while enabled, wait-free apart from the probes themselves (the first firing on a thread
- * registers it with the RCU domain); register and unregister are blocking (one lock per tracepoint)
- * and never wait for a grace period.
+ * registers it with the RCU domain); register, unregister and replace are blocking (one lock per
+ * tracepoint) and never wait for a grace period.
  *
  * @param <P> the prototype: a public interface with exactly one abstract method, returning void
  */
@@ -342,8 +343,10 @@ public abstract class Tracepoint<P> {
      * probe (a tracer whose filter changed) loses and doubles no firing. Firings that begin after
      * this returns call {@code replacement}; firings already running may still be inside {@code
      * probe}, which {@link #synchronizeUnregister()} waits for, as after {@link #unregister}. The
-     * probe count does not change, so the lifecycle hooks do not run. Takes any object as {@code
-     * probe}, as {@link #unregisterIfRegistered(Object)} does.
+     * lifecycle hooks do not run; while it runs, {@link #isRegistered} and {@link #probeCount()}
+     * show both probes, since a firing may reach either. Takes any object as {@code probe}, as
+     * {@link #unregisterIfRegistered(Object)} does. If the update fails (the static call cannot be
+     * retargeted), {@code probe} stays in place and the exception propagates.
      *
      * @return whether {@code probe} was registered here (detached after failures or dropped with
      *     its class loader, it is not: then nothing changes and {@code replacement} is not

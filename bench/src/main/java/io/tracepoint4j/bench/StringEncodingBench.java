@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Each op writes at the next 64-byte step of a 64 KiB segment that stays in cache, so the
  * stores cost what the encoding costs, not what the memory does (a session's buffer costs that
  * either way). {@code value}: ASCII strings of 1, 7 (RecordEventBench's {@code "/orders"}), 8, 24
- * and 45 characters, and one of 7 with a non-ASCII character (the general UTF-8 path).
+ * and 45 characters, and "/bestä" (6 characters, 7 bytes: the general UTF-8 path).
  *
  * <p>How to read it: ns per op; {@code longStore} is the floor of any field (the segment's checks
  * and the op's bookkeeping), so a string's own cost is its row minus that one.

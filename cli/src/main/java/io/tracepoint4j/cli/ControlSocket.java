@@ -90,10 +90,29 @@ final class ControlSocket implements AutoCloseable {
         try {
             return request(request);
         } catch (CommandFailure e) {
-            if (ProcessHandle.of(pid).isPresent()) {
+            if (!exits(pid)) {
                 throw e;
             }
             return null;
+        }
+    }
+
+    /** Whether {@code pid} is gone, or goes within 2 s: a socket that failed as it exited. */
+    private static boolean exits(long pid) {
+        java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty()) {
+            return true;
+        }
+        try {
+            process.get().onExit().get(2, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !process.get().isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.get().isAlive();
         }
     }
 

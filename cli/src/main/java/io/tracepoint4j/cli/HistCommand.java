@@ -90,6 +90,7 @@ final class HistCommand implements Callable<Integer> {
             }
             print(out, values);
         }
+        out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
         return 0;
     }

@@ -188,6 +188,7 @@ final class RecordCommand implements Callable<Integer> {
             }
             summarize(out, written, lost);
         }
+        out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
         return 0;
     }

@@ -98,6 +98,7 @@ final class StatCommand implements Callable<Integer> {
             }
             out.printf("%n%.3f seconds%n", elapsed);
         }
+        out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
         return 0;
     }

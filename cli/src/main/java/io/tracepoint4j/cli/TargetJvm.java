@@ -3,21 +3,16 @@ package io.tracepoint4j.cli;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.MBeanServerConnection;
@@ -39,15 +34,21 @@ final class TargetJvm implements AutoCloseable {
 
     private static final String USER = "tp";
 
-    /** The name of the folders holding an attach's password files begins so. */
-    private static final String SECRETS_PREFIX = "tracepoint4j-attach";
+    /**
+     * The name of the folders holding an attach's password files begins so, then the tool's PID and
+     * a dash: an agent whose password file lies in one of a tool that is gone is stale.
+     */
+    private static final String SECRETS_PREFIX = "tracepoint4j-attach-";
+
+    private static final java.util.regex.Pattern SECRETS_OF_TOOL =
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(SECRETS_PREFIX) + "(\\d+)-");
 
     /** This tool's version, from its jar's manifest; "unknown" when run from class folders. */
     private static final String TOOL_VERSION =
             java.util.Objects.requireNonNullElse(TargetJvm.class.getPackage().getImplementationVersion(), "unknown");
 
     private final long pid;
-    private final Attaching attaching;
+    private final AttachLock attaching;
     private final VirtualMachine vm;
     private final Path secrets;
     private final JMXConnector connector;
@@ -56,7 +57,7 @@ final class TargetJvm implements AutoCloseable {
 
     private TargetJvm(
             long pid,
-            Attaching attaching,
+            AttachLock attaching,
             VirtualMachine vm,
             Path secrets,
             JMXConnector connector,
@@ -69,90 +70,6 @@ final class TargetJvm implements AutoCloseable {
         this.connector = connector;
         this.server = connector.getMBeanServerConnection();
         this.bootstrap = bootstrap;
-    }
-
-    /**
-     * What keeps an attach from being cut in half, from its start to {@link #close()}: a lock per
-     * target, so that tools attaching at once take turns (the JVM runs one JMX agent, which the
-     * first would start and the second find started), held in the user's private folder of control
-     * sockets (released by the OS if the tool dies); and a shutdown hook that holds a Ctrl-C's
-     * exit until close() has stopped the agent and deleted the password files, which the exit
-     * would otherwise leave behind, with the target refusing every later tool.
-     */
-    private static final class Attaching {
-        private final FileChannel lockFile;
-        private final FileLock lock;
-        private final CountDownLatch undone = new CountDownLatch(1);
-        private final Thread hook = new Thread(this::holdExit, "tp: finishing the attach");
-
-        private Attaching(FileChannel lockFile, FileLock lock) {
-            this.lockFile = lockFile;
-            this.lock = lock;
-        }
-
-        static Attaching begin(long pid) throws IOException {
-            Path folder = io.tracepoint4j.tracer.control.Channel.folder();
-            deleteLeftovers(folder);
-            FileChannel file = FileChannel.open(
-                    folder.resolve(pid + ".attach"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            Attaching attaching;
-            try {
-                attaching = new Attaching(file, file.lock()); // waits while another tool attaches
-            } catch (IOException | RuntimeException e) {
-                file.close();
-                throw e;
-            }
-            Runtime.getRuntime().addShutdownHook(attaching.hook);
-            return attaching;
-        }
-
-        /**
-         * Deletes the sockets and attach locks of processes that are gone: a JVM killed with
-         * SIGKILL cannot delete its socket, and the locks are never deleted by their tools (one
-         * deleted while another tool waits on it would let a third lock a new file beside it).
-         */
-        private static void deleteLeftovers(Path folder) {
-            try (java.util.stream.Stream<Path> files = Files.list(folder)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    String name = file.getFileName().toString();
-                    int dot = name.lastIndexOf('.');
-                    String kind = dot < 0 ? "" : name.substring(dot);
-                    if ((kind.equals(".sock") || kind.equals(".attach"))
-                            && name.substring(0, dot).chars().allMatch(Character::isDigit)
-                            && dot > 0
-                            && ProcessHandle.of(Long.parseLong(name.substring(0, dot)))
-                                    .isEmpty()) {
-                        Files.deleteIfExists(file);
-                    }
-                }
-            } catch (IOException | UncheckedIOException | NumberFormatException e) {
-                // left for the next tool
-            }
-        }
-
-        private void holdExit() {
-            try {
-                undone.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** The attach is undone: the lock released, a Ctrl-C's exit let go. */
-        void end() {
-            try {
-                lock.release();
-                lockFile.close();
-            } catch (IOException e) {
-                // released with the file, or with the process
-            }
-            undone.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException exiting) {
-                // Ctrl-C: the hook runs, and returns now
-            }
-        }
     }
 
     /**
@@ -170,17 +87,12 @@ final class TargetJvm implements AutoCloseable {
             throw new CommandFailure("PID " + pid + " belongs to user " + otherUser + ", and tp works with the JVMs of"
                     + " its own user only: run it as " + otherUser);
         }
-        Attaching attaching;
-        try {
-            attaching = Attaching.begin(pid);
-        } catch (IOException e) {
-            throw new CommandFailure("cannot lock the attach to PID " + pid + ": " + e.getMessage());
-        }
+        AttachLock attaching = AttachLock.take(pid); // until close(): see AttachLock
         VirtualMachine vm;
         try {
             vm = VirtualMachine.attach(Long.toString(pid));
         } catch (AttachNotSupportedException | IOException e) {
-            attaching.end();
+            attaching.release();
             throw new CommandFailure("cannot attach to PID " + pid + ": it is not a Java 25+ JVM run by you (attaching"
                     + " needs the same user; " + e.getMessage() + ")");
         }
@@ -189,7 +101,8 @@ final class TargetJvm implements AutoCloseable {
         boolean agentStarted = false;
         try {
             secrets = Files.createTempDirectory(
-                    SECRETS_PREFIX, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
             Path accessFile =
@@ -233,11 +146,11 @@ final class TargetJvm implements AutoCloseable {
             return new TargetJvm(pid, attaching, vm, secrets, connector, name);
         } catch (RuntimeException e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
-            attaching.end();
+            attaching.release();
             throw e;
         } catch (Exception e) {
             undo(pid, vm, secrets, connector, null, agentStarted);
-            attaching.end();
+            attaching.release();
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
         }
     }
@@ -350,7 +263,7 @@ final class TargetJvm implements AutoCloseable {
     @Override
     public void close() {
         undo(pid, vm, secrets, connector, bootstrap, true);
-        attaching.end();
+        attaching.release();
     }
 
     /** Undoes what attach() did, as far as it got; never throws. */
@@ -405,33 +318,48 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * Stops a JMX agent that an earlier tp started and could not stop (killed while it attached):
-     * its password file lies in a folder this tool makes, and no tool attaches now (this one holds
-     * the lock). Returns whether it found and stopped one; an agent of the application's own is
-     * left alone.
+     * its password file lies in a folder a tool makes, named after that tool's PID, and that tool
+     * is gone. Returns whether it found and stopped one; an agent of the application's own, or of a
+     * tool still running, is left alone.
      */
     private static boolean stopStaleAgent(long pid) {
         String status = jcmd(pid, "ManagementAgent.status");
-        if (status == null || !status.contains("jmxremote.password.file") || !status.contains(SECRETS_PREFIX)) {
+        if (status == null) {
+            return false;
+        }
+        java.util.regex.Matcher tool = SECRETS_OF_TOOL.matcher(status);
+        if (!status.contains("jmxremote.password.file")
+                || !tool.find()
+                || ProcessHandle.of(Long.parseLong(tool.group(1))).isPresent()) {
             return false;
         }
         stopAgent(pid);
         return true;
     }
 
-    /** Runs {@code jcmd PID COMMAND}; its output, or null where there is no jcmd (a JRE). */
+    /**
+     * Runs {@code jcmd PID COMMAND} for 30 s at most; its output (a few lines, which the pipe holds
+     * until read), or null where there is no jcmd (a JRE) or it did not finish.
+     */
     private static String jcmd(long pid, String command) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = null;
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
+            p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
                     .redirectErrorStream(true)
                     .start();
-            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-            return output;
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly(); // a target that stopped answering: the attach lock is let go all the same
+                return null;
+            }
+            return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             return null; // no jcmd: an agent stays, password-protected, until the target exits
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (p != null) {
+                p.destroyForcibly();
+            }
             return null;
         }
     }

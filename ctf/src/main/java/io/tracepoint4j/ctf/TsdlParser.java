@@ -435,7 +435,7 @@ final class TsdlParser {
 
     /**
      * An enumeration's labels, values 0, 1, 2, ... in order; a label of value -1, a null enum's
-     * ("(null)", MetadataText), is left out: the reader shows -1 so whatever the metadata says.
+     * ("(null)", MetadataText), is left out: the reader shows -1 as "(null)" whatever the metadata says.
      */
     private List<String> labels(int line) {
         expect("{");

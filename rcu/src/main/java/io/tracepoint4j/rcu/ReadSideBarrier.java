@@ -69,7 +69,8 @@ public enum ReadSideBarrier {
         ReadSideSetup.initializationBegins(); // first: from here on, other threads wait for this initializer
         if (Boolean.getBoolean(FORCE_FENCED_PROPERTY)) { // before probing: membarrier is not even looked up
             CURRENT = FENCED;
-            REASON = "forced by -D" + FORCE_FENCED_PROPERTY + "=true";
+            REASON = "forced by the system property " + FORCE_FENCED_PROPERTY + "=true (-D, or set by tp attaching to"
+                    + " a JVM without native access, so that it prints nothing)";
             FIXABLE = false;
         } else {
             Membarrier.Availability availability = Membarrier.probe();

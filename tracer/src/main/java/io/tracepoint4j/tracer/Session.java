@@ -73,7 +73,7 @@ public final class Session implements AutoCloseable {
      *   state, the open traces and the chunks; the registry listener takes it too, on the defining
      *   thread. It is never held while waiting for a grace period or the drain thread. `lifecycle`
      *   serializes start, stop, rotate and snapshot, and is held while they wait. Lock order:
-     *   lifecycle, then this monitor, then the tracepoint's update lock (register/unregister) and
+     *   lifecycle, then this monitor, then the tracepoint's update lock (register/unregister/replace) and
      *   CtfTrace's.
      *
      * Traces: `traces` holds every trace being written: the current chunk, and during a rotation
@@ -241,8 +241,10 @@ public final class Session implements AutoCloseable {
             return false;
         }
         rules.remove(glob);
-        for (Tracepoint<?> tracepoint : attached()) {
-            update(tracepoint); // detached if no rule is left, else held to the filters left
+        if (state == State.RUNNING) {
+            for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) { // the ones whose rules changed
+                update(tracepoint); // detached if no rule is left, else held to the filters left
+            }
         }
         return true;
     }
@@ -695,8 +697,14 @@ public final class Session implements AutoCloseable {
                 maxVariable,
                 tracepoint.flavor() == Tracepoint.Flavor.FAULTABLE,
                 recording);
-        probes.put(
-                tracepoint.id(), new Attached(tracepoint, install(tracepoint, current, writer, compiled), expression));
+        Object installed;
+        try {
+            installed = install(tracepoint, current, writer, compiled);
+        } catch (IllegalStateException forgotten) { // its class loader is going away (Tracepoints.forget)
+            probes.remove(tracepoint.id());
+            return;
+        }
+        probes.put(tracepoint.id(), new Attached(tracepoint, installed, expression));
     }
 
     /**
@@ -763,7 +771,7 @@ public final class Session implements AutoCloseable {
             probe = tracepoint.filteredProbe(filter, probe);
         }
         if (previous == null || !tracepoint.replace(previous, probe)) { // replace: false if it was detached
-            tracepoint.register(probe);
+            tracepoint.register(probe); // throws if the tracepoint was forgotten: see update()
         }
         return probe;
     }

@@ -2,7 +2,6 @@ package io.tracepoint4j.tracer.control;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 
 /**
  * Where the {@code tp} tool's bootstrap MBean ({@code io.tracepoint4j.control.Bootstrap}) opens the
@@ -11,16 +10,6 @@ import java.nio.file.Path;
  */
 public final class Channel {
     private Channel() {}
-
-    /**
-     * The folder of this user's control sockets, {@code $TMPDIR/tracepoint4j-$USER}, made if missing
-     * (rwx------); the {@code tp} tool keeps its attach locks there too.
-     *
-     * @throws IOException if it cannot be made, or is not a folder of this user with rwx------
-     */
-    public static Path folder() throws IOException {
-        return ControlServer.folder();
-    }
 
     /**
      * Opens the control socket if it is not open, and returns its path.

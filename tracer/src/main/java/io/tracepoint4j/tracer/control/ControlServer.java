@@ -66,7 +66,9 @@ final class ControlServer {
         if (server != null) {
             return socket;
         }
-        Path path = folder().resolve(ProcessHandle.current().pid() + ".sock");
+        Path folder = folder();
+        deleteSocketsOfEndedJvms(folder);
+        Path path = folder.resolve(ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         channel.bind(UnixDomainSocketAddress.of(path));
@@ -79,11 +81,34 @@ final class ControlServer {
         return path;
     }
 
-    /** See Channel.folder(). */
-    static Path folder() throws IOException {
+    /**
+     * Deletes the sockets of JVMs that are gone: one killed with SIGKILL cannot delete its own (a
+     * JVM that exits deletes it, deleteOnExit above). Never throws: they are only leftovers.
+     */
+    private static void deleteSocketsOfEndedJvms(Path folder) {
+        try (java.nio.file.DirectoryStream<Path> sockets = Files.newDirectoryStream(folder, "*.sock")) {
+            for (Path file : sockets) {
+                String name = file.getFileName().toString();
+                String pid = name.substring(0, name.length() - ".sock".length());
+                if (!pid.isEmpty()
+                        && pid.chars().allMatch(Character::isDigit)
+                        && pid.length() < 19
+                        && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // left for the next JVM that opens its socket
+        }
+    }
+
+    /** The folder of this user's control sockets, made if missing: see the class comment. */
+    private static Path folder() throws IOException {
         Path folder = Path.of(System.getProperty("java.io.tmpdir"), "tracepoint4j-" + System.getProperty("user.name"));
-        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+        try {
             Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // made before (or by a JVM racing with this one): checked below as any other
         }
         PosixFileAttributes attributes =
                 Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
