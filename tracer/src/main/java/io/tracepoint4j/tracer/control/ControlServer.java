@@ -90,16 +90,26 @@ final class ControlServer {
             for (Path file : sockets) {
                 String name = file.getFileName().toString();
                 String pid = name.substring(0, name.length() - ".sock".length());
-                if (!pid.isEmpty()
-                        && pid.chars().allMatch(Character::isDigit)
-                        && pid.length() < 19
-                        && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                if (isPid(pid) && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
                     Files.deleteIfExists(file);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // left for the next JVM that opens its socket
         }
+    }
+
+    /** Whether {@code text} is a process id: digits, not too many for a long. No lambda in runtime modules. */
+    private static boolean isPid(String text) {
+        if (text.isEmpty() || text.length() > 18) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (!Character.isDigit(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The folder of this user's control sockets, made if missing: see the class comment. */
