@@ -78,11 +78,24 @@ final class Prototypes {
 
     private Prototypes() {}
 
+    /**
+     * The provider of tracepoint4j's own events in a trace (the tracer's {@code
+     * tracepoint4j:thread}, which names threads): readers take an event of that name for one of
+     * them, so no tracepoint may have it.
+     */
+    static final String RESERVED_PROVIDER = "tracepoint4j";
+
     static void checkName(String name) {
         if (name == null || name.length() > MAX_NAME_LENGTH || !isName(name)) {
             throw new IllegalArgumentException("invalid tracepoint name " + quoted(name)
                     + ": a name is provider:event, each part a letter or '_' followed by letters, digits or '_'"
                     + " (at most " + MAX_NAME_LENGTH + " characters), e.g. \"http:request\"");
+        }
+        if (name.startsWith(RESERVED_PROVIDER + ":")) {
+            throw new IllegalArgumentException("tracepoint name " + quoted(name) + ": the provider " + RESERVED_PROVIDER
+                    + " is reserved for the events tracepoint4j writes itself (tracepoint4j:thread names"
+                    + " threads in a trace); use your own, e.g. \"myapp:" + name.substring(name.indexOf(':') + 1)
+                    + "\"");
         }
     }
 

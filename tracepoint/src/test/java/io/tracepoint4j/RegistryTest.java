@@ -368,5 +368,13 @@ class RegistryTest {
         assertThat(Tracepoint.define("_h2:_0", Request.class, "method", "status")
                         .name())
                 .isEqualTo("_h2:_0");
+        assertThatThrownBy(() -> Tracepoint.define("tracepoint4j:thread", Request.class, "method", "status"))
+                .as("the provider of tracepoint4j's own events in a trace")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the provider tracepoint4j is reserved")
+                .hasMessageContaining("\"myapp:thread\"");
+        assertThat(Tracepoint.define("tracepoint4jx:thread", Request.class, "method", "status")
+                        .name())
+                .isEqualTo("tracepoint4jx:thread");
     }
 }
