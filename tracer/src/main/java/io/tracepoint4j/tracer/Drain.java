@@ -51,6 +51,17 @@ final class Drain implements Runnable {
      *   record lands in exactly one chunk, in order. Session's design note says why every record
      *   below a boundary is committed by then.
      *
+     * Packet numbers: babeltrace2 counts the events a stream lost between two of its packets, but
+     *   those lost before its first packet it reports without their number ("may have discarded"),
+     *   and a DISCARD stream's first packet already counts what the buffer refused while the drain
+     *   had not taken it yet. So in DISCARD mode a packet is numbered its sub-buffer's sequence
+     *   number + 1, and in the session's first chunk every stream begins with packet 0, which holds
+     *   no event and lost nothing, at the time of the packet after it: every loss then lies
+     *   between two packets. The numbers go on across chunks (packet_seq_num and events_discarded
+     *   count from the session's start), as babeltrace2 merges the chunks of one session, which
+     *   share its trace UUID, into one trace. OVERWRITE traces number packets by sequence alone:
+     *   the gap before their first packet is what was overwritten before it.
+     *
      * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain
      *   thread, with a warning logged at once: the trace stays readable up to its last complete
      *   packet (CtfTrace writes whole packets), writers keep running into buffers no one drains,
@@ -76,15 +87,22 @@ final class Drain implements Runnable {
     /** The drain thread's write failure: set by it before it ends, read after join(). */
     private IOException failure;
 
-    Drain(String sessionName, Recorder recorder, CtfTrace trace, Mode mode) throws IOException {
+    /**
+     * The drain of {@code trace}; {@code first}: the session's first trace (its first chunk, or
+     * the one an OVERWRITE session writes), whose streams begin with a leading packet in DISCARD
+     * mode (see "Packet numbers" in the design note).
+     */
+    Drain(String sessionName, Recorder recorder, CtfTrace trace, Mode mode, boolean first) throws IOException {
         this.sessionName = sessionName;
         this.recorder = recorder;
         this.buffers = recorder.buffers;
         this.trace = trace;
         this.mode = mode;
         this.streams = new ToStream[buffers.count()];
+        boolean numbered = mode == Mode.DISCARD;
         for (int i = 0; i < streams.length; i++) {
-            streams[i] = new ToStream(trace.openStream(0, i), buffers.buffer(i).subBufferSize(), recorder);
+            streams[i] = new ToStream(
+                    trace.openStream(0, i), buffers.buffer(i).subBufferSize(), recorder, numbered, first && numbered);
         }
         this.scratch = mode == Mode.OVERWRITE
                 ? Arena.ofAuto().allocate(buffers.buffer(0).subBufferSize())
@@ -257,12 +275,18 @@ final class Drain implements Runnable {
         ToStream then;
         /** The earliest packet begin time written. */
         long firstTime = Long.MAX_VALUE;
+        /** Added to a sub-buffer's sequence number to make its packet's: 1 past a leading packet. */
+        private final long numberOffset;
+        /** Whether the leading packet is still to be written, before the first packet. */
+        private boolean leadingDue;
 
-        ToStream(StreamFile stream, int packetSize, Recorder recorder) {
+        ToStream(StreamFile stream, int packetSize, Recorder recorder, boolean numbered, boolean leading) {
             this.stream = stream;
             this.packetSize = packetSize;
             this.recorder = recorder;
             this.fields = stream.newPacketFields();
+            this.numberOffset = numbered ? 1 : 0;
+            this.leadingDue = leading;
         }
 
         @Override
@@ -271,20 +295,38 @@ final class Drain implements Runnable {
                 then.accept(sub);
                 return;
             }
-            fields.timestampBegin(sub.beginTime())
-                    .timestampEnd(sub.endTime())
-                    .contentSize(sub.contentEnd())
-                    .packetSize(packetSize)
-                    .eventsDiscarded(sub.lostTotal())
-                    .sequenceNumber(sub.sequence());
-            Packets.finish(sub.memory(), fields);
             try {
+                if (leadingDue) {
+                    lead(sub.beginTime());
+                }
+                fields.timestampBegin(sub.beginTime())
+                        .timestampEnd(sub.endTime())
+                        .contentSize(sub.contentEnd())
+                        .packetSize(packetSize)
+                        .eventsDiscarded(sub.lostTotal())
+                        .sequenceNumber(sub.sequence() + numberOffset);
+                Packets.finish(sub.memory(), fields);
                 stream.append(sub.memory());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             recorder.countDrained(sub.records());
             firstTime = Math.min(firstTime, sub.beginTime());
+        }
+
+        /** Packet 0: no event, nothing lost, at the time of the packet after it. */
+        private void lead(long time) throws IOException {
+            int size = fields.layout().eventsOffset();
+            MemorySegment packet = Arena.ofAuto().allocate(size); // once per stream and session
+            fields.timestampBegin(time)
+                    .timestampEnd(time)
+                    .contentSize(size)
+                    .packetSize(size)
+                    .eventsDiscarded(0)
+                    .sequenceNumber(0);
+            Packets.finish(packet, fields);
+            stream.append(packet);
+            leadingDue = false;
         }
     }
 }

@@ -267,7 +267,7 @@ public final class Session implements AutoCloseable {
                 }
                 CtfTrace first = CtfTrace.create(folder, metadata);
                 try {
-                    drain = new Drain(name, recorder, first, mode);
+                    drain = new Drain(name, recorder, first, mode, true);
                 } catch (IOException | RuntimeException e) {
                     closeQuietly(first, e);
                     throw e;
@@ -507,7 +507,7 @@ public final class Session implements AutoCloseable {
     private Drain open(Path folder) throws IOException {
         CtfTrace created = CtfTrace.create(folder, trace.metadata());
         try {
-            Drain opened = new Drain(name, recorder, created, mode);
+            Drain opened = new Drain(name, recorder, created, mode, false);
             traces.add(created);
             return opened;
         } catch (IOException | RuntimeException e) {
