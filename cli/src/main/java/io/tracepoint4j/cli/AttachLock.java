@@ -15,8 +15,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Keeps an attach to one JVM whole, from {@link TargetJvm#attach} to {@link TargetJvm#close()}:
@@ -44,15 +44,16 @@ final class AttachLock {
     static final long WAIT_SECONDS = 60;
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-    private static final ConcurrentHashMap<Long, ReentrantLock> IN_THIS_JVM = new ConcurrentHashMap<>();
+    /** Per PID, a permit for the tools of this JVM (a semaphore: close() may run on another thread). */
+    private static final ConcurrentHashMap<Long, Semaphore> IN_THIS_JVM = new ConcurrentHashMap<>();
 
-    private final ReentrantLock inThisJvm;
+    private final Semaphore inThisJvm;
     private final FileChannel file;
     private final FileLock lock;
     private final CountDownLatch released = new CountDownLatch(1);
     private final Thread hook = new Thread(this::holdExit, "tp: finishing the attach");
 
-    private AttachLock(ReentrantLock inThisJvm, FileChannel file, FileLock lock) {
+    private AttachLock(Semaphore inThisJvm, FileChannel file, FileLock lock) {
         this.inThisJvm = inThisJvm;
         this.file = file;
         this.lock = lock;
@@ -64,10 +65,10 @@ final class AttachLock {
      * @throws CommandFailure if the lock's folder is unusable, or another tool holds the lock too long
      */
     static AttachLock take(long pid) {
-        ReentrantLock inThisJvm = IN_THIS_JVM.computeIfAbsent(pid, p -> new ReentrantLock());
+        Semaphore inThisJvm = IN_THIS_JVM.computeIfAbsent(pid, p -> new Semaphore(1));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         try {
-            if (!inThisJvm.tryLock(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!inThisJvm.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw busy(pid);
             }
         } catch (InterruptedException e) {
@@ -92,7 +93,7 @@ final class AttachLock {
             return taken;
         } catch (IOException | RuntimeException | InterruptedException e) {
             closeQuietly(file);
-            inThisJvm.unlock();
+            inThisJvm.release();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -110,7 +111,7 @@ final class AttachLock {
             // released with the file
         }
         closeQuietly(file);
-        inThisJvm.unlock();
+        inThisJvm.release();
         released.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
