@@ -19,9 +19,17 @@ final class DurationOption {
                     + " default: until Ctrl-C or the target's exit.")
     Double seconds;
 
-    /** How the first line says when it ends: {@code " for 2.5 s"}, else {@code untilStopped}. */
+    /**
+     * How the first line says when it ends: {@code " for 2.5 s"} (the seconds in plain digits: no
+     * {@code 1.0E-4}, no trailing {@code .0}), else {@code untilStopped}.
+     */
     String phrase(String untilStopped) {
-        return seconds == null ? untilStopped : " for " + seconds + " s";
+        return seconds == null
+                ? untilStopped
+                : " for "
+                        + java.math.BigDecimal.valueOf(seconds)
+                                .stripTrailingZeros()
+                                .toPlainString() + " s";
     }
 
     /** D in seconds. */

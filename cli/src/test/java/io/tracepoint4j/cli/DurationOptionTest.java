@@ -18,6 +18,21 @@ class DurationOptionTest {
         assertThat(seconds.convert("1H")).isEqualTo(3600.0);
     }
 
+    /** The first line's phrase, in plain digits: it said "for 1.0E-4 s" and "for 3.599999999964E14 s". */
+    @Test
+    void thePhraseGivesTheSecondsInPlainDigits() {
+        DurationOption option = new DurationOption();
+        assertThat(option.phrase(", Ctrl-C stops")).isEqualTo(", Ctrl-C stops");
+        option.seconds = seconds.convert("0.1ms");
+        assertThat(option.phrase("")).isEqualTo(" for 0.0001 s");
+        option.seconds = seconds.convert("10s");
+        assertThat(option.phrase("")).isEqualTo(" for 10 s");
+        option.seconds = seconds.convert("2.5");
+        assertThat(option.phrase("")).isEqualTo(" for 2.5 s");
+        option.seconds = seconds.convert("100000000000h");
+        assertThat(option.phrase("")).isEqualTo(" for 360000000000000 s");
+    }
+
     @Test
     void anythingElseIsRefusedWithTheFormsItTakes() {
         for (String bad : new String[] {"0", "0s", "-1", "soon", "5d", "1.s", ""}) {
