@@ -118,12 +118,14 @@ final class ControlSocket implements AutoCloseable {
 
     /**
      * Sends {@code request} every time it runs (once a second, from {@link #waitForTheEnd}) and keeps
-     * the last answer: what {@code stat} and {@code hist} show if the target exits before their end.
+     * the last answer: what {@code stat} and {@code hist} show if the target exits before their end
+     * ({@link #finish}).
      */
     final class Poll implements Runnable {
         private final String request;
         private String[] answer;
         private long answeredAt;
+        private boolean exited;
 
         Poll(String request) {
             this.request = request;
@@ -139,12 +141,32 @@ final class ControlSocket implements AutoCloseable {
             }
         }
 
-        /** The last answer, or null if none came. */
-        String[] answer() {
+        /**
+         * The answer to {@code last}, the request that ends the command (unstat, unhist); or, if the
+         * target exited first, the last answer polled ({@link #exited()} then says so).
+         *
+         * @param what what the answers hold, for the failure's message ("count", "histogram")
+         * @throws CommandFailure as {@link #lastRequest}, or if the target exited before any answer
+         */
+        String[] finish(String last, String what) {
+            String[] answered = lastRequest(last);
+            if (answered != null) {
+                answeredAt = System.nanoTime();
+                return answered;
+            }
+            if (answer == null) {
+                throw new CommandFailure("PID " + pid + " exited before its first " + what + " was read");
+            }
+            exited = true;
             return answer;
         }
 
-        /** When it came, in System.nanoTime(). */
+        /** Whether {@link #finish} gave the last answer polled, the target having exited. */
+        boolean exited() {
+            return exited;
+        }
+
+        /** When the answer {@link #finish} gave came, in System.nanoTime(). */
         long answeredAt() {
             return answeredAt;
         }

@@ -74,15 +74,9 @@ final class HistCommand implements Callable<Integer> {
             out.flush();
             ControlSocket.Poll poll = control.new Poll("histogram");
             control.waitForTheEnd(duration.seconds, poll);
-            String[] answer = control.lastRequest("unhist");
-            if (answer == null) { // the target exited: its histogram as of the last poll
-                answer = poll.answer();
-                if (answer == null) {
-                    throw new CommandFailure("PID " + pid + " exited before its histogram was first read");
-                }
-                if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
-                    out.println("PID " + pid + " exited; its histogram as of the last second:");
-                }
+            String[] answer = poll.finish("unhist", "histogram");
+            if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                out.println("PID " + pid + " exited; its histogram as of the last second:");
             }
             long[] values = new long[answer.length - 1];
             for (int i = 1; i < answer.length; i++) {

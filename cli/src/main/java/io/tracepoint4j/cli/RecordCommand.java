@@ -208,7 +208,7 @@ final class RecordCommand implements Callable<Integer> {
             }
             discarded = reader.discardedEvents();
             long overwritten = reader.droppedPackets();
-            if (overwritten > 0 && "overwrite".equals(reader.metadata().env().get("mode"))) {
+            if (overwritten > 0 && TraceFolders.isFlightRecorder(reader)) {
                 out.println("the flight recorder overwrote its " + overwritten + " oldest packet"
                         + (overwritten == 1 ? "" : "s") + " to keep the newest (not counted as lost)");
             }

@@ -76,19 +76,11 @@ final class StatCommand implements Callable<Integer> {
             long start = System.nanoTime();
             ControlSocket.Poll poll = control.new Poll("counts");
             control.waitForTheEnd(duration.seconds, poll);
-            String[] counts = control.lastRequest("unstat");
-            long end = System.nanoTime();
-            if (counts == null) { // the target exited: its counts as of the last poll
-                counts = poll.answer();
-                end = poll.answeredAt();
-                if (counts == null) {
-                    throw new CommandFailure("PID " + pid + " exited before its first count was read");
-                }
-                if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
-                    out.println("PID " + pid + " exited; its counts as of the last second:");
-                }
+            String[] counts = poll.finish("unstat", "count");
+            if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                out.println("PID " + pid + " exited; its counts as of the last second:");
             }
-            double elapsed = (end - start) / 1e9;
+            double elapsed = (poll.answeredAt() - start) / 1e9;
             out.println();
             out.printf("%12s %11s  %s%n", "counted", "rate/s", "tracepoint");
             for (int i = 1; i < counts.length; i++) {

@@ -23,6 +23,14 @@ final class TraceFolders {
 
     private TraceFolders() {}
 
+    /**
+     * Whether the trace {@code reader} reads was written by a flight recorder (an OVERWRITE
+     * session, as its env's {@code mode} says), whose dropped packets are its design, not losses.
+     */
+    static boolean isFlightRecorder(io.tracepoint4j.ctf.CtfReader reader) {
+        return "overwrite".equals(reader.metadata().env().get("mode"));
+    }
+
     /** A trace found: its folder, and the path to show for it (the user's argument, or below it). */
     record Found(Path folder, String label) {}
 

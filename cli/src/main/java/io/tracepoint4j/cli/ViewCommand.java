@@ -106,9 +106,7 @@ final class ViewCommand implements Callable<Integer> {
             long events = reader.discardedEvents();
             long packets = reader.droppedPackets();
             String label = timeline.traces().get(i).label();
-            if (events == 0
-                    && packets != 0
-                    && "overwrite".equals(reader.metadata().env().get("mode"))) {
+            if (events == 0 && packets != 0 && TraceFolders.isFlightRecorder(reader)) {
                 err.println(spec.qualifiedName() + ": " + label + ": a flight recorder: it overwrote its "
                         + count(packets, "oldest packet") + " to keep the newest, as it does when full");
             } else if (events != 0 || packets != 0) {
