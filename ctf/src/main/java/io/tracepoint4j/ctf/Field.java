@@ -128,17 +128,18 @@ public final class Field {
         Set<String> shown = new HashSet<>();
         for (Field field : fields) {
             Field unique = field;
-            while (shown.contains(unique.shownName())
-                    || (unique.type == FieldType.BYTES && shown.contains(unique.lengthShownName()))) {
+            while (!java.util.Collections.disjoint(shown, unique.namesShown())) {
                 unique = new Field(unique.name + "_", unique.type, unique.labels);
             }
-            shown.add(unique.shownName());
-            if (unique.type == FieldType.BYTES) {
-                shown.add(unique.lengthShownName());
-            }
+            shown.addAll(unique.namesShown());
             renamed.add(unique);
         }
         return renamed;
+    }
+
+    /** The names a trace shows this field under: its own, and its {@code _length} companion's if BYTES. */
+    private List<String> namesShown() {
+        return type == FieldType.BYTES ? List.of(shownName, lengthShownName()) : List.of(shownName);
     }
 
     /**
@@ -152,9 +153,8 @@ public final class Field {
         List<String> shown = new ArrayList<>();
         List<String> owners = new ArrayList<>();
         for (Field field : copy) {
-            addShown(what, shown, owners, field.shownName(), field);
-            if (field.type() == FieldType.BYTES) {
-                addShown(what, shown, owners, field.lengthShownName(), field);
+            for (String name : field.namesShown()) {
+                addShown(what, shown, owners, name, field);
             }
         }
         return copy;
