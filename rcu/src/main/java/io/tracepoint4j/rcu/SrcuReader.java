@@ -24,6 +24,13 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *   sections still open above its level, one exit each, then its own. Not detected: a stale
      *   read() object (kept past its close()) closes a later section of the same level.
      *
+     * Counts: the lock and unlock counts live in one array indexed by the slot, so that the
+     *   compiled read side has no branch on the slot. With a branch, C2 compiles a reader that has
+     *   only seen slot 0 (no grace period yet) with an uncommon trap for slot 1; the first grace
+     *   period then deoptimizes every hot caller at once, and their recompiled code inlines less
+     *   (callees compiled meanwhile on their own are "already compiled into a big method"): about
+     *   8 ns more per recorded event in RecordEventBench (bench/README.md, "Grace periods").
+     *
      * Concurrency
      *   Counters: single writer (the owner), read by the domain's gpLock holder. depth, entries,
      *   spilled, nestedSections: owner only (read racily, for stall reports only).
@@ -60,14 +67,14 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     /** The high bits of this thread's same-thread tokens: see the design note. */
     final int tokenTag;
 
-    /* Lock and unlock counts by slot: written only by the owner ([B], [C]), which reads them plain. */
-    private long locks0;
-
-    private long locks1;
-
-    private long unlocks0;
-
-    private long unlocks1;
+    /*
+     * Lock and unlock counts by slot: counts[LOCKS + slot] and counts[UNLOCKS + slot], written only
+     * by the owner ([B], [C]), which reads them plain. Indexed by the slot rather than kept in four
+     * fields chosen by a branch: a compiled reader that has only ever seen slot 0 would carry an
+     * uncommon trap for slot 1, and the first grace period's flip would deoptimize every hot
+     * caller, whose recompiled code then inlines less (see "Counts" in the design note).
+     */
+    private final long[] counts = new long[4];
 
     /** Same-thread sections open; owner only. */
     int depth;
@@ -136,22 +143,15 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
                 engine.getAndAddHandoffOpened(slot); // [H] the last step: nothing after it can fail
             }
         } catch (Throwable t) { // out of stack or memory: not entered after all. [E] plain stores only
-            if (slot == 0) {
-                locks0 = locks0 - 1;
-            } else {
-                locks1 = locks1 - 1;
-            }
+            counts[LOCKS + slot]--;
             throw t;
         }
     }
 
     /** The entry store; {@link #enterSlot} follows it with the reader barrier. */
     private void countLock(int slot) {
-        if (slot == 0) {
-            LOCKS_0.setOpaque(this, locks0 + 1); // [B] single writer: no RMW needed
-        } else {
-            LOCKS_1.setOpaque(this, locks1 + 1); // [B] single writer: no RMW needed
-        }
+        int at = LOCKS + slot;
+        COUNTS.setOpaque(counts, at, counts[at] + 1); // [B] single writer: no RMW needed
     }
 
     void unlock(int token) {
@@ -281,11 +281,8 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     }
 
     void countUnlock(int slot) {
-        if (slot == 0) {
-            UNLOCKS_0.setRelease(this, unlocks0 + 1); // [C] pairs with [C']
-        } else {
-            UNLOCKS_1.setRelease(this, unlocks1 + 1); // [C] pairs with [C']
-        }
+        int at = UNLOCKS + slot;
+        COUNTS.setRelease(counts, at, counts[at] + 1); // [C] pairs with [C']
     }
 
     /** Makes room for section {@code d + 1}: moves the outermost inline entry to the spill array. */
@@ -353,29 +350,19 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     }
 
     long locksAcquire(int slot) {
-        return slot == 0 ? (long) LOCKS_0.getAcquire(this) : (long) LOCKS_1.getAcquire(this); // [C']
+        return (long) COUNTS.getAcquire(counts, LOCKS + slot); // [C']
     }
 
     long unlocksAcquire(int slot) {
-        return slot == 0 ? (long) UNLOCKS_0.getAcquire(this) : (long) UNLOCKS_1.getAcquire(this); // [C']
+        return (long) COUNTS.getAcquire(counts, UNLOCKS + slot); // [C']
     }
 
-    private static final VarHandle LOCKS_0;
-    private static final VarHandle LOCKS_1;
-    private static final VarHandle UNLOCKS_0;
-    private static final VarHandle UNLOCKS_1;
+    /** Where in {@link #counts} a slot's lock count and its unlock count are. */
+    private static final int LOCKS = 0;
 
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            LOCKS_0 = lookup.findVarHandle(SrcuReader.class, "locks0", long.class);
-            LOCKS_1 = lookup.findVarHandle(SrcuReader.class, "locks1", long.class);
-            UNLOCKS_0 = lookup.findVarHandle(SrcuReader.class, "unlocks0", long.class);
-            UNLOCKS_1 = lookup.findVarHandle(SrcuReader.class, "unlocks1", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final int UNLOCKS = 2;
+
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /**
      * What read() returns for a nested section: its level, so that close() ends this section and
