@@ -21,11 +21,19 @@ final class AdaptiveReaderFences {
      *   and [A] is a full fence.
      *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
      *   period while readers run. When SLOW_BARRIERS_BEFORE_READER_FENCE in a row take longer than
-     *   readerFenceAfterNanos, the policy sets readerFence (the idea of RCU Tasks Trace's need_mb);
+     *   readerFenceAfterNanos, each grace period beginning within READER_FENCE_IDLE_MILLIS of the
+     *   previous one's end, the policy sets readerFence (the idea of RCU Tasks Trace's need_mb);
      *   readers load it right after their entry store and, when set, follow the store with a full
      *   fence of their own. The next membarrier "establishes" it, and from then on [A] is a plain
      *   full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the flag is
      *   cleared (the next [A] is a membarrier again).
+     *
+     * Why only grace periods that keep coming: each change of readerFence costs the readers more
+     *   than the membarriers it saves unless they are many. Compiled readers that never saw the
+     *   flag set carry an uncommon trap for it, so setting it deoptimizes every hot reader at once,
+     *   and the recompiled code may inline less (a recorded event took 8 ns more for the rest of a
+     *   run: bench/README.md, "Grace periods"). Slow grace periods a second apart (a tracer
+     *   session's flush) would set it every third one and clear it 50 ms later, for nothing.
      *
      * Concurrency
      *   readerFence (a field of the engine, so that readers load it from the object they hold; only
@@ -51,8 +59,13 @@ final class AdaptiveReaderFences {
      *   If the relax task cannot be scheduled, readers go on fencing: safe, only slower; reported.
      */
 
-    /** Readers that fence keep doing so until no grace period has run for this long. */
+    /**
+     * Readers that fence keep doing so until no grace period has run for this long; slow grace
+     * periods further apart than this do not count as in a row.
+     */
     private static final long READER_FENCE_IDLE_MILLIS = 50;
+
+    private static final long READER_FENCE_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS);
     /** Slow membarriers in consecutive grace periods it takes: a slow call or two may be warm-up. */
     private static final int SLOW_BARRIERS_BEFORE_READER_FENCE = 3;
 
@@ -66,8 +79,10 @@ final class AdaptiveReaderFences {
     private boolean established;
     /** gpLock only: membarriers slower than readerFenceAfterNanos in consecutive grace periods. */
     private int slowBarriersInARow;
-    /** gpLock only: when the last grace period ended, for the relax task. */
+    /** gpLock only: when the last grace period ended, for the relax task and the count of slow ones. */
     private long lastGracePeriodEnd;
+    /** gpLock only: whether a grace period has ended, so that lastGracePeriodEnd means something. */
+    private boolean anyEnded;
 
     private final Runnable relax = new Relax();
 
@@ -106,7 +121,8 @@ final class AdaptiveReaderFences {
         boolean slow = ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
                 && readerFenceAfterNanos >= 0
                 && took > readerFenceAfterNanos;
-        slowBarriersInARow = slow ? slowBarriersInARow + 1 : 0;
+        boolean keepComing = anyEnded && start - lastGracePeriodEnd < READER_FENCE_IDLE_NANOS;
+        slowBarriersInARow = !slow ? 0 : keepComing ? slowBarriersInARow + 1 : 1; // after an idle spell: afresh
         if (slowBarriersInARow >= SLOW_BARRIERS_BEFORE_READER_FENCE) {
             setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
             engine.reportLater(
@@ -121,6 +137,7 @@ final class AdaptiveReaderFences {
     /** A grace period ended; gpLock held. */
     void gracePeriodEnded() {
         lastGracePeriodEnd = System.nanoTime();
+        anyEnded = true;
     }
 
     /** For tests and diagnostics: "off", "set" (readers fence, not yet established) or "established". */
@@ -149,8 +166,7 @@ final class AdaptiveReaderFences {
         public void run() {
             if (engine.gpLock.tryLock()) {
                 try {
-                    if (System.nanoTime() - lastGracePeriodEnd
-                            >= TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS)) {
+                    if (System.nanoTime() - lastGracePeriodEnd >= READER_FENCE_IDLE_NANOS) {
                         established = false;
                         slowBarriersInARow = 0; // judge membarrier afresh
                         setReaderFenceVolatile(

@@ -21,8 +21,8 @@ final class DomainSettings {
     static final String STALL_TIMEOUT_PROPERTY = "tracepoint4j.rcu.stallTimeoutMillis";
 
     /**
-     * System property: when the membarriers of three grace periods in a row each take longer than
-     * this many microseconds, the domain's readers fence their own entries while grace periods keep
+     * System property: when the membarriers of three grace periods in a row (each within 50 ms of
+     * the last) each take longer than this many microseconds, the domain's readers fence their own entries while grace periods keep
      * coming, so that grace periods need no membarrier; negative: never. See AdaptiveReaderFences, [RF].
      */
     static final String READER_FENCE_PROPERTY = "tracepoint4j.rcu.readerFenceAfterMicros";

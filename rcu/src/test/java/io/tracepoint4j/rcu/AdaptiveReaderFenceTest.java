@@ -63,6 +63,28 @@ class AdaptiveReaderFenceTest {
         assertThat(fenceState(d)).as("after an idle spell").isEqualTo("off");
     }
 
+    /**
+     * Slow grace periods that do not keep coming (a tracer session's flush, once a second) never
+     * make readers fence: setting the flag would deoptimize every hot reader for nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void slowGracePeriodsAfterIdleSpellsDoNotCountAsInARow(Flavor flavor) throws Exception {
+        assumeTrue(ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER, "needs membarrier");
+        RcuDomain d = domain(flavor, "fence-spaced", 0);
+        for (int i = 0; i < 5; i++) {
+            d.synchronize();
+            assertThat(fenceState(d))
+                    .as("after %d slow grace period(s), each 60 ms after the last", i + 1)
+                    .isEqualTo("off");
+            Thread.sleep(60); // more than the 50 ms that make grace periods "in a row"
+        }
+        for (int i = 0; i < 3; i++) {
+            d.synchronize();
+        }
+        assertThat(fenceState(d)).as("after three back to back").isEqualTo("set");
+    }
+
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void neverFencesWhenSwitchedOff(Flavor flavor) {
