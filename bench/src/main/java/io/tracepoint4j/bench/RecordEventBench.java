@@ -59,6 +59,9 @@ import org.openjdk.jmh.runner.IterationType;
  *       java.io.tmpdir}, removed when the recording closes), at most {@value JfrRecordings#MAX_SIZE} bytes of
  *       them kept. To disk, because the session writes its trace too: each side then pays for a
  *       background thread that writes out what the firing threads record;
+ *   <li>{@code flightRecorder}: as {@code tracepoint4j}, in an OVERWRITE session (a flight
+ *       recorder): no drain thread writes while the threads fire, so against {@code tracepoint4j} it
+ *       tells the write path's own cost from what the drain running beside it adds;
  *   <li>{@code filteredOut}: as {@code tracepoint4j}, but the session's rule has the filter
  *       {@value #FILTER}, which the firings fail: the cost of an event a filter drops, which issue 14
  *       wants at most a third of a recorded one's;
@@ -142,7 +145,7 @@ public class RecordEventBench {
     static final String FILTER = "status >= 500 || route ~ \"/admin/*\"";
 
     /** What one op does; {@code nanoTime} is the baseline. */
-    @Param({"nanoTime", "tracepoint4j", "filteredOut", "jfr", "disabledTracepoint"})
+    @Param({"nanoTime", "tracepoint4j", "flightRecorder", "filteredOut", "jfr", "disabledTracepoint"})
     public String scenario;
 
     long id = 42;
@@ -165,26 +168,27 @@ public class RecordEventBench {
         Object made; // not Firing, so that only the class taken loads: see the note in Reader
         switch (scenario) {
             case "nanoTime" -> made = new NanoTime();
-            case "tracepoint4j", "filteredOut" -> made = new Recorded();
+            case "tracepoint4j", "flightRecorder", "filteredOut" -> made = new Recorded();
             case "jfr" -> made = new Jfr();
             case "disabledTracepoint" -> made = new DisabledTracepoint();
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
         firing = (Firing) made;
         switch (scenario) {
-            case "tracepoint4j" -> startSession(null);
-            case "filteredOut" -> startSession(FILTER);
+            case "tracepoint4j" -> startSession(null, io.tracepoint4j.ringbuffer.Mode.DISCARD);
+            case "flightRecorder" -> startSession(null, io.tracepoint4j.ringbuffer.Mode.OVERWRITE);
+            case "filteredOut" -> startSession(FILTER, io.tracepoint4j.ringbuffer.Mode.DISCARD);
             case "jfr" -> startRecording();
             default -> {}
         }
     }
 
-    private void startSession(String filter) throws IOException {
+    private void startSession(String filter, io.tracepoint4j.ringbuffer.Mode mode) throws IOException {
         folder = TempFolder.create("RecordEventBench");
         session = Session.builder("RecordEventBench")
                 .enable(RECORDED.name(), filter)
                 .output(folder.resolve("trace"))
-                .mode(io.tracepoint4j.ringbuffer.Mode.DISCARD)
+                .mode(mode)
                 .buffers(SHARED_BUFFERS)
                 .threadBuffers(THREAD_BUFFERS)
                 .eventTimeBuffers(0) // no tracepoint here gives its event time: no stream for them
@@ -194,6 +198,11 @@ public class RecordEventBench {
                 .start();
         if (!RECORDED.enabled() || !session.recorded().equals(List.of(RECORDED.name()))) {
             throw new IllegalStateException("the session records " + session.recorded() + ", not " + RECORDED);
+        }
+        if (mode == io.tracepoint4j.ringbuffer.Mode.OVERWRITE) {
+            System.out.println("# tracepoint4j: flight recorder, session clock "
+                    + session.clock().name());
+            return; // no stream file until the stop
         }
         streamFiles = TempFolder.files(session.folder(), "stream-");
         if (streamFiles.size() != SHARED_BUFFERS + THREAD_BUFFERS) {
@@ -228,6 +237,15 @@ public class RecordEventBench {
         if (session == null) {
             if (recording != null) {
                 backgroundCpu.report("# jfr iteration: ");
+            }
+            return;
+        }
+        if (streamFiles.isEmpty()) { // the flight recorder: nothing is drained while it runs
+            backgroundCpu.report("# flightRecorder iteration: ");
+            long lostNow = lostTotal() - lostBefore;
+            lostBefore += lostNow;
+            if (lostNow > 0 && iteration.getType() == IterationType.MEASUREMENT) {
+                throw new IllegalStateException("the flight recorder lost " + lostNow + " events (" + losses() + ")");
             }
             return;
         }
