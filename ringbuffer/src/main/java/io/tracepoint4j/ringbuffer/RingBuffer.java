@@ -360,6 +360,17 @@ public final class RingBuffer extends WriterLine.After {
     }
 
     /**
+     * The sequence number ({@link SubBuffer#sequence()}) of the sub-buffer the next record goes to,
+     * or of the one a record being reserved now opens: it changes whenever the writers open a
+     * sub-buffer or the current one is closed. Any thread; a moment old once returned. A consumer
+     * that finds it unchanged since its last look knows that the sub-buffer open now, if any, was
+     * already open then (a periodic flush closes only such ones).
+     */
+    public long writeSequence() {
+        return writePositionAcquire() >>> subBufferShift; // [WP]
+    }
+
+    /**
      * Closes the current sub-buffer as {@link #switchSubBuffer()} does, and tells where the records
      * reserved from now on go: the returned sequence number ({@link SubBuffer#sequence()}) is that
      * of the first sub-buffer any later reservation can use. Records reserved before the call lie in

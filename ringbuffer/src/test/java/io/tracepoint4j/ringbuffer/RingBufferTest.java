@@ -85,6 +85,28 @@ class RingBufferTest {
                 .isGreaterThanOrEqualTo(seen.getLast().timestamp());
     }
 
+    /**
+     * writeSequence() moves when the writers open a sub-buffer or the open one is closed, and only
+     * then: a periodic flush that finds it unchanged knows the open sub-buffer was open before.
+     */
+    @Test
+    void writeSequenceMovesWhenASubBufferOpensOrCloses() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        assertThat(buffer.writeSequence()).as("nothing written").isZero();
+        assertThat(put(buffer, 100, 1, 0)).isTrue();
+        assertThat(buffer.writeSequence()).as("sub-buffer 0 open").isZero();
+        assertThat(put(buffer, 100, 1, 1)).isTrue();
+        assertThat(buffer.writeSequence()).as("more records in it").isZero();
+        assertThat(put(buffer, 100, 1, 2)).isTrue();
+        assertThat(buffer.writeSequence())
+                .as("the third record opened sub-buffer 1")
+                .isEqualTo(1);
+        buffer.switchSubBuffer();
+        assertThat(buffer.writeSequence()).as("closed: the next record opens 2").isEqualTo(2);
+        assertThat(put(buffer, 100, 1, 3)).isTrue();
+        assertThat(buffer.writeSequence()).as("which it did").isEqualTo(2);
+    }
+
     /** cut() splits the records in two by sequence number: those before it, and those after. */
     @Test
     void cutTellsWhichSubBuffersHoldTheRecordsReservedBeforeIt() {

@@ -20,18 +20,21 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The consumer of a session's buffers for one trace (a chunk, a snapshot): hands their complete
  * sub-buffers, as CTF packets, to the trace's stream files (one per buffer). In DISCARD mode a
- * thread of its own streams them as they fill, and closes the open sub-buffers every flush interval
- * so that a trace being recorded is readable up to a second or so ago; an OVERWRITE (flight
+ * thread of its own streams them as they fill, and closes the sub-buffers that stay open so that a
+ * trace being recorded is readable up to a second or so ago; an OVERWRITE (flight
  * recorder) session writes only when asked (a snapshot, the stop).
  */
 final class Drain implements Runnable {
     /*
      * Design note.
      *
-     * Flush: every FLUSH_NANOS the drain closes every buffer's open sub-buffer, so that the trace
-     *   on disk is at most about a second behind; a single-producer buffer only after stealing it
-     *   from its writer for a grace period of the session's domain ([ST] in ThreadBuffers). It also
-     *   reclaims, each round, the buffers of threads that ended (ThreadBuffers.reclaimEnded).
+     * Flush: every FLUSH_NANOS the drain closes the sub-buffers that were already open at the
+     *   previous flush (Recorder.flush), so that the trace on disk is at most two flushes, about a
+     *   second, behind; a single-producer buffer only after stealing it from its writer for a
+     *   grace period of the session's domain ([ST] in ThreadBuffers). The buffers of busy writers,
+     *   which open sub-buffers all the time, are left alone: stealing those once a second cost
+     *   every recorded event about 8 ns (bench/README.md, "Grace periods"). It also reclaims, each
+     *   round, the buffers of threads that ended (ThreadBuffers.reclaimEnded).
      *
      * Polling: writers never wake the drain (that would be a system call on the write path); it
      *   polls every millisecond while there are packets to write and every 20 ms when idle, so a
@@ -73,7 +76,7 @@ final class Drain implements Runnable {
     private static final long IDLE_PARK_NANOS = 20_000_000L;
 
     private static final long BUSY_PARK_NANOS = 1_000_000L;
-    private static final long FLUSH_NANOS = 1_000_000_000L;
+    private static final long FLUSH_NANOS = 500_000_000L;
 
     private final String sessionName;
     private final Recorder recorder;
@@ -126,10 +129,12 @@ final class Drain implements Runnable {
     @Override
     public void run() {
         long nextFlush = System.nanoTime() + FLUSH_NANOS;
+        long[] seen = new long[buffers.count()]; // Recorder.flush's: each buffer's sequence at the last flush
+        java.util.Arrays.fill(seen, Long.MIN_VALUE);
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
-                    recorder.cutAll(Long.MIN_VALUE); // the flush: the boundaries matter to a rotation only
+                    recorder.flush(seen);
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);

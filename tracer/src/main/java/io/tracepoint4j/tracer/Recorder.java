@@ -34,7 +34,7 @@ final class Recorder {
      *        threadEventsLost is read after the drain finished, the others for progress at any
      *        time (eventsDrainedSoFar()), where a count a moment old is fine.
      *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
-     *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() steals before the
+     *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() and flush() steal before the
      *        grace period. awaitEventTimeBuffer() reads it outside any section only to know when
      *        to try again: the try reads it again inside its section.
      *
@@ -154,8 +154,8 @@ final class Recorder {
 
     /**
      * Cuts every buffer (RingBuffer.cut()) and waits for a grace period of the session's domain,
-     * after which every record reserved before a cut is committed: for a flush, a rotation, a
-     * snapshot. The single-producer buffers are stolen from their writers first and cut after the
+     * after which every record reserved before a cut is committed: for a rotation, a snapshot
+     * (the periodic flush is flush(), which cuts only what stayed open). The single-producer buffers are stolen from their writers first and cut after the
      * grace period, when they are the caller's alone ([ST] in ThreadBuffers); records written
      * meanwhile go to the shared buffers, except a faultable tracepoint's records placed at their
      * event's time, which wait for their buffer (TracepointWriter). For one lifecycle caller at a
@@ -163,7 +163,7 @@ final class Recorder {
      *
      * @param notBefore a time of the session's clock read before the call: the records reserved
      *     after a cut are stamped no earlier (RingBuffer.cut(long): a rotation's new chunk begins
-     *     after it, also for events placed in the past); Long.MIN_VALUE for a flush or a snapshot
+     *     after it, also for events placed in the past); Long.MIN_VALUE for a snapshot
      * @return per buffer, the sequence number of the first sub-buffer after its cut
      */
     long[] cutAll(long notBefore) {
@@ -180,6 +180,53 @@ final class Recorder {
             return boundaries;
         } finally {
             threadBuffers.returnAll(); // always: a faultable firing may be waiting for its buffer
+        }
+    }
+
+    /**
+     * The drain's periodic flush: closes each buffer's open sub-buffer if it was open at the
+     * previous flush too, so that no record waits on a buffer longer than two flushes. {@code
+     * seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at the previous flush
+     * (Long.MIN_VALUE before the first), and is updated here. A buffer whose writers opened a
+     * sub-buffer since is left alone: its sub-buffers fill and close on their own. So a busy
+     * thread keeps its single-producer buffer: stealing it would send the thread's records to a
+     * shared buffer for a grace period, a slower path, whose first use also deoptimizes the
+     * thread's compiled firing code (bench/README.md, "Grace periods"). A single-producer buffer
+     * left open is stolen and cut as in cutAll(), after one grace period of the session's domain;
+     * with none such, the flush waits for nothing. For the drain thread only.
+     */
+    void flush(long[] seen) {
+        boolean[] stolen = null; // per buffer; made on the first one stolen
+        for (int i = 0; i < seen.length; i++) {
+            long sequence = buffers.buffer(i).writeSequence();
+            if (sequence != seen[i]) {
+                seen[i] = sequence; // its writers moved on since the last flush
+            } else if (i < buffers.shared()) {
+                buffers.buffer(i).cut(); // a shared buffer is cut by a CAS, under its writers' feet
+                seen[i] = buffers.buffer(i).writeSequence();
+            } else {
+                stolen = stolen != null ? stolen : new boolean[seen.length];
+                stolen[i] = true;
+                threadBuffers.steal(i); // [ST] in ThreadBuffers
+            }
+        }
+        if (stolen == null) {
+            return;
+        }
+        try {
+            domain.synchronize(); // [ST] in ThreadBuffers: the stolen buffers are the drain's now
+            for (int i = 0; i < seen.length; i++) {
+                if (stolen[i]) {
+                    buffers.buffer(i).cut();
+                    seen[i] = buffers.buffer(i).writeSequence();
+                }
+            }
+        } finally {
+            for (int i = 0; i < seen.length; i++) {
+                if (stolen[i]) {
+                    threadBuffers.giveBack(i); // always: a faultable firing may be waiting for its buffer
+                }
+            }
         }
     }
 

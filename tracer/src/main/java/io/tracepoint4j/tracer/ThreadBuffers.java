@@ -102,6 +102,8 @@ final class ThreadBuffers {
     private final boolean takeOverEnded;
     /** Both. */
     private final Claim[] all;
+    /** The index of the buffer of all[0]. */
+    private final int first;
 
     private final Claim[] slots;
     private final Thread[] refused;
@@ -115,6 +117,7 @@ final class ThreadBuffers {
      */
     ThreadBuffers(int first, int count, int eventTimeCount, int tableSize, boolean takeOverEnded) {
         this.takeOverEnded = takeOverEnded;
+        this.first = first;
         this.all = new Claim[count + eventTimeCount];
         for (int i = 0; i < all.length; i++) {
             all[i] = new Claim(first + i);
@@ -203,15 +206,33 @@ final class ThreadBuffers {
     /** Sets every claim stolen: the caller then waits for a grace period (see the design note). */
     void stealAll() {
         for (Claim claim : all) {
-            STOLEN.setVolatile(claim, true); // [ST]
+            steal(claim);
         }
     }
 
     /** Gives every claim back to its owner. */
     void returnAll() {
         for (Claim claim : all) {
-            STOLEN.setRelease(claim, false); // [ST] pairs with the writer's acquire
+            giveBack(claim);
         }
+    }
+
+    /** Sets the claim of buffer {@code index} stolen, as stealAll() does every claim. */
+    void steal(int index) {
+        steal(all[index - first]);
+    }
+
+    /** Gives the claim of buffer {@code index} back to its owner. */
+    void giveBack(int index) {
+        giveBack(all[index - first]);
+    }
+
+    private static void steal(Claim claim) {
+        STOLEN.setVolatile(claim, true); // [ST]
+    }
+
+    private static void giveBack(Claim claim) {
+        STOLEN.setRelease(claim, false); // [ST] pairs with the writer's acquire
     }
 
     /** The indexes of the single-producer buffers, the event-time ones included. */

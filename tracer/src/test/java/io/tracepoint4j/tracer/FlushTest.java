@@ -1,0 +1,107 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ringbuffer.Mode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The drain's periodic flush (Recorder.flush): what a thread recorded and then left in its buffer
+ * reaches the disk while the session runs, and a busy thread keeps its own buffer across flushes
+ * (stealing it would send its records to a shared buffer: see "Flush" in Drain's design note).
+ */
+@Timeout(60)
+class FlushTest {
+
+    /** The prototype. */
+    public interface Tick {
+        void tick(long n);
+    }
+
+    private static Session.Builder session(Path dir, String provider) {
+        return Session.builder("flush")
+                .enable(provider + ":*")
+                .output(dir)
+                .mode(Mode.DISCARD)
+                .buffers(1)
+                .threadBuffers(2)
+                .subBufferSize(4096)
+                .subBufferCount(64);
+    }
+
+    @Test
+    void recordsLeftInAnIdleThreadsBufferReachTheDiskWhileTheSessionRuns(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session session = session(dir, provider).start();
+        CountDownLatch fired = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread idle = Thread.ofPlatform().name("flush-idle").start(() -> {
+            for (int i = 0; i < 10; i++) {
+                tick.fire().tick(i);
+            }
+            fired.countDown();
+            SessionTest.await(done); // alive, so that its buffer is not reclaimed: only a flush closes it
+        });
+        try {
+            SessionTest.await(fired);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<CtfEvent> read = List.of();
+            while (read.size() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                read = SessionTest.events(session.folder());
+            }
+            assertThat(read)
+                    .as("events on disk while the session runs, its thread idle")
+                    .hasSize(10);
+            assertThat(read.getFirst().streamInstanceId())
+                    .as("written by the thread into its own buffer, not a shared one (buffer 0)")
+                    .isNotZero();
+        } finally {
+            done.countDown();
+            idle.join();
+            session.stop();
+        }
+    }
+
+    @Test
+    void aBusyThreadKeepsItsOwnBufferAcrossFlushes(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session session =
+                session(dir, provider).subBufferCount(4096).start(); // 16 MiB: 2 s of events, were the drain to stop
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong fired = new AtomicLong();
+        Thread busy = Thread.ofPlatform().name("flush-busy").start(() -> {
+            long n = 0;
+            while (!stop.get()) {
+                tick.fire().tick(n++);
+                if ((n & 255) == 0) {
+                    LockSupport.parkNanos(1_000_000); // at most 256,000 events a second: no loss
+                }
+            }
+            fired.set(n);
+        });
+        Thread.sleep(1600); // three flushes or more
+        stop.set(true);
+        busy.join();
+        Session.Summary summary = session.stop();
+        List<CtfEvent> events = SessionTest.events(session.folder());
+        assertThat(summary.lost()).as("lost").isZero();
+        assertThat(events).as("every event fired").hasSize((int) fired.get());
+        assertThat(events.stream().filter(e -> e.streamInstanceId() == 0).count())
+                .as("events that went to the shared buffer, stolen from the busy thread by a flush")
+                .isZero();
+    }
+}
