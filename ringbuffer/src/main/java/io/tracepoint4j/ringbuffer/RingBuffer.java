@@ -371,6 +371,14 @@ public final class RingBuffer extends WriterLine.After {
     }
 
     /**
+     * Whether a sub-buffer is open: records were reserved in it and it is not closed yet, so that
+     * {@link #switchSubBuffer()} would close it. Any thread; a moment old once returned.
+     */
+    public boolean hasOpenSubBuffer() {
+        return (writePositionAcquire() & (subBufferSize - 1L)) != 0; // [WP]
+    }
+
+    /**
      * Closes the current sub-buffer as {@link #switchSubBuffer()} does, and tells where the records
      * reserved from now on go: the returned sequence number ({@link SubBuffer#sequence()}) is that
      * of the first sub-buffer any later reservation can use. Records reserved before the call lie in

@@ -87,14 +87,17 @@ class RingBufferTest {
 
     /**
      * writeSequence() moves when the writers open a sub-buffer or the open one is closed, and only
-     * then: a periodic flush that finds it unchanged knows the open sub-buffer was open before.
+     * then: a periodic flush that finds it unchanged knows the open sub-buffer was open before;
+     * hasOpenSubBuffer() tells whether there is one to close.
      */
     @Test
-    void writeSequenceMovesWhenASubBufferOpensOrCloses() {
+    void writeSequenceMovesWhenASubBufferOpensOrClosesAndHasOpenSubBufferSaysWhetherOneIs() {
         RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
         assertThat(buffer.writeSequence()).as("nothing written").isZero();
+        assertThat(buffer.hasOpenSubBuffer()).as("nothing written").isFalse();
         assertThat(put(buffer, 100, 1, 0)).isTrue();
         assertThat(buffer.writeSequence()).as("sub-buffer 0 open").isZero();
+        assertThat(buffer.hasOpenSubBuffer()).as("sub-buffer 0 open").isTrue();
         assertThat(put(buffer, 100, 1, 1)).isTrue();
         assertThat(buffer.writeSequence()).as("more records in it").isZero();
         assertThat(put(buffer, 100, 1, 2)).isTrue();
@@ -103,6 +106,7 @@ class RingBufferTest {
                 .isEqualTo(1);
         buffer.switchSubBuffer();
         assertThat(buffer.writeSequence()).as("closed: the next record opens 2").isEqualTo(2);
+        assertThat(buffer.hasOpenSubBuffer()).as("closed").isFalse();
         assertThat(put(buffer, 100, 1, 3)).isTrue();
         assertThat(buffer.writeSequence()).as("which it did").isEqualTo(2);
     }

@@ -185,7 +185,8 @@ final class Recorder {
 
     /**
      * The drain's periodic flush: closes each buffer's open sub-buffer if it was open at the
-     * previous flush too, so that no record waits on a buffer longer than two flushes. {@code
+     * previous flush too, so that no record waits on a buffer longer than two flushes; a buffer
+     * with nothing open (unused, or idle since its last cut) is not touched. {@code
      * seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at the previous flush
      * (Long.MIN_VALUE before the first), and is updated here. A buffer whose writers opened a
      * sub-buffer since is left alone: its sub-buffers fill and close on their own. So a busy
@@ -201,6 +202,8 @@ final class Recorder {
             long sequence = buffers.buffer(i).writeSequence();
             if (sequence != seen[i]) {
                 seen[i] = sequence; // its writers moved on since the last flush
+            } else if (!buffers.buffer(i).hasOpenSubBuffer()) {
+                continue; // nothing to close: no steal, no grace period
             } else if (i < buffers.shared()) {
                 buffers.buffer(i).cut(); // a shared buffer is cut by a CAS, under its writers' feet
                 seen[i] = buffers.buffer(i).writeSequence();
