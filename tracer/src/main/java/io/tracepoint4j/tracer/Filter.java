@@ -410,16 +410,20 @@ public final class Filter {
         final String field;
         final int fieldAt;
         final String operator;
+        /** Where the operator is: an error about the operator's use points there. */
+        final int operatorAt;
+
         final Token literal;
         /** Whether the comparison holds when its bit is clear (!=, >=, <=, !~). */
         final boolean negated;
         /** Set once by Filter's constructor. */
         int bit = -1;
 
-        Comparison(String field, int fieldAt, String operator, Token literal) {
+        Comparison(String field, int fieldAt, String operator, int operatorAt, Token literal) {
             this.field = field;
             this.fieldAt = fieldAt;
             this.operator = operator;
+            this.operatorAt = operatorAt;
             this.literal = literal;
             this.negated =
                     operator.equals("!=") || operator.equals(">=") || operator.equals("<=") || operator.equals("!~");
@@ -504,7 +508,7 @@ public final class Filter {
             }
             if (type == String.class) {
                 if (order) {
-                    throw mismatch(expression, field + " is a String: compare it with ==, !=, ~ or !~");
+                    throw misused(expression, field + " is a String: compare it with ==, !=, ~ or !~");
                 }
                 if (literal.kind != TokenKind.STRING) {
                     throw literalMismatch(expression, "a string in double quotes", type);
@@ -512,12 +516,12 @@ public final class Filter {
                 return glob ? STRING_GLOB : STRING_EQ;
             }
             if (glob) {
-                throw mismatch(
+                throw misused(
                         expression, "~ and !~ match a glob against a String; " + field + " is " + type.getSimpleName());
             }
             if (type.isEnum() || type == boolean.class) {
                 if (order) {
-                    throw mismatch(expression, field + " is " + type.getSimpleName() + ": compare it with == or !=");
+                    throw misused(expression, field + " is " + type.getSimpleName() + ": compare it with == or !=");
                 }
                 return type.isEnum() ? ORDINAL_EQ : INTEGER_EQ;
             }
@@ -591,6 +595,11 @@ public final class Filter {
 
         private FilterException mismatch(String expression, String why) {
             return new FilterException(expression, fieldAt, why);
+        }
+
+        /** The operator does not apply to the field's type: the caret goes under the operator. */
+        private FilterException misused(String expression, String why) {
+            return new FilterException(expression, operatorAt, why);
         }
 
         private FilterException literalMismatch(String expression, String expected, Class<?> type) {
@@ -721,7 +730,8 @@ public final class Filter {
             Token field = advance();
             if (!isComparison(next)) {
                 // a boolean argument alone: == true
-                return new Comparison(field.text, field.at, "==", new Token(TokenKind.IDENTIFIER, "true", field.at));
+                return new Comparison(
+                        field.text, field.at, "==", field.at, new Token(TokenKind.IDENTIFIER, "true", field.at));
             }
             Token operator = advance();
             if (next.kind != TokenKind.NUMBER && next.kind != TokenKind.STRING && next.kind != TokenKind.IDENTIFIER) {
@@ -730,7 +740,7 @@ public final class Filter {
                         next.at,
                         "expected a number, a string or a name after " + operator.text + ", found " + next.shown());
             }
-            return new Comparison(field.text, field.at, operator.text, advance());
+            return new Comparison(field.text, field.at, operator.text, operator.at, advance());
         }
 
         private static boolean isComparison(Token token) {
