@@ -866,18 +866,27 @@ public final class Session implements AutoCloseable {
      * array was longer than the session records: the visible mark of its truncation, as "…" is a
      * string's); an argument shown under the name of an earlier field (an argument "tid", or
      * "data_length" beside a byte[] "data") gets "_" appended (Field.withUniqueNames), so every
-     * tracepoint can be recorded.
+     * tracepoint can be recorded; a byte[] argument's cut count is named after the name the array
+     * is shown under ("tid__cut" for a byte[] "tid", shown as "tid_").
      */
     private static EventClass eventClass(int id, Tracepoint<?> tracepoint) {
         List<Field> fields = new ArrayList<>();
         fields.add(Field.of("tid", FieldType.INT64));
         for (Tracepoint.Argument argument : tracepoint.arguments()) {
-            fields.add(field(argument));
+            Field shown = shownApart(fields, field(argument));
+            fields.add(shown);
             if (argument.type() == byte[].class) {
-                fields.add(Field.of(argument.name() + CUT_SUFFIX, FieldType.UINT32));
+                fields.add(shownApart(fields, Field.of(shown.name() + CUT_SUFFIX, FieldType.UINT32)));
             }
         }
-        return EventClass.of(id, tracepoint.name(), Field.withUniqueNames(fields));
+        return EventClass.of(id, tracepoint.name(), fields);
+    }
+
+    /** {@code field}, renamed if need be so that no field of {@code earlier} is shown under its names. */
+    private static Field shownApart(List<Field> earlier, Field field) {
+        List<Field> all = new ArrayList<>(earlier);
+        all.add(field);
+        return Field.withUniqueNames(all).getLast(); // the earlier ones are apart already: kept as they are
     }
 
     @SuppressWarnings("unchecked") // an enum argument's type is an enum class (Prototypes admits no other)

@@ -244,22 +244,24 @@ class SessionTest {
 
     /** Arguments named as the tracer's own fields. */
     public interface Clash {
-        void clash(long tid, byte[] data, int dataLength);
+        void clash(long tid, byte[] data, int dataLength, byte[] dataCut);
     }
 
     /**
      * Argument names that a trace would show as another field's (the tracer's "tid"; the
-     * "data_length" a byte[] "data" brings) are shown with "_" appended, and the tracepoint is
-     * recorded; it used to be refused with a warning, and never recorded.
+     * "data_length" a byte[] "data" brings, its "data_cut") are shown with "_" appended, and the
+     * tracepoint is recorded; it used to be refused with a warning, and never recorded. A renamed
+     * array's cut count follows its new name.
      */
     @Test
     void argumentsNamedAsTheTracersOwnFieldsAreRecordedUnderNewNames(@TempDir Path dir) throws Exception {
         String provider = provider();
-        Tracepoint<Clash> clash = Tracepoint.define(provider + ":clash", Clash.class, "tid", "data", "data_length");
+        Tracepoint<Clash> clash =
+                Tracepoint.define(provider + ":clash", Clash.class, "tid", "data", "data_length", "data_cut");
         Path folder = dir.resolve("trace");
         Session session =
                 Session.builder("clash").enable(provider + ":*").output(folder).start();
-        clash.fire().clash(7, new byte[] {1, 2}, 9);
+        clash.fire().clash(7, new byte[] {1, 2}, 9, new byte[] {3});
         assertThat(session.recorded()).containsExactly(provider + ":clash");
         session.stop();
         List<CtfEvent> events = events(folder);
@@ -267,11 +269,19 @@ class SessionTest {
         assertThat(events.get(0).field("tid")).isEqualTo(Thread.currentThread().threadId());
         assertThat(events.get(0).field("tid_")).isEqualTo(7L);
         assertThat(events.get(0).field("data_length_")).isEqualTo(9);
+        assertThat(events.get(0).field("data_cut")).as("data's cut count").isEqualTo(0L);
+        assertThat(events.get(0).field("data_cut_"))
+                .as("the argument data_cut, renamed")
+                .isEqualTo(new byte[] {3});
+        assertThat(events.get(0).field("data_cut__cut"))
+                .as("its cut count, after its new name")
+                .isEqualTo(0L);
         Babeltrace.Run run = Babeltrace.run(folder).clean();
         assertThat(run.stdout().stream().filter(l -> l.contains(provider + ":clash")))
                 .singleElement()
                 .asString()
-                .contains("tid_ = 7", "data_length = 2", "data_length_ = 9");
+                .contains(
+                        "tid_ = 7", "data_length = 2", "data_length_ = 9", "data_cut__length = 1", "data_cut__cut = 0");
     }
 
     /**
