@@ -77,9 +77,10 @@ import org.openjdk.jmh.runner.IterationType;
  * holds one iteration's packets at most; the trace is deleted at the end, not read). A measurement
  * iteration that lost any event fails the benchmark; a warm-up iteration only says so. Each
  * firing thread takes a single-producer buffer of its own at its first event; the tear-down prints
- * how much went through the shared buffer instead (while the drain's once-a-second flush steals the
- * threads' own, for a grace period), and a measurement iteration where that is more than a tenth
- * fails, since the score would then time a contended buffer.
+ * how much went through the shared buffer instead (while something stole the threads' own: a
+ * drain's flush steals only a buffer left idle, so this is 0 MB when all is well), and a
+ * measurement iteration where that is more than a tenth fails, since the score would then time a
+ * contended buffer.
  *
  * <p>Threads: {@link #threads1} and {@link #threads2} run one and two firing threads, so one run
  * gives both; on two cores the session's drain thread (and JFR's recorder thread) share the cores
@@ -259,7 +260,7 @@ public class RecordEventBench {
         lostBefore = lost;
         long shared = Files.size(session.folder().resolve("stream-0-0")); // the shared buffer's stream
         System.out.println("# tracepoint4j iteration: " + shared / 1_000_000 + " MB of it through the shared buffer"
-                + " (while the drain's flush stole the threads' own)");
+                + " (while the threads' own were stolen)");
         if (iteration.getType() == IterationType.MEASUREMENT && shared * 10 > drained - drainedBeforeIteration) {
             throw new IllegalStateException("more than a tenth of the iteration's records went through the shared"
                     + " buffer: the firing threads did not record into buffers of their own, and the score would time"
