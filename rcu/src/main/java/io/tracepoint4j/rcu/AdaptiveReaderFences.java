@@ -21,18 +21,18 @@ final class AdaptiveReaderFences {
      *   and [A] is a full fence.
      *   membarrier interrupts every CPU running the process; on a VM that can cost 50 µs per grace
      *   period while readers run. When SLOW_BARRIERS_BEFORE_READER_FENCE in a row take longer than
-     *   readerFenceAfterNanos, each grace period beginning within READER_FENCE_IDLE_MILLIS of the
+     *   readerFenceAfterNanos, each grace period beginning within idleNanos (50 ms) of the
      *   previous one's end, the policy sets readerFence (the idea of RCU Tasks Trace's need_mb);
      *   readers load it right after their entry store and, when set, follow the store with a full
      *   fence of their own. The next membarrier "establishes" it, and from then on [A] is a plain
-     *   full fence, until grace periods have been idle READER_FENCE_IDLE_MILLIS and the flag is
+     *   full fence, until grace periods have been idle idleNanos and the flag is
      *   cleared (the next [A] is a membarrier again).
      *
      * Why only grace periods that keep coming: each change of readerFence costs the readers more
      *   than the membarriers it saves unless they are many. Compiled readers that never saw the
      *   flag set carry an uncommon trap for it, so setting it deoptimizes every hot reader at once,
      *   and the recompiled code may inline less (a recorded event took 8 ns more for the rest of a
-     *   run: bench/README.md, "Grace periods"). Slow grace periods a second apart (a tracer
+     *   run: bench/README.md, "Grace periods"). Slow grace periods half a second apart (a tracer
      *   session's flush) would set it every third one and clear it 50 ms later, for nothing.
      *
      * Concurrency
@@ -59,19 +59,17 @@ final class AdaptiveReaderFences {
      *   If the relax task cannot be scheduled, readers go on fencing: safe, only slower; reported.
      */
 
-    /**
-     * Readers that fence keep doing so until no grace period has run for this long; slow grace
-     * periods further apart than this do not count as in a row.
-     */
-    private static final long READER_FENCE_IDLE_MILLIS = 50;
-
-    private static final long READER_FENCE_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(READER_FENCE_IDLE_MILLIS);
     /** Slow membarriers in consecutive grace periods it takes: a slow call or two may be warm-up. */
     private static final int SLOW_BARRIERS_BEFORE_READER_FENCE = 3;
 
     private final GracePeriodEngine<?> engine;
     /** A membarrier slower than this makes readers fence; negative: never. */
     private final long readerFenceAfterNanos;
+    /**
+     * Readers that fence keep doing so until no grace period has run for this long; slow grace
+     * periods further apart than this do not count as in a row.
+     */
+    private final long idleNanos;
     /** Where the relax task runs. */
     private final Executor executor;
 
@@ -86,9 +84,10 @@ final class AdaptiveReaderFences {
 
     private final Runnable relax = new Relax();
 
-    AdaptiveReaderFences(GracePeriodEngine<?> engine, long readerFenceAfterNanos, Executor executor) {
+    AdaptiveReaderFences(GracePeriodEngine<?> engine, long readerFenceAfterNanos, long idleNanos, Executor executor) {
         this.engine = engine;
         this.readerFenceAfterNanos = readerFenceAfterNanos;
+        this.idleNanos = idleNanos;
         this.executor = executor;
     }
 
@@ -121,7 +120,7 @@ final class AdaptiveReaderFences {
         boolean slow = ReadSideBarrier.current() == ReadSideBarrier.MEMBARRIER
                 && readerFenceAfterNanos >= 0
                 && took > readerFenceAfterNanos;
-        boolean keepComing = anyEnded && start - lastGracePeriodEnd < READER_FENCE_IDLE_NANOS;
+        boolean keepComing = anyEnded && start - lastGracePeriodEnd < idleNanos;
         slowBarriersInARow = !slow ? 0 : keepComing ? slowBarriersInARow + 1 : 1; // after an idle spell: afresh
         if (slowBarriersInARow >= SLOW_BARRIERS_BEFORE_READER_FENCE) {
             setReaderFenceVolatile(true); // [RF] readers that load it fence; the next membarrier establishes it
@@ -152,7 +151,7 @@ final class AdaptiveReaderFences {
 
     private void scheduleRelax() {
         try {
-            CompletableFuture.delayedExecutor(READER_FENCE_IDLE_MILLIS, TimeUnit.MILLISECONDS, executor)
+            CompletableFuture.delayedExecutor(idleNanos, TimeUnit.NANOSECONDS, executor)
                     .execute(relax);
         } catch (Throwable t) { // readers go on fencing, which is safe, only slower
             engine.reportLater(
@@ -166,7 +165,7 @@ final class AdaptiveReaderFences {
         public void run() {
             if (engine.gpLock.tryLock()) {
                 try {
-                    if (System.nanoTime() - lastGracePeriodEnd >= READER_FENCE_IDLE_NANOS) {
+                    if (System.nanoTime() - lastGracePeriodEnd >= idleNanos) {
                         established = false;
                         slowBarriersInARow = 0; // judge membarrier afresh
                         setReaderFenceVolatile(

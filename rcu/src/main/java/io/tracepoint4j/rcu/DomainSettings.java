@@ -29,6 +29,13 @@ final class DomainSettings {
 
     private static final long DEFAULT_STALL_TIMEOUT_MILLIS = 10_000;
     private static final long DEFAULT_READER_FENCE_AFTER_MICROS = 20;
+
+    /**
+     * Grace periods further apart than this do not count as in a row, and readers that fence stop
+     * once grace periods have been idle this long (AdaptiveReaderFences).
+     */
+    static final long DEFAULT_READER_FENCE_IDLE_NANOS = 50_000_000L;
+
     private static final int MAX_NAME_LENGTH = 200;
 
     private DomainSettings() {}

@@ -209,7 +209,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         this.stallTimeoutNanos = settings.stallTimeout().toNanos();
         this.stallAdvice = settings.stallAdvice();
         this.callbackExecutor = settings.callbackExecutor();
-        this.readerFences = new AdaptiveReaderFences(this, settings.readerFenceAfterNanos(), callbackExecutor);
+        this.readerFences = new AdaptiveReaderFences(
+                this, settings.readerFenceAfterNanos(), settings.readerFenceIdleNanos(), callbackExecutor);
         this.callbackTask = new CallbackTask(this, callbackExecutor);
         this.registry = new ReaderRegistry<>(this, readerCache);
         ReadSideSetup.beginInBackground(); // ReadSideBarrier and Membarrier: begun, not awaited

@@ -159,6 +159,7 @@ public interface RcuDomain extends AutoCloseable {
 
         private Duration stallTimeout = DomainSettings.defaultStallTimeout();
         private long readerFenceAfterNanos = DomainSettings.defaultReaderFenceAfterNanos();
+        private long readerFenceIdleNanos = DomainSettings.DEFAULT_READER_FENCE_IDLE_NANOS;
         private Executor callbackExecutor = DomainSettings.CALLBACK_THREADS;
         private StallAdvice stallAdvice;
 
@@ -210,6 +211,19 @@ public interface RcuDomain extends AutoCloseable {
 
         long readerFenceAfterNanos() {
             return readerFenceAfterNanos;
+        }
+
+        /**
+         * Tests: how close grace periods must follow one another to count as in a row, and how long
+         * they must be idle before readers stop fencing (see AdaptiveReaderFences).
+         */
+        Builder<D> readerFenceIdleNanos(long nanos) {
+            this.readerFenceIdleNanos = nanos;
+            return this;
+        }
+
+        long readerFenceIdleNanos() {
+            return readerFenceIdleNanos;
         }
 
         /**
