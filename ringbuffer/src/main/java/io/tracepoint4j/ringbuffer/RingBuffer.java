@@ -360,11 +360,13 @@ public final class RingBuffer extends WriterLine.After {
     }
 
     /**
-     * The sequence number ({@link SubBuffer#sequence()}) of the sub-buffer the next record goes to,
-     * or of the one a record being reserved now opens: it changes whenever the writers open a
-     * sub-buffer or the current one is closed. Any thread; a moment old once returned. A consumer
-     * that finds it unchanged since its last look knows that the sub-buffer open now, if any, was
-     * already open then (a periodic flush closes only such ones).
+     * The sequence number ({@link SubBuffer#sequence()}) of the sub-buffer the write position lies
+     * in: it moves on when a sub-buffer is closed ({@link #switchSubBuffer()}, or a record that
+     * does not fit in the rest of it) or filled to its end; a record that opens a sub-buffer at
+     * the position of one just closed leaves it as it is. Any thread; a moment old once returned. A
+     * consumer that finds it unchanged since its last look knows that no sub-buffer filled up
+     * meanwhile: a periodic flush closes the one open then, if any, which was opened since its
+     * last look at the earliest.
      */
     public long writeSequence() {
         return writePositionAcquire() >>> subBufferShift; // [WP]

@@ -188,8 +188,8 @@ final class Recorder {
      * previous flush too, so that no record waits on a buffer longer than two flushes; a buffer
      * with nothing open (unused, or idle since its last cut) is not touched. {@code
      * seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at the previous flush
-     * (Long.MIN_VALUE before the first), and is updated here. A buffer whose writers opened a
-     * sub-buffer since is left alone: its sub-buffers fill and close on their own. So a busy
+     * (Long.MIN_VALUE before the first), and is updated here. A buffer whose writers moved on to
+     * another sub-buffer since is left alone: its sub-buffers fill and close on their own. So a busy
      * thread keeps its single-producer buffer: stealing it would send the thread's records to a
      * shared buffer for a grace period, a slower path, whose first use also deoptimizes the
      * thread's compiled firing code (bench/README.md, "Grace periods"). A single-producer buffer

@@ -578,6 +578,11 @@ public final class Session implements AutoCloseable {
         return buffers.threadBuffers();
     }
 
+    /** The recording side: for tests, which run the drain's flush themselves in a session without a drain. */
+    Recorder recorder() {
+        return recorder;
+    }
+
     /** The session's name. */
     public String name() {
         return name;

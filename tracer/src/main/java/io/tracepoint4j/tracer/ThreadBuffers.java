@@ -42,7 +42,8 @@ final class ThreadBuffers {
      *   thread's writes happen-before (JLS 17.4.4), so it goes on where that thread stopped.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
-     *   writer out of the way to switch or cut it. It sets `stolen` on every claim, then waits for
+     *   writer out of the way to switch or cut it. It sets `stolen` on every claim (a flush: on
+     *   the claims of the buffers it cuts, steal(int)), then waits for
      *   a grace period of the session's SRCU domain. A writer reads `stolen` inside its section,
      *   before it reserves: a section the grace period did not wait for began after the grace
      *   period started, so it sees `stolen` set (SRCU's guarantee) and writes into the shared

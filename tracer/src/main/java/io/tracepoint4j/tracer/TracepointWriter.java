@@ -45,7 +45,8 @@ final class TracepointWriter implements ArgumentWriter {
      *   or a shared one at now, whose writers are ordered by the clock. While the lifecycle side
      *   holds the event-time buffer (a flush, one grace period), a faultable tracepoint's firing
      *   leaves the section, waits for its return and tries again; a regular one's may not block,
-     *   and records into a shared buffer at now (the thread's own buffer is held too). A time
+     *   and records into the thread's own buffer if that one is not held (a flush steals only the
+     *   buffers it cuts), else a shared one at now (a rotation or a snapshot holds both). A time
      *   before the session's start, or before the last rotation, is raised to it: the
      *   single-producer buffers' floor (Recorder.cutAll, Recorder.startAt).
      *
@@ -159,7 +160,7 @@ final class TracepointWriter implements ArgumentWriter {
                 r.domain.readUnlock(token);
                 return RETRY;
             }
-            own = null; // the thread's own buffer is stolen too: a shared one, at now
+            own = null; // its own buffer, if not stolen too, else a shared one at now
         }
         if (own == null) {
             own = r.ownBuffer(thread); // inside the section

@@ -60,7 +60,11 @@ class FlushTest {
             List<CtfEvent> read = List.of();
             while (read.size() < 10 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
-                read = SessionTest.events(session.folder());
+                try {
+                    read = SessionTest.events(session.folder());
+                } catch (java.io.IOException appending) {
+                    // read while the drain appends a packet: look again
+                }
             }
             assertThat(read)
                     .as("events on disk while the session runs, its thread idle")
@@ -73,6 +77,82 @@ class FlushTest {
             idle.join();
             session.stop();
         }
+    }
+
+    /**
+     * Flushes back to back while a platform thread (its own buffer) and a virtual thread (a shared
+     * one) keep writing slowly into sub-buffers the flushes find still open: nearly every flush
+     * steals the platform thread's buffer in the middle of its writing, and cuts the shared buffer
+     * under the virtual thread's CAS. Every event must come out once, in order, none lost. An
+     * OVERWRITE session has no drain thread, so the test is the one flusher, as the drain is.
+     */
+    @Test
+    void flushesRacingWithWritersLoseNothingAndTearNothing(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session session = session(dir, provider)
+                .mode(Mode.OVERWRITE)
+                .threadBuffers(1)
+                .subBufferSize(8192)
+                .subBufferCount(4096) // 32 MiB a buffer
+                .start();
+        long virtualBase = 1L << 40;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong platformFired = new AtomicLong();
+        AtomicLong virtualFired = new AtomicLong();
+        Thread platform = Thread.ofPlatform().name("flush-race").start(() -> {
+            platformFired.set(fireSlowly(tick, 0, stop));
+        });
+        Thread virtual = Thread.ofVirtual().start(() -> {
+            virtualFired.set(fireSlowly(tick, virtualBase, stop) - virtualBase);
+        });
+        long[] seen = new long[3];
+        java.util.Arrays.fill(seen, Long.MIN_VALUE);
+        long flushes = 0;
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        while (System.nanoTime() < end) {
+            session.recorder().flush(seen);
+            flushes++;
+            LockSupport.parkNanos(150_000); // at most about 3,300 cuts of 8 KiB a buffer: none overwritten
+        }
+        stop.set(true);
+        platform.join();
+        virtual.join();
+        Session.Summary summary = session.stop();
+        assertThat(summary.lost()).as("lost, after %d flushes", flushes).isZero();
+        try (io.tracepoint4j.ctf.CtfReader reader = io.tracepoint4j.ctf.CtfReader.open(session.folder())) {
+            assertThat(reader.droppedPackets())
+                    .as("packets overwritten: the test's buffers are too small")
+                    .isZero();
+        }
+        List<Long> fromPlatform = new java.util.ArrayList<>();
+        List<Long> fromVirtual = new java.util.ArrayList<>();
+        for (CtfEvent event : SessionTest.events(session.folder())) {
+            long n = (Long) event.field("n");
+            (n >= virtualBase ? fromVirtual : fromPlatform).add(n);
+        }
+        assertThat(fromPlatform).as("the platform thread's events").hasSize((int) platformFired.get());
+        assertThat(fromVirtual).as("the virtual thread's events").hasSize((int) virtualFired.get());
+        for (int i = 0; i < fromPlatform.size(); i++) {
+            assertThat(fromPlatform.get(i)).as("platform event %d", i).isEqualTo(i);
+        }
+        for (int i = 0; i < fromVirtual.size(); i++) {
+            assertThat(fromVirtual.get(i)).as("virtual event %d", i).isEqualTo(virtualBase + i);
+        }
+        assertThat(flushes).as("flushes").isGreaterThan(10);
+    }
+
+    /** Fires base, base + 1, ... about one a microsecond until {@code stop}; returns the next n. */
+    private static long fireSlowly(Tracepoint<Tick> tick, long base, AtomicBoolean stop) {
+        long n = base;
+        while (!stop.get()) {
+            tick.fire().tick(n++);
+            long until = System.nanoTime() + 1000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+        return n;
     }
 
     @Test
