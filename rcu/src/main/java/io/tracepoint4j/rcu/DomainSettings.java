@@ -22,8 +22,9 @@ final class DomainSettings {
 
     /**
      * System property: when the membarriers of three grace periods in a row (each within 50 ms of
-     * the last) each take longer than this many microseconds, the domain's readers fence their own entries while grace periods keep
-     * coming, so that grace periods need no membarrier; negative: never. See AdaptiveReaderFences, [RF].
+     * the last) each take longer than this many microseconds, the domain's readers fence their own
+     * entries while grace periods keep coming, so that grace periods need no membarrier; negative:
+     * never. See AdaptiveReaderFences, [RF].
      */
     static final String READER_FENCE_PROPERTY = "tracepoint4j.rcu.readerFenceAfterMicros";
 

@@ -21,9 +21,10 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Domains refine {@code MEMBARRIER} adaptively: where membarrier is slow in three grace periods
  * in a row, each within 50 ms of the last (it interrupts every CPU running the process; about 50 µs
- * on a VM whose other vCPUs are busy), the readers of a domain whose grace periods keep coming fence their own entries for a
- * while, and those grace periods use a plain fence instead. The system property {@code
- * tracepoint4j.rcu.readerFenceAfterMicros} (default 20; negative: never) sets what counts as slow.
+ * on a VM whose other vCPUs are busy), the readers of a domain whose grace periods keep coming
+ * fence their own entries for a while, and those grace periods use a plain fence instead. The
+ * system property {@code tracepoint4j.rcu.readerFenceAfterMicros} (default 20; negative: never)
+ * sets what counts as slow.
  *
  * <p>The choice is made on a background thread that the first domain starts (see ReadSideSetup):
  * {@link #current()} waits for it, a one-time wait of up to about 150 ms.

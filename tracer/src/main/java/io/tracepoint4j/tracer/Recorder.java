@@ -34,9 +34,9 @@ final class Recorder {
      *        threadEventsLost is read after the drain finished, the others for progress at any
      *        time (eventsDrainedSoFar()), where a count a moment old is fine.
      *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
-     *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() and flush() steal before the
-     *        grace period. awaitEventTimeBuffer() reads it outside any section only to know when
-     *        to try again: the try reads it again inside its section.
+     *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() and flush()
+     *        steal before the grace period. awaitEventTimeBuffer() reads it outside any section
+     *        only to know when to try again: the try reads it again inside its section.
      *
      * Record layout (CTF, see the ctf module's descriptors): the event header (id, timestamp), the
      *   thread id (int64), then the tracepoint's arguments. The ring buffer writes the timestamp
@@ -155,11 +155,11 @@ final class Recorder {
     /**
      * Cuts every buffer (RingBuffer.cut()) and waits for a grace period of the session's domain,
      * after which every record reserved before a cut is committed: for a rotation, a snapshot
-     * (the periodic flush is flush(), which cuts only what stayed open). The single-producer buffers are stolen from their writers first and cut after the
-     * grace period, when they are the caller's alone ([ST] in ThreadBuffers); records written
-     * meanwhile go to the shared buffers, except a faultable tracepoint's records placed at their
-     * event's time, which wait for their buffer (TracepointWriter). For one lifecycle caller at a
-     * time.
+     * (the periodic flush is flush(), which cuts only what stayed open). The single-producer
+     * buffers are stolen from their writers first and cut after the grace period, when they are
+     * the caller's alone ([ST] in ThreadBuffers); records written meanwhile go to the shared
+     * buffers, except a faultable tracepoint's records placed at their event's time, which wait
+     * for their buffer (TracepointWriter). For one lifecycle caller at a time.
      *
      * @param notBefore a time of the session's clock read before the call: the records reserved
      *     after a cut are stamped no earlier (RingBuffer.cut(long): a rotation's new chunk begins
@@ -184,13 +184,13 @@ final class Recorder {
     }
 
     /**
-     * The drain's periodic flush: closes each buffer's open sub-buffer if it was open at the
-     * previous flush too, so that no record waits on a buffer longer than two flushes; a buffer
-     * with nothing open (unused, or idle since its last cut) is not touched. {@code
-     * seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at the previous flush
-     * (Long.MIN_VALUE before the first), and is updated here. A buffer whose writers moved on to
-     * another sub-buffer since is left alone: its sub-buffers fill and close on their own. So a busy
-     * thread keeps its single-producer buffer: stealing it would send the thread's records to a
+     * The drain's periodic flush: closes each buffer's open sub-buffer unless the buffer moved on
+     * to another sub-buffer since the previous flush, so that no record waits on a buffer longer
+     * than two flushes. {@code seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at
+     * the previous flush (Long.MIN_VALUE before the first), and is updated here. A buffer that
+     * moved on is left alone, its sub-buffers fill and close on their own; one with nothing open
+     * (unused, or idle since its last cut) is not touched either. So a busy thread keeps its
+     * single-producer buffer: stealing it would send the thread's records to a
      * shared buffer for a grace period, a slower path, whose first use also deoptimizes the
      * thread's compiled firing code (bench/README.md, "Grace periods"). A single-producer buffer
      * left open is stolen and cut as in cutAll(), after one grace period of the session's domain;
