@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code tp} command's Java side: the subcommands the {@code ./tp} script hands to this jar
- * ({@code ./tp view DIR} runs {@code java -jar cli/target/tracepoint4j-cli.jar view DIR}).
+ * ({@code ./tp view DIR} runs {@code java -jar cli/target/tracepoint4j-cli.jar view DIR}, from a
+ * copy of that jar under {@code .tp/jars/}).
  *
  * <p>Exit status: 0 on success, 1 when the command could not do its work (a folder without a
  * trace, a broken trace), 2 for a command line it cannot parse. Errors are one line on stderr,
