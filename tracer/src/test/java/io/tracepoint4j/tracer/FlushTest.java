@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The drain's periodic flush (Recorder.flush): what a thread recorded and then left in its buffer
- * reaches the disk while the session runs, and a busy thread keeps its own buffer across flushes
- * (stealing it would send its records to a shared buffer: see "Flush" in Drain's design note).
+ * reaches the disk while the session runs; a busy thread keeps its own buffer across flushes
+ * (stealing it would send its records to a shared buffer: see "Flush" in Drain's design note); and
+ * flushes that race with writers lose and tear nothing.
  */
 @Timeout(60)
 class FlushTest {
