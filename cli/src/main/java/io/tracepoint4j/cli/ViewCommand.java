@@ -101,17 +101,24 @@ final class ViewCommand implements Callable<Integer> {
 
     private void reportLosses(Timeline timeline) {
         PrintWriter err = spec.commandLine().getErr();
-        for (int i = 0; i < timeline.readers().size(); i++) {
+        List<Losses> losses = Losses.of(timeline.readers());
+        for (int i = 0; i < losses.size(); i++) {
             CtfReader reader = timeline.readers().get(i);
-            long events = reader.discardedEvents();
-            long packets = reader.droppedPackets();
-            String label = timeline.traces().get(i).label();
+            long events = losses.get(i).events();
+            long packets = losses.get(i).packets();
+            String label =
+                    spec.qualifiedName() + ": " + timeline.traces().get(i).label();
             if (events == 0 && packets != 0 && TraceFolders.isFlightRecorder(reader)) {
-                err.println(spec.qualifiedName() + ": " + label + ": a flight recorder: it overwrote its "
-                        + count(packets, "oldest packet") + " to keep the newest, as it does when full");
+                err.println(label + ": a flight recorder: it overwrote its " + count(packets, "oldest packet")
+                        + " to keep the newest, as it does when full");
             } else if (events != 0 || packets != 0) {
-                err.println(spec.qualifiedName() + ": " + label + ": the tracer lost " + count(events, "event")
-                        + " and " + count(packets, "packet") + ", not shown above (bigger session buffers keep them)");
+                err.println(label + ": the tracer lost " + count(events, "event") + " and " + count(packets, "packet")
+                        + ", not shown above (bigger session buffers keep them)");
+            }
+            if (losses.get(i).eventsBefore() != 0) {
+                err.println(label + ": a later chunk of its session, whose earlier chunks lost "
+                        + count(losses.get(i).eventsBefore(), "event") + " before this one began (view the chunks"
+                        + " together to place them)");
             }
         }
     }

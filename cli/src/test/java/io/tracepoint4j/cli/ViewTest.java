@@ -469,6 +469,64 @@ class ViewTest {
                         + " when full");
     }
 
+    /**
+     * A rotated session's later chunk counts its losses on from the chunk before it (its packets'
+     * numbers and loss counts go on from the session's start): read with that chunk, from its last
+     * packets; read alone, what was lost before it is told apart, and no packet counts as dropped.
+     * Alone, it used to be reported as having lost every packet of the chunks before it.
+     */
+    @Test
+    void aLaterChunkCountsItsLossesOnFromTheChunkBeforeIt(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "seq");
+        Path folder = dir.resolve("t");
+        Session session = Session.builder("chunks")
+                .enable(provider + ":tick")
+                .output(folder)
+                .buffers(1)
+                .threadBuffers(0)
+                .subBufferSize(4096)
+                .subBufferCount(2)
+                .start();
+        for (int i = 0; i < 200_000; i++) {
+            tick.fire().tick(i);
+        }
+        Path first = session.rotate();
+        Path second = session.folder();
+        for (int i = 0; i < 10; i++) {
+            tick.fire().tick(i);
+        }
+        long lost = session.stop().lost();
+        assertThat(lost)
+                .as("the first chunk's buffer is too small: some are lost")
+                .isPositive();
+
+        Result alone = tp("view", "--utc", second);
+        assertThat(alone.status()).isZero();
+        assertThat(alone.out()).as("the second chunk's events").hasSize(10);
+        assertThat(alone.err())
+                .singleElement()
+                .asString()
+                .matches(Pattern.quote("tp view: " + second)
+                        + ": a later chunk of its session, whose earlier chunks lost \\d+ events? before this one"
+                        + " began \\(view the chunks together to place them\\)");
+        long before = Long.parseLong(alone.err().get(0).replaceAll(".* lost (\\d+) event.*", "$1"));
+        assertThat(before).as("tracepoint events and thread events lost").isGreaterThanOrEqualTo(lost);
+
+        Result together = tp("view", "--utc", first, second);
+        assertThat(together.status()).isZero();
+        assertThat(together.err())
+                .as("the first chunk's losses, once; none for the second, which lost none")
+                .singleElement()
+                .asString()
+                .matches(Pattern.quote("tp view: " + first)
+                        + ": the tracer lost \\d+ events? and 0 packets, not shown above \\(bigger session buffers"
+                        + " keep them\\)");
+        assertThat(Long.parseLong(together.err().get(0).replaceAll(".* lost (\\d+) event.*", "$1")))
+                .as("the same count, chunk by chunk")
+                .isEqualTo(before);
+    }
+
     /** When the reader goes away (| head), the view stops reading instead of formatting the rest. */
     @Test
     void stopsWhenNobodyReadsTheOutputAnyMore(@TempDir Path dir) throws Exception {

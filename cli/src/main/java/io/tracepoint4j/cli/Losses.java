@@ -1,0 +1,107 @@
+package io.tracepoint4j.cli;
+
+import io.tracepoint4j.ctf.CtfPacket;
+import io.tracepoint4j.ctf.CtfReader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the tracer lost in one trace of several read together, as its packets count it, with the
+ * chunks of a tracepoint4j DISCARD session chained. A rotation's chunks share their session's trace
+ * UUID and go on counting from the chunk before (packet numbers and lost events count from the
+ * session's start: the tracer module's Drain, "Packet numbers"), so the first packet of a stream in
+ * a later chunk counts from that stream's last packet in an earlier chunk read too. Without one,
+ * what its counters say was lost before it happened in chunks not read: {@code eventsBefore}, told
+ * apart, and no packet counts as dropped before it. Any other trace (a flight recorder's, another
+ * tracer's) counts as {@link CtfReader} counts: from nothing before its first packets.
+ *
+ * @param events events lost in this trace's time, as its packets count them
+ * @param packets packets dropped in this trace's time
+ * @param eventsBefore events lost before this chunk began, in its session's earlier chunks not read
+ */
+record Losses(long events, long packets, long eventsBefore) {
+
+    /** The losses of each of {@code readers}, in their order. */
+    static List<Losses> of(List<CtfReader> readers) {
+        List<Losses> losses = new ArrayList<>(readers.size());
+        for (CtfReader reader : readers) {
+            losses.add(isChunked(reader) ? chained(reader, readers) : whole(reader));
+        }
+        return losses;
+    }
+
+    /** A trace counted alone, from nothing before its first packets. */
+    private static Losses whole(CtfReader reader) {
+        return new Losses(reader.discardedEvents(), reader.droppedPackets(), 0);
+    }
+
+    /** A tracepoint4j DISCARD session's chunk: the only traces that go on from a chunk before. */
+    private static boolean isChunked(CtfReader reader) {
+        Map<String, Object> env = reader.metadata().env();
+        return "tracepoint4j".equals(env.get("tracer_name")) && "discard".equals(env.get("mode"));
+    }
+
+    private static Losses chained(CtfReader reader, List<CtfReader> all) {
+        long events = 0;
+        long packets = 0;
+        long before = 0;
+        Set<String> started = new HashSet<>();
+        Map<String, List<CtfPacket>> earlier = null; // the other chunks' packets by stream, made when needed
+        for (CtfPacket packet : reader.packets()) {
+            String stream = stream(packet);
+            if (started.add(stream)) {
+                if (earlier == null) {
+                    earlier = otherChunks(reader, all);
+                }
+                CtfPacket previous = previous(earlier.get(stream), packet.sequenceNumber());
+                if (previous != null) {
+                    events += packet.eventsDiscarded() - previous.eventsDiscarded();
+                    packets += packet.sequenceNumber() - previous.sequenceNumber() - 1;
+                } else if (packet.sequenceNumber() == 0) { // the session's first chunk: nothing before
+                    events += packet.eventsDiscarded();
+                } else { // a later chunk, read without the one before it
+                    before += packet.eventsDiscarded();
+                }
+            } else {
+                events += packet.discardedEventsBefore();
+                packets += packet.droppedPacketsBefore();
+            }
+        }
+        return new Losses(events, packets, before);
+    }
+
+    /** The packets of the other chunks of {@code reader}'s session among {@code all}, by stream. */
+    private static Map<String, List<CtfPacket>> otherChunks(CtfReader reader, List<CtfReader> all) {
+        Map<String, List<CtfPacket>> byStream = new HashMap<>();
+        for (CtfReader other : all) {
+            if (other != reader
+                    && other.metadata().uuid().equals(reader.metadata().uuid())) {
+                for (CtfPacket packet : other.packets()) {
+                    byStream.computeIfAbsent(stream(packet), k -> new ArrayList<>())
+                            .add(packet);
+                }
+            }
+        }
+        return byStream;
+    }
+
+    /** The packet of {@code packets} (may be null) with the greatest sequence number below {@code sequence}. */
+    private static CtfPacket previous(List<CtfPacket> packets, long sequence) {
+        CtfPacket previous = null;
+        for (CtfPacket packet : packets == null ? List.<CtfPacket>of() : packets) {
+            if (packet.sequenceNumber() < sequence
+                    && (previous == null || packet.sequenceNumber() > previous.sequenceNumber())) {
+                previous = packet;
+            }
+        }
+        return previous;
+    }
+
+    private static String stream(CtfPacket packet) {
+        return packet.streamClassId() + "/" + packet.streamInstanceId();
+    }
+}
