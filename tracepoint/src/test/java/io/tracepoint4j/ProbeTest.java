@@ -39,6 +39,13 @@ class ProbeTest {
         return define(flavor, Tracepoint.builder(unique("probe", "event"), Event.class));
     }
 
+    /** A builder of a tracepoint whose first- and last-probe hooks count their runs in {@code first} and {@code last}. */
+    static Tracepoint.Builder<Event> counting(String purpose, AtomicInteger first, AtomicInteger last) {
+        return Tracepoint.builder(unique("probe", purpose), Event.class)
+                .onFirstProbe(first::incrementAndGet)
+                .onLastProbe(last::incrementAndGet);
+    }
+
     static Tracepoint<Event> define(Flavor flavor, Tracepoint.Builder<Event> builder) {
         builder.arguments("label", "n");
         return (flavor == Flavor.FAULTABLE ? builder.faultable() : builder).define();
@@ -183,11 +190,7 @@ class ProbeTest {
     void duplicateRegisterFailsAndChangesNothing(Flavor flavor) {
         AtomicInteger first = new AtomicInteger();
         AtomicInteger last = new AtomicInteger();
-        Tracepoint<Event> tp = define(
-                flavor,
-                Tracepoint.builder(unique("probe", "dup"), Event.class)
-                        .onFirstProbe(first::incrementAndGet)
-                        .onLastProbe(last::incrementAndGet));
+        Tracepoint<Event> tp = define(flavor, counting("dup", first, last));
         List<String> calls = new ArrayList<>();
         Event probe = recorder(calls, "p");
         tp.register(probe, 3);
@@ -260,11 +263,7 @@ class ProbeTest {
     void replaceTakesTheProbesPlaceWithoutRunningTheHooks(Flavor flavor) {
         AtomicInteger first = new AtomicInteger();
         AtomicInteger last = new AtomicInteger();
-        Tracepoint<Event> tp = define(
-                flavor,
-                Tracepoint.builder(unique("probe", "replace"), Event.class)
-                        .onFirstProbe(first::incrementAndGet)
-                        .onLastProbe(last::incrementAndGet));
+        Tracepoint<Event> tp = define(flavor, counting("replace", first, last));
         List<String> calls = new ArrayList<>();
         Event a10 = recorder(calls, "a10");
         Event b5 = recorder(calls, "b5");
@@ -356,11 +355,7 @@ class ProbeTest {
     void missingUnregisterFailsAndChangesNothing(Flavor flavor) {
         AtomicInteger first = new AtomicInteger();
         AtomicInteger last = new AtomicInteger();
-        Tracepoint<Event> tp = define(
-                flavor,
-                Tracepoint.builder(unique("probe", "missing"), Event.class)
-                        .onFirstProbe(first::incrementAndGet)
-                        .onLastProbe(last::incrementAndGet));
+        Tracepoint<Event> tp = define(flavor, counting("missing", first, last));
         List<String> calls = new ArrayList<>();
         Event never = recorder(calls, "never");
 
@@ -482,12 +477,7 @@ class ProbeTest {
         AtomicInteger first = new AtomicInteger();
         AtomicInteger last = new AtomicInteger();
         AtomicBoolean failNextRetarget = new AtomicBoolean();
-        Tracepoint<Event> tp = generateFailing(
-                site,
-                failNextRetarget,
-                Tracepoint.builder(unique("probe", "undo"), Event.class)
-                        .onFirstProbe(first::incrementAndGet)
-                        .onLastProbe(last::incrementAndGet));
+        Tracepoint<Event> tp = generateFailing(site, failNextRetarget, counting("undo", first, last));
         List<String> calls = new ArrayList<>();
         Event probe = recorder(calls, "p");
 
