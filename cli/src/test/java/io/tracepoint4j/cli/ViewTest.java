@@ -390,18 +390,25 @@ class ViewTest {
                 .endsWith("view them one at a time");
     }
 
+    /**
+     * A session recording {@code provider:tick} into {@code folder} through one shared buffer of two
+     * 4 KiB sub-buffers: far too small for a burst of firings, so that it loses some.
+     */
+    private static Session.Builder tinyBuffers(String name, String provider, Path folder) {
+        return Session.builder(name)
+                .enable(provider + ":tick")
+                .output(folder)
+                .buffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(2);
+    }
+
     @Test
     void lossesAreCountedOnStderrAfterTheLines(@TempDir Path dir) throws Exception {
         String provider = provider();
         Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "seq");
         Path folder = dir.resolve("t");
-        Session session = Session.builder("small")
-                .enable(provider + ":tick")
-                .output(folder)
-                .buffers(1)
-                .subBufferSize(4096)
-                .subBufferCount(2)
-                .start();
+        Session session = tinyBuffers("small", provider, folder).start();
         int fired = 200_000;
         for (int i = 0; i < fired; i++) {
             tick.fire().tick(i);
@@ -444,14 +451,9 @@ class ViewTest {
         String provider = provider();
         Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "seq");
         Path folder = dir.resolve("t");
-        Session session = Session.builder("recorder")
-                .enable(provider + ":tick")
-                .output(folder)
+        Session session = tinyBuffers("recorder", provider, folder)
                 .mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE)
-                .buffers(1)
                 .threadBuffers(0)
-                .subBufferSize(4096)
-                .subBufferCount(2)
                 .start();
         for (int i = 0; i < 20_000; i++) {
             tick.fire().tick(i);
@@ -480,14 +482,8 @@ class ViewTest {
         String provider = provider();
         Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "seq");
         Path folder = dir.resolve("t");
-        Session session = Session.builder("chunks")
-                .enable(provider + ":tick")
-                .output(folder)
-                .buffers(1)
-                .threadBuffers(0)
-                .subBufferSize(4096)
-                .subBufferCount(2)
-                .start();
+        Session session =
+                tinyBuffers("chunks", provider, folder).threadBuffers(0).start();
         for (int i = 0; i < 200_000; i++) {
             tick.fire().tick(i);
         }
