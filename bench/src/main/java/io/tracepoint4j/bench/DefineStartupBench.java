@@ -39,7 +39,7 @@ import org.openjdk.jmh.infra.Blackhole;
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 5, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Fork(value = 5, jvmArgsAppend = Jvm.NATIVE_ACCESS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
 @State(Scope.Benchmark)
