@@ -205,8 +205,7 @@ final class Recorder {
             } else if (!buffers.buffer(i).hasOpenSubBuffer()) {
                 continue; // nothing to close: no steal, no grace period
             } else if (i < buffers.shared()) {
-                buffers.buffer(i).cut(); // a shared buffer is cut by a CAS, under its writers' feet
-                seen[i] = buffers.buffer(i).writeSequence();
+                seen[i] = buffers.buffer(i).cut(); // a shared buffer: by a CAS, under its writers' feet
             } else {
                 stolen = stolen != null ? stolen : new boolean[seen.length];
                 stolen[i] = true;
@@ -220,8 +219,7 @@ final class Recorder {
             domain.synchronize(); // [ST] in ThreadBuffers: the stolen buffers are the drain's now
             for (int i = 0; i < seen.length; i++) {
                 if (stolen[i]) {
-                    buffers.buffer(i).cut();
-                    seen[i] = buffers.buffer(i).writeSequence();
+                    seen[i] = buffers.buffer(i).cut(); // the sequence after the cut: writeSequence() now
                 }
             }
         } finally {
