@@ -50,13 +50,10 @@ record Losses(long events, long packets, long eventsBefore) {
         long packets = 0;
         long before = 0;
         Set<String> started = new HashSet<>();
-        Map<String, List<CtfPacket>> earlier = null; // the other chunks' packets by stream, made when needed
+        Map<String, List<CtfPacket>> earlier = otherChunks(reader, all);
         for (CtfPacket packet : reader.packets()) {
             String stream = stream(packet);
             if (started.add(stream)) {
-                if (earlier == null) {
-                    earlier = otherChunks(reader, all);
-                }
                 CtfPacket previous = previous(earlier.get(stream), packet.sequenceNumber());
                 if (previous != null) {
                     events += packet.eventsDiscarded() - previous.eventsDiscarded();
