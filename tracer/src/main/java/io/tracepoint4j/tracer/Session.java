@@ -328,7 +328,11 @@ public final class Session implements AutoCloseable {
             } catch (IOException e) {
                 failure = e;
             }
-            failure = closeTrace(stopping, failure);
+            try {
+                failure = closeTrace(stopping, failure);
+            } finally {
+                buffers.free(); // no writer (the grace period above) and no drain touches them again
+            }
             List<Path> written;
             synchronized (this) {
                 traces.clear();

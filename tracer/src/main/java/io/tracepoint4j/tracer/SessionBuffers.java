@@ -4,6 +4,7 @@ import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 
 /**
  * A session's ring buffers: a fixed number of shared ones and of single-producer ones for platform
@@ -34,8 +35,36 @@ final class SessionBuffers {
      *   taken mod 2^32 first), and a buffer's bytes are a power of two, so a place in the memory
      *   splits into buffer and offset by a shift.
      *
+     * Memory: one shared arena, which free() closes once the session stopped (Session.stop(),
+     *   after the grace period that outlasts its last writer and after its drain wrote the last
+     *   packet: nothing touches the memory again), so that a stopped session gives its buffers
+     *   back at once. An automatic arena would keep them until the GC found the segment
+     *   unreachable, maybe much later: three recordings of 128 MiB buffers by tp record left a
+     *   target 2 GB larger until a full GC. A session never started, or never stopped, is freed by
+     *   CLEANER once unreachable, as an automatic arena would be. Closing a shared arena is safe
+     *   even against a stray access: the JVM makes any later access throw, never read freed memory.
+     *
      * Concurrency: the buffers are immutable after construction; see RingBuffer for the rest.
      */
+
+    /** Frees the memory of sessions that became unreachable without a stop: one daemon thread. */
+    private static final class Freeing {
+        static final Cleaner CLEANER = Cleaner.create();
+    }
+
+    /** The cleaning action: holds the arena, not the buffers, or they would never be unreachable. */
+    private static final class CloseArena implements Runnable {
+        private final Arena arena;
+
+        CloseArena(Arena arena) {
+            this.arena = arena;
+        }
+
+        @Override
+        public void run() {
+            arena.close();
+        }
+    }
 
     private final RingBuffer[] buffers;
     /** How many of them are shared (multi-producer); the rest are single-producer (threads', then event-time). */
@@ -43,6 +72,9 @@ final class SessionBuffers {
 
     private final ThreadBuffers threadBuffers;
     private final MemorySegment memory;
+    /** Closes the memory's arena once: free(), or the cleaner. */
+    private final Cleaner.Cleanable freeing;
+
     private final long bufferBytes;
     /** log2(bufferBytes): subBufferSize and subBufferCount are powers of two. */
     private final int bufferShift;
@@ -64,7 +96,9 @@ final class SessionBuffers {
         this.shared = shared;
         this.reciprocal = Long.divideUnsigned(-1L, shared) + 1;
         int count = shared + owned + eventTimeCount;
-        this.memory = Arena.ofAuto().allocate(bufferBytes * count, Long.BYTES);
+        Arena arena = Arena.ofShared();
+        this.memory = arena.allocate(bufferBytes * count, Long.BYTES);
+        this.freeing = Freeing.CLEANER.register(this, new CloseArena(arena));
         this.buffers = new RingBuffer[count];
         for (int i = 0; i < count; i++) {
             RingBuffer.Builder builder = RingBuffer.builder()
@@ -86,6 +120,14 @@ final class SessionBuffers {
                 eventTimeCount,
                 Math.max(64, Integer.highestOneBit(owned) * 8),
                 mode == Mode.OVERWRITE); // no drain thread reclaims while it runs
+    }
+
+    /**
+     * Gives the buffers' memory back, when nothing will touch it again: the session stopped, its
+     * writers and drain done (see "Memory" in the design note). Idempotent.
+     */
+    void free() {
+        freeing.clean();
     }
 
     /** The single-producer buffers' owners. */
