@@ -100,6 +100,7 @@ final class TargetJvm implements AutoCloseable {
         JMXConnector connector = null;
         boolean agentStarted = false;
         try {
+            deleteSecretsOfEndedTools();
             secrets = Files.createTempDirectory(
                     SECRETS_PREFIX + ProcessHandle.current().pid() + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -119,9 +120,9 @@ final class TargetJvm implements AutoCloseable {
             try {
                 vm.startManagementAgent(agent);
             } catch (IOException e) {
-                if (!stopStaleAgent(pid)) {
-                    throw new CommandFailure("PID " + pid + " already runs a JMX agent of its own, which this tool"
-                            + " does not use (" + e.getMessage() + ")");
+                String running = stopStaleAgent(pid);
+                if (running != null) {
+                    throw new CommandFailure("PID " + pid + " already runs " + running + " (" + e.getMessage() + ")");
                 }
                 vm.startManagementAgent(agent);
             }
@@ -292,13 +293,7 @@ final class TargetJvm implements AutoCloseable {
             stopAgent(pid);
         }
         if (secrets != null) {
-            try {
-                Files.deleteIfExists(secrets.resolve("jmx.password"));
-                Files.deleteIfExists(secrets.resolve("jmx.access"));
-                Files.deleteIfExists(secrets);
-            } catch (IOException e) {
-                // a temporary folder left behind, readable by this user alone
-            }
+            deleteSecrets(secrets); // else a folder left behind, readable by this user alone
         }
         try {
             vm.detach();
@@ -319,22 +314,56 @@ final class TargetJvm implements AutoCloseable {
     /**
      * Stops a JMX agent that an earlier tp started and could not stop (killed while it attached):
      * its password file lies in a folder a tool makes, named after that tool's PID, and that tool
-     * is gone. Returns whether it found and stopped one; an agent of the application's own, or of a
-     * tool still running, is left alone.
+     * is gone. Returns null if it found and stopped one, else what runs there, for the refusal: an
+     * agent of the application's own, or of a tool still running, is left alone.
      */
-    private static boolean stopStaleAgent(long pid) {
+    private static String stopStaleAgent(long pid) {
         String status = jcmd(pid, "ManagementAgent.status");
         if (status == null) {
-            return false;
+            return "a JMX agent, which this tool cannot inspect without the JDK's jcmd";
         }
         java.util.regex.Matcher tool = SECRETS_OF_TOOL.matcher(status);
-        if (!status.contains("jmxremote.password.file")
-                || !tool.find()
-                || ProcessHandle.of(Long.parseLong(tool.group(1))).isPresent()) {
-            return false;
+        if (!status.contains("jmxremote.password.file") || !tool.find()) {
+            return "a JMX agent of its own, which this tool does not use";
+        }
+        long toolPid = Long.parseLong(tool.group(1));
+        if (ProcessHandle.of(toolPid).isPresent()) {
+            return "the JMX agent of another tp, PID " + toolPid + ", which is still running: try again once it ended";
         }
         stopAgent(pid);
-        return true;
+        return null;
+    }
+
+    /**
+     * Deletes the password folders of tools that are gone: a tool killed (SIGKILL) while attached
+     * could not delete its own. Each is named after its tool's PID; those of tools still running,
+     * and other users' (which this user cannot delete), stay.
+     */
+    private static void deleteSecretsOfEndedTools() {
+        Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+        try (java.util.stream.Stream<Path> entries = Files.list(temporary)) {
+            for (Path folder : (Iterable<Path>) entries::iterator) {
+                java.util.regex.Matcher tool =
+                        SECRETS_OF_TOOL.matcher(folder.getFileName().toString());
+                if (tool.lookingAt()
+                        && ProcessHandle.of(Long.parseLong(tool.group(1))).isEmpty()) {
+                    deleteSecrets(folder);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable temporary folder: the next tool tries again
+        }
+    }
+
+    /** Deletes a password folder and the two files a tool puts there; quietly, as far as it can. */
+    private static void deleteSecrets(Path secrets) {
+        try {
+            Files.deleteIfExists(secrets.resolve("jmx.password"));
+            Files.deleteIfExists(secrets.resolve("jmx.access"));
+            Files.deleteIfExists(secrets);
+        } catch (IOException e) {
+            // another user's, or a folder with more in it: left alone
+        }
     }
 
     /**

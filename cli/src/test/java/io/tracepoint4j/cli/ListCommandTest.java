@@ -61,14 +61,89 @@ class ListCommandTest {
         assertThat(empty.status()).isEqualTo(2);
         assertThat(empty.err()).contains("GLOB needs a tracepoint name or glob");
 
-        Process status = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                        pid,
-                        "ManagementAgent.status")
+        assertThat(jcmd(target.pid(), "ManagementAgent.status"))
+                .as("the JMX agent tp started is stopped")
+                .contains("Agent: disabled");
+    }
+
+    /**
+     * A tool killed (SIGKILL) after it started the target's JMX agent leaves the agent running and
+     * its password folder behind: the next tool deletes the folder, stops that agent and lists. An
+     * agent whose tool still runs is left alone, and the refusal names that tool.
+     */
+    @Test
+    void theNextToolCleansUpAfterOneKilledWhileAttachedButLeavesARunningOnesAgentAlone() throws Exception {
+        long pid = target.pid();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        Path stale = agentStartedByTool(pid, ended.pid());
+
+        TpCommand after = TpCommand.run("list", "--pid", pid);
+
+        assertThat(after.status()).as(after.err()).isZero();
+        assertThat(stale).as("the killed tool's password folder").doesNotExist();
+        assertThat(jcmd(pid, "ManagementAgent.status")).contains("Agent: disabled");
+
+        Process running = new ProcessBuilder("sleep", "60").start();
+        Path live = agentStartedByTool(pid, running.pid());
+        try {
+            TpCommand refused = TpCommand.run("list", "--pid", pid);
+
+            assertThat(refused.status()).isEqualTo(1);
+            assertThat(refused.err())
+                    .startsWith("tp list: PID " + pid + " already runs the JMX agent of another tp, PID "
+                            + running.pid() + ", which is still running: try again once it ended");
+            assertThat(live).as("a running tool's password folder").exists();
+        } finally {
+            running.destroyForcibly().waitFor();
+            jcmd(pid, "ManagementAgent.stop");
+            for (String file : new String[] {"jmx.password", "jmx.access", ""}) {
+                Files.deleteIfExists(live.resolve(file));
+            }
+        }
+    }
+
+    /**
+     * Starts {@code pid}'s JMX agent as a tool of PID {@code toolPid} does, its password files in a
+     * folder named after that tool; returns the folder.
+     */
+    private static Path agentStartedByTool(long pid, long toolPid) throws Exception {
+        Path secrets = Files.createTempDirectory(
+                "tracepoint4j-attach-" + toolPid + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path password = ownerOnly(secrets.resolve("jmx.password"), "tp secret\n");
+        Path access = ownerOnly(secrets.resolve("jmx.access"), "tp readonly\n");
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        java.util.Properties agent = new java.util.Properties();
+        agent.setProperty("com.sun.management.jmxremote.port", Integer.toString(port));
+        agent.setProperty("com.sun.management.jmxremote.host", "127.0.0.1");
+        agent.setProperty("com.sun.management.jmxremote.ssl", "false");
+        agent.setProperty("com.sun.management.jmxremote.password.file", password.toString());
+        agent.setProperty("com.sun.management.jmxremote.access.file", access.toString());
+        com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(pid));
+        try {
+            vm.startManagementAgent(agent);
+        } finally {
+            vm.detach();
+        }
+        return secrets;
+    }
+
+    private static Path ownerOnly(Path file, String content) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, content);
+    }
+
+    /** What {@code jcmd PID COMMAND} prints. */
+    private static String jcmd(long pid, String command) throws IOException {
+        Process jcmd = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
                 .redirectErrorStream(true)
                 .start();
-        String agent = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(agent).as("the JMX agent tp started is stopped").contains("Agent: disabled");
+        return new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     /** tp jvms (and tp list without --pid) finds the target by the property its first define set. */
