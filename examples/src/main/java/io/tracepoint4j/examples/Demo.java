@@ -1,22 +1,78 @@
 package io.tracepoint4j.examples;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 
 /**
  * {@code ./tp demo}: the tracing demo ({@link TracingDemo}); {@code ./tp demo rcu}: the grace-period
  * engine's demo ({@link GracePeriodDemo}); {@code ./tp demo jfr}: tracepoints as JFR events
- * ({@link JfrBridgeDemo}).
+ * ({@link JfrBridgeDemo}). A usage error ends it with status 2 and one line naming the argument;
+ * a file that cannot be written, with status 1 and one line naming the file.
  */
 public final class Demo {
+    static final String USAGE =
+            "demo [--out DIR] [--seconds S] | demo --serve SECONDS | demo rcu [--run-millis N] | demo jfr [FILE]";
+
     private Demo() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("rcu")) {
-            GracePeriodDemo.main(Arrays.copyOfRange(args, 1, args.length));
-        } else if (args.length > 0 && args[0].equals("jfr")) {
-            JfrBridgeDemo.main(Arrays.copyOfRange(args, 1, args.length));
-        } else {
-            TracingDemo.main(args);
+        try {
+            if (args.length > 0 && args[0].equals("rcu")) {
+                GracePeriodDemo.main(Arrays.copyOfRange(args, 1, args.length));
+            } else if (args.length > 0 && args[0].equals("jfr")) {
+                JfrBridgeDemo.main(Arrays.copyOfRange(args, 1, args.length));
+            } else {
+                TracingDemo.main(args);
+            }
+        } catch (UsageError e) {
+            System.err.println("demo: " + e.getMessage() + ". Usage: " + USAGE);
+            System.exit(2);
+        } catch (IOException e) {
+            System.err.println("demo: " + describe(e));
+            System.exit(1);
         }
+    }
+
+    /** A bad argument: main prints it with the usage. */
+    static final class UsageError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static UsageError usageError(String message) {
+        return new UsageError(message);
+    }
+
+    /** The value after option {@code args[at]}, which must be there: {@code what} it should be. */
+    static String value(String[] args, int at, String what) {
+        if (at + 1 >= args.length) {
+            throw usageError(args[at] + " needs " + what);
+        }
+        return args[at + 1];
+    }
+
+    /** The whole number of {@code unit}s, 0 to {@code max}, after option {@code args[at]}. */
+    static long whole(String[] args, int at, int max, String unit) {
+        String value = value(args, at, "a number of " + unit);
+        if (!value.matches("[0-9]{1,9}") || Long.parseLong(value) > max) {
+            throw usageError(args[at] + " " + value + ": give whole " + unit + ", 0 to " + max);
+        }
+        return Long.parseLong(value);
+    }
+
+    /** An I/O failure in one line: the JDK's file exceptions carry only the path as their message. */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "cannot write " + e.getMessage() + ": no such file or folder";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "cannot write " + e.getMessage() + ": permission denied";
+        }
+        return e.getMessage();
     }
 }

@@ -44,12 +44,14 @@ public final class GracePeriodDemo {
     public static void main(String[] args) throws Exception {
         Duration runTime = DEFAULT_RUN;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--run-millis") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,6}")) {
-                runTime = Duration.ofMillis(Long.parseLong(args[++i]));
-            } else {
-                System.err.println("demo rcu: unknown argument '" + args[i] + "'. Usage: demo rcu [--run-millis N]"
-                        + " (N: milliseconds for each reader/updater run, default " + DEFAULT_RUN.toMillis() + ")");
-                System.exit(2);
+            switch (args[i]) {
+                case "-h", "--help" -> {
+                    System.out.println("Usage: demo rcu [--run-millis N] (N: milliseconds for each reader/updater"
+                            + " run, default " + DEFAULT_RUN.toMillis() + ")");
+                    return;
+                }
+                case "--run-millis" -> runTime = Duration.ofMillis(Demo.whole(args, i++, 999_999, "milliseconds"));
+                default -> throw Demo.usageError("unknown argument '" + args[i] + "' of demo rcu");
             }
         }
         List<String> failures = run(System.out, runTime);

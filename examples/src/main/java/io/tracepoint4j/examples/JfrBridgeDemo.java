@@ -22,6 +22,13 @@ public final class JfrBridgeDemo {
     private JfrBridgeDemo() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
+            System.out.println("Usage: " + Demo.USAGE);
+            return;
+        }
+        if (args.length > 1) {
+            throw Demo.usageError("demo jfr takes one FILE, not '" + String.join(" ", args) + "'");
+        }
         run(System.out, Path.of(args.length > 0 ? args[0] : "tracepoint4j-demo.jfr"));
     }
 

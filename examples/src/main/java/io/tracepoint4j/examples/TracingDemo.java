@@ -61,16 +61,15 @@ public final class TracingDemo {
         Duration duration = Duration.ofSeconds(2);
         Duration serve = null;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--out") && i + 1 < args.length) {
-                out = Path.of(args[++i]);
-            } else if (args[i].equals("--seconds") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,4}")) {
-                duration = Duration.ofSeconds(Long.parseLong(args[++i]));
-            } else if (args[i].equals("--serve") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,6}")) {
-                serve = Duration.ofSeconds(Long.parseLong(args[++i]));
-            } else {
-                System.err.println("demo: unknown argument '" + args[i] + "'. Usage: demo [--out DIR] [--seconds S]"
-                        + " | demo --serve SECONDS | demo rcu [--run-millis N]");
-                System.exit(2);
+            switch (args[i]) {
+                case "-h", "--help" -> {
+                    System.out.println("Usage: " + Demo.USAGE);
+                    return;
+                }
+                case "--out" -> out = Path.of(Demo.value(args, i++, "a folder"));
+                case "--seconds" -> duration = Duration.ofSeconds(Demo.whole(args, i++, 9_999, "seconds"));
+                case "--serve" -> serve = Duration.ofSeconds(Demo.whole(args, i++, 999_999, "seconds"));
+                default -> throw Demo.usageError("unknown argument '" + args[i] + "'");
             }
         }
         if (serve != null) {
@@ -191,6 +190,14 @@ public final class TracingDemo {
         }
     }
 
+    /** A request's status: /users/7 is not found, and one order request in 50 finds the service unavailable. */
+    private static int status(String path, ThreadLocalRandom random) {
+        if (path.equals("/users/7")) {
+            return 404;
+        }
+        return path.startsWith("/orders") && random.nextInt(50) == 0 ? 503 : 200;
+    }
+
     /**
      * Serves requests until {@code serving} turns false, or {@code count} of them if it is null,
      * sleeping {@code pauseMillis} between two.
@@ -206,7 +213,7 @@ public final class TracingDemo {
             if (path.equals("/health")) {
                 READ.fire().read(file.toString(), 2300);
             }
-            REQUEST.fire().request("GET", path, path.equals("/users/7") ? 404 : 200, System.nanoTime() - start);
+            REQUEST.fire().request("GET", path, status(path, random), System.nanoTime() - start);
             if (pauseMillis > 0) {
                 try {
                     Thread.sleep(pauseMillis);

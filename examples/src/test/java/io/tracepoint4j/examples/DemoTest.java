@@ -102,4 +102,57 @@ class DemoTest {
 
         assertThat(failures).as(bytes.toString(StandardCharsets.UTF_8)).isEmpty();
     }
+
+    /**
+     * Bad arguments and unwritable outputs end the demo with one line naming what is wrong, never a
+     * stack trace: status 2 for a usage error, 1 for a file that cannot be written; --help prints
+     * the usage.
+     */
+    @Test
+    @Timeout(120)
+    void badArgumentsAndUnwritableOutputsAreOneLineEach(@TempDir Path dir) throws Exception {
+        Path used = java.nio.file.Files.createDirectories(dir.resolve("used"));
+        java.nio.file.Files.writeString(used.resolve("metadata"), "not empty");
+        String usage = ". Usage: " + Demo.USAGE;
+
+        assertThat(demo("--seconds", "abc"))
+                .isEqualTo(new Ended(2, "demo: --seconds abc: give whole seconds, 0 to 9999" + usage));
+        assertThat(demo("--seconds", "-1"))
+                .isEqualTo(new Ended(2, "demo: --seconds -1: give whole seconds, 0 to 9999" + usage));
+        assertThat(demo("--serve")).isEqualTo(new Ended(2, "demo: --serve needs a number of seconds" + usage));
+        assertThat(demo("--out")).isEqualTo(new Ended(2, "demo: --out needs a folder" + usage));
+        assertThat(demo("--bogus")).isEqualTo(new Ended(2, "demo: unknown argument '--bogus'" + usage));
+        assertThat(demo("rcu", "--run-millis", "x"))
+                .isEqualTo(new Ended(2, "demo: --run-millis x: give whole milliseconds, 0 to 999999" + usage));
+        assertThat(demo("jfr", "a.jfr", "b.jfr"))
+                .isEqualTo(new Ended(2, "demo: demo jfr takes one FILE, not 'a.jfr b.jfr'" + usage));
+        assertThat(demo("--help")).isEqualTo(new Ended(0, ""));
+
+        Ended existing = demo("--out", used.toString());
+        assertThat(existing.status()).isEqualTo(1);
+        assertThat(existing.err())
+                .startsWith("demo: cannot create a trace in " + used)
+                .doesNotContain("\n");
+        Path nowhere = dir.resolve("no-such-folder").resolve("demo.jfr");
+        assertThat(demo("jfr", nowhere.toString()))
+                .isEqualTo(new Ended(1, "demo: cannot write " + nowhere + ": no such file or folder"));
+    }
+
+    /** How a demo run ended: its exit status and what it printed on stderr, stripped. */
+    record Ended(int status, String err) {}
+
+    private static Ended demo(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Demo.class.getName()));
+        command.addAll(List.of(args));
+        Process demo = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String err = new String(demo.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Ended(demo.waitFor(), err.strip());
+    }
 }
