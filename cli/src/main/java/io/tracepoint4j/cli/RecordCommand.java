@@ -141,13 +141,12 @@ final class RecordCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path folder = (output != null
-                        ? output
-                        : Path.of("tp-record-" + pid + "-"
-                                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
-                .toAbsolutePath(); // the target resolves paths against its own folder
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {
+            Path made = output == null
+                    ? newDefaultFolder(Path.of(""), pid, LocalDateTime.now())
+                    : null; // once the target is reached
+            Path folder = (made != null ? made : output).toAbsolutePath(); // the target resolves against its own
             StringBuilder record = new StringBuilder("record\t")
                     .append(folder)
                     .append('\t')
@@ -159,7 +158,15 @@ final class RecordCommand implements Callable<Integer> {
             for (String glob : globs) {
                 record.append('\t').append(glob).append('\t').append(filter == null ? "" : filter);
             }
-            String[] started = control.request(record.toString());
+            String[] started;
+            try {
+                started = control.request(record.toString());
+            } catch (RuntimeException refused) { // a filter that does not fit, a folder it cannot write
+                if (made != null) {
+                    java.nio.file.Files.deleteIfExists(made); // empty: no trace was begun in it
+                }
+                throw refused;
+            }
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + duration.phrase(" (Ctrl-C stops)"));
             if (started[2].equals("0")) { // not an error: tracepoints defined later are recorded
@@ -191,6 +198,28 @@ final class RecordCommand implements Callable<Integer> {
         out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
         return 0;
+    }
+
+    /**
+     * tp-record-PID-DATE-TIME in {@code here}, at {@code now}, made now (empty, yours alone; the
+     * target's session takes an empty folder), or with -2, -3, ... after it if another recording
+     * took that name in the same second: two tools started together each get a folder of their own.
+     */
+    static Path newDefaultFolder(Path here, long pid, LocalDateTime now) {
+        String name = "tp-record-" + pid + "-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        for (int n = 1; ; n++) {
+            Path folder = here.resolve(n == 1 ? name : name + "-" + n);
+            try {
+                return java.nio.file.Files.createDirectory(
+                        folder,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another recording's: the next name
+            } catch (java.io.IOException e) {
+                throw new CommandFailure("cannot create " + folder.toAbsolutePath() + ": " + e.getMessage());
+            }
+        }
     }
 
     /**

@@ -318,4 +318,21 @@ class RecordCommandTest {
         return Path.of(
                 System.getProperty("java.io.tmpdir"), "tracepoint4j-" + System.getProperty("user.name"), pid + ".sock");
     }
+
+    /**
+     * Without -o, each recording makes its own new folder, yours alone: two started in the same
+     * second get tp-record-PID-DATE-TIME and the same with -2, not one folder for both.
+     */
+    @Test
+    void recordingsWithoutAFolderEachMakeTheirOwn(@TempDir Path dir) throws Exception {
+        java.time.LocalDateTime now = java.time.LocalDateTime.of(2026, 12, 7, 2, 30, 5);
+        Path first = RecordCommand.newDefaultFolder(dir, 42, now);
+        Path second = RecordCommand.newDefaultFolder(dir, 42, now);
+        assertThat(first).isEqualTo(dir.resolve("tp-record-42-20261207-023005"));
+        assertThat(second).isEqualTo(dir.resolve("tp-record-42-20261207-023005-2"));
+        assertThat(first).isEmptyDirectory();
+        assertThat(second).isEmptyDirectory();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(second))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
 }
