@@ -93,23 +93,30 @@ final class RecordCommand implements Callable<Integer> {
 
     @Option(
             names = "--progress",
-            description = "Print the progress every second even when not on a terminal (on one, it always does).")
+            description = "Print the progress every second on stderr, a line each, even when not on a terminal (on one,"
+                    + " it always does, rewriting one line).")
     boolean progress;
 
     @Spec
     CommandSpec spec;
 
-    /** One line, rewritten each second: events written and lost so far, bytes written, their rates. */
+    /**
+     * A line each second on stderr, so that stdout holds the results alone: events written and lost
+     * so far, bytes written, their rates. On a terminal the line is rewritten in place; elsewhere
+     * (--progress into a file or a pipe) each is a line of its own.
+     */
     private static final class Progress implements Runnable {
         private final ControlSocket control;
         private final Path folder;
-        private final PrintWriter out;
+        private final PrintWriter err;
+        private final boolean rewrite;
         private final long start = System.nanoTime();
 
-        Progress(ControlSocket control, Path folder, PrintWriter out) {
+        Progress(ControlSocket control, Path folder, PrintWriter err, boolean rewrite) {
             this.control = control;
             this.folder = folder;
-            this.out = out;
+            this.err = err;
+            this.rewrite = rewrite;
         }
 
         @Override
@@ -119,10 +126,23 @@ final class RecordCommand implements Callable<Integer> {
             String[] progress = control.request("progress");
             long lost = Long.parseLong(progress[1]);
             long events = Long.parseLong(progress[2]);
-            out.printf(
-                    "\r%,d events, %,d lost, %,.1f MB written, %,.1f MB/s, %,.0f events/s ",
+            String line = String.format(
+                    "%,d events, %,d lost, %,.1f MB written, %,.1f MB/s, %,.0f events/s",
                     events, lost, bytes / 1e6, bytes / 1e6 / seconds, events / seconds);
-            out.flush();
+            if (rewrite) {
+                err.print("\r" + line + " ");
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        }
+
+        /** Ends the rewritten line, if there is one, before the results. */
+        void end() {
+            if (rewrite) {
+                err.println();
+                err.flush();
+            }
         }
     }
 
@@ -177,11 +197,13 @@ final class RecordCommand implements Callable<Integer> {
                                 + " lists them)");
             }
             out.flush();
-            boolean live =
-                    progress || (System.console() != null && System.console().isTerminal());
-            control.waitForTheEnd(duration.seconds, live ? new Progress(control, folder, out) : null);
-            if (live) {
-                out.println();
+            boolean terminal = System.console() != null && System.console().isTerminal();
+            Progress shown = progress || terminal
+                    ? new Progress(control, folder, spec.commandLine().getErr(), terminal)
+                    : null;
+            control.waitForTheEnd(duration.seconds, shown);
+            if (shown != null) {
+                shown.end();
             }
             Path written = folder;
             Long lost = null; // from the session; else (the target exited) from the packets' counts
