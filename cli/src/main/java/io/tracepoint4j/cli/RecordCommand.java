@@ -162,6 +162,7 @@ final class RecordCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
+        int status = 0; // 1 if the trace could not be written completely
         try (ControlSocket control = ControlSocket.connect(pid)) {
             Path made = output == null
                     ? newDefaultFolder(Path.of(""), pid, LocalDateTime.now())
@@ -211,6 +212,13 @@ final class RecordCommand implements Callable<Integer> {
             if (stopped != null) {
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
+                if (stopped.length > 3) { // the trace could not be written completely: said, and counted
+                    status = 1;
+                    spec.commandLine()
+                            .getErr()
+                            .println("tp record: PID " + pid + ": " + ControlSocket.unescape(stopped[3]));
+                    spec.commandLine().getErr().flush();
+                }
             } else if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
                 out.println("PID " + pid + " exited while recording; the trace holds what it wrote, up to its"
                         + " last complete packet");
@@ -219,7 +227,7 @@ final class RecordCommand implements Callable<Integer> {
         }
         out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
-        return 0;
+        return status;
     }
 
     /**

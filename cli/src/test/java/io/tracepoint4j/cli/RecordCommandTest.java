@@ -337,4 +337,50 @@ class RecordCommandTest {
         assertThat(java.nio.file.Files.getPosixFilePermissions(second))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
+
+    /**
+     * The target's disk fills up while it records (a file size limit): the command says so on
+     * stderr and exits 1, and still ends with the summary, N the events in the trace (what
+     * babeltrace2 reads) and M counting those not written as lost.
+     */
+    @Test
+    void aDiskThatFillsUpIsSaidAndTheSummaryStillEnds(@TempDir Path dir) throws Exception {
+        Process full = TargetProcesses.startWithFileSizeLimit(600, RecordTarget.class);
+        assertThat(TargetProcesses.firstLine(full)).isEqualTo("ready firing");
+        Path folder = dir.resolve("full");
+        try {
+            TpCommand command = TpCommand.run(
+                    "record",
+                    "--pid",
+                    full.pid(),
+                    "-e",
+                    "rt:*",
+                    "--buffer-size",
+                    "512k",
+                    "--duration",
+                    "3",
+                    "-o",
+                    folder);
+
+            assertThat(command.status()).as(command.out() + command.err()).isEqualTo(1);
+            assertThat(command.err())
+                    .startsWith("tp record: PID " + full.pid() + ": session tp-" + full.pid() + ": the trace in "
+                            + folder + " could not be written completely: ")
+                    .contains("File too large");
+            String last = command.out().lines().toList().getLast();
+            Matcher summary =
+                    Pattern.compile("events recorded: (\\d+), lost: (\\d+)").matcher(last);
+            assertThat(summary.matches()).as(command.out()).isTrue();
+            assertThat(Long.parseLong(summary.group(1)))
+                    .isPositive()
+                    .isEqualTo(events(folder).size());
+            assertThat(Long.parseLong(summary.group(2)))
+                    .as("the events not written")
+                    .isPositive();
+            Babeltrace.Run run = Babeltrace.run(folder);
+            assertThat(run.exitCode()).as(run.stderr()).isZero();
+        } finally {
+            TargetProcesses.stop(full);
+        }
+    }
 }

@@ -55,6 +55,18 @@ final class TargetProcesses {
     }
 
     /**
+     * As {@link #start(Class, String...)}, in a shell that limits the size of every file the target
+     * writes to {@code kib} KiB: writes past it fail as on a full disk (the JVM ignores SIGXFSZ).
+     */
+    static Process startWithFileSizeLimit(int kib, Class<?> main) throws IOException {
+        String command =
+                "ulimit -f " + kib + " && exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" " + main.getName();
+        return new ProcessBuilder("sh", "-c", command, java(), System.getProperty("java.class.path"))
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    /**
      * The first line {@code target} prints (its "ready" line), read from its stdout byte by byte, so
      * that nothing after it is buffered away from {@link #stop}.
      */

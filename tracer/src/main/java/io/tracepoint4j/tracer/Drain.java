@@ -69,7 +69,9 @@ final class Drain implements Runnable {
      *   thread, with a warning logged at once: the trace stays readable up to its last complete
      *   packet (CtfTrace writes whole packets), writers keep running into buffers no one drains,
      *   which soon count their events as lost (BUFFER_FULL), and the traced application sees no
-     *   exception. The session reports the failure when stopped or rotated.
+     *   exception. The session reports the failure when stopped or rotated; the stop takes the
+     *   records still in the buffers out unwritten (discardAll()) and counts them as lost, so that
+     *   the trace's events and the losses still add up to the events recorded.
      */
 
     /** The pause after a round that found nothing to write, and after one that wrote packets. */
@@ -206,6 +208,25 @@ final class Drain implements Runnable {
         }
         return written;
     }
+
+    /**
+     * After a write failure, at the stop: takes every complete sub-buffer out of the buffers without
+     * writing it, counting its records as never written (Recorder.countUnwritten), so that the
+     * session's losses include them. Only when no writer can run, after switchAll().
+     */
+    void discardAll() {
+        for (int i = 0; i < buffers.count(); i++) {
+            buffers.buffer(i).consume(unwritten, scratch);
+        }
+    }
+
+    /** Counts the records of each sub-buffer it is handed. A class: no lambda here. */
+    private final SubBufferConsumer unwritten = new SubBufferConsumer() {
+        @Override
+        public void accept(SubBuffer sub) {
+            recorder.countUnwritten(sub.records());
+        }
+    };
 
     /**
      * Writes every complete sub-buffer of buffer i below sequence {@code boundaries[i]} into this

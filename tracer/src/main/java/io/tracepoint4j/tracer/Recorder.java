@@ -30,9 +30,11 @@ final class Recorder {
      *        (release) before synchronize(). SRCU's guarantee (a section that began before the grace
      *        period ends before it returns) does the rest: the flag only decides, per section,
      *        whether to write.
-     *   [LT] threadEventsLost, threadEventsWritten, recordsDrained: getAndAdd, counted only;
-     *        threadEventsLost is read after the drain finished, the others for progress at any
-     *        time (eventsDrainedSoFar()), where a count a moment old is fine.
+     *   [LT] threadEventsLost, threadEventsWritten, recordsDrained, recordsUnwritten: getAndAdd,
+     *        counted only; threadEventsLost and recordsUnwritten are read after the drain
+     *        finished, the others for progress at any time (eventsDrainedSoFar()), where a count a
+     *        moment old is fine. eventsShown: the progress's high-water mark, CAS to a larger value
+     *        only; nothing else is ordered by it.
      *   [ST] in ThreadBuffers: a writer reads its claim's `stolen` inside its section
      *        (ownBuffer(), TracepointWriter for an event-time buffer); cutAll() and flush()
      *        steal before the grace period. awaitEventTimeBuffer() reads it outside any section
@@ -72,6 +74,12 @@ final class Recorder {
     @SuppressWarnings("unused") // accessed through RECORDS_DRAINED
     private long recordsDrained;
 
+    @SuppressWarnings("unused") // accessed through RECORDS_UNWRITTEN
+    private long recordsUnwritten;
+
+    @SuppressWarnings("unused") // accessed through EVENTS_SHOWN
+    private long eventsShown;
+
     Recorder(SessionBuffers buffers, Srcu domain, TraceClock clock, ThreadNames threadNames, int eventHeaderSize) {
         this.buffers = buffers;
         this.threadBuffers = buffers.threadBuffers();
@@ -106,11 +114,31 @@ final class Recorder {
     /**
      * The events (thread events left out) written to the trace so far, for progress: the records
      * the drain wrote minus the thread events committed, which may include a few the drain has not
-     * written yet, so the count may lag by those until the stop.
+     * written yet, so the count may lag by those until the stop. Never less than an earlier
+     * answer: a thread event committed while the drain writes nothing (it stopped on a full disk)
+     * would make the difference go down.
      */
     long eventsDrainedSoFar() {
         long records = (long) RECORDS_DRAINED.getVolatile(this); // [LT]
-        return Math.max(0, records - (long) THREAD_EVENTS_WRITTEN.getVolatile(this)); // [LT]
+        long events = records - (long) THREAD_EVENTS_WRITTEN.getVolatile(this); // [LT]
+        long shown;
+        do {
+            shown = (long) EVENTS_SHOWN.getVolatile(this); // [LT]
+            if (events <= shown) {
+                return shown;
+            }
+        } while (!EVENTS_SHOWN.compareAndSet(this, shown, events)); // [LT]
+        return events;
+    }
+
+    /** Counts {@code records} that never reached the trace: consumed at the stop after a write failure. */
+    void countUnwritten(long records) {
+        RECORDS_UNWRITTEN.getAndAdd(this, records); // [LT]
+    }
+
+    /** The records counted by countUnwritten(), read after the drain finished. */
+    long recordsUnwrittenVolatile() {
+        return (long) RECORDS_UNWRITTEN.getVolatile(this); // [LT]
     }
 
     /**
@@ -279,6 +307,8 @@ final class Recorder {
     private static final VarHandle THREAD_EVENTS_LOST;
     private static final VarHandle THREAD_EVENTS_WRITTEN;
     private static final VarHandle RECORDS_DRAINED;
+    private static final VarHandle RECORDS_UNWRITTEN;
+    private static final VarHandle EVENTS_SHOWN;
 
     static {
         try {
@@ -287,6 +317,8 @@ final class Recorder {
             THREAD_EVENTS_LOST = lookup.findVarHandle(Recorder.class, "threadEventsLost", long.class);
             THREAD_EVENTS_WRITTEN = lookup.findVarHandle(Recorder.class, "threadEventsWritten", long.class);
             RECORDS_DRAINED = lookup.findVarHandle(Recorder.class, "recordsDrained", long.class);
+            RECORDS_UNWRITTEN = lookup.findVarHandle(Recorder.class, "recordsUnwritten", long.class);
+            EVENTS_SHOWN = lookup.findVarHandle(Recorder.class, "eventsShown", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -296,7 +296,8 @@ public final class Session implements AutoCloseable {
      * for blocked probes), writes what the buffers hold and closes the trace.
      *
      * @return what was recorded
-     * @throws IOException if writing the trace failed (what was written before stays readable)
+     * @throws IncompleteTrace if writing the trace failed (what was written before stays readable;
+     *     its summary counts the rest as lost)
      * @throws IllegalStateException if the session is not running
      */
     public Summary stop() throws IOException {
@@ -329,6 +330,10 @@ public final class Session implements AutoCloseable {
                 failure = e;
             }
             try {
+                if (failure != null) { // what the buffers still hold is counted, as lost
+                    stopping.switchAll();
+                    stopping.discardAll();
+                }
                 failure = closeTrace(stopping, failure);
             } finally {
                 buffers.free(); // no writer (the grace period above) and no drain touches them again
@@ -338,13 +343,18 @@ public final class Session implements AutoCloseable {
                 traces.clear();
                 written = List.copyOf(chunks);
             }
+            long unwritten = recorder.recordsUnwrittenVolatile(); // [LT] in Recorder
+            Summary summary = new Summary(
+                    written, lostTotal() - recorder.threadEventsLostVolatile() + unwritten); // [LT] in Recorder
             if (failure != null) {
-                throw new IOException(
+                throw new IncompleteTrace(
                         "session " + name + ": the trace in " + stopping.trace().folder()
-                                + " could not be written completely: " + failure.getMessage(),
-                        failure);
+                                + " could not be written completely: " + failure.getMessage() + "; " + unwritten
+                                + " records recorded were not written, counted as lost",
+                        failure,
+                        summary);
             }
-            return new Summary(written, lostTotal() - recorder.threadEventsLostVolatile()); // [LT] in Recorder
+            return summary;
         }
     }
 
@@ -961,6 +971,27 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #stop()} throws when the trace could not be written completely (a full disk, a
+     * folder removed): the trace is readable up to its last complete packet, and {@link #summary()}
+     * counts what did not reach it as lost.
+     */
+    public static final class IncompleteTrace extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Summary summary;
+
+        IncompleteTrace(String message, IOException cause, Summary summary) {
+            super(message, cause);
+            this.summary = summary;
+        }
+
+        /** What the session recorded: its losses include the records that were not written. */
+        public Summary summary() {
+            return summary;
+        }
+    }
+
     /** What a stopped session recorded. A class, not a record: no invokedynamic in runtime modules. */
     public static final class Summary {
         private final List<Path> chunks;
@@ -986,7 +1017,10 @@ public final class Session implements AutoCloseable {
          * exactly the events fired while the session recorded. In OVERWRITE mode the events
          * overwritten by newer ones, as a flight recorder does by design, are neither in the trace
          * nor counted here. babeltrace2's count of discarded events also counts lost thread events
-         * (the records naming threads).
+         * (the records naming threads). After a write failure ({@link IncompleteTrace}) it also
+         * counts the records recorded but not written, thread events among them, so that the
+         * events in the trace and this make at least the events fired (more by the few thread
+         * events not written).
          */
         public long lost() {
             return lost;

@@ -1,14 +1,13 @@
 package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.Tracepoint;
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * A traced application, forked by {@link OutputFaultTest}: {@code disk-full DIR} records into DIR
  * on a file system that fills up (the test limits the file size) and stops; {@code exit DIR}
  * records and exits without stopping, leaving the session to the shutdown hook. Prints {@code
- * fired: N}, and whatever stop() threw.
+ * fired: N}, and what stop() threw with the losses it counted ({@code lost: M}).
  */
 public final class SessionFaultMain {
     /** The traced call. */
@@ -36,8 +35,9 @@ public final class SessionFaultMain {
                 try {
                     Session.Summary summary = session.stop();
                     System.out.println("stopped: " + summary);
-                } catch (IOException e) {
+                } catch (Session.IncompleteTrace e) {
                     System.out.println("stop failed: " + e.getMessage());
+                    System.out.println("lost: " + e.summary().lost());
                 }
             }
             case "exit" -> {

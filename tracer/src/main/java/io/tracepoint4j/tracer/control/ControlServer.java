@@ -34,7 +34,8 @@ import java.util.Set;
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
  *                                          -> ok  FOLDER  N       (FILTER empty: every firing; N recorded now)
  * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
- * stop                                     -> ok  LOST  FOLDER
+ * stop                                     -> ok  LOST  FOLDER  [FAILURE] (FAILURE: why the trace is
+ *                                             incomplete; LOST then counts what it lacks)
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
  * counts                                   -> ok  NAME=COUNT  ...
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
@@ -274,9 +275,17 @@ final class ControlServer {
             if (session == null) {
                 return "error\tthis connection records nothing";
             }
-            Session.Summary summary = session.stop();
-            session = null;
-            return "ok\t" + summary.lost() + "\t" + summary.folder();
+            Session.Summary summary;
+            String failure = "";
+            try {
+                summary = session.stop();
+            } catch (Session.IncompleteTrace e) { // the trace holds what was written; the rest is lost
+                summary = e.summary();
+                failure = "\t" + escape(e.getMessage());
+            } finally {
+                session = null;
+            }
+            return "ok\t" + summary.lost() + "\t" + summary.folder() + failure;
         }
 
         private String stat(String[] request) {
