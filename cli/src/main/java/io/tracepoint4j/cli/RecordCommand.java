@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
 final class RecordCommand implements Callable<Integer> {
     private static final int SUB_BUFFER_SIZE = 256 * 1024;
     /**
-     * The largest --buffer-size: the target's session has five such buffers (two shared, two for
-     * platform threads, one for events given at their own time), which hold less than 2 GiB.
+     * The largest --buffer-size: the target's session has at least five such buffers (shared ones
+     * and ones for platform threads, max(2, its CPUs) of each, and one for events given at their own
+     * time), which hold less than 2 GiB; a target with more CPUs refuses a size that makes 2 GiB.
      */
     private static final long MAX_BUFFER_SIZE = 256L << 20;
 
@@ -79,7 +80,9 @@ final class RecordCommand implements Callable<Integer> {
             defaultValue = "2M",
             paramLabel = "SIZE",
             description =
-                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, from 512k to 256M (default 2M).")
+                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, from 512k to 256M (default 2M)."
+                            + " The target's session has 2 x max(2, its CPUs) + 1 buffers: 5 x 2M = 10M by default on"
+                            + " two CPUs; together under 2 GiB.")
     String bufferSize;
 
     @Mixin
