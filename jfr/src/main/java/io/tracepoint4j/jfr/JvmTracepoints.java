@@ -33,7 +33,10 @@ import jdk.jfr.consumer.RecordedThread;
  * Events with a duration carry it ({@code durationNanos}: the event began that long before its
  * record); events of a Java thread carry that thread's id and name ({@code tid}, {@code thread}),
  * since the firing thread is JFR's. The tracepoints are faultable: their probes may block (JFR's
- * thread waits).
+ * thread waits). The events of the library's own threads are left out, as JFR leaves out its own:
+ * JFR's stream thread, which fires these tracepoints, and the background threads named {@code
+ * tracepoint4j-...} (a session's drain, grace-period callbacks), so that a trace shows the
+ * application's parks, monitors and allocations, not the tracer's.
  *
  * <p>All of them share one {@code RecordingStream}, with the events of the tracepoints that have
  * probes enabled, so that the events come in one time order, from one thread.
@@ -202,6 +205,9 @@ public final class JvmTracepoints {
 
     private static void threadPark(RecordedEvent e) {
         RecordedThread thread = e.getThread();
+        if (libraryThread(thread)) {
+            return;
+        }
         THREAD_PARK
                 .fire()
                 .threadPark(
@@ -215,6 +221,9 @@ public final class JvmTracepoints {
 
     private static void monitorEnter(RecordedEvent e) {
         RecordedThread thread = e.getThread();
+        if (libraryThread(thread)) {
+            return;
+        }
         MONITOR_ENTER
                 .fire()
                 .monitorEnter(
@@ -228,6 +237,9 @@ public final class JvmTracepoints {
 
     private static void allocationSample(RecordedEvent e) {
         RecordedThread thread = e.getThread();
+        if (libraryThread(thread)) {
+            return;
+        }
         ALLOCATION_SAMPLE
                 .fire()
                 .allocationSample(
@@ -236,6 +248,23 @@ public final class JvmTracepoints {
                         className(e.getClass("objectClass")),
                         e.getLong("weight"),
                         endEpochNanos(e));
+    }
+
+    /** The names of the library's background threads begin so. */
+    static final String LIBRARY_THREAD_PREFIX = "tracepoint4j-";
+
+    /**
+     * Whether {@code thread} is the library's own: JFR's stream thread, the current one, which
+     * fires these tracepoints (its own parks wait for JFR's next batch), or a background thread of
+     * the library, named {@value #LIBRARY_THREAD_PREFIX}...
+     */
+    private static boolean libraryThread(RecordedThread thread) {
+        if (thread == null) {
+            return false;
+        }
+        String name = thread.getJavaName();
+        return thread.getJavaThreadId() == Thread.currentThread().threadId()
+                || (name != null && name.startsWith(LIBRARY_THREAD_PREFIX));
     }
 
     /** When the JVM event ended (committed): the order JFR's ordered stream hands them over in. */

@@ -71,15 +71,20 @@ class JvmTracepointsTest {
     }
 
     @Test
-    void aLongParkFiresJvmThreadParkWithTheParkedThreadNotJfrs() throws Exception {
+    void aLongParkFiresJvmThreadParkWithTheParkedThreadNotJfrsNorTheLibrarys() throws Exception {
         record Park(long tid, String thread, long nanos) {}
         List<Park> parks = new CopyOnWriteArrayList<>();
         JvmTracepoints.ThreadPark probe =
                 (tid, thread, parkedClass, timeout, nanos, end) -> parks.add(new Park(tid, thread, nanos));
         JvmTracepoints.threshold(Duration.ofMillis(10));
         Thread parker = Thread.ofPlatform().name("parker").unstarted(() -> LockSupport.parkNanos(50_000_000L));
+        Thread libraryThread = Thread.ofPlatform()
+                .name(JvmTracepoints.LIBRARY_THREAD_PREFIX + "test")
+                .unstarted(() -> LockSupport.parkNanos(50_000_000L));
         JvmTracepoints.THREAD_PARK.register(probe);
         try {
+            libraryThread.start(); // first: its park, were it fired, would come before the parker's
+            libraryThread.join();
             parker.start();
             parker.join();
             Waits.awaitTrue(
@@ -96,6 +101,11 @@ class JvmTracepointsTest {
                 .orElseThrow();
         assertThat(park.thread()).isEqualTo("parker");
         assertThat(park.nanos()).isGreaterThanOrEqualTo(40_000_000L);
+        assertThat(parks)
+                .as("the parks of the library's own threads and of JFR's stream thread")
+                .noneMatch(p -> p.tid() == libraryThread.threadId()
+                        || p.thread().startsWith(JvmTracepoints.LIBRARY_THREAD_PREFIX)
+                        || p.thread().startsWith("JFR Event Stream"));
     }
 
     /**
