@@ -2,6 +2,7 @@ package io.tracepoint4j.cli;
 
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.Field;
+import io.tracepoint4j.ctf.FileErrors;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,23 +74,43 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!format.equals("chrome-json")) {
-            throw new CommandFailure("unknown format " + format + "; the one format is chrome-json");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--to " + format + ": the one format is chrome-json");
         }
         List<TraceFolders.Found> traces = TraceFolders.find(folders);
         long events;
         try (Timeline timeline = Timeline.open(traces);
                 Writer out = new BufferedWriter(
-                        new java.io.OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8),
-                        1 << 16)) {
+                        new java.io.OutputStreamWriter(ownerOnly(output), StandardCharsets.UTF_8), 1 << 16)) {
             events = new ChromeJson(out, timeline).write();
-        } catch (IOException | UncheckedIOException e) {
-            throw new CommandFailure("cannot write " + output + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, output));
+        } catch (UncheckedIOException e) {
+            throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e.getCause(), output));
         }
         spec.commandLine()
                 .getOut()
                 .println(events + " events written to " + output + " (open it in https://ui.perfetto.dev or"
                         + " chrome://tracing)");
         return 0;
+    }
+
+    /**
+     * {@code file} opened for writing, its folders made if missing, created readable by you alone as
+     * the traces are (rw-------), or emptied if it exists.
+     */
+    private static java.io.OutputStream ownerOnly(Path file) throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        if (folder != null) {
+            Files.createDirectories(folder);
+        }
+        if (Files.notExists(file)) {
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
+        return Files.newOutputStream(file); // truncates one that exists
     }
 
     /** Writes one JSON document: {"traceEvents":[...], "displayTimeUnit":"ns", "otherData":{...}}. */

@@ -271,7 +271,7 @@ public final class StreamFile implements Closeable {
      */
     private IOException cutBack(IOException failure, long written, long packetSize) {
         String what = "writing a packet of " + packetSize + " bytes to stream file " + path + " failed after " + written
-                + " bytes (" + TraceFiles.reason(failure, path) + ")";
+                + " bytes (" + FileErrors.reason(failure, path) + ")";
         try {
             channel.truncate(size);
         } catch (IOException | RuntimeException e) {

@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -93,7 +92,7 @@ final class TraceFiles {
      * /t/metadata: permission denied; check that ...".
      */
     static IOException failure(String what, Path path, IOException cause, String fix) {
-        String message = what + " " + path + ": " + reason(cause, path) + "; " + fix;
+        String message = what + " " + path + ": " + FileErrors.reason(cause, path) + "; " + fix;
         IOException e;
         if (cause instanceof AccessDeniedException) {
             e = new AccessDeniedException(null, null, message);
@@ -108,29 +107,6 @@ final class TraceFiles {
         }
         e.initCause(cause);
         return e;
-    }
-
-    /**
-     * The file system's reason for {@code e}, in words, naming the file it concerns when that is not
-     * {@code path}.
-     */
-    static String reason(IOException e, Path path) {
-        String file = e instanceof FileSystemException fse ? fse.getFile() : null;
-        String where = file != null && (path == null || !file.equals(path.toString())) ? " (" + file + ")" : "";
-        if (e instanceof AccessDeniedException) {
-            return "permission denied" + where;
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return "a file of that name exists" + where;
-        }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or folder" + where;
-        }
-        if (e instanceof NotDirectoryException) {
-            return "not a folder" + where;
-        }
-        String other = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-        return (other != null ? other : e.getClass().getSimpleName()) + where;
     }
 
     /** Whether the file system of {@code path} has POSIX permissions. */

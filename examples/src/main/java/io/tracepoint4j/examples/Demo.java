@@ -1,8 +1,9 @@
 package io.tracepoint4j.examples;
 
+import io.tracepoint4j.ctf.FileErrors;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -67,11 +68,8 @@ public final class Demo {
 
     /** An I/O failure in one line: the JDK's file exceptions carry only the path as their message. */
     static String describe(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "cannot write " + e.getMessage() + ": no such file or folder";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "cannot write " + e.getMessage() + ": permission denied";
+        if (e instanceof FileSystemException failed && failed.getFile() != null && failed.getOtherFile() == null) {
+            return "cannot write " + failed.getFile() + ": " + FileErrors.reason(e, Path.of(failed.getFile()));
         }
         return e.getMessage();
     }
