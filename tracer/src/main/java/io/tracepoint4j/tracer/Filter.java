@@ -508,7 +508,7 @@ public final class Filter {
             }
             if (type == String.class) {
                 if (order) {
-                    throw misused(expression, field + " is a String: compare it with ==, !=, ~ or !~");
+                    throw misused(expression, field + " is String: compare it with ==, !=, ~ or !~");
                 }
                 if (literal.kind != TokenKind.STRING) {
                     throw literalMismatch(expression, "a string in double quotes", type);
@@ -554,9 +554,12 @@ public final class Filter {
             }
             try {
                 return Long.decode(literal.text);
-            } catch (NumberFormatException e) {
+            } catch (NumberFormatException e) { // "1K", or digits beyond a long
+                boolean digits = literal.text.matches("-?(0[xX][0-9a-fA-F]+|[0-9]+)");
                 throw new FilterException(
-                        expression, literal.at, literal.text + " is not an integer in the range of long");
+                        expression,
+                        literal.at,
+                        literal.text + (digits ? " is beyond the range of long" : " is not an integer"));
             }
         }
 

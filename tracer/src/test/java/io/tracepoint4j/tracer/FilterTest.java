@@ -215,7 +215,7 @@ class FilterTest {
                 0,
                 "unknown argument stauts: tracepoint " + tp.name()
                         + " has [id, status, route, retried, level, millis, method, body]");
-        assertCompileError(tp, "retried && route < \"b\"", 17, "route is a String: compare it with ==, !=, ~ or !~");
+        assertCompileError(tp, "retried && route < \"b\"", 17, "route is String: compare it with ==, !=, ~ or !~");
         assertCompileError(tp, "status == \"200\"", 10, "status is int: compare it with an integer, not 200");
         assertCompileError(tp, "route == 200", 9, "route is String: compare it with a string in double quotes");
         assertCompileError(
@@ -226,7 +226,8 @@ class FilterTest {
         assertCompileError(tp, "level >= WARN", 6, "level is Level: compare it with == or !=");
         assertCompileError(tp, "body == 1", 0, "byte[] arguments cannot be compared");
         assertCompileError(tp, "status ~ \"2*\"", 7, "~ and !~ match a glob against a String; status is int");
-        assertCompileError(tp, "id == 99999999999999999999", 6, "is not an integer in the range of long");
+        assertCompileError(tp, "id == 99999999999999999999", 6, "99999999999999999999 is beyond the range of long");
+        assertCompileError(tp, "id > 1K", 5, "1K is not an integer");
         assertCompileError(tp, "status", 0, "status is int, not boolean: give it a comparison, such as status == 1");
         StringBuilder many = new StringBuilder("id == 0");
         for (int i = 1; i <= Filter.MAX_COMPARISONS; i++) {
