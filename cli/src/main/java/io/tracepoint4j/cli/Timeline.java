@@ -61,8 +61,8 @@ final class Timeline implements Closeable {
                     readers.add(CtfReader.open(trace.folder()));
                 } catch (IOException e) {
                     throw new CommandFailure(trace.label() + ": " + e.getMessage()
-                            + "; tp view reads traces tracepoint4j wrote, once their session has stopped"
-                            + " (babeltrace2 reads other CTF traces)");
+                            + "; tp view reads the CTF traces tracepoint4j writes (for a trace of another"
+                            + " tracer, try babeltrace2)");
                 }
             }
             checkClocks(traces, readers);

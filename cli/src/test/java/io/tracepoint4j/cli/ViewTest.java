@@ -615,7 +615,8 @@ class ViewTest {
                 .asString()
                 .startsWith("tp view: " + folder + ": stream file " + stream + ", offset ")
                 .contains("partial packet")
-                .endsWith("once their session has stopped (babeltrace2 reads other CTF traces)");
+                .endsWith(
+                        "tp view reads the CTF traces tracepoint4j writes (for a trace of another tracer, try babeltrace2)");
     }
 
     @Test
