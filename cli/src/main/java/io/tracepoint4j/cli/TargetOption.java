@@ -31,6 +31,13 @@ final class TargetOption {
     /** The target's PID: --pid's, or the started command's once tracepoint4j is loaded in it. */
     long resolve(CommandLine commandLine) {
         boolean hasCommand = command != null && !command.isEmpty();
+        if (pid != null
+                && hasCommand
+                && !commandLine.getParseResult().originalArgs().contains("--")) {
+            throw new CommandLine.ParameterException( // a stray word, not a command
+                    commandLine,
+                    "unexpected argument '" + String.join(" ", command) + "' (a command to start goes after --)");
+        }
         if ((pid == null) == !hasCommand) {
             throw new CommandLine.ParameterException(
                     commandLine,

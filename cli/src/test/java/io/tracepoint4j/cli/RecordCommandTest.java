@@ -145,6 +145,9 @@ class RecordCommandTest {
         TpCommand both = TpCommand.run("record", "--pid", "1", "-e", "x", "--", "java");
         assertThat(both.status()).isEqualTo(2);
         assertThat(both.err()).contains("give --pid PID or a command after --", "not both");
+        TpCommand stray = TpCommand.run("record", "--pid", "1", "-e", "x", "extra");
+        assertThat(stray.status()).isEqualTo(2);
+        assertThat(stray.err()).contains("unexpected argument 'extra' (a command to start goes after --)");
         TpCommand neither = TpCommand.run("record", "-e", "x");
         assertThat(neither.status()).isEqualTo(2);
         assertThat(neither.err())
