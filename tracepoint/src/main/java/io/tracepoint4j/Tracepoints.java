@@ -111,6 +111,37 @@ public final class Tracepoints {
     }
 
     /**
+     * Refuses a glob that no tracepoint name can match, so that a consumer's rule is not silently
+     * empty forever: null or empty, a character no name holds ({@code provider:event}, letters,
+     * digits and {@code _}; a glob adds {@code *} and {@code ?}), such as the comma of {@code
+     * "web:*,db:*"} (one glob each) or a {@code [} (no character classes), or no {@code :} where
+     * nothing else could stand for it. Sessions and the bridges check their globs with it.
+     *
+     * @return {@code glob}
+     * @throws IllegalArgumentException saying why it matches nothing
+     */
+    public static String checkGlob(String glob) {
+        if (glob == null || glob.isEmpty()) {
+            throw new IllegalArgumentException("a glob is a tracepoint name or a pattern of names, e.g. \"web:*\"; got "
+                    + (glob == null ? "null" : "\"\""));
+        }
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            boolean nameChar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            if (!nameChar && c != ':' && c != '*' && c != '?') {
+                throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: '" + c + "' is in no"
+                        + " name (provider:event, letters, digits and _; a glob adds * and ?)"
+                        + (c == ',' ? "; give each glob on its own" : ""));
+            }
+        }
+        if (glob.indexOf(':') < 0 && glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
+            throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: a name is provider:event,"
+                    + " e.g. \"" + glob + ":*\" or \"*:" + glob + "\"");
+        }
+        return glob;
+    }
+
+    /**
      * Whether {@code name} matches {@code glob}, as {@link #find(String)} matches: for consumers that
      * select tracepoints by glob as the listener tells them of new ones.
      *

@@ -95,6 +95,24 @@ class RegistryTest {
         assertThat(Registry.matches("a:b*", "a:b")).isTrue();
     }
 
+    /** A glob no name can match is refused, saying why; the ones that can match pass. */
+    @Test
+    void globsThatCanMatchNoNameAreRefused() {
+        for (String fine : List.of("web:*", "*", "web:request", "*:request", "web?request", "w*", "a_1:B_2")) {
+            assertThat(Tracepoints.checkGlob(fine)).isEqualTo(fine);
+        }
+        assertThatThrownBy(() -> Tracepoints.checkGlob("web:*,db:*"))
+                .hasMessage("glob \"web:*,db:*\" matches no tracepoint: ',' is in no name (provider:event, letters,"
+                        + " digits and _; a glob adds * and ?); give each glob on its own");
+        assertThatThrownBy(() -> Tracepoints.checkGlob("web:[a-z]*")).hasMessageContaining("'[' is in no name");
+        assertThatThrownBy(() -> Tracepoints.checkGlob("web request")).hasMessageContaining("' ' is in no name");
+        assertThatThrownBy(() -> Tracepoints.checkGlob("web"))
+                .hasMessage(
+                        "glob \"web\" matches no tracepoint: a name is provider:event, e.g. \"web:*\" or \"*:web\"");
+        assertThatThrownBy(() -> Tracepoints.checkGlob("")).hasMessageContaining("got \"\"");
+        assertThatThrownBy(() -> Tracepoints.checkGlob(null)).hasMessageContaining("got null");
+    }
+
     @Test
     void listenersAreToldOfExistingAndLaterTracepointsOnce() {
         List<Tracepoint<?>> told = new CopyOnWriteArrayList<>();

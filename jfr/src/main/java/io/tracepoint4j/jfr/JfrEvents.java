@@ -3,7 +3,6 @@ package io.tracepoint4j.jfr;
 import io.tracepoint4j.Attachments;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -58,9 +57,7 @@ public final class JfrEvents implements AutoCloseable {
             throw new IllegalArgumentException("give at least one tracepoint name or glob, e.g. \"web:*\"");
         }
         for (String glob : globs) {
-            if (glob == null || glob.isEmpty()) {
-                throw new IllegalArgumentException("a glob is null or empty in " + Arrays.toString(globs));
-            }
+            Tracepoints.checkGlob(glob);
         }
         List<String> chosen = List.of(globs);
         return new JfrEvents(Attachments.start(tracepoint -> {

@@ -200,10 +200,7 @@ public final class OtelBridge implements AutoCloseable {
         /** Makes each firing of the tracepoints matching {@code globs} an event. */
         public Builder events(String... globs) {
             for (String glob : globs) {
-                if (glob == null || glob.isEmpty()) {
-                    throw new IllegalArgumentException("a glob is null or empty; give a name or glob, e.g. \"web:*\"");
-                }
-                eventGlobs.add(glob);
+                eventGlobs.add(Tracepoints.checkGlob(glob));
             }
             return this;
         }

@@ -206,7 +206,7 @@ public final class Session implements AutoCloseable {
      */
     public synchronized Session enable(String glob, String filter) {
         checkNotStopped("enable");
-        checkGlob(glob);
+        Tracepoints.checkGlob(glob); // a rule that could match nothing is refused, not kept empty
         Filter parsed = filter == null ? null : Filter.parse(filter);
         checkFits(glob, parsed);
         rules.put(glob, parsed);
@@ -236,7 +236,7 @@ public final class Session implements AutoCloseable {
      */
     public synchronized boolean disable(String glob) {
         checkNotStopped("disable");
-        checkGlob(glob);
+        Tracepoints.checkGlob(glob); // a rule that could match nothing is refused, not kept empty
         if (!rules.containsKey(glob)) {
             return false;
         }
@@ -964,13 +964,6 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private static void checkGlob(String glob) {
-        if (glob == null || glob.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "a rule is a tracepoint name or a glob, e.g. \"http:*\"; got " + (glob == null ? "null" : "\"\""));
-        }
-    }
-
     /**
      * What {@link #stop()} throws when the trace could not be written completely (a full disk, a
      * folder removed): the trace is readable up to its last complete packet, and {@link #summary()}
@@ -1074,7 +1067,7 @@ public final class Session implements AutoCloseable {
          *     checked by start())
          */
         public Builder enable(String glob, String filter) {
-            checkGlob(glob);
+            Tracepoints.checkGlob(glob); // a rule that could match nothing is refused, not kept empty
             rules.put(glob, filter == null ? null : Filter.parse(filter));
             return this;
         }

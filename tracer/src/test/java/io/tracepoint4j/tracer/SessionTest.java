@@ -150,6 +150,11 @@ class SessionTest {
                 .isInstanceOf(FilterException.class)
                 .hasMessageContaining("unknown argument status: tracepoint " + provider + ":tick has [n]")
                 .hasMessageContaining("at position 0");
+        assertThatThrownBy(() -> session.enable(provider + ":tick," + provider + ":request"))
+                .as("a rule that could match nothing, as -e takes several")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("',' is in no name")
+                .hasMessageContaining("give each glob on its own");
         session.enable(provider + ":t*", "n == 5"); // or-ed with the tick rule
         for (int n = 0; n < 10; n++) {
             tick.fire().tick(n);
