@@ -188,9 +188,7 @@ final class ProbeUpdates<P> {
     /** See {@link Tracepoint#unregister(Object)}. */
     void unregister(P probe) {
         if (!remove(probe, "unregister")) {
-            throw new IllegalStateException("probe " + Tracepoint.describe(probe) + " is not registered on " + name()
-                    + " (never registered, already unregistered, or detached after repeated failures)."
-                    + identityHint(probe) + " Nothing was changed.");
+            throw new IllegalStateException(notRegistered(probe, name()) + " Nothing was changed.");
         }
     }
 
@@ -469,6 +467,16 @@ final class ProbeUpdates<P> {
             array[i] = registrations[i].probe;
         }
         return array;
+    }
+
+    /**
+     * Why {@code probe} was not found on tracepoint {@code name}, for a refusal: the ways a probe
+     * leaves, and the identity hint.
+     */
+    static String notRegistered(Object probe, String name) {
+        return "probe " + Tracepoint.describe(probe) + " is not registered on " + name + " (never registered,"
+                + " already unregistered, or detached after repeated failures, which a warning reported with their"
+                + " count)." + identityHint(probe);
     }
 
     /**

@@ -494,8 +494,7 @@ public abstract class Tracepoint<P> {
         Registration[] current = updates.registrationsAcquire(); // [R]
         int index = ProbeUpdates.indexOf(current, probe);
         if (index < 0) {
-            throw new IllegalStateException("probe " + describe(probe) + " is not registered on " + name() + "."
-                    + ProbeUpdates.identityHint(probe));
+            throw new IllegalStateException(ProbeUpdates.notRegistered(probe, name()));
         }
         return current[index].failures();
     }

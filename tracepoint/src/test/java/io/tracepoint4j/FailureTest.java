@@ -172,6 +172,10 @@ class FailureTest {
         assertThatThrownBy(() -> tp.unregister(failing))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("detached after repeated failures");
+        assertThatThrownBy(() -> tp.failures(failing))
+                .as("its count, asked for after the detach")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("detached after repeated failures, which a warning reported with their count");
     }
 
     @Test
