@@ -607,6 +607,13 @@ public final class Session implements AutoCloseable {
         return chunks.isEmpty() ? folder : chunks.getLast();
     }
 
+    /** For example {@code session web (running, discard, into /tmp/trace)}. */
+    @Override
+    public synchronized String toString() {
+        return "session " + name + " (" + state.name().toLowerCase(java.util.Locale.ROOT) + ", "
+                + mode.name().toLowerCase(java.util.Locale.ROOT) + ", into " + folder() + ")";
+    }
+
     /** The clock of the trace's timestamps. */
     public TraceClock clock() {
         return clock;
@@ -1054,14 +1061,14 @@ public final class Session implements AutoCloseable {
                             .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
 
-        /** Adds a rule: a tracepoint name or glob. */
+        /** Adds a rule: a tracepoint name or glob (the same glob again replaces its filter). */
         public Builder enable(String glob) {
             return enable(glob, null);
         }
 
         /**
-         * Adds a rule with a filter ({@link Filter}; null for every firing): see {@link
-         * Session#enable(String, String)}.
+         * Adds a rule with a filter ({@link Filter}; null for every firing), or replaces the filter
+         * of the rule of this glob: see {@link Session#enable(String, String)}.
          *
          * @throws FilterException if the filter cannot be parsed (whether it fits the tracepoints is
          *     checked by start())

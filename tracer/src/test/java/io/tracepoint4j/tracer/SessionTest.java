@@ -82,6 +82,7 @@ class SessionTest {
         Session session =
                 Session.builder("test").enable(provider + ":*").output(folder).start();
         assertThat(session.recorded()).containsExactly(provider + ":request");
+        assertThat(session).hasToString("session test (running, discard, into " + folder + ")");
         request.fire().request("GET", 200, 1234L, true, Verb.GET, new byte[] {1, 2, 3});
         ignored.fire().tick(1);
         Tracepoint<Tick> later = Tracepoint.define(provider + ":later", Tick.class, "n"); // defined while running
