@@ -552,8 +552,9 @@ public final class Filter {
                 throw literalMismatch(
                         expression, type == char.class ? "a number or a one-character string" : "an integer", type);
             }
+            long value;
             try {
-                return Long.decode(literal.text);
+                value = Long.decode(literal.text);
             } catch (NumberFormatException e) { // "1K", or digits beyond a long
                 boolean digits = literal.text.matches("-?(0[xX][0-9a-fA-F]+|[0-9]+)");
                 throw new FilterException(
@@ -561,6 +562,28 @@ public final class Filter {
                         literal.at,
                         literal.text + (digits ? " is beyond the range of long" : " is not an integer"));
             }
+            long min = type == byte.class
+                    ? Byte.MIN_VALUE
+                    : type == short.class
+                            ? Short.MIN_VALUE
+                            : type == char.class
+                                    ? Character.MIN_VALUE
+                                    : type == int.class ? Integer.MIN_VALUE : Long.MIN_VALUE;
+            long max = type == byte.class
+                    ? Byte.MAX_VALUE
+                    : type == short.class
+                            ? Short.MAX_VALUE
+                            : type == char.class
+                                    ? Character.MAX_VALUE
+                                    : type == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            if (value < min || value > max) { // the comparison would be decided before any firing
+                throw new FilterException(
+                        expression,
+                        literal.at,
+                        field + " is " + type.getSimpleName() + ": " + literal.text + " is beyond its range, " + min
+                                + " to " + max);
+            }
+            return value;
         }
 
         private double decimalLiteral(String expression) {
@@ -828,7 +851,9 @@ public final class Filter {
                     "unexpected character '" + c + "'"
                             + (c == '='
                                     ? " (equality is ==)"
-                                    : c == '&' || c == '|' ? " (and, or are && and ||)" : ""));
+                                    : c == '&' || c == '|'
+                                            ? " (and, or are && and ||)"
+                                            : c == '\'' ? " (strings and characters are in double quotes)" : ""));
         }
     }
 }

@@ -195,6 +195,7 @@ class FilterTest {
     void syntaxErrorsNameTheProblemAndPointAtIt() {
         assertError("status = 200", 7, "unexpected character '=' (equality is ==)");
         assertError("status == 200 & retried", 14, "unexpected character '&' (and, or are && and ||)");
+        assertError("route == '/a'", 9, "unexpected character ''' (strings and characters are in double quotes)");
         assertError("status ==", 9, "expected a number, a string or a name after ==, found the end");
         assertError("(status == 200", 14, "expected ) to close the ( at position 0");
         assertError("route == \"/api", 9, "this string has no closing \"");
@@ -228,6 +229,11 @@ class FilterTest {
         assertCompileError(tp, "status ~ \"2*\"", 7, "~ and !~ match a glob against a String; status is int");
         assertCompileError(tp, "id == 99999999999999999999", 6, "99999999999999999999 is beyond the range of long");
         assertCompileError(tp, "id > 1K", 5, "1K is not an integer");
+        assertCompileError(
+                tp,
+                "status > 2147483648",
+                9,
+                "status is int: 2147483648 is beyond its range, -2147483648 to 2147483647");
         assertCompileError(tp, "status", 0, "status is int, not boolean: give it a comparison, such as status == 1");
         StringBuilder many = new StringBuilder("id == 0");
         for (int i = 1; i <= Filter.MAX_COMPARISONS; i++) {
