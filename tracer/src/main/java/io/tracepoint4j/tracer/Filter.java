@@ -562,20 +562,10 @@ public final class Filter {
                         literal.at,
                         literal.text + (digits ? " is beyond the range of long" : " is not an integer"));
             }
-            long min = type == byte.class
-                    ? Byte.MIN_VALUE
-                    : type == short.class
-                            ? Short.MIN_VALUE
-                            : type == char.class
-                                    ? Character.MIN_VALUE
-                                    : type == int.class ? Integer.MIN_VALUE : Long.MIN_VALUE;
-            long max = type == byte.class
-                    ? Byte.MAX_VALUE
-                    : type == short.class
-                            ? Short.MAX_VALUE
-                            : type == char.class
-                                    ? Character.MAX_VALUE
-                                    : type == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            int bits = bitsOf(type);
+            // char is unsigned; for a long, -(1L << 63) and (1L << 63) - 1 overflow to its MIN and MAX
+            long min = type == char.class ? 0 : -(1L << (bits - 1));
+            long max = type == char.class ? (1L << bits) - 1 : (1L << (bits - 1)) - 1;
             if (value < min || value > max) { // the comparison would be decided before any firing
                 throw new FilterException(
                         expression,
@@ -584,6 +574,17 @@ public final class Filter {
                                 + " to " + max);
             }
             return value;
+        }
+
+        /** The bits of integer type {@code type}. */
+        private static int bitsOf(Class<?> type) {
+            if (type == byte.class) {
+                return Byte.SIZE;
+            }
+            if (type == short.class || type == char.class) {
+                return Short.SIZE;
+            }
+            return type == int.class ? Integer.SIZE : Long.SIZE;
         }
 
         private double decimalLiteral(String expression) {
