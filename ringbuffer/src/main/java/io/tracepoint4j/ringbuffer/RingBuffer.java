@@ -749,7 +749,9 @@ public final class RingBuffer extends WriterLine.After {
 
         /**
          * The buffer's memory, {@code subBufferSize * subBufferCount} bytes, e.g. a slice of one
-         * segment shared by several buffers; by default the buffer allocates its own, off the heap.
+         * segment shared by several buffers; by default the buffer allocates its own, off the heap,
+         * which the garbage collector frees. Memory given here is the caller's to free, once no
+         * writer and no consumer can reach the buffer: an access after its arena closed throws.
          */
         public Builder memory(MemorySegment memory) {
             if (memory == null) {

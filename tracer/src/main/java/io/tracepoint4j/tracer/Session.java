@@ -253,7 +253,8 @@ public final class Session implements AutoCloseable {
      * Creates the trace folder and starts recording.
      *
      * @return this session
-     * @throws IOException if the folder cannot be created or written (nothing is recorded then)
+     * @throws IOException if the folder cannot be created or written (nothing is recorded then,
+     *     and the session is over: make a new one)
      * @throws IllegalStateException if the session was started before
      */
     public Session start() throws IOException {
@@ -262,14 +263,21 @@ public final class Session implements AutoCloseable {
                 if (state != State.NEW) {
                     throw new IllegalStateException("session " + name + " was started before; make a new one");
                 }
-                for (Map.Entry<String, Filter> rule : rules.entrySet()) {
-                    checkFits(rule.getKey(), rule.getValue());
-                }
-                CtfTrace first = CtfTrace.create(folder, metadata);
+                CtfTrace first;
                 try {
-                    drain = new Drain(name, recorder, first, mode, true);
+                    for (Map.Entry<String, Filter> rule : rules.entrySet()) {
+                        checkFits(rule.getKey(), rule.getValue());
+                    }
+                    first = CtfTrace.create(folder, metadata);
+                    try {
+                        drain = new Drain(name, recorder, first, mode, true);
+                    } catch (IOException | RuntimeException e) {
+                        closeQuietly(first, e);
+                        throw e;
+                    }
                 } catch (IOException | RuntimeException e) {
-                    closeQuietly(first, e);
+                    state = State.STOPPED; // it records once: a new session for another try
+                    buffers.free(); // nothing wrote into them, nor will: its memory goes back now, not at a GC
                     throw e;
                 }
                 trace = first;
@@ -349,8 +357,10 @@ public final class Session implements AutoCloseable {
             if (failure != null) {
                 throw new IncompleteTrace(
                         "session " + name + ": the trace in " + stopping.trace().folder()
-                                + " could not be written completely: " + failure.getMessage() + "; " + unwritten
-                                + " records recorded were not written, counted as lost",
+                                + " could not be written completely: " + failure.getMessage()
+                                + (unwritten == 0
+                                        ? ""
+                                        : "; " + unwritten + " records recorded were not written, counted as lost"),
                         failure,
                         summary);
             }

@@ -40,7 +40,8 @@ final class SessionBuffers {
      *   packet: nothing touches the memory again), so that a stopped session gives its buffers
      *   back at once. An automatic arena would keep them until the GC found the segment
      *   unreachable, maybe much later: three recordings of 128 MiB buffers by tp record left a
-     *   target 2 GB larger until a full GC. A session never started, or never stopped, is freed by
+     *   target 2 GB larger until a full GC. A start that fails frees them too (Session.start()).
+     *   A session built and never started, or whose stop() threw before free(), is freed by
      *   CLEANER once unreachable, as an automatic arena would be. Closing a shared arena is safe
      *   even against a stray access: the JVM makes any later access throw, never read freed memory.
      *
@@ -48,8 +49,24 @@ final class SessionBuffers {
      */
 
     /** Frees the memory of sessions that became unreachable without a stop: one daemon thread. */
-    private static final class Freeing {
-        static final Cleaner CLEANER = Cleaner.create();
+    private static final class Freeing implements java.util.concurrent.ThreadFactory {
+        static final Cleaner CLEANER = Cleaner.create(new Freeing());
+
+        /**
+         * The cleaner's thread, named as the library's threads are (tracepoint4j-..., which the
+         * jvm:* tracepoints leave out); with no context class loader nor inherited thread locals,
+         * as the first session may be made by a plugin's thread, whose loader it would keep.
+         */
+        @Override
+        public Thread newThread(Runnable cleaning) {
+            Thread thread = Thread.ofPlatform()
+                    .name("tracepoint4j-session-memory")
+                    .daemon()
+                    .inheritInheritableThreadLocals(false)
+                    .unstarted(cleaning);
+            thread.setContextClassLoader(null);
+            return thread;
+        }
     }
 
     /** The cleaning action: holds the arena, not the buffers, or they would never be unreachable. */

@@ -53,7 +53,14 @@ class OutputFaultTest {
                 .noneMatch(name -> name.equals("tracepoint4j-session-nowhere"));
         assertThatThrownBy(session::stop)
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("NEW");
+                .hasMessageContaining("STOPPED");
+        assertThatThrownBy(session::start)
+                .as("a session records once")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("make a new one");
+        assertThat(session.recorder().memory.scope().isAlive())
+                .as("its buffers' memory, given back by the failed start")
+                .isFalse();
     }
 
     @Test

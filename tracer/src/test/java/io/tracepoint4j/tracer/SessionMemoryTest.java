@@ -24,7 +24,7 @@ class SessionMemoryTest {
     }
 
     @Test
-    void aStoppedSessionGivesItsBuffersBackAndFiringsAfterItTouchNothing(@TempDir Path dir) throws Exception {
+    void aStoppedSessionGivesItsBuffersBackAndItsWritersTouchThemNoMore(@TempDir Path dir) throws Exception {
         Tracepoint<Tick> tick = Tracepoint.define("memory1:tick", Tick.class, "n");
         Session session = Session.builder("memory1")
                 .enable("memory1:*")
@@ -33,6 +33,8 @@ class SessionMemoryTest {
         MemorySegment.Scope memory = session.recorder().memory.scope();
         tick.fire().tick(1);
         assertThat(memory.isAlive()).as("the buffers' memory while recording").isTrue();
+        // a writer of the session's, as a probe still running on a tracepoint after the stop would be
+        TracepointWriter late = new TracepointWriter(session.recorder(), 1, Long.BYTES, 64, false, "late");
 
         Session.Summary summary = session.stop();
 
@@ -40,7 +42,9 @@ class SessionMemoryTest {
         assertThat(summary.lost()).isZero();
         assertThat(session.lost(Loss.BUFFER_FULL)).isZero(); // the counts are not in that memory
         assertThat(SessionTest.events(dir.resolve("trace"))).hasSize(1);
-        tick.fire().tick(2); // the session's probe is gone, and its writer would see it stopped
+        tick.fire().tick(2); // the session's probe is gone
+        assertThat(late.begin(0)).as("a writer after the stop records nothing").isEqualTo(-1);
+        late.firingTooDeep(); // counts nothing, and touches no memory: it would throw
     }
 
     @Test
