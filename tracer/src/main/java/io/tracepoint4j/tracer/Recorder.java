@@ -123,12 +123,20 @@ final class Recorder {
         long events = records - (long) THREAD_EVENTS_WRITTEN.getVolatile(this); // [LT]
         long shown;
         do {
-            shown = (long) EVENTS_SHOWN.getVolatile(this); // [LT]
+            shown = eventsShownVolatile(); // [LT]
             if (events <= shown) {
                 return shown;
             }
-        } while (!EVENTS_SHOWN.compareAndSet(this, shown, events)); // [LT]
+        } while (!casEventsShown(shown, events)); // [LT]
         return events;
+    }
+
+    private long eventsShownVolatile() {
+        return (long) EVENTS_SHOWN.getVolatile(this);
+    }
+
+    private boolean casEventsShown(long expected, long shown) {
+        return EVENTS_SHOWN.compareAndSet(this, expected, shown);
     }
 
     /** Counts {@code records} that never reached the trace: consumed at the stop after a write failure. */
@@ -175,8 +183,10 @@ final class Recorder {
                 EventEncoder.putShort(memory, start, (short) THREAD_EVENT_ID) + Long.BYTES; // the timestamp: reserve's
         at = EventEncoder.putLong(memory, at, tid);
         EventEncoder.putString(memory, at, start + size, name);
+        // [LT] before the commit, so that the drain never writes it uncounted: progress subtracts
+        // it from the records drained, and would read one too high (and keep it) in between
+        THREAD_EVENTS_WRITTEN.getAndAdd(this, 1L); // once per thread named: off the event's path
         buffer.commit(offset, size);
-        THREAD_EVENTS_WRITTEN.getAndAdd(this, 1L); // [LT] once per thread named: off the event's path
         return true;
     }
 
