@@ -552,15 +552,14 @@ public final class Filter {
                 throw literalMismatch(
                         expression, type == char.class ? "a number or a one-character string" : "an integer", type);
             }
+            if (!isInteger(literal.text)) {
+                throw new FilterException(expression, literal.at, literal.text + " is not an integer");
+            }
             long value;
             try {
-                value = Long.decode(literal.text);
-            } catch (NumberFormatException e) { // "1K", or digits beyond a long
-                boolean digits = literal.text.matches("-?(0[xX][0-9a-fA-F]+|[0-9]+)");
-                throw new FilterException(
-                        expression,
-                        literal.at,
-                        literal.text + (digits ? " is beyond the range of long" : " is not an integer"));
+                value = parseInteger(literal.text);
+            } catch (NumberFormatException e) { // digits beyond a long
+                throw new FilterException(expression, literal.at, literal.text + " is beyond the range of long");
             }
             int bits = bitsOf(type);
             // char is unsigned; for a long, -(1L << 63) and (1L << 63) - 1 overflow to its MIN and MAX
@@ -574,6 +573,33 @@ public final class Filter {
                                 + " to " + max);
             }
             return value;
+        }
+
+        /**
+         * Whether {@code text} is an integer literal: decimal digits (leading zeros are decimal
+         * too, not octal) or 0x and hex digits, after an optional minus.
+         */
+        private static boolean isInteger(String text) {
+            int at = text.startsWith("-") ? 1 : 0;
+            int radix = text.startsWith("0x", at) || text.startsWith("0X", at) ? 16 : 10;
+            at += radix == 16 ? 2 : 0;
+            if (at == text.length()) {
+                return false;
+            }
+            for (int i = at; i < text.length(); i++) {
+                if (Character.digit(text.charAt(i), radix) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The value of an integer literal ({@link #isInteger}); NumberFormatException beyond a long. */
+        private static long parseInteger(String text) {
+            boolean negative = text.startsWith("-");
+            String digits = negative ? text.substring(1) : text;
+            boolean hex = digits.startsWith("0x") || digits.startsWith("0X");
+            return Long.parseLong((negative ? "-" : "") + (hex ? digits.substring(2) : digits), hex ? 16 : 10);
         }
 
         /** The bits of integer type {@code type}. */
@@ -592,9 +618,7 @@ public final class Filter {
                 throw literalMismatch(expression, "a number", double.class);
             }
             try {
-                return literal.text.startsWith("0x") || literal.text.startsWith("-0x")
-                        ? Long.decode(literal.text)
-                        : Double.parseDouble(literal.text);
+                return isInteger(literal.text) ? parseInteger(literal.text) : Double.parseDouble(literal.text);
             } catch (NumberFormatException e) {
                 throw new FilterException(expression, literal.at, literal.text + " is not a number");
             }

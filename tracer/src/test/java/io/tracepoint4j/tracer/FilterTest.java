@@ -74,6 +74,10 @@ class FilterTest {
     void comparisonsOfEveryTypeSelectTheFirings() {
         Tracepoint<Request> tp = request();
         assertThat(passed(tp, "status == 200")).containsExactly(1L);
+        assertThat(passed(tp, "status == 0200"))
+                .as("leading zeros are decimal, not octal")
+                .containsExactly(1L);
+        assertThat(passed(tp, "status == 0xC8")).containsExactly(1L);
         assertThat(passed(tp, "status != 200")).containsExactly(2L, 3L, 4L);
         assertThat(passed(tp, "status >= 500")).containsExactly(3L, 4L);
         assertThat(passed(tp, "status > 500")).containsExactly(4L);
@@ -229,6 +233,7 @@ class FilterTest {
         assertCompileError(tp, "status ~ \"2*\"", 7, "~ and !~ match a glob against a String; status is int");
         assertCompileError(tp, "id == 99999999999999999999", 6, "99999999999999999999 is beyond the range of long");
         assertCompileError(tp, "id > 1K", 5, "1K is not an integer");
+        assertCompileError(tp, "id > 09x", 5, "09x is not an integer");
         assertCompileError(
                 tp,
                 "status > 2147483648",
