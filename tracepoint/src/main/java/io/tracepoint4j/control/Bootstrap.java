@@ -45,7 +45,7 @@ public final class Bootstrap implements BootstrapMBean {
     @Override
     public String[] list(String glob) {
         TreeMap<String, String> lines = new TreeMap<>(); // by name, then id: class loaders may repeat a name
-        for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+        for (Tracepoint<?> tracepoint : Tracepoints.find(Tracepoints.checkGlob(glob))) { // why none would match
             lines.put(tracepoint.name() + '\0' + tracepoint.id(), line(tracepoint));
         }
         return lines.values().toArray(new String[0]);

@@ -347,7 +347,7 @@ final class ControlServer {
             if (request.length != 4) {
                 return "error\thist needs FILTER EVENT FIELD";
             }
-            List<Tracepoint<?>> found = Tracepoints.find(request[2]);
+            List<Tracepoint<?>> found = Tracepoints.find(Tracepoints.checkGlob(request[2])); // why none would match
             if (found.size() != 1) {
                 return "error\t" + (found.isEmpty() ? "no tracepoint is named " : "several tracepoints match ")
                         + request[2] + (found.isEmpty() ? "" : ": " + found) + "; name one";

@@ -26,7 +26,7 @@ final class Counts {
         Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
         List<Tracepoint<?>> found = new ArrayList<>();
         for (String glob : globs) {
-            for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+            for (Tracepoint<?> tracepoint : Tracepoints.find(Tracepoints.checkGlob(glob))) { // why none would match
                 if (!found.contains(tracepoint)) {
                     found.add(tracepoint);
                 }
