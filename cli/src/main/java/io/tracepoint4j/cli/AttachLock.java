@@ -10,9 +10,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -43,7 +40,6 @@ final class AttachLock {
     /** The longest a tool waits for another tool's attach to the same JVM. */
     static final long WAIT_SECONDS = 60;
 
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     /** Per PID, a permit for the tools of this JVM (a semaphore: close() may run on another thread). */
     private static final ConcurrentHashMap<Long, Semaphore> IN_THIS_JVM = new ConcurrentHashMap<>();
 
@@ -138,14 +134,14 @@ final class AttachLock {
         String user = System.getProperty("user.name");
         Path folder = Path.of(System.getProperty("java.io.tmpdir"), "tracepoint4j-tp-" + user);
         try {
-            Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            OwnerOnly.newFolder(folder);
         } catch (FileAlreadyExistsException e) {
             // made before, or by a tool racing with this one: checked below
         }
         PosixFileAttributes attributes =
                 Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isDirectory()
-                || !attributes.permissions().equals(OWNER_ONLY)
+                || !attributes.permissions().equals(OwnerOnly.FOLDER_PERMISSIONS)
                 || !attributes.owner().getName().equals(user)) {
             throw new IOException(folder + " must be a folder of " + user + " with permissions rwx------; remove it");
         }

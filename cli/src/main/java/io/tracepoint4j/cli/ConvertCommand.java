@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,7 +80,7 @@ final class ConvertCommand implements Callable<Integer> {
         long events;
         try (Timeline timeline = Timeline.open(traces);
                 Writer out = new BufferedWriter(
-                        new java.io.OutputStreamWriter(ownerOnly(output), StandardCharsets.UTF_8), 1 << 16)) {
+                        new java.io.OutputStreamWriter(OwnerOnly.write(output), StandardCharsets.UTF_8), 1 << 16)) {
             events = new ChromeJson(out, timeline).write();
         } catch (IOException e) {
             throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, output));
@@ -93,24 +92,6 @@ final class ConvertCommand implements Callable<Integer> {
                 .println(events + " events written to " + output + " (open it in https://ui.perfetto.dev or"
                         + " chrome://tracing)");
         return 0;
-    }
-
-    /**
-     * {@code file} opened for writing, its folders made if missing, created readable by you alone as
-     * the traces are (rw-------), or emptied if it exists.
-     */
-    private static java.io.OutputStream ownerOnly(Path file) throws IOException {
-        Path folder = file.toAbsolutePath().getParent();
-        if (folder != null) {
-            Files.createDirectories(folder);
-        }
-        if (Files.notExists(file)) {
-            Files.createFile(
-                    file,
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        }
-        return Files.newOutputStream(file); // truncates one that exists
     }
 
     /** Writes one JSON document: {"traceEvents":[...], "displayTimeUnit":"ns", "otherData":{...}}. */

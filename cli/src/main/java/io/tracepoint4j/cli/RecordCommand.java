@@ -187,7 +187,7 @@ final class RecordCommand implements Callable<Integer> {
                 started = control.request(record.toString());
             } catch (RuntimeException refused) { // a filter that does not fit, a folder it cannot write
                 if (made != null) {
-                    java.nio.file.Files.deleteIfExists(made); // empty: no trace was begun in it
+                    deleteIfEmpty(made, refused); // no trace was begun in it, unless the answer was lost
                 }
                 throw refused;
             }
@@ -201,7 +201,7 @@ final class RecordCommand implements Callable<Integer> {
                                 + " lists them)");
             }
             out.flush();
-            boolean terminal = System.console() != null && System.console().isTerminal();
+            boolean terminal = stderrIsTerminal();
             Progress shown = progress || terminal
                     ? new Progress(control, folder, spec.commandLine().getErr(), terminal)
                     : null;
@@ -243,15 +243,37 @@ final class RecordCommand implements Callable<Integer> {
         for (int n = 1; ; n++) {
             Path folder = here.resolve(n == 1 ? name : name + "-" + n);
             try {
-                return java.nio.file.Files.createDirectory(
-                        folder,
-                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                return OwnerOnly.newFolder(folder);
             } catch (java.nio.file.FileAlreadyExistsException taken) {
                 // another recording's: the next name
             } catch (java.io.IOException e) {
                 throw new CommandFailure("cannot create " + folder.toAbsolutePath() + ": " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Whether stderr, where the progress goes, is a terminal: where its descriptor leads, in /proc;
+     * elsewhere the console's answer (stdin's and stdout's).
+     */
+    private static boolean stderrIsTerminal() {
+        try {
+            String leadsTo = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/2"))
+                    .toString();
+            return leadsTo.startsWith("/dev/pts/") || leadsTo.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return System.console() != null && System.console().isTerminal();
+        }
+    }
+
+    /** Deletes {@code folder} if nothing is in it; a failure is added to {@code refused}, which is thrown. */
+    private static void deleteIfEmpty(Path folder, RuntimeException refused) {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(folder)) {
+            if (entries.findAny().isEmpty()) {
+                java.nio.file.Files.delete(folder);
+            }
+        } catch (java.io.IOException e) {
+            refused.addSuppressed(e);
         }
     }
 

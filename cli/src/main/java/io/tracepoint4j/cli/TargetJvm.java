@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -101,13 +100,13 @@ final class TargetJvm implements AutoCloseable {
         boolean agentStarted = false;
         try {
             deleteSecretsOfEndedTools();
-            secrets = Files.createTempDirectory(
-                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            secrets = OwnerOnly.newTemporaryFolder(
+                    Path.of(System.getProperty("java.io.tmpdir")),
+                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-");
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
-            Path passwordFile = ownerOnly(secrets.resolve("jmx.password"), USER + " " + password + "\n");
-            Path accessFile =
-                    ownerOnly(secrets.resolve("jmx.access"), USER + " readwrite create " + BOOTSTRAP + " unregister\n");
+            Path passwordFile = OwnerOnly.newFile(secrets.resolve("jmx.password"), USER + " " + password + "\n");
+            Path accessFile = OwnerOnly.newFile(
+                    secrets.resolve("jmx.access"), USER + " readwrite create " + BOOTSTRAP + " unregister\n");
             int port = freeLoopbackPort();
             Properties agent = new Properties();
             agent.setProperty("com.sun.management.jmxremote.port", Integer.toString(port));
@@ -320,7 +319,7 @@ final class TargetJvm implements AutoCloseable {
     private static String stopStaleAgent(long pid) {
         String status = jcmd(pid, "ManagementAgent.status");
         if (status == null) {
-            return "a JMX agent, which this tool cannot inspect without the JDK's jcmd";
+            return "a JMX agent, which this tool could not inspect (the JDK's jcmd is missing or did not answer)";
         }
         java.util.regex.Matcher tool = SECRETS_OF_TOOL.matcher(status);
         if (!status.contains("jmxremote.password.file") || !tool.find()) {
@@ -346,7 +345,8 @@ final class TargetJvm implements AutoCloseable {
                 java.util.regex.Matcher tool =
                         SECRETS_OF_TOOL.matcher(folder.getFileName().toString());
                 if (tool.lookingAt()
-                        && ProcessHandle.of(Long.parseLong(tool.group(1))).isEmpty()) {
+                        && ProcessHandle.of(Long.parseLong(tool.group(1))).isEmpty()
+                        && OwnerOnly.isOwnFolder(folder, System.getProperty("user.name"))) { // not a link
                     deleteSecrets(folder);
                 }
             }
@@ -391,12 +391,6 @@ final class TargetJvm implements AutoCloseable {
             }
             return null;
         }
-    }
-
-    private static Path ownerOnly(Path file, String content) throws IOException {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content);
-        return file;
     }
 
     private static int freeLoopbackPort() throws IOException {

@@ -31,10 +31,8 @@ final class TargetOption {
     /** The target's PID: --pid's, or the started command's once tracepoint4j is loaded in it. */
     long resolve(CommandLine commandLine) {
         boolean hasCommand = command != null && !command.isEmpty();
-        if (pid != null
-                && hasCommand
-                && !commandLine.getParseResult().originalArgs().contains("--")) {
-            throw new CommandLine.ParameterException( // a stray word, not a command
+        if (hasCommand && !commandLine.getParseResult().originalArgs().contains("--")) {
+            throw new CommandLine.ParameterException( // a stray word, or a command without its --
                     commandLine,
                     "unexpected argument '" + String.join(" ", command) + "' (a command to start goes after --)");
         }

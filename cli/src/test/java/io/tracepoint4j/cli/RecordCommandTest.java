@@ -148,6 +148,9 @@ class RecordCommandTest {
         TpCommand stray = TpCommand.run("record", "--pid", "1", "-e", "x", "extra");
         assertThat(stray.status()).isEqualTo(2);
         assertThat(stray.err()).contains("unexpected argument 'extra' (a command to start goes after --)");
+        TpCommand strayAlone = TpCommand.run("record", "-e", "x", "sleep", "1");
+        assertThat(strayAlone.status()).as("a command without --").isEqualTo(2);
+        assertThat(strayAlone.err()).contains("unexpected argument 'sleep 1' (a command to start goes after --)");
         TpCommand neither = TpCommand.run("record", "-e", "x");
         assertThat(neither.status()).isEqualTo(2);
         assertThat(neither.err())

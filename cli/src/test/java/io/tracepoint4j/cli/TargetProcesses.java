@@ -59,9 +59,13 @@ final class TargetProcesses {
      * writes to {@code kib} KiB: writes past it fail as on a full disk (the JVM ignores SIGXFSZ).
      */
     static Process startWithFileSizeLimit(int kib, Class<?> main) throws IOException {
-        String command =
-                "ulimit -f " + kib + " && exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" " + main.getName();
-        return new ProcessBuilder("sh", "-c", command, java(), System.getProperty("java.class.path"))
+        List<String> command = List.of(
+                java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName());
+        return new ProcessBuilder(io.tracepoint4j.testkit.ForkedJvm.withFileSizeLimit(kib, command))
                 .redirectErrorStream(true)
                 .start();
     }

@@ -36,10 +36,20 @@ public final class ForkedJvm {
      */
     public static Result runWithFileSizeLimit(
             long kib, Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
-        List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + kib + " && exec \"$0\" \"$@\""));
-        command.add(java());
-        command.addAll(javaArguments(main, jvmOptions, args, classPathOf));
-        return runCommand(command);
+        List<String> java = new ArrayList<>();
+        java.add(java());
+        java.addAll(javaArguments(main, jvmOptions, args, classPathOf));
+        return runCommand(withFileSizeLimit(kib, java));
+    }
+
+    /**
+     * {@code command} run by a shell that first limits the size of every file it writes to {@code
+     * kib} KiB: writes past it fail as on a full disk (EFBIG; the JVM ignores SIGXFSZ).
+     */
+    public static List<String> withFileSizeLimit(long kib, List<String> command) {
+        List<String> limited = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + kib + " && exec \"$0\" \"$@\""));
+        limited.addAll(command);
+        return limited;
     }
 
     private static List<String> javaArguments(
