@@ -25,8 +25,9 @@ import java.util.List;
  *       ~ !~} with a glob ({@code *} any characters, {@code ?} one, as in {@link Tracepoints#find});
  *       {@code == !=} with a constant's name for enum arguments, and with {@code true} or {@code
  *       false} for {@code boolean} ones. A {@code boolean} argument alone means {@code == true}. A
- *       null {@code String} or enum equals nothing and matches no glob; {@code byte[]} arguments
- *       cannot be compared.
+ *       {@code String} or enum argument also compares with {@code null} ({@code == null}, {@code !=
+ *       null}); a null one equals no string or constant and matches no glob. {@code byte[]}
+ *       arguments cannot be compared.
  *   <li>Comparisons combine with {@code &&}, {@code ||} (lower precedence), {@code !} and
  *       parentheses. Strings are in double quotes, with {@code \"} and {@code \\} inside.
  * </ul>
@@ -150,6 +151,12 @@ public final class Filter {
 
     private static final int DECIMAL_NOT_LE = 12;
 
+    /** A String argument's {@code == null}. (An enum's is ORDINAL_EQ with -1, a null's ordinal here.) */
+    private static final int STRING_NULL = 13;
+
+    /** The ordinal a null enum argument is compared as, which no constant has. */
+    private static final int NULL_ORDINAL = -1;
+
     /**
      * A filter compiled for one tracepoint. Its tables are written before compile() returns and
      * only read after: it reaches the firing threads inside the filtered probe, published by the
@@ -266,7 +273,7 @@ public final class Filter {
 
         @Override
         public long testEnum(long state, int argument, Enum<?> value) {
-            return value == null ? state : testInteger(state, argument, value.ordinal());
+            return testInteger(state, argument, value == null ? NULL_ORDINAL : value.ordinal());
         }
 
         private long testInteger(long state, int argument, long value) {
@@ -305,11 +312,12 @@ public final class Filter {
 
         private long stringBit(int bit, String value) {
             if (value == null) {
-                return 0;
+                return kinds[bit] == STRING_NULL ? 1L << bit : 0;
             }
             String literal = strings[bit];
             boolean holds = switch (kinds[bit]) {
                 case STRING_EQ -> value.equals(literal);
+                case STRING_NULL -> false;
                 case STRING_PREFIX -> value.startsWith(literal);
                 case STRING_SUFFIX -> value.endsWith(literal);
                 default -> Tracepoints.matches(literal, value);
@@ -472,6 +480,7 @@ public final class Filter {
                 case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT, DECIMAL_NOT_GE, DECIMAL_NOT_LE ->
                     compiled.decimals[bit] = decimalLiteral(expression);
                 case STRING_EQ -> compiled.strings[bit] = literal.text;
+                case STRING_NULL -> {} // the kind says it all
                 case STRING_GLOB -> compileGlob(compiled, bit, literal.text);
                 default -> compiled.integers[bit] = ordinalLiteral(type, expression);
             }
@@ -510,8 +519,11 @@ public final class Filter {
                 if (order) {
                     throw misused(expression, field + " is String: compare it with ==, !=, ~ or !~");
                 }
+                if (literal.kind == TokenKind.IDENTIFIER && literal.text.equals("null") && !glob) {
+                    return STRING_NULL;
+                }
                 if (literal.kind != TokenKind.STRING) {
-                    throw literalMismatch(expression, "a string in double quotes", type);
+                    throw literalMismatch(expression, "a string in double quotes, or null", type);
                 }
                 return glob ? STRING_GLOB : STRING_EQ;
             }
@@ -625,6 +637,9 @@ public final class Filter {
         }
 
         private long ordinalLiteral(Class<?> type, String expression) {
+            if (literal.kind == TokenKind.IDENTIFIER && literal.text.equals("null")) {
+                return NULL_ORDINAL; // no constant is named null: it is a keyword
+            }
             if (literal.kind == TokenKind.IDENTIFIER || literal.kind == TokenKind.STRING) {
                 for (Object constant : type.getEnumConstants()) {
                     Enum<?> e = (Enum<?>) constant;

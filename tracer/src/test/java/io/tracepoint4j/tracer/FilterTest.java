@@ -95,12 +95,17 @@ class FilterTest {
         assertThat(passed(tp, "route ~ \"/api*s\"")).as("a star inside").containsExactly(1L, 2L);
         assertThat(passed(tp, "route ~ \"*api*\"")).as("two stars").containsExactly(1L, 2L);
         assertThat(passed(tp, "route !~ \"/api/*\"")).as("null matches no glob").containsExactly(3L, 4L);
+        assertThat(passed(tp, "route == null")).containsExactly(4L);
+        assertThat(passed(tp, "route != null")).containsExactly(1L, 2L, 3L);
+        assertThat(passed(tp, "route == \"null\"")).as("the string, not null").isEmpty();
         assertThat(passed(tp, "retried")).containsExactly(2L, 4L);
         assertThat(passed(tp, "retried == false")).containsExactly(1L, 3L);
         assertThat(passed(tp, "!retried")).containsExactly(1L, 3L);
         assertThat(passed(tp, "level == WARN")).containsExactly(2L);
         assertThat(passed(tp, "level == \"ERROR\"")).containsExactly(3L);
         assertThat(passed(tp, "level != INFO")).as("null equals nothing").containsExactly(2L, 3L, 4L);
+        assertThat(passed(tp, "level == null")).containsExactly(4L);
+        assertThat(passed(tp, "level != null && level != WARN")).containsExactly(1L, 3L);
         assertThat(passed(tp, "millis > 10")).containsExactly(2L, 3L);
         assertThat(passed(tp, "millis <= 1.5")).containsExactly(1L, 4L);
         assertThat(passed(tp, "millis == 250.25")).containsExactly(3L);
