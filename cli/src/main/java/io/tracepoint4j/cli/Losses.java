@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * @param events events lost in this trace's time, as its packets count them
  * @param packets packets dropped in this trace's time
- * @param eventsBefore events lost before this chunk began, in its session's earlier chunks not read
+ * @param eventsBefore events lost before this chunk's first packet ended, in its session's earlier
+ *     chunks not read and in that packet (its count goes on from theirs: they cannot be told apart)
  */
 record Losses(long events, long packets, long eventsBefore) {
 

@@ -59,6 +59,9 @@ final class Timeline implements Closeable {
             for (TraceFolders.Found trace : traces) {
                 try {
                     readers.add(CtfReader.open(trace.folder()));
+                } catch (java.nio.file.FileSystemException e) { // unreadable, not malformed: say why
+                    throw new CommandFailure(trace.label() + ": cannot read " + e.getFile() + ": "
+                            + io.tracepoint4j.ctf.FileErrors.reason(e, null));
                 } catch (IOException e) {
                     throw new CommandFailure(trace.label() + ": " + e.getMessage()
                             + "; tp view reads the CTF traces tracepoint4j writes (for a trace of another"

@@ -50,18 +50,48 @@ public final class Tp implements Callable<Integer> {
 
     Tp() {}
 
+    /**
+     * Standard output, remembering why a write failed: PrintWriter keeps only that one did, and a
+     * full disk must not pass for a reader that stopped reading (tp view ... | head).
+     */
+    private static final class Stdout extends java.io.FilterOutputStream {
+        java.io.IOException failure;
+
+        Stdout() {
+            super(new FileOutputStream(FileDescriptor.out));
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws java.io.IOException {
+            try {
+                out.write(bytes, offset, length);
+            } catch (java.io.IOException e) {
+                failure = failure != null ? failure : e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+    }
+
     /** Runs {@code tp ARGS} and exits with its status. */
     public static void main(String[] args) {
         // Buffered, flushed at the end (and by commands that need it): a view prints millions of lines.
+        Stdout stdout = new Stdout();
         PrintWriter out = new PrintWriter(
-                new BufferedWriter(
-                        new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8),
-                        1 << 16),
-                false);
+                new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(
                 new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         int status = run(out, err, args);
         out.flush();
+        java.io.IOException lost = stdout.failure;
+        if (lost != null && !"Broken pipe".equals(lost.getMessage())) { // a reader that went away (| head) is fine
+            err.println("tp: cannot write the output: " + lost.getMessage() + "; what was printed is incomplete");
+            status = Math.max(status, 1);
+        }
         err.flush();
         FINISHED.countDown(); // before exit(), which a Ctrl-C's exit would block
         System.exit(status);

@@ -88,24 +88,34 @@ final class TraceFolders {
             return List.of(folder);
         }
         List<Path> traces = new ArrayList<>();
-        try {
-            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
-                    if (isTrace(dir)) {
-                        traces.add(dir);
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
+        try { // through links, as babeltrace2 searches
+            Files.walkFileTree(
+                    folder,
+                    java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS),
+                    Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+                            if (isTrace(dir)) {
+                                traces.add(dir);
+                                return FileVisitResult.SKIP_SUBTREE;
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
 
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE; // an unreadable folder below: babeltrace2 skips it too
-                }
-            });
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) {
+                            if (e instanceof java.nio.file.FileSystemLoopException) {
+                                return FileVisitResult.CONTINUE; // a link back up: that folder is searched already
+                            }
+                            throw new CommandFailure("cannot search " + file
+                                    + (file.equals(folder) ? "" : ", below " + folder) + ", for traces: "
+                                    + io.tracepoint4j.ctf.FileErrors.reason(e, file) + "; its traces would be missing");
+                        }
+                    });
         } catch (IOException e) {
-            throw new CommandFailure("cannot search " + folder + " for traces: " + e.getMessage());
+            throw new CommandFailure(
+                    "cannot search " + folder + " for traces: " + io.tracepoint4j.ctf.FileErrors.reason(e, folder));
         }
         traces.sort(null);
         return traces;

@@ -116,9 +116,10 @@ final class ViewCommand implements Callable<Integer> {
                         + ", not shown above (bigger session buffers keep them)");
             }
             if (losses.get(i).eventsBefore() != 0) {
-                err.println(label + ": a later chunk of its session, whose earlier chunks lost "
-                        + count(losses.get(i).eventsBefore(), "event") + " before this one began (view the chunks"
-                        + " together to place them)");
+                err.println(label + ": a later chunk of its session, whose earlier chunks, with this one up to"
+                        + " the end of its first packet, lost "
+                        + count(losses.get(i).eventsBefore(), "event")
+                        + " (view the chunks together to place them)");
             }
         }
     }

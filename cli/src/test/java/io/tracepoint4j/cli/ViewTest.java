@@ -364,7 +364,7 @@ class ViewTest {
         assertThat(tp("view", "--utc", withTid).out())
                 .containsExactly("           <...>-4242    [003] 22:13:21.000000123: other:all: i8=-1 u8=255 i16=-2"
                         + " u16=65535 i32=-3 u32=4294967295 i64=-4 u64=18446744073709551615 f=0.5 d=0.25 flag=true"
-                        + " c='\\'' state=BLOCKED s=\"a\\\"b\\\\c\\x01\" b={0x01,0xff}");
+                        + " c='\\'' state=BLOCKED s=\"a\\\"b\\\\c\\x01\\u0085\\u2028\\u202e\" b={0x01,0xff}");
         assertThat(tp("view", "--seconds", withoutTid).out())
                 .containsExactly("           <...>-?       [000] 1700000000.000000005: other:plain: n=7");
     }
@@ -504,8 +504,8 @@ class ViewTest {
                 .singleElement()
                 .asString()
                 .matches(Pattern.quote("tp view: " + second)
-                        + ": a later chunk of its session, whose earlier chunks lost \\d+ events? before this one"
-                        + " began \\(view the chunks together to place them\\)");
+                        + ": a later chunk of its session, whose earlier chunks, with this one up to the end of"
+                        + " its first packet, lost \\d+ events? \\(view the chunks together to place them\\)");
         long before = Long.parseLong(alone.err().get(0).replaceAll(".* lost (\\d+) event.*", "$1"));
         assertThat(before).as("tracepoint events and thread events lost").isGreaterThanOrEqualTo(lost);
 
@@ -521,6 +521,44 @@ class ViewTest {
         assertThat(Long.parseLong(together.err().get(0).replaceAll(".* lost (\\d+) event.*", "$1")))
                 .as("the same count, chunk by chunk")
                 .isEqualTo(before);
+    }
+
+    /**
+     * An output that cannot be written (a full disk) is not a reader that went away: tp view says so
+     * and exits 1, where a closed pipe ends it quietly with 0.
+     */
+    @Test
+    void anOutputThatCannotBeWrittenFailsTheView(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t");
+        writeWithoutTid(trace, UUID.randomUUID());
+        Process view = new ProcessBuilder(
+                        TargetProcesses.java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Tp.class.getName(),
+                        "view",
+                        trace.toString())
+                .redirectOutput(new java.io.File("/dev/full"))
+                .start();
+        String err = new String(view.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(view.waitFor()).as(err).isEqualTo(1);
+        assertThat(err.strip())
+                .isEqualTo("tp: cannot write the output: No space left on device; what was printed is incomplete");
+    }
+
+    /** A trace reached through a link below the folder named is found, as babeltrace2 finds it. */
+    @Test
+    void aTraceBehindALinkIsFound(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t");
+        writeWithoutTid(trace, UUID.randomUUID());
+        Path linked = java.nio.file.Files.createDirectories(dir.resolve("linked"));
+        java.nio.file.Files.createSymbolicLink(linked.resolve("tr"), trace);
+        java.nio.file.Files.createSymbolicLink(linked.resolve("loop"), linked); // searched once, not forever
+
+        Result result = tp("view", "--seconds", linked);
+
+        assertThat(result.status()).as(String.join("\n", result.err())).isZero();
+        assertThat(result.out()).isEqualTo(tp("view", "--seconds", trace).out()).hasSize(1);
     }
 
     /** When the reader goes away (| head), the view stops reading instead of formatting the rest. */
@@ -705,7 +743,7 @@ class ViewTest {
                         .eventClass(all)
                         .build())
                 .build();
-        String s = "a\"b\\c\u0001";
+        String s = "a\"b\\c\u0001" + (char) 0x85 + (char) 0x2028 + (char) 0x202E; // NEL, a separator, a bidi override
         byte[] b = {1, (byte) 0xff};
         try (CtfTrace trace = CtfTrace.create(folder, metadata)) {
             StreamWriter out = trace.openWriter(0, 3, 4096);

@@ -605,8 +605,9 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
 
     /**
      * Appends {@code text} with its control characters escaped as {@link #format(CtfEvent)} escapes
-     * them ({@code \n}, {@code \t}, {@code \r}, {@code \xNN}), without quotes: for a name shown
-     * bare, such as a thread's.
+     * them ({@code \n}, {@code \t}, {@code \r}, {@code \xNN}; {@code \}{@code uNNNN} for the
+     * characters that could break or reorder a line, U+0085, U+2028, U+202E and their kind), without
+     * quotes: for a name shown bare, such as a thread's.
      */
     public static void appendEscaped(StringBuilder out, String text) {
         escape(out, text, '\0');
@@ -632,10 +633,26 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                 out.append("\\r");
             } else if (c < 0x20 || c == 0x7f) {
                 out.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
+            } else if (breaksTheLine(c)) {
+                out.append(String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);
             }
         }
+    }
+
+    /**
+     * Whether {@code c} can end or reorder a line on a terminal or for a line reader: the C1
+     * controls (NEL, U+0085, is a newline to some), the line and paragraph separators, and the
+     * format characters (bidirectional overrides such as U+202E, zero-width ones), which an event
+     * could use to make its line look like another's.
+     */
+    private static boolean breaksTheLine(char c) {
+        int type = Character.getType(c);
+        return type == Character.CONTROL
+                || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.FORMAT;
     }
 
     private void checkOpen() {
