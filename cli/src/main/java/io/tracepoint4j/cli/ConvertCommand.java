@@ -82,6 +82,7 @@ final class ConvertCommand implements Callable<Integer> {
                 Writer out = new BufferedWriter(
                         new java.io.OutputStreamWriter(OwnerOnly.write(output), StandardCharsets.UTF_8), 1 << 16)) {
             events = new ChromeJson(out, timeline).write();
+            Losses.report(spec.commandLine().getErr(), spec.qualifiedName(), timeline, "not in " + output);
         } catch (IOException e) {
             throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, output));
         } catch (UncheckedIOException e) {

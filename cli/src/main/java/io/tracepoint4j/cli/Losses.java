@@ -102,4 +102,38 @@ record Losses(long events, long packets, long eventsBefore) {
     private static String stream(CtfPacket packet) {
         return packet.streamClassId() + "/" + packet.streamInstanceId();
     }
+
+    /**
+     * Says on {@code err}, a line per trace of {@code timeline} that lost anything, what the tracer
+     * lost ({@code absent}: where those events are missing, e.g. "not shown above"), what a flight
+     * recorder overwrote, and what a later chunk read alone cannot place; {@code command} begins
+     * each line ("tp view").
+     */
+    static void report(java.io.PrintWriter err, String command, Timeline timeline, String absent) {
+        List<Losses> losses = of(timeline.readers());
+        for (int i = 0; i < losses.size(); i++) {
+            CtfReader reader = timeline.readers().get(i);
+            long events = losses.get(i).events();
+            long packets = losses.get(i).packets();
+            String label = command + ": " + timeline.traces().get(i).label();
+            if (events == 0 && packets != 0 && TraceFolders.isFlightRecorder(reader)) {
+                err.println(label + ": a flight recorder: it overwrote its " + count(packets, "oldest packet")
+                        + " to keep the newest, as it does when full");
+            } else if (events != 0 || packets != 0) {
+                err.println(label + ": the tracer lost " + count(events, "event") + " and " + count(packets, "packet")
+                        + ", " + absent + " (bigger session buffers keep them)");
+            }
+            if (losses.get(i).eventsBefore() != 0) {
+                err.println(label + ": a later chunk of its session, whose earlier chunks, with this one up to"
+                        + " the end of its first packet, lost "
+                        + count(losses.get(i).eventsBefore(), "event")
+                        + " (view the chunks together to place them)");
+            }
+        }
+        err.flush();
+    }
+
+    private static String count(long n, String what) {
+        return Long.toUnsignedString(n) + " " + what + (n == 1 ? "" : "s");
+    }
 }

@@ -1,6 +1,5 @@
 package io.tracepoint4j.cli;
 
-import io.tracepoint4j.ctf.CtfReader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -90,37 +89,8 @@ final class ViewCommand implements Callable<Integer> {
                 }
             }
             out.flush();
-            reportLosses(timeline);
+            Losses.report(spec.commandLine().getErr(), spec.qualifiedName(), timeline, "not shown above");
         }
         return 0;
-    }
-
-    private static String count(long n, String what) {
-        return Long.toUnsignedString(n) + " " + what + (n == 1 ? "" : "s");
-    }
-
-    private void reportLosses(Timeline timeline) {
-        PrintWriter err = spec.commandLine().getErr();
-        List<Losses> losses = Losses.of(timeline.readers());
-        for (int i = 0; i < losses.size(); i++) {
-            CtfReader reader = timeline.readers().get(i);
-            long events = losses.get(i).events();
-            long packets = losses.get(i).packets();
-            String label =
-                    spec.qualifiedName() + ": " + timeline.traces().get(i).label();
-            if (events == 0 && packets != 0 && TraceFolders.isFlightRecorder(reader)) {
-                err.println(label + ": a flight recorder: it overwrote its " + count(packets, "oldest packet")
-                        + " to keep the newest, as it does when full");
-            } else if (events != 0 || packets != 0) {
-                err.println(label + ": the tracer lost " + count(events, "event") + " and " + count(packets, "packet")
-                        + ", not shown above (bigger session buffers keep them)");
-            }
-            if (losses.get(i).eventsBefore() != 0) {
-                err.println(label + ": a later chunk of its session, whose earlier chunks, with this one up to"
-                        + " the end of its first packet, lost "
-                        + count(losses.get(i).eventsBefore(), "event")
-                        + " (view the chunks together to place them)");
-            }
-        }
     }
 }

@@ -109,4 +109,27 @@ class ConvertCommandTest {
         assertThat(refused.status()).isEqualTo(2);
         assertThat(refused.err()).startsWith("tp convert: --to svg: the one format is chrome-json");
     }
+
+    /** Events the tracer lost are not in the JSON: the command says how many on stderr, as tp view does. */
+    @Test
+    void lossesAreSaidOnStderr(@TempDir Path dir) throws Exception {
+        String provider = ViewTest.provider();
+        Tracepoint<ViewTest.Tick> tick = Tracepoint.define(provider + ":tick", ViewTest.Tick.class, "seq");
+        Path trace = dir.resolve("t");
+        Session session = ViewTest.tinyBuffers("lossy", provider, trace).start();
+        for (int i = 0; i < 20_000; i++) {
+            tick.fire().tick(i);
+        }
+        long lost = session.stop().lost();
+        assertThat(lost).as("the tiny buffers lose some").isPositive();
+        Path json = dir.resolve("t.json");
+
+        TpCommand command = TpCommand.run("convert", trace, "--to", "chrome-json", "-o", json);
+
+        assertThat(command.status()).as(command.err()).isZero();
+        assertThat(command.err().strip())
+                .matches("tp convert: " + java.util.regex.Pattern.quote(trace.toString()) + ": the tracer lost \\d+"
+                        + " events? and 0 packets, not in " + java.util.regex.Pattern.quote(json.toString())
+                        + " \\(bigger session buffers keep them\\)");
+    }
 }

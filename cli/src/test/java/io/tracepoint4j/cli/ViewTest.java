@@ -394,7 +394,7 @@ class ViewTest {
      * A session recording {@code provider:tick} into {@code folder} through one shared buffer of two
      * 4 KiB sub-buffers: far too small for a burst of firings, so that it loses some.
      */
-    private static Session.Builder tinyBuffers(String name, String provider, Path folder) {
+    static Session.Builder tinyBuffers(String name, String provider, Path folder) {
         return Session.builder(name)
                 .enable(provider + ":tick")
                 .output(folder)
