@@ -29,7 +29,29 @@ public final class JfrBridgeDemo {
         if (args.length > 1) {
             throw Demo.usageError("demo jfr takes one FILE, not '" + String.join(" ", args) + "'");
         }
-        run(System.out, Path.of(args.length > 0 ? args[0] : "tracepoint4j-demo.jfr"));
+        Path file = Path.of(args.length > 0 ? args[0] : "tracepoint4j-demo.jfr");
+        checkWritable(file); // before the demo runs, not after
+        run(System.out, file);
+    }
+
+    /**
+     * Fails at once where the recording could not be written at the end: a folder there, or no
+     * folder for it. Makes it readable by you alone, as the traces are, if it is new.
+     */
+    private static void checkWritable(Path file) throws java.io.IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "a folder is there");
+        }
+        if (folder != null && !java.nio.file.Files.isDirectory(folder)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        if (java.nio.file.Files.notExists(file)) {
+            java.nio.file.Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
     }
 
     /** Records the firings into {@code file}; returns the tracepoint4j events read back from it, by type. */

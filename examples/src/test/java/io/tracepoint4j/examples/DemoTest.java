@@ -136,6 +136,9 @@ class DemoTest {
         Path nowhere = dir.resolve("no-such-folder").resolve("demo.jfr");
         assertThat(demo("jfr", nowhere.toString()))
                 .isEqualTo(new Ended(1, "demo: cannot write " + nowhere + ": no such file or folder"));
+        assertThat(demo("jfr", dir.toString()))
+                .as("refused before the demo runs")
+                .isEqualTo(new Ended(1, "demo: cannot write " + dir + ": a folder is there"));
     }
 
     /** How a demo run ended: its exit status and what it printed on stderr, stripped. */
