@@ -119,12 +119,7 @@ final class Drain implements Runnable {
         if (mode != Mode.DISCARD) {
             return;
         }
-        thread = Thread.ofPlatform()
-                .name("tracepoint4j-session-" + sessionName)
-                .daemon()
-                .inheritInheritableThreadLocals(false)
-                .unstarted(this);
-        thread.setContextClassLoader(null);
+        thread = LibraryThreads.unstarted("tracepoint4j-session-" + sessionName, this);
         thread.start();
     }
 

@@ -52,20 +52,10 @@ final class SessionBuffers {
     private static final class Freeing implements java.util.concurrent.ThreadFactory {
         static final Cleaner CLEANER = Cleaner.create(new Freeing());
 
-        /**
-         * The cleaner's thread, named as the library's threads are (tracepoint4j-..., which the
-         * jvm:* tracepoints leave out); with no context class loader nor inherited thread locals,
-         * as the first session may be made by a plugin's thread, whose loader it would keep.
-         */
+        /** The cleaner's thread: a library thread (LibraryThreads), as the first session's maker may be a plugin's. */
         @Override
         public Thread newThread(Runnable cleaning) {
-            Thread thread = Thread.ofPlatform()
-                    .name("tracepoint4j-session-memory")
-                    .daemon()
-                    .inheritInheritableThreadLocals(false)
-                    .unstarted(cleaning);
-            thread.setContextClassLoader(null);
-            return thread;
+            return LibraryThreads.unstarted("tracepoint4j-session-memory", cleaning);
         }
     }
 
