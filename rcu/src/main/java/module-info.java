@@ -9,5 +9,6 @@ module io.tracepoint4j.rcu {
     exports io.tracepoint4j.rcu;
     // what the tracepoint module shares with this one; not the user's API
     exports io.tracepoint4j.rcu.internal to
-            io.tracepoint4j;
+            io.tracepoint4j,
+            io.tracepoint4j.tracer;
 }

@@ -1,5 +1,6 @@
 package io.tracepoint4j;
 
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;

@@ -1,6 +1,7 @@
 package io.tracepoint4j;
 
 import io.tracepoint4j.Tracepoint.Definition;
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;

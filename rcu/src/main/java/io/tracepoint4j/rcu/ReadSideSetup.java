@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -65,12 +66,7 @@ final class ReadSideSetup {
         }
         if (STARTED.compareAndSet(false, true)) { // [SO] one thread starts the set-up
             try {
-                Thread thread = Thread.ofPlatform()
-                        .name("tracepoint4j-read-side-setup")
-                        .daemon()
-                        .inheritInheritableThreadLocals(false)
-                        .unstarted(new SetUp());
-                thread.setContextClassLoader(null); // keeps no application's loader alive
+                Thread thread = LibraryThreads.unstarted("tracepoint4j-read-side-setup", new SetUp());
                 setUpThread = thread; // [ST] before start(): the thread reads it
                 thread.start();
             } catch (OutOfMemoryError e) { // no thread to be had: set up here, as a direct call would

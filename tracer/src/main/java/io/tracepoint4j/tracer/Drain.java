@@ -6,6 +6,7 @@ import io.tracepoint4j.ctf.PacketFields;
 import io.tracepoint4j.ctf.Packets;
 import io.tracepoint4j.ctf.StreamFile;
 import io.tracepoint4j.ctf.StreamWriter;
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import io.tracepoint4j.ringbuffer.SubBuffer;

@@ -1,5 +1,6 @@
 package io.tracepoint4j.tracer;
 
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.Arena;

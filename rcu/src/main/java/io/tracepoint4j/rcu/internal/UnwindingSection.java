@@ -2,7 +2,7 @@ package io.tracepoint4j.rcu.internal;
 
 /**
  * What every read() section of this module also is: a section that can end the read() sections a
- * failed close() left open inside it. Shared with the tracepoint module (exported to it only); not
+ * failed close() left open inside it. Shared with the tracepoint module (the package is exported to the modules above only); not
  * part of the user's API, whose close() refuses (SRCU) or ignores (classic) a section still open
  * inside the one being closed.
  *
