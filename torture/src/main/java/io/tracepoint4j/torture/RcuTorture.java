@@ -186,6 +186,12 @@ public final class RcuTorture implements Callable<Integer> {
     static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new RcuTorture());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler((e, args) -> { // one line, as tp's own commands answer
+            e.getCommandLine()
+                    .getErr()
+                    .println("tp torture: " + e.getMessage() + " (tp torture --help lists the options)");
+            return EXIT_USAGE;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("torture failed: " + e);
             e.printStackTrace(cmd.getErr());

@@ -274,7 +274,8 @@ class RcuTortureTest {
             assertThat(err.toString())
                     .as(String.join(" ", args))
                     .contains(message)
-                    .contains("Usage:");
+                    .endsWith("(tp torture --help lists the options)" + System.lineSeparator())
+                    .hasLineCount(1); // not the whole help
             assertThat(out.toString()).doesNotContain("too-short grace periods:");
         }
     }
