@@ -27,7 +27,11 @@ import picocli.CommandLine.Spec;
                     + " user; the password of the JMX agent this starts in the target is readable by that"
                     + " user alone, and the agent is stopped when the command ends."
         },
-        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached (the message says why), 2 for a usage error."})
+        footer = {
+            "",
+            "Exit status: 0, also when no tracepoint matches (stderr says so); 1 when the JVM cannot be reached (the"
+                    + " message says why); 2 for a usage error."
+        })
 final class ListCommand implements Callable<Integer> {
     @Option(
             names = {"-h", "--help"},
