@@ -1,7 +1,11 @@
 package io.tracepoint4j.cli;
 
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +15,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tp snapshot --pid PID -o DIR}: what the flight recorders of a running JVM (its sessions in
  * OVERWRITE mode) hold now, written by the target into DIR (several: one folder each, by session
- * name), without stopping them.
+ * name), without stopping them. After each folder, how many events it holds and the time they span,
+ * read back from the folder as {@code tp view} reads it.
  */
 @Command(
         name = "snapshot",
@@ -20,7 +25,11 @@ import picocli.CommandLine.Spec;
             "",
             "A flight recorder is a session in OVERWRITE mode left running in the target"
                     + " (Session.builder(NAME).mode(Mode.OVERWRITE)...start()). It goes on recording;"
-                    + " the snapshot holds the newest events its buffers hold, with their threads' names."
+                    + " the snapshot holds the newest events its buffers hold, with their threads' names.",
+            "",
+            "For each flight recorder it prints `snapshot: DIR`, then `events in snapshot: N over S s`: the"
+                    + " events in DIR (the tracepoint4j:thread events that name threads left out) and the time"
+                    + " from the first to the last."
         },
         footer = {
             "",
@@ -54,8 +63,29 @@ final class SnapshotCommand implements Callable<Integer> {
                     control.request("snapshot\t" + output.toAbsolutePath()); // the target's folder is not ours
             for (int i = 1; i < written.length; i++) {
                 out.println("snapshot: " + written[i]);
+                out.println(contents(Path.of(written[i])));
             }
         }
         return 0;
+    }
+
+    /** {@code events in snapshot: N over S s} for the trace in {@code folder}. */
+    private static String contents(Path folder) throws IOException {
+        long events = 0;
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        long frequency;
+        try (CtfReader reader = CtfReader.open(folder)) {
+            frequency = reader.metadata().clock().frequency();
+            for (CtfEvent event : reader) {
+                if (!event.name().equals(EventLines.THREAD_EVENT)) {
+                    events++;
+                    first = Math.min(first, event.timestamp());
+                    last = Math.max(last, event.timestamp());
+                }
+            }
+        }
+        double seconds = events == 0 ? 0 : (double) (last - first) / frequency;
+        return String.format(Locale.ROOT, "events in snapshot: %d over %.3f s", events, seconds);
     }
 }

@@ -64,8 +64,12 @@ class SnapshotCommandTest {
     private static List<Long> snapshot(Process target, Path folder) throws Exception {
         TpCommand command = TpCommand.run("snapshot", "--pid", Long.toString(target.pid()), "-o", folder.toString());
         assertThat(command.status()).as(command.err()).isZero();
-        assertThat(command.out().strip()).isEqualTo("snapshot: " + folder);
-        return ticks(folder);
+        List<Long> ticks = ticks(folder);
+        assertThat(command.out().lines()).hasSize(2).first().isEqualTo("snapshot: " + folder);
+        assertThat(command.out().lines().toList().get(1))
+                .as("FlightRecorderTarget fires fr:tick alone")
+                .matches("events in snapshot: " + ticks.size() + " over \\d+\\.\\d{3} s");
+        return ticks;
     }
 
     /**
