@@ -158,7 +158,7 @@ final class ClassicRcuEngine extends GracePeriodEngine<ClassicReader> {
         List<String> threads = new ArrayList<>();
         for (ClassicReader reader : registry.readers()) {
             if (reader.ctrAcquire() >= NEST_UNIT) { // [C']
-                threads.add("'" + reader.owner.getName() + "'");
+                threads.add(describe(reader.owner));
             }
         }
         return threads.isEmpty()

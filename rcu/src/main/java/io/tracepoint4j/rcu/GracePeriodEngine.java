@@ -474,9 +474,22 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     /** ReadSection.close() called on another thread than the section's {@code owner}. */
     final IllegalStateException wrongThread(Thread owner, String advice) {
-        return new IllegalStateException("ReadSection.close() on " + this + " from thread '"
-                + Thread.currentThread().getName() + "', but the section belongs to thread '" + owner.getName()
-                + "'. A section ends on the thread that opened it" + advice + ". Nothing was changed.");
+        return new IllegalStateException("ReadSection.close() on " + this + " from " + describe(Thread.currentThread())
+                + ", but the section belongs to " + describe(owner)
+                + ". A section ends on the thread that opened it" + advice + ". Nothing was changed.");
+    }
+
+    /**
+     * How warnings and errors name a thread: {@code thread 'NAME' (id N)}, or {@code unnamed virtual
+     * thread (id N)} for the empty name virtual threads have unless given one.
+     */
+    static String describe(Thread thread) {
+        String name = thread.getName();
+        if (name.isEmpty()) {
+            return (thread.isVirtual() ? "unnamed virtual thread" : "unnamed thread") + " (id " + thread.threadId()
+                    + ")";
+        }
+        return "thread '" + name + "' (id " + thread.threadId() + ")";
     }
 
     private void checkUsable(String operation) {
@@ -570,11 +583,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             if (stallReported.add(reader)) {
                 StringBuilder message = new StringBuilder()
                         .append(stalled)
-                        .append("thread '")
-                        .append(reader.owner.getName())
-                        .append("' (id ")
-                        .append(reader.owner.threadId())
-                        .append(", ")
+                        .append(describe(reader.owner))
+                        .append(" (")
                         .append(reader.owner.getState())
                         .append("), ")
                         .append(describeSection(reader, slot))
@@ -627,7 +637,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             if (unreported != RateLimit.SUPPRESS) {
                 reportLater(
                         System.Logger.Level.WARNING,
-                        "thread '" + reader.owner.getName() + "' ended inside " + ended
+                        describe(reader.owner) + " ended inside " + ended
                                 + " read-side critical section(s) of " + this + "; they were ended for it."
                                 + " Close every section on the thread that opened it (try-with-resources)."
                                 + (unreported == 0

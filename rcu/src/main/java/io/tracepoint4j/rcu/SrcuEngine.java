@@ -255,12 +255,12 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         }
         for (SrcuReader reader : registry.readers()) {
             if (reader.sectionsIn(0) + reader.sectionsIn(1) > 0) {
-                threads.add("'" + reader.owner.getName() + "'");
+                threads.add(describe(reader.owner));
             }
         }
         long portable = handoffsOpen(0) + handoffsOpen(1);
         return open + " read-side critical section(s) are open"
-                + (threads.isEmpty() ? "" : " (threads " + String.join(", ", threads) + ")")
+                + (threads.isEmpty() ? "" : " (" + String.join(", ", threads) + ")")
                 + (portable == 0 ? "" : " (" + portable + " opened by downRead())");
     }
 

@@ -5,6 +5,7 @@ import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tracepoint4j.rcu.RcuDomain.ReadSection;
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
 import io.tracepoint4j.testkit.LogCapture;
 import io.tracepoint4j.testkit.Waits;
@@ -65,6 +66,41 @@ class StallDetectorTest {
             } finally {
                 reader.releaseQuietly();
             }
+        }
+    }
+
+    /**
+     * A virtual thread has an empty name unless given one: the report names it by its id, not as
+     * thread ''.
+     */
+    @Test
+    void anUnnamedVirtualThreadIsReportedByItsId() throws Exception {
+        RcuDomain d = domains.create(Flavor.SRCU, "unnamed", STALL);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (ReadSection _ = d.read()) {
+                    inside.countDown();
+                    release.await(); // parks inside the section: SRCU readers may
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Waits.await(inside, "the virtual reader to enter its section");
+            String named = "unnamed virtual thread (id " + reader.threadId() + ")";
+            try {
+                CompletableFuture<Void> gp = async("unnamed-updater", d::synchronize);
+                Waits.awaitTrue(
+                        () -> !log.warningsContaining(named).isEmpty(),
+                        () -> "a WARNING naming " + named + "; logged: " + log.all());
+                assertThat(log.warningsContaining(named).getFirst()).doesNotContain("thread ''");
+                release.countDown();
+                await(gp, "synchronize() after the virtual reader ended");
+            } finally {
+                release.countDown();
+            }
+            reader.join();
         }
     }
 
