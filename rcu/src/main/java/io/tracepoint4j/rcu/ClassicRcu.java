@@ -24,7 +24,11 @@ public interface ClassicRcu extends RcuDomain {
         return new RcuDomain.Builder<>(name, ClassicRcu.class);
     }
 
-    /** Opens a read-side critical section on the calling thread. Wait-free after first use. */
+    /**
+     * Opens a read-side critical section on the calling thread. Wait-free after first use.
+     *
+     * @throws IllegalStateException if the domain is closed (as {@link #read()})
+     */
     void readLock();
 
     /**

@@ -84,7 +84,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *   [N]  gpSeqNeeded: CAS-max by startPoll(), acquire read by the callback task; close() CASes
      *        its seal bit on, so that a startPoll() either raised it first or waits for close().
      *   [EX] expeditedWaiters: opaque count read by the wait loop to switch to spinning.
-     *   [CL] closed: release store under gpLock, acquire reads.
+     *   [CL] closed: release store under gpLock, acquire reads (update side, and the read side's
+     *        cache misses: close() empties the readers' cache after the store, [R5] in
+     *        ReaderRegistry).
      *   [NI] the count of domains per name: atomic for uniqueness only (see nameInstance).
      *
      * Invariants
@@ -271,7 +273,24 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         Thread thread = Thread.currentThread();
         long id = thread.threadId();
         R cached = cache[ReaderRegistry.slot(id)];
-        return cached != null && cached.ownerId == id ? cached : registry.currentSlow(thread, register);
+        return cached != null && cached.ownerId == id ? cached : lookUpSlow(thread, register);
+    }
+
+    /**
+     * A thread's reader found without the cache, which close() empties ([R5] in ReaderRegistry): so
+     * every read of a closed domain comes here, at no cost to the cached path. Opening a section
+     * is refused; a lookup that would not register finds no reader (no section can be open: close()
+     * refused while one was) and, like the refusal, puts nothing back into the cache.
+     */
+    private R lookUpSlow(Thread thread, boolean register) {
+        if (closedAcquire()) { // [CL]
+            if (register) {
+                throw new IllegalStateException("a read-side critical section of " + this + ", which is closed:"
+                        + " close() is for when no thread will read again. Nothing was changed.");
+            }
+            return null;
+        }
+        return registry.currentSlow(thread, register);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----
@@ -421,6 +440,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                         "cannot close " + this + ": " + String.join("; ", outstanding) + ". Nothing was changed.");
             }
             setClosedRelease(true); // [CL] ends the wait of sealed-out callers: they throw
+            registry.emptyCache(); // [R5] after [CL]: later reads fall back to lookUpSlow and throw
         } finally {
             unlockAndFlushReports(); // [LG] what updaterBarrier() may have reported
         }

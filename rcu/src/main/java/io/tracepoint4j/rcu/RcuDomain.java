@@ -35,6 +35,9 @@ public interface RcuDomain extends AutoCloseable {
      * it, with a WARNING through {@link System.Logger} "io.tracepoint4j.rcu".
      *
      * <p>Progress: wait-free, except for the first call on a thread, which registers the thread.
+     *
+     * @throws IllegalStateException if the domain is closed (a read racing with {@link #close()}
+     *     may go unnoticed)
      */
     ReadSection read();
 
@@ -110,7 +113,9 @@ public interface RcuDomain extends AutoCloseable {
     long completedGracePeriods();
 
     /**
-     * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}.
+     * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}, and
+     * so does opening a read-side critical section (at no cost to reads before: closing empties the
+     * cache through which threads find their reader state).
      * Refuses, changing nothing, while any read-side critical section is open, any callback is
      * pending, or a grace period is in progress or still requested by {@link #startPoll()}. Closing a
      * closed domain does nothing. Call it once no thread will read again. A {@code call()} or

@@ -45,6 +45,10 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      *        housekeeping; atomic for the count, no ordering relied on.
      *   [R4] cache slots are written by CAS (volatile): publication is safe by final fields already;
      *        the CAS is for the compare, so that only the value the writer saw is replaced.
+     *   [R5] emptyCache(), once its domain is closed: a volatile store of null into every slot,
+     *        after the domain's closed flag ([CL] in GracePeriodEngine), so that later lookups fall
+     *        back and find the domain closed. A fast path racing with it may still load the old
+     *        reader (plain loads): a read racing with close() can go unnoticed, one after it cannot.
      *   A reader pushed after a grace period's readers() call belongs to a thread whose first read
      *   began after that point; the domain's heavy barrier argument (see GracePeriodEngine) covers it.
      *   SRCU's upRead() can carry such a section's unlock onto an older reader; SrcuEngine's scan
@@ -170,6 +174,13 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
             CACHE_SLOT.compareAndSet(cache, slot, occupant, reader); // [R4] a lost race only costs a fallback
         }
         return reader;
+    }
+
+    /** Empties every cache slot: each later lookup takes the fallback ([R5]). */
+    void emptyCache() {
+        for (int slot = 0; slot < cache.length; slot++) {
+            CACHE_SLOT.setVolatile(cache, slot, (Reader) null); // [R5]
+        }
     }
 
     static int slot(long threadId) {

@@ -45,7 +45,8 @@ public interface Srcu extends RcuDomain {
      * Opens a read-side critical section on the calling thread; returns the token that
      * {@link #readUnlock(int)} needs. Wait-free after the thread's first use of this domain.
      *
-     * @throws IllegalStateException if sections are nested deeper than 16383 on this thread
+     * @throws IllegalStateException if sections are nested deeper than 16383 on this thread, or the
+     *     domain is closed (as {@link #read()})
      */
     int readLock();
 
@@ -63,6 +64,8 @@ public interface Srcu extends RcuDomain {
      * Opens a read-side critical section that may be ended by {@link #upRead(int)} on any thread.
      * Such a section is not nested in the caller's: the calling thread may end its other sections
      * while this one stays open.
+     *
+     * @throws IllegalStateException if the domain is closed (as {@link #read()})
      */
     int downRead();
 

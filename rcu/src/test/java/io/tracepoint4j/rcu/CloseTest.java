@@ -245,6 +245,45 @@ class CloseTest {
         }
     }
 
+    /**
+     * Reading a closed domain is refused, by a thread that read it before (its reader cached) as by
+     * one that never did; the read side pays nothing for it (close() empties the readers' cache).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void readsThrowAfterClose(Flavor flavor) throws Exception {
+        RcuDomain d = domains.create(flavor, "close-then-read");
+        for (int i = 0; i < 3; i++) {
+            try (var section = d.read()) {
+                // cached now
+            }
+        }
+        d.close();
+        assertThatThrownBy(d::read)
+                .as("a thread whose reader was cached")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(d + ", which is closed");
+        Throwable other = await(
+                async("never-read", () -> {
+                    try {
+                        d.read().close();
+                        return null;
+                    } catch (IllegalStateException expected) {
+                        return expected;
+                    }
+                }),
+                "a read by a thread that never read");
+        assertThat(other).as("a thread that never read").hasMessageContaining(d + ", which is closed");
+        assertThat(d.inReadSection()).isFalse();
+        assertThatThrownBy(d::read)
+                .as("still refused after a lookup that registers nothing")
+                .isInstanceOf(IllegalStateException.class);
+        if (d instanceof Srcu srcu) {
+            assertThatThrownBy(srcu::readLock).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(srcu::downRead).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void closeStopsTheDomainsThreadWhichBearsItsName(Flavor flavor) {
