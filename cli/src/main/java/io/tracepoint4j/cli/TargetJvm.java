@@ -34,13 +34,18 @@ final class TargetJvm implements AutoCloseable {
     private static final String USER = "tp";
 
     /**
-     * The name of the folders holding an attach's password files begins so, then the tool's PID and
-     * a dash: an agent whose password file lies in one of a tool that is gone is stale.
+     * The name of the folders holding an attach's password files begins so, then the tool's PID, a
+     * dash, the tool process's start time (milliseconds since the epoch, as ProcessHandle gives it)
+     * and a dash: an agent whose password file lies in one of a tool that is gone is stale. The
+     * start time tells a tool from a later process that was given its PID again. (A tool in another
+     * PID namespace that shares this temporary folder looks gone; its files are needed only until
+     * its agent has checked its password, a moment after it made them.)
      */
     private static final String SECRETS_PREFIX = "tracepoint4j-attach-";
 
+    /** The tool's PID, then its start time: absent in the folders of tools before the start time was added. */
     private static final java.util.regex.Pattern SECRETS_OF_TOOL =
-            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(SECRETS_PREFIX) + "(\\d+)-");
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(SECRETS_PREFIX) + "(\\d+)-(?:(\\d+)-)?");
 
     /** This tool's version, from its jar's manifest; "unknown" when run from class folders. */
     private static final String TOOL_VERSION =
@@ -102,7 +107,7 @@ final class TargetJvm implements AutoCloseable {
             deleteSecretsOfEndedTools();
             secrets = OwnerOnly.newTemporaryFolder(
                     Path.of(System.getProperty("java.io.tmpdir")),
-                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-");
+                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-" + startMillis(ProcessHandle.current()) + "-");
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = OwnerOnly.newFile(secrets.resolve("jmx.password"), USER + " " + password + "\n");
             Path accessFile = OwnerOnly.newFile(
@@ -326,7 +331,7 @@ final class TargetJvm implements AutoCloseable {
             return "a JMX agent of its own, which this tool does not use";
         }
         long toolPid = Long.parseLong(tool.group(1));
-        if (ProcessHandle.of(toolPid).isPresent()) {
+        if (toolRuns(tool)) {
             return "the JMX agent of another tp, PID " + toolPid + ", which is still running: try again once it ended";
         }
         stopAgent(pid);
@@ -345,7 +350,7 @@ final class TargetJvm implements AutoCloseable {
                 java.util.regex.Matcher tool =
                         SECRETS_OF_TOOL.matcher(folder.getFileName().toString());
                 if (tool.lookingAt()
-                        && ProcessHandle.of(Long.parseLong(tool.group(1))).isEmpty()
+                        && !toolRuns(tool)
                         && OwnerOnly.isOwnFolder(folder, System.getProperty("user.name"))) { // not a link
                     deleteSecrets(folder);
                 }
@@ -353,6 +358,24 @@ final class TargetJvm implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // an unreadable temporary folder: the next tool tries again
         }
+    }
+
+    /**
+     * Whether the tool a SECRETS_OF_TOOL match names still runs: a process has its PID and, where
+     * the name holds one, the same start time (else the PID was given to another process since).
+     */
+    private static boolean toolRuns(java.util.regex.MatchResult tool) {
+        java.util.Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(tool.group(1)));
+        return process.isPresent()
+                && (tool.group(2) == null || Long.parseLong(tool.group(2)) == startMillis(process.get()));
+    }
+
+    /** When {@code process} started, in milliseconds since the epoch; 0 where the system does not say. */
+    static long startMillis(ProcessHandle process) {
+        return process.info()
+                .startInstant()
+                .map(java.time.Instant::toEpochMilli)
+                .orElse(0L);
     }
 
     /** Deletes a password folder and the two files a tool puts there; quietly, as far as it can. */

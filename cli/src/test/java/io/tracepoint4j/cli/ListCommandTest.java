@@ -84,8 +84,21 @@ class ListCommandTest {
         assertThat(stale).as("the killed tool's password folder").doesNotExist();
         assertThat(jcmd(pid, "ManagementAgent.status")).contains("Agent: disabled");
 
+        Process reused = new ProcessBuilder("sleep", "60").start();
+        try {
+            long notItsStart = TargetJvm.startMillis(reused.toHandle()) - 60_000;
+            Path ofAnEarlierProcess = agentStartedByTool(pid, reused.pid() + "-" + notItsStart);
+            TpCommand afterReuse = TpCommand.run("list", "--pid", pid);
+            assertThat(afterReuse.status())
+                    .as("a tool whose PID another process has now: %s", afterReuse.err())
+                    .isZero();
+            assertThat(ofAnEarlierProcess).as("its password folder").doesNotExist();
+        } finally {
+            reused.destroyForcibly().waitFor();
+        }
+
         Process running = new ProcessBuilder("sleep", "60").start();
-        Path live = agentStartedByTool(pid, running.pid());
+        Path live = agentStartedByTool(pid, running.pid() + "-" + TargetJvm.startMillis(running.toHandle()));
         try {
             TpCommand refused = TpCommand.run("list", "--pid", pid);
 
@@ -104,12 +117,12 @@ class ListCommandTest {
     }
 
     /**
-     * Starts {@code pid}'s JMX agent as a tool of PID {@code toolPid} does, its password files in a
-     * folder named after that tool; returns the folder.
+     * Starts {@code pid}'s JMX agent as a tool does, its password files in a folder named after that
+     * tool ({@code tool}: its PID, or PID-STARTMILLIS as tools name them now); returns the folder.
      */
-    private static Path agentStartedByTool(long pid, long toolPid) throws Exception {
+    private static Path agentStartedByTool(long pid, Object tool) throws Exception {
         Path secrets = Files.createTempDirectory(
-                "tracepoint4j-attach-" + toolPid + "-",
+                "tracepoint4j-attach-" + tool + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path password = ownerOnly(secrets.resolve("jmx.password"), "tp secret\n");
         Path access = ownerOnly(secrets.resolve("jmx.access"), "tp readonly\n");
