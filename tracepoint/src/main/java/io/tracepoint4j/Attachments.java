@@ -37,6 +37,16 @@ public final class Attachments implements AutoCloseable {
          * leave it alone. Should be quick: a definition of the tracepoint waits for it.
          */
         List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint);
+
+        /**
+         * The probe registered on {@code tracepoint} for {@code writer}, one of the writers {@link
+         * #writers} returned for it: by default its {@link Tracepoint#writerProbe writer probe}. A
+         * consumer may put a probe of its own in front, such as a {@link Tracepoint#filteredProbe
+         * filtered probe} around the writer probe. Held weakly, as the writer probe is.
+         */
+        default <P> P probe(Tracepoint<P> tracepoint, ArgumentWriter writer) {
+            return tracepoint.writerProbe(writer);
+        }
     }
 
     /** What is attached to one tracepoint, held weakly (see the class comment). */
@@ -130,7 +140,7 @@ public final class Attachments implements AutoCloseable {
         Attached entry = new Attached(tracepoint);
         try {
             for (ArgumentWriter writer : writers) {
-                entry.probes.add(new WeakReference<Object>(register(tracepoint, writer)));
+                entry.probes.add(new WeakReference<Object>(register(chooser, tracepoint, writer)));
             }
         } catch (RuntimeException | Error e) {
             for (WeakReference<Object> probe : entry.probes) {
@@ -141,9 +151,9 @@ public final class Attachments implements AutoCloseable {
         attached.put(tracepoint.id(), entry);
     }
 
-    /** Registers a writer probe; a generic method names the tracepoint's prototype P. */
-    private static <P> P register(Tracepoint<P> tracepoint, ArgumentWriter writer) {
-        P probe = tracepoint.writerProbe(writer);
+    /** Registers the chooser's probe for {@code writer}; a generic method names the tracepoint's prototype P. */
+    private static <P> P register(Chooser chooser, Tracepoint<P> tracepoint, ArgumentWriter writer) {
+        P probe = chooser.probe(tracepoint, writer);
         tracepoint.register(probe);
         return probe;
     }

@@ -100,6 +100,58 @@ class AttachmentsTest {
         assertThat(healthy.firings.get()).isEqualTo(1);
     }
 
+    /** Lets the firings with an even int argument through. */
+    static final class EvenFilter implements ArgumentFilter {
+        @Override
+        public long begin() {
+            return 0;
+        }
+
+        @Override
+        public long testInt(long state, int argument, int value) {
+            return value % 2 == 0 ? 1 : 0;
+        }
+
+        @Override
+        public boolean accept(long state) {
+            return state == 1;
+        }
+    }
+
+    /** A chooser that puts a probe of its own in front of the writer probe: a filtered probe here. */
+    static final class FilteringChooser implements Attachments.Chooser {
+        final CountingWriter writer = new CountingWriter();
+
+        @Override
+        public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+            return tracepoint.name().equals("attach:filtered") ? List.of(writer) : List.of();
+        }
+
+        @Override
+        public <P> P probe(Tracepoint<P> tracepoint, ArgumentWriter writer) {
+            return tracepoint.filteredProbe(new EvenFilter(), tracepoint.writerProbe(writer));
+        }
+    }
+
+    @Test
+    void theChoosersProbeIsRegisteredInPlaceOfTheWriterProbe() {
+        Tracepoint<Counted> filtered = Tracepoint.define("attach:filtered", Counted.class, "n");
+        FilteringChooser chooser = new FilteringChooser();
+        Attachments attachments = Attachments.start(chooser);
+        try {
+            for (int n = 1; n <= 4; n++) {
+                filtered.fire().counted(n);
+            }
+            assertThat(chooser.writer.firings.get())
+                    .as("only the even ones passed")
+                    .isEqualTo(2);
+            assertThat(chooser.writer.sum.get()).isEqualTo(2 + 4);
+        } finally {
+            attachments.close();
+        }
+        assertThat(filtered.probeCount()).isZero();
+    }
+
     @Test
     void aNullChooserIsRefused() {
         assertThatThrownBy(() -> Attachments.start(null)).hasMessageContaining("chooser is null");

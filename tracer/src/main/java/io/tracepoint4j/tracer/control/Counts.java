@@ -1,95 +1,101 @@
 package io.tracepoint4j.tracer.control;
 
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Attachments;
 import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.tracer.Filter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code tp stat}'s counting in the target: a probe on every tracepoint a glob names (guarded by the
- * filter, if any) that counts the firings and writes nothing, read on demand. The counter is a
- * writer probe whose begin() counts and skips the firing, so no argument is handed over; a
- * LongAdder keeps firing threads from contending on one counter.
+ * filter, if any), those defined now and those defined while it counts, that counts the firings
+ * and writes nothing, read on demand. The counter is a writer probe whose begin() counts and skips
+ * the firing, so no argument is handed over; a LongAdder keeps firing threads from contending on
+ * one counter. Tracepoints of one name (a plugin's, deployed again) add up under that name.
  */
 final class Counts {
-    private final List<Counted<?>> counted = new ArrayList<>();
+    private final List<String> globs;
+    /** In the order attached; added to by defining threads (Attachments' lock), read by the control thread. */
+    private final List<Counter> counters = new CopyOnWriteArrayList<>();
+
+    private final Attachments attachments;
 
     /**
-     * Attaches counters to the tracepoints defined now that {@code globs} match.
+     * Attaches counters to the tracepoints {@code globs} match, now and as they are defined.
      *
-     * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit one of them
+     * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit one defined now
      */
     Counts(List<String> globs, String filter) {
+        this.globs = globs;
         Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
-        List<Tracepoint<?>> found = new ArrayList<>();
+        Chooser chooser = new Chooser(parsed);
         for (String glob : globs) {
             for (Tracepoint<?> tracepoint : Tracepoints.find(Tracepoints.checkGlob(glob))) { // why none would match
-                if (!found.contains(tracepoint)) {
-                    found.add(tracepoint);
-                }
+                chooser.checkFits(tracepoint); // refused now rather than left out
             }
         }
-        try {
-            for (Tracepoint<?> tracepoint : found) {
-                counted.add(Counted.attach(tracepoint, parsed));
-            }
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        this.attachments = Attachments.start(chooser);
     }
 
-    /** NAME=COUNT for each tracepoint counted, in the order found. */
+    /** NAME=COUNT for each tracepoint name counted, in the order first attached. */
     List<String> read() {
-        List<String> counts = new ArrayList<>();
-        for (Counted<?> c : counted) {
-            counts.add(c.tracepoint.name() + "=" + c.counter.count.sum());
+        Map<String, Long> byName = new LinkedHashMap<>();
+        for (Counter counter : counters) {
+            Long before = byName.get(counter.name);
+            byName.put(counter.name, (before == null ? 0 : before) + counter.count.sum());
+        }
+        List<String> counts = new ArrayList<>(byName.size());
+        for (Map.Entry<String, Long> entry : byName.entrySet()) {
+            counts.add(entry.getKey() + "=" + entry.getValue());
         }
         return counts;
     }
 
     /** Detaches the counters and waits until no firing runs them. */
     void close() {
-        for (Counted<?> c : counted) {
-            c.detach();
-        }
-        for (Counted<?> c : counted) {
-            c.tracepoint.synchronizeUnregister();
-        }
-        counted.clear();
+        attachments.close();
     }
 
-    private static final class Counted<P> {
-        final Tracepoint<P> tracepoint;
-        final Counter counter;
-        final P probe;
+    private boolean matches(String name) {
+        for (String glob : globs) {
+            if (Tracepoints.matches(glob, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
-        private Counted(Tracepoint<P> tracepoint, Counter counter, P probe) {
-            this.tracepoint = tracepoint;
-            this.counter = counter;
-            this.probe = probe;
+    /** A counter for each tracepoint the globs match and the filter fits. */
+    private final class Chooser extends GuardedChooser {
+        Chooser(Filter filter) {
+            super(filter, "tp stat counting " + String.join(",", globs));
         }
 
-        static <P> Counted<P> attach(Tracepoint<P> tracepoint, Filter filter) {
-            Counter counter = new Counter("tp stat counting " + tracepoint.name());
-            return new Counted<>(tracepoint, counter, GuardedProbes.attach(tracepoint, counter, filter));
-        }
-
-        void detach() {
-            tracepoint.unregisterIfRegistered(probe);
+        @Override
+        public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+            if (!matches(tracepoint.name()) || !fits(tracepoint)) {
+                return List.of();
+            }
+            Counter counter = new Counter(tracepoint.name());
+            counters.add(counter);
+            return List.of(counter);
         }
     }
 
     /** Counts in begin() and skips the firing: no argument is handed over, nothing is written. */
     private static final class Counter extends IndexedArgumentWriter {
         final LongAdder count = new LongAdder();
-        private final String description;
+        final String name;
 
-        Counter(String description) {
-            this.description = description;
+        Counter(String name) {
+            this.name = name;
         }
 
         @Override
@@ -100,7 +106,7 @@ final class Counts {
 
         @Override
         public String toString() {
-            return description;
+            return "tp stat counting " + name;
         }
     }
 }

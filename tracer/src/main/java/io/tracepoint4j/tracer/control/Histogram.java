@@ -1,5 +1,7 @@
 package io.tracepoint4j.tracer.control;
 
+import io.tracepoint4j.ArgumentWriter;
+import io.tracepoint4j.Attachments;
 import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.tracer.Filter;
@@ -19,12 +21,17 @@ import java.util.concurrent.atomic.LongAdder;
 final class Histogram {
     static final int BUCKETS = 65;
 
-    private final Tracepoint<?> tracepoint;
-    private final Object probe;
     private final Recorder recorder;
+    private final Attachments attachments;
 
+    /**
+     * Attaches to {@code tracepoint}, and to each tracepoint of its name defined later with the
+     * same arguments (its plugin deployed again), until {@link #close()}.
+     *
+     * @throws IllegalArgumentException if {@code field} is not a numeric argument of it
+     * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit it
+     */
     Histogram(Tracepoint<?> tracepoint, String field, String filter) {
-        this.tracepoint = tracepoint;
         List<Tracepoint.Argument> arguments = tracepoint.arguments();
         int index = -1;
         for (int i = 0; i < arguments.size(); i++) {
@@ -41,8 +48,12 @@ final class Histogram {
             throw new IllegalArgumentException(field + " is " + type.getSimpleName() + ": a histogram needs a number");
         }
         this.recorder = new Recorder(index, "tp hist of " + tracepoint.name() + " " + field);
-        Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
-        this.probe = GuardedProbes.attach(tracepoint, recorder, parsed);
+        Chooser chooser = new Chooser(
+                filter == null || filter.isEmpty() ? null : Filter.parse(filter),
+                tracepoint.name(),
+                arguments.get(index));
+        chooser.checkFits(tracepoint); // refused now rather than left out
+        this.attachments = Attachments.start(chooser);
     }
 
     /** count, sum, min, max, then the 65 bucket counts, tab-separated. */
@@ -57,10 +68,33 @@ final class Histogram {
         return fields.toString();
     }
 
-    /** Detaches the probe and waits until no firing runs it. */
+    /** Detaches the probes and waits until no firing runs them. */
     void close() {
-        tracepoint.unregisterIfRegistered(probe);
-        tracepoint.synchronizeUnregister();
+        attachments.close();
+    }
+
+    /**
+     * The recorder for the tracepoints of the histogram's name whose argument at its index is the
+     * field, of the same type (so the recorder takes the right one); others are left alone.
+     */
+    private final class Chooser extends GuardedChooser {
+        private final String name;
+        private final Tracepoint.Argument field;
+
+        Chooser(Filter filter, String name, Tracepoint.Argument field) {
+            super(filter, "tp hist of " + name);
+            this.name = name;
+            this.field = field;
+        }
+
+        @Override
+        public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+            List<Tracepoint.Argument> arguments = tracepoint.arguments();
+            boolean same = tracepoint.name().equals(name)
+                    && arguments.size() > recorder.index
+                    && arguments.get(recorder.index).equals(field); // a primitive type: the same Class everywhere
+            return same && fits(tracepoint) ? List.of(recorder) : List.of();
+        }
     }
 
     private static String names(List<Tracepoint.Argument> arguments) {
@@ -86,7 +120,7 @@ final class Histogram {
         final LongAccumulator min = new LongAccumulator(new Min(), Long.MAX_VALUE);
         final LongAccumulator max = new LongAccumulator(new Max(), Long.MIN_VALUE);
         final LongAdder[] buckets = new LongAdder[BUCKETS];
-        private final int index;
+        final int index;
         private final String description;
 
         Recorder(int index, String description) {
