@@ -25,6 +25,10 @@ final class ControlSocket implements AutoCloseable {
     private final SocketChannel channel;
     private final BufferedReader in;
     private final PrintWriter out;
+    /** The target's last words (its final counts, said as it exited), {@code ok} first; null before. */
+    private String[] lastWords;
+    /** When they were read, in System.nanoTime(). */
+    private long lastWordsAt;
 
     private ControlSocket(long pid, SocketChannel channel) {
         this.pid = pid;
@@ -64,6 +68,10 @@ final class ControlSocket implements AutoCloseable {
         try {
             out.println(request);
             String line = in.readLine();
+            while (line != null && line.startsWith("exit\t")) { // said as the target exits, then the answer, if any
+                keepLastWords(line);
+                line = in.readLine();
+            }
             if (line == null) {
                 throw new CommandFailure(
                         ProcessHandle.of(pid).isEmpty()
@@ -78,6 +86,13 @@ final class ControlSocket implements AutoCloseable {
         } catch (IOException e) {
             throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
         }
+    }
+
+    private void keepLastWords(String line) {
+        String[] fields = line.split("\t", -1);
+        fields[0] = "ok";
+        lastWords = fields;
+        lastWordsAt = System.nanoTime();
     }
 
     /**
@@ -126,6 +141,7 @@ final class ControlSocket implements AutoCloseable {
         private String[] answer;
         private long answeredAt;
         private boolean exited;
+        private boolean finalCounts;
 
         Poll(String request) {
             this.request = request;
@@ -143,7 +159,9 @@ final class ControlSocket implements AutoCloseable {
 
         /**
          * The answer to {@code last}, the request that ends the command (unstat, unhist); or, if the
-         * target exited first, the last answer polled ({@link #exited()} then says so).
+         * target exited first, its last words (the final counts it said as it exited, see the
+         * tracer's ControlServer), else the last answer polled ({@link #exited()} and {@link
+         * #finalCounts()} then say which).
          *
          * @param what what the answers hold, for the failure's message ("count", "histogram")
          * @throws CommandFailure as {@link #lastRequest}, or if the target exited before any answer
@@ -154,16 +172,29 @@ final class ControlSocket implements AutoCloseable {
                 answeredAt = System.nanoTime();
                 return answered;
             }
+            exited = true;
+            if (lastWords != null) { // the final counts, said as it exited
+                finalCounts = true;
+                answeredAt = lastWordsAt;
+                return lastWords;
+            }
             if (answer == null) {
                 throw new CommandFailure("PID " + pid + " exited before its first " + what + " was read");
             }
-            exited = true;
             return answer;
         }
 
-        /** Whether {@link #finish} gave the last answer polled, the target having exited. */
+        /** Whether the target exited before {@link #finish}'s request was answered. */
         boolean exited() {
             return exited;
+        }
+
+        /**
+         * Whether {@link #finish} gave the counts the target said as it exited (its last words),
+         * rather than the last answer polled, up to a second old.
+         */
+        boolean finalCounts() {
+            return finalCounts;
         }
 
         /** When the answer {@link #finish} gave came, in System.nanoTime(). */

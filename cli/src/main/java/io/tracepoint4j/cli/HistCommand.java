@@ -75,8 +75,10 @@ final class HistCommand implements Callable<Integer> {
             ControlSocket.Poll poll = control.new Poll("histogram");
             control.waitForTheEnd(duration.seconds, poll);
             String[] answer = poll.finish("unhist", "histogram");
-            if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
-                out.println("PID " + pid + " exited; its histogram as of the last second:");
+            if (poll.exited() && !poll.finalCounts()) { // killed: what it said last, up to a second old
+                out.println("PID " + pid + " exited without its final histogram; as of the last second:");
+            } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                out.println("PID " + pid + " exited; its histogram at its exit:");
             }
             long[] values = new long[answer.length - 1];
             for (int i = 1; i < answer.length; i++) {

@@ -65,24 +65,33 @@ final class StatCommand implements Callable<Integer> {
         try (ControlSocket control = ControlSocket.connect(pid)) {
             String[] started =
                     control.request("stat\t" + (filter == null ? "" : filter) + "\t" + String.join("\t", globs));
-            if (started[1].equals("0")) {
+            boolean noneYet = started[1].equals("0");
+            if (noneYet && !target.isCommand()) { // a started command may define them later; a running JVM, likely not
                 throw new CommandFailure("PID " + pid + " has no tracepoint matching " + String.join(",", globs)
                         + " (./tp list --pid " + pid + " lists them)");
             }
             out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
-                    + pid + " (" + started[1] + (started[1].equals("1") ? " tracepoint)" : " tracepoints)")
-                    + duration.phrase(", Ctrl-C stops"));
+                    + pid + " ("
+                    + (noneYet
+                            ? "no tracepoint yet; those it defines are counted"
+                            : started[1] + (started[1].equals("1") ? " tracepoint" : " tracepoints"))
+                    + ")" + duration.phrase(", Ctrl-C stops"));
             out.flush();
             long start = System.nanoTime();
             ControlSocket.Poll poll = control.new Poll("counts");
             control.waitForTheEnd(duration.seconds, poll);
             String[] counts = poll.finish("unstat", "count");
-            if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
-                out.println("PID " + pid + " exited; its counts as of the last second:");
+            if (poll.exited() && !poll.finalCounts()) { // killed: what it said last, up to a second old
+                out.println("PID " + pid + " exited without its final counts; as of the last second:");
+            } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
+                out.println("PID " + pid + " exited; its counts at its exit:");
             }
             double elapsed = (poll.answeredAt() - start) / 1e9;
             out.println();
             out.printf("%12s %11s  %s%n", "counted", "rate/s", "tracepoint");
+            if (counts.length == 1) {
+                out.println("no tracepoint matching " + String.join(",", globs) + " was defined");
+            }
             for (int i = 1; i < counts.length; i++) {
                 int equals = counts[i].lastIndexOf('=');
                 long count = Long.parseLong(counts[i].substring(equals + 1));

@@ -233,6 +233,44 @@ class RecordCommandTest {
         assertThat(list.out()).as("the counting probe is detached").contains("rt:request regular disabled 0 probes");
     }
 
+    /**
+     * tp stat -- java ...: a glob that matches nothing when tp attaches is not refused for a command
+     * it started, and the tracepoint the command defines later is counted, every firing.
+     */
+    @Test
+    void statCountsATracepointTheCommandDefinesLater(@TempDir Path dir) throws Exception {
+        Path go = dir.resolve("go");
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int[] status = {-1};
+        Thread tool = Thread.ofPlatform()
+                .start(() -> status[0] = Tp.run(
+                        new java.io.PrintWriter(out, true),
+                        new java.io.PrintWriter(err, true),
+                        "stat",
+                        "-e",
+                        "late:tick",
+                        "--",
+                        TargetProcesses.java(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        LateTarget.class.getName(),
+                        go.toString()));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!out.toString().startsWith("counting") && tool.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(out.toString())
+                .as("stderr: %s", err)
+                .startsWith("counting late:tick in PID ")
+                .contains("(no tracepoint yet; those it defines are counted)");
+        java.nio.file.Files.createFile(go);
+        tool.join(60_000);
+        assertThat(status[0]).as(err.toString()).isZero();
+        assertThat(out.toString().lines()).anySatisfy(line -> assertThat(line).matches(" +100 +[0-9,.]+  late:tick"));
+    }
+
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {

@@ -46,6 +46,12 @@ import java.util.Set;
  * anything that fails                      -> error  MESSAGE
  * </pre>
  *
+ * <p>Last words: while a connection counts ({@code stat}) or makes a histogram ({@code hist}), the
+ * JVM's exit (its last thread ended, System.exit, Ctrl-C) sends it one line no request asked for,
+ * {@code exit  NAME=COUNT ...} or {@code exit  COUNT  SUM ...}, the final counts, between two
+ * answers, before the socket closes: a short-lived command's counts are whole, not as of the last
+ * poll. (A JVM killed with SIGKILL runs no hook and says nothing.)
+ *
  * <p>A connection owns the session it started and the counters of its {@code stat}: when the connection closes, however the tool
  * ended (SIGKILL included), its session is stopped and its trace written. When the last connection
  * closes, the server closes the socket, deletes it and its thread ends: the JVM is left as it was.
@@ -189,13 +195,22 @@ final class ControlServer {
         }
     }
 
-    /** One tool's connection and the session it started, stopped when the connection closes. */
+    /**
+     * One tool's connection and the session it started, stopped when the connection closes. Its
+     * state is guarded by its monitor, held while a request is answered and while the last words
+     * are said, so that a line is never written into another.
+     */
     private static final class Connection implements Runnable {
         private final ServerSocketChannel server;
         private final SocketChannel channel;
+        private PrintWriter out;
         private Session session;
         private Counts counts;
         private Histogram histogram;
+        /** Registered while it counts or makes a histogram: says the last counts at the JVM's exit. */
+        private final Thread lastWords = new Thread(new LastWords(this), "tracepoint4j-control-last-words");
+
+        private boolean lastWordsRegistered;
 
         Connection(ServerSocketChannel server, SocketChannel channel) {
             this.server = server;
@@ -208,15 +223,51 @@ final class ControlServer {
                             new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
                     PrintWriter out = new PrintWriter(
                             new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), true)) {
+                synchronized (this) {
+                    this.out = out;
+                }
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    out.println(answer(line.split("\t", -1)));
+                    synchronized (this) {
+                        out.println(answer(line.split("\t", -1)));
+                        updateLastWords();
+                    }
                 }
             } catch (IOException e) {
                 // the tool went away: stop what it started, below
             } finally {
-                stopQuietly();
+                synchronized (this) {
+                    stopQuietly();
+                    updateLastWords();
+                }
                 disconnected();
                 closeIfIdle(server);
+            }
+        }
+
+        /** Registers the last words while something is counted, and removes them once nothing is. */
+        private void updateLastWords() {
+            boolean wanted = counts != null || histogram != null;
+            if (wanted == lastWordsRegistered) {
+                return;
+            }
+            try {
+                if (wanted) {
+                    Runtime.getRuntime().addShutdownHook(lastWords);
+                } else {
+                    Runtime.getRuntime().removeShutdownHook(lastWords);
+                }
+                lastWordsRegistered = wanted;
+            } catch (IllegalStateException exiting) {
+                // the JVM is exiting: its hooks are running, the last words among them if registered
+            }
+        }
+
+        /** Says the counts, or the histogram, at the JVM's exit: see "Last words" in the class comment. */
+        synchronized void sayLastWords() {
+            String words =
+                    counts != null ? String.join("\t", counts.read()) : histogram != null ? histogram.read() : null;
+            if (words != null && out != null) {
+                out.println("exit\t" + words);
             }
         }
 
@@ -392,6 +443,20 @@ final class ControlServer {
                 session = null;
             }
             closeQuietly(channel);
+        }
+    }
+
+    /** A connection's shutdown hook: a class, not a lambda (no invokedynamic in runtime modules). */
+    private static final class LastWords implements Runnable {
+        private final Connection connection;
+
+        LastWords(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void run() {
+            connection.sayLastWords();
         }
     }
 
