@@ -271,6 +271,51 @@ class RecordCommandTest {
         assertThat(out.toString().lines()).anySatisfy(line -> assertThat(line).matches(" +100 +[0-9,.]+  late:tick"));
     }
 
+    /**
+     * A --pid target that exits while tp stat counts: its final counts, sent as it exits, are shown
+     * and said to be those at its exit; one killed with SIGKILL sends none, and the counts of the
+     * last second are shown, saying so.
+     */
+    @Test
+    void statOfATargetThatExitsShowsItsCountsAtItsExitOrSaysTheyAreOld() throws Exception {
+        for (boolean killed : new boolean[] {false, true}) {
+            Process exiting = TargetProcesses.start(RecordTarget.class);
+            assertThat(TargetProcesses.firstLine(exiting)).startsWith("ready");
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int[] status = {-1};
+            Thread tool = Thread.ofPlatform()
+                    .start(() -> status[0] = Tp.run(
+                            new java.io.PrintWriter(out, true),
+                            new java.io.PrintWriter(err, true),
+                            "stat",
+                            "--pid",
+                            Long.toString(exiting.pid()),
+                            "-e",
+                            "rt:*"));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!out.toString().startsWith("counting") && tool.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(1_500); // a poll or two
+            if (killed) {
+                exiting.destroyForcibly().waitFor();
+            } else {
+                TargetProcesses.stop(exiting); // its shutdown hooks run
+            }
+            tool.join(30_000);
+            assertThat(status[0]).as("killed %s: %s", killed, err).isZero();
+            assertThat(out.toString())
+                    .as("killed %s", killed)
+                    .contains(
+                            killed
+                                    ? "PID " + exiting.pid()
+                                            + " exited without its final counts; as of the last second:"
+                                    : "PID " + exiting.pid() + " exited; its counts at its exit:")
+                    .containsPattern(" +[0-9,]+ +[0-9,.]+  rt:request");
+        }
+    }
+
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {
