@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -15,7 +16,7 @@ final class DomainSettings {
             5,
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
-            Thread.ofPlatform().daemon().name("tracepoint4j-callbacks-", 0).factory());
+            LibraryThreads.factory("tracepoint4j-callbacks-"));
 
     /** System property giving the default stall timeout in milliseconds. */
     static final String STALL_TIMEOUT_PROPERTY = "tracepoint4j.rcu.stallTimeoutMillis";

@@ -70,6 +70,26 @@ class CallbackTest {
         assertThat(callers.calls).allSatisfy(c -> assertThat(c.ranOn).isNotSameAs(c.calledFrom));
     }
 
+    /**
+     * The callback threads hold no context class loader: the thread whose call() started one may be
+     * a plugin's, whose loader a pooled thread would otherwise keep alive while it idles.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void callbackThreadsHoldNoContextClassLoader(Flavor flavor) throws Exception {
+        RcuDomain d = domains.create(flavor, "cb-loader");
+        ClassLoader plugins = new java.net.URLClassLoader(new java.net.URL[0], null);
+        ConcurrentLinkedQueue<Object> loaders = new ConcurrentLinkedQueue<>();
+        Thread caller = Thread.ofPlatform()
+                .unstarted(() -> d.call(() -> loaders.add(java.util.Objects.requireNonNullElse(
+                        Thread.currentThread().getContextClassLoader(), "none"))));
+        caller.setContextClassLoader(plugins);
+        caller.start();
+        caller.join();
+        d.barrier();
+        assertThat(loaders).containsExactly("none");
+    }
+
     /** Records, for each callback, the thread that queued it and the thread that ran it. */
     static final class Callers {
         record Call(Thread calledFrom, Thread ranOn) {}

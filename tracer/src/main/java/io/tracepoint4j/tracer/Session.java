@@ -12,6 +12,7 @@ import io.tracepoint4j.ctf.PacketLayout;
 import io.tracepoint4j.ctf.StreamClass;
 import io.tracepoint4j.ctf.TraceMetadata;
 import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
@@ -566,10 +567,7 @@ public final class Session implements AutoCloseable {
      * buffered. A class, not a lambda (no invokedynamic in runtime modules).
      */
     private final class ShutdownHook implements Runnable {
-        final Thread thread = Thread.ofPlatform()
-                .name("tracepoint4j-session-" + name + "-shutdown")
-                .inheritInheritableThreadLocals(false)
-                .unstarted(this);
+        final Thread thread = LibraryThreads.unstarted("tracepoint4j-session-" + name + "-shutdown", this);
 
         @Override
         public void run() {

@@ -7,6 +7,14 @@ package io.tracepoint4j.rcu.internal;
  * part of the user's API.
  */
 public final class LibraryThreads {
+    /*
+     * Design note.
+     *
+     * Memory ordering:
+     *   [TN] a factory's next thread number: getAndIncrement for unique names only; no ordering
+     *        is relied on.
+     */
+
     private LibraryThreads() {}
 
     /**
@@ -23,6 +31,29 @@ public final class LibraryThreads {
                 .unstarted(task);
         thread.setContextClassLoader(null);
         return thread;
+    }
+
+    /**
+     * Makes threads as {@link #unstarted} does, named {@code prefix} followed by 0, 1, 2, ...: for
+     * a pool of the library's.
+     */
+    public static java.util.concurrent.ThreadFactory factory(String prefix) {
+        return new Numbered(prefix);
+    }
+
+    /** The factory of {@link #factory}: a class, not a lambda (no invokedynamic in runtime modules). */
+    private static final class Numbered implements java.util.concurrent.ThreadFactory {
+        private final String prefix;
+        private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+
+        Numbered(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(Runnable task) {
+            return unstarted(prefix + next.getAndIncrement(), task); // [TN]
+        }
     }
 
     /** As {@link #unstarted}, started. */

@@ -2,6 +2,7 @@ package io.tracepoint4j.tracer.control;
 
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
+import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.tracer.Session;
 import java.io.BufferedReader;
@@ -84,7 +85,7 @@ final class ControlServer {
                 path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         server = channel;
         socket = path;
-        Thread.ofPlatform().daemon().name("tracepoint4j-control").start(new Acceptor(channel));
+        LibraryThreads.start("tracepoint4j-control", new Acceptor(channel));
         return path;
     }
 
@@ -187,10 +188,7 @@ final class ControlServer {
                     closeQuietly(connection);
                     return;
                 }
-                Thread.ofPlatform()
-                        .daemon()
-                        .name("tracepoint4j-control-" + ++accepted)
-                        .start(new Connection(channel, connection));
+                LibraryThreads.start("tracepoint4j-control-" + ++accepted, new Connection(channel, connection));
             }
         }
     }
@@ -208,7 +206,8 @@ final class ControlServer {
         private Counts counts;
         private Histogram histogram;
         /** Registered while it counts or makes a histogram: says the last counts at the JVM's exit. */
-        private final Thread lastWords = new Thread(new LastWords(this), "tracepoint4j-control-last-words");
+        private final Thread lastWords =
+                LibraryThreads.unstarted("tracepoint4j-control-last-words", new LastWords(this));
 
         private boolean lastWordsRegistered;
 
