@@ -1,7 +1,10 @@
 package io.tracepoint4j.cli;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -16,6 +19,8 @@ import picocli.CommandLine.Parameters;
  */
 final class TargetOption {
     private static final long START_TIMEOUT_SECONDS = 60;
+    /** How long an abandoned command has to end after SIGTERM. */
+    private static final long STOP_SECONDS = 5;
 
     @Option(names = "--pid", paramLabel = "PID", description = "The JVM's process id (or give a command after --).")
     Long pid;
@@ -27,6 +32,12 @@ final class TargetOption {
     List<String> command;
 
     private Process started;
+
+    /**
+     * The commands started and not yet waited for by {@link #awaitCommand}: a tool that fails on
+     * the way stops them ({@link #stopAbandoned}), or they would run on, orphaned, on its terminal.
+     */
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
     /** The target's PID: --pid's, or the started command's once tracepoint4j is loaded in it. */
     long resolve(CommandLine commandLine) {
@@ -49,6 +60,7 @@ final class TargetOption {
         }
         try {
             started = new ProcessBuilder(command).inheritIO().start();
+            RUNNING.add(started);
         } catch (IOException e) {
             throw new CommandFailure("cannot start " + String.join(" ", command) + ": " + e.getMessage());
         }
@@ -96,6 +108,31 @@ final class TargetOption {
     void awaitCommand() throws InterruptedException {
         if (started != null) {
             started.waitFor();
+            RUNNING.remove(started);
         }
+    }
+
+    /**
+     * Stops the commands started that the tool will not wait for, because it failed: SIGTERM, and
+     * SIGKILL after {@link #STOP_SECONDS}. Returns their PIDs.
+     */
+    static List<Long> stopAbandoned() {
+        List<Long> stopped = new ArrayList<>();
+        for (Process process : RUNNING) {
+            RUNNING.remove(process);
+            if (process.isAlive()) {
+                process.destroy();
+                try {
+                    if (!process.waitFor(STOP_SECONDS, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    process.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+                stopped.add(process.pid());
+            }
+        }
+        return stopped;
     }
 }

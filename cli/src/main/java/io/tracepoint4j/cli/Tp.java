@@ -135,6 +135,15 @@ public final class Tp implements Callable<Integer> {
         }
     }
 
+    /** Stops the commands a failed tool started (-- java ...), saying so: they would run on orphaned. */
+    private static void stopAbandonedCommands(CommandLine failed) {
+        for (long stopped : TargetOption.stopAbandoned()) {
+            failed.getErr()
+                    .println(failed.getCommandSpec().qualifiedName() + ": stopped PID " + stopped
+                            + ", the command it started");
+        }
+    }
+
     /** Runs {@code tp ARGS}, printing to {@code out} and {@code err}; returns the exit status. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
         int status = commandLine(out, err).execute(args);
@@ -159,6 +168,7 @@ public final class Tp implements Callable<Integer> {
             failed.getErr()
                     .println(failed.getCommandSpec().qualifiedName() + ": " + message + " (usage: " + synopsis + "; "
                             + failed.getCommandSpec().qualifiedName() + " --help says more)");
+            stopAbandonedCommands(failed);
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
@@ -170,6 +180,7 @@ public final class Tp implements Callable<Integer> {
                         .println(failed.getCommandSpec().qualifiedName() + ": internal error, please report it: " + e);
                 e.printStackTrace(failed.getErr());
             }
+            stopAbandonedCommands(failed);
             return 1;
         });
         return commandLine;

@@ -316,6 +316,36 @@ class RecordCommandTest {
         }
     }
 
+    /**
+     * A tool that fails after it started its command (-- java ...) stops it, and says so: it used to
+     * run on, orphaned, on the tool's terminal.
+     */
+    @Test
+    void aToolThatFailsStopsTheCommandItStarted(@TempDir Path dir) {
+        TpCommand refused = TpCommand.run(
+                "hist",
+                "-e",
+                "late:ready",
+                "--field",
+                "nope",
+                "--",
+                TargetProcesses.java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LateTarget.class.getName(),
+                dir.resolve("never").toString()); // it would wait 60 s for this file
+        assertThat(refused.status()).isEqualTo(1);
+        java.util.regex.Matcher stopped = java.util.regex.Pattern.compile(
+                        "tp hist: stopped PID (\\d+), the command it started")
+                .matcher(refused.err());
+        assertThat(stopped.find()).as(refused.err()).isTrue();
+        assertThat(refused.err()).contains("has no argument nope");
+        assertThat(ProcessHandle.of(Long.parseLong(stopped.group(1))))
+                .as("the command")
+                .isEmpty();
+    }
+
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {
