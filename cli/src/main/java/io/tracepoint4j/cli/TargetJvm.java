@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -394,10 +395,9 @@ final class TargetJvm implements AutoCloseable {
      * until read), or null where there is no jcmd (a JRE) or it did not finish.
      */
     private static String jcmd(long pid, String command) {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process p = null;
         try {
-            p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
+            p = new ProcessBuilder(jcmdCommand(pid, command))
                     .redirectErrorStream(true)
                     .start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -414,6 +414,23 @@ final class TargetJvm implements AutoCloseable {
             }
             return null;
         }
+    }
+
+    /** Where setsid(1) is, if this system has it (util-linux). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    /**
+     * The command line of {@code jcmd PID COMMAND}, in a session of its own where setsid(1) is
+     * there: a Ctrl-C on the terminal signals the tool's whole process group, which would end a
+     * jcmd started in it before it stopped the agent the tool is undoing (the tool itself holds its
+     * exit for that, AttachLock). {@code -w}: setsid waits for jcmd, whose output and status are
+     * the answer.
+     */
+    static List<String> jcmdCommand(long pid, String command) {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        return Files.isExecutable(SETSID)
+                ? List.of(SETSID.toString(), "-w", jcmd, Long.toString(pid), command)
+                : List.of(jcmd, Long.toString(pid), command);
     }
 
     private static int freeLoopbackPort() throws IOException {

@@ -117,6 +117,23 @@ class ListCommandTest {
     }
 
     /**
+     * The jcmd that stops an agent runs in a session of its own (setsid -w, where the system has
+     * it), out of reach of a Ctrl-C sent to the tool's process group, and its answer still comes
+     * back whole: it used to die with the tool's Ctrl-C and leave the agent running.
+     */
+    @Test
+    void jcmdRunsInASessionOfItsOwnAndAnswers() throws Exception {
+        List<String> command = TargetJvm.jcmdCommand(target.pid(), "VM.version");
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "-w");
+        }
+        Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String answer = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(jcmd.waitFor()).as(answer).isZero();
+        assertThat(answer).contains(Long.toString(target.pid()) + ":", "JDK");
+    }
+
+    /**
      * Starts {@code pid}'s JMX agent as a tool does, its password files in a folder named after that
      * tool ({@code tool}: its PID, or PID-STARTMILLIS as tools name them now); returns the folder.
      */
