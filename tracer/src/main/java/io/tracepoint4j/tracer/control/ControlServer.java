@@ -13,6 +13,8 @@ import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -66,11 +68,22 @@ final class ControlServer {
     private static ServerSocketChannel server; // guarded by ControlServer.class
     private static Path socket; // guarded by ControlServer.class
     private static int connections; // guarded by ControlServer.class
+    /** When open() was last called, System.nanoTime(): a tool connects right after. Guarded by ControlServer.class. */
+    private static long lastOpened;
+    /** The accepting thread's selector, woken when the socket closes. Guarded by ControlServer.class. */
+    private static Selector accepting;
+
+    /**
+     * How long a socket opened for a tool that never connected (it was killed between the two)
+     * stays: then it is closed and deleted, and its thread ends. Not final: tests shorten it.
+     */
+    static long unusedCloseMillis = 60_000;
 
     private ControlServer() {}
 
     /** Opens the socket if it is not open; returns its path. */
     static synchronized Path open() throws IOException {
+        lastOpened = System.nanoTime();
         if (server != null) {
             return socket;
         }
@@ -79,13 +92,23 @@ final class ControlServer {
         Path path = folder.resolve(ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.bind(UnixDomainSocketAddress.of(path));
-        path.toFile().deleteOnExit(); // a JVM that exits with a connection open leaves none behind
-        Files.setPosixFilePermissions(
-                path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        Selector selector;
+        try {
+            channel.bind(UnixDomainSocketAddress.of(path));
+            path.toFile().deleteOnExit(); // a JVM that exits with a connection open leaves none behind
+            Files.setPosixFilePermissions(
+                    path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+            selector = Selector.open();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        channel.configureBlocking(false);
+        channel.register(selector, SelectionKey.OP_ACCEPT);
         server = channel;
         socket = path;
-        LibraryThreads.start("tracepoint4j-control", new Acceptor(channel));
+        accepting = selector;
+        LibraryThreads.start("tracepoint4j-control", new Acceptor(channel, selector));
         return path;
     }
 
@@ -149,9 +172,26 @@ final class ControlServer {
             } catch (IOException e) {
                 // closing a socket that failed: nothing else to undo
             }
+            accepting.wakeup(); // its thread sees the socket closed and ends now, not at its next timeout
             server = null;
             socket = null;
+            accepting = null;
         }
+    }
+
+    /**
+     * Closes the socket if no tool is connected and none was told of it for unusedCloseMillis (one
+     * killed between open() and its connect): returns whether it did.
+     */
+    private static synchronized boolean closeIfUnused(ServerSocketChannel channel) {
+        if (server != channel) {
+            return true; // closed already
+        }
+        if (connections > 0 || System.nanoTime() - lastOpened < unusedCloseMillis * 1_000_000L) {
+            return false;
+        }
+        closeIfIdle(channel);
+        return true;
     }
 
     private static synchronized boolean connected(ServerSocketChannel channel) {
@@ -168,28 +208,46 @@ final class ControlServer {
 
     private static final class Acceptor implements Runnable {
         private final ServerSocketChannel channel;
+        private final Selector selector;
         /** Connections accepted, for the handlers' thread names; the accepting thread's own. */
         private int accepted;
 
-        Acceptor(ServerSocketChannel channel) {
+        Acceptor(ServerSocketChannel channel, Selector selector) {
             this.channel = channel;
+            this.selector = selector;
         }
 
+        /** Accepts connections until the socket is closed, or unused for unusedCloseMillis (closeIfUnused). */
         @Override
         public void run() {
-            while (channel.isOpen()) {
-                SocketChannel connection;
-                try {
-                    connection = channel.accept();
-                } catch (IOException closed) {
-                    return;
+            try (Selector selector = this.selector) {
+                while (channel.isOpen()) {
+                    if (selector.select(unusedCloseMillis) == 0) {
+                        if (closeIfUnused(channel)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    selector.selectedKeys().clear();
+                    SocketChannel connection = channel.accept(); // null if the tool gave up already
+                    if (connection != null && !serve(connection)) {
+                        return;
+                    }
                 }
-                if (!connected(channel)) {
-                    closeQuietly(connection);
-                    return;
-                }
-                LibraryThreads.start("tracepoint4j-control-" + ++accepted, new Connection(channel, connection));
+            } catch (IOException | java.nio.channels.ClosedSelectorException closed) {
+                // the socket was closed: nothing more to accept
             }
+        }
+
+        /** Starts a connection's thread; false, with the connection closed, if the socket is closed. */
+        private boolean serve(SocketChannel connection) throws IOException {
+            connection.configureBlocking(true);
+            if (!connected(channel)) {
+                closeQuietly(connection);
+                return false;
+            }
+            LibraryThreads.start("tracepoint4j-control-" + ++accepted, new Connection(channel, connection));
+            return true;
         }
     }
 

@@ -78,4 +78,38 @@ class ControlServerTest {
         }
         assertThat(socket).as("closed with its last connection").doesNotExist();
     }
+
+    /**
+     * A socket opened for a tool that never connected (killed between the two) is closed and
+     * deleted once unused for a while, and its thread ends: it used to wait for a connection
+     * forever.
+     */
+    @Test
+    void aSocketNoToolConnectedToGoesAfterAWhile() throws Exception {
+        long saved = ControlServer.unusedCloseMillis;
+        ControlServer.unusedCloseMillis = 300;
+        try {
+            Path socket = ControlServer.open();
+            assertThat(socket).exists();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((Files.exists(socket) || acceptorRuns()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(socket).as("the unused socket").doesNotExist();
+            assertThat(acceptorRuns()).as("its thread").isFalse();
+            Path again = ControlServer.open();
+            try (SocketChannel connection = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                connection.connect(UnixDomainSocketAddress.of(again));
+                Thread.sleep(600); // two timeouts: a socket with a connection stays
+                assertThat(again).as("with a connection").exists();
+            }
+        } finally {
+            ControlServer.unusedCloseMillis = saved;
+        }
+    }
+
+    private static boolean acceptorRuns() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("tracepoint4j-control"));
+    }
 }
