@@ -24,13 +24,24 @@ final class FailureReports {
      * Concurrency
      *   Many producers (firing threads), one consumer (the reporter thread). The reporter is
      *   started by start(), which register() calls on the consumer's thread (probes fail only once
-     *   registered), and then lives, parked when idle, as a daemon.
+     *   registered) after its probe is published: a report made before waits in the queue, which
+     *   the reporter drains first. It lives, parked when idle, as a daemon, while any tracepoint has
+     *   a probe: idle for IDLE_NANOS with none (a tool detached), it ends, so that the JVM is left
+     *   as it was, and the next register() starts another. Its end is decided under the class's
+     *   lock, as start() is, and register() counts its tracepoint ([TP]) before start(): so either
+     *   the reporter sees the count and stays, or it ended first and start() makes a new one. A
+     *   probe that fails more than IDLE_NANOS after the last tracepoint lost its last probe (one
+     *   unregistered while blocked in a faultable firing) queues a report nobody runs: it is counted
+     *   in failures(), not logged.
      *
      * Memory ordering
      *   [Q] ConcurrentLinkedQueue.offer/poll: a report is fully built when the reporter polls it.
      *   [U] offer, then unpark; the reporter polls until empty, then parks. A report offered after
      *       the reporter found the queue empty has its unpark grant a permit, so park() returns at
      *       once: no lost wake-up. The reporter is read from a volatile field.
+     *   [TP] the count of tracepoints with probes: atomic adds by updaters (under their tracepoint's
+     *       lock), read by the reporter under the class's lock; see "Concurrency" for the order
+     *       with start().
      *
      * Failure modes
      *   submit() on the failing thread: offer is lock-free, each of its CASes a complete step, so
@@ -41,8 +52,18 @@ final class FailureReports {
 
     private static final ConcurrentLinkedQueue<Runnable> QUEUE = new ConcurrentLinkedQueue<>(); // [Q]
     private static volatile Thread reporter; // [U]
+    /** Tracepoints with at least one probe: while there are any, the reporter stays. */
+    private static final java.util.concurrent.atomic.AtomicInteger TRACEPOINTS_WITH_PROBES =
+            new java.util.concurrent.atomic.AtomicInteger(); // [TP]
+    /** How long the reporter waits, idle and with no tracepoint probed, before it ends. */
+    private static final long IDLE_NANOS = 2_000_000_000L;
 
     private FailureReports() {}
+
+    /** A tracepoint got its first probe (+1) or lost its last (-1). */
+    static void tracepointsWithProbes(int change) {
+        TRACEPOINTS_WITH_PROBES.addAndGet(change); // [TP]
+    }
 
     /** Starts the reporter thread unless it runs already. */
     static synchronized void start() {
@@ -81,6 +102,15 @@ final class FailureReports {
         }
     }
 
+    /** Ends the reporter if nothing is queued and no tracepoint has a probe; returns whether it did. */
+    private static synchronized boolean endIfUnneeded() {
+        if (!QUEUE.isEmpty() || TRACEPOINTS_WITH_PROBES.get() > 0) { // [Q] [TP] under the lock start() takes
+            return false;
+        }
+        reporter = null; // [U] a submit() now queues only; the next start() makes a new reporter
+        return true;
+    }
+
     /** The reporter thread's loop. */
     private static final class Reporter implements Runnable {
         @Override
@@ -94,7 +124,12 @@ final class FailureReports {
                         // a logging backend that fails: the report is lost, the reporter goes on
                     }
                 }
-                LockSupport.park(FailureReports.class); // [U] returns at once if unparked since the poll
+                long parked = System.nanoTime();
+                LockSupport.parkNanos(
+                        FailureReports.class, IDLE_NANOS); // [U] returns at once if unparked since the poll
+                if (System.nanoTime() - parked >= IDLE_NANOS && endIfUnneeded()) {
+                    return;
+                }
             }
         }
     }

@@ -150,7 +150,6 @@ final class ProbeUpdates<P> {
     /** See {@link Tracepoint#register(Object, int)}. */
     void register(P probe, int priority) {
         checkProbe(probe, "register");
-        FailureReports.start(); // here, on the consumer's thread: the probe's failures are reported there
         Domains.prepareFirings(definition.flavor()); // here, not in a firing: see there
         ReentrantLock lock = lockForUpdate("register");
         try {
@@ -183,6 +182,9 @@ final class ProbeUpdates<P> {
         } finally {
             lock.unlock();
         }
+        // here, on the consumer's thread, after the key counted this tracepoint: the probe's failures
+        // are reported there (one before this waits in the queue; see FailureReports)
+        FailureReports.start();
     }
 
     /** See {@link Tracepoint#unregister(Object)}. */
@@ -395,6 +397,9 @@ final class ProbeUpdates<P> {
     }
 
     private void setKey(boolean on) {
+        if (on != keyOn()) {
+            FailureReports.tracepointsWithProbes(on ? 1 : -1); // before start(), in register()
+        }
         retarget(definition.key(), on ? KEY_ON : KEY_OFF); // [K]
     }
 

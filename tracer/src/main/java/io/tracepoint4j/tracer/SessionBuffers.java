@@ -1,11 +1,9 @@
 package io.tracepoint4j.tracer;
 
-import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 
 /**
  * A session's ring buffers: a fixed number of shared ones and of single-producer ones for platform
@@ -43,36 +41,12 @@ final class SessionBuffers {
      *   unreachable, maybe much later: three recordings of 128 MiB buffers by tp record left a
      *   target 2 GB larger until a full GC. A start that fails frees them too (Session.start()).
      *   A session built and never started, or whose stop() threw before free(), is freed by
-     *   CLEANER once unreachable, as an automatic arena would be. Closing a shared arena is safe
+     *   UnfreedMemory's thread once unreachable, as an automatic arena would be; that thread runs
+     *   only while some session's memory is unfreed. Closing a shared arena is safe
      *   even against a stray access: the JVM makes any later access throw, never read freed memory.
      *
      * Concurrency: the buffers are immutable after construction; see RingBuffer for the rest.
      */
-
-    /** Frees the memory of sessions that became unreachable without a stop: one daemon thread. */
-    private static final class Freeing implements java.util.concurrent.ThreadFactory {
-        static final Cleaner CLEANER = Cleaner.create(new Freeing());
-
-        /** The cleaner's thread: a library thread (LibraryThreads), as the first session's maker may be a plugin's. */
-        @Override
-        public Thread newThread(Runnable cleaning) {
-            return LibraryThreads.unstarted("tracepoint4j-session-memory", cleaning);
-        }
-    }
-
-    /** The cleaning action: holds the arena, not the buffers, or they would never be unreachable. */
-    private static final class CloseArena implements Runnable {
-        private final Arena arena;
-
-        CloseArena(Arena arena) {
-            this.arena = arena;
-        }
-
-        @Override
-        public void run() {
-            arena.close();
-        }
-    }
 
     private final RingBuffer[] buffers;
     /** How many of them are shared (multi-producer); the rest are single-producer (threads', then event-time). */
@@ -80,8 +54,8 @@ final class SessionBuffers {
 
     private final ThreadBuffers threadBuffers;
     private final MemorySegment memory;
-    /** Closes the memory's arena once: free(), or the cleaner. */
-    private final Cleaner.Cleanable freeing;
+    /** Closes the memory's arena once: free(), or once this is unreachable (UnfreedMemory). */
+    private final UnfreedMemory freeing;
 
     private final long bufferBytes;
     /** log2(bufferBytes): subBufferSize and subBufferCount are powers of two. */
@@ -106,7 +80,7 @@ final class SessionBuffers {
         int count = shared + owned + eventTimeCount;
         Arena arena = Arena.ofShared();
         this.memory = arena.allocate(bufferBytes * count, Long.BYTES);
-        this.freeing = Freeing.CLEANER.register(this, new CloseArena(arena));
+        this.freeing = UnfreedMemory.register(this, arena);
         this.buffers = new RingBuffer[count];
         for (int i = 0; i < count; i++) {
             RingBuffer.Builder builder = RingBuffer.builder()
@@ -135,7 +109,7 @@ final class SessionBuffers {
      * writers and drain done (see "Memory" in the design note). Idempotent.
      */
     void free() {
-        freeing.clean();
+        freeing.free();
     }
 
     /** The single-producer buffers' owners. */

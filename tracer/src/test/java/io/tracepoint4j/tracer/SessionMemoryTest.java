@@ -60,6 +60,37 @@ class SessionMemoryTest {
                 .isFalse();
     }
 
+    /**
+     * Once every session's memory is freed, no thread of the library's is left for it: tp record's
+     * detach leaves the target as it was. (A Cleaner's thread used to stay for good after the first
+     * session.)
+     */
+    @Test
+    void noThreadIsLeftOnceEverySessionsMemoryIsFreed(@TempDir Path dir) throws Exception {
+        Session session = Session.builder("memory3")
+                .enable("memory3:*")
+                .output(dir.resolve("trace"))
+                .start();
+        assertThat(memoryThreadRuns()).as("while a session's memory is in use").isTrue();
+        session.stop();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((UnfreedMemory.count() > 0 || memoryThreadRuns()) && System.nanoTime() < deadline) {
+            System.gc(); // sessions other tests dropped unstarted
+            Thread.sleep(50);
+        }
+        assertThat(UnfreedMemory.count()).as("unfreed memory").isZero();
+        assertThat(memoryThreadRuns()).as("the thread that frees it").isFalse();
+    }
+
+    private static boolean memoryThreadRuns() {
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("tracepoint4j-session-memory")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The scope of a session's memory, the session itself no longer referenced. */
     private static MemorySegment.Scope neverStarted(Path dir) {
         Session session = Session.builder("memory2")
