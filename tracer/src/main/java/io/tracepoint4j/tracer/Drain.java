@@ -287,7 +287,9 @@ final class Drain implements Runnable {
     /** Finishes each sub-buffer as a CTF packet and appends it to the stream file. */
     private static final class ToStream implements SubBufferConsumer {
         private final StreamFile stream;
+        /** The most bytes a packet takes: the sub-buffer's. */
         private final int packetSize;
+
         private final Recorder recorder;
         /** Reused for every packet of the stream: one consumer thread at a time is its only user. */
         private final PacketFields fields;
@@ -321,19 +323,30 @@ final class Drain implements Runnable {
                 if (leadingDue) {
                     lead(sub.beginTime());
                 }
+                long size = packetBytes(sub.contentEnd());
                 fields.timestampBegin(sub.beginTime())
                         .timestampEnd(sub.endTime())
                         .contentSize(sub.contentEnd())
-                        .packetSize(packetSize)
+                        .packetSize(size)
                         .eventsDiscarded(sub.lostTotal())
                         .sequenceNumber(sub.sequence() + numberOffset);
                 Packets.finish(sub.memory(), fields);
-                stream.append(sub.memory());
+                stream.append(sub.memory().asSlice(0, size));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             recorder.countDrained(sub.records());
             firstTime = Math.min(firstTime, sub.beginTime());
+        }
+
+        /**
+         * The bytes of the packet of a sub-buffer whose content ends at {@code contentEnd}: the
+         * content rounded up to 8 bytes, as LTTng ends a packet at its content's page, rather than
+         * the whole sub-buffer. A sub-buffer closed early (a flush every half second, a quiet
+         * thread's) would otherwise put its unused part on disk: 256 KiB for a few events.
+         */
+        private long packetBytes(long contentEnd) {
+            return Math.min((contentEnd + Long.BYTES - 1) & -Long.BYTES, packetSize);
         }
 
         /** Packet 0: no event, nothing lost, at the time of the packet after it. */

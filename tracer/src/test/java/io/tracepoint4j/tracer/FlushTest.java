@@ -81,6 +81,44 @@ class FlushTest {
     }
 
     /**
+     * A sub-buffer closed early goes to disk as its events, rounded up to 8 bytes, not whole: ten
+     * events in 256 KiB sub-buffers used to take 256 KiB of file a packet.
+     */
+    @Test
+    void aPacketClosedEarlyTakesTheBytesOfItsEventsOnly(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session session = Session.builder("compact")
+                .enable(provider + ":*")
+                .output(dir)
+                .subBufferSize(256 * 1024)
+                .subBufferCount(4)
+                .start();
+        Thread quiet = Thread.ofPlatform().name("compact-quiet").start(() -> {
+            for (int i = 0; i < 10; i++) {
+                tick.fire().tick(i);
+            }
+        });
+        quiet.join();
+        session.stop();
+        long fileBytes = 0;
+        try (io.tracepoint4j.ctf.CtfReader reader = io.tracepoint4j.ctf.CtfReader.open(dir)) {
+            for (Path file : reader.streamFiles()) {
+                fileBytes += java.nio.file.Files.size(file);
+            }
+            assertThat(reader.packets())
+                    .isNotEmpty()
+                    .allSatisfy(packet -> assertThat(packet.packetSize() - packet.contentSize())
+                            .as("padding of %s", packet)
+                            .isBetween(0L, 7L));
+            assertThat(SessionTest.events(dir))
+                    .filteredOn(e -> e.name().endsWith(":tick"))
+                    .hasSize(10);
+        }
+        assertThat(fileBytes).as("the stream files' bytes").isLessThan(16 * 1024);
+    }
+
+    /**
      * Flushes back to back while a platform thread (its own buffer) and a virtual thread (a shared
      * one) keep writing slowly into sub-buffers the flushes find still open: nearly every flush
      * steals the platform thread's buffer in the middle of its writing, and cuts the shared buffer
