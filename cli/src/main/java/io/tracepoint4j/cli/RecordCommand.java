@@ -226,7 +226,9 @@ final class RecordCommand implements Callable<Integer> {
                 out.println("PID " + pid + " exited while recording; the trace holds what it wrote, up to its"
                         + " last complete packet");
             }
-            summarize(out, written, lost);
+            if (!summarize(out, spec.commandLine().getErr(), written, lost)) {
+                status = 1;
+            }
         }
         out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();
@@ -280,8 +282,10 @@ final class RecordCommand implements Callable<Integer> {
     /**
      * The last two lines: the trace's folder, and {@code events recorded: N, lost: M}, N counted in
      * the trace, M the session's count or, if it is null, the packets' discarded-event counts.
+     * Returns false, with why on {@code err} and N 0, if the trace cannot be read (its folder
+     * removed while recording: the target went on writing into files no longer in it).
      */
-    private static void summarize(PrintWriter out, Path folder, Long lost) {
+    private static boolean summarize(PrintWriter out, PrintWriter err, Path folder, Long lost) {
         long events = 0;
         long discarded;
         try (CtfReader reader = CtfReader.open(folder)) {
@@ -297,10 +301,18 @@ final class RecordCommand implements Callable<Integer> {
                         + (overwritten == 1 ? "" : "s") + " to keep the newest (not counted as lost)");
             }
         } catch (IOException e) {
-            throw new CommandFailure("the trace in " + folder + " cannot be read: " + e.getMessage());
+            err.println("tp record: "
+                    + (java.nio.file.Files.isDirectory(folder)
+                            ? "the trace in " + folder + " cannot be read: " + e.getMessage()
+                            : "the trace's folder " + folder + " was removed (or moved) while recording:"
+                                    + " what was written there is gone"));
+            err.flush();
+            out.println("events recorded: 0, lost: " + (lost != null ? lost : 0));
+            return false;
         }
         out.println("trace: " + folder);
         out.println("events recorded: " + events + ", lost: " + (lost != null ? lost : discarded));
+        return true;
     }
 
     /** The sub-buffers of 256 KiB in SIZE (2M, 512k, 1G, 4194304). */

@@ -346,6 +346,47 @@ class RecordCommandTest {
                 .isEmpty();
     }
 
+    /**
+     * The trace's folder removed while recording: the tool says so, ends with its summary line
+     * (nothing recorded that can be read) and exits 1. It used to end with a message about a
+     * missing metadata file and no summary.
+     */
+    @Test
+    void aTraceFolderRemovedWhileRecordingIsSaidAndSummedUp(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("removed");
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int[] status = {-1};
+        Thread tool = Thread.ofPlatform()
+                .start(() -> status[0] = Tp.run(
+                        new java.io.PrintWriter(out, true),
+                        new java.io.PrintWriter(err, true),
+                        "record",
+                        "--pid",
+                        Long.toString(target.pid()),
+                        "-e",
+                        "rt:*",
+                        "-o",
+                        folder.toString(),
+                        "--duration",
+                        "2"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!out.toString().startsWith("recording") && tool.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(folder)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(file);
+            }
+        }
+        tool.join(30_000);
+        assertThat(status[0]).as(err.toString()).isEqualTo(1);
+        assertThat(err.toString())
+                .contains("tp record: the trace's folder " + folder + " was removed (or moved) while recording");
+        assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: 0, lost: ");
+    }
+
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {
