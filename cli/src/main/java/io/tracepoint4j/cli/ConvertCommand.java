@@ -113,16 +113,16 @@ final class ConvertCommand implements Callable<Integer> {
             long start = Long.MIN_VALUE;
             long written = 0;
             for (Timeline.Entry entry = timeline.next(); entry != null; entry = timeline.next()) {
-                if (start == Long.MIN_VALUE) {
-                    start = entry.epochNanos();
-                }
                 long pid = pidOf(entry.trace());
                 nameProcess(pid, entry.trace());
                 CtfEvent event = entry.event();
                 long tid = event.field("tid") instanceof Long id ? id : 0;
                 if (event.name().equals(EventLines.THREAD_EVENT)) {
                     nameThread(pid, tid, String.valueOf(event.field("name")));
-                    continue;
+                    continue; // a metadata event, without a time: the earliest event is a tracepoint's
+                }
+                if (start == Long.MIN_VALUE) {
+                    start = entry.epochNanos();
                 }
                 StringBuilder line = new StringBuilder(128);
                 line.append("{\"name\":");

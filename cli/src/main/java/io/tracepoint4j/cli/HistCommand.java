@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
                     + " the count is against the largest, like bpftrace's hist(); then count, min, max,"
                     + " mean, and p50 to p99.9.",
             "",
-            "Made in the target (its tracer must be on its class path) without writing a trace;"
+            "Made in the target (tp brings its tracer in if it has only the tracepoints) without"
+                    + " writing a trace;"
                     + " percentiles are the upper bounds of the buckets they fall in."
         },
         footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error."})

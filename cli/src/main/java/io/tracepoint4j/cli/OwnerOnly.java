@@ -20,8 +20,9 @@ import java.util.Set;
 final class OwnerOnly {
     static final Set<PosixFilePermission> FOLDER_PERMISSIONS = PosixFilePermissions.fromString("rwx------");
 
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
     private static final FileAttribute<Set<PosixFilePermission>> FILE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+            PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE);
     private static final FileAttribute<Set<PosixFilePermission>> FOLDER =
             PosixFilePermissions.asFileAttribute(FOLDER_PERMISSIONS);
 
@@ -52,10 +53,18 @@ final class OwnerOnly {
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent, FOLDER);
         }
-        return Channels.newOutputStream(Files.newByteChannel(
+        java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(
                 file,
                 Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
-                FILE));
+                FILE);
+        try {
+            // a file that was there keeps its mode on open: made yours alone, as a new one is
+            Files.setPosixFilePermissions(file, OWNER_READ_WRITE);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return Channels.newOutputStream(channel);
     }
 
     /** Whether {@code path} is a folder itself (not a link to one) that {@code user} owns; false if it cannot tell. */

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
         header = "Record a CTF trace of a running JVM.",
         description = {
             "",
-            "The target needs tracepoint4j's tracer on its class path and no start-up flag; it prints"
+            "The target needs tracepoint4j on its class path (tp brings the tracer in if it has only the"
+                    + " tracepoints) and no start-up flag; it prints"
                     + " nothing. The trace is written by the target into DIR (created, readable by you"
                     + " alone). Recording ends after --duration, on Ctrl-C, or when the target exits."
         },

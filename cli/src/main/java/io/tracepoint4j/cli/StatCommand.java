@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
             "     counted    rate/s  tracepoint",
             "       1,234     617.0  web:request",
             "",
-            "Counted in the target (its tracer must be on its class path), without writing a trace;"
+            "Counted in the target (tp brings its tracer in if it has only the tracepoints), without"
+                    + " writing a trace;"
                     + " the probes are detached when the command ends (also if it is killed)."
         },
         footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or counting fails, 2 for a usage error."})

@@ -54,6 +54,14 @@ class ConvertCommandTest {
         assertThat(java.nio.file.Files.getPosixFilePermissions(json))
                 .as("readable by you alone, as the trace")
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.nio.file.Files.setPosixFilePermissions(
+                json, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(TpCommand.run("convert", trace.toString(), "--to", "chrome-json", "-o", json.toString())
+                        .status())
+                .isZero();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(json))
+                .as("a file replaced, made yours alone too")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         JsonNode events = root.get("traceEvents");
@@ -79,6 +87,9 @@ class ConvertCommandTest {
             }
         }
         assertThat(instants).hasSize(100);
+        assertThat(instants.getFirst().get("ts").asDouble())
+                .as("the earliest event is at 0, not after the thread names")
+                .isZero();
         assertThat(named).containsAllEntriesOf(threads);
         assertThat(process).isNotBlank();
         double last = 0;
