@@ -134,9 +134,14 @@ public final class Tracepoints {
                         + (c == ',' ? "; give each glob on its own" : ""));
             }
         }
-        if (glob.indexOf(':') < 0 && glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
+        int colon = glob.indexOf(':');
+        if (colon < 0 && glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
             throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: a name is provider:event,"
                     + " e.g. \"" + glob + ":*\" or \"*:" + glob + "\"");
+        }
+        if (colon >= 0 && (colon == 0 || colon == glob.length() - 1 || glob.indexOf(':', colon + 1) >= 0)) {
+            throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: a name is provider:event,"
+                    + " one ':' between two parts, neither empty (\"*\" stands for any part)");
         }
         return glob;
     }

@@ -109,6 +109,12 @@ class RegistryTest {
         assertThatThrownBy(() -> Tracepoints.checkGlob("web"))
                 .hasMessage(
                         "glob \"web\" matches no tracepoint: a name is provider:event, e.g. \"web:*\" or \"*:web\"");
+        for (String impossible : List.of(":", ":request", "web:", "a:b:c", "*:b:*")) {
+            assertThatThrownBy(() -> Tracepoints.checkGlob(impossible))
+                    .as(impossible)
+                    .hasMessage("glob \"" + impossible + "\" matches no tracepoint: a name is provider:event, one ':'"
+                            + " between two parts, neither empty (\"*\" stands for any part)");
+        }
         assertThatThrownBy(() -> Tracepoints.checkGlob("")).hasMessageContaining("got \"\"");
         assertThatThrownBy(() -> Tracepoints.checkGlob(null)).hasMessageContaining("got null");
     }

@@ -194,10 +194,11 @@ final class RecordCommand implements Callable<Integer> {
             }
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + duration.phrase(" (Ctrl-C stops)"));
-            if (started[2].equals("0")) { // not an error: tracepoints defined later are recorded
+            if (started.length > 3) { // not an error: tracepoints defined later are recorded
+                List<String> unmatched = java.util.Arrays.asList(started).subList(3, started.length);
                 spec.commandLine()
                         .getErr()
-                        .println("tp record: no tracepoint of PID " + pid + " matches " + String.join(",", globs)
+                        .println("tp record: no tracepoint of PID " + pid + " matches " + String.join(",", unmatched)
                                 + " now; those defined later will be recorded (./tp list --pid " + pid
                                 + " lists them)");
             }

@@ -387,6 +387,38 @@ class RecordCommandTest {
         assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: 0, lost: ");
     }
 
+    /**
+     * A glob that matches nothing now is named in a warning even beside others that match (a typo
+     * in a list used to pass unsaid); one that can match no name is refused.
+     */
+    @Test
+    void aGlobThatMatchesNothingNowIsNamed(@TempDir Path dir) {
+        TpCommand command = TpCommand.run(
+                "record",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                "rt:*,nomatch:x",
+                "-o",
+                dir.resolve("typo").toString(),
+                "--duration",
+                "0.5");
+        assertThat(command.status()).as(command.err()).isZero();
+        assertThat(command.err())
+                .contains("tp record: no tracepoint of PID " + target.pid() + " matches nomatch:x now;")
+                .doesNotContain("rt:*");
+        TpCommand impossible = TpCommand.run(
+                "record",
+                "--pid",
+                Long.toString(target.pid()),
+                "-e",
+                ":",
+                "-o",
+                dir.resolve("colon").toString());
+        assertThat(impossible.status()).isNotZero();
+        assertThat(impossible.err()).contains("glob \":\" matches no tracepoint");
+    }
+
     /** tp hist: made in the target, of one argument, with the filter; drawn with its percentiles. */
     @Test
     void histDrawsOneArgumentsDistribution() {
@@ -505,7 +537,7 @@ class RecordCommandTest {
      */
     @Test
     void aDiskThatFillsUpIsSaidAndTheSummaryStillEnds(@TempDir Path dir) throws Exception {
-        Process full = TargetProcesses.startWithFileSizeLimit(600, RecordTarget.class);
+        Process full = TargetProcesses.startWithFileSizeLimit(200, RecordTarget.class);
         assertThat(TargetProcesses.firstLine(full)).isEqualTo("ready firing");
         Path folder = dir.resolve("full");
         try {

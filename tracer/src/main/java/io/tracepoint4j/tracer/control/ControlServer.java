@@ -35,7 +35,8 @@ import java.util.Set;
  *
  * <pre>
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
- *                                          -> ok  FOLDER  N       (FILTER empty: every firing; N recorded now)
+ *                                          -> ok  FOLDER  N  [GLOB ...] (FILTER empty: every firing; N
+ *                                             recorded now; then each GLOB that matches none now)
  * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
  * stop                                     -> ok  LOST  FOLDER  [FAILURE] (FAILURE: why the trace is
  *                                             incomplete; LOST then counts what it lacks)
@@ -365,7 +366,14 @@ final class ControlServer {
                 builder.enable(request[i], request[i + 1].isEmpty() ? null : request[i + 1]);
             }
             session = builder.start();
-            return "ok\t" + session.folder() + "\t" + session.recorded().size();
+            List<String> recorded = session.recorded();
+            StringBuilder answer = new StringBuilder("ok\t" + session.folder() + "\t" + recorded.size());
+            for (int i = 5; i < request.length; i += 2) {
+                if (!matchesAny(request[i], recorded)) {
+                    answer.append('\t').append(request[i]); // a glob that matches nothing now: a typo?
+                }
+            }
+            return answer.toString();
         }
 
         private String progress() {
@@ -377,6 +385,15 @@ final class ControlServer {
                 lost += session.lost(cause);
             }
             return "ok\t" + lost + "\t" + session.eventsWritten();
+        }
+
+        private static boolean matchesAny(String glob, List<String> names) {
+            for (String name : names) {
+                if (Tracepoints.matches(glob, name)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private String stop() throws IOException {
