@@ -240,35 +240,25 @@ class RecordCommandTest {
     @Test
     void statCountsATracepointTheCommandDefinesLater(@TempDir Path dir) throws Exception {
         Path go = dir.resolve("go");
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int[] status = {-1};
-        Thread tool = Thread.ofPlatform()
-                .start(() -> status[0] = Tp.run(
-                        new java.io.PrintWriter(out, true),
-                        new java.io.PrintWriter(err, true),
-                        "stat",
-                        "-e",
-                        "late:tick",
-                        "--",
-                        TargetProcesses.java(),
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        LateTarget.class.getName(),
-                        go.toString()));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (!out.toString().startsWith("counting") && tool.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(out.toString())
-                .as("stderr: %s", err)
+        TpCommand.Running stat = TpCommand.start(
+                "counting",
+                "stat",
+                "-e",
+                "late:tick",
+                "--",
+                TargetProcesses.java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LateTarget.class.getName(),
+                go);
+        assertThat(stat.out())
                 .startsWith("counting late:tick in PID ")
                 .contains("(no tracepoint yet; those it defines are counted)");
         java.nio.file.Files.createFile(go);
-        tool.join(60_000);
-        assertThat(status[0]).as(err.toString()).isZero();
-        assertThat(out.toString().lines()).anySatisfy(line -> assertThat(line).matches(" +100 +[0-9,.]+  late:tick"));
+        TpCommand ended = stat.end();
+        assertThat(ended.status()).as(ended.err()).isZero();
+        assertThat(ended.out().lines()).anySatisfy(line -> assertThat(line).matches(" +100 +[0-9,.]+  late:tick"));
     }
 
     /**
@@ -281,31 +271,16 @@ class RecordCommandTest {
         for (boolean killed : new boolean[] {false, true}) {
             Process exiting = TargetProcesses.start(RecordTarget.class);
             assertThat(TargetProcesses.firstLine(exiting)).startsWith("ready");
-            java.io.StringWriter out = new java.io.StringWriter();
-            java.io.StringWriter err = new java.io.StringWriter();
-            int[] status = {-1};
-            Thread tool = Thread.ofPlatform()
-                    .start(() -> status[0] = Tp.run(
-                            new java.io.PrintWriter(out, true),
-                            new java.io.PrintWriter(err, true),
-                            "stat",
-                            "--pid",
-                            Long.toString(exiting.pid()),
-                            "-e",
-                            "rt:*"));
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (!out.toString().startsWith("counting") && tool.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            TpCommand.Running stat = TpCommand.start("counting", "stat", "--pid", exiting.pid(), "-e", "rt:*");
             Thread.sleep(1_500); // a poll or two
             if (killed) {
                 exiting.destroyForcibly().waitFor();
             } else {
                 TargetProcesses.stop(exiting); // its shutdown hooks run
             }
-            tool.join(30_000);
-            assertThat(status[0]).as("killed %s: %s", killed, err).isZero();
-            assertThat(out.toString())
+            TpCommand ended = stat.end();
+            assertThat(ended.status()).as("killed %s: %s", killed, ended.err()).isZero();
+            assertThat(ended.out())
                     .as("killed %s", killed)
                     .contains(
                             killed
@@ -354,37 +329,19 @@ class RecordCommandTest {
     @Test
     void aTraceFolderRemovedWhileRecordingIsSaidAndSummedUp(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("removed");
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int[] status = {-1};
-        Thread tool = Thread.ofPlatform()
-                .start(() -> status[0] = Tp.run(
-                        new java.io.PrintWriter(out, true),
-                        new java.io.PrintWriter(err, true),
-                        "record",
-                        "--pid",
-                        Long.toString(target.pid()),
-                        "-e",
-                        "rt:*",
-                        "-o",
-                        folder.toString(),
-                        "--duration",
-                        "2"));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!out.toString().startsWith("recording") && tool.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        TpCommand.Running record = TpCommand.start(
+                "recording", "record", "--pid", target.pid(), "-e", "rt:*", "-o", folder, "--duration", "2");
         Thread.sleep(300);
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(folder)) {
             for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 java.nio.file.Files.delete(file);
             }
         }
-        tool.join(30_000);
-        assertThat(status[0]).as(err.toString()).isEqualTo(1);
-        assertThat(err.toString())
+        TpCommand ended = record.end();
+        assertThat(ended.status()).as(ended.err()).isEqualTo(1);
+        assertThat(ended.err())
                 .contains("tp record: the trace's folder " + folder + " was removed (or moved) while recording");
-        assertThat(out.toString().lines().toList().getLast()).startsWith("events recorded: 0, lost: ");
+        assertThat(ended.out().lines().toList().getLast()).startsWith("events recorded: 0, lost: ");
     }
 
     /**

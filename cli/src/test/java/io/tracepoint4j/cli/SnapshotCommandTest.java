@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.testkit.Babeltrace;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,29 +79,13 @@ class SnapshotCommandTest {
     void aTargetThatExitsMidRecordLeavesAReadableTrace(@TempDir Path dir) throws Exception {
         Process target = start(RecordTarget.class);
         Path folder = dir.resolve("exited");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int[] status = {-1};
-        Thread tool = Thread.ofPlatform()
-                .start(() -> status[0] = Tp.run(
-                        new PrintWriter(out),
-                        new PrintWriter(err, true),
-                        "record",
-                        "--pid",
-                        Long.toString(target.pid()),
-                        "-e",
-                        "rt:*",
-                        "-o",
-                        folder.toString()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!out.toString().startsWith("recording") && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        TpCommand.Running record =
+                TpCommand.start("recording", "record", "--pid", target.pid(), "-e", "rt:*", "-o", folder);
         Thread.sleep(300);
         end(target);
-        tool.join(30_000);
-        assertThat(status[0]).as(err.toString()).isZero(); // the target's exit ends a recording, as a duration does
-        List<String> lines = out.toString().lines().toList();
+        TpCommand ended = record.end();
+        assertThat(ended.status()).as(ended.err()).isZero(); // the target's exit ends a recording, as a duration does
+        List<String> lines = ended.out().lines().toList();
         assertThat(lines)
                 .contains("PID " + target.pid() + " exited while recording; the trace holds what it wrote, up to"
                         + " its last complete packet");
