@@ -278,19 +278,32 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     /**
      * A thread's reader found without the cache, which close() empties ([R5] in ReaderRegistry): so
-     * every read of a closed domain comes here, at no cost to the cached path. Opening a section
-     * is refused; a lookup that would not register finds no reader (no section can be open: close()
-     * refused while one was) and, like the refusal, puts nothing back into the cache.
+     * every read of a closed domain comes here, at no cost to the cached path, and nothing is put
+     * back into the cache once the domain is closed.
      */
     private R lookUpSlow(Thread thread, boolean register) {
         if (closedAcquire()) { // [CL]
-            if (register) {
-                throw new IllegalStateException("a read-side critical section of " + this + ", which is closed:"
-                        + " close() is for when no thread will read again. Nothing was changed.");
-            }
-            return null;
+            return lookUpClosed(thread, register);
         }
-        return registry.currentSlow(thread, register);
+        R reader = registry.currentSlow(thread, register);
+        if (reader != null && closedAcquire()) { // [CL] after the cache CAS: see [R5] in ReaderRegistry
+            registry.uncache(reader); // [R5] cached while close() emptied the cache: taken out again
+            return lookUpClosed(thread, register);
+        }
+        return reader;
+    }
+
+    /**
+     * In a closed domain: a section is not opened; a lookup that would not register (an unlock, an
+     * inReadSection()) finds the thread's reader without caching it, for the section that raced
+     * with close() to end normally.
+     */
+    private R lookUpClosed(Thread thread, boolean register) {
+        if (register) {
+            throw new IllegalStateException("a read-side critical section of " + this + ", which is closed: close()"
+                    + " is for when no thread will read again. Nothing was changed.");
+        }
+        return registry.known(thread);
     }
 
     // ---- flavor read side, called by the gpLock holder unless said otherwise ----

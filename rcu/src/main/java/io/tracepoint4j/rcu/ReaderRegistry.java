@@ -49,6 +49,10 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      *        after the domain's closed flag ([CL] in GracePeriodEngine), so that later lookups fall
      *        back and find the domain closed. A fast path racing with it may still load the old
      *        reader (plain loads): a read racing with close() can go unnoticed, one after it cannot.
+     *        A fallback racing with it may cache its reader after the emptying (the [R4] CAS from
+     *        the null it stored): that CAS reads the null, so it synchronizes with the store and
+     *        sees the closed flag set before it; the fallback reads the flag again after its CAS
+     *        and, finding it set, takes the reader out again (uncache) and refuses.
      *   A reader pushed after a grace period's readers() call belongs to a thread whose first read
      *   began after that point; the domain's heavy barrier argument (see GracePeriodEngine) covers it.
      *   SRCU's upRead() can carry such a section's unlock onto an older reader; SrcuEngine's scan
@@ -174,6 +178,19 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
             CACHE_SLOT.compareAndSet(cache, slot, occupant, reader); // [R4] a lost race only costs a fallback
         }
         return reader;
+    }
+
+    /** The calling thread's reader, null if it has none, without touching the cache: for a closed domain. */
+    R known(Thread thread) {
+        return byThread.get(thread);
+    }
+
+    /**
+     * Takes {@code reader} out of its slot if it is there: for a lookup that cached it while its
+     * domain closed ([R5]).
+     */
+    void uncache(R reader) {
+        CACHE_SLOT.compareAndSet(cache, slot(reader.ownerId), (Reader) reader, (Reader) null); // [R5]
     }
 
     /** Empties every cache slot: each later lookup takes the fallback ([R5]). */

@@ -284,6 +284,61 @@ class CloseTest {
         }
     }
 
+    /**
+     * Threads making their first read while the domain closes: whatever each first read did, every
+     * read after close() returned is refused. A first read could cache its thread's reader after
+     * close() emptied the cache, and that thread then read the closed domain silently for good.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void noReadAfterCloseSucceedsThoughFirstReadsRaceWithIt(Flavor flavor) throws Exception {
+        for (int round = 0; round < 20; round++) {
+            RcuDomain d = domains.create(flavor, "close-race-" + round);
+            int threads = 16;
+            CountDownLatch go = new CountDownLatch(1);
+            CountDownLatch closed = new CountDownLatch(1);
+            AtomicInteger silentReads = new AtomicInteger();
+            List<Thread> readers = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                readers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        try {
+                            d.read().close(); // the first read: may race with close()
+                        } catch (IllegalStateException refused) {
+                            // closed first
+                        }
+                        closed.await();
+                        try {
+                            d.read().close();
+                            silentReads.incrementAndGet(); // after close() returned: must not happen
+                        } catch (IllegalStateException refused) {
+                            // as it should
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            go.countDown();
+            while (true) {
+                try {
+                    d.close();
+                    break;
+                } catch (IllegalStateException sectionsOpen) {
+                    Thread.onSpinWait(); // a first read's section is open: try again
+                }
+            }
+            closed.countDown();
+            for (Thread reader : readers) {
+                reader.join();
+            }
+            assertThat(silentReads.get())
+                    .as("reads after close() that succeeded, round " + round)
+                    .isZero();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void closeStopsTheDomainsThreadWhichBearsItsName(Flavor flavor) {
