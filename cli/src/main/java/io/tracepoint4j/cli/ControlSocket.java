@@ -173,10 +173,14 @@ final class ControlSocket implements AutoCloseable {
                 return answered;
             }
             exited = true;
-            if (lastWords != null) { // the final counts, said as it exited
+            if (lastWords != null && (answer == null || answeredAt <= lastWordsAt)) { // said as it exited
                 finalCounts = true;
                 answeredAt = lastWordsAt;
                 return lastWords;
+            }
+            if (lastWords != null) { // a poll answered after the last words, while its other hooks ran: newer
+                finalCounts = true;
+                return answer;
             }
             if (answer == null) {
                 throw new CommandFailure("PID " + pid + " exited before its first " + what + " was read");

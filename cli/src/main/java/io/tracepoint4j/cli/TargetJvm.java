@@ -36,8 +36,7 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * The name of the folders holding an attach's password files begins so, then the tool's PID, a
-     * dash, the tool process's start time (milliseconds since the epoch, as ProcessHandle gives it)
-     * and a dash: an agent whose password file lies in one of a tool that is gone is stale. The
+     * dash, the tool process's start time (startTime(): clock ticks since boot) and a dash: an agent whose password file lies in one of a tool that is gone is stale. The
      * start time tells a tool from a later process that was given its PID again. (A tool in another
      * PID namespace that shares this temporary folder looks gone; its files are needed only until
      * its agent has checked its password, a moment after it made them.)
@@ -108,7 +107,7 @@ final class TargetJvm implements AutoCloseable {
             deleteSecretsOfEndedTools();
             secrets = OwnerOnly.newTemporaryFolder(
                     Path.of(System.getProperty("java.io.tmpdir")),
-                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-" + startMillis(ProcessHandle.current()) + "-");
+                    SECRETS_PREFIX + ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current()) + "-");
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             Path passwordFile = OwnerOnly.newFile(secrets.resolve("jmx.password"), USER + " " + password + "\n");
             Path accessFile = OwnerOnly.newFile(
@@ -368,15 +367,25 @@ final class TargetJvm implements AutoCloseable {
     private static boolean toolRuns(java.util.regex.MatchResult tool) {
         java.util.Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(tool.group(1)));
         return process.isPresent()
-                && (tool.group(2) == null || Long.parseLong(tool.group(2)) == startMillis(process.get()));
+                && (tool.group(2) == null || Long.parseLong(tool.group(2)) == startTime(process.get()));
     }
 
-    /** When {@code process} started, in milliseconds since the epoch; 0 where the system does not say. */
-    static long startMillis(ProcessHandle process) {
-        return process.info()
-                .startInstant()
-                .map(java.time.Instant::toEpochMilli)
-                .orElse(0L);
+    /**
+     * When {@code process} started: its start time in clock ticks since boot (/proc/PID/stat, field
+     * 22), which a step of the wall clock does not move; where there is no /proc, milliseconds since
+     * the epoch as ProcessHandle says; 0 where neither says.
+     */
+    static long startTime(ProcessHandle process) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // from field 3, state
+            return Long.parseLong(fields[22 - 3]);
+        } catch (IOException | RuntimeException e) {
+            return process.info()
+                    .startInstant()
+                    .map(java.time.Instant::toEpochMilli)
+                    .orElse(0L);
+        }
     }
 
     /** Deletes a password folder and the two files a tool puts there; quietly, as far as it can. */
@@ -395,11 +404,13 @@ final class TargetJvm implements AutoCloseable {
      * until read), or null where there is no jcmd (a JRE) or it did not finish.
      */
     private static String jcmd(long pid, String command) {
+        List<String> commandLine = jcmdCommand(pid, command);
+        if (commandLine == null) {
+            return null; // no jcmd: an agent stays, password-protected, until the target exits
+        }
         Process p = null;
         try {
-            p = new ProcessBuilder(jcmdCommand(pid, command))
-                    .redirectErrorStream(true)
-                    .start();
+            p = new ProcessBuilder(commandLine).redirectErrorStream(true).start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly(); // a target that stopped answering: the attach lock is let go all the same
                 return null;
@@ -423,14 +434,18 @@ final class TargetJvm implements AutoCloseable {
      * The command line of {@code jcmd PID COMMAND}, in a session of its own where setsid(1) is
      * there: a Ctrl-C on the terminal signals the tool's whole process group, which would end a
      * jcmd started in it before it stopped the agent the tool is undoing (the tool itself holds its
-     * exit for that, AttachLock). {@code -w}: setsid waits for jcmd, whose output and status are
-     * the answer.
+     * exit for that, AttachLock). A child of this JVM leads no process group, so setsid makes the
+     * new session and execs jcmd in place (no fork, no option needed, BusyBox's as util-linux's):
+     * the process waited for is jcmd itself. Null if this JDK has no jcmd.
      */
     static List<String> jcmdCommand(long pid, String command) {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return null;
+        }
         return Files.isExecutable(SETSID)
-                ? List.of(SETSID.toString(), "-w", jcmd, Long.toString(pid), command)
-                : List.of(jcmd, Long.toString(pid), command);
+                ? List.of(SETSID.toString(), jcmd.toString(), Long.toString(pid), command)
+                : List.of(jcmd.toString(), Long.toString(pid), command);
     }
 
     private static int freeLoopbackPort() throws IOException {

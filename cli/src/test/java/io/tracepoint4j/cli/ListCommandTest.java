@@ -86,7 +86,7 @@ class ListCommandTest {
 
         Process reused = new ProcessBuilder("sleep", "60").start();
         try {
-            long notItsStart = TargetJvm.startMillis(reused.toHandle()) - 60_000;
+            long notItsStart = TargetJvm.startTime(reused.toHandle()) + 6_000;
             Path ofAnEarlierProcess = agentStartedByTool(pid, reused.pid() + "-" + notItsStart);
             TpCommand afterReuse = TpCommand.run("list", "--pid", pid);
             assertThat(afterReuse.status())
@@ -98,7 +98,7 @@ class ListCommandTest {
         }
 
         Process running = new ProcessBuilder("sleep", "60").start();
-        Path live = agentStartedByTool(pid, running.pid() + "-" + TargetJvm.startMillis(running.toHandle()));
+        Path live = agentStartedByTool(pid, running.pid() + "-" + TargetJvm.startTime(running.toHandle()));
         try {
             TpCommand refused = TpCommand.run("list", "--pid", pid);
 
@@ -125,7 +125,7 @@ class ListCommandTest {
     void jcmdRunsInASessionOfItsOwnAndAnswers() throws Exception {
         List<String> command = TargetJvm.jcmdCommand(target.pid(), "VM.version");
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "-w");
+            assertThat(command.getFirst()).isEqualTo("/usr/bin/setsid");
         }
         Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
         String answer = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -135,7 +135,7 @@ class ListCommandTest {
 
     /**
      * Starts {@code pid}'s JMX agent as a tool does, its password files in a folder named after that
-     * tool ({@code tool}: its PID, or PID-STARTMILLIS as tools name them now); returns the folder.
+     * tool ({@code tool}: its PID, or PID-START as tools name them now); returns the folder.
      */
     private static Path agentStartedByTool(long pid, Object tool) throws Exception {
         Path secrets = Files.createTempDirectory(

@@ -261,6 +261,23 @@ class RecordCommandTest {
         assertThat(ended.out().lines()).anySatisfy(line -> assertThat(line).matches(" +100 +[0-9,.]+  late:tick"));
     }
 
+    /** tp stat -- java ... whose command never defines a tracepoint of the glob: said, status 0. */
+    @Test
+    void statOfACommandThatNeverDefinesTheGlobSaysSo() {
+        TpCommand stat = TpCommand.run(
+                "stat",
+                "-e",
+                "nomatch:*",
+                "--",
+                TargetProcesses.java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ShortTarget.class.getName());
+        assertThat(stat.status()).as(stat.err()).isZero();
+        assertThat(stat.out()).contains("no tracepoint matching nomatch:* was defined");
+    }
+
     /**
      * A --pid target that exits while tp stat counts: its final counts, sent as it exits, are shown
      * and said to be those at its exit; one killed with SIGKILL sends none, and the counts of the
