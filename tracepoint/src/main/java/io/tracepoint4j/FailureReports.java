@@ -26,22 +26,21 @@ final class FailureReports {
      *   started by start(), which register() calls on the consumer's thread (probes fail only once
      *   registered) after its probe is published: a report made before waits in the queue, which
      *   the reporter drains first. It lives, parked when idle, as a daemon, while any tracepoint has
-     *   a probe: idle for IDLE_NANOS with none (a tool detached), it ends, so that the JVM is left
-     *   as it was, and the next register() starts another. Its end is decided under the class's
-     *   lock, as start() is, and register() counts its tracepoint ([TP]) before start(): so either
-     *   the reporter sees the count and stays, or it ended first and start() makes a new one. A
-     *   probe that fails more than IDLE_NANOS after the last tracepoint lost its last probe (one
-     *   unregistered while blocked in a faultable firing) queues a report nobody runs: it is counted
-     *   in failures(), not logged.
+     *   a probe. Idle for IDLE_NANOS, it looks whether one has; if none, it waits out a grace period
+     *   of the tracepoints' domains (a probe unregistered while it ran, that fails now, has queued
+     *   its report by the end of it) and ends if the queue is still empty and no start() came since
+     *   it looked ([ST]): the JVM is left as it was, and the next register() makes another. A
+     *   register() whose probe the look missed calls start() after it: either before the end's
+     *   check, which then sees the start and stays, or after the end, which then made `reporter`
+     *   null, so start() makes a new one.
      *
      * Memory ordering
      *   [Q] ConcurrentLinkedQueue.offer/poll: a report is fully built when the reporter polls it.
      *   [U] offer, then unpark; the reporter polls until empty, then parks. A report offered after
      *       the reporter found the queue empty has its unpark grant a permit, so park() returns at
      *       once: no lost wake-up. The reporter is read from a volatile field.
-     *   [TP] the count of tracepoints with probes: atomic adds by updaters (under their tracepoint's
-     *       lock), read by the reporter under the class's lock; see "Concurrency" for the order
-     *       with start().
+     *   [ST] `starts`, start()'s count, and `reporter`'s end: both under the class's lock, so an
+     *       end and a start() are ordered; see "Concurrency".
      *
      * Failure modes
      *   submit() on the failing thread: offer is lock-free, each of its CASes a complete step, so
@@ -52,21 +51,16 @@ final class FailureReports {
 
     private static final ConcurrentLinkedQueue<Runnable> QUEUE = new ConcurrentLinkedQueue<>(); // [Q]
     private static volatile Thread reporter; // [U]
-    /** Tracepoints with at least one probe: while there are any, the reporter stays. */
-    private static final java.util.concurrent.atomic.AtomicInteger TRACEPOINTS_WITH_PROBES =
-            new java.util.concurrent.atomic.AtomicInteger(); // [TP]
-    /** How long the reporter waits, idle and with no tracepoint probed, before it ends. */
+    /** How many times start() ran. Guarded by FailureReports.class ([ST]). */
+    private static long starts;
+    /** How long the reporter waits, idle, before it looks whether it is still needed. */
     private static final long IDLE_NANOS = 2_000_000_000L;
 
     private FailureReports() {}
 
-    /** A tracepoint got its first probe (+1) or lost its last (-1). */
-    static void tracepointsWithProbes(int change) {
-        TRACEPOINTS_WITH_PROBES.addAndGet(change); // [TP]
-    }
-
     /** Starts the reporter thread unless it runs already. */
     static synchronized void start() {
+        starts++; // [ST]
         if (reporter == null) {
             reporter = LibraryThreads.start("tracepoint4j-failure-reports", new Reporter()); // [U]
         }
@@ -102,13 +96,30 @@ final class FailureReports {
         }
     }
 
-    /** Ends the reporter if nothing is queued and no tracepoint has a probe; returns whether it did. */
-    private static synchronized boolean endIfUnneeded() {
-        if (!QUEUE.isEmpty() || TRACEPOINTS_WITH_PROBES.get() > 0) { // [Q] [TP] under the lock start() takes
-            return false;
+    private static synchronized long starts() {
+        return starts; // [ST]
+    }
+
+    /**
+     * Ends the reporter if no tracepoint has a probe (see "Concurrency"): after a grace period of
+     * the tracepoints' domains, if nothing was queued and no start() came since the look. Returns
+     * whether it did.
+     */
+    private static boolean endIfUnneeded() {
+        long seen = starts();
+        for (Tracepoint<?> tracepoint : Tracepoints.all()) {
+            if (tracepoint.probeCount() > 0) {
+                return false;
+            }
         }
-        reporter = null; // [U] a submit() now queues only; the next start() makes a new reporter
-        return true;
+        Tracepoints.synchronizeUnregister(); // a probe unregistered while it ran has queued its report now
+        synchronized (FailureReports.class) {
+            if (!QUEUE.isEmpty() || starts != seen) { // [Q] [ST]
+                return false;
+            }
+            reporter = null; // [U] a submit() now queues only; the next start() makes a new reporter
+            return true;
+        }
     }
 
     /** The reporter thread's loop. */

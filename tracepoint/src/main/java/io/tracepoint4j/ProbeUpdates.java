@@ -182,9 +182,14 @@ final class ProbeUpdates<P> {
         } finally {
             lock.unlock();
         }
-        // here, on the consumer's thread, after the key counted this tracepoint: the probe's failures
-        // are reported there (one before this waits in the queue; see FailureReports)
-        FailureReports.start();
+        // here, on the consumer's thread, after the probe is published: the probe's failures are
+        // reported there (one before this waits in the queue; see FailureReports, "Concurrency")
+        try {
+            FailureReports.start();
+        } catch (RuntimeException | Error e) {
+            // no thread now (out of memory or stack): the probe stays registered, its reports wait in
+            // the queue for the next registration's start()
+        }
     }
 
     /** See {@link Tracepoint#unregister(Object)}. */
@@ -397,9 +402,6 @@ final class ProbeUpdates<P> {
     }
 
     private void setKey(boolean on) {
-        if (on != keyOn()) {
-            FailureReports.tracepointsWithProbes(on ? 1 : -1); // before start(), in register()
-        }
         retarget(definition.key(), on ? KEY_ON : KEY_OFF); // [K]
     }
 
