@@ -27,7 +27,8 @@ final class UnfreedMemory extends PhantomReference<Object> {
      *
      * Reaper: started by the first registration while none runs; it waits for owners that became
      *   unreachable, a second at a time, frees theirs, and ends (setting `reaper` to null, under the
-     *   lock) when nothing is left to free. A registration after that starts a new one. So there is
+     *   lock, also if it fails) when nothing is left to free. A registration after that starts a
+     *   new one. So there is
      *   a reaper thread exactly while some memory is unfreed, give or take the second it waits.
      */
 
@@ -50,10 +51,10 @@ final class UnfreedMemory extends PhantomReference<Object> {
     static UnfreedMemory register(Object owner, Arena arena) {
         UnfreedMemory entry = new UnfreedMemory(owner, arena);
         synchronized (UnfreedMemory.class) {
-            UNFREED.add(entry);
-            if (reaper == null) {
+            if (reaper == null) { // first: a thread that cannot start leaves nothing registered
                 reaper = LibraryThreads.start("tracepoint4j-session-memory", new Reaper());
             }
+            UNFREED.add(entry);
         }
         return entry;
     }
@@ -78,23 +79,40 @@ final class UnfreedMemory extends PhantomReference<Object> {
     private static final class Reaper implements Runnable {
         @Override
         public void run() {
-            while (true) {
-                Reference<?> gone;
-                try {
-                    gone = UNREACHABLE.remove(WAIT_MILLIS);
-                } catch (InterruptedException e) {
-                    gone = null; // look whether anything is left, as after a timeout
-                }
-                if (gone != null) {
-                    ((UnfreedMemory) gone).free();
-                    continue;
-                }
-                synchronized (UnfreedMemory.class) {
-                    if (UNFREED.isEmpty()) {
-                        reaper = null;
-                        return;
+            try {
+                while (true) {
+                    Reference<?> gone;
+                    try {
+                        gone = UNREACHABLE.remove(WAIT_MILLIS);
+                    } catch (InterruptedException e) {
+                        gone = null; // look whether anything is left, as after a timeout
+                    }
+                    if (gone != null) {
+                        freeQuietly((UnfreedMemory) gone);
+                        continue;
+                    }
+                    synchronized (UnfreedMemory.class) {
+                        if (UNFREED.isEmpty()) {
+                            reaper = null; // in the decision's lock: a register() after it starts another
+                            return;
+                        }
                     }
                 }
+            } finally {
+                synchronized (UnfreedMemory.class) { // if it failed: the next register() starts another
+                    if (reaper == Thread.currentThread()) {
+                        reaper = null;
+                    }
+                }
+            }
+        }
+
+        /** Frees one arena; a failure to close it (it stays mapped) does not end the reaper. */
+        private static void freeQuietly(UnfreedMemory entry) {
+            try {
+                entry.free();
+            } catch (RuntimeException | Error e) {
+                // the arena is out of UNFREED: it is not tried again
             }
         }
     }
