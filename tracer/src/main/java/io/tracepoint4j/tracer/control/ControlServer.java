@@ -58,7 +58,9 @@ import java.util.Set;
  *
  * <p>A connection owns the session it started and the counters of its {@code stat}: when the connection closes, however the tool
  * ended (SIGKILL included), its session is stopped and its trace written. When the last connection
- * closes, the server closes the socket, deletes it and its thread ends: the JVM is left as it was.
+ * closes and no other tool was told of the socket, the server closes it, deletes it and its thread
+ * ends: the JVM is left as it was. A tool told of it that never connects (killed on the way) is
+ * waited for unusedCloseMillis after the last open().
  *
  * <p>Concurrency: one accepting thread and one thread per connection, daemons; the server's state
  * (the socket, the connection count) is guarded by the class's monitor.
@@ -71,6 +73,12 @@ final class ControlServer {
     private static int connections; // guarded by ControlServer.class
     /** When open() was last called, System.nanoTime(): a tool connects right after. Guarded by ControlServer.class. */
     private static long lastOpened;
+    /**
+     * Tools told of the socket by open() that have not connected yet: the socket stays for them
+     * when the last connection closes (until unusedCloseMillis after the last open()). Guarded by
+     * ControlServer.class.
+     */
+    private static int expected;
     /** The accepting thread's selector, woken when the socket closes. Guarded by ControlServer.class. */
     private static Selector accepting;
 
@@ -86,6 +94,7 @@ final class ControlServer {
     static synchronized Path open() throws IOException {
         lastOpened = System.nanoTime();
         if (server != null) {
+            expected++;
             return socket;
         }
         Path folder = folder();
@@ -109,6 +118,7 @@ final class ControlServer {
         server = channel;
         socket = path;
         accepting = selector;
+        expected = 1;
         LibraryThreads.start("tracepoint4j-control", new Acceptor(channel, selector));
         return path;
     }
@@ -164,9 +174,19 @@ final class ControlServer {
         return folder;
     }
 
-    /** Closes the socket if no connection is left; the accepting thread then ends. */
+    /**
+     * Closes the socket if no connection is left and no tool told of it by open() is still to
+     * connect; the accepting thread then ends.
+     */
     private static synchronized void closeIfIdle(ServerSocketChannel channel) {
-        if (server == channel && connections == 0) {
+        if (server == channel && connections == 0 && expected == 0) {
+            close(channel);
+        }
+    }
+
+    /** Closes and deletes the socket, and wakes its accepting thread, which then ends. */
+    private static synchronized void close(ServerSocketChannel channel) {
+        if (server == channel) {
             try {
                 channel.close();
                 Files.deleteIfExists(socket);
@@ -191,7 +211,7 @@ final class ControlServer {
         if (connections > 0 || System.nanoTime() - lastOpened < unusedCloseMillis * 1_000_000L) {
             return false;
         }
-        closeIfIdle(channel);
+        close(channel); // the tools expected did not come
         return true;
     }
 
@@ -200,6 +220,7 @@ final class ControlServer {
             return false;
         }
         connections++;
+        expected = Math.max(0, expected - 1);
         return true;
     }
 
@@ -235,8 +256,8 @@ final class ControlServer {
                         return;
                     }
                 }
-            } catch (IOException | java.nio.channels.ClosedSelectorException closed) {
-                // the socket was closed: nothing more to accept
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                close(channel); // closed already, or accepting failed: either way no tool can connect now
             }
         }
 
@@ -293,12 +314,18 @@ final class ControlServer {
             } catch (IOException e) {
                 // the tool went away: stop what it started, below
             } finally {
-                synchronized (this) {
-                    stopQuietly();
-                    updateLastWords();
+                try {
+                    synchronized (this) {
+                        try {
+                            stopQuietly();
+                        } finally {
+                            updateLastWords();
+                        }
+                    }
+                } finally {
+                    disconnected();
+                    closeIfIdle(server);
                 }
-                disconnected();
-                closeIfIdle(server);
             }
         }
 
