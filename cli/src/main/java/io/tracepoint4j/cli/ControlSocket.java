@@ -62,7 +62,7 @@ final class ControlSocket implements AutoCloseable {
      * Sends {@code request} and returns the answer's fields ({@code ok} first).
      *
      * @throws CommandFailure with the target's message (newlines and tabs restored) if it answers
-     *     {@code error}, or if the socket closed
+     *     {@code error} or {@code refused} (an argument: a usage error), or if the socket closed
      */
     String[] request(String request) {
         try {
@@ -80,7 +80,10 @@ final class ControlSocket implements AutoCloseable {
             }
             String[] fields = line.split("\t", -1);
             if (!fields[0].equals("ok")) {
-                throw new CommandFailure("PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line));
+                String message = "PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line);
+                throw fields[0].equals("refused")
+                        ? CommandFailure.refusedArgument(message)
+                        : new CommandFailure(message);
             }
             return fields;
         } catch (IOException e) {

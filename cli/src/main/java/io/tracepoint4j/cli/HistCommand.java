@@ -27,7 +27,11 @@ import picocli.CommandLine.Spec;
                     + " writing a trace;"
                     + " percentiles are the upper bounds of the buckets they fall in."
         },
-        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error."})
+        footer = {
+            "",
+            "Exit status: 0, 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error (also a glob,"
+                    + " filter or field the target refuses)."
+        })
 final class HistCommand implements Callable<Integer> {
     private static final int BUCKETS = 65;
     private static final int BAR = 40;

@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0, also when no tracepoint matches (stderr says so); 1 when the JVM cannot be reached or"
-                    + " refuses the GLOB as matching no name (the message says why); 2 for a usage error."
+            "Exit status: 0, also when no tracepoint matches (stderr says so); 1 when the JVM cannot be reached"
+                    + " (the message says why); 2 for a usage error (also a GLOB the target refuses as matching no"
+                    + " name)."
         })
 final class ListCommand implements Callable<Integer> {
     @Option(

@@ -33,7 +33,11 @@ import picocli.CommandLine.Spec;
                     + " nothing. The trace is written by the target into DIR (created, readable by you"
                     + " alone). Recording ends after --duration, on Ctrl-C, or when the target exits."
         },
-        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or recording fails, 2 for a usage error."})
+        footer = {
+            "",
+            "Exit status: 0, 1 when the JVM cannot be reached or recording fails, 2 for a usage error (also a glob,"
+                    + " filter or field the target refuses)."
+        })
 final class RecordCommand implements Callable<Integer> {
     private static final int SUB_BUFFER_SIZE = 256 * 1024;
     /**

@@ -26,7 +26,11 @@ import picocli.CommandLine.Spec;
                     + " writing a trace;"
                     + " the probes are detached when the command ends (also if it is killed)."
         },
-        footer = {"", "Exit status: 0, 1 when the JVM cannot be reached or counting fails, 2 for a usage error."})
+        footer = {
+            "",
+            "Exit status: 0, 1 when the JVM cannot be reached or counting fails, 2 for a usage error (also a glob,"
+                    + " filter or field the target refuses)."
+        })
 final class StatCommand implements Callable<Integer> {
     @Option(
             names = {"-h", "--help"},

@@ -220,7 +220,10 @@ final class TargetJvm implements AutoCloseable {
         try {
             return server.invoke(bootstrap, operation, arguments, signature);
         } catch (Exception e) {
-            throw new CommandFailure("PID " + pid + " failed " + operation + ": " + targetMessage(e));
+            String message = "PID " + pid + " failed " + operation + ": " + targetMessage(e);
+            throw targetCause(e) instanceof IllegalArgumentException // a glob it refused
+                    ? CommandFailure.refusedArgument(message)
+                    : new CommandFailure(message);
         }
     }
 
@@ -257,12 +260,18 @@ final class TargetJvm implements AutoCloseable {
 
     /** What the target said: the message of the exception its MBean threw, else {@code e}. */
     private static String targetMessage(Exception e) {
+        Throwable cause = targetCause(e);
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+
+    /** What the target threw, out of the JMX exceptions that carry it. */
+    private static Throwable targetCause(Exception e) {
         Throwable cause = e;
         while ((cause instanceof javax.management.JMException || cause instanceof javax.management.JMRuntimeException)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        return cause;
     }
 
     @Override

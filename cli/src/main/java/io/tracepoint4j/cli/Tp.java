@@ -173,15 +173,17 @@ public final class Tp implements Callable<Integer> {
         });
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
             failed.getOut().flush(); // what was printed before the error comes first
-            if (e instanceof CommandFailure) {
+            int status = 1;
+            if (e instanceof CommandFailure failure) {
                 failed.getErr().println(failed.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                status = failure.status();
             } else {
                 failed.getErr()
                         .println(failed.getCommandSpec().qualifiedName() + ": internal error, please report it: " + e);
                 e.printStackTrace(failed.getErr());
             }
             stopAbandonedCommands(failed);
-            return 1;
+            return status;
         });
         return commandLine;
     }

@@ -51,6 +51,11 @@ class ListCommandTest {
         TpCommand none = TpCommand.run("list", "--pid", pid, "nothing:*");
         assertThat(none.status()).isZero();
         assertThat(none.err()).contains("has no tracepoint matching nothing:*");
+        TpCommand impossible = TpCommand.run("list", "--pid", pid, "lt:[ab]*");
+        assertThat(impossible.status())
+                .as("a glob the target refuses: a usage error")
+                .isEqualTo(2);
+        assertThat(impossible.err()).contains("glob \"lt:[ab]*\" matches no tracepoint: '[' is in no name");
         TpCommand both = TpCommand.run("list", "--pid", pid, "lt:beta,*:a*,lt:*"); // as -e takes them
         assertThat(both.out().lines())
                 .as("each once, in the globs' order")

@@ -198,7 +198,9 @@ class RecordCommandTest {
                 "1",
                 "-o",
                 dir.resolve("refused").toString());
-        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.status())
+                .as("a filter the target refuses: a usage error")
+                .isEqualTo(2);
         assertThat(refused.err())
                 .contains("tp record: PID " + target.pid() + ": filter \"id == 1 && status == 404\": unknown argument"
                         + " status: tracepoint rt:request has [id, route]")
@@ -327,7 +329,9 @@ class RecordCommandTest {
                 System.getProperty("java.class.path"),
                 LateTarget.class.getName(),
                 dir.resolve("never").toString()); // it would wait 60 s for this file
-        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.status())
+                .as("a field the target refuses: a usage error")
+                .isEqualTo(2);
         java.util.regex.Matcher stopped = java.util.regex.Pattern.compile(
                         "tp hist: stopped PID (\\d+), the command it started")
                 .matcher(refused.err());
@@ -389,7 +393,7 @@ class RecordCommandTest {
                 ":",
                 "-o",
                 dir.resolve("colon").toString());
-        assertThat(impossible.status()).isNotZero();
+        assertThat(impossible.status()).isEqualTo(2);
         assertThat(impossible.err()).contains("glob \":\" matches no tracepoint");
     }
 
@@ -424,7 +428,7 @@ class RecordCommandTest {
                 "route",
                 "--duration",
                 "1");
-        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.err()).contains("route is String: a histogram needs a number");
     }
 

@@ -48,6 +48,8 @@ import java.util.Set;
  * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
  * anything that fails                      -> error  MESSAGE
+ * an argument that cannot be (a glob no name matches, a filter that does not parse or fit, a field
+ * the tracepoint lacks)                    -> refused  MESSAGE
  * </pre>
  *
  * <p>Last words: while a connection counts ({@code stat}) or makes a histogram ({@code hist}), the
@@ -371,8 +373,10 @@ final class ControlServer {
                     case "unhist" -> unhist();
                     default -> "error\tunknown request " + request[0];
                 };
+            } catch (IllegalArgumentException e) { // a glob, filter or field of the request (FilterException too)
+                return "refused\t" + escape(String.valueOf(e.getMessage())); // a filter's message has a caret line
             } catch (IOException | RuntimeException e) {
-                return "error\t" + escape(String.valueOf(e.getMessage())); // a filter's message has a caret line
+                return "error\t" + escape(String.valueOf(e.getMessage()));
             }
         }
 
