@@ -53,7 +53,8 @@ public final class JvmTracepoints {
      *
      * Memory ordering
      *   [TH] threshold: volatile; threshold() writes it, a source's settings read it when its
-     *        event is enabled in the stream. Nothing else is published through it.
+     *        event is enabled in the stream, and store it in the source's own volatile threshold,
+     *        which its handler (the stream's thread) reads. Nothing else is published through them.
      */
 
     /** {@code jvm:gc_pause}: a stop-the-world pause of the garbage collector (JFR's {@code jdk.GCPhasePause}). */
@@ -98,6 +99,16 @@ public final class JvmTracepoints {
     private static volatile Duration threshold = DEFAULT_THRESHOLD; // [TH]
 
     /**
+     * The thresholds the thread_park and monitor_enter events were enabled with, which their
+     * handlers apply again: JFR delivers an event to every recording once any recording's settings
+     * let it through (a running -XX:StartFlightRecording with a 10 ms threshold passes 10 ms parks
+     * to this stream too), so the stream's own threshold alone does not keep shorter ones out.
+     */
+    private static volatile long parkThresholdNanos; // [TH]
+
+    private static volatile long monitorThresholdNanos; // [TH]
+
+    /**
      * Every jvm:* tracepoint and its source, in definition order; filled by streamed() during class
      * initialization, read only after it (which publishes it).
      */
@@ -110,10 +121,22 @@ public final class JvmTracepoints {
     private static final JfrStream.Source GC_PAUSE_SOURCE = STREAM.source("jdk.GCPhasePause", s -> {}, e -> gcPause(e));
     private static final JfrStream.Source SAFEPOINT_SOURCE =
             STREAM.source("jdk.SafepointBegin", s -> {}, e -> safepoint(e));
-    private static final JfrStream.Source THREAD_PARK_SOURCE =
-            STREAM.source("jdk.ThreadPark", s -> s.withThreshold(threshold), e -> threadPark(e)); // [TH]
-    private static final JfrStream.Source MONITOR_ENTER_SOURCE =
-            STREAM.source("jdk.JavaMonitorEnter", s -> s.withThreshold(threshold), e -> monitorEnter(e)); // [TH]
+    private static final JfrStream.Source THREAD_PARK_SOURCE = STREAM.source(
+            "jdk.ThreadPark",
+            s -> {
+                Duration now = threshold; // [TH]
+                s.withThreshold(now);
+                parkThresholdNanos = now.toNanos(); // [TH]
+            },
+            e -> threadPark(e));
+    private static final JfrStream.Source MONITOR_ENTER_SOURCE = STREAM.source(
+            "jdk.JavaMonitorEnter",
+            s -> {
+                Duration now = threshold; // [TH]
+                s.withThreshold(now);
+                monitorThresholdNanos = now.toNanos(); // [TH]
+            },
+            e -> monitorEnter(e));
     private static final JfrStream.Source ALLOCATION_SAMPLE_SOURCE = STREAM.source(
             "jdk.ObjectAllocationSample", s -> s.with("throttle", ALLOCATION_THROTTLE), e -> allocationSample(e));
 
@@ -205,7 +228,7 @@ public final class JvmTracepoints {
 
     private static void threadPark(RecordedEvent e) {
         RecordedThread thread = e.getThread();
-        if (libraryThread(thread)) {
+        if (libraryThread(thread) || nanos(e) < parkThresholdNanos) { // [TH] another recording's threshold let it in
             return;
         }
         THREAD_PARK
@@ -221,7 +244,7 @@ public final class JvmTracepoints {
 
     private static void monitorEnter(RecordedEvent e) {
         RecordedThread thread = e.getThread();
-        if (libraryThread(thread)) {
+        if (libraryThread(thread) || nanos(e) < monitorThresholdNanos) { // [TH] as in threadPark
             return;
         }
         MONITOR_ENTER

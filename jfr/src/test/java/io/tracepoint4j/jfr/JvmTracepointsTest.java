@@ -109,6 +109,47 @@ class JvmTracepointsTest {
     }
 
     /**
+     * Another recording with a lower threshold (a -XX:StartFlightRecording of the application) lets
+     * JFR deliver shorter parks to every recording: jvm:thread_park still fires only for parks of
+     * its own threshold. It used to fire for every park the other recording let through.
+     */
+    @Test
+    void anotherRecordingsLowerThresholdDoesNotLowerTheTracepointsOwn() throws Exception {
+        List<Long> parked = new CopyOnWriteArrayList<>();
+        JvmTracepoints.ThreadPark probe = (tid, thread, parkedClass, timeout, nanos, end) -> {
+            if (thread.equals("short-parker")) {
+                parked.add(nanos);
+            }
+        };
+        JvmTracepoints.threshold(Duration.ofMillis(30));
+        try (jdk.jfr.Recording everything = new jdk.jfr.Recording()) {
+            everything.enable("jdk.ThreadPark").withThreshold(Duration.ZERO);
+            everything.start();
+            JvmTracepoints.THREAD_PARK.register(probe);
+            try {
+                Thread parker = Thread.ofPlatform().name("short-parker").start(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        LockSupport.parkNanos(2_000_000L); // below the tracepoint's threshold
+                    }
+                    LockSupport.parkNanos(80_000_000L); // above it
+                });
+                parker.join();
+                Waits.awaitTrue(() -> !parked.isEmpty(), () -> "the long park's firing");
+                Thread.sleep(1_500); // JFR hands events over about a second late: the short ones would be here
+            } finally {
+                JvmTracepoints.THREAD_PARK.unregister(probe);
+                JvmTracepoints.THREAD_PARK.synchronizeUnregister();
+            }
+        } finally {
+            JvmTracepoints.threshold(JvmTracepoints.DEFAULT_THRESHOLD);
+        }
+        assertThat(parked)
+                .as("parks of short-parker fired, in ns")
+                .singleElement()
+                .satisfies(nanos -> assertThat(nanos).isGreaterThanOrEqualTo(30_000_000L));
+    }
+
+    /**
      * As tp record -e 'jvm:gc_pause,jfrapp:*' does: the session's probe alone starts JFR's stream,
      * and each GC pause, though JFR hands it over a second later, is in the trace at its own time,
      * between the application's events it happened between.
