@@ -48,7 +48,8 @@ public final class JfrEvents implements AutoCloseable {
 
     /**
      * Bridges every tracepoint whose name matches one of {@code globs} ({@link
-     * Tracepoints#matches}), now and as they are defined, until {@link #close()}.
+     * Tracepoints#matches}), now and as they are defined, until {@link #close()}; but not the
+     * {@link JvmTracepoints} ({@code jvm:*}), which come from JFR events the recording has already.
      *
      * @throws IllegalArgumentException if no glob is given, or one is null or empty
      */
@@ -61,6 +62,9 @@ public final class JfrEvents implements AutoCloseable {
         }
         List<String> chosen = List.of(globs);
         return new JfrEvents(Attachments.start(tracepoint -> {
+            if (fromJfr(tracepoint)) {
+                return List.of(); // its jdk.* event is in the recording already, fired on JFR's own stream
+            }
             for (String glob : chosen) {
                 if (Tracepoints.matches(glob, tracepoint.name())) {
                     return List.of(new EventWriter(TracepointEventTypes.of(tracepoint)));
@@ -68,6 +72,14 @@ public final class JfrEvents implements AutoCloseable {
             }
             return List.of();
         }));
+    }
+
+    /**
+     * Whether {@code tracepoint} is one of {@link JvmTracepoints}' (checked by its prototype, which
+     * does not initialize that class, so that enabling a bridge defines no jvm:* tracepoint).
+     */
+    private static boolean fromJfr(Tracepoint<?> tracepoint) {
+        return tracepoint.prototype().getEnclosingClass() == JvmTracepoints.class;
     }
 
     /** The names of the tracepoints bridged now, sorted. */

@@ -190,4 +190,20 @@ class JfrEventsTest {
         assertThatThrownBy(() -> JfrEvents.enable("web:*", "")).hasMessageContaining("got \"\"");
         assertThatThrownBy(() -> JfrEvents.enable("web:[")).hasMessageContaining("matches no tracepoint");
     }
+
+    /**
+     * The jvm:* tracepoints come from JFR's own events: a bridge of every tracepoint leaves them out
+     * (their events, committed on JFR's stream thread, never reached the recording, and the bridge
+     * listed them as bridged and ran a stream for nothing).
+     */
+    @Test
+    void theJvmTracepointsAreNotBridgedBackIntoJfr() {
+        JvmTracepoints.define();
+        try (JfrEvents bridge = JfrEvents.enable("*")) {
+            assertThat(bridge.tracepoints()).isNotEmpty().noneMatch(name -> name.startsWith("jvm:"));
+            assertThat(JvmTracepoints.streaming())
+                    .as("no JFR stream started for them")
+                    .isEmpty();
+        }
+    }
 }

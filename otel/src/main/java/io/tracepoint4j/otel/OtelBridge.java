@@ -68,6 +68,9 @@ public final class OtelBridge implements AutoCloseable {
     private final Logger logger;
     private final Admission admission;
     private final ObservableLongCounter refusedMetric;
+    /** Whether close() closed the refusal metric. Guarded by this. */
+    private boolean closed;
+
     private final Attachments attachments;
 
     private OtelBridge(Builder builder, OpenTelemetry openTelemetry) {
@@ -154,7 +157,13 @@ public final class OtelBridge implements AutoCloseable {
      */
     @Override
     public void close() {
-        attachments.close();
+        attachments.close(); // idempotent, and waits for a concurrent close's probes too
+        synchronized (this) {
+            if (closed) {
+                return; // the SDK warns about a metric callback closed twice
+            }
+            closed = true;
+        }
         refusedMetric.close();
     }
 
@@ -214,6 +223,13 @@ public final class OtelBridge implements AutoCloseable {
                 throw new IllegalArgumentException(
                         "span(" + spanName + ", " + begin + ", " + end + "): give a span name and two different"
                                 + " tracepoint names, e.g. span(\"db.call\", \"db:call_begin\", \"db:call_end\")");
+            }
+            for (String name : new String[] {begin, end}) {
+                Tracepoints.checkGlob(name); // a name any tracepoint may have
+                if (name.indexOf('*') >= 0 || name.indexOf('?') >= 0) {
+                    throw new IllegalArgumentException("span(" + spanName + ", " + begin + ", " + end + "): " + name
+                            + " is a glob; a span pair's begin and end are exact tracepoint names");
+                }
             }
             if (spans.containsKey(spanName)) {
                 throw new IllegalArgumentException("span(" + spanName + ", ...): a span pair of that name exists");

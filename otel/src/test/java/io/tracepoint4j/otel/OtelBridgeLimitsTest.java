@@ -133,6 +133,22 @@ class OtelBridgeLimitsTest {
         assertThatThrownBy(() -> OtelBridge.builder().span("s", "a:b", "a:c").span("s", "a:d", "a:e"))
                 .hasMessageContaining("a span pair of that name exists");
         assertThatThrownBy(() -> OtelBridge.builder().rateLimit(1L << 40)).hasMessageContaining("at most");
+        assertThatThrownBy(() -> OtelBridge.builder().span("s", "db:*", "db:call_end"))
+                .hasMessageContaining("db:* is a glob; a span pair's begin and end are exact tracepoint names");
+        assertThatThrownBy(() -> OtelBridge.builder().span("s", "db:call_begin", "nocolon"))
+                .hasMessageContaining("matches no tracepoint");
+    }
+
+    /** close() twice: the second does nothing, and the SDK logs nothing about a metric closed twice. */
+    @Test
+    void closingTwiceIsQuiet() {
+        try (io.tracepoint4j.testkit.LogCapture log = new io.tracepoint4j.testkit.LogCapture("io.opentelemetry")) {
+            OtelBridge bridge =
+                    OtelBridge.builder().openTelemetry(sdk).events(OPEN.name()).start();
+            bridge.close();
+            bridge.close();
+            assertThat(log.all()).noneMatch(message -> message.contains("close()"));
+        }
     }
 
     /** The last value of tracepoint4j.otel.refused, by reason. */
