@@ -26,7 +26,8 @@ final class Histogram {
 
     /**
      * Attaches to {@code tracepoint}, and to each tracepoint of its name defined later with the
-     * same arguments (its plugin deployed again), until {@link #close()}.
+     * field at the same place and of the same type (its plugin deployed again), until {@link
+     * #close()}.
      *
      * @throws IllegalArgumentException if {@code field} is not a numeric argument of it
      * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit it
