@@ -3,7 +3,6 @@ package io.tracepoint4j.otel;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.logs.LogRecordBuilder;
 import io.opentelemetry.api.logs.Logger;
-import io.opentelemetry.context.Context;
 import io.tracepoint4j.Tracepoint;
 import java.time.Instant;
 
@@ -28,12 +27,15 @@ final class EventWriter extends AttributeWriter {
     private final String eventName;
     private final Logger logger;
     private final Admission admission;
+    /** The bridge's open spans: an event fired inside one belongs to it. */
+    private final ThreadSpans spans;
 
-    EventWriter(Tracepoint<?> tracepoint, Logger logger, Admission admission) {
+    EventWriter(Tracepoint<?> tracepoint, Logger logger, Admission admission, ThreadSpans spans) {
         super(tracepoint);
         this.eventName = tracepoint.name();
         this.logger = logger;
         this.admission = admission;
+        this.spans = spans;
     }
 
     @Override
@@ -59,7 +61,7 @@ final class EventWriter extends AttributeWriter {
         FILLING.get()[0] = logger.logRecordBuilder()
                 .setEventName(eventName)
                 .setTimestamp(timestamp)
-                .setContext(Context.current())
+                .setContext(spans.current().parent())
                 .setAttribute(THREAD_ID, thread.threadId())
                 .setAttribute(THREAD_NAME, thread.getName());
         return 0;

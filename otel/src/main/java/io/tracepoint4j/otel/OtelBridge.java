@@ -67,6 +67,9 @@ public final class OtelBridge implements AutoCloseable {
     private final Map<String, SpanPair> pairsByEnd;
     private final Logger logger;
     private final Admission admission;
+    /** The spans open on each thread, across the pairs: the parents of spans and events fired inside them. */
+    private final ThreadSpans threadSpans;
+
     private final ObservableLongCounter refusedMetric;
     /** Whether close() closed the refusal metric. Guarded by this. */
     private boolean closed;
@@ -78,10 +81,12 @@ public final class OtelBridge implements AutoCloseable {
         this.logger = openTelemetry.getLogsBridge().get(SCOPE);
         this.admission = new Admission(builder.sampleRatio, builder.perSecond);
         Tracer tracer = openTelemetry.getTracer(SCOPE);
+        this.threadSpans = new ThreadSpans(builder.spans.size());
         Map<String, SpanPair> byBegin = new HashMap<>();
         Map<String, SpanPair> byEnd = new HashMap<>();
+        int index = 0;
         for (Map.Entry<String, String[]> pair : builder.spans.entrySet()) {
-            SpanPair spans = new SpanPair(pair.getKey(), tracer, admission);
+            SpanPair spans = new SpanPair(pair.getKey(), tracer, admission, threadSpans, index++);
             byBegin.put(pair.getValue()[0], spans);
             byEnd.put(pair.getValue()[1], spans);
         }
@@ -134,7 +139,7 @@ public final class OtelBridge implements AutoCloseable {
         return total;
     }
 
-    /** Firings of a begin tracepoint past {@value SpanPair#MAX_OPEN} spans of its pair open on the thread. */
+    /** Firings of a begin tracepoint past {@value ThreadSpans#MAX_OPEN} spans of the bridge open on the thread. */
     public long tooDeep() {
         long total = 0;
         for (SpanPair pair : pairsByBegin.values()) {
@@ -172,7 +177,7 @@ public final class OtelBridge implements AutoCloseable {
         List<ArgumentWriter> writers = new ArrayList<>(2);
         for (String glob : eventGlobs) {
             if (Tracepoints.matches(glob, tracepoint.name())) {
-                writers.add(new EventWriter(tracepoint, logger, admission));
+                writers.add(new EventWriter(tracepoint, logger, admission, threadSpans));
                 break;
             }
         }

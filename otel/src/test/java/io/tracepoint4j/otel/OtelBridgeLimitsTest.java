@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.tracepoint4j.Tracepoint;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +39,8 @@ class OtelBridgeLimitsTest {
     static final Tracepoint<Hot> HOT = Tracepoint.define("otellimit:hot", Hot.class, "n");
     static final Tracepoint<Mark> OPEN = Tracepoint.define("otellimit:open", Mark.class);
     static final Tracepoint<Mark> CLOSE = Tracepoint.define("otellimit:close", Mark.class);
+    static final Tracepoint<Mark> CALL = Tracepoint.define("otellimit:call", Mark.class);
+    static final Tracepoint<Mark> RETURN = Tracepoint.define("otellimit:return", Mark.class);
 
     private final InMemoryLogRecordExporter logs = InMemoryLogRecordExporter.create();
     private final InMemorySpanExporter spans = InMemorySpanExporter.create();
@@ -117,10 +120,56 @@ class OtelBridgeLimitsTest {
         var inner = spans.getFinishedSpanItems().get(0);
         var outer = spans.getFinishedSpanItems().get(1);
         assertThat(inner.getParentSpanId())
-                .as("not made current: both are roots")
-                .isEqualTo(outer.getParentSpanId());
+                .as("the inner span is the outer one's child")
+                .isEqualTo(outer.getSpanId());
+        assertThat(inner.getTraceId()).isEqualTo(outer.getTraceId());
+        assertThat(outer.getParentSpanContext().isValid())
+                .as("no span was current: a root")
+                .isFalse();
         assertThat(inner.getStartEpochNanos()).isGreaterThanOrEqualTo(outer.getStartEpochNanos());
         assertThat(inner.getEndEpochNanos()).isLessThanOrEqualTo(outer.getEndEpochNanos());
+    }
+
+    /**
+     * A span of one pair begun inside another pair's open span is its child, and an event fired
+     * inside a bridged span belongs to it: the backend shows the nesting. Ends out of order end
+     * their own pair's span.
+     */
+    @Test
+    void spansOfOnePairInsideAnothersAreItsChildrenAndEventsInsideBelongToThem() {
+        try (OtelBridge bridge = OtelBridge.builder()
+                .openTelemetry(sdk)
+                .span("request", OPEN.name(), CLOSE.name())
+                .span("call", CALL.name(), RETURN.name())
+                .events(HOT.name())
+                .start()) {
+            OPEN.fire().mark();
+            CALL.fire().mark();
+            HOT.fire().hot(1); // inside call
+            RETURN.fire().mark();
+            HOT.fire().hot(2); // inside request
+            CALL.fire().mark();
+            CLOSE.fire().mark(); // out of order: ends request, call stays open
+            RETURN.fire().mark();
+            assertThat(bridge.unmatchedEnds()).isZero();
+        }
+        Map<String, List<io.opentelemetry.sdk.trace.data.SpanData>> byName = new HashMap<>();
+        for (var span : spans.getFinishedSpanItems()) {
+            byName.computeIfAbsent(span.getName(), k -> new java.util.ArrayList<>())
+                    .add(span);
+        }
+        var request = byName.get("request").getFirst();
+        assertThat(byName.get("call"))
+                .hasSize(2)
+                .allSatisfy(call -> assertThat(call.getParentSpanId()).isEqualTo(request.getSpanId()));
+        var events = logs.getFinishedLogRecordItems();
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0).getSpanContext().getSpanId())
+                .as("the event fired inside call")
+                .isEqualTo(byName.get("call").getFirst().getSpanId());
+        assertThat(events.get(1).getSpanContext().getSpanId())
+                .as("the event fired inside request only")
+                .isEqualTo(request.getSpanId());
     }
 
     @Test
