@@ -625,7 +625,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                 StackTraceElement[] stack = reader.owner.getStackTrace();
                 String advice = advice(reader.owner, stack);
                 if (advice != null) {
-                    message.append(' ').append(advice);
+                    message.append(' ').append(advice.strip());
+                    if (!advice.strip().endsWith(".")) {
+                        message.append('.');
+                    }
                 }
                 message.append(" The thread's stack:");
                 for (StackTraceElement frame : stack) {

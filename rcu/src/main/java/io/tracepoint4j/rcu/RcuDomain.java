@@ -52,7 +52,9 @@ public interface RcuDomain extends AutoCloseable {
 
     /**
      * Waits for a full grace period: returns only after every read-side critical section of this
-     * domain that began before the call has ended. Concurrent callers share grace periods. Blocks.
+     * domain that began before the call has ended. Concurrent callers share grace periods. Blocks,
+     * and is not interruptible: an interrupt is kept (the thread's flag stays set) and the wait
+     * goes on, since returning early would break the guarantee.
      *
      * @throws IllegalStateException if the calling thread is inside a read-side critical section of
      *     this domain (the call could never return), or the domain is closed
@@ -82,7 +84,8 @@ public interface RcuDomain extends AutoCloseable {
     void call(Runnable callback);
 
     /**
-     * Waits until every callback queued by {@link #call(Runnable)} before this call has run.
+     * Waits until every callback queued by {@link #call(Runnable)} before this call has run. Not
+     * interruptible, as {@link #synchronize()}.
      *
      * @throws IllegalStateException if called inside a read-side critical section of this domain, or
      *     from one of this domain's callbacks, or the domain is closed
@@ -113,7 +116,9 @@ public interface RcuDomain extends AutoCloseable {
     long completedGracePeriods();
 
     /**
-     * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}, and
+     * Closes the domain: afterwards every update-side call throws {@link IllegalStateException}
+     * ({@link #state()}, {@link #pollState(long)} and {@link #completedGracePeriods()} still answer;
+     * no grace period starts any more), and
      * so does opening a read-side critical section (at no cost to reads before: closing empties the
      * cache through which threads find their reader state).
      * Refuses, changing nothing, while any read-side critical section is open, any callback is

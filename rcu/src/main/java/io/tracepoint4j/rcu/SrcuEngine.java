@@ -122,7 +122,11 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
     void readUnlock(SrcuReader[] cache, int token) {
         SrcuReader reader = readerIfRegistered(cache);
         if (reader == null) {
-            throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
+            throw badUnlock(
+                    token,
+                    (token & (TAG_MASK | PORTABLE)) == (tag | PORTABLE)
+                            ? "it is a downRead() token: end it with upRead()"
+                            : "this thread has no read-side critical section of " + this + " open");
         }
         reader.unlock(token);
     }

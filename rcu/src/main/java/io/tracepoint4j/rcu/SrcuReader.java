@@ -331,11 +331,11 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     }
 
     private String whyNotInnermost(int token, int d, int entry) {
+        if ((token & (TAG_MASK | PORTABLE)) == (engine.tag | PORTABLE)) { // first: whatever is open
+            return "it is a downRead() token: end it with upRead()";
+        }
         if (d == 0) {
             return "this thread has no section of " + engine + " open";
-        }
-        if ((token & (TAG_MASK | PORTABLE)) == (engine.tag | PORTABLE)) {
-            return "it is a downRead() token: end it with upRead()";
         }
         if ((token & TAG_MASK) != tokenTag) {
             return "it is not a token of this thread's sections of " + engine

@@ -104,9 +104,14 @@ class SrcuReadSideTest {
         Srcu d = domains.srcu("srcu-down-token");
         assertMisuseChangesNothing(d, () -> {
             int down = d.downRead();
-            assertThatThrownBy(() -> d.readUnlock(down)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> d.readUnlock(down))
+                    .as("nothing else open: the message still says what the token is")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("it is a downRead() token: end it with upRead()");
             int t = d.readLock();
-            assertThatThrownBy(() -> d.readUnlock(down)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> d.readUnlock(down))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("it is a downRead() token: end it with upRead()");
             d.readUnlock(t);
             d.upRead(down);
         });
