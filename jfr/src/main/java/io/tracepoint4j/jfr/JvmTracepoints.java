@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedThread;
@@ -121,22 +122,10 @@ public final class JvmTracepoints {
     private static final JfrStream.Source GC_PAUSE_SOURCE = STREAM.source("jdk.GCPhasePause", s -> {}, e -> gcPause(e));
     private static final JfrStream.Source SAFEPOINT_SOURCE =
             STREAM.source("jdk.SafepointBegin", s -> {}, e -> safepoint(e));
-    private static final JfrStream.Source THREAD_PARK_SOURCE = STREAM.source(
-            "jdk.ThreadPark",
-            s -> {
-                Duration now = threshold; // [TH]
-                s.withThreshold(now);
-                parkThresholdNanos = now.toNanos(); // [TH]
-            },
-            e -> threadPark(e));
-    private static final JfrStream.Source MONITOR_ENTER_SOURCE = STREAM.source(
-            "jdk.JavaMonitorEnter",
-            s -> {
-                Duration now = threshold; // [TH]
-                s.withThreshold(now);
-                monitorThresholdNanos = now.toNanos(); // [TH]
-            },
-            e -> monitorEnter(e));
+    private static final JfrStream.Source THREAD_PARK_SOURCE =
+            thresholded("jdk.ThreadPark", nanos -> parkThresholdNanos = nanos, e -> threadPark(e)); // [TH]
+    private static final JfrStream.Source MONITOR_ENTER_SOURCE =
+            thresholded("jdk.JavaMonitorEnter", nanos -> monitorThresholdNanos = nanos, e -> monitorEnter(e)); // [TH]
     private static final JfrStream.Source ALLOCATION_SAMPLE_SOURCE = STREAM.source(
             "jdk.ObjectAllocationSample", s -> s.with("throttle", ALLOCATION_THROTTLE), e -> allocationSample(e));
 
@@ -171,6 +160,22 @@ public final class JvmTracepoints {
             ALLOCATION_SAMPLE_SOURCE);
 
     private JvmTracepoints() {}
+
+    /**
+     * A source of {@code jfrEvent} enabled with the threshold in effect then, which it hands to
+     * {@code enabledWith} (nanoseconds) for the handler to apply again (see parkThresholdNanos).
+     */
+    private static JfrStream.Source thresholded(
+            String jfrEvent, LongConsumer enabledWith, java.util.function.Consumer<RecordedEvent> fire) {
+        return STREAM.source(
+                jfrEvent,
+                s -> {
+                    Duration now = threshold; // [TH]
+                    s.withThreshold(now);
+                    enabledWith.accept(now.toNanos()); // [TH] into the source's own volatile threshold
+                },
+                fire);
+    }
 
     /**
      * Defines the {@code jvm:*} tracepoints (by initializing this class), so that tools and
