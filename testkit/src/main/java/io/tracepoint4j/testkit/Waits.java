@@ -106,6 +106,25 @@ public final class Waits {
         }
     }
 
+    /** The most garbage collections {@link #awaitCollected} runs. */
+    public static final int MAX_GCS = 20;
+
+    /**
+     * Runs the garbage collector until {@code reference} is cleared, {@link #MAX_GCS} times at
+     * most, and fails if it is not: for a class loader (or any object) that nothing may keep alive.
+     */
+    public static void awaitCollected(java.lang.ref.Reference<?> reference, String what) {
+        int gcs = 0;
+        while (reference.get() != null && gcs < MAX_GCS) {
+            System.gc();
+            sleep(20);
+            gcs++;
+        }
+        if (reference.get() != null) {
+            fail(what + " was not collected after " + gcs + " GCs: something keeps it alive");
+        }
+    }
+
     /**
      * Runs {@code body} on a new platform thread with a stack of {@code stackSize} bytes and waits
      * until the thread ended (for tests of what a thread leaves behind); fails if {@code body}

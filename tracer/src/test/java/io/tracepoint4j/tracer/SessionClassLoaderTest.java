@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.testkit.Babeltrace;
 import io.tracepoint4j.testkit.ChildFirstLoader;
+import io.tracepoint4j.testkit.Waits;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.ref.WeakReference;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SessionClassLoaderTest {
     static final String PACKAGE = "io.tracepoint4j.tracer.testplugin.";
-    static final int MAX_GCS = 20;
 
     @Test
     void aRunningSessionLetsADroppedPluginsLoaderGo(@TempDir Path dir) throws Throwable {
@@ -28,15 +28,7 @@ class SessionClassLoaderTest {
                 .output(dir.resolve("trace"))
                 .start();
         WeakReference<ClassLoader> dropped = deployAndWork(session);
-        int gcs = 0;
-        while (dropped.get() != null && gcs < MAX_GCS) {
-            System.gc();
-            Thread.sleep(20);
-            gcs++;
-        }
-        assertThat(dropped.get())
-                .as("the plugin's loader, after " + gcs + " GCs")
-                .isNull();
+        Waits.awaitCollected(dropped, "the plugin's loader");
         for (int i = 0; i < 100 && session.recorded().contains("tplugin:ev"); i++) {
             Thread.sleep(10); // the registry's reaper tells the session
         }

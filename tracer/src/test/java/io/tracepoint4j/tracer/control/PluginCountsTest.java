@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.testkit.ChildFirstLoader;
+import io.tracepoint4j.testkit.Waits;
 import io.tracepoint4j.tracer.FilterException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class PluginCountsTest {
     static final String PACKAGE = "io.tracepoint4j.tracer.testplugin.";
-    static final int MAX_GCS = 20;
 
     /** Fires in the host's loader, so that stat and hist find a tracepoint of the glob at their start. */
     public interface Host {
@@ -44,7 +44,7 @@ class PluginCountsTest {
                     () -> histogram[0] =
                             new Histogram(Tracepoints.find("tplugin:ev").getFirst(), "x", null),
                     4);
-            awaitCollected(first);
+            Waits.awaitCollected(first, "the dropped plugin's loader");
             deploy("two", 5, () -> {}, 6);
             deploy("three", -1, () -> {}, -2); // the filter of the counts refuses these
             assertThat(counts.read())
@@ -89,17 +89,5 @@ class PluginCountsTest {
         work.invokeExact(after);
         Tracepoints.forget(loader);
         return new WeakReference<>(loader);
-    }
-
-    private static void awaitCollected(WeakReference<ClassLoader> loader) throws InterruptedException {
-        int gcs = 0;
-        while (loader.get() != null && gcs < MAX_GCS) {
-            System.gc();
-            Thread.sleep(20);
-            gcs++;
-        }
-        assertThat(loader.get())
-                .as("the dropped plugin's loader, after " + gcs + " GCs")
-                .isNull();
     }
 }
