@@ -68,7 +68,9 @@ final class ControlSocket implements AutoCloseable {
         try {
             out.println(request);
             String line = in.readLine();
-            while (line != null && line.startsWith("exit\t")) { // said as the target exits, then the answer, if any
+            while (line != null
+                    && (line.equals("exit")
+                            || line.startsWith("exit\t"))) { // said as it exits, then the answer, if any
                 keepLastWords(line);
                 line = in.readLine();
             }

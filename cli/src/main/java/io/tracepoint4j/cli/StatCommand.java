@@ -94,9 +94,8 @@ final class StatCommand implements Callable<Integer> {
             double elapsed = (poll.answeredAt() - start) / 1e9;
             out.println();
             out.printf("%12s %11s  %s%n", "counted", "rate/s", "tracepoint");
-            if (counts.length == 1 || (counts.length == 2 && counts[1].isEmpty())) { // "ok" and no count
+            if (counts.length == 1) { // "ok" and no count
                 out.println("no tracepoint matching " + String.join(",", globs) + " was defined");
-                counts = new String[] {"ok"};
             }
             for (int i = 1; i < counts.length; i++) {
                 int equals = counts[i].lastIndexOf('=');

@@ -41,7 +41,7 @@ import java.util.Set;
  * stop                                     -> ok  LOST  FOLDER  [FAILURE] (FAILURE: why the trace is
  *                                             incomplete; LOST then counts what it lacks)
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
- * counts                                   -> ok  NAME=COUNT  ...
+ * counts                                   -> ok  NAME=COUNT  ...  (just ok while none is counted)
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * hist    FILTER  EVENT  FIELD             -> ok  NAME
  * histogram                                -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far)
@@ -351,10 +351,13 @@ final class ControlServer {
 
         /** Says the counts, or the histogram, at the JVM's exit: see "Last words" in the class comment. */
         synchronized void sayLastWords() {
-            String words =
-                    counts != null ? String.join("\t", counts.read()) : histogram != null ? histogram.read() : null;
-            if (words != null && out != null) {
-                out.println("exit\t" + words);
+            if (out == null) {
+                return;
+            }
+            if (counts != null) {
+                out.println(line("exit", counts.read()));
+            } else if (histogram != null) {
+                out.println("exit\t" + histogram.read());
             }
         }
 
@@ -459,7 +462,7 @@ final class ControlServer {
             if (counts == null) {
                 return "error\tthis connection counts nothing";
             }
-            return "ok\t" + String.join("\t", counts.read());
+            return line("ok", counts.read());
         }
 
         private String unstat() {
@@ -469,7 +472,7 @@ final class ControlServer {
             List<String> last = counts.read();
             counts.close();
             counts = null;
-            return "ok\t" + String.join("\t", last);
+            return line("ok", last);
         }
 
         /** Snapshots every flight recorder (OVERWRITE session) of the JVM: one into FOLDER, several below it by name. */
@@ -563,6 +566,11 @@ final class ControlServer {
         public void run() {
             connection.sayLastWords();
         }
+    }
+
+    /** {@code head} and then each of {@code fields}, tab-separated: just {@code head} when there are none. */
+    static String line(String head, List<String> fields) {
+        return fields.isEmpty() ? head : head + "\t" + String.join("\t", fields);
     }
 
     /** A field of a response: backslash, newline and tab escaped (RecordCommand.unescape undoes it). */
