@@ -15,6 +15,7 @@ import io.tracepoint4j.Tracepoint.Definition;
 import io.tracepoint4j.rcu.ClassicRcu;
 import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.rcu.internal.OutermostSection;
 import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.lang.classfile.ClassBuilder;
 import java.lang.classfile.ClassFile;
@@ -51,6 +52,7 @@ import java.util.function.Consumer;
  *     private static final MethodHandle DOMAIN;   // class data 3: Domains.regular() or faultable()
  *     private static final MethodHandle LEVEL;    // class data 4: UnwindingSection.level()
  *     private static final MethodHandle TOO_DEEP; // class data 5: Tracepoint.firedTooDeep()
+ *     private static final MethodHandle RESTART;  // class data 6: UnwindingSection.restartIfAbandoned()
  *     private final MethodHandle key;             // this tracepoint's key.dynamicInvoker(), ()boolean
  *     private final MethodHandle dispatch;        // its dispatch.dynamicInvoker(), (args)void
  *
@@ -68,12 +70,24 @@ import java.util.function.Consumer;
  *     private void callProbes$(String method, int status, long nanos) {  // enabled: stays small
  *         ReadSection section = ((RcuDomain) DOMAIN.invokeExact()).read();
  *         try {
- *             if ((int) LEVEL.invokeExact(section) <= Tracepoint.MAX_FIRING_DEPTH) {
- *                 dispatch.invokeExact(method, status, nanos);              // the probes, see below
- *             } else {
- *                 TOO_DEEP.invokeExact((Tracepoint) this);                  // counted, no probe called
+ *             if ((int) LEVEL.invokeExact(section) != 1) {                   // see "Failure modes"
+ *                 ReadSection nested = section; section = null;
+ *                 section = (ReadSection) RESTART.invokeExact(nested);
+ *                 if ((int) LEVEL.invokeExact(section) > Tracepoint.MAX_FIRING_DEPTH) {
+ *                     TOO_DEEP.invokeExact((Tracepoint) this);              // counted, no probe called
+ *                     return;
+ *                 }
  *             }
- *         } finally { CLOSE.invokeExact(section); }
+ *             dispatch.invokeExact(method, status, nanos);                  // the probes, see below
+ *         } finally {
+ *             if (section != null) {
+ *                 try { CLOSE.invokeExact(section); }
+ *                 catch (StackOverflowError e) {                            // calls nothing
+ *                     if (section instanceof OutermostSection o) o.abandoned = true;
+ *                     throw e;
+ *                 }
+ *             }
+ *         }
  *     }
  *
  *     // bound once per probe into DISPATCH's target while at most INLINED_PROBES are registered
@@ -133,8 +147,17 @@ final class TracepointClassGenerator {
      * the enclosing probe call, which counts it as that probe's failure; the enclosing firing then
      * closes with closeWithInner(), which also ends the section left open inside its own: no firing
      * frame is left to end it, as the tracepoint domains hold only firing sections, nested only by
-     * the firings' own frames. So a firing that returns leaves no section open, whatever failed in
-     * it, but the outermost close itself, when the instrumented code runs at the stack limit.
+     * the firings' own frames. The outermost firing has no enclosing one (instrumented code that
+     * recurses to the stack limit, firing at every level, and catches the error): its close's
+     * catch block marks the section abandoned (OutermostSection), by a type test and a field
+     * store, since any call there would check the stack and throw again. The thread's next firing
+     * then opens its section above the abandoned one, not at level 1, and RESTART ends every
+     * section of the thread and opens a new outermost one. The local holds null while RESTART
+     * runs: if it throws, the sections it left and the mark are for the next firing, and there is
+     * no section of this firing's own left to close (RESTART's contract). A firing at level 1, the
+     * usual one, pays nothing for this: the level was tested before already. So a firing that
+     * returns leaves no section open, whatever failed in it; an abandoned section lasts until the
+     * thread's next firing of the flavor, or its end.
      */
 
     /** The private method holding the enabled path. */
@@ -173,6 +196,12 @@ final class TracepointClassGenerator {
     private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_SECTION);
     private static final MethodTypeDesc MTD_DOMAIN = MethodTypeDesc.of(CD_DOMAIN);
     private static final MethodTypeDesc MTD_LEVEL = MethodTypeDesc.of(CD_int, CD_SECTION);
+    private static final MethodTypeDesc MTD_RESTART = MethodTypeDesc.of(CD_SECTION, CD_SECTION);
+    /** The class whose public flag marks an abandoned outermost section, set without a call. */
+    private static final ClassDesc CD_OUTERMOST = desc(OutermostSection.class);
+
+    private static final String ABANDONED = "abandoned";
+    private static final ClassDesc CD_STACK_OVERFLOW = desc(StackOverflowError.class);
     private static final MethodTypeDesc MTD_TOO_DEEP = MethodTypeDesc.of(CD_void, CD_TRACEPOINT);
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
@@ -194,6 +223,8 @@ final class TracepointClassGenerator {
     private static final MethodHandle LEVEL_HANDLE;
     /** {@code (Tracepoint)void}: Tracepoint.firedTooDeep(). */
     private static final MethodHandle FIRED_TOO_DEEP;
+    /** {@code (ReadSection)ReadSection}: UnwindingSection.restartIfAbandoned(). */
+    private static final MethodHandle RESTART_HANDLE;
 
     static {
         try {
@@ -206,6 +237,11 @@ final class TracepointClassGenerator {
             LEVEL_HANDLE = LOOKUP.findVirtual(UnwindingSection.class, "level", MethodType.methodType(int.class))
                     .asType(MethodType.methodType(int.class, RcuDomain.ReadSection.class));
             FIRED_TOO_DEEP = LOOKUP.findVirtual(Tracepoint.class, "firedTooDeep", MethodType.methodType(void.class));
+            RESTART_HANDLE = LOOKUP.findVirtual(
+                            UnwindingSection.class,
+                            "restartIfAbandoned",
+                            MethodType.methodType(RcuDomain.ReadSection.class))
+                    .asType(MethodType.methodType(RcuDomain.ReadSection.class, RcuDomain.ReadSection.class));
             MethodType domain = MethodType.methodType(RcuDomain.class);
             DOMAIN_OF_FLAVOR = new MethodHandle[] {
                 LOOKUP.findStatic(Domains.class, "regular", MethodType.methodType(ClassicRcu.class))
@@ -293,7 +329,8 @@ final class TracepointClassGenerator {
                         CLOSE_WITH_INNER_HANDLE,
                         DOMAIN_OF_FLAVOR[definition.flavor().ordinal()],
                         LEVEL_HANDLE,
-                        FIRED_TOO_DEEP),
+                        FIRED_TOO_DEEP,
+                        RESTART_HANDLE),
                 true);
         return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class, CONSTRUCTOR_PARAMETERS))
                 .asType(MethodType.methodType(Tracepoint.class, CONSTRUCTOR_PARAMETERS));
@@ -395,6 +432,7 @@ final class TracepointClassGenerator {
             cls.withField("DOMAIN", CD_MethodHandle, constant);
             cls.withField("LEVEL", CD_MethodHandle, constant);
             cls.withField("TOO_DEEP", CD_MethodHandle, constant);
+            cls.withField("RESTART", CD_MethodHandle, constant);
             cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, new Body(Part.CLASS_INIT));
             cls.withMethodBody(INIT_NAME, MTD_INIT, 0, new Body(Part.CONSTRUCTOR));
             int publicFinal = ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL;
@@ -421,12 +459,14 @@ final class TracepointClassGenerator {
 
         /** The handles shared by every tracepoint of the class, from the class data. */
         private void classInit(CodeBuilder code) {
-            String[] handles = {"PROBES", "FAILED", "CLOSE", "DOMAIN", "LEVEL", "TOO_DEEP"};
+            String[] handles = {"PROBES", "FAILED", "CLOSE", "DOMAIN", "LEVEL", "TOO_DEEP", "RESTART"};
             for (int i = 0; i < handles.length; i++) {
                 code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, DEFAULT_NAME, CD_MethodHandle, i))
                         .putstatic(self, handles[i], CD_MethodHandle);
             }
-            code.return_();
+            // resolves the class the close's catch block names here, with the whole stack: resolved
+            // at the stack limit, a failure would stay with the constant for good (JVMS 5.4.3)
+            code.ldc(CD_OUTERMOST).pop().return_();
         }
 
         /**
@@ -468,46 +508,87 @@ final class TracepointClassGenerator {
 
         /**
          * The enabled path: the probes the dispatch site's target calls, inside a read-side section,
-         * unless the firing is nested too deep.
+         * unless the firing is nested too deep. A section opened above the outermost level is either
+         * a nested firing's (a probe fired this tracepoint) or above an abandoned one: RESTART
+         * tells, and gives the section to go on with. The local holds null during that call, so
+         * that a failure there leaves the catch block no section to close (RESTART's contract).
          */
         private void callProbes(CodeBuilder code) {
             int section = code.allocateLocal(TypeKind.REFERENCE);
             int failure = code.allocateLocal(TypeKind.REFERENCE);
             Label sectionStart = code.newLabel();
-            Label notTooDeep = code.newLabel();
+            Label outermost = code.newLabel();
             Label sectionEnd = code.newLabel();
             Label sectionFailed = code.newLabel();
+            Label nothingToClose = code.newLabel();
             code.getstatic(self, "DOMAIN", CD_MethodHandle) // the flavor's domain: a constant
                     .invokevirtual(CD_MethodHandle, "invokeExact", MTD_DOMAIN)
                     .invokeinterface(CD_DOMAIN, "read", MTD_READ)
                     .astore(section);
-            code.labelBinding(sectionStart)
-                    .getstatic(self, "LEVEL", CD_MethodHandle)
+            code.labelBinding(sectionStart);
+            level(code, section).iconst_1().if_icmpeq(outermost); // the usual firing: no more checks
+            code.getstatic(self, "RESTART", CD_MethodHandle)
                     .aload(section)
-                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_LEVEL)
-                    .loadConstant(Tracepoint.MAX_FIRING_DEPTH)
-                    .if_icmple(notTooDeep)
-                    .getstatic(self, "TOO_DEEP", CD_MethodHandle)
+                    .aconst_null()
+                    .astore(section)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_RESTART)
+                    .astore(section);
+            level(code, section).loadConstant(Tracepoint.MAX_FIRING_DEPTH).if_icmple(outermost);
+            code.getstatic(self, "TOO_DEEP", CD_MethodHandle)
                     .aload(0)
                     .invokevirtual(CD_MethodHandle, "invokeExact", MTD_TOO_DEEP)
                     .goto_(sectionEnd);
-            code.labelBinding(notTooDeep).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section
+            code.labelBinding(outermost).aload(0).getfield(self, DISPATCH, CD_MethodHandle); // [SC] in the section
             loadArguments(code, methodType, 0);
-            code.invokevirtual(CD_MethodHandle, "invokeExact", methodType)
-                    .labelBinding(sectionEnd)
-                    .getstatic(self, "CLOSE", CD_MethodHandle)
-                    .aload(section)
-                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_CLOSE)
-                    .return_();
-            // reached only if probeFailed itself fails (out of memory): end the section, rethrow
-            code.labelBinding(sectionFailed)
-                    .astore(failure)
-                    .getstatic(self, "CLOSE", CD_MethodHandle)
-                    .aload(section)
-                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_CLOSE)
-                    .aload(failure)
-                    .athrow();
+            code.invokevirtual(CD_MethodHandle, "invokeExact", methodType).labelBinding(sectionEnd);
+            close(code, section);
+            code.return_();
+            // reached only if something failed on the way (out of stack or memory): end the section
+            // if there is one, rethrow
+            code.labelBinding(sectionFailed).astore(failure).aload(section).ifnull(nothingToClose);
+            close(code, section);
+            code.labelBinding(nothingToClose).aload(failure).athrow();
             code.exceptionCatchAll(sectionStart, sectionEnd, sectionFailed);
+        }
+
+        /** Pushes the level of the section in local {@code section}: LEVEL.invokeExact(section). */
+        private CodeBuilder level(CodeBuilder code, int section) {
+            return code.getstatic(self, "LEVEL", CD_MethodHandle)
+                    .aload(section)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_LEVEL);
+        }
+
+        /**
+         * CLOSE.invokeExact(section), and if it throws StackOverflowError, the section is marked
+         * abandoned when it is the outermost (OutermostSection) before the error goes on: a close
+         * that throws changed nothing (the engine's [E]), and the firing's frame is about to go.
+         * The catch block calls nothing (a call would check the stack and throw again): a type
+         * test and a field store. An inner section needs no mark: the enclosing firing's
+         * closeWithInner() ends it.
+         */
+        private void close(CodeBuilder code, int section) {
+            Label start = code.newLabel();
+            Label end = code.newLabel();
+            Label overflowed = code.newLabel();
+            Label rethrow = code.newLabel();
+            Label done = code.newLabel();
+            code.labelBinding(start)
+                    .getstatic(self, "CLOSE", CD_MethodHandle)
+                    .aload(section)
+                    .invokevirtual(CD_MethodHandle, "invokeExact", MTD_CLOSE)
+                    .labelBinding(end)
+                    .goto_(done);
+            code.labelBinding(overflowed)
+                    .aload(section)
+                    .instanceOf(CD_OUTERMOST)
+                    .ifeq(rethrow)
+                    .aload(section)
+                    .checkcast(CD_OUTERMOST)
+                    .iconst_1()
+                    .putfield(CD_OUTERMOST, ABANDONED, CD_boolean);
+            code.labelBinding(rethrow).athrow();
+            code.labelBinding(done);
+            code.exceptionCatch(start, end, overflowed, CD_STACK_OVERFLOW);
         }
 
         /** One probe, isolated: the dispatch target binds each of up to INLINED_PROBES probes to it. */

@@ -102,6 +102,34 @@ class StackOverflowTest {
     }
 
     /**
+     * Instrumented code that itself recurses until the stack overflows, firing at every level, and
+     * catches the error: the close of the firing at the limit may overflow too, and its frame is
+     * gone. The section it leaves open is marked abandoned (without a call, in the firing's catch
+     * block), and the thread's next firing of the flavor ends it and calls the probes as usual.
+     * Run interpreted, where the close overflows in most such runs (in compiled code it is
+     * usually inlined, and overflows rarely). Without the mark the section stayed open as long as
+     * the thread lived, holding up every synchronizeUnregister() (this test fails then, 2 runs of
+     * 2 per flavor).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void codeThatOverflowsWhileFiringLeavesNoSectionOpenAfterItsNextFiring(Flavor flavor) {
+        ForkedJvm.Result r = ForkedJvm.run(
+                AbandonedSectionMain.class,
+                List.of("-Xint", "-ea", "--enable-native-access=ALL-UNNAMED"),
+                List.of(flavor.name()),
+                Tracepoint.class,
+                RcuDomain.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output()).contains("OK");
+        System.out.print(r.output()
+                        .lines()
+                        .filter(l -> l.startsWith("abandoned"))
+                        .findFirst()
+                        .orElse("") + "\n");
+    }
+
+    /**
      * The first firing and the first probe failure of a JVM may happen near a thread's stack
      * limit, where loading and initializing the classes they use fails: a class whose
      * initialization failed stays unusable for the whole JVM. Afterwards, with the whole stack, a

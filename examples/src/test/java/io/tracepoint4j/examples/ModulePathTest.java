@@ -47,6 +47,8 @@ class ModulePathTest {
                 .as("an unexported prototype is refused, and the error names the fix")
                 .contains("refused: prototype " + ModulePathMain.Hidden.class.getName() + " is not accessible")
                 .contains("export its package (at least to io.tracepoint4j)")
+                .as("a plugin's tracepoint, defined in the plugin's unnamed module, fires its probe")
+                .containsPattern("plugin tracepoint in unnamed module @[0-9a-f]+ fired: the probe got 7")
                 .as("native access was enabled for io.tracepoint4j.rcu: the JDK does not warn")
                 .doesNotContain("WARNING: A restricted method");
     }

@@ -14,6 +14,9 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
      *   The word's layout and the protocol are ClassicRcuEngine's (see its design note). This file
      *   holds the owner's side: lock() makes the entry store, unlock() and closeWithInner() the
      *   exit store, each the one committing store of its path ([E] in ClassicRcuEngine).
+     *   restartIfAbandoned() of a nested section (the tracepoint firing code's) ends every section
+     *   with one exit store when this reader, the outermost section, is marked abandoned
+     *   (OutermostSection), then opens a new outermost section.
      *
      * Memory ordering
      *   The labels are ClassicRcuEngine's: [B] the entry store (an opaque store; the engine then
@@ -79,6 +82,22 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
     @Override
     public int level() {
         return 1; // read() returns the reader itself for the outermost section only
+    }
+
+    @Override
+    public RcuDomain.ReadSection restartIfAbandoned() {
+        return this; // the outermost section: none under it to be abandoned
+    }
+
+    /**
+     * restartIfAbandoned() of a section above this reader's abandoned outermost one: every section
+     * of the thread belongs to an unwound frame. Ends them (one store, [E]), then clears the mark
+     * and opens a new outermost section; if that throws, nothing is open.
+     */
+    RcuDomain.ReadSection restart() {
+        closeWithInner(1);
+        abandoned = false;
+        return engine.read(engine.registry.cache());
     }
 
     /**
@@ -174,6 +193,11 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
         @Override
         public int level() {
             return level;
+        }
+
+        @Override
+        public RcuDomain.ReadSection restartIfAbandoned() {
+            return reader.abandoned ? reader.restart() : this;
         }
 
         @Override

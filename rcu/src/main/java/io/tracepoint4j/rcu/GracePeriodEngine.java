@@ -623,7 +623,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                         .append(describeSection(reader, slot))
                         .append(". The grace period keeps waiting.");
                 StackTraceElement[] stack = reader.owner.getStackTrace();
-                String advice = advice(reader.owner, stack);
+                String advice = reader.abandoned ? ABANDONED : advice(reader.owner, stack); // racy: a report
                 if (advice != null) {
                     message.append(' ').append(advice.strip());
                     if (!advice.strip().endsWith(".")) {
@@ -650,6 +650,11 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         } catch (Throwable t) { // no thread to be had: logged when the grace period ends
         }
     }
+
+    /** What a stall report says of a reader whose outermost section is abandoned (OutermostSection). */
+    private static final String ABANDONED = "Its outermost section was abandoned: a tracepoint firing's close ran"
+            + " out of stack (StackOverflowError), and the error unwound the firing. The thread's next firing of"
+            + " this domain ends it, as does the thread's end.";
 
     /** The domain's stall advice for {@code stalled}, or null (none, or it threw). */
     private String advice(Thread stalled, StackTraceElement[] stack) {

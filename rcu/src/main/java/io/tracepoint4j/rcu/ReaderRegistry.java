@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.OutermostSection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -72,7 +73,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      * the garbage collector puts the two (liburcu aligns its reader structs the same way).
      */
     @SuppressWarnings("unused") // padding only
-    abstract static class ReaderPadding {
+    abstract static class ReaderPadding extends OutermostSection {
         private long pad0, pad1, pad2, pad3, pad4, pad5, pad6, pad7;
     }
 

@@ -21,8 +21,11 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *   a ScopedSection per deeper level (made on first use, then reused). close() ends its level
      *   only when that is the innermost, so a second close() is refused where it happens;
      *   closeWithInner() (UnwindingSection, for the tracepoint firing code) first ends the read()
-     *   sections still open above its level, one exit each, then its own. Not detected: a stale
-     *   read() object (kept past its close()) closes a later section of the same level.
+     *   sections still open above its level, one exit each, then its own; restartIfAbandoned()
+     *   (the same firing code's) ends them all from level 1 when the reader, the outermost
+     *   section, is marked abandoned (OutermostSection), and opens a new outermost section. Not
+     *   detected: a stale read() object (kept past its close()) closes a later section of the
+     *   same level.
      *
      * Counts: the lock and unlock counts live in one array indexed by the slot, so that the
      *   compiled read side has no branch on the slot. With a branch, C2 compiles a reader that has
@@ -190,6 +193,22 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     @Override
     public int level() {
         return 1; // read() returns the reader itself for the outermost section only
+    }
+
+    @Override
+    public RcuDomain.ReadSection restartIfAbandoned() {
+        return this; // the outermost section: none under it to be abandoned
+    }
+
+    /**
+     * restartIfAbandoned() of a section above this reader's abandoned outermost one: every section
+     * of the thread belongs to an unwound frame. Ends them (one exit each, [E]), then clears the
+     * mark and opens a new outermost section; if that throws, nothing is open.
+     */
+    RcuDomain.ReadSection restart() {
+        closeScopedWithInner(1);
+        abandoned = false;
+        return engine.read(engine.registry.cache());
     }
 
     /**
@@ -377,6 +396,11 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         @Override
         public void closeWithInner() {
             reader.closeScopedWithInner(level);
+        }
+
+        @Override
+        public RcuDomain.ReadSection restartIfAbandoned() {
+            return reader.abandoned ? reader.restart() : this;
         }
 
         // Written out, not generated: generated ones link through invokedynamic (NoInvokeDynamicTest).

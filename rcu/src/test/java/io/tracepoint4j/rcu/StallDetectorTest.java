@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tracepoint4j.rcu.RcuDomain.ReadSection;
 import io.tracepoint4j.rcu.TestSupport.HeldReader;
+import io.tracepoint4j.rcu.internal.OutermostSection;
 import io.tracepoint4j.testkit.LogCapture;
 import io.tracepoint4j.testkit.Waits;
 import java.time.Duration;
@@ -165,6 +166,42 @@ class StallDetectorTest {
                 } finally {
                     reader.releaseQuietly();
                 }
+            }
+        }
+    }
+
+    /**
+     * A section the tracepoint firing code marked abandoned (its close ran out of stack) is not
+     * "inside" anything the domain's advice could name: the report says what happened and what
+     * ends it, instead of the advice.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void anAbandonedSectionIsReportedAsSuchInsteadOfTheAdvice(Flavor flavor) {
+        RcuDomain d = domains.closedAfterTest(flavor.builder("abandoned-" + flavor)
+                .stallTimeout(STALL)
+                .stallAdvice((thread, stack) -> "advice for " + thread.getName())
+                .build());
+        String readerName = "abandoning-reader-" + flavor;
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            HeldReader reader = HeldReader.hold(readerName, () -> {
+                RcuDomain.ReadSection section = d.read();
+                ((OutermostSection) section).abandoned = true; // as the firing code's catch block does
+                return section::close;
+            });
+            try {
+                CompletableFuture<Void> gp = async("abandoned-updater", d::synchronize);
+                Waits.awaitTrue(
+                        () -> !log.warningsContaining(readerName).isEmpty(),
+                        () -> "a WARNING naming " + readerName + "; logged: " + log.all());
+                assertThat(log.warningsContaining(readerName).getFirst())
+                        .contains("outermost section was abandoned")
+                        .contains("next firing")
+                        .doesNotContain("advice for");
+                reader.release();
+                await(gp, "synchronize() after the section ended");
+            } finally {
+                reader.releaseQuietly();
             }
         }
     }

@@ -6,6 +6,7 @@ import static io.tracepoint4j.testkit.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tracepoint4j.rcu.internal.OutermostSection;
 import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,54 @@ class UnwindingSectionTest {
                         .as("after %d sections left open inside", deeper)
                         .isFalse();
             }
+        });
+    }
+
+    /**
+     * restartIfAbandoned(), what a firing opened above the outermost level calls: with the
+     * outermost section marked abandoned, every section of the thread (the caller's too) belongs
+     * to an unwound frame, so it ends them, clears the mark and opens a new outermost section; with
+     * no mark, the sections below are live firings' and it changes nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void restartIfAbandonedEndsEverySectionOverAnAbandonedOneAndOpensAnOutermostOne(Flavor flavor) {
+        RcuDomain d = domains.create(flavor, "restart");
+        assertMisuseChangesNothing(d, () -> {
+            for (int deeper = 0; deeper < 40; deeper++) { // past SRCU's inline section entries
+                RcuDomain.ReadSection outer = d.read();
+                for (int i = 0; i < deeper; i++) {
+                    d.read(); // inner sections a failed close left open, frames gone
+                }
+                ((OutermostSection) outer).abandoned = true; // the outermost firing's close overflowed
+                RcuDomain.ReadSection current = d.read();
+                RcuDomain.ReadSection restarted = unwinding(current).restartIfAbandoned();
+                assertThat(unwinding(restarted).level())
+                        .as("after %d inner sections", deeper)
+                        .isOne();
+                assertThat(((OutermostSection) outer).abandoned).as("the mark").isFalse();
+                unwinding(restarted).closeWithInner();
+                assertThat(d.inReadSection())
+                        .as("after %d inner sections", deeper)
+                        .isFalse();
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void restartIfAbandonedWithoutTheMarkChangesNothing(Flavor flavor) {
+        RcuDomain d = domains.create(flavor, "restart-live");
+        assertMisuseChangesNothing(d, () -> {
+            RcuDomain.ReadSection outer = d.read();
+            assertThat(unwinding(outer).restartIfAbandoned()).isSameAs(outer);
+            RcuDomain.ReadSection inner = d.read();
+            assertThat(unwinding(inner).restartIfAbandoned()).isSameAs(inner);
+            assertThat(unwinding(inner).level()).isEqualTo(2);
+            unwinding(inner).closeWithInner();
+            assertThat(d.inReadSection()).as("the outer section is still open").isTrue();
+            unwinding(outer).closeWithInner();
+            assertThat(d.inReadSection()).isFalse();
         });
     }
 

@@ -1,5 +1,7 @@
 package io.tracepoint4j.rcu.internal;
 
+import io.tracepoint4j.rcu.RcuDomain;
+
 /**
  * What every read() section of this module also is: a section that can end the read() sections a
  * failed close() left open inside it. Shared with the tracepoint module (the package is exported to the modules above only); not
@@ -10,7 +12,9 @@ package io.tracepoint4j.rcu.internal;
  * near the stack limit), and the frame that owned the section is gone once the error propagates.
  * Code that nests sections only through its own frames, as the tracepoint firing code does on its
  * private domains, knows that any read() section still open inside the one it closes belongs to a
- * frame already unwound, and ends it here, where the stack is shallower.
+ * frame already unwound, and ends it here, where the stack is shallower. The outermost section has
+ * no enclosing one to end it: its firing marks it abandoned ({@link OutermostSection}), and the
+ * thread's next firing, whose section opens above it, ends them with {@link #restartIfAbandoned()}.
  */
 public interface UnwindingSection {
     /**
@@ -28,4 +32,17 @@ public interface UnwindingSection {
      * outermost. The tracepoint firing code bounds the nesting of firings with it.
      */
     int level();
+
+    /**
+     * The section a tracepoint firing that opened this one above the outermost level goes on
+     * with: this one, unless the thread's outermost section of the domain is marked abandoned
+     * ({@link OutermostSection#abandoned}). Then every section of the thread, this one included,
+     * belongs to a frame already unwound: they are ended, the mark is cleared, and a new outermost
+     * section is opened and returned. Either the new section is returned, or this throws; then
+     * the sections still open and the mark are left for the next call (each section ends or stays
+     * open, the engine's [E]), and this one may already be ended: do not close it.
+     *
+     * @throws IllegalStateException as {@link #closeWithInner()}, or if the domain is closed
+     */
+    RcuDomain.ReadSection restartIfAbandoned();
 }
