@@ -3,6 +3,7 @@ package io.tracepoint4j.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,6 +62,12 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (pid == null) {
+            if (spec.commandLine().getParseResult().hasMatchedPositional(0)) { // not dropped unsaid
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "a GLOB lists the tracepoints of one JVM: give its --pid (without one, tp list lists the"
+                                + " JVMs)");
+            }
             JvmsCommand.print(out, spec.commandLine().getErr(), "tp list");
             return 0;
         }

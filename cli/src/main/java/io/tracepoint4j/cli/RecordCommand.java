@@ -70,7 +70,7 @@ final class RecordCommand implements Callable<Integer> {
     @Option(
             names = "--filter",
             paramLabel = "EXPR",
-            description = "Record only the firings this filter accepts, e.g. 'status >= 500 && route ~ \"/api/*\"'.")
+            description = "Record only the firings this filter accepts, e.g. 'status >= 500 && path ~ \"/api/*\"'.")
     String filter;
 
     @Option(
@@ -96,7 +96,7 @@ final class RecordCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             paramLabel = "DIR",
-            description = "The trace's folder, new (default: tp-record-PID-DATE-TIME here).")
+            description = "The trace's folder, new or empty (default: tp-record-PID-DATE-TIME here).")
     Path output;
 
     @Option(

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = {
             "",
             "A flight recorder is a session in OVERWRITE mode left running in the target"
-                    + " (Session.builder(NAME).mode(Mode.OVERWRITE)...start()). It goes on recording;"
+                    + " (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE)...start()). It goes on recording;"
                     + " the snapshot holds the newest events its buffers hold, with their threads' names.",
             "",
             "For each flight recorder it prints `snapshot: DIR`, then `events in snapshot: N over S s`: the"

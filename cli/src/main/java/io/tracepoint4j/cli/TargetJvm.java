@@ -220,10 +220,9 @@ final class TargetJvm implements AutoCloseable {
         try {
             return server.invoke(bootstrap, operation, arguments, signature);
         } catch (Exception e) {
-            String message = "PID " + pid + " failed " + operation + ": " + targetMessage(e);
             throw targetCause(e) instanceof IllegalArgumentException // a glob it refused
-                    ? CommandFailure.refusedArgument(message)
-                    : new CommandFailure(message);
+                    ? CommandFailure.refusedArgument("PID " + pid + " refused: " + targetMessage(e))
+                    : new CommandFailure("PID " + pid + ": " + operation + " failed: " + targetMessage(e));
         }
     }
 

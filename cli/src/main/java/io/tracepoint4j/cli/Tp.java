@@ -158,7 +158,7 @@ public final class Tp implements Callable<Integer> {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            String synopsis = failed.getHelp().synopsis(0).strip();
+            String synopsis = failed.getHelp().synopsis(0).strip().replaceAll("\\s*\\R\\s*", " "); // one line
             if (synopsis.startsWith("Usage: ")) {
                 synopsis = synopsis.substring("Usage: ".length());
             }

@@ -195,6 +195,18 @@ class ListCommandTest {
                         assertThat(line).startsWith(ProcessHandle.current().pid() + " "));
     }
 
+    /** A GLOB without --pid would list nothing it names: refused, not dropped unsaid. */
+    @Test
+    void aGlobWithoutAPidIsAUsageError() {
+        TpCommand list = TpCommand.run("list", "web:*");
+        assertThat(list.status()).isEqualTo(2);
+        assertThat(list.err().lines())
+                .singleElement()
+                .asString()
+                .startsWith("tp list: a GLOB lists the tracepoints of one JVM: give its --pid");
+        assertThat(list.out()).isEmpty();
+    }
+
     @Test
     void aPidWithoutAProcessOrAJvmIsRefusedInOneLine() throws Exception {
         Process ended = new ProcessBuilder("true").start();
