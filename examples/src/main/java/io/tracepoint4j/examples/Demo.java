@@ -14,7 +14,8 @@ import java.util.Arrays;
  */
 public final class Demo {
     static final String USAGE =
-            "demo [--out DIR] [--seconds S] | demo --serve SECONDS | demo rcu [--run-millis N] | demo jfr [FILE]";
+            "demo [--out DIR] [--seconds S] | demo --serve SECONDS [--flight-recorder] | demo rcu [--run-millis N]"
+                    + " | demo jfr [FILE]";
 
     private Demo() {}
 
@@ -28,10 +29,10 @@ public final class Demo {
                 TracingDemo.main(args);
             }
         } catch (UsageError e) {
-            System.err.println("demo: " + e.getMessage() + ". Usage: " + USAGE);
+            System.err.println("tp demo: " + e.getMessage() + ". Usage: tp " + USAGE);
             System.exit(2);
         } catch (IOException e) {
-            System.err.println("demo: " + describe(e));
+            System.err.println("tp demo: " + describe(e));
             System.exit(1);
         }
     }

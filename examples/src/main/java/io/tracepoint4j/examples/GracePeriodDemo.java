@@ -46,7 +46,7 @@ public final class GracePeriodDemo {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-h", "--help" -> {
-                    System.out.println("Usage: demo rcu [--run-millis N] (N: milliseconds for each reader/updater"
+                    System.out.println("Usage: tp demo rcu [--run-millis N] (N: milliseconds for each reader/updater"
                             + " run, default " + DEFAULT_RUN.toMillis() + ")");
                     return;
                 }

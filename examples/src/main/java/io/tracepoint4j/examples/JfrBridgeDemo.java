@@ -23,7 +23,7 @@ public final class JfrBridgeDemo {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-            System.out.println("Usage: " + Demo.USAGE);
+            System.out.println("Usage: tp " + Demo.USAGE);
             return;
         }
         if (args.length > 1) {

@@ -5,6 +5,7 @@ import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.jfr.JvmTracepoints;
 import io.tracepoint4j.ringbuffer.Loss;
+import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.tracer.Session;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,20 +61,25 @@ public final class TracingDemo {
         Path out = null;
         Duration duration = Duration.ofSeconds(2);
         Duration serve = null;
+        boolean flightRecorder = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-h", "--help" -> {
-                    System.out.println("Usage: " + Demo.USAGE);
+                    System.out.println("Usage: tp " + Demo.USAGE);
                     return;
                 }
                 case "--out" -> out = Path.of(Demo.value(args, i++, "a folder"));
                 case "--seconds" -> duration = Duration.ofSeconds(Demo.whole(args, i++, 9_999, "seconds"));
                 case "--serve" -> serve = Duration.ofSeconds(Demo.whole(args, i++, 999_999, "seconds"));
+                case "--flight-recorder" -> flightRecorder = true;
                 default -> throw Demo.usageError("unknown argument '" + args[i] + "'");
             }
         }
+        if (flightRecorder && serve == null) {
+            throw Demo.usageError("--flight-recorder goes with --serve SECONDS");
+        }
         if (serve != null) {
-            serveUntraced(System.out, serve);
+            serve(System.out, serve, flightRecorder);
             return;
         }
         if (out == null) {
@@ -95,18 +101,23 @@ public final class TracingDemo {
             }
         };
         READ.register(audit);
-        Session session = Session.builder("demo")
-                .enable("web:*")
-                .enable("db:*")
-                .enable("fs:*")
-                .output(folder)
-                .start();
-        out.println("recording web:*, db:*, fs:* into " + folder + " for " + duration.toSeconds() + " s ("
-                + session.clock() + ")");
-        load(file, duration, 50_000, 0);
-        Session.Summary summary = session.stop();
-        READ.unregister(audit);
-        Files.delete(file);
+        Session session;
+        Session.Summary summary;
+        try {
+            session = Session.builder("demo")
+                    .enable("web:*")
+                    .enable("db:*")
+                    .enable("fs:*")
+                    .output(folder)
+                    .start();
+            out.println("recording web:*, db:*, fs:* into " + folder + " for " + duration.toSeconds() + " s ("
+                    + session.clock() + ")");
+            load(file, duration, 50_000, 0);
+            summary = session.stop();
+        } finally {
+            READ.unregister(audit);
+            Files.delete(file); // also when the session could not start (a folder in the way)
+        }
 
         Map<String, Long> perEvent = new TreeMap<>();
         long recorded = 0;
@@ -142,15 +153,33 @@ public final class TracingDemo {
     }
 
     /**
-     * {@code ./tp demo --serve SECONDS}: the service, untraced (no session, no probe), for {@code
-     * duration}, at a steady pace that leaves the machine to the tools: a live target for {@code
-     * ./tp list}, {@code record}, {@code stat}. Prints its PID alone on the first line, for scripts.
+     * {@code ./tp demo --serve SECONDS [--flight-recorder]}: the service for {@code duration}, at a
+     * steady pace that leaves the machine to the tools: a live target for {@code ./tp list},
+     * {@code record}, {@code stat}. Untraced (no session, no probe), unless {@code flightRecorder}:
+     * then a flight recorder (an OVERWRITE session) keeps its newest events for {@code ./tp
+     * snapshot}, and writes what it holds at the end (also at a {@code kill PID}, by the session's
+     * shutdown hook) to a folder {@code tracepoint4j-flight-PID} here. Prints its PID alone on the
+     * first line, for scripts.
      */
-    static void serveUntraced(PrintStream out, Duration duration) throws Exception {
+    static void serve(PrintStream out, Duration duration, boolean flightRecorder) throws Exception {
         JvmTracepoints.define(); // jvm:gc_pause & co.: JFR streams one only while a tool records it
-        out.println(ProcessHandle.current().pid());
-        out.println("serving untraced for " + duration.toSeconds()
+        long pid = ProcessHandle.current().pid();
+        out.println(pid);
+        out.println("serving " + (flightRecorder ? "" : "untraced ") + "for " + duration.toSeconds()
                 + " s: tracepoints web:request, db:query, fs:read, and jvm:* (GC pauses, safepoints, ...)");
+        Session recorder = null;
+        if (flightRecorder) {
+            Path folder = Path.of("tracepoint4j-flight-" + pid).toAbsolutePath();
+            recorder = Session.builder("flight")
+                    .enable("web:*")
+                    .enable("db:*")
+                    .enable("fs:*")
+                    .mode(Mode.OVERWRITE)
+                    .output(folder)
+                    .start();
+            out.println("a flight recorder keeps the newest events: ./tp snapshot --pid " + pid
+                    + " -o DIR writes them; at the end they go to " + folder);
+        }
         out.flush();
         Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
         file.toFile().deleteOnExit(); // also when stopped early (kill PID, Ctrl-C)
@@ -159,6 +188,9 @@ public final class TracingDemo {
             load(file, duration, Integer.MAX_VALUE, 1);
         } finally {
             Files.deleteIfExists(file);
+            if (recorder != null) {
+                recorder.stop();
+            }
         }
         out.println("served for " + duration.toSeconds() + " s");
     }

@@ -65,6 +65,53 @@ class DemoTest {
         }
     }
 
+    /**
+     * {@code ./tp demo --serve SECONDS --flight-recorder}: the serving demo keeps a flight
+     * recorder for tp snapshot, says so, and at its end writes what the recorder holds, a trace
+     * babeltrace2 reads, to tracepoint4j-flight-PID in its working folder.
+     */
+    @Test
+    @Timeout(60)
+    void theServingDemoKeepsAFlightRecorderWhenAsked(@TempDir Path dir) throws Exception {
+        Process target = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Demo.class.getName(),
+                        "--serve",
+                        "1",
+                        "--flight-recorder")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String output = new String(target.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(target.waitFor()).as(output).isZero();
+            Path folder = dir.resolve("tracepoint4j-flight-" + target.pid()).toAbsolutePath();
+            assertThat(output)
+                    .contains("serving for 1 s")
+                    .contains("a flight recorder keeps the newest events: ./tp snapshot --pid " + target.pid())
+                    .contains("at the end they go to " + folder);
+            long events;
+            try (io.tracepoint4j.ctf.CtfReader reader = io.tracepoint4j.ctf.CtfReader.open(folder)) {
+                events = reader.events().stream()
+                        .filter(e -> e.name().startsWith("web:"))
+                        .count();
+            }
+            assertThat(events)
+                    .as("web:* events the flight recorder held at the end")
+                    .isPositive();
+            Babeltrace.Run run = Babeltrace.run(folder);
+            assertThat(run.exitCode())
+                    .as("babeltrace2 reads it: %s", run.stderr())
+                    .isZero();
+            assertThat(run.stdout()).anyMatch(line -> line.contains("web:request"));
+        } finally {
+            target.destroyForcibly();
+        }
+    }
+
     /** ./tp demo jfr: every firing of the bridged tracepoints is in the JFR file, read back. */
     @Test
     @Timeout(60)
@@ -113,32 +160,32 @@ class DemoTest {
     void badArgumentsAndUnwritableOutputsAreOneLineEach(@TempDir Path dir) throws Exception {
         Path used = java.nio.file.Files.createDirectories(dir.resolve("used"));
         java.nio.file.Files.writeString(used.resolve("metadata"), "not empty");
-        String usage = ". Usage: " + Demo.USAGE;
+        String usage = ". Usage: tp " + Demo.USAGE;
 
         assertThat(demo("--seconds", "abc"))
-                .isEqualTo(new Ended(2, "demo: --seconds abc: give whole seconds, 0 to 9999" + usage));
+                .isEqualTo(new Ended(2, "tp demo: --seconds abc: give whole seconds, 0 to 9999" + usage));
         assertThat(demo("--seconds", "-1"))
-                .isEqualTo(new Ended(2, "demo: --seconds -1: give whole seconds, 0 to 9999" + usage));
-        assertThat(demo("--serve")).isEqualTo(new Ended(2, "demo: --serve needs a number of seconds" + usage));
-        assertThat(demo("--out")).isEqualTo(new Ended(2, "demo: --out needs a folder" + usage));
-        assertThat(demo("--bogus")).isEqualTo(new Ended(2, "demo: unknown argument '--bogus'" + usage));
+                .isEqualTo(new Ended(2, "tp demo: --seconds -1: give whole seconds, 0 to 9999" + usage));
+        assertThat(demo("--serve")).isEqualTo(new Ended(2, "tp demo: --serve needs a number of seconds" + usage));
+        assertThat(demo("--out")).isEqualTo(new Ended(2, "tp demo: --out needs a folder" + usage));
+        assertThat(demo("--bogus")).isEqualTo(new Ended(2, "tp demo: unknown argument '--bogus'" + usage));
         assertThat(demo("rcu", "--run-millis", "x"))
-                .isEqualTo(new Ended(2, "demo: --run-millis x: give whole milliseconds, 0 to 999999" + usage));
+                .isEqualTo(new Ended(2, "tp demo: --run-millis x: give whole milliseconds, 0 to 999999" + usage));
         assertThat(demo("jfr", "a.jfr", "b.jfr"))
-                .isEqualTo(new Ended(2, "demo: demo jfr takes one FILE, not 'a.jfr b.jfr'" + usage));
+                .isEqualTo(new Ended(2, "tp demo: demo jfr takes one FILE, not 'a.jfr b.jfr'" + usage));
         assertThat(demo("--help")).isEqualTo(new Ended(0, ""));
 
         Ended existing = demo("--out", used.toString());
         assertThat(existing.status()).isEqualTo(1);
         assertThat(existing.err())
-                .startsWith("demo: cannot create a trace in " + used)
+                .startsWith("tp demo: cannot create a trace in " + used)
                 .doesNotContain("\n");
         Path nowhere = dir.resolve("no-such-folder").resolve("demo.jfr");
         assertThat(demo("jfr", nowhere.toString()))
-                .isEqualTo(new Ended(1, "demo: cannot write " + nowhere + ": no such file or folder"));
+                .isEqualTo(new Ended(1, "tp demo: cannot write " + nowhere + ": no such file or folder"));
         assertThat(demo("jfr", dir.toString()))
                 .as("refused before the demo runs")
-                .isEqualTo(new Ended(1, "demo: cannot write " + dir + ": a folder is there"));
+                .isEqualTo(new Ended(1, "tp demo: cannot write " + dir + ": a folder is there"));
     }
 
     /** How a demo run ended: its exit status and what it printed on stderr, stripped. */

@@ -488,7 +488,7 @@ final class ControlServer {
             }
             if (recorders.isEmpty()) {
                 return "error\tno flight recorder runs in this JVM: start a session in OVERWRITE mode"
-                        + " (Session.builder(NAME).mode(Mode.OVERWRITE))";
+                        + " (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE))";
             }
             Path folder = Path.of(request[1]);
             StringBuilder answer = new StringBuilder("ok");
