@@ -11,45 +11,50 @@ import java.util.Set;
 
 /**
  * What the tracer lost in one trace of several read together, as its packets count it, with the
- * chunks of a tracepoint4j DISCARD session chained. A rotation's chunks share their session's trace
- * UUID and go on counting from the chunk before (packet numbers and lost events count from the
- * session's start: the tracer module's Drain, "Packet numbers"), so the first packet of a stream in
- * a later chunk counts from that stream's last packet in an earlier chunk read too. Without one,
- * what its counters say was lost before it happened in chunks not read: {@code eventsBefore}, told
- * apart, and no packet counts as dropped before it. Any other trace (a flight recorder's, another
- * tracer's) counts as {@link CtfReader} counts: from nothing before its first packets.
+ * traces of one tracepoint4j session chained: a DISCARD session's chunks (rotations) and a flight
+ * recorder's snapshots (each holds what the one before did not: a snapshot consumes what it
+ * writes). They share their session's trace UUID and go on counting from the trace before (packet
+ * numbers and lost events count from the session's start: the tracer module's Drain, "Packet
+ * numbers"), so the first packet of a stream in a later trace counts from that stream's last packet
+ * in an earlier trace read too. Without one, what its counters say happened before it is told
+ * apart: {@code eventsBefore}, and for a flight recorder {@code packetsBefore}, the packets before
+ * its first, overwritten or in snapshots not read; a DISCARD chunk's earlier packets are in its
+ * earlier chunks, and count as nothing. Any other trace (another tracer's) counts as {@link
+ * CtfReader} counts: from nothing before its first packets.
  *
  * @param events events lost in this trace's time, as its packets count them
- * @param packets packets dropped in this trace's time
- * @param eventsBefore events lost before this chunk's first packet ended, in its session's earlier
- *     chunks not read and in that packet (its count goes on from theirs: they cannot be told apart)
+ * @param packets packets dropped in this trace's time (a flight recorder's: overwritten)
+ * @param eventsBefore events lost before this trace's first packet ended, in its session's earlier
+ *     traces not read and in that packet (its count goes on from theirs: they cannot be told apart)
+ * @param packetsBefore a flight recorder's packets before its first, in no trace read: overwritten,
+ *     or in earlier snapshots not read
  */
-record Losses(long events, long packets, long eventsBefore) {
+record Losses(long events, long packets, long eventsBefore, long packetsBefore) {
 
     /** The losses of each of {@code readers}, in their order. */
     static List<Losses> of(List<CtfReader> readers) {
         List<Losses> losses = new ArrayList<>(readers.size());
         for (CtfReader reader : readers) {
-            losses.add(isChunked(reader) ? chained(reader, readers) : whole(reader));
+            losses.add(isChained(reader) ? chained(reader, readers) : whole(reader));
         }
         return losses;
     }
 
     /** A trace counted alone, from nothing before its first packets. */
     private static Losses whole(CtfReader reader) {
-        return new Losses(reader.discardedEvents(), reader.droppedPackets(), 0);
+        return new Losses(reader.discardedEvents(), reader.droppedPackets(), 0, 0);
     }
 
-    /** A tracepoint4j DISCARD session's chunk: the only traces that go on from a chunk before. */
-    private static boolean isChunked(CtfReader reader) {
-        Map<String, Object> env = reader.metadata().env();
-        return "tracepoint4j".equals(env.get("tracer_name")) && "discard".equals(env.get("mode"));
+    /** A tracepoint4j session's trace (a chunk or a snapshot): the only traces that go on from one before. */
+    private static boolean isChained(CtfReader reader) {
+        return "tracepoint4j".equals(reader.metadata().env().get("tracer_name"));
     }
 
     private static Losses chained(CtfReader reader, List<CtfReader> all) {
         long events = 0;
         long packets = 0;
         long before = 0;
+        long packetsBefore = 0;
         Set<String> started = new HashSet<>();
         Map<String, List<CtfPacket>> earlier = otherChunks(reader, all);
         for (CtfPacket packet : reader.packets()) {
@@ -61,18 +66,21 @@ record Losses(long events, long packets, long eventsBefore) {
                     packets += packet.sequenceNumber() - previous.sequenceNumber() - 1;
                 } else if (packet.sequenceNumber() == 0) { // the session's first chunk: nothing before
                     events += packet.eventsDiscarded();
-                } else { // a later chunk, read without the one before it
+                } else { // a later trace, read without the one before it
                     before += packet.eventsDiscarded();
+                    if (TraceFolders.isFlightRecorder(reader)) { // a chunk's earlier packets are its earlier chunks'
+                        packetsBefore += packet.sequenceNumber();
+                    }
                 }
             } else {
                 events += packet.discardedEventsBefore();
                 packets += packet.droppedPacketsBefore();
             }
         }
-        return new Losses(events, packets, before);
+        return new Losses(events, packets, before, packetsBefore);
     }
 
-    /** The packets of the other chunks of {@code reader}'s session among {@code all}, by stream. */
+    /** The packets of the other traces of {@code reader}'s session among {@code all}, by stream. */
     private static Map<String, List<CtfPacket>> otherChunks(CtfReader reader, List<CtfReader> all) {
         Map<String, List<CtfPacket>> byStream = new HashMap<>();
         for (CtfReader other : all) {
@@ -123,11 +131,21 @@ record Losses(long events, long packets, long eventsBefore) {
                 err.println(label + ": the tracer lost " + count(events, "event") + " and " + count(packets, "packet")
                         + ", " + absent + " (bigger session buffers keep them)");
             }
+            long packetsBefore = losses.get(i).packetsBefore();
+            if (packetsBefore != 0) {
+                err.println(label + ": a flight recorder: its " + count(packetsBefore, "oldest packet")
+                        + (packetsBefore == 1 ? " is" : " are") + " not here: overwritten to keep the newest, as it"
+                        + " does when full, or in its earlier snapshots (view those with it to tell)");
+            }
             if (losses.get(i).eventsBefore() != 0) {
-                err.println(label + ": a later chunk of its session, whose earlier chunks, with this one up to"
-                        + " the end of its first packet, lost "
+                boolean snapshot = TraceFolders.isFlightRecorder(reader);
+                err.println(label
+                        + (snapshot
+                                ? ": a flight recorder, whose earlier snapshots (if any), with this one"
+                                : ": a later chunk of its session, whose earlier chunks, with this one")
+                        + " up to the end of its first packet, lost "
                         + count(losses.get(i).eventsBefore(), "event")
-                        + " (view the chunks together to place them)");
+                        + " (view the " + (snapshot ? "snapshots" : "chunks") + " together to place them)");
             }
         }
         err.flush();

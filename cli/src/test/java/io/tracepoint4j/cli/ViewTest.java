@@ -444,7 +444,11 @@ class ViewTest {
     /**
      * A flight recorder that overwrote its oldest packets is told apart from a tracer that lost
      * events: it dropped them by design, and bigger buffers are not the fix. It used to be reported
-     * as "lost 0 events and N packets (bigger session buffers keep them)".
+     * as "lost 0 events and N packets (bigger session buffers keep them)". A trace read without the
+     * snapshots before it cannot tell the packets it overwrote from those an earlier snapshot holds
+     * (a snapshot consumes what it writes), and says so; read with them, its snapshots chain, and
+     * what it overwrote between them is counted exactly. A later snapshot alone used to say it
+     * overwrote the packets its earlier snapshots hold.
      */
     @Test
     void aFlightRecordersOverwrittenPacketsAreNotCalledLosses(@TempDir Path dir) throws Exception {
@@ -458,17 +462,42 @@ class ViewTest {
         for (int i = 0; i < 20_000; i++) {
             tick.fire().tick(i);
         }
+        Path first = session.snapshot(dir.resolve("s1"));
+        for (int i = 0; i < 20_000; i++) {
+            tick.fire().tick(i);
+        }
+        Path second = session.snapshot(dir.resolve("s2"));
         session.stop();
 
-        Result result = tp("view", "--utc", folder);
+        String notHere = ": a flight recorder: its (\\d+) oldest packets are not here: overwritten to keep the"
+                + " newest, as it does when full, or in its earlier snapshots \\(view those with it to tell\\)";
+        Result alone = tp("view", "--utc", second);
+        assertThat(alone.status()).isZero();
+        assertThat(alone.err()).singleElement().asString().matches(Pattern.quote("tp view: " + second) + notHere);
+        long before = Long.parseLong(alone.err().getFirst().replaceAll(".*its (\\d+) oldest.*", "$1"));
 
-        assertThat(result.status()).isZero();
-        assertThat(result.err())
-                .singleElement()
-                .asString()
-                .matches(Pattern.quote("tp view: " + folder)
-                        + ": a flight recorder: it overwrote its \\d+ oldest packets to keep the newest, as it does"
-                        + " when full");
+        Result together = tp("view", "--utc", first, second);
+        assertThat(together.status()).isZero();
+        assertThat(together.err()).hasSize(2);
+        assertThat(together.err().get(0)).matches(Pattern.quote("tp view: " + first) + notHere);
+        Matcher overwrote = Pattern.compile(Pattern.quote("tp view: " + second)
+                        + ": a flight recorder: it overwrote its (\\d+) oldest packets to keep the newest, as it does"
+                        + " when full")
+                .matcher(together.err().get(1));
+        assertThat(overwrote.matches()).as(together.err().get(1)).isTrue();
+        long packetsOfFirst;
+        try (CtfReader reader = CtfReader.open(first)) {
+            Map<Long, Long> byStream = new HashMap<>(); // the ticks' buffer, and the stream naming threads
+            for (io.tracepoint4j.ctf.CtfPacket packet : reader.packets()) {
+                byStream.merge(packet.streamInstanceId(), 1L, Long::sum);
+            }
+            packetsOfFirst = java.util.Collections.max(byStream.values()); // the ticks': one packet names threads
+        }
+        assertThat(Long.parseLong(overwrote.group(1)))
+                .as("the packets before the second snapshot that the first does not hold")
+                .isEqualTo(before
+                        - packetsOfFirst
+                        - Long.parseLong(together.err().get(0).replaceAll(".*its (\\d+) oldest.*", "$1")));
     }
 
     /**
