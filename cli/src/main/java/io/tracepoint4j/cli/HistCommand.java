@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0, 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error (also a glob,"
-                    + " filter or field the target refuses)."
+            "Exit status: 0 (also when EVENT matches no tracepoint yet: the first defined later is measured, and"
+                    + " stderr says so), 1 when the JVM cannot be reached or the histogram fails, 2 for a usage error"
+                    + " (also an EVENT that matches several tracepoints or none can, a filter or field the target"
+                    + " refuses)."
         })
 final class HistCommand implements Callable<Integer> {
     private static final int BUCKETS = 65;
@@ -52,7 +54,7 @@ final class HistCommand implements Callable<Integer> {
             names = {"-e", "--event"},
             required = true,
             paramLabel = "EVENT",
-            description = "The tracepoint (one).")
+            description = "The tracepoint: its name, or a glob that matches one.")
     String event;
 
     @Option(names = "--field", required = true, paramLabel = "NAME", description = "The numeric argument to histogram.")
@@ -72,11 +74,21 @@ final class HistCommand implements Callable<Integer> {
         filter = Tp.filter(filter);
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
-        try (ControlSocket control = ControlSocket.connect(pid)) {
+        try (ControlSocket control = target.connect()) {
             String[] started = control.request("hist\t" + (filter == null ? "" : filter) + "\t" + event + "\t" + field);
+            boolean noneYet = started[2].equals("0");
             out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
-                    + " in PID " + pid + duration.phrase(", Ctrl-C stops"));
+                    + " in PID " + pid + (noneYet ? " (not defined yet; the first defined that it matches)" : "")
+                    + duration.phrase(", Ctrl-C stops"));
             out.flush();
+            if (noneYet) { // not an error: the tracepoint defined later is measured
+                target.sayNoneMatchYet(
+                        spec.commandLine().getErr(),
+                        "hist",
+                        java.util.List.of(event),
+                        "the first defined later will be measured");
+            }
+            target.letCommandRun(control);
             ControlSocket.Poll poll = control.new Poll("histogram");
             control.waitForTheEnd(duration.seconds, poll);
             String[] answer = poll.finish("unhist", "histogram");

@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0, 1 when the JVM cannot be reached or recording fails, 2 for a usage error (also a glob,"
-                    + " filter or field the target refuses)."
+            "Exit status: 0 (also when a glob matches no tracepoint yet: those defined later are recorded, and"
+                    + " stderr says so), 1 when the JVM cannot be reached or recording fails, 2 for a usage error"
+                    + " (also a glob no name can match, or a filter the target refuses)."
         })
 final class RecordCommand implements Callable<Integer> {
     private static final int SUB_BUFFER_SIZE = 256 * 1024;
@@ -171,7 +172,7 @@ final class RecordCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         int status = 0; // 1 if the trace could not be written completely
-        try (ControlSocket control = ControlSocket.connect(pid)) {
+        try (ControlSocket control = target.connect()) {
             Path made = output == null
                     ? newDefaultFolder(Path.of(""), pid, LocalDateTime.now())
                     : null; // once the target is reached
@@ -198,15 +199,13 @@ final class RecordCommand implements Callable<Integer> {
             }
             out.println("recording " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " into " + started[1] + duration.phrase(" (Ctrl-C stops)"));
+            out.flush();
             if (started.length > 3) { // not an error: tracepoints defined later are recorded
                 List<String> unmatched = java.util.Arrays.asList(started).subList(3, started.length);
-                spec.commandLine()
-                        .getErr()
-                        .println("tp record: no tracepoint of PID " + pid + " matches " + String.join(",", unmatched)
-                                + " now; those defined later will be recorded (./tp list --pid " + pid
-                                + " lists them)");
+                target.sayNoneMatchYet(
+                        spec.commandLine().getErr(), "record", unmatched, "those defined later will be recorded");
             }
-            out.flush();
+            target.letCommandRun(control);
             boolean terminal = stderrIsTerminal();
             Progress shown = progress || terminal
                     ? new Progress(control, folder, spec.commandLine().getErr(), terminal)

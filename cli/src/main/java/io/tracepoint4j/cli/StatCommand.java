@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0, 1 when the JVM cannot be reached or counting fails, 2 for a usage error (also a glob,"
-                    + " filter or field the target refuses)."
+            "Exit status: 0 (also when a glob matches no tracepoint yet: those defined later are counted, and"
+                    + " stderr says so), 1 when the JVM cannot be reached or counting fails, 2 for a usage error"
+                    + " (also a glob no name can match, or a filter the target refuses)."
         })
 final class StatCommand implements Callable<Integer> {
     @Option(
@@ -67,21 +68,22 @@ final class StatCommand implements Callable<Integer> {
         filter = Tp.filter(filter);
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
-        try (ControlSocket control = ControlSocket.connect(pid)) {
+        try (ControlSocket control = target.connect()) {
             String[] started =
                     control.request("stat\t" + (filter == null ? "" : filter) + "\t" + String.join("\t", globs));
             boolean noneYet = started[1].equals("0");
-            if (noneYet && !target.isCommand()) { // a started command may define them later; a running JVM, likely not
-                throw new CommandFailure("PID " + pid + " has no tracepoint matching " + String.join(",", globs)
-                        + " (./tp list --pid " + pid + " lists them)");
-            }
             out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " ("
                     + (noneYet
-                            ? "no tracepoint yet; those it defines are counted"
+                            ? "no tracepoint yet; those defined later are counted"
                             : started[1] + (started[1].equals("1") ? " tracepoint" : " tracepoints"))
                     + ")" + duration.phrase(", Ctrl-C stops"));
             out.flush();
+            if (noneYet) { // not an error: tracepoints defined later are counted
+                target.sayNoneMatchYet(
+                        spec.commandLine().getErr(), "stat", globs, "those defined later will be counted");
+            }
+            target.letCommandRun(control);
             long start = System.nanoTime();
             ControlSocket.Poll poll = control.new Poll("counts");
             control.waitForTheEnd(duration.seconds, poll);

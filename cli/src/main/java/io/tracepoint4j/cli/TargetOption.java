@@ -13,9 +13,10 @@ import picocli.CommandLine.Parameters;
 /**
  * The target of {@code record}, {@code stat} and {@code hist}: a running JVM ({@code --pid PID}) or
  * a command to start ({@code -- java ARGS...}), which then runs with this tool's terminal and is
- * attached to once it has defined a tracepoint (the events before that are not seen). The command's
- * exit ends the recording; a command still running when the recording ends is waited for, as
- * {@code perf stat -- CMD} does.
+ * attached to once it has defined a tracepoint; it waits there (StartGate, up to 10 s) until the
+ * tool has started what it asked for and says go ({@link #letCommandRun}), so that no firing is
+ * missed. The command's exit ends the recording; a command still running when the recording ends
+ * is waited for, as {@code perf stat -- CMD} does.
  */
 final class TargetOption {
     private static final long START_TIMEOUT_SECONDS = 60;
@@ -31,7 +32,17 @@ final class TargetOption {
             description = "A command to start and trace instead of --pid, after --: -- java -jar app.jar")
     List<String> command;
 
+    /**
+     * The environment variable that gives a command this tool starts the tool's PID: the command
+     * then waits at its first tracepoint until the tool says go (io.tracepoint4j.control.StartGate,
+     * whose TOOL_PID_VARIABLE this is; the tool does not compile against that module).
+     */
+    static final String TOOL_PID_VARIABLE = "TRACEPOINT4J_TOOL_PID";
+
     private Process started;
+
+    /** The target's PID, once resolved. */
+    private long resolved;
 
     /**
      * The commands started and not yet waited for by {@link #awaitCommand}: a tool that fails on
@@ -56,10 +67,16 @@ final class TargetOption {
                                     + " app.jar)");
         }
         if (pid != null) {
+            resolved = pid;
             return pid;
         }
         try {
-            started = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            builder.environment()
+                    .put(
+                            TOOL_PID_VARIABLE,
+                            Long.toString(ProcessHandle.current().pid()));
+            started = builder.start();
             RUNNING.add(started);
         } catch (IOException e) {
             throw new CommandFailure("cannot start " + String.join(" ", command) + ": " + e.getMessage());
@@ -71,7 +88,8 @@ final class TargetOption {
                         + ") before it defined a tracepoint");
             }
             if (listed(started.pid()) && TargetJvm.tracepointVersion(started.pid()) != null) {
-                return started.pid();
+                resolved = started.pid();
+                return resolved;
             }
             try {
                 Thread.sleep(20);
@@ -97,6 +115,55 @@ final class TargetOption {
             }
         }
         return false;
+    }
+
+    /**
+     * Connects to the target's control socket (after resolve()). A started command that exits
+     * meanwhile is said to have, with its status, rather than as what attaching then failed with.
+     */
+    ControlSocket connect() throws IOException {
+        try {
+            return ControlSocket.connect(resolved);
+        } catch (CommandFailure e) {
+            if (started != null && exits(started)) {
+                throw new CommandFailure(String.join(" ", command) + " exited (status " + started.exitValue()
+                        + ") while tp attached to it");
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code process} has exited, or does within a second: attaching failed as it exited. */
+    private static boolean exits(Process process) {
+        try {
+            return process.waitFor(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    /**
+     * Lets a command this tool started run on past its first tracepoint, where it waits until
+     * what the tool asked for is in place (StartGate); nothing for a --pid target.
+     */
+    void letCommandRun(ControlSocket control) {
+        if (started != null) {
+            control.request("go");
+        }
+    }
+
+    /**
+     * Says on {@code err} that no tracepoint matches {@code globs} yet and what happens {@code later},
+     * for a --pid target; a started command defines its tracepoints as its classes load, so it is
+     * not news there.
+     */
+    void sayNoneMatchYet(java.io.PrintWriter err, String tool, List<String> globs, String later) {
+        if (started == null) {
+            err.println("tp " + tool + ": no tracepoint of PID " + resolved + " matches " + String.join(",", globs)
+                    + " now; " + later + " (./tp list --pid " + resolved + " lists them)");
+            err.flush();
+        }
     }
 
     /** Whether the target is a command this tool started (after resolve()). */

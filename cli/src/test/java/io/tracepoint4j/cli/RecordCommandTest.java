@@ -256,7 +256,7 @@ class RecordCommandTest {
                 go);
         assertThat(stat.out())
                 .startsWith("counting late:tick in PID ")
-                .contains("(no tracepoint yet; those it defines are counted)");
+                .contains("(no tracepoint yet; those defined later are counted)");
         java.nio.file.Files.createFile(go);
         TpCommand ended = stat.end();
         assertThat(ended.status()).as(ended.err()).isZero();
@@ -433,12 +433,13 @@ class RecordCommandTest {
     }
 
     /**
-     * A glob that matches nothing now (a typo, or tracepoints yet to be defined): the recording runs,
-     * as those defined later would be recorded, and a warning on stderr says so. It used to run its
-     * whole duration in silence.
+     * A glob that matches nothing now (a typo, or tracepoints of a class not loaded yet), the one
+     * rule of record, stat and hist: the command runs, as those defined later would be attached, a
+     * warning on stderr says so, and the status is 0. record used to run its whole duration in
+     * silence, and stat and hist refused it with status 1.
      */
     @Test
-    void aGlobThatMatchesNothingNowIsRecordedWithAWarning(@TempDir Path dir) throws Exception {
+    void aGlobThatMatchesNothingNowIsAttachedLaterWithAWarning(@TempDir Path dir) throws Exception {
         TpCommand command = TpCommand.run(
                 "record", "--pid", target.pid(), "-e", "rt:requst", "--duration", "0.3", "-o", dir.resolve("typo"));
         assertThat(command.status()).as(command.err()).isZero();
@@ -446,6 +447,19 @@ class RecordCommandTest {
                 .isEqualTo("tp record: no tracepoint of PID " + target.pid() + " matches rt:requst now; those"
                         + " defined later will be recorded (./tp list --pid " + target.pid() + " lists them)");
         assertThat(command.out().lines().toList().getLast()).isEqualTo("events recorded: 0, lost: 0");
+        TpCommand stat = TpCommand.run("stat", "--pid", target.pid(), "-e", "rt:requst", "--duration", "0.3");
+        assertThat(stat.status()).as(stat.err()).isZero();
+        assertThat(stat.err().strip())
+                .isEqualTo("tp stat: no tracepoint of PID " + target.pid() + " matches rt:requst now; those"
+                        + " defined later will be counted (./tp list --pid " + target.pid() + " lists them)");
+        assertThat(stat.out()).contains("no tracepoint matching rt:requst was defined");
+        TpCommand hist =
+                TpCommand.run("hist", "--pid", target.pid(), "-e", "rt:requst", "--field", "id", "--duration", "0.3");
+        assertThat(hist.status()).as(hist.err()).isZero();
+        assertThat(hist.err().strip())
+                .isEqualTo("tp hist: no tracepoint of PID " + target.pid() + " matches rt:requst now; the first"
+                        + " defined later will be measured (./tp list --pid " + target.pid() + " lists them)");
+        assertThat(hist.out()).contains("count 0: no firing passed");
     }
 
     /** SIGKILL of the tool mid-record: the target notices the closed socket and stops the session. */

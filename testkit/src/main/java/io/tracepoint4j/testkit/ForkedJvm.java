@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -36,10 +37,30 @@ public final class ForkedJvm {
      */
     public static Result runWithFileSizeLimit(
             long kib, Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
-        List<String> java = new ArrayList<>();
-        java.add(java());
-        java.addAll(javaArguments(main, jvmOptions, args, classPathOf));
-        return runCommand(withFileSizeLimit(kib, java));
+        return runCommand(withFileSizeLimit(kib, javaCommand(main, jvmOptions, args, classPathOf)), Map.of());
+    }
+
+    /**
+     * As {@link #run(Class, List, List, Class...)}, with {@code environment} added to this JVM's
+     * for the forked one.
+     */
+    public static Result runWithEnvironment(
+            Map<String, String> environment,
+            Class<?> main,
+            List<String> jvmOptions,
+            List<String> args,
+            Class<?>... classPathOf) {
+        return runCommand(javaCommand(main, jvmOptions, args, classPathOf), environment);
+    }
+
+    /**
+     * As {@link #run(Class, List, List, Class...)}, started by bash running {@code script}, which
+     * gets the java command as {@code "$0" "$@"}; the result's exit status is bash's, and its
+     * output lasts until the forked JVM ends (it holds the pipe), even after bash exits.
+     */
+    public static Result runInShell(
+            String script, Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
+        return runCommand(inShell(script, javaCommand(main, jvmOptions, args, classPathOf)), Map.of());
     }
 
     /**
@@ -47,9 +68,22 @@ public final class ForkedJvm {
      * kib} KiB: writes past it fail as on a full disk (EFBIG; the JVM ignores SIGXFSZ).
      */
     public static List<String> withFileSizeLimit(long kib, List<String> command) {
-        List<String> limited = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + kib + " && exec \"$0\" \"$@\""));
-        limited.addAll(command);
-        return limited;
+        return inShell("ulimit -f " + kib + " && exec \"$0\" \"$@\"", command);
+    }
+
+    /** bash running {@code script}, with {@code command} as its {@code "$0" "$@"}. */
+    private static List<String> inShell(String script, List<String> command) {
+        List<String> shell = new ArrayList<>(List.of("bash", "-c", script));
+        shell.addAll(command);
+        return shell;
+    }
+
+    private static List<String> javaCommand(
+            Class<?> main, List<String> jvmOptions, List<String> args, Class<?>... classPathOf) {
+        List<String> java = new ArrayList<>();
+        java.add(java());
+        java.addAll(javaArguments(main, jvmOptions, args, classPathOf));
+        return java;
     }
 
     private static List<String> javaArguments(
@@ -75,16 +109,18 @@ public final class ForkedJvm {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(javaArguments);
-        return runCommand(command);
+        return runCommand(command, Map.of());
     }
 
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static Result runCommand(List<String> command) {
+    private static Result runCommand(List<String> command, Map<String, String> environment) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process p = builder.start();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,6 +1,5 @@
 package io.tracepoint4j.tracer.control;
 
-import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.rcu.internal.LibraryThreads;
 import io.tracepoint4j.ringbuffer.Mode;
@@ -43,10 +42,14 @@ import java.util.Set;
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
  * counts                                   -> ok  NAME=COUNT  ...  (just ok while none is counted)
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
- * hist    FILTER  EVENT  FIELD             -> ok  NAME
- * histogram                                -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far)
+ * hist    FILTER  EVENT  FIELD             -> ok  NAME  1  (the one tracepoint EVENT matches), or
+ *                                             ok  EVENT  0 (none yet: the first defined that it matches)
+ * histogram                                -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far; error
+ *                                             MESSAGE if the tracepoint defined later lacks the field)
  * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
+ * go                                       -> ok  (a JVM the tool started, held at its first
+ *                                             tracepoint until the tool is ready, runs on: StartGate)
  * anything that fails                      -> error  MESSAGE
  * an argument that cannot be (a glob no name matches, a filter that does not parse or fit, a field
  * the tracepoint lacks)                    -> refused  MESSAGE
@@ -374,6 +377,7 @@ final class ControlServer {
                     case "snapshot" -> snapshot(request);
                     case "histogram" -> histogram();
                     case "unhist" -> unhist();
+                    case "go" -> go();
                     default -> "error\tunknown request " + request[0];
                 };
             } catch (IllegalArgumentException e) { // a glob, filter or field of the request (FilterException too)
@@ -506,19 +510,18 @@ final class ControlServer {
             if (request.length != 4) {
                 return "error\thist needs FILTER EVENT FIELD";
             }
-            List<Tracepoint<?>> found = Tracepoints.find(Tracepoints.checkGlob(request[2])); // why none would match
-            if (found.size() != 1) {
-                return "error\t" + (found.isEmpty() ? "no tracepoint is named " : "several tracepoints match ")
-                        + request[2] + (found.isEmpty() ? "" : ": " + found) + "; name one";
-            }
-            histogram = new Histogram(found.getFirst(), request[3], request[1]);
-            return "ok\t" + found.getFirst().name();
+            histogram = new Histogram(request[2], request[3], request[1]);
+            String name = histogram.name();
+            return name != null ? "ok\t" + name + "\t1" : "ok\t" + request[2] + "\t0";
         }
 
         /** The histogram so far, the connection's histogram still made (tp hist reads it every second). */
         private String histogram() {
             if (histogram == null) {
                 return "error\tthis connection makes no histogram";
+            }
+            if (histogram.problem() != null) {
+                return "error\t" + escape(histogram.problem());
             }
             return "ok\t" + histogram.read();
         }
@@ -528,9 +531,16 @@ final class ControlServer {
                 return "error\tthis connection makes no histogram";
             }
             String last = histogram.read();
+            String problem = histogram.problem();
             histogram.close();
             histogram = null;
-            return "ok\t" + last;
+            return problem != null ? "error\t" + escape(problem) : "ok\t" + last;
+        }
+
+        /** The tool's session or counters are in place: a JVM it started may run on past its first define. */
+        private String go() {
+            io.tracepoint4j.control.StartGate.open();
+            return "ok";
         }
 
         private void stopQuietly() {

@@ -4,6 +4,7 @@ import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.Attachments;
 import io.tracepoint4j.IndexedArgumentWriter;
 import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.tracer.Filter;
 import java.util.List;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -19,20 +20,82 @@ import java.util.concurrent.atomic.LongAdder;
  * probe whose cursor counts the arguments as they pass, so it sees the one it wants by its index.
  */
 final class Histogram {
+    /*
+     * Overview
+     *   One Recorder, made for the first tracepoint the glob matches (now, or once defined), fed
+     *   by writer probes through Attachments on that tracepoint and on later ones of its name
+     *   with the field at the same place (a plugin deployed again).
+     *
+     * Concurrency
+     *   Attachments calls the chooser's writers() under its lock, one tracepoint at a time, on a
+     *   defining thread; the control thread reads the histogram.
+     *   [R] recorder is written once, in bind(), after name and argument: its volatile write
+     *       publishes them to the control thread, which reads recorder first (name(), read()).
+     *   [P] problem is written once, by the defining thread that found the field missing, and read
+     *       by the control thread (problem()), which tells the tool.
+     *   The Recorder's sums are LongAdders and LongAccumulators, read with sum() and get().
+     */
+
     static final int BUCKETS = 65;
 
-    private final Recorder recorder;
+    private final String glob;
+    private final String field;
+    private final Chooser chooser;
     private final Attachments attachments;
 
     /**
-     * Attaches to {@code tracepoint}, and to each tracepoint of its name defined later with the
-     * field at the same place and of the same type (its plugin deployed again), until {@link
-     * #close()}.
+     * The recorder, made when the first tracepoint is attached: null until then (a tracepoint
+     * defined later). Written under Attachments' lock (writers()), read by the control thread.
+     */
+    private volatile Recorder recorder; // [R] written once in bind(), after name and argument; read by read(), name()
+    /** The attached tracepoint's name and field; set with recorder, before it (its volatile write publishes them). */
+    private String name;
+
+    private Tracepoint.Argument argument;
+
+    /** Why the tracepoint defined later that the glob matched could not be attached; null while none. */
+    private volatile String problem; // [P] written once by a defining thread, read by the control thread
+
+    /**
+     * Attaches to the one tracepoint {@code glob} matches, or, if it matches none yet, to the first
+     * it matches once defined; then to each tracepoint of that name defined later with the field
+     * at the same place and of the same type (its plugin deployed again), until {@link #close()}.
      *
-     * @throws IllegalArgumentException if {@code field} is not a numeric argument of it
+     * @throws IllegalArgumentException if the glob matches several tracepoints, or {@code field} is
+     *     not a numeric argument of the one it matches
      * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit it
      */
-    Histogram(Tracepoint<?> tracepoint, String field, String filter) {
+    Histogram(String glob, String field, String filter) {
+        this.glob = Tracepoints.checkGlob(glob); // why none would match
+        this.field = field;
+        this.chooser = new Chooser(filter == null || filter.isEmpty() ? null : Filter.parse(filter));
+        List<Tracepoint<?>> found = Tracepoints.find(glob);
+        if (found.size() > 1) {
+            throw new IllegalArgumentException("several tracepoints match " + glob + ": " + found + "; name one");
+        }
+        if (!found.isEmpty()) {
+            bind(found.getFirst()); // refused now rather than left out
+        }
+        this.attachments = Attachments.start(chooser);
+    }
+
+    /** The name of the tracepoint attached, or null while none is defined that the glob matches. */
+    String name() {
+        return recorder == null ? null : name; // [R] pairs with the write in bind(): name is set before it
+    }
+
+    /** Why the tracepoint the glob matched once defined could not be attached, or null. */
+    String problem() {
+        return problem;
+    }
+
+    /**
+     * Makes the recorder for {@code tracepoint}'s field.
+     *
+     * @throws IllegalArgumentException (FilterException too) if the field is not a numeric argument
+     *     of it, or the filter does not fit it
+     */
+    private void bind(Tracepoint<?> tracepoint) {
         List<Tracepoint.Argument> arguments = tracepoint.arguments();
         int index = -1;
         for (int i = 0; i < arguments.size(); i++) {
@@ -48,17 +111,18 @@ final class Histogram {
         if (!type.isPrimitive() || type == boolean.class) {
             throw new IllegalArgumentException(field + " is " + type.getSimpleName() + ": a histogram needs a number");
         }
-        this.recorder = new Recorder(index, "tp hist of " + tracepoint.name() + " " + field);
-        Chooser chooser = new Chooser(
-                filter == null || filter.isEmpty() ? null : Filter.parse(filter),
-                tracepoint.name(),
-                arguments.get(index));
-        chooser.checkFits(tracepoint); // refused now rather than left out
-        this.attachments = Attachments.start(chooser);
+        chooser.checkFits(tracepoint);
+        name = tracepoint.name();
+        argument = arguments.get(index);
+        recorder = new Recorder(index, "tp hist of " + name + " " + field); // [R] publishes name, argument to name()
     }
 
     /** count, sum, min, max, then the 65 bucket counts, tab-separated. */
     String read() {
+        Recorder recorder = this.recorder;
+        if (recorder == null) {
+            return "0\t0\t0\t0" + "\t0".repeat(BUCKETS);
+        }
         StringBuilder fields = new StringBuilder();
         long count = recorder.count.sum();
         fields.append(count).append('\t').append(recorder.sum.sum()).append('\t');
@@ -75,26 +139,35 @@ final class Histogram {
     }
 
     /**
-     * The recorder for the tracepoints of the histogram's name whose argument at its index is the
-     * field, of the same type (so the recorder takes the right one); others are left alone.
+     * The recorder for the first tracepoint the glob matches, then for the tracepoints of its name
+     * whose argument at its index is the field, of the same type (so the recorder takes the right
+     * one); others are left alone. Attachments calls writers() under its lock, one at a time.
      */
     private final class Chooser extends GuardedChooser {
-        private final String name;
-        private final Tracepoint.Argument field;
-
-        Chooser(Filter filter, String name, Tracepoint.Argument field) {
-            super(filter, "tp hist of " + name);
-            this.name = name;
-            this.field = field;
+        Chooser(Filter filter) {
+            super(filter, "tp hist of " + glob);
         }
 
         @Override
         public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+            Recorder bound = recorder;
+            if (bound == null) { // the first the glob matches, defined after the histogram started
+                if (problem != null || !Tracepoints.matches(glob, tracepoint.name())) {
+                    return List.of();
+                }
+                try {
+                    bind(tracepoint);
+                } catch (IllegalArgumentException e) { // its definition must not fail: the tool is told
+                    problem = e.getMessage(); // [P] read by problem(): the control thread tells the tool
+                    return List.of();
+                }
+                return List.of(recorder);
+            }
             List<Tracepoint.Argument> arguments = tracepoint.arguments();
             boolean same = tracepoint.name().equals(name)
-                    && arguments.size() > recorder.index
-                    && arguments.get(recorder.index).equals(field); // a primitive type: the same Class everywhere
-            return same && fits(tracepoint) ? List.of(recorder) : List.of();
+                    && arguments.size() > bound.index
+                    && arguments.get(bound.index).equals(argument); // a primitive type: the same Class everywhere
+            return same && fits(tracepoint) ? List.of(bound) : List.of();
         }
     }
 

@@ -38,12 +38,8 @@ class PluginCountsTest {
         try {
             HOST.fire().host(1);
             // deployed after counts started: 3 before the histogram starts, 4 after
-            WeakReference<ClassLoader> first = deploy(
-                    "one",
-                    3,
-                    () -> histogram[0] =
-                            new Histogram(Tracepoints.find("tplugin:ev").getFirst(), "x", null),
-                    4);
+            WeakReference<ClassLoader> first =
+                    deploy("one", 3, () -> histogram[0] = new Histogram("tplugin:ev", "x", null), 4);
             Waits.awaitCollected(first, "the dropped plugin's loader");
             deploy("two", 5, () -> {}, 6);
             deploy("three", -1, () -> {}, -2); // the filter of the counts refuses these

@@ -1,0 +1,84 @@
+package io.tracepoint4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.control.StartGate;
+import io.tracepoint4j.ctf.CtfEvent;
+import io.tracepoint4j.ctf.CtfReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A command tp starts that is over before tp could attach to it (BriefTarget, a few milliseconds
+ * of firing): it waits at its first tracepoint until tp says go (StartGate), so that record, stat
+ * and hist see every firing, including those of a tracepoint it defines after that first one.
+ * Without the gate each of these fails: the command exits while tp attaches.
+ */
+class BriefCommandTest {
+    private static Object[] command(Object... tp) {
+        List<Object> args = new ArrayList<>(List.of(tp));
+        args.addAll(List.of(
+                "--",
+                TargetProcesses.java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                BriefTarget.class.getName()));
+        return args.toArray();
+    }
+
+    @Test
+    void theVariableIsTheOneTheGateReads() {
+        assertThat(TargetOption.TOOL_PID_VARIABLE).isEqualTo(StartGate.TOOL_PID_VARIABLE);
+    }
+
+    @Test
+    void statCountsEveryFiringOfABriefCommand() {
+        TpCommand stat = TpCommand.run(command("stat", "-e", "brief:*"));
+        assertThat(stat.status()).as(stat.err()).isZero();
+        assertThat(stat.out())
+                .containsPattern(" +1,000 +[0-9,.]+  brief:tick")
+                .containsPattern(" +1,000 +[0-9,.]+  brief:tock");
+    }
+
+    @Test
+    void histMeasuresATracepointTheBriefCommandDefinesAfterItsFirst() {
+        TpCommand hist = TpCommand.run(command("hist", "-e", "brief:tock", "--field", "n"));
+        assertThat(hist.status()).as(hist.err()).isZero();
+        assertThat(hist.out())
+                .startsWith("histogram of brief:tock n in PID ")
+                .contains("(not defined yet; the first defined that it matches)")
+                .contains("count 1,000  min 0  max 999");
+        assertThat(hist.err())
+                .as("a command defines its tracepoints as it runs: not news")
+                .isEmpty();
+    }
+
+    @Test
+    void recordWritesEveryFiringOfABriefCommand(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("brief");
+        TpCommand record = TpCommand.run(command("record", "-e", "brief:*", "-o", folder));
+        assertThat(record.status()).as(record.err()).isZero();
+        assertThat(record.err())
+                .as("a command defines its tracepoints as it runs: not news")
+                .isEmpty();
+        List<Long> ticks = new ArrayList<>();
+        List<Long> tocks = new ArrayList<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                if (event.name().equals("brief:tick")) {
+                    ticks.add((Long) event.fields().get("n"));
+                } else if (event.name().equals("brief:tock")) {
+                    tocks.add((Long) event.fields().get("n"));
+                }
+            }
+        }
+        assertThat(ticks).hasSize(BriefTarget.FIRINGS).first().isEqualTo(0L);
+        assertThat(tocks).hasSize(BriefTarget.FIRINGS);
+        assertThat(record.out().lines().toList().getLast())
+                .isEqualTo("events recorded: " + 2 * BriefTarget.FIRINGS + ", lost: 0");
+    }
+}

@@ -1,0 +1,65 @@
+package io.tracepoint4j.tracer.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint;
+import org.junit.jupiter.api.Test;
+
+/**
+ * tp hist's Histogram on a tracepoint not defined when it starts (a command's tracepoint defined
+ * after its first, a class loaded later): it attaches to the first the glob matches once defined,
+ * or, if that one lacks the field, says why instead of staying silently empty.
+ */
+class HistogramTest {
+    /** The prototype. */
+    public interface Sample {
+        void sample(long size, String label);
+    }
+
+    @Test
+    void aHistogramOfATracepointDefinedLaterMeasuresItFromItsFirstFiring() {
+        Histogram histogram = new Histogram("hlater:*", "size", null);
+        try {
+            assertThat(histogram.name()).as("none defined yet").isNull();
+            assertThat(histogram.read()).startsWith("0\t0\t0\t0\t0\t");
+            Tracepoint<Sample> sample = Tracepoint.define("hlater:sample", Sample.class, "size", "label");
+            for (long size : new long[] {1, 2, 300}) {
+                sample.fire().sample(size, "x");
+            }
+            assertThat(histogram.name()).isEqualTo("hlater:sample");
+            assertThat(histogram.problem()).isNull();
+            String[] fields = histogram.read().split("\t");
+            assertThat(fields).startsWith("3", "303", "1", "300");
+            Tracepoint.define("hlater:other", Sample.class, "size", "label")
+                    .fire()
+                    .sample(5, "y");
+            assertThat(histogram.read()).as("the first the glob matched, alone").startsWith("3\t303\t");
+        } finally {
+            histogram.close();
+        }
+    }
+
+    @Test
+    void aTracepointDefinedLaterWithoutTheFieldIsAProblemToTell() {
+        Histogram histogram = new Histogram("hmissing:sample", "nanos", null);
+        try {
+            Tracepoint.define("hmissing:sample", Sample.class, "size", "label");
+            assertThat(histogram.problem())
+                    .isEqualTo("tracepoint hmissing:sample has no argument nanos; its arguments are [size, label]");
+            assertThat(histogram.name()).isNull();
+        } finally {
+            histogram.close();
+        }
+    }
+
+    @Test
+    void aGlobThatMatchesSeveralIsRefused() {
+        Tracepoint.define("hseveral:a", Sample.class, "size", "label");
+        Tracepoint.define("hseveral:b", Sample.class, "size", "label");
+        assertThatThrownBy(() -> new Histogram("hseveral:*", "size", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("several tracepoints match hseveral:*: ")
+                .hasMessageEndingWith("; name one");
+    }
+}
