@@ -103,7 +103,8 @@ final class RecordCommand implements Callable<Integer> {
     @Option(
             names = "--progress",
             description = "Print the progress every second on stderr, a line each, even when not on a terminal (on one,"
-                    + " it always does, rewriting one line).")
+                    + " it always does, rewriting one line); in overwrite mode, which writes at the end, one line"
+                    + " saying so.")
     boolean progress;
 
     @Spec
@@ -207,7 +208,15 @@ final class RecordCommand implements Callable<Integer> {
             }
             target.letCommandRun(control);
             boolean terminal = stderrIsTerminal();
-            Progress shown = progress || terminal
+            boolean flightRecorder = mode.equals("overwrite");
+            if (progress && flightRecorder) { // its lines would be all zeros: it writes at the end
+                spec.commandLine()
+                        .getErr()
+                        .println("tp record: no progress to show: a flight recorder (--mode overwrite) keeps the newest"
+                                + " events in its buffers and writes them when the recording ends");
+                spec.commandLine().getErr().flush();
+            }
+            Progress shown = (progress || terminal) && !flightRecorder
                     ? new Progress(control, folder, spec.commandLine().getErr(), terminal)
                     : null;
             control.waitForTheEnd(duration.seconds, shown);

@@ -119,6 +119,24 @@ class RecordCommandTest {
         assertThat(last).startsWith("events recorded: ");
         assertThat(Long.parseLong(last.substring("events recorded: ".length(), last.indexOf(','))))
                 .isGreaterThanOrEqualTo(events.getLast());
+        TpCommand flightRecorder = TpCommand.run(
+                "record",
+                "--pid",
+                target.pid(),
+                "-e",
+                "rt:*",
+                "--mode",
+                "overwrite",
+                "--duration",
+                "1.5",
+                "--progress",
+                "-o",
+                dir.resolve("overwrite"));
+        assertThat(flightRecorder.status()).as(flightRecorder.err()).isZero();
+        assertThat(flightRecorder.err().strip())
+                .as("one line, instead of a line of zeros each second (it writes at the end)")
+                .isEqualTo("tp record: no progress to show: a flight recorder (--mode overwrite) keeps the newest"
+                        + " events in its buffers and writes them when the recording ends");
     }
 
     /** tp record -- java ...: the command is started, recorded until it exits (status 0), and summed up. */
