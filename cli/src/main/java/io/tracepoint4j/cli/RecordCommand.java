@@ -309,10 +309,14 @@ final class RecordCommand implements Callable<Integer> {
                 }
             }
             discarded = reader.discardedEvents();
-            long overwritten = reader.droppedPackets();
-            if (overwritten > 0 && TraceFolders.isFlightRecorder(reader)) {
-                out.println("the flight recorder overwrote its " + overwritten + " oldest packet"
-                        + (overwritten == 1 ? "" : "s") + " to keep the newest (not counted as lost)");
+            if (TraceFolders.isFlightRecorder(reader)) {
+                Losses losses = Losses.of(List.of(reader)).getFirst();
+                long missing = losses.packets() + losses.packetsBefore();
+                if (missing > 0) { // its earlier packets may have gone to a tp snapshot taken meanwhile
+                    out.println("the flight recorder overwrote its " + missing + " oldest packet"
+                            + (missing == 1 ? "" : "s") + " to keep the newest, or gave them to snapshots"
+                            + " taken meanwhile (not counted as lost)");
+                }
             }
         } catch (IOException e) {
             err.println("tp record: "

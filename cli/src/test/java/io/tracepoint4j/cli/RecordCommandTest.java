@@ -127,8 +127,10 @@ class RecordCommandTest {
                 "rt:*",
                 "--mode",
                 "overwrite",
+                "--buffer-size",
+                "512k", // about 3 s of the target's firings (some 5,000 a second, 30 bytes each)
                 "--duration",
-                "1.5",
+                "6",
                 "--progress",
                 "-o",
                 dir.resolve("overwrite"));
@@ -137,6 +139,9 @@ class RecordCommandTest {
                 .as("one line, instead of a line of zeros each second (it writes at the end)")
                 .isEqualTo("tp record: no progress to show: a flight recorder (--mode overwrite) keeps the newest"
                         + " events in its buffers and writes them when the recording ends");
+        assertThat(flightRecorder.out())
+                .containsPattern("the flight recorder overwrote its \\d+ oldest packets? to keep the newest, or gave"
+                        + " them to snapshots taken meanwhile \\(not counted as lost\\)");
     }
 
     /** tp record -- java ...: the command is started, recorded until it exits (status 0), and summed up. */
