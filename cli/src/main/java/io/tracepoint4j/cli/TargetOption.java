@@ -85,7 +85,11 @@ final class TargetOption {
         while (System.nanoTime() < deadline) {
             if (!started.isAlive()) {
                 throw new CommandFailure(String.join(" ", command) + " exited (status " + started.exitValue()
-                        + ") before it defined a tracepoint");
+                        + ") before it defined a tracepoint"
+                        + (command.getFirst().equals("java")
+                                ? " (java is the first on your PATH: if that is older than Java 25, give a JDK 25's"
+                                        + " full path, e.g. -- $JAVA_HOME/bin/java ...)"
+                                : ""));
             }
             if (listed(started.pid()) && TargetJvm.tracepointVersion(started.pid()) != null) {
                 resolved = started.pid();

@@ -35,6 +35,17 @@ class BriefCommandTest {
         assertThat(TargetOption.TOOL_PID_VARIABLE).isEqualTo(StartGate.TOOL_PID_VARIABLE);
     }
 
+    /** A command that defines no tracepoint: said, and with `java` alone, which java ran (PATH's). */
+    @Test
+    void aCommandThatExitsWithoutATracepointIsSaidWithTheJavaItRan() {
+        TpCommand stat = TpCommand.run("stat", "-e", "brief:*", "--", "java", "-version");
+        assertThat(stat.status()).isEqualTo(1);
+        assertThat(stat.err().strip())
+                .isEqualTo("tp stat: java -version exited (status 0) before it defined a tracepoint (java is the"
+                        + " first on your PATH: if that is older than Java 25, give a JDK 25's full path, e.g. --"
+                        + " $JAVA_HOME/bin/java ...)");
+    }
+
     @Test
     void statCountsEveryFiringOfABriefCommand() {
         TpCommand stat = TpCommand.run(command("stat", "-e", "brief:*"));
