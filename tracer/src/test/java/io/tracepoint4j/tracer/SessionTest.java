@@ -508,6 +508,17 @@ class SessionTest {
                 .hasMessageContaining("disable() on session stopped, which is stopped");
     }
 
+    /** A session recording PROVIDER:tick into one buffer of two 4 KiB sub-buffers: full in a moment. */
+    private static Session tinyBuffer(String name, String provider, Path folder) throws java.io.IOException {
+        return Session.builder(name)
+                .enable(provider + ":tick")
+                .output(folder)
+                .buffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(2)
+                .start();
+    }
+
     /**
      * A known number of events into a buffer far too small: recorded + lost = fired, exactly, and
      * babeltrace2 reports every loss with its number. Losses before a stream's first packet used to
@@ -519,13 +530,7 @@ class SessionTest {
         String provider = provider();
         Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
         Path folder = dir.resolve("trace");
-        Session session = Session.builder("small")
-                .enable(provider + ":tick")
-                .output(folder)
-                .buffers(1)
-                .subBufferSize(4096)
-                .subBufferCount(2)
-                .start();
+        Session session = tinyBuffer("small", provider, folder);
         int fired = 200_000;
         for (int i = 0; i < fired; i++) {
             tick.fire().tick(i);
@@ -565,13 +570,7 @@ class SessionTest {
         String provider = provider();
         Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
         Path folder = dir.resolve("trace");
-        Session session = Session.builder("one")
-                .enable(provider + ":tick")
-                .output(folder)
-                .buffers(1)
-                .subBufferSize(4096)
-                .subBufferCount(2)
-                .start();
+        Session session = tinyBuffer("one", provider, folder);
         long fired = 0;
         while (lost(session) == 0 && fired < 10_000_000) { // the first refusal ends it: one loss, no more
             tick.fire().tick(fired++);
