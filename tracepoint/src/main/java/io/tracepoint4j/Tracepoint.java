@@ -644,14 +644,15 @@ public abstract class Tracepoint<P> {
          * Defines the tracepoint, or returns the existing one of that name if it has the same
          * prototype, argument names, flavor and event time (its hooks are kept, these are ignored).
          * In a JVM the {@code tp} tool started ({@code tp record -- java ...}), the first define
-         * then waits until the tool has attached, at most 10 s ({@link
-         * io.tracepoint4j.control.StartGate}); elsewhere it never waits.
+         * then waits until the tool has attached, at most 10 s, where the tool cannot need what
+         * this thread holds ({@link io.tracepoint4j.control.StartGate}); elsewhere it never waits.
          *
          * @throws IllegalArgumentException as {@link Tracepoint#define(String, Class, String...)}
          */
         public Tracepoint<P> define() {
             Tracepoint<P> defined = Tracepoints.REGISTRY.define(definition());
-            io.tracepoint4j.control.StartGate.awaitTool(); // a command tp started waits for it here, once
+            io.tracepoint4j.control.StartGate.awaitTool( // a command tp started waits for it here, once
+                    defined, onFirstProbe != null || onLastProbe != null);
             return defined;
         }
 

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The start gate (StartGate): a JVM whose parent is the tool its environment names waits at its
@@ -49,16 +51,40 @@ class StartGateTest {
 
     @Test
     void aCommandRunsOnWhenTheToolOpensTheGate() {
-        Outcome o = runWithToolPid(thisJvm(), "1000");
+        Outcome o = runWithToolPid(thisJvm(), "1000", "main");
         assertThat(o.waitedMillis())
                 .as("held until the go, 1 s after the start")
                 .isBetween(500L, WAIT_MILLIS / 2);
         assertThat(o.secondMillis()).as("the second define never waits").isLessThan(WAIT_MILLIS / 2);
     }
 
+    /** The usual static final tracepoint: defined in a plain application class's initializer, it waits. */
+    @Test
+    void aPlainClassInitializerWaits() {
+        Outcome o = runWithToolPid(thisJvm(), "1000", "plain");
+        assertThat(o.waitedMillis()).as("held until the go").isBetween(500L, WAIT_MILLIS / 2);
+    }
+
+    /**
+     * Where the tool's attach could need what the waiting thread holds, the first define does not
+     * wait (and no later one does): a lifecycle hook (the application's code, run on the tool's
+     * thread), an enum argument inside a class initializer, an enum's initializer, tracepoint4j's
+     * own. Waiting there deadlocked: the tool's thread blocked on the class being initialized while
+     * holding the session's lock, which the waiting thread's next define needed once the wait ended.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"hooked", "enumArgument", "enum", "own"})
+    void noDefineWaitsWhereTheToolCouldNeedWhatItsThreadHolds(String where) {
+        Outcome o = runWithToolPid(thisJvm(), "-", where);
+        assertThat(o.waitedMillis()).as(where).isLessThan(WAIT_MILLIS / 2);
+        assertThat(o.secondMillis())
+                .as("the second define does not wait either")
+                .isLessThan(WAIT_MILLIS / 2);
+    }
+
     @Test
     void aCommandWhoseToolNeverSaysGoRunsOnAfterTheWait() {
-        Outcome o = runWithToolPid(thisJvm());
+        Outcome o = runWithToolPid(thisJvm(), "-", "main");
         assertThat(o.waitedMillis()).as("bounded").isBetween(WAIT_MILLIS - 500, 3 * WAIT_MILLIS);
         assertThat(o.parentRunning()).isTrue();
         assertThat(o.secondMillis()).as("the second define never waits").isLessThan(WAIT_MILLIS / 2);
@@ -66,7 +92,8 @@ class StartGateTest {
 
     @Test
     void aJvmWhoseParentIsNotTheNamedToolNeverWaits() {
-        Outcome o = runWithToolPid("1"); // a process that runs, but is not its parent: a JVM the command started
+        Outcome o = runWithToolPid(
+                "1", "-", "main"); // a process that runs, but is not its parent: a JVM the command started
         assertThat(o.waitedMillis()).isLessThan(WAIT_MILLIS / 2);
         assertThat(o.parentRunning()).isTrue();
     }
@@ -78,7 +105,7 @@ class StartGateTest {
                 StartGate.TOOL_PID_VARIABLE + "=$$ \"$0\" \"$@\" & sleep 3",
                 StartGateMain.class,
                 List.of(),
-                List.of(),
+                List.of("-", "main"),
                 Tracepoint.class,
                 RcuDomain.class);
         Outcome o = outcome(r);

@@ -1,8 +1,12 @@
 package io.tracepoint4j.control;
 
+import io.tracepoint4j.Tracepoint;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Holds a JVM that the {@code tp} tool started ({@code tp record|stat|hist -- java ...}) at its
@@ -23,12 +27,25 @@ public final class StartGate {
      *   LTTng-UST's applications wait for the session daemon in the same way at start-up, bounded
      *   by LTTNG_UST_REGISTER_TIMEOUT.
      *
-     *   Where it waits: after the define returned from the registry, never inside this module's
-     *   class initializers or under the registry's lock, because the tool's attach needs them
-     *   (Bootstrap reads the registry, the session registers probes). The waiting thread may be in
-     *   the application's own class initializer (a tracepoint in a static final field): nothing
-     *   the tool does initializes application classes. Should an application hold a lock the tool
-     *   would need, the wait ends at WAIT_SECONDS all the same: bounded, never a deadlock.
+     *   Where it waits, and where it must not: after the define returned from the registry,
+     *   never under the registry's lock (the tool's attach reads the registry). While it waits, the
+     *   tool's thread starts a session or counters, which register probes on the tracepoints
+     *   defined so far, the first alone, under locks of their own (the session's monitor,
+     *   Attachments'). Should that thread need something the waiting thread holds, it blocks
+     *   until the wait ends; the waiting thread then goes on, defines its next tracepoint, and
+     *   its registry listener needs the lock the blocked thread holds: a deadlock, not a bound.
+     *   What the tool's thread can need from the waiting one: a class that thread is initializing
+     *   (a tracepoint in a static final field is defined inside its class's initializer), and a
+     *   monitor it holds. So the first define waits only where the tool needs neither:
+     *   - its tracepoint has no lifecycle hook (a hook runs the application's code on the tool's
+     *     thread: its lambda's class, any lock it takes);
+     *   - no class initializer of tracepoint4j's own classes, of an enum or of an interface is
+     *     on the stack (the tool's code, an argument's or a filter's enum, a prototype);
+     *   - if an argument is an enum (the tool initializes it, and its initializer may use any
+     *     class), no class initializer at all is on the stack.
+     *   Otherwise it does not wait, and no later define does: the command runs as it did before
+     *   the gate, and tp may miss its first firings. Plain application class initializers (the
+     *   usual static final tracepoint) and main() wait.
      *
      * Concurrency: [D] decided is read on every define (one volatile read once decided) and set
      *   once, by the first define, under the class's monitor; it publishes nothing but itself (the
@@ -55,15 +72,19 @@ public final class StartGate {
 
     /**
      * Waits, in a JVM started by the tool and on its first define only, until the tool opens the
-     * gate, exits, or {@link #WAIT_SECONDS} pass; returns at once everywhere else. Keeps the
-     * thread's interrupt: an interrupted wait ends and the interrupt stays set.
+     * gate, exits, or {@link #WAIT_SECONDS} pass; returns at once everywhere else, and where the
+     * tool could need what this thread holds (see the design note). Keeps the thread's interrupt:
+     * an interrupted wait ends and the interrupt stays set.
+     *
+     * @param first the tracepoint the define returned
+     * @param hooked whether it has a lifecycle hook (onFirstProbe, onLastProbe)
      */
-    public static void awaitTool() {
+    public static void awaitTool(Tracepoint<?> first, boolean hooked) {
         if (decided) { // [D] pairs with the write in decide(): every define after the first
             return;
         }
         Optional<ProcessHandle> tool = decide();
-        if (tool.isEmpty()) {
+        if (tool.isEmpty() || !safeToWait(first, hooked)) {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
@@ -78,6 +99,50 @@ public final class StartGate {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the tool's attach can need nothing this thread holds: see the design note. */
+    private static boolean safeToWait(Tracepoint<?> first, boolean hooked) {
+        if (hooked) {
+            return false;
+        }
+        boolean enumArgument = false;
+        for (Tracepoint.Argument argument : first.arguments()) {
+            enumArgument |= argument.type().isEnum();
+        }
+        return !StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(new InitializerOnStack(enumArgument));
+    }
+
+    /**
+     * Whether the stack holds a class initializer the tool could need: tracepoint4j's own, an
+     * enum's, an interface's, or with {@code any}, every one. A class, not a lambda (no
+     * invokedynamic in this module).
+     */
+    private static final class InitializerOnStack implements Function<Stream<StackWalker.StackFrame>, Boolean> {
+        private final boolean any;
+
+        InitializerOnStack(boolean any) {
+            this.any = any;
+        }
+
+        @Override
+        public Boolean apply(Stream<StackWalker.StackFrame> frames) {
+            Iterator<StackWalker.StackFrame> walked = frames.iterator();
+            while (walked.hasNext()) {
+                StackWalker.StackFrame frame = walked.next();
+                if (frame.getMethodName().equals("<clinit>")) {
+                    Class<?> initialized = frame.getDeclaringClass();
+                    if (any
+                            || initialized.isEnum()
+                            || initialized.isInterface()
+                            || initialized.getName().startsWith("io.tracepoint4j.")) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
     }
 
