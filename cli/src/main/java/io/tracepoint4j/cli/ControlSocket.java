@@ -29,6 +29,8 @@ final class ControlSocket implements AutoCloseable {
     private String[] lastWords;
     /** When they were read, in System.nanoTime(). */
     private long lastWordsAt;
+    /** Why the target could not say its last words ({@code exit  error  MESSAGE}); null if it did, or said none. */
+    private String lastWordsError;
 
     private ControlSocket(long pid, SocketChannel channel) {
         this.pid = pid;
@@ -85,7 +87,7 @@ final class ControlSocket implements AutoCloseable {
                 String message = "PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line);
                 throw fields[0].equals("refused")
                         ? CommandFailure.refusedArgument(message)
-                        : new CommandFailure(message);
+                        : CommandFailure.answeredError(message);
             }
             return fields;
         } catch (IOException e) {
@@ -95,6 +97,10 @@ final class ControlSocket implements AutoCloseable {
 
     private void keepLastWords(String line) {
         String[] fields = line.split("\t", -1);
+        if (fields.length > 2 && fields[1].equals("error")) { // it could not say them: why
+            lastWordsError = unescape(fields[2]);
+            return;
+        }
         fields[0] = "ok";
         lastWords = fields;
         lastWordsAt = System.nanoTime();
@@ -158,7 +164,10 @@ final class ControlSocket implements AutoCloseable {
                 answer = request(request);
                 answeredAt = System.nanoTime();
             } catch (CommandFailure e) {
-                // the target is ending: the last answer stands
+                if (e.answered()) {
+                    throw e; // what it counts failed (a tracepoint defined later without the field): said now
+                }
+                // else the target is ending: the last answer stands
             }
         }
 
@@ -173,6 +182,9 @@ final class ControlSocket implements AutoCloseable {
          */
         String[] finish(String last, String what) {
             String[] answered = lastRequest(last);
+            if (answered == null && lastWordsError != null) {
+                throw new CommandFailure("PID " + pid + ": " + lastWordsError);
+            }
             if (answered != null) {
                 answeredAt = System.nanoTime();
                 return answered;
@@ -224,19 +236,22 @@ final class ControlSocket implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().thenRun(end::countDown));
         long deadline = seconds == null ? Long.MAX_VALUE : System.nanoTime() + Math.round(seconds * 1e9);
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || end.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
-                break;
-            }
-            if (everySecond != null) {
-                everySecond.run();
-            }
-        }
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException exiting) {
-            // Ctrl-C: the JVM exits once the command returns; the caller's stop runs first
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || end.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                if (everySecond != null) {
+                    everySecond.run(); // may throw: what it polls failed
+                }
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // Ctrl-C: the JVM exits once the command returns; the caller's stop runs first
+            }
         }
     }
 

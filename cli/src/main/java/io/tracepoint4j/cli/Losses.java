@@ -124,10 +124,14 @@ record Losses(long events, long packets, long eventsBefore, long packetsBefore) 
             long events = losses.get(i).events();
             long packets = losses.get(i).packets();
             String label = command + ": " + timeline.traces().get(i).label();
-            if (events == 0 && packets != 0 && TraceFolders.isFlightRecorder(reader)) {
-                err.println(label + ": a flight recorder: it overwrote its " + count(packets, "oldest packet")
-                        + " to keep the newest, as it does when full");
-            } else if (events != 0 || packets != 0) {
+            if (TraceFolders.isFlightRecorder(reader)) { // its packets dropped by design, not lost
+                if (packets != 0) {
+                    err.println(label + ": a flight recorder: it overwrote its " + count(packets, "oldest packet")
+                            + " to keep the newest, as it does when full");
+                }
+                packets = 0;
+            }
+            if (events != 0 || packets != 0) {
                 err.println(label + ": the tracer lost " + count(events, "event") + " and " + count(packets, "packet")
                         + ", " + absent + " (bigger session buffers keep them)");
             }

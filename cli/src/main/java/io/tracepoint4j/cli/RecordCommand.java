@@ -160,7 +160,6 @@ final class RecordCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         globs = Tp.globs(spec.commandLine(), globs, "-e");
         filter = Tp.filter(filter);
-        pid = target.resolve(spec.commandLine());
         if (!mode.equals("discard") && !mode.equals("overwrite")) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--mode " + mode + ": use discard or overwrite");
@@ -171,6 +170,7 @@ final class RecordCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        pid = target.resolve(spec.commandLine()); // after the checks: a command is started only for a valid one
         PrintWriter out = spec.commandLine().getOut();
         int status = 0; // 1 if the trace could not be written completely
         try (ControlSocket control = target.connect()) {

@@ -68,6 +68,29 @@ class BriefCommandTest {
                 .isEmpty();
     }
 
+    /**
+     * A hist EVENT defined later without the field: the target could not measure it, and says why
+     * as it exits (its last words), instead of a histogram of nothing with status 0.
+     */
+    @Test
+    void histOfATracepointDefinedLaterWithoutTheFieldSaysSo() {
+        TpCommand hist = TpCommand.run(command("hist", "-e", "brief:tock", "--field", "nope"));
+        assertThat(hist.status()).as(hist.out()).isEqualTo(1);
+        assertThat(hist.err())
+                .containsPattern("tp hist: PID \\d+: tracepoint brief:tock has no argument nope; its"
+                        + " arguments are \\[n\\]");
+    }
+
+    /** A bad --mode is refused before the command is started (it used to start, wait and be stopped). */
+    @Test
+    void aBadModeStartsNoCommand() {
+        TpCommand record = TpCommand.run(command("record", "-e", "brief:*", "--mode", "sometimes"));
+        assertThat(record.status()).isEqualTo(2);
+        assertThat(record.err())
+                .contains("--mode sometimes: use discard or overwrite")
+                .doesNotContain("stopped PID");
+    }
+
     @Test
     void recordWritesEveryFiringOfABriefCommand(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("brief");

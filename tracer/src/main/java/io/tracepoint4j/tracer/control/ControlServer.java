@@ -57,7 +57,8 @@ import java.util.Set;
  *
  * <p>Last words: while a connection counts ({@code stat}) or makes a histogram ({@code hist}), the
  * JVM's exit (its last thread ended, System.exit, Ctrl-C) sends it one line no request asked for,
- * {@code exit  NAME=COUNT ...} or {@code exit  COUNT  SUM ...}, the final counts, between two
+ * {@code exit  NAME=COUNT ...} or {@code exit  COUNT  SUM ...}, the final counts (or {@code exit
+ * error  MESSAGE} for a histogram whose tracepoint, defined later, lacks the field), between two
  * answers, before the socket closes: a short-lived command's counts are whole, not as of the last
  * poll. (A JVM killed with SIGKILL runs no hook and says nothing.)
  *
@@ -290,6 +291,8 @@ final class ControlServer {
         private Session session;
         private Counts counts;
         private Histogram histogram;
+        /** Set by go(): the start gate opens once its answer is written. */
+        private boolean letRun;
         /** Registered while it counts or makes a histogram: says the last counts at the JVM's exit. */
         private final Thread lastWords =
                 LibraryThreads.unstarted("tracepoint4j-control-last-words", new LastWords(this));
@@ -314,6 +317,10 @@ final class ControlServer {
                     synchronized (this) {
                         out.println(answer(line.split("\t", -1)));
                         updateLastWords();
+                        if (letRun) { // after the answer is out: the command may exit at once, and the tool reads it
+                            letRun = false;
+                            io.tracepoint4j.control.StartGate.open();
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -360,7 +367,10 @@ final class ControlServer {
             if (counts != null) {
                 out.println(line("exit", counts.read()));
             } else if (histogram != null) {
-                out.println("exit\t" + histogram.read());
+                out.println(
+                        histogram.problem() != null
+                                ? "exit\terror\t" + escape(histogram.problem())
+                                : "exit\t" + histogram.read());
             }
         }
 
@@ -537,9 +547,12 @@ final class ControlServer {
             return problem != null ? "error\t" + escape(problem) : "ok\t" + last;
         }
 
-        /** The tool's session or counters are in place: a JVM it started may run on past its first define. */
+        /**
+         * The tool's session or counters are in place: a JVM it started may run on past its first
+         * define, once the answer is written (run()).
+         */
         private String go() {
-            io.tracepoint4j.control.StartGate.open();
+            letRun = true;
             return "ok";
         }
 

@@ -70,11 +70,11 @@ final class Histogram {
         this.field = field;
         this.chooser = new Chooser(filter == null || filter.isEmpty() ? null : Filter.parse(filter));
         List<Tracepoint<?>> found = Tracepoints.find(glob);
-        if (found.size() > 1) {
+        if (found.size() > 1 && !found.getFirst().name().equals(found.getLast().name())) {
             throw new IllegalArgumentException("several tracepoints match " + glob + ": " + found + "; name one");
         }
-        if (!found.isEmpty()) {
-            bind(found.getFirst()); // refused now rather than left out
+        if (!found.isEmpty()) { // one name: of two loaders' (a redeploy under way), the newer, as lookup() says
+            bind(Tracepoints.lookup(found.getFirst().name()).orElseThrow()); // refused now rather than left out
         }
         this.attachments = Attachments.start(chooser);
     }
