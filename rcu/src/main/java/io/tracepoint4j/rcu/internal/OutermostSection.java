@@ -19,6 +19,10 @@ public abstract class OutermostSection {
     /**
      * Whether the section is abandoned: left open by a close() that threw, with no frame left to
      * end it. Set by the tracepoint firing code's catch block; cleared by restartIfAbandoned().
+     * Sound only because a close that throws has changed nothing (the readers' [E]: its exit store
+     * is its last step and cannot fail): were a close to throw after ending the section, the mark
+     * would stay on a section already ended, and a later firing would end a live enclosing one.
+     * Keep [E] when changing a reader's close.
      */
     public boolean abandoned;
 
@@ -29,7 +33,8 @@ public abstract class OutermostSection {
      * Exports this package to {@code module}, where the tracepoint module defines a firing class
      * that names this class (a prototype in a class loader below tracepoint4j's, in another
      * module): the package is exported to the tracepoint module only. Nothing to do when this
-     * module is unnamed (the class path), whose packages every module reads.
+     * module is unnamed (the class path), whose packages every module reads. The plugin's module
+     * then sees the whole package (rcu's internals, public types only); it is not an API for it.
      */
     public static void exportTo(Module module) {
         Module ours = OutermostSection.class.getModule();
