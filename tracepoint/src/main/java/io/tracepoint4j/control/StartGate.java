@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * first tracepoint until the tool has attached and started what it was asked for, so that a short
  * command's firings are seen from the first, and a command that would exit while the tool attaches
  * waits for it instead. Applications never call this class: {@code Tracepoint.Builder.define()} calls
- * {@link #awaitTool()}, and the tracer's control socket calls {@link #open()} when the tool says
+ * {@link #awaitTool(Tracepoint, boolean)}, and the tracer's control socket calls {@link #open()} when the tool says
  * {@code go}.
  */
 public final class StartGate {
