@@ -97,11 +97,21 @@ final class HistCommand implements Callable<Integer> {
             } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
                 out.println("PID " + pid + " exited; its histogram at its exit:");
             }
-            long[] values = new long[answer.length - 1];
-            for (int i = 1; i < answer.length; i++) {
-                values[i - 1] = Long.parseLong(answer[i]);
+            String measured = answer[1]; // "-": no tracepoint EVENT matches was defined
+            long[] values = new long[answer.length - 2];
+            for (int i = 2; i < answer.length; i++) {
+                values[i - 2] = Long.parseLong(answer[i]);
             }
-            print(out, values);
+            if (measured.equals("-")) {
+                out.println();
+                out.println("no tracepoint matching " + event + " was defined");
+            } else {
+                if (noneYet) { // bound after the start: say which
+                    out.println();
+                    out.println("measured: " + measured);
+                }
+                print(out, values);
+            }
         }
         out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
         target.awaitCommand();

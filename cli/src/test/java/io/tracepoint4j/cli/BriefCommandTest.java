@@ -62,6 +62,7 @@ class BriefCommandTest {
         assertThat(hist.out())
                 .startsWith("histogram of brief:tock n in PID ")
                 .contains("(not defined yet; the first defined that it matches)")
+                .contains("measured: brief:tock")
                 .contains("count 1,000  min 0  max 999");
         assertThat(hist.err())
                 .as("a command defines its tracepoints as it runs: not news")

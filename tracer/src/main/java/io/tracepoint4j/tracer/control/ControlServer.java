@@ -44,9 +44,11 @@ import java.util.Set;
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * hist    FILTER  EVENT  FIELD             -> ok  NAME  1  (the one tracepoint EVENT matches), or
  *                                             ok  EVENT  0 (none yet: the first defined that it matches)
- * histogram                                -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far; error
- *                                             MESSAGE if the tracepoint defined later lacks the field)
- * unhist                                   -> ok  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe detached)
+ * histogram                                -> ok  NAME  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (so far;
+ *                                             NAME the tracepoint measured, - while none; error MESSAGE
+ *                                             if the tracepoint defined later lacks the field)
+ * unhist                                   -> ok  NAME  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe
+ *                                             detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
  * go                                       -> ok  (a JVM the tool started, held at its first
  *                                             tracepoint until the tool is ready, runs on: StartGate)
@@ -57,7 +59,7 @@ import java.util.Set;
  *
  * <p>Last words: while a connection counts ({@code stat}) or makes a histogram ({@code hist}), the
  * JVM's exit (its last thread ended, System.exit, Ctrl-C) sends it one line no request asked for,
- * {@code exit  NAME=COUNT ...} or {@code exit  COUNT  SUM ...}, the final counts (or {@code exit
+ * {@code exit  NAME=COUNT ...} or {@code exit  NAME  COUNT  SUM ...}, the final counts (or {@code exit
  * error  MESSAGE} for a histogram whose tracepoint, defined later, lacks the field), between two
  * answers, before the socket closes: a short-lived command's counts are whole, not as of the last
  * poll. (A JVM killed with SIGKILL runs no hook and says nothing.)
@@ -370,7 +372,7 @@ final class ControlServer {
                 out.println(
                         histogram.problem() != null
                                 ? "exit\terror\t" + escape(histogram.problem())
-                                : "exit\t" + histogram.read());
+                                : "exit\t" + measured(histogram));
             }
         }
 
@@ -533,14 +535,14 @@ final class ControlServer {
             if (histogram.problem() != null) {
                 return "error\t" + escape(histogram.problem());
             }
-            return "ok\t" + histogram.read();
+            return "ok\t" + measured(histogram);
         }
 
         private String unhist() {
             if (histogram == null) {
                 return "error\tthis connection makes no histogram";
             }
-            String last = histogram.read();
+            String last = measured(histogram);
             String problem = histogram.problem();
             histogram.close();
             histogram = null;
@@ -589,6 +591,12 @@ final class ControlServer {
         public void run() {
             connection.sayLastWords();
         }
+    }
+
+    /** The histogram's fields: the name of the tracepoint it measures ("-" while none), then Histogram.read()'s. */
+    private static String measured(Histogram histogram) {
+        String name = histogram.name();
+        return (name == null ? "-" : name) + "\t" + histogram.read();
     }
 
     /** {@code head} and then each of {@code fields}, tab-separated: just {@code head} when there are none. */
