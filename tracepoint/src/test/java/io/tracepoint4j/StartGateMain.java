@@ -66,6 +66,6 @@ public final class StartGateMain {
         Tracepoint.define("gate:second", Holders.Ping.class, "n");
         long second = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again);
         System.out.println(first + ": waited " + waited + " ms, parent " + (parent.isAlive() ? "running" : "gone")
-                + ", second define " + second + " ms");
+                + ", second define " + second + " ms, ran on: " + StartGate.ranOnWithoutTool());
     }
 }

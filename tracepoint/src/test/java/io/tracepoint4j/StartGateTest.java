@@ -22,15 +22,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StartGateTest {
     private static final Pattern LINE =
-            Pattern.compile("waited (\\d+) ms, parent (running|gone), second define (\\d+) ms");
+            Pattern.compile("waited (\\d+) ms, parent (running|gone), second define (\\d+) ms, ran on: (.*)");
     private static final long WAIT_MILLIS = StartGate.WAIT_SECONDS * 1000;
 
-    private record Outcome(long waitedMillis, boolean parentRunning, long secondMillis) {}
+    /** @param ranOn StartGate.ranOnWithoutTool(), what the tool is told: "null" if it waited for the go */
+    private record Outcome(long waitedMillis, boolean parentRunning, long secondMillis, String ranOn) {}
 
     private static Outcome outcome(ForkedJvm.Result r) {
         Matcher m = LINE.matcher(r.output());
         assertThat(m.find()).as("output:%n%s", r.output()).isTrue();
-        return new Outcome(Long.parseLong(m.group(1)), m.group(2).equals("running"), Long.parseLong(m.group(3)));
+        return new Outcome(
+                Long.parseLong(m.group(1)), m.group(2).equals("running"), Long.parseLong(m.group(3)), m.group(4));
     }
 
     private static Outcome runWithToolPid(String toolPid, String... args) {
@@ -56,6 +58,9 @@ class StartGateTest {
                 .as("held until the go, 1 s after the start")
                 .isBetween(500L, WAIT_MILLIS / 2);
         assertThat(o.secondMillis()).as("the second define never waits").isLessThan(WAIT_MILLIS / 2);
+        assertThat(o.ranOn())
+                .as("it waited for the go: nothing to tell the tool")
+                .isEqualTo("null");
     }
 
     /** The usual static final tracepoint: defined in a plain application class's initializer, it waits. */
@@ -80,12 +85,15 @@ class StartGateTest {
         assertThat(o.secondMillis())
                 .as("the second define does not wait either")
                 .isLessThan(WAIT_MILLIS / 2);
+        assertThat(o.ranOn()).as("what the tool is told").contains("where it must not wait for tp");
     }
 
     @Test
     void aCommandWhoseToolNeverSaysGoRunsOnAfterTheWait() {
         Outcome o = runWithToolPid(thisJvm(), "-", "main");
         assertThat(o.waitedMillis()).as("bounded").isBetween(WAIT_MILLIS - 500, 3 * WAIT_MILLIS);
+        assertThat(o.ranOn())
+                .isEqualTo("it waited " + StartGate.WAIT_SECONDS + " s for tp at its first tracepoint, then ran on");
         assertThat(o.parentRunning()).isTrue();
         assertThat(o.secondMillis()).as("the second define never waits").isLessThan(WAIT_MILLIS / 2);
     }

@@ -88,7 +88,7 @@ final class HistCommand implements Callable<Integer> {
                         java.util.List.of(event),
                         "the first defined later will be measured");
             }
-            target.letCommandRun(control);
+            target.letCommandRun(control, spec.commandLine().getErr(), "hist");
             ControlSocket.Poll poll = control.new Poll("histogram");
             control.waitForTheEnd(duration.seconds, poll);
             String[] answer = poll.finish("unhist", "histogram");

@@ -206,7 +206,7 @@ final class RecordCommand implements Callable<Integer> {
                 target.sayNoneMatchYet(
                         spec.commandLine().getErr(), "record", unmatched, "those defined later will be recorded");
             }
-            target.letCommandRun(control);
+            target.letCommandRun(control, spec.commandLine().getErr(), "record");
             boolean terminal = stderrIsTerminal();
             boolean flightRecorder = mode.equals("overwrite");
             if (progress && flightRecorder) { // its lines would be all zeros: it writes at the end

@@ -83,7 +83,7 @@ final class StatCommand implements Callable<Integer> {
                 target.sayNoneMatchYet(
                         spec.commandLine().getErr(), "stat", globs, "those defined later will be counted");
             }
-            target.letCommandRun(control);
+            target.letCommandRun(control, spec.commandLine().getErr(), "stat");
             long start = System.nanoTime();
             ControlSocket.Poll poll = control.new Poll("counts");
             control.waitForTheEnd(duration.seconds, poll);

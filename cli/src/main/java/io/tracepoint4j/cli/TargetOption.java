@@ -149,11 +149,17 @@ final class TargetOption {
 
     /**
      * Lets a command this tool started run on past its first tracepoint, where it waits until
-     * what the tool asked for is in place (StartGate); nothing for a --pid target.
+     * what the tool asked for is in place (StartGate), and says on {@code err} if it did not wait;
+     * nothing for a --pid target.
      */
-    void letCommandRun(ControlSocket control) {
+    void letCommandRun(ControlSocket control, java.io.PrintWriter err, String tool) {
         if (started != null) {
-            control.request("go");
+            String[] answer = control.request("go");
+            if (answer.length > 1) { // it did not wait for this tool: said, as what is missing cannot be counted
+                err.println("tp " + tool + ": the command ran on before tp was ready: "
+                        + ControlSocket.unescape(answer[1]) + "; its first firings may be missing");
+                err.flush();
+            }
         }
     }
 

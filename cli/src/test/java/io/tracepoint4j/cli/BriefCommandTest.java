@@ -82,6 +82,23 @@ class BriefCommandTest {
                         + " arguments are \\[n\\]");
     }
 
+    /**
+     * A command whose first tracepoint has a lifecycle hook does not wait (the tool would run the
+     * hook, the application's code, while the command's thread holds what it may need): the tool
+     * says its first firings may be missing rather than leaving their absence unsaid.
+     */
+    @Test
+    void aCommandThatDidNotWaitIsSaid() {
+        List<Object> args = new ArrayList<>(List.of(command("stat", "-e", "brief:*")));
+        args.add("hooked");
+        TpCommand stat = TpCommand.run(args.toArray());
+        assertThat(stat.status()).as(stat.err()).isZero();
+        assertThat(stat.err())
+                .contains("tp stat: the command ran on before tp was ready: it defined its first tracepoint,"
+                        + " brief:tick, where it must not wait for tp (a lifecycle hook, or a class initializer tp's"
+                        + " attach may need); its first firings may be missing");
+    }
+
     /** A bad --mode is refused before the command is started (it used to start, wait and be stopped). */
     @Test
     void aBadModeStartsNoCommand() {

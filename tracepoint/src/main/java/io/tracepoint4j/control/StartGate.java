@@ -50,8 +50,9 @@ public final class StartGate {
      * Concurrency: [D] decided is read on every define (one volatile read once decided) and set
      *   once, by the first define, under the class's monitor; it publishes nothing but itself (the
      *   monitor orders decide()'s callers). OPENED is a latch, counted down by open() from the
-     *   control socket's thread; the waiting thread reads nothing it orders. Nothing is printed in
-     *   the target, ever.
+     *   control socket's thread; the waiting thread reads nothing it orders. [G] ranOn is written
+     *   once by the defining thread when the command runs on without the tool's go, and read by
+     *   the control socket's thread to tell the tool. Nothing is printed in the target, ever.
      */
 
     /** The environment variable in which the tool gives a command it starts the tool's PID. */
@@ -64,6 +65,9 @@ public final class StartGate {
     private static final long POLL_MILLIS = 50;
 
     private static final CountDownLatch OPENED = new CountDownLatch(1);
+
+    /** Why the command ran on without the tool's go; null if it did not. */
+    private static volatile String ranOn; // [G] written once by the defining thread, read by the control socket's
 
     /** Whether the first define has decided to wait or not. */
     private static volatile boolean decided; // [D] written once in decide() under the monitor, read by awaitTool()
@@ -84,22 +88,41 @@ public final class StartGate {
             return;
         }
         Optional<ProcessHandle> tool = decide();
-        if (tool.isEmpty() || !safeToWait(first, hooked)) {
+        if (tool.isEmpty()) {
+            return;
+        }
+        if (!safeToWait(first, hooked)) {
+            ranOn = "it defined its first tracepoint, " + first.name() + ", where it must not wait for tp (a lifecycle"
+                    + " hook, or a class initializer tp's attach may need)"; // [G]
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         try {
             while (tool.get().isAlive()) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0
-                        || OPENED.await(
-                                Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS)) {
+                if (OPENED.await(
+                        Math.min(Math.max(left, 0), TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)),
+                        TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+                if (left <= 0) {
+                    ranOn = "it waited " + WAIT_SECONDS + " s for tp at its first tracepoint, then ran on"; // [G]
                     return;
                 }
             }
         } catch (InterruptedException e) {
+            ranOn = "its wait for tp at its first tracepoint was interrupted"; // [G]
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Why this JVM, started by the tool, ran on past its first tracepoint without the tool's go
+     * (its first firings may have gone unseen), or null if it waited for it or was not started
+     * by a tool. The tracer's control socket tells the tool, in its answer to {@code go}.
+     */
+    public static String ranOnWithoutTool() {
+        return ranOn; // [G] pairs with the writes in awaitTool()
     }
 
     /** Whether the tool's attach can need nothing this thread holds: see the design note. */

@@ -50,8 +50,9 @@ import java.util.Set;
  * unhist                                   -> ok  NAME  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe
  *                                             detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
- * go                                       -> ok  (a JVM the tool started, held at its first
- *                                             tracepoint until the tool is ready, runs on: StartGate)
+ * go                                       -> ok  [WHY] (a JVM the tool started, held at its first
+ *                                             tracepoint until the tool is ready, runs on: StartGate;
+ *                                             WHY: it ran on already, without the tool's go)
  * anything that fails                      -> error  MESSAGE
  * an argument that cannot be (a glob no name matches, a filter that does not parse or fit, a field
  * the tracepoint lacks)                    -> refused  MESSAGE
@@ -555,7 +556,8 @@ final class ControlServer {
          */
         private String go() {
             letRun = true;
-            return "ok";
+            String ranOn = io.tracepoint4j.control.StartGate.ranOnWithoutTool();
+            return ranOn == null ? "ok" : "ok\t" + escape(ranOn);
         }
 
         private void stopQuietly() {
