@@ -12,9 +12,9 @@ import java.util.stream.Stream;
  * Holds a JVM that the {@code tp} tool started ({@code tp record|stat|hist -- java ...}) at its
  * first tracepoint until the tool has attached and started what it was asked for, so that a short
  * command's firings are seen from the first, and a command that would exit while the tool attaches
- * waits for it instead. Applications never call this class: {@code Tracepoint.Builder.define()} calls
- * {@link #awaitTool(Tracepoint, boolean)}, and the tracer's control socket calls {@link #open()} when the tool says
- * {@code go}.
+ * waits for it instead. Applications never call this class: {@code Tracepoint.Builder.define()}
+ * calls {@link #awaitTool(Tracepoint, boolean)}, and the tracer's control socket calls {@link
+ * #open()} and {@link #ranOnWithoutTool()} when the tool says {@code go}.
  */
 public final class StartGate {
     /*
@@ -44,8 +44,9 @@ public final class StartGate {
      *   - if an argument is an enum (the tool initializes it, and its initializer may use any
      *     class), no class initializer at all is on the stack.
      *   Otherwise it does not wait, and no later define does: the command runs as it did before
-     *   the gate, and tp may miss its first firings. Plain application class initializers (the
-     *   usual static final tracepoint) and main() wait.
+     *   the gate, tp may miss its first firings, and ranOnWithoutTool() says why, for the tool to
+     *   tell its user (as it does after WAIT_SECONDS, or an interrupted wait). Plain application
+     *   class initializers (the usual static final tracepoint) and main() wait.
      *
      * Concurrency: [D] decided is read on every define (one volatile read once decided) and set
      *   once, by the first define, under the class's monitor; it publishes nothing but itself (the
