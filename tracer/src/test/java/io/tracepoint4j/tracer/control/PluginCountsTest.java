@@ -60,6 +60,39 @@ class PluginCountsTest {
         assertThat(HOST.probeCount()).isZero();
     }
 
+    /**
+     * A histogram started while a redeploy is under way, two loaders' tracepoints of one name alive:
+     * it measures that name (it used to refuse it as "several tracepoints match"), the newer's and
+     * then the older's firings.
+     */
+    @Test
+    void aHistogramStartedMidRedeployMeasuresTheName() throws Throwable {
+        Histogram[] histogram = new Histogram[1];
+        try {
+            deploy(
+                    "old",
+                    1,
+                    () -> {
+                        try {
+                            deploy("new", 2, () -> histogram[0] = new Histogram("tplugin:ev", "x", null), 3);
+                        } catch (Throwable e) {
+                            throw new AssertionError(e);
+                        }
+                    },
+                    4);
+            assertThat(histogram[0].name()).isEqualTo("tplugin:ev");
+            String[] fields = histogram[0].read().split("\t");
+            assertThat(fields[0])
+                    .as("count: 3 of the newer, then 4 of the older")
+                    .isEqualTo("2");
+            assertThat(fields[1]).as("sum").isEqualTo("7");
+        } finally {
+            if (histogram[0] != null) {
+                histogram[0].close();
+            }
+        }
+    }
+
     @Test
     void aFilterThatDoesNotFitATracepointDefinedAtTheStartIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Counts(List.of("tplugin:host"), "nope > 1"))
