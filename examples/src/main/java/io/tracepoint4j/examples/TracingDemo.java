@@ -104,12 +104,7 @@ public final class TracingDemo {
         Session session;
         Session.Summary summary;
         try {
-            session = Session.builder("demo")
-                    .enable("web:*")
-                    .enable("db:*")
-                    .enable("fs:*")
-                    .output(folder)
-                    .start();
+            session = serviceSession("demo", folder).start();
             out.println("recording web:*, db:*, fs:* into " + folder + " for " + duration.toSeconds() + " s ("
                     + session.clock() + ")");
             load(file, duration, 50_000, 0);
@@ -152,6 +147,15 @@ public final class TracingDemo {
         return new Result(recorded, lost);
     }
 
+    /** A session of the service's tracepoints, web:*, db:* and fs:*, into {@code folder}. */
+    private static Session.Builder serviceSession(String name, Path folder) {
+        return Session.builder(name)
+                .enable("web:*")
+                .enable("db:*")
+                .enable("fs:*")
+                .output(folder);
+    }
+
     /**
      * {@code ./tp demo --serve SECONDS [--flight-recorder]}: the service for {@code duration}, at a
      * steady pace that leaves the machine to the tools: a live target for {@code ./tp list},
@@ -170,13 +174,7 @@ public final class TracingDemo {
         Session recorder = null;
         if (flightRecorder) {
             Path folder = Path.of("tracepoint4j-flight-" + pid).toAbsolutePath();
-            recorder = Session.builder("flight")
-                    .enable("web:*")
-                    .enable("db:*")
-                    .enable("fs:*")
-                    .mode(Mode.OVERWRITE)
-                    .output(folder)
-                    .start();
+            recorder = serviceSession("flight", folder).mode(Mode.OVERWRITE).start();
             out.println("a flight recorder keeps the newest events: ./tp snapshot --pid " + pid
                     + " -o DIR writes them; at the end they go to " + folder);
         }
