@@ -47,6 +47,23 @@ public final class Attachments implements AutoCloseable {
         default <P> P probe(Tracepoint<P> tracepoint, ArgumentWriter writer) {
             return tracepoint.writerProbe(writer);
         }
+
+        /**
+         * Told, under the lock, once every writer {@link #writers} returned for {@code tracepoint}
+         * is registered there: from now on firings reach them. A consumer that counts or lists
+         * what it attached does so here, not in {@code writers}, which may still fail. Default:
+         * nothing.
+         */
+        default void attached(Tracepoint<?> tracepoint, List<? extends ArgumentWriter> writers) {}
+
+        /**
+         * Told, under the lock, that the writers {@link #writers} returned for {@code tracepoint}
+         * could not all be registered (the tracepoint's {@code onFirstProbe} hook threw, say): none
+         * is attached, and {@code cause} then goes on to the registry, which logs it as a warning
+         * (a definition never fails for a consumer). A consumer that must tell its user says so
+         * here. Default: nothing.
+         */
+        default void notAttached(Tracepoint<?> tracepoint, Throwable cause) {}
     }
 
     /** What is attached to one tracepoint, held weakly (see the class comment). */
@@ -146,9 +163,11 @@ public final class Attachments implements AutoCloseable {
             for (WeakReference<Object> probe : entry.probes) {
                 detach(tracepoint, probe.get()); // all the chooser's writers, or none
             }
+            chooser.notAttached(tracepoint, e);
             throw e;
         }
         attached.put(tracepoint.id(), entry);
+        chooser.attached(tracepoint, writers);
     }
 
     /** Registers the chooser's probe for {@code writer}; a generic method names the tracepoint's prototype P. */

@@ -152,6 +152,57 @@ class AttachmentsTest {
         assertThat(filtered.probeCount()).isZero();
     }
 
+    /** Records what it is told after the registrations: attached, or not and why. */
+    static final class TellingChooser implements Attachments.Chooser {
+        final List<String> told = new ArrayList<>();
+
+        @Override
+        public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+            return tracepoint.name().startsWith("attach:told_") ? List.of(new CountingWriter()) : List.of();
+        }
+
+        @Override
+        public void attached(Tracepoint<?> tracepoint, List<? extends ArgumentWriter> writers) {
+            told.add("attached " + tracepoint.name() + " " + writers.size());
+        }
+
+        @Override
+        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            told.add("not attached " + tracepoint.name() + ": " + cause.getMessage());
+        }
+    }
+
+    @Test
+    void theChooserIsToldWhetherItsWritersWereRegisteredNowAndForLaterTracepoints() {
+        Tracepoint<Counted> refusing = Tracepoint.builder("attach:told_refusing", Counted.class)
+                .arguments("n")
+                .onFirstProbe(() -> {
+                    throw new IllegalStateException("the hook refuses");
+                })
+                .define();
+        Tracepoint<Counted> fine = Tracepoint.define("attach:told_fine", Counted.class, "n");
+        TellingChooser chooser = new TellingChooser();
+        Attachments attachments = Attachments.start(chooser);
+        try {
+            Tracepoint.builder("attach:told_later", Counted.class)
+                    .arguments("n")
+                    .onFirstProbe(() -> {
+                        throw new IllegalStateException("this hook refuses too");
+                    })
+                    .define();
+            assertThat(chooser.told)
+                    .containsExactlyInAnyOrder(
+                            "not attached attach:told_refusing: the hook refuses",
+                            "attached attach:told_fine 1",
+                            "not attached attach:told_later: this hook refuses too");
+            assertThat(refusing.probeCount()).isZero();
+            assertThat(fine.probeCount()).isEqualTo(1);
+            assertThat(attachments.tracepoints()).containsExactly("attach:told_fine");
+        } finally {
+            attachments.close();
+        }
+    }
+
     @Test
     void aNullChooserIsRefused() {
         assertThatThrownBy(() -> Attachments.start(null)).hasMessageContaining("chooser is null");

@@ -24,6 +24,8 @@ final class Counts {
     private final List<String> globs;
     /** In the order attached; added to by defining threads (Attachments' lock), read by the control thread. */
     private final List<Counter> counters = new CopyOnWriteArrayList<>();
+    /** Why a tracepoint's counter could not be registered (its onFirstProbe hook threw), for the start. */
+    private final List<String> notAttached = new CopyOnWriteArrayList<>();
 
     private final Attachments attachments;
 
@@ -31,6 +33,8 @@ final class Counts {
      * Attaches counters to the tracepoints {@code globs} match, now and as they are defined.
      *
      * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit one defined now
+     * @throws IllegalStateException if a counter could not be registered on one defined now (its
+     *     onFirstProbe hook threw): refused, as a filter that does not fit, rather than shown as 0
      */
     Counts(List<String> globs, String filter) {
         this.globs = globs;
@@ -42,6 +46,11 @@ final class Counts {
             }
         }
         this.attachments = Attachments.start(chooser);
+        if (!notAttached.isEmpty()) {
+            attachments.close();
+            throw new IllegalStateException(
+                    "tp stat cannot count " + String.join("; ", notAttached) + "; leave it out of the globs");
+        }
     }
 
     /** NAME=COUNT for each tracepoint name counted, in the order first attached. */
@@ -83,9 +92,19 @@ final class Counts {
             if (!matches(tracepoint.name()) || !fits(tracepoint)) {
                 return List.of();
             }
-            Counter counter = new Counter(tracepoint.name());
-            counters.add(counter);
-            return List.of(counter);
+            return List.of(new Counter(tracepoint.name()));
+        }
+
+        /** Listed once registered: a counter whose registration failed is not shown as NAME=0. */
+        @Override
+        public void attached(Tracepoint<?> tracepoint, List<? extends ArgumentWriter> writers) {
+            counters.add((Counter) writers.getFirst());
+        }
+
+        /** Told to the start if it fails there; for a tracepoint defined later the registry logs it. */
+        @Override
+        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            notAttached.add(tracepoint.name() + ": " + cause.getMessage());
         }
     }
 

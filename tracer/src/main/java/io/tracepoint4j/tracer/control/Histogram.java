@@ -31,8 +31,9 @@ final class Histogram {
      *   defining thread; the control thread reads the histogram.
      *   [R] recorder is written once, in bind(), after name and argument: its volatile write
      *       publishes them to the control thread, which reads recorder first (name(), read()).
-     *   [P] problem is written once, by the defining thread that found the field missing, and read
-     *       by the control thread (problem()), which tells the tool.
+     *   [P] problem is written once, by the defining thread that found the field missing or whose
+     *       tracepoint refused the probe (or by the starting thread, which then throws it), and
+     *       read by the control thread (problem()), which tells the tool.
      *   The Recorder's sums are LongAdders and LongAccumulators, read with sum() and get().
      */
 
@@ -52,6 +53,9 @@ final class Histogram {
     private String name;
 
     private Tracepoint.Argument argument;
+
+    /** Whether a recorder probe is registered on one tracepoint at least. Under Attachments' lock. */
+    private boolean measuring;
 
     /** Why the tracepoint defined later that the glob matched could not be attached; null while none. */
     private volatile String problem; // [P] written once by a defining thread, read by the control thread
@@ -77,6 +81,10 @@ final class Histogram {
             bind(Tracepoints.lookup(found.getFirst().name()).orElseThrow()); // refused now rather than left out
         }
         this.attachments = Attachments.start(chooser);
+        if (problem != null) { // the tracepoint bound now refused the probe (its onFirstProbe hook threw)
+            attachments.close();
+            throw new IllegalStateException(problem);
+        }
     }
 
     /** The name of the tracepoint attached, or null while none is defined that the glob matches. */
@@ -168,6 +176,23 @@ final class Histogram {
                     && arguments.size() > bound.index
                     && arguments.get(bound.index).equals(argument); // a primitive type: the same Class everywhere
             return same && fits(tracepoint) ? List.of(bound) : List.of();
+        }
+
+        @Override
+        public void attached(Tracepoint<?> tracepoint, List<? extends ArgumentWriter> writers) {
+            measuring = true;
+        }
+
+        /**
+         * The bound tracepoint refused the recorder (its onFirstProbe hook threw): a problem while
+         * nothing is measured, so the tool is told rather than shown an empty histogram; a later
+         * one of the name, once one is measured, is only logged by the registry.
+         */
+        @Override
+        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            if (!measuring) {
+                problem = "tp hist cannot measure " + tracepoint.name() + ": " + cause.getMessage(); // [P]
+            }
         }
     }
 
