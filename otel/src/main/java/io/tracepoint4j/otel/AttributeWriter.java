@@ -43,18 +43,16 @@ abstract class AttributeWriter extends IndexedArgumentWriter {
         return AttributeKey.longKey(argument.name()); // byte, short, int, long; byte[]: its length
     }
 
-    /** Sets attribute {@code key} (of long type) on the builder this thread fills. */
-    abstract void putLong(AttributeKey<Long> key, long value);
-
-    abstract void putDouble(AttributeKey<Double> key, double value);
-
-    abstract void putBoolean(AttributeKey<Boolean> key, boolean value);
-
-    abstract void putString(AttributeKey<String> key, String value);
+    /**
+     * Sets attribute {@code key} on what this thread fills (a builder, or the span that ends).
+     * Generic, as OpenTelemetry's {@code setAttribute(AttributeKey<T>, T)} is: a long, double or
+     * boolean is boxed here as that call would box it.
+     */
+    abstract <T> void put(AttributeKey<T> key, T value);
 
     @Override
     public final long writeBoolean(long cursor, boolean value) {
-        putBoolean(key(cursor), value);
+        put(this.<Boolean>key(cursor), value);
         return cursor + 1;
     }
 
@@ -80,7 +78,7 @@ abstract class AttributeWriter extends IndexedArgumentWriter {
 
     @Override
     public final long writeLong(long cursor, long value) {
-        putLong(key(cursor), value);
+        put(this.<Long>key(cursor), value);
         return cursor + 1;
     }
 
@@ -91,14 +89,14 @@ abstract class AttributeWriter extends IndexedArgumentWriter {
 
     @Override
     public final long writeDouble(long cursor, double value) {
-        putDouble(key(cursor), value);
+        put(this.<Double>key(cursor), value);
         return cursor + 1;
     }
 
     @Override
     public final long writeString(long cursor, String value) {
         if (value != null) { // an attribute with no value is left out
-            putString(key(cursor), value);
+            put(this.<String>key(cursor), value);
         }
         return cursor + 1;
     }

@@ -76,22 +76,7 @@ final class EventWriter extends AttributeWriter {
     }
 
     @Override
-    void putLong(AttributeKey<Long> key, long value) {
-        FILLING.get()[0].setAttribute(key, value);
-    }
-
-    @Override
-    void putDouble(AttributeKey<Double> key, double value) {
-        FILLING.get()[0].setAttribute(key, value);
-    }
-
-    @Override
-    void putBoolean(AttributeKey<Boolean> key, boolean value) {
-        FILLING.get()[0].setAttribute(key, value);
-    }
-
-    @Override
-    void putString(AttributeKey<String> key, String value) {
+    <T> void put(AttributeKey<T> key, T value) {
         FILLING.get()[0].setAttribute(key, value);
     }
 }

@@ -113,22 +113,7 @@ final class SpanPair {
         }
 
         @Override
-        void putLong(AttributeKey<Long> key, long value) {
-            STARTING.get()[0].setAttribute(key, value);
-        }
-
-        @Override
-        void putDouble(AttributeKey<Double> key, double value) {
-            STARTING.get()[0].setAttribute(key, value);
-        }
-
-        @Override
-        void putBoolean(AttributeKey<Boolean> key, boolean value) {
-            STARTING.get()[0].setAttribute(key, value);
-        }
-
-        @Override
-        void putString(AttributeKey<String> key, String value) {
+        <T> void put(AttributeKey<T> key, T value) {
             STARTING.get()[0].setAttribute(key, value);
         }
     }
@@ -184,22 +169,7 @@ final class SpanPair {
         }
 
         @Override
-        void putLong(AttributeKey<Long> key, long value) {
-            ENDING.get().span.setAttribute(key, value);
-        }
-
-        @Override
-        void putDouble(AttributeKey<Double> key, double value) {
-            ENDING.get().span.setAttribute(key, value);
-        }
-
-        @Override
-        void putBoolean(AttributeKey<Boolean> key, boolean value) {
-            ENDING.get().span.setAttribute(key, value);
-        }
-
-        @Override
-        void putString(AttributeKey<String> key, String value) {
+        <T> void put(AttributeKey<T> key, T value) {
             ENDING.get().span.setAttribute(key, value);
         }
     }

@@ -119,7 +119,9 @@ public final class Session implements AutoCloseable {
     /**
      * The probes attached, by tracepoint id, each with its tracepoint, both held weakly: a running
      * session must not keep a plugin's class loader alive (its tracepoint, and the probe generated
-     * beside its prototype, would), and the listener drops the entry when the loader goes.
+     * beside its prototype, would), and the listener drops the entry when the loader goes. Not
+     * io.tracepoint4j.Attachments, which asks once per tracepoint and detaches only at its close:
+     * a session's rules change while it runs, and update() replaces a probe in one step.
      */
     private final Map<Long, Attached> probes = new HashMap<>(); // guarded by this
     /** The event id of each tracepoint ever attached, by tracepoint id: attached again, it keeps its class. */
