@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * OtelBridge bridge = OtelBridge.builder()
- *         .openTelemetry(openTelemetry)           // default: GlobalOpenTelemetry.get()
+ *         .openTelemetry(openTelemetry)           // default: the global one, once registered
  *         .events("web:*", "db:query")            // each firing: an event named after the tracepoint
  *         .span("db.call", "db:call_begin", "db:call_end")
  *         .sampleRatio(0.1)                       // keep one firing in ten
@@ -202,7 +202,10 @@ public final class OtelBridge implements AutoCloseable {
 
         private Builder() {}
 
-        /** The instance whose SDK receives the events and spans; default {@link GlobalOpenTelemetry#get()}. */
+        /**
+         * The instance whose SDK receives the events and spans; default the one registered as
+         * {@link GlobalOpenTelemetry} (see {@link #start()}).
+         */
         public Builder openTelemetry(OpenTelemetry openTelemetry) {
             if (openTelemetry == null) {
                 throw new IllegalArgumentException("openTelemetry is null; leave it out for GlobalOpenTelemetry");
@@ -269,15 +272,41 @@ public final class OtelBridge implements AutoCloseable {
         }
 
         /**
-         * Attaches to the matching tracepoints, now and as they are defined.
+         * Attaches to the matching tracepoints, now and as they are defined. Without {@link
+         * #openTelemetry}, the bridge takes the instance registered as {@link GlobalOpenTelemetry}
+         * (by the OpenTelemetry Java agent, {@code buildAndRegisterGlobal()}, or the SDK's
+         * autoconfiguration when {@code otel.java.global-autoconfigure.enabled} is true); with none
+         * registered it refuses, rather than call {@link GlobalOpenTelemetry#get()}, which would
+         * fix the global to the no-op: nothing would be exported, and the application's own
+         * registration, later, would throw.
          *
-         * @throws IllegalStateException if neither an event glob nor a span pair was given
+         * @throws IllegalStateException if neither an event glob nor a span pair was given, or no
+         *     instance was given and none is registered
          */
         public OtelBridge start() {
             if (eventGlobs.isEmpty() && spans.isEmpty()) {
                 throw new IllegalStateException("nothing to bridge: call events(...) or span(...) first");
             }
-            return new OtelBridge(this, openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
+            return new OtelBridge(this, openTelemetry != null ? openTelemetry : registered());
+        }
+
+        /** The global instance, if registered or to be autoconfigured by get(); else refused. */
+        private static OpenTelemetry registered() {
+            if (!GlobalOpenTelemetry.isSet() && !globalAutoconfigure()) {
+                throw new IllegalStateException("no OpenTelemetry is registered yet (GlobalOpenTelemetry is not set):"
+                        + " start the bridge after your SDK is registered (buildAndRegisterGlobal(), or the Java"
+                        + " agent), or pass the SDK with openTelemetry(...)");
+            }
+            return GlobalOpenTelemetry.get();
+        }
+
+        /** Whether GlobalOpenTelemetry.get() would autoconfigure the SDK (its property, or environment variable). */
+        private static boolean globalAutoconfigure() {
+            String setting = System.getProperty("otel.java.global-autoconfigure.enabled");
+            if (setting == null) {
+                setting = System.getenv("OTEL_JAVA_GLOBAL_AUTOCONFIGURE_ENABLED");
+            }
+            return Boolean.parseBoolean(setting);
         }
     }
 }

@@ -188,6 +188,34 @@ class OtelBridgeLimitsTest {
                 .hasMessageContaining("matches no tracepoint");
     }
 
+    /**
+     * Without an instance: refused while no global is registered, and the global is left unset (the
+     * application's own registration still works); once registered, the bridge uses it.
+     */
+    @Test
+    void withoutAnInstanceTheBridgeTakesTheRegisteredGlobalAndRefusesWhileNoneIs() {
+        io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+        try {
+            assertThatThrownBy(() -> OtelBridge.builder().events(OPEN.name()).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("no OpenTelemetry is registered yet (GlobalOpenTelemetry is not set):")
+                    .hasMessageContaining("or pass the SDK with openTelemetry(...)");
+            assertThat(io.opentelemetry.api.GlobalOpenTelemetry.isSet())
+                    .as("not fixed to the no-op")
+                    .isFalse();
+            io.opentelemetry.api.GlobalOpenTelemetry.set(sdk); // would throw had the bridge called get()
+            try (OtelBridge bridge = OtelBridge.builder().events(OPEN.name()).start()) {
+                OPEN.fire().mark();
+                assertThat(bridge.sent()).isEqualTo(1);
+            }
+            assertThat(logs.getFinishedLogRecordItems())
+                    .singleElement()
+                    .satisfies(record -> assertThat(record.getEventName()).isEqualTo(OPEN.name()));
+        } finally {
+            io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+        }
+    }
+
     /** close() twice: the second does nothing, and the SDK logs nothing about a metric closed twice. */
     @Test
     void closingTwiceIsQuiet() {
