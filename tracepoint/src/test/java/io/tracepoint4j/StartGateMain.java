@@ -14,7 +14,8 @@ import startgate.Holders;
  * <p>Where: {@code main} (in main()), {@code hooked} (in main(), with an onFirstProbe hook),
  * {@code plain} (a plain class's initializer), {@code enumArgument} (the same, an enum argument),
  * {@code enum} (an enum's initializer), {@code own} (an initializer of a class in tracepoint4j's
- * package).
+ * package), {@code application} (a plain class's initializer in an application's package below
+ * {@code io.tracepoint4j}, as the examples').
  */
 public final class StartGateMain {
     private StartGateMain() {}
@@ -59,6 +60,7 @@ public final class StartGateMain {
             case "enumArgument" -> Holders.WithEnumArgument.FIRST;
             case "enum" -> Holders.Defining.FIRST;
             case "own" -> Own.FIRST;
+            case "application" -> io.tracepoint4j.someapp.Holder.FIRST;
             default -> throw new IllegalArgumentException(args[1]);
         };
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

@@ -63,11 +63,16 @@ class StartGateTest {
                 .isEqualTo("null");
     }
 
-    /** The usual static final tracepoint: defined in a plain application class's initializer, it waits. */
-    @Test
-    void aPlainClassInitializerWaits() {
-        Outcome o = runWithToolPid(thisJvm(), "1000", "plain");
+    /**
+     * The usual static final tracepoint: defined in a plain application class's initializer, it
+     * waits; also in an application package below io.tracepoint4j (the examples').
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "application"})
+    void aPlainClassInitializerWaits(String where) {
+        Outcome o = runWithToolPid(thisJvm(), "1000", where);
         assertThat(o.waitedMillis()).as("held until the go").isBetween(500L, WAIT_MILLIS / 2);
+        assertThat(o.ranOn()).isEqualTo("null");
     }
 
     /**

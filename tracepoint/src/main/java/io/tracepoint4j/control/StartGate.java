@@ -39,8 +39,9 @@ public final class StartGate {
      *   monitor it holds. So the first define waits only where the tool needs neither:
      *   - its tracepoint has no lifecycle hook (a hook runs the application's code on the tool's
      *     thread: its lambda's class, any lock it takes);
-     *   - no class initializer of tracepoint4j's own classes, of an enum or of an interface is
-     *     on the stack (the tool's code, an argument's or a filter's enum, a prototype);
+     *   - no class initializer of tracepoint4j's own classes (its library packages, not an
+     *     application's below io.tracepoint4j), of an enum or of an interface is on the stack
+     *     (the tool's code, an argument's or a filter's enum, a prototype);
      *   - if an argument is an enum (the tool initializes it, and its initializer may use any
      *     class), no class initializer at all is on the stack.
      *   Otherwise it does not wait, and no later define does: the command runs as it did before
@@ -161,13 +162,43 @@ public final class StartGate {
                     if (any
                             || initialized.isEnum()
                             || initialized.isInterface()
-                            || initialized.getName().startsWith("io.tracepoint4j.")) {
+                            || isLibraryClass(initialized.getName())) {
                         return true;
                     }
                 }
             }
             return false;
         }
+    }
+
+    /**
+     * The packages of tracepoint4j's library modules (the tool's attach runs their code): the
+     * tracepoint module's own, {@code io.tracepoint4j}, and these with their subpackages. An
+     * application's package below {@code io.tracepoint4j} (the examples') is not among them.
+     */
+    private static final String[] LIBRARY_PACKAGES = {
+        "io.tracepoint4j.control",
+        "io.tracepoint4j.rcu",
+        "io.tracepoint4j.ringbuffer",
+        "io.tracepoint4j.ctf",
+        "io.tracepoint4j.tracer",
+        "io.tracepoint4j.jfr",
+        "io.tracepoint4j.otel"
+    };
+
+    /** Whether {@code className} is a class of tracepoint4j's library, not of an application. */
+    static boolean isLibraryClass(String className) {
+        int dot = className.lastIndexOf('.');
+        String pkg = dot < 0 ? "" : className.substring(0, dot);
+        if (pkg.equals("io.tracepoint4j")) {
+            return true;
+        }
+        for (String library : LIBRARY_PACKAGES) {
+            if (pkg.equals(library) || pkg.startsWith(library + ".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
