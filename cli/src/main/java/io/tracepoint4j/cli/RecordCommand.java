@@ -85,10 +85,9 @@ final class RecordCommand implements Callable<Integer> {
             names = "--buffer-size",
             defaultValue = "2M",
             paramLabel = "SIZE",
-            description =
-                    "Bytes per ring buffer, with k, M or G: 256k times a power of two, from 512k to 256M (default 2M)."
-                            + " The target's session has 2 x max(2, its CPUs) + 1 buffers: 5 x 2M = 10M by default on"
-                            + " two CPUs; together under 2 GiB.")
+            description = "Bytes per ring buffer, with k, M or G: a power of two from 512k to 256M (default 2M)."
+                    + " The target's session has 2 x max(2, its CPUs) + 1 buffers: 5 x 2M = 10M by default on"
+                    + " two CPUs; together under 2 GiB.")
     String bufferSize;
 
     @Mixin
@@ -352,8 +351,8 @@ final class RecordCommand implements Callable<Integer> {
                 || bytes < 2L * SUB_BUFFER_SIZE
                 || bytes > MAX_BUFFER_SIZE
                 || Long.bitCount(bytes / SUB_BUFFER_SIZE) != 1) {
-            throw new IllegalArgumentException("--buffer-size " + size
-                    + ": 256k times a power of two, from 512k to 256M (512k, 1M, 2M, ..., 256M)");
+            throw new IllegalArgumentException(
+                    "--buffer-size " + size + ": give a power of two from 512k to 256M: 512k, 1M, 2M, ..., 256M");
         }
         return (int) (bytes / SUB_BUFFER_SIZE);
     }

@@ -183,7 +183,7 @@ class RecordCommandTest {
 
     /**
      * Option values tp can check itself are usage errors (exit status 2), before it attaches: a
-     * buffer size that is no size, not 256k times a power of two, or more than the target's
+     * buffer size that is no size, not a power of two from 512k, or more than the target's
      * session can hold (it used to fail in the target, in the library's terms), globs that are all
      * empty (-e ',' leaked the target's own message), and an unknown mode.
      */

@@ -169,8 +169,11 @@ public final class TracingDemo {
         JvmTracepoints.define(); // jvm:gc_pause & co.: JFR streams one only while a tool records it
         long pid = ProcessHandle.current().pid();
         out.println(pid);
-        out.println("serving " + (flightRecorder ? "" : "untraced ") + "for " + duration.toSeconds()
+        out.println("serving for " + duration.toSeconds()
                 + " s: tracepoints web:request, db:query, fs:read, and jvm:* (GC pauses, safepoints, ...)");
+        if (!flightRecorder) {
+            out.println("no session of its own: trace it with ./tp record --pid " + pid + " -e 'web:*'");
+        }
         Session recorder = null;
         if (flightRecorder) {
             Path folder = Path.of("tracepoint4j-flight-" + pid).toAbsolutePath();

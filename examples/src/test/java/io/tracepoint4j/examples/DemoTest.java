@@ -43,7 +43,7 @@ class DemoTest {
 
     /**
      * {@code ./tp demo --serve SECONDS}, a live target for the control commands: a JVM of its own
-     * whose first line is its PID alone, serving untraced, that ends by itself after SECONDS.
+     * whose first line is its PID alone, serving with no session of its own, that ends by itself after SECONDS.
      */
     @Test
     @Timeout(60)
@@ -59,7 +59,11 @@ class DemoTest {
             assertThat(lines.readLine()).isEqualTo(Long.toString(target.pid()));
             String rest = lines.lines().collect(java.util.stream.Collectors.joining("\n"));
             assertThat(target.waitFor()).as(rest).isZero();
-            assertThat(rest).contains("serving untraced for 1 s", "served for 1 s");
+            assertThat(rest)
+                    .contains(
+                            "serving for 1 s",
+                            "no session of its own: trace it with ./tp record --pid " + target.pid(),
+                            "served for 1 s");
         } finally {
             target.destroyForcibly();
         }
