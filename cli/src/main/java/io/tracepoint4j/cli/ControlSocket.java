@@ -61,12 +61,18 @@ final class ControlSocket implements AutoCloseable {
     }
 
     /**
-     * Sends {@code request} and returns the answer's fields ({@code ok} first).
+     * Sends the request made of {@code fields} (the request's name first; each escaped, so that a
+     * filter or a folder may hold a tab or a line break) and returns the answer's fields, {@code
+     * ok} first, unescaped.
      *
-     * @throws CommandFailure with the target's message (newlines and tabs restored) if it answers
-     *     {@code error} or {@code refused} (an argument: a usage error), or if the socket closed
+     * @throws CommandFailure with the target's message if it answers {@code error} or {@code
+     *     refused} (an argument: a usage error), or if the socket closed
      */
-    String[] request(String request) {
+    String[] request(String... fields) {
+        StringBuilder request = new StringBuilder();
+        for (String field : fields) {
+            request.append(request.isEmpty() ? "" : "\t").append(escape(field));
+        }
         try {
             out.println(request);
             String line = in.readLine();
@@ -82,23 +88,23 @@ final class ControlSocket implements AutoCloseable {
                                 ? "PID " + pid + " exited"
                                 : "PID " + pid + " closed its control socket");
             }
-            String[] fields = line.split("\t", -1);
-            if (!fields[0].equals("ok")) {
-                String message = "PID " + pid + ": " + unescape(fields.length > 1 ? fields[1] : line);
-                throw fields[0].equals("refused")
+            String[] answer = fieldsOf(line);
+            if (!answer[0].equals("ok")) {
+                String message = "PID " + pid + ": " + (answer.length > 1 ? answer[1] : line);
+                throw answer[0].equals("refused")
                         ? CommandFailure.refusedArgument(message)
                         : CommandFailure.answeredError(message);
             }
-            return fields;
+            return answer;
         } catch (IOException e) {
             throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
         }
     }
 
     private void keepLastWords(String line) {
-        String[] fields = line.split("\t", -1);
+        String[] fields = fieldsOf(line);
         if (fields.length > 2 && fields[1].equals("error")) { // it could not say them: why
-            lastWordsError = unescape(fields[2]);
+            lastWordsError = fields[2];
             return;
         }
         fields[0] = "ok";
@@ -112,7 +118,7 @@ final class ControlSocket implements AutoCloseable {
      *
      * @throws CommandFailure as {@link #request}, when the target is still there
      */
-    String[] lastRequest(String request) {
+    String[] lastRequest(String... request) {
         try {
             return request(request);
         } catch (CommandFailure e) {
@@ -269,14 +275,35 @@ final class ControlSocket implements AutoCloseable {
         channel.close();
     }
 
-    /** Undoes the control socket's escapes of backslash, newline and tab (ControlServer.escape). */
-    static String unescape(String field) {
+    /** The fields of an answer, tab-separated, each unescaped. */
+    private static String[] fieldsOf(String line) {
+        String[] fields = line.split("\t", -1);
+        for (int i = 0; i < fields.length; i++) {
+            fields[i] = unescape(fields[i]);
+        }
+        return fields;
+    }
+
+    /**
+     * A field of a request: backslash, line breaks and tab escaped, as the tracer's ControlServer
+     * escapes the fields of its answers (its unescape undoes this; the two sides are mirrored, the
+     * cli not compiling against the tracer, and checked together end to end by ControlFieldsTest).
+     */
+    static String escape(String text) {
+        return text.replace("\\", "\\\\")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+                .replace("\t", "\\t");
+    }
+
+    /** Undoes the escapes of backslash, line breaks and tab (ControlServer.escape, and escape here). */
+    private static String unescape(String field) {
         StringBuilder text = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
             if (c == '\\' && i + 1 < field.length()) {
                 char next = field.charAt(++i);
-                text.append(next == 'n' ? '\n' : next == 't' ? '\t' : next);
+                text.append(next == 'n' ? '\n' : next == 'r' ? '\r' : next == 't' ? '\t' : next);
             } else {
                 text.append(c);
             }

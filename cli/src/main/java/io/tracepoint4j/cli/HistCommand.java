@@ -75,7 +75,7 @@ final class HistCommand implements Callable<Integer> {
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = target.connect()) {
-            String[] started = control.request("hist\t" + (filter == null ? "" : filter) + "\t" + event + "\t" + field);
+            String[] started = control.request("hist", filter == null ? "" : filter, event, field);
             boolean noneYet = started[2].equals("0");
             out.println("histogram of " + started[1] + " " + field + (filter == null ? "" : " if " + filter)
                     + " in PID " + pid + (noneYet ? " (not defined yet; the first defined that it matches)" : "")

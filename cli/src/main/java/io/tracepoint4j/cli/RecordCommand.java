@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -177,20 +178,19 @@ final class RecordCommand implements Callable<Integer> {
                     ? newDefaultFolder(Path.of(""), pid, LocalDateTime.now())
                     : null; // once the target is reached
             Path folder = (made != null ? made : output).toAbsolutePath(); // the target resolves against its own
-            StringBuilder record = new StringBuilder("record\t")
-                    .append(folder)
-                    .append('\t')
-                    .append(mode.toUpperCase(java.util.Locale.ROOT))
-                    .append('\t')
-                    .append(SUB_BUFFER_SIZE)
-                    .append('\t')
-                    .append(subBuffers);
+            List<String> record = new ArrayList<>(List.of(
+                    "record",
+                    folder.toString(),
+                    mode.toUpperCase(java.util.Locale.ROOT),
+                    Integer.toString(SUB_BUFFER_SIZE),
+                    Integer.toString(subBuffers)));
             for (String glob : globs) {
-                record.append('\t').append(glob).append('\t').append(filter == null ? "" : filter);
+                record.add(glob);
+                record.add(filter == null ? "" : filter);
             }
             String[] started;
             try {
-                started = control.request(record.toString());
+                started = control.request(record.toArray(new String[0]));
             } catch (RuntimeException refused) { // a filter that does not fit, a folder it cannot write
                 if (made != null) {
                     deleteIfEmpty(made, refused); // no trace was begun in it, unless the answer was lost
@@ -230,9 +230,7 @@ final class RecordCommand implements Callable<Integer> {
                 written = Path.of(stopped[2]);
                 if (stopped.length > 3) { // the trace could not be written completely: said, and counted
                     status = 1;
-                    spec.commandLine()
-                            .getErr()
-                            .println("tp record: PID " + pid + ": " + ControlSocket.unescape(stopped[3]));
+                    spec.commandLine().getErr().println("tp record: PID " + pid + ": " + stopped[3]);
                     spec.commandLine().getErr().flush();
                 }
             } else if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end

@@ -60,7 +60,7 @@ final class SnapshotCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = ControlSocket.connect(pid)) {
             String[] written =
-                    control.request("snapshot\t" + output.toAbsolutePath()); // the target's folder is not ours
+                    control.request("snapshot", output.toAbsolutePath().toString()); // the target's folder is not ours
             for (int i = 1; i < written.length; i++) {
                 out.println("snapshot: " + written[i]);
                 out.println(contents(Path.of(written[i])));

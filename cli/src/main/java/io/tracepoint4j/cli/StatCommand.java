@@ -1,6 +1,7 @@
 package io.tracepoint4j.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,8 +70,9 @@ final class StatCommand implements Callable<Integer> {
         pid = target.resolve(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         try (ControlSocket control = target.connect()) {
-            String[] started =
-                    control.request("stat\t" + (filter == null ? "" : filter) + "\t" + String.join("\t", globs));
+            List<String> stat = new ArrayList<>(List.of("stat", filter == null ? "" : filter));
+            stat.addAll(globs);
+            String[] started = control.request(stat.toArray(new String[0]));
             boolean noneYet = started[1].equals("0");
             out.println("counting " + String.join(",", globs) + (filter == null ? "" : " if " + filter) + " in PID "
                     + pid + " ("

@@ -156,8 +156,8 @@ final class TargetOption {
         if (started != null) {
             String[] answer = control.request("go");
             if (answer.length > 1) { // it did not wait for this tool: said, as what is missing cannot be counted
-                err.println("tp " + tool + ": the command ran on before tp was ready: "
-                        + ControlSocket.unescape(answer[1]) + "; its first firings may be missing");
+                err.println("tp " + tool + ": the command ran on before tp was ready: " + answer[1]
+                        + "; its first firings may be missing");
                 err.flush();
             }
         }

@@ -30,7 +30,8 @@ import java.util.Set;
 /**
  * The control socket of a JVM: a Unix domain socket in a folder only its user can enter, {@code
  * $TMPDIR/tracepoint4j-$USER/PID.sock}, on which the {@code tp} tool sends one request per line and
- * reads one response per line (tab-separated fields, UTF-8):
+ * reads one response per line (tab-separated fields, UTF-8, each with backslash, line breaks and tab
+ * escaped: see escape()):
  *
  * <pre>
  * record  FOLDER  MODE  SUB_BUFFER_SIZE  SUB_BUFFER_COUNT  GLOB  FILTER  [GLOB  FILTER ...]
@@ -318,7 +319,7 @@ final class ControlServer {
                 }
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     synchronized (this) {
-                        out.println(answer(line.split("\t", -1)));
+                        out.println(answer(fieldsOf(line)));
                         updateLastWords();
                         if (letRun) { // after the answer is out: the command may exit at once, and the tool reads it
                             letRun = false;
@@ -418,10 +419,11 @@ final class ControlServer {
             }
             session = builder.start();
             List<String> recorded = session.recorded();
-            StringBuilder answer = new StringBuilder("ok\t" + session.folder() + "\t" + recorded.size());
+            StringBuilder answer =
+                    new StringBuilder("ok\t" + escape(session.folder().toString()) + "\t" + recorded.size());
             for (int i = 5; i < request.length; i += 2) {
                 if (!matchesAny(request[i], recorded)) {
-                    answer.append('\t').append(request[i]); // a glob that matches nothing now: a typo?
+                    answer.append('\t').append(escape(request[i])); // a glob that matches nothing now: a typo?
                 }
             }
             return answer.toString();
@@ -461,7 +463,7 @@ final class ControlServer {
             } finally {
                 session = null;
             }
-            return "ok\t" + summary.lost() + "\t" + summary.folder() + failure;
+            return "ok\t" + summary.lost() + "\t" + escape(summary.folder().toString()) + failure;
         }
 
         private String stat(String[] request) {
@@ -511,7 +513,7 @@ final class ControlServer {
             StringBuilder answer = new StringBuilder("ok");
             for (Session recorder : recorders) {
                 Path into = recorders.size() == 1 ? folder : folder.resolve(recorder.name());
-                answer.append('\t').append(recorder.snapshot(into));
+                answer.append('\t').append(escape(recorder.snapshot(into).toString()));
             }
             return answer.toString();
         }
@@ -525,7 +527,7 @@ final class ControlServer {
             }
             histogram = new Histogram(request[2], request[3], request[1]);
             String name = histogram.name();
-            return name != null ? "ok\t" + name + "\t1" : "ok\t" + request[2] + "\t0";
+            return name != null ? "ok\t" + name + "\t1" : "ok\t" + escape(request[2]) + "\t0";
         }
 
         /** The histogram so far, the connection's histogram still made (tp hist reads it every second). */
@@ -606,9 +608,42 @@ final class ControlServer {
         return fields.isEmpty() ? head : head + "\t" + String.join("\t", fields);
     }
 
-    /** A field of a response: backslash, newline and tab escaped (RecordCommand.unescape undoes it). */
+    /**
+     * A field of an answer: backslash, line breaks and tab escaped. The tool's ControlSocket escapes
+     * the fields of its requests in the same way and undoes this (mirrored there, the cli not
+     * compiling against the tracer; checked together end to end by the cli's ControlFieldsTest).
+     */
     static String escape(String text) {
-        return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t");
+        return text.replace("\\", "\\\\")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+                .replace("\t", "\\t");
+    }
+
+    /** The fields of a request, tab-separated, each unescaped: a filter or a folder may hold a tab or a line break. */
+    static String[] fieldsOf(String line) {
+        String[] fields = line.split("\t", -1);
+        for (int i = 0; i < fields.length; i++) {
+            fields[i] = unescape(fields[i]);
+        }
+        return fields;
+    }
+
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder text = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                text.append(next == 'n' ? '\n' : next == 'r' ? '\r' : next == 't' ? '\t' : next);
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     private static void closeQuietly(SocketChannel channel) {
