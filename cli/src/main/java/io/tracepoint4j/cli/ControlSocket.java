@@ -31,8 +31,14 @@ final class ControlSocket implements AutoCloseable {
     private long lastWordsAt;
     /** Why the target could not say its last words ({@code exit  error  MESSAGE}); null if it did, or said none. */
     private String lastWordsError;
+    /**
+     * Whether the target closed the socket (read at its end, or failed): it is exiting, or its
+     * control socket is gone. Set by the thread that requests, read by waitForTheEnd on the same
+     * thread (everySecond runs there).
+     */
+    private boolean closedByTarget;
 
-    private ControlSocket(long pid, SocketChannel channel) {
+    ControlSocket(long pid, SocketChannel channel) {
         this.pid = pid;
         this.channel = channel;
         this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
@@ -83,6 +89,7 @@ final class ControlSocket implements AutoCloseable {
                 line = in.readLine();
             }
             if (line == null) {
+                closedByTarget = true;
                 throw new CommandFailure(
                         ProcessHandle.of(pid).isEmpty()
                                 ? "PID " + pid + " exited"
@@ -97,6 +104,7 @@ final class ControlSocket implements AutoCloseable {
             }
             return answer;
         } catch (IOException e) {
+            closedByTarget = true;
             throw new CommandFailure("PID " + pid + ": the control socket failed: " + e.getMessage());
         }
     }
@@ -129,23 +137,26 @@ final class ControlSocket implements AutoCloseable {
         }
     }
 
-    /** Whether {@code pid} is gone, or goes within 2 s: a socket that failed as it exited. */
+    /**
+     * Whether {@code pid} is gone, or goes within 2 s: a socket that failed as it exited. Polls
+     * isAlive() itself: the JDK polls a process that is not this one's child for onExit() less
+     * and less often (every 5 s after a few minutes), and that pace would outlast the 2 s.
+     */
     private static boolean exits(long pid) {
         java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
-        if (process.isEmpty()) {
-            return true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (process.isPresent() && process.get().isAlive()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.get().isAlive();
+            }
         }
-        try {
-            process.get().onExit().get(2, TimeUnit.SECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return !process.get().isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !process.get().isAlive();
-        }
+        return true;
     }
 
     /**
@@ -237,6 +248,8 @@ final class ControlSocket implements AutoCloseable {
      * has stopped what it started and printed its results, as perf stat does on Ctrl-C.
      */
     void waitForTheEnd(Double seconds, Runnable everySecond) throws InterruptedException {
+        // the target's exit: its process ends (noticed by polling, for a process not this JVM's
+        // child), or it closes the socket, which a request of everySecond finds first
         CountDownLatch end = new CountDownLatch(1);
         Thread hook = new Thread(new CountDown(end), "tp: Ctrl-C");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -250,6 +263,9 @@ final class ControlSocket implements AutoCloseable {
                 }
                 if (everySecond != null) {
                     everySecond.run(); // may throw: what it polls failed
+                }
+                if (closedByTarget) {
+                    break; // it is exiting: its process may still look alive a moment (not this JVM's child)
                 }
             }
         } finally {

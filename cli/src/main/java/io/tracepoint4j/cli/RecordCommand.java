@@ -115,7 +115,7 @@ final class RecordCommand implements Callable<Integer> {
      * so far, bytes written, their rates. On a terminal the line is rewritten in place; elsewhere
      * (--progress into a file or a pipe) each is a line of its own.
      */
-    private static final class Progress implements Runnable {
+    static final class Progress implements Runnable {
         private final ControlSocket control;
         private final Path folder;
         private final PrintWriter err;
@@ -133,7 +133,15 @@ final class RecordCommand implements Callable<Integer> {
         public void run() {
             long bytes = TraceFolders.bytes(folder);
             double seconds = (System.nanoTime() - start) / 1e9;
-            String[] progress = control.request("progress");
+            String[] progress;
+            try {
+                progress = control.request("progress");
+            } catch (CommandFailure e) {
+                if (e.answered()) {
+                    throw e;
+                }
+                return; // the target is exiting: the wait ends, and the summary says so
+            }
             long lost = Long.parseLong(progress[1]);
             long events = Long.parseLong(progress[2]);
             String line = String.format(
