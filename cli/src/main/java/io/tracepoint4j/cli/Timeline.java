@@ -62,6 +62,8 @@ final class Timeline implements Closeable {
                 } catch (java.nio.file.FileSystemException e) { // unreadable, not malformed: say why
                     throw new CommandFailure(trace.label() + ": cannot read " + e.getFile() + ": "
                             + io.tracepoint4j.ctf.FileErrors.reason(e, null));
+                } catch (java.io.EOFException e) { // a stream file cut short: the message says how to read the rest
+                    throw new CommandFailure(trace.label() + ": " + e.getMessage());
                 } catch (IOException e) {
                     throw new CommandFailure(trace.label() + ": " + e.getMessage()
                             + "; tp view reads the CTF traces tracepoint4j writes (for a trace of another"

@@ -316,7 +316,7 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
         MemorySegment bytes = stream.bytes;
         long left = bytes.byteSize() - offset;
         if (left < PacketContextDescriptor.CUSTOM_OFFSET) {
-            throw broken(
+            throw partialPacket(
                     stream,
                     offset,
                     "the file ends in a partial packet (" + left + " bytes, less than a packet"
@@ -372,7 +372,7 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                             + layout.eventsOffset() * 8L + " bits) and packet_size (" + packetBits + " bits)");
         }
         if (Long.compareUnsigned(packetBits / 8, left) > 0) {
-            throw broken(
+            throw partialPacket(
                     stream,
                     offset,
                     "packet_size " + packetBits / 8 + " bytes runs past the end of the file (" + left
@@ -560,6 +560,18 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
 
     private static IOException broken(StreamData stream, long offset, String why) {
         return new IOException("stream file " + stream.file + ", offset " + offset + ": " + why);
+    }
+
+    /**
+     * As broken(), for a file cut short in its last packet (a writer killed in mid-write, a disk
+     * that filled up): an EOFException, whose message says the fix. babeltrace2 refuses such a
+     * trace as this reader does; cutting the file at the packet's start keeps every whole packet
+     * before it.
+     */
+    private static java.io.EOFException partialPacket(StreamData stream, long offset, String why) {
+        return new java.io.EOFException("stream file " + stream.file + ", offset " + offset + ": " + why
+                + "; to read the packets before it (babeltrace2 too), cut the file there: truncate -s " + offset + " '"
+                + stream.file + "'");
     }
 
     /**
