@@ -82,7 +82,7 @@ public final class RingBuffer extends WriterLine.After {
      *
      * Concurrency: writers race only on the CAS of writePosition; after it, each writes its own
      *   bytes and adds to commitCounts with getAndAdd. The per-index stamps (content end, begin and
-     *   end time) are plain fields written by the one writer that opened or closed that use, before
+     *   end time, lost count) are plain fields written by the one writer that opened or closed that use, before
      *   its release of commitCounts; the consumer reads them after its acquire of the complete count.
      *   The consumer's methods are for one thread at a time (the owner serializes them).
      *
@@ -125,6 +125,19 @@ public final class RingBuffer extends WriterLine.After {
      *   least lastTime, so packets still follow one another in time; were a periodic flush to close
      *   at now, every record placed in the past after it would be raised to the flush's time.
      *   cut(notBefore) raises lastTime for a rotation, whose new chunk must begin after the cut.
+     *
+     * Losses: the writer that closes a sub-buffer stamps it with the buffer's lost count then
+     *   (lostAtClose), which the consumer hands over with it: a packet says the losses up to its
+     *   end, as LTTng's switch writes them into the packet it closes, not those counted up to the
+     *   moment it is drained (in DISCARD mode, while the buffer is full, those lie after the newer
+     *   sub-buffers). Two writers may close consecutive sub-buffers in the other order (the first
+     *   descheduled between its claim and its stamp), so the consumer hands over the larger of the
+     *   stamp and the last count it handed: the counts never decrease from one packet to the next.
+     *   The newest sub-buffer, with none opened after it (a full DISCARD buffer refuses to open
+     *   one; a flush closed it), goes with the count at its hand-over instead: losses counted
+     *   after its end belong to no later packet yet, and may never (the session stops), so they
+     *   ride with it, a packet early in time rather than lost from the trace; a later packet's
+     *   count covers the rest.
      *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
@@ -171,6 +184,10 @@ public final class RingBuffer extends WriterLine.After {
     private final long[] beginRecords;
 
     private final long[] endTimes;
+    /** Per index, stamped by the writer that closed its current use: the buffer's lost records then. */
+    private final long[] lostAtClose;
+    /** The lost count the consumer handed with the last sub-buffer; consumer only. */
+    private long lostHanded;
     /** [LC] Lost records by cause, indexed by Loss ordinal. */
     private final long[] lost = new long[Loss.values().length];
     /** Sub-buffers overwritten before the consumer read them (OVERWRITE); consumer only. */
@@ -195,6 +212,7 @@ public final class RingBuffer extends WriterLine.After {
         this.beginTimes = new long[subBufferCount];
         this.beginRecords = new long[subBufferCount];
         this.endTimes = new long[subBufferCount];
+        this.lostAtClose = new long[subBufferCount];
     }
 
     /** A builder; the defaults are 4 sub-buffers of 64 KiB, no header, DISCARD, System.nanoTime(). */
@@ -471,6 +489,10 @@ public final class RingBuffer extends WriterLine.After {
             long beginTime = beginTimes[index];
             long endTime = endTimes[index];
             long records = (recordsEver(count, use + 1) - beginRecords[index]) & BYTES_MASK;
+            long lostBefore = written == position + subBufferSize // nothing opened after it: see "Losses"
+                    ? lostTotal()
+                    : lostAtClose[index];
+            lostBefore = Math.max(lostHanded, lostBefore); // never less than an earlier one's
             MemorySegment slice = memory.asSlice((long) index * subBufferSize, subBufferSize);
             if (mode == Mode.OVERWRITE) {
                 MemorySegment.copy(slice, 0, scratch, 0, subBufferSize);
@@ -481,7 +503,8 @@ public final class RingBuffer extends WriterLine.After {
                 slice = scratch.asSlice(0, subBufferSize);
             }
             SubBuffer view = new SubBuffer(
-                    slice, position >>> subBufferShift, contentEnd, records, beginTime, endTime, lostTotal());
+                    slice, position >>> subBufferShift, contentEnd, records, beginTime, endTime, lostBefore);
+            lostHanded = lostBefore;
             consumer.accept(view);
             setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
@@ -595,6 +618,7 @@ public final class RingBuffer extends WriterLine.After {
         int index = index(position);
         contentEnds[index] = contentEnd; // published by the closer's next commit into it ([CC])
         endTimes[index] = time;
+        lostAtClose[index] = lostTotal(); // the losses up to its end: see "Losses" in the design note
     }
 
     /**

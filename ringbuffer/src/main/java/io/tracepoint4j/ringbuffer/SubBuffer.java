@@ -73,7 +73,10 @@ public final class SubBuffer {
         return endTime;
     }
 
-    /** The buffer's lost records of every cause so far: never less than for an earlier sub-buffer. */
+    /**
+     * The buffer's lost records of every cause up to this sub-buffer's end (counted when it was
+     * closed): never less than for an earlier sub-buffer.
+     */
     public long lostTotal() {
         return lostTotal;
     }

@@ -300,11 +300,39 @@ class RingBufferTest {
         List<TestRecords.Parsed> seen = new ArrayList<>();
         List<SubBuffer> subs = consumeAll(buffer, seen);
         assertThat(subs).as("the last is still open").hasSize(3);
+        assertThat(subs)
+                .extracting(SubBuffer::lostTotal)
+                .as("closed before the losses: none up to their ends (not the 12 counted when drained)")
+                .containsExactly(0L, 0L, 0L);
         assertThat(put(buffer, 100, 1, 20)).as("room again").isTrue();
         buffer.switchSubBuffer();
-        consumeAll(buffer, seen);
+        assertThat(consumeAll(buffer, seen))
+                .extracting(SubBuffer::lostTotal)
+                .as("the 12 were lost while sub-buffer 3 was the last open: up to its end")
+                .containsExactly(12L, 12L);
         assertThat(seen).extracting(TestRecords.Parsed::sequence).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 20L);
         assertThat(seen.size() + buffer.lostTotal()).isEqualTo(21);
+    }
+
+    /**
+     * Losses after the newest sub-buffer closed, with none opened after it (the buffer full): no
+     * later packet may ever come (the session stops), so they go with that newest one, not lost
+     * from the trace.
+     */
+    @Test
+    void lossesAfterTheNewestSubBufferGoWithItWhenNoneOpenedAfterIt() {
+        RingBuffer buffer = buffer(Mode.DISCARD, new TickingClock());
+        for (int i = 0; i < 8; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // 4 sub-buffers of 2 records
+        }
+        assertThat(buffer.switchSubBuffer())
+                .as("the fourth closed: the buffer is full")
+                .isTrue();
+        for (int i = 8; i < 13; i++) {
+            assertThat(put(buffer, 100, 1, i)).as("refused: nothing consumed").isFalse();
+        }
+        List<SubBuffer> subs = consumeAll(buffer, new ArrayList<>());
+        assertThat(subs).extracting(SubBuffer::lostTotal).containsExactly(0L, 0L, 0L, 5L);
     }
 
     @Test
