@@ -151,7 +151,7 @@ final class HistCommand implements Callable<Integer> {
             long rank = (long) Math.ceil(p * count);
             long seen = 0;
             int b = 0;
-            while (seen + buckets[b] < rank) {
+            while (b < last && seen + buckets[b] < rank) { // a reading may count more than its buckets hold
                 seen += buckets[b++];
             }
             out.printf("p%-4s < %s%n", new java.text.DecimalFormat("0.#").format(p * 100), upper(b));
@@ -173,7 +173,7 @@ final class HistCommand implements Callable<Integer> {
         if (bucket <= 1) {
             return bucket == 0 ? "0" : "1";
         }
-        return bucket - 1 >= 64 ? "2^63" : human(1L << (bucket - 1));
+        return bucket - 1 >= 63 ? "2^63" : human(1L << (bucket - 1));
     }
 
     private static String human(long power) {

@@ -35,4 +35,39 @@ class HistCommandTest {
                 .contains("[1K, 2K)                1 |@@@@@                                   |")
                 .contains("p50   < 4", "p90   < 4", "p99   < 2K", "p99.9 < 2K");
     }
+
+    /** The top bucket, [2^62, 2^63): its upper bound is 2^63, not a long that overflowed. */
+    @Test
+    void theTopBucketEndsAtTwoToTheSixtyThird() {
+        long[] values = new long[4 + 65];
+        values[4 + 64] = 1;
+        values[0] = 1;
+        values[1] = Long.MAX_VALUE;
+        values[2] = Long.MAX_VALUE;
+        values[3] = Long.MAX_VALUE;
+        StringWriter text = new StringWriter();
+        HistCommand.print(new PrintWriter(text, true), values);
+        assertThat(text.toString())
+                .contains("[4E, 2^63)              1 |")
+                .contains("p50   < 2^63")
+                .doesNotContain("-9");
+    }
+
+    /**
+     * A count above what the buckets hold (a reading taken while firings ran, from a target that
+     * added to its count first): the percentiles stay within the buckets instead of running past
+     * the last (an internal error).
+     */
+    @Test
+    void aCountAboveTheBucketsIsDrawnWithinThem() {
+        long[] values = new long[4 + 65];
+        values[4 + 3] = 3; // [2, 4)
+        values[0] = 4;
+        values[1] = 5;
+        values[2] = 2;
+        values[3] = 3;
+        StringWriter text = new StringWriter();
+        HistCommand.print(new PrintWriter(text, true), values);
+        assertThat(text.toString()).contains("p99.9 < 4");
+    }
 }

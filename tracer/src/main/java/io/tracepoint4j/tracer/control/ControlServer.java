@@ -488,8 +488,8 @@ final class ControlServer {
             if (counts == null) {
                 return "error\tthis connection counts nothing";
             }
+            counts.close(); // first: no firing adds to them while they are read
             List<String> last = counts.read();
-            counts.close();
             counts = null;
             return line("ok", last);
         }
@@ -545,9 +545,9 @@ final class ControlServer {
             if (histogram == null) {
                 return "error\tthis connection makes no histogram";
             }
+            histogram.close(); // first: no firing adds to it while it is read
             String last = measured(histogram);
             String problem = histogram.problem();
-            histogram.close();
             histogram = null;
             return problem != null ? "error\t" + escape(problem) : "ok\t" + last;
         }

@@ -35,6 +35,10 @@ final class Histogram {
      *       tracepoint refused the probe (or by the starting thread, which then throws it), and
      *       read by the control thread (problem()), which tells the tool.
      *   The Recorder's sums are LongAdders and LongAccumulators, read with sum() and get().
+     *   [N] A firing adds to count last, and read() reads count first: each firing it counts has
+     *       its minimum, maximum and bucket in what it reads next (the adders' cells are written
+     *       and read with volatile accesses), so the buckets add up to at least count, and min and
+     *       max are set whenever count is above 0, even while firings run.
      */
 
     static final int BUCKETS = 65;
@@ -132,7 +136,7 @@ final class Histogram {
             return "0\t0\t0\t0" + "\t0".repeat(BUCKETS);
         }
         StringBuilder fields = new StringBuilder();
-        long count = recorder.count.sum();
+        long count = recorder.count.sum(); // [N] first
         fields.append(count).append('\t').append(recorder.sum.sum()).append('\t');
         fields.append(count == 0 ? 0 : recorder.min.get()).append('\t').append(count == 0 ? 0 : recorder.max.get());
         for (int b = 0; b < BUCKETS; b++) {
@@ -230,13 +234,14 @@ final class Histogram {
             }
         }
 
+        /** The count last, which read() reads first: see [N] in the design note. */
         private long take(long cursor, long value) {
             if (cursor == index) {
-                count.increment();
                 sum.add(value);
                 min.accumulate(value);
                 max.accumulate(value);
                 buckets[bucket(value)].increment();
+                count.increment(); // [N]
             }
             return cursor + 1;
         }
