@@ -102,6 +102,7 @@ final class TargetJvm implements AutoCloseable {
         }
         Path secrets = null;
         JMXConnector connector = null;
+        ObjectName created = null; // the Bootstrap MBean, once registered: unregistered again on failure
         boolean agentStarted = false;
         try {
             deleteSecretsOfEndedTools();
@@ -143,6 +144,7 @@ final class TargetJvm implements AutoCloseable {
                 throw new CommandFailure("PID " + pid + " has no tracepoint4j: " + BOOTSTRAP + " is not on its class"
                         + " path (add io.tracepoint4j:tracepoint4j-tracepoint to the application)");
             }
+            created = name; // as close() does, also if a stale one was there
             String version = (String) connector.getMBeanServerConnection().getAttribute(name, "Version");
             if (!compatible(version, TOOL_VERSION)) {
                 throw new CommandFailure("PID " + pid + " has tracepoint4j " + version + ", and this tp is version "
@@ -150,11 +152,11 @@ final class TargetJvm implements AutoCloseable {
             }
             return new TargetJvm(pid, attaching, vm, secrets, connector, name);
         } catch (RuntimeException e) {
-            undo(pid, vm, secrets, connector, null, agentStarted);
+            undo(pid, vm, secrets, connector, created, agentStarted);
             attaching.release();
             throw e;
         } catch (Exception e) {
-            undo(pid, vm, secrets, connector, null, agentStarted);
+            undo(pid, vm, secrets, connector, created, agentStarted);
             attaching.release();
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
         }

@@ -160,10 +160,26 @@ class ShadedJarIT {
                     .asString()
                     .matches("tp list: PID " + other.pid() + " has tracepoint4j 9.9.9, and this tp is version \\S+:"
                             + " use the tp of version 9.9.9");
+            assertThat(bootstrapRegistered(other.pid()))
+                    .as("the refused attach left the target as it was: its Bootstrap MBean unregistered")
+                    .isFalse();
         } finally {
             assertThat(TargetProcesses.stop(other))
                     .as("what the target printed")
                     .isEmpty();
+        }
+    }
+
+    /** Whether {@code pid}'s platform MBean server holds tracepoint4j's Bootstrap MBean (through a local JMX agent). */
+    private static boolean bootstrapRegistered(long pid) throws Exception {
+        com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(pid));
+        try (javax.management.remote.JMXConnector connector = javax.management.remote.JMXConnectorFactory.connect(
+                new javax.management.remote.JMXServiceURL(vm.startLocalManagementAgent()))) {
+            return connector
+                    .getMBeanServerConnection()
+                    .isRegistered(new javax.management.ObjectName("io.tracepoint4j:type=Bootstrap"));
+        } finally {
+            vm.detach();
         }
     }
 }
