@@ -378,11 +378,13 @@ public final class Session implements AutoCloseable {
      * @return the folder of the chunk closed
      */
     public Path rotate() throws IOException {
-        Path next;
-        synchronized (this) {
-            next = folder.resolveSibling(folder.getFileName() + "." + chunks.size());
+        synchronized (lifecycle) { // named and made in one step: two rotations at once take .1 and .2
+            Path next;
+            synchronized (this) {
+                next = folder.resolveSibling(folder.getFileName() + "." + chunks.size());
+            }
+            return rotate(next);
         }
-        return rotate(next);
     }
 
     /**

@@ -218,6 +218,38 @@ class RotateAndSnapshotTest {
         }
     }
 
+    /** Rotations from several threads at once each take a folder of their own (.1, .2, ...). */
+    @Test
+    void concurrentRotationsTakeFoldersOfTheirOwn(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Path folder = dir.resolve("trace");
+        Session session = Session.builder("rotating-together")
+                .enable(provider + ":*")
+                .output(folder)
+                .start();
+        int threads = 4;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+        List<java.util.concurrent.Future<Path>> rotations = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                rotations.add(pool.submit(() -> {
+                    together.await();
+                    return session.rotate();
+                }));
+            }
+            List<Path> closed = new ArrayList<>();
+            for (java.util.concurrent.Future<Path> rotation : rotations) {
+                closed.add(rotation.get()); // throws if one failed ("folder not empty")
+            }
+            assertThat(closed).doesNotHaveDuplicates().hasSize(threads);
+        } finally {
+            session.stop();
+        }
+        for (int chunk = 1; chunk <= threads; chunk++) {
+            assertThat(dir.resolve("trace." + chunk)).isDirectory();
+        }
+    }
+
     @Test
     void rotationIsForStreamingSessionsAndSnapshotsForFlightRecorders(@TempDir Path dir) throws Exception {
         try (Session streaming =
