@@ -81,9 +81,10 @@ final class StatCommand implements Callable<Integer> {
                             : started[1] + (started[1].equals("1") ? " tracepoint" : " tracepoints"))
                     + ")" + duration.phrase(", Ctrl-C stops"));
             out.flush();
-            if (noneYet) { // not an error: tracepoints defined later are counted
+            if (started.length > 2) { // not an error: tracepoints defined later are counted
+                List<String> unmatched = java.util.Arrays.asList(started).subList(2, started.length);
                 target.sayNoneMatchYet(
-                        spec.commandLine().getErr(), "stat", globs, "those defined later will be counted");
+                        spec.commandLine().getErr(), "stat", unmatched, "those defined later will be counted");
             }
             target.letCommandRun(control, spec.commandLine().getErr(), "stat");
             long start = System.nanoTime();

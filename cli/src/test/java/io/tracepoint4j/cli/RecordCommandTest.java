@@ -390,7 +390,7 @@ class RecordCommandTest {
 
     /**
      * A glob that matches nothing now is named in a warning even beside others that match (a typo
-     * in a list used to pass unsaid); one that can match no name is refused.
+     * in a list used to pass unsaid), by record and stat; one that can match no name is refused.
      */
     @Test
     void aGlobThatMatchesNothingNowIsNamed(@TempDir Path dir) {
@@ -407,6 +407,13 @@ class RecordCommandTest {
         assertThat(command.status()).as(command.err()).isZero();
         assertThat(command.err())
                 .contains("tp record: no tracepoint of PID " + target.pid() + " matches nomatch:x now;")
+                .doesNotContain("rt:*");
+        TpCommand stat = TpCommand.run(
+                "stat", "--pid", Long.toString(target.pid()), "-e", "rt:*,nomatch:x", "--duration", "0.5");
+        assertThat(stat.status()).as(stat.err()).isZero();
+        assertThat(stat.err())
+                .as("stat names it too")
+                .contains("tp stat: no tracepoint of PID " + target.pid() + " matches nomatch:x now;")
                 .doesNotContain("rt:*");
         TpCommand impossible = TpCommand.run(
                 "record",

@@ -40,7 +40,8 @@ import java.util.Set;
  * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
  * stop                                     -> ok  LOST  FOLDER  [FAILURE] (FAILURE: why the trace is
  *                                             incomplete; LOST then counts what it lacks)
- * stat    FILTER  GLOB  [GLOB ...]         -> ok  N              (counting probes on N tracepoints)
+ * stat    FILTER  GLOB  [GLOB ...]         -> ok  N  [GLOB ...]  (counting probes on N tracepoints; then
+ *                                             each GLOB that matches none now)
  * counts                                   -> ok  NAME=COUNT  ...  (just ok while none is counted)
  * unstat                                   -> ok  NAME=COUNT  ... (the last counts; probes detached)
  * hist    FILTER  EVENT  FIELD             -> ok  NAME  1  (the one tracepoint EVENT matches), or
@@ -474,7 +475,11 @@ final class ControlServer {
                 return "error\tstat needs FILTER and GLOBs";
             }
             counts = new Counts(java.util.Arrays.asList(request).subList(2, request.length), request[1]);
-            return "ok\t" + counts.read().size();
+            StringBuilder answer = new StringBuilder("ok\t" + counts.read().size());
+            for (String glob : counts.unmatchedAtStart()) {
+                answer.append('\t').append(escape(glob)); // a glob that matches nothing now: a typo?
+            }
+            return answer.toString();
         }
 
         private String counts() {

@@ -28,6 +28,8 @@ final class Counts {
     private final List<String> notAttached = new CopyOnWriteArrayList<>();
 
     private final Attachments attachments;
+    /** The globs that matched no tracepoint when it started (a typo, or tracepoints not defined yet). */
+    private final List<String> unmatchedAtStart = new ArrayList<>();
 
     /**
      * Attaches counters to the tracepoints {@code globs} match, now and as they are defined.
@@ -41,8 +43,12 @@ final class Counts {
         Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
         Chooser chooser = new Chooser(parsed);
         for (String glob : globs) {
-            for (Tracepoint<?> tracepoint : Tracepoints.find(Tracepoints.checkGlob(glob))) { // why none would match
+            List<Tracepoint<?>> found = Tracepoints.find(Tracepoints.checkGlob(glob)); // why none would match
+            for (Tracepoint<?> tracepoint : found) {
                 chooser.checkFits(tracepoint); // refused now rather than left out
+            }
+            if (found.isEmpty()) {
+                unmatchedAtStart.add(glob);
             }
         }
         this.attachments = Attachments.start(chooser);
@@ -51,6 +57,11 @@ final class Counts {
             throw new IllegalStateException(
                     "tp stat cannot count " + String.join("; ", notAttached) + "; leave it out of the globs");
         }
+    }
+
+    /** The globs that matched no tracepoint when counting started, for the tool to say so. */
+    List<String> unmatchedAtStart() {
+        return unmatchedAtStart;
     }
 
     /** NAME=COUNT for each tracepoint name counted, in the order first attached. */
