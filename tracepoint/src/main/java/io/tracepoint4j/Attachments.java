@@ -59,11 +59,13 @@ public final class Attachments implements AutoCloseable {
         /**
          * Told, under the lock, that the writers {@link #writers} returned for {@code tracepoint}
          * could not all be registered (the tracepoint's {@code onFirstProbe} hook threw, say): none
-         * is attached, and {@code cause} then goes on to the registry, which logs it as a warning
-         * (a definition never fails for a consumer). A consumer that must tell its user says so
-         * here. Default: nothing.
+         * is attached. Return true if the consumer has told its user; else {@code cause} goes on to
+         * the registry, which logs it as a warning (a definition never fails for a consumer).
+         * Default: false.
          */
-        default void notAttached(Tracepoint<?> tracepoint, Throwable cause) {}
+        default boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            return false;
+        }
     }
 
     /** What is attached to one tracepoint, held weakly (see the class comment). */
@@ -163,8 +165,10 @@ public final class Attachments implements AutoCloseable {
             for (WeakReference<Object> probe : entry.probes) {
                 detach(tracepoint, probe.get()); // all the chooser's writers, or none
             }
-            chooser.notAttached(tracepoint, e);
-            throw e;
+            if (!chooser.notAttached(tracepoint, e)) {
+                throw e; // for the registry to log
+            }
+            return;
         }
         attached.put(tracepoint.id(), entry);
         chooser.attached(tracepoint, writers);

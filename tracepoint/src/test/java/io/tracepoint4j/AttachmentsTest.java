@@ -167,8 +167,9 @@ class AttachmentsTest {
         }
 
         @Override
-        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+        public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
             told.add("not attached " + tracepoint.name() + ": " + cause.getMessage());
+            return true;
         }
     }
 

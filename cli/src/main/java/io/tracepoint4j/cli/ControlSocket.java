@@ -242,12 +242,45 @@ final class ControlSocket implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed (or TERM sent), or the
-     * target exits; runs {@code everySecond} (if not null) once a second meanwhile. After Ctrl-C it
-     * returns at once, and the JVM's exit waits (up to {@link Tp#FINISH_SECONDS}) until the command
-     * has stopped what it started and printed its results, as perf stat does on Ctrl-C.
+     * Prints on {@code err} what the target's side of this connection had to tell since the last
+     * call (a tracepoint defined later that the filter does not fit, a trace it cannot write: the
+     * tracer's notes, which the target never prints itself), one line each, {@code tp TOOL: PID N:
+     * NOTE}. Says nothing if the target is ending.
      */
-    void waitForTheEnd(Double seconds, Runnable everySecond) throws InterruptedException {
+    void sayNotes(PrintWriter err, String tool) {
+        sayNotes(err, tool, null);
+    }
+
+    /** As {@link #sayNotes(PrintWriter, String)}, running {@code beforeFirst} (if not null) before a first note. */
+    private void sayNotes(PrintWriter err, String tool, Runnable beforeFirst) {
+        String[] notes;
+        try {
+            notes = request("notes");
+        } catch (CommandFailure e) {
+            if (e.answered()) {
+                throw e;
+            }
+            return; // the target is ending: the caller finds it so
+        }
+        if (notes.length > 1 && beforeFirst != null) {
+            beforeFirst.run();
+        }
+        for (int i = 1; i < notes.length; i++) {
+            err.println("tp " + tool + ": PID " + pid + ": " + notes[i]);
+        }
+        err.flush();
+    }
+
+    /**
+     * Waits until {@code seconds} pass (null: no limit), Ctrl-C is pressed (or TERM sent), or the
+     * target exits; runs {@code everySecond} (if not null) once a second meanwhile, and then says
+     * the target's notes ({@link #sayNotes}) on {@code err}, after {@code beforeNotes} (if not
+     * null: ending a progress line rewritten in place). After Ctrl-C it returns at once, and the
+     * JVM's exit waits (up to {@link Tp#FINISH_SECONDS}) until the command has stopped what it
+     * started and printed its results, as perf stat does on Ctrl-C.
+     */
+    void waitForTheEnd(Double seconds, Runnable everySecond, Runnable beforeNotes, PrintWriter err, String tool)
+            throws InterruptedException {
         // the target's exit: its process ends (noticed by polling, for a process not this JVM's
         // child), or it closes the socket, which a request of everySecond finds first
         CountDownLatch end = new CountDownLatch(1);
@@ -263,6 +296,9 @@ final class ControlSocket implements AutoCloseable {
                 }
                 if (everySecond != null) {
                     everySecond.run(); // may throw: what it polls failed
+                }
+                if (!closedByTarget) {
+                    sayNotes(err, tool, beforeNotes);
                 }
                 if (closedByTarget) {
                     break; // it is exiting: its process may still look alive a moment (not this JVM's child)

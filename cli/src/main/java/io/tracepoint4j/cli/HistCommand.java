@@ -90,8 +90,12 @@ final class HistCommand implements Callable<Integer> {
             }
             target.letCommandRun(control, spec.commandLine().getErr(), "hist");
             ControlSocket.Poll poll = control.new Poll("histogram");
-            control.waitForTheEnd(duration.seconds, poll);
+            control.waitForTheEnd(
+                    duration.seconds, poll, null, spec.commandLine().getErr(), "hist");
             String[] answer = poll.finish("unhist", "histogram");
+            if (!poll.exited()) {
+                control.sayNotes(spec.commandLine().getErr(), "hist"); // those of its last second
+            }
             if (poll.exited() && !poll.finalCounts()) { // killed: what it said last, up to a second old
                 out.println("PID " + pid + " exited without its final histogram; as of the last second:");
             } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end

@@ -149,17 +149,22 @@ final class RecordCommand implements Callable<Integer> {
                     events, lost, bytes / 1e6, bytes / 1e6 / seconds, events / seconds);
             if (rewrite) {
                 err.print("\r" + line + " ");
+                lineShown = true;
             } else {
                 err.println(line);
             }
             err.flush();
         }
 
-        /** Ends the rewritten line, if there is one, before the results. */
+        /** Whether a line rewritten in place is on the screen, not ended yet. */
+        private boolean lineShown;
+
+        /** Ends the rewritten line, if there is one, before the results or a note. */
         void end() {
-            if (rewrite) {
+            if (lineShown) {
                 err.println();
                 err.flush();
+                lineShown = false;
             }
         }
     }
@@ -226,7 +231,12 @@ final class RecordCommand implements Callable<Integer> {
             Progress shown = (progress || terminal) && !flightRecorder
                     ? new Progress(control, folder, spec.commandLine().getErr(), terminal)
                     : null;
-            control.waitForTheEnd(duration.seconds, shown);
+            control.waitForTheEnd(
+                    duration.seconds,
+                    shown,
+                    shown == null ? null : shown::end,
+                    spec.commandLine().getErr(),
+                    "record");
             if (shown != null) {
                 shown.end();
             }
@@ -234,6 +244,7 @@ final class RecordCommand implements Callable<Integer> {
             Long lost = null; // from the session; else (the target exited) from the packets' counts
             String[] stopped = control.lastRequest("stop");
             if (stopped != null) {
+                control.sayNotes(spec.commandLine().getErr(), "record"); // those of its last second
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
                 if (stopped.length > 3) { // the trace could not be written completely: said, and counted

@@ -49,7 +49,11 @@ class ControlSocketTest {
             try (ControlSocket control = new ControlSocket(alive.pid(), client)) {
                 long start = System.nanoTime();
                 control.waitForTheEnd(
-                        60.0, new RecordCommand.Progress(control, dir, new PrintWriter(err, true), false));
+                        60.0,
+                        new RecordCommand.Progress(control, dir, new PrintWriter(err, true), false),
+                        null,
+                        new PrintWriter(err, true),
+                        "record");
                 assertThat((System.nanoTime() - start) / 1e9)
                         .as("ended by the closed socket, not by the 60 s")
                         .isLessThan(10);

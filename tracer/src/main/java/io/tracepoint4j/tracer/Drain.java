@@ -82,6 +82,7 @@ final class Drain implements Runnable {
     private static final long FLUSH_NANOS = 500_000_000L;
 
     private final String sessionName;
+    private final Warnings warnings;
     private final Recorder recorder;
     private final SessionBuffers buffers;
     private final CtfTrace trace;
@@ -98,8 +99,10 @@ final class Drain implements Runnable {
      * the one an OVERWRITE session writes), whose streams begin with a leading packet in DISCARD
      * mode (see "Packet numbers" in the design note).
      */
-    Drain(String sessionName, Recorder recorder, CtfTrace trace, Mode mode, boolean first) throws IOException {
+    Drain(String sessionName, Warnings warnings, Recorder recorder, CtfTrace trace, Mode mode, boolean first)
+            throws IOException {
         this.sessionName = sessionName;
+        this.warnings = warnings;
         this.recorder = recorder;
         this.buffers = recorder.buffers;
         this.trace = trace;
@@ -141,12 +144,10 @@ final class Drain implements Runnable {
             }
         } catch (IOException e) {
             failure = e;
-            Log.get()
-                    .log(
-                            System.Logger.Level.WARNING,
-                            "session " + sessionName + ": cannot write the trace in " + trace.folder() + ": "
-                                    + e.getMessage() + ". Events recorded from now on are counted as lost until"
-                                    + " the session stops.");
+            warnings.say(
+                    "session " + sessionName + ": cannot write the trace in " + trace.folder() + ": " + e.getMessage()
+                            + ". Events recorded from now on are counted as lost until the session stops.",
+                    null);
         }
     }
 

@@ -736,9 +736,14 @@ public final class Filter {
         };
         private static final String[] COMPARISONS = {"==", "!=", "<=", ">=", "<", ">", "~", "!~"};
 
+        /** The deepest nesting of ( and ! the parser follows: its recursion stays far from the stack's end. */
+        static final int MAX_NESTING = 64;
+
         private final String text;
         private int position;
         private Token next;
+        /** The ( and ! the parser is inside now. */
+        private int nesting;
 
         Parser(String text) {
             this.text = text;
@@ -775,14 +780,23 @@ public final class Filter {
         }
 
         private Node unary() {
+            if ((next.is("!") || next.is("(")) && nesting == MAX_NESTING) {
+                throw new FilterException(
+                        text, next.at, "nested deeper than " + MAX_NESTING + " ( and !; write the filter flatter");
+            }
             if (next.is("!")) {
                 advance();
-                return new Not(unary());
+                nesting++;
+                Node negated = unary();
+                nesting--;
+                return new Not(negated);
             }
             if (next.is("(")) {
                 int open = next.at;
                 advance();
+                nesting++;
                 Node inner = or();
+                nesting--;
                 if (!next.is(")")) {
                     throw new FilterException(
                             text, next.at, "expected ) to close the ( at position " + open + ", found " + next.shown());

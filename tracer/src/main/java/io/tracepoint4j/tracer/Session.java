@@ -113,6 +113,7 @@ public final class Session implements AutoCloseable {
     private final Mode mode;
     private final int maxVariable;
     private final TraceClock clock;
+    private final Warnings warnings;
     /** Rule globs and their filters (null: every firing), in the order added. */
     private final Map<String, Filter> rules = new LinkedHashMap<>(); // guarded by this
 
@@ -159,6 +160,7 @@ public final class Session implements AutoCloseable {
         this.mode = builder.mode;
         this.maxVariable = builder.maxVariable;
         this.clock = builder.clock;
+        this.warnings = new Warnings(builder.warnings);
         this.rules.putAll(builder.rules);
         this.domain = Srcu.create("tracepoint4j-session-" + name);
         this.metadata = metadata();
@@ -273,7 +275,7 @@ public final class Session implements AutoCloseable {
                     }
                     first = CtfTrace.create(folder, metadata);
                     try {
-                        drain = new Drain(name, recorder, first, mode, true);
+                        drain = new Drain(name, warnings, recorder, first, mode, true);
                     } catch (IOException | RuntimeException e) {
                         closeQuietly(first, e);
                         throw e;
@@ -536,7 +538,7 @@ public final class Session implements AutoCloseable {
     private Drain open(Path folder) throws IOException {
         CtfTrace created = CtfTrace.create(folder, trace.metadata());
         try {
-            Drain opened = new Drain(name, recorder, created, mode, false);
+            Drain opened = new Drain(name, warnings, recorder, created, mode, false);
             traces.add(created);
             return opened;
         } catch (IOException | RuntimeException e) {
@@ -578,11 +580,7 @@ public final class Session implements AutoCloseable {
             try {
                 close();
             } catch (IOException | RuntimeException e) {
-                Log.get()
-                        .log(
-                                System.Logger.Level.WARNING,
-                                "session " + name + ": stopping it as the JVM exits failed: " + e.getMessage(),
-                                e);
+                warnings.say("session " + name + ": stopping it as the JVM exits failed: " + e.getMessage(), e);
             }
         }
 
@@ -720,10 +718,7 @@ public final class Session implements AutoCloseable {
             try {
                 compiled = filter.compile(tracepoint, recording + " if " + expression);
             } catch (FilterException e) { // a tracepoint defined after the rule: enable() checked the others
-                Log.get()
-                        .log(
-                                System.Logger.Level.WARNING,
-                                "session " + name + " does not record " + tracepoint.name() + ": " + e.getMessage());
+                warnings.say("session " + name + " does not record " + tracepoint.name() + ": " + e.getMessage(), null);
                 detach(tracepoint);
                 return;
             }
@@ -738,8 +733,14 @@ public final class Session implements AutoCloseable {
         Object installed;
         try {
             installed = install(tracepoint, current, writer, compiled);
-        } catch (IllegalStateException forgotten) { // its class loader is going away (Tracepoints.forget)
+        } catch (RuntimeException refused) { // forgotten (its loader going away), or its onFirstProbe hook threw
             probes.remove(tracepoint.id());
+            if (Tracepoints.find(tracepoint.name()).contains(tracepoint)) { // not forgotten: the hook refused it
+                warnings.say(
+                        "session " + name + " does not record " + tracepoint.name() + ": its probe was refused: "
+                                + refused.getMessage(),
+                        refused);
+            }
             return;
         }
         probes.put(tracepoint.id(), new Attached(tracepoint, installed, expression));
@@ -809,7 +810,7 @@ public final class Session implements AutoCloseable {
             probe = tracepoint.filteredProbe(filter, probe);
         }
         if (previous == null || !tracepoint.replace(previous, probe)) { // replace: false if it was detached
-            tracepoint.register(probe); // throws if the tracepoint was forgotten: see update()
+            tracepoint.register(probe); // throws if the tracepoint was forgotten, or its hook refused: see update()
         }
         return probe;
     }
@@ -1062,6 +1063,7 @@ public final class Session implements AutoCloseable {
         private int maxVariable = 4096;
         private int threadNameSlots = 4096;
         private TraceClock clock = TraceClock.best();
+        private java.util.function.Consumer<String> warnings;
 
         Builder(String name) {
             if (name == null || !name.matches("[A-Za-z0-9_-]+")) {
@@ -1157,6 +1159,24 @@ public final class Session implements AutoCloseable {
         /** The clock; {@link TraceClock#best()} by default. */
         public Builder clock(TraceClock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Where the session's warnings go, one line each: a tracepoint defined later that its
+         * filter does not fit (left out), a trace it cannot write (the disk full), a stop at the
+         * JVM's exit that failed. By default the {@code System.Logger} "io.tracepoint4j.tracer",
+         * at WARNING. {@code warnings} may be called on any of the session's threads (the drain, a
+         * defining thread, a shutdown hook) and must not block; if it throws, the logger says the
+         * warning instead.
+         *
+         * @throws IllegalArgumentException if {@code warnings} is null
+         */
+        public Builder warnings(java.util.function.Consumer<String> warnings) {
+            if (warnings == null) {
+                throw new IllegalArgumentException("warnings is null: leave it out for the tracer's logger");
+            }
+            this.warnings = warnings;
             return this;
         }
 

@@ -216,6 +216,20 @@ class FilterTest {
         assertThat(e.getMessage()).endsWith("\n  status = 200\n         ^");
     }
 
+    /**
+     * Nesting deeper than the parser follows is a syntax error, not a StackOverflowError (which
+     * killed the control socket's connection thread in the target, with a stack trace on its
+     * console): 64 levels parse, the 65th is refused where it opens, however deep the text goes.
+     */
+    @Test
+    void nestingIsBounded() {
+        String deepest = "(".repeat(32) + "!".repeat(32) + "retried" + ")".repeat(32);
+        assertThat(Filter.parse(deepest).expression()).isEqualTo(deepest);
+        assertError("(".repeat(65) + "retried" + ")".repeat(65), 64, "nested deeper than 64 ( and !");
+        assertError("!".repeat(100_000) + "retried", 64, "nested deeper than 64 ( and !");
+        assertError("(".repeat(100_000), 64, "nested deeper than 64 ( and !");
+    }
+
     @Test
     void namesAndTypesAreCheckedAgainstTheTracepoint() {
         Tracepoint<Request> tp = request();

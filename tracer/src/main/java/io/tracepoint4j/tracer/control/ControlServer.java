@@ -52,6 +52,10 @@ import java.util.Set;
  * unhist                                   -> ok  NAME  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe
  *                                             detached)
  * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
+ * notes                                    -> ok  [NOTE ...] (what the connection's session, counters or
+ *                                             histogram had to say since the last notes: a tracepoint
+ *                                             left out, a trace that cannot be written; never printed
+ *                                             in the target)
  * go                                       -> ok  [WHY] (a JVM the tool started, held at its first
  *                                             tracepoint until the tool is ready, runs on: StartGate;
  *                                             WHY: it ran on already, without the tool's go)
@@ -296,6 +300,8 @@ final class ControlServer {
         private Session session;
         private Counts counts;
         private Histogram histogram;
+        /** What its session, counters and histogram have to tell the tool: see Notes. */
+        private final Notes notes = new Notes();
         /** Set by go(): the start gate opens once its answer is written. */
         private boolean letRun;
         /** Registered while it counts or makes a histogram: says the last counts at the JVM's exit. */
@@ -393,6 +399,7 @@ final class ControlServer {
                     case "histogram" -> histogram();
                     case "unhist" -> unhist();
                     case "go" -> go();
+                    case "notes" -> notes();
                     default -> "error\tunknown request " + request[0];
                 };
             } catch (IllegalArgumentException e) { // a glob, filter or field of the request (FilterException too)
@@ -414,7 +421,8 @@ final class ControlServer {
                     .output(Path.of(request[1]))
                     .mode(Mode.valueOf(request[2]))
                     .subBufferSize(Integer.parseInt(request[3]))
-                    .subBufferCount(Integer.parseInt(request[4]));
+                    .subBufferCount(Integer.parseInt(request[4]))
+                    .warnings(notes); // for the tool, not the target's console
             for (int i = 5; i < request.length; i += 2) {
                 builder.enable(request[i], request[i + 1].isEmpty() ? null : request[i + 1]);
             }
@@ -428,6 +436,18 @@ final class ControlServer {
                 }
             }
             return answer.toString();
+        }
+
+        /** The notes waiting for the tool, each escaped; none wait after it. */
+        private String notes() {
+            List<String> taken = notes.take();
+            taken.replaceAll(new java.util.function.UnaryOperator<String>() {
+                @Override
+                public String apply(String note) {
+                    return escape(note);
+                }
+            });
+            return line("ok", taken);
         }
 
         private String progress() {
@@ -474,7 +494,7 @@ final class ControlServer {
             if (request.length < 3) {
                 return "error\tstat needs FILTER and GLOBs";
             }
-            counts = new Counts(java.util.Arrays.asList(request).subList(2, request.length), request[1]);
+            counts = new Counts(java.util.Arrays.asList(request).subList(2, request.length), request[1], notes);
             StringBuilder answer = new StringBuilder("ok\t" + counts.read().size());
             for (String glob : counts.unmatchedAtStart()) {
                 answer.append('\t').append(escape(glob)); // a glob that matches nothing now: a typo?
@@ -530,7 +550,7 @@ final class ControlServer {
             if (request.length != 4) {
                 return "error\thist needs FILTER EVENT FIELD";
             }
-            histogram = new Histogram(request[2], request[3], request[1]);
+            histogram = new Histogram(request[2], request[3], request[1], notes);
             String name = histogram.name();
             return name != null ? "ok\t" + name + "\t1" : "ok\t" + escape(request[2]) + "\t0";
         }

@@ -21,11 +21,21 @@ import java.util.concurrent.atomic.LongAdder;
  * one counter. Tracepoints of one name (a plugin's, deployed again) add up under that name.
  */
 final class Counts {
+    /*
+     * Concurrency: the chooser runs on defining threads under Attachments' lock; read() on the
+     * control thread. counters and notAttached are copy-on-write lists.
+     *   [S] started: written once by the constructing thread after Attachments.start() returned,
+     *       read by defining threads in notAttached(): a refusal seen before it goes to the start,
+     *       which refuses (a tracepoint defined while counting starts counts as one defined then),
+     *       one after it to the tool's notes.
+     */
     private final List<String> globs;
     /** In the order attached; added to by defining threads (Attachments' lock), read by the control thread. */
     private final List<Counter> counters = new CopyOnWriteArrayList<>();
     /** Why a tracepoint's counter could not be registered (its onFirstProbe hook threw), for the start. */
     private final List<String> notAttached = new CopyOnWriteArrayList<>();
+    /** Whether the start is over: a counter refused later is a note for the tool. */
+    private volatile boolean started; // [S] written once by the constructor, read by defining threads
 
     private final Attachments attachments;
     /** The globs that matched no tracepoint when it started (a typo, or tracepoints not defined yet). */
@@ -38,10 +48,10 @@ final class Counts {
      * @throws IllegalStateException if a counter could not be registered on one defined now (its
      *     onFirstProbe hook threw): refused, as a filter that does not fit, rather than shown as 0
      */
-    Counts(List<String> globs, String filter) {
+    Counts(List<String> globs, String filter, Notes notes) {
         this.globs = globs;
         Filter parsed = filter == null || filter.isEmpty() ? null : Filter.parse(filter);
-        Chooser chooser = new Chooser(parsed);
+        Chooser chooser = new Chooser(parsed, notes);
         for (String glob : globs) {
             List<Tracepoint<?>> found = Tracepoints.find(Tracepoints.checkGlob(glob)); // why none would match
             for (Tracepoint<?> tracepoint : found) {
@@ -52,6 +62,7 @@ final class Counts {
             }
         }
         this.attachments = Attachments.start(chooser);
+        started = true; // [S] from now on a refusal is a note
         if (!notAttached.isEmpty()) {
             attachments.close();
             throw new IllegalStateException(
@@ -94,8 +105,8 @@ final class Counts {
 
     /** A counter for each tracepoint the globs match and the filter fits. */
     private final class Chooser extends GuardedChooser {
-        Chooser(Filter filter) {
-            super(filter, "tp stat counting " + String.join(",", globs));
+        Chooser(Filter filter, Notes notes) {
+            super(filter, "tp stat counting " + String.join(",", globs), notes);
         }
 
         @Override
@@ -112,10 +123,16 @@ final class Counts {
             counters.add((Counter) writers.getFirst());
         }
 
-        /** Told to the start if it fails there; for a tracepoint defined later the registry logs it. */
+        /** Told to the start if it fails there (which refuses); for a tracepoint defined later, a note. */
         @Override
-        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
-            notAttached.add(tracepoint.name() + ": " + cause.getMessage());
+        public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            if (started) { // [S]
+                notes.accept("tp stat cannot count " + tracepoint.name() + ", defined after it started: "
+                        + cause.getMessage());
+            } else {
+                notAttached.add(tracepoint.name() + ": " + cause.getMessage());
+            }
+            return true;
         }
     }
 

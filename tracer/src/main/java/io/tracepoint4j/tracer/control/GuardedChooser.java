@@ -15,12 +15,15 @@ import io.tracepoint4j.tracer.FilterException;
 abstract class GuardedChooser implements Attachments.Chooser {
     /** Null: every firing counts. */
     private final Filter filter;
-    /** What the consumer is, for the warning about a later tracepoint the filter does not fit. */
+    /** What the consumer is, for the note about a later tracepoint the filter does not fit. */
     private final String consumer;
+    /** Where notes for the tool go. */
+    final Notes notes;
 
-    GuardedChooser(Filter filter, String consumer) {
+    GuardedChooser(Filter filter, String consumer, Notes notes) {
         this.filter = filter;
         this.consumer = consumer;
+        this.notes = notes;
     }
 
     /**
@@ -37,18 +40,15 @@ abstract class GuardedChooser implements Attachments.Chooser {
 
     /**
      * Whether the filter fits {@code tracepoint}: for a tracepoint defined later, which is left out,
-     * with a warning in the target's log, when it does not (its definition must not fail).
+     * with a note for the tool, when it does not (its definition must not fail).
      */
     final boolean fits(Tracepoint<?> tracepoint) {
         try {
             checkFits(tracepoint);
             return true;
         } catch (FilterException e) {
-            System.getLogger("io.tracepoint4j.tracer")
-                    .log(
-                            System.Logger.Level.WARNING,
-                            consumer + " leaves out " + tracepoint.name() + ", defined after it started: "
-                                    + e.getMessage());
+            notes.accept(
+                    consumer + " leaves out " + tracepoint.name() + ", defined after it started: " + e.getMessage());
             return false;
         }
     }

@@ -73,10 +73,10 @@ final class Histogram {
      *     not a numeric argument of the one it matches
      * @throws io.tracepoint4j.tracer.FilterException if the filter does not fit it
      */
-    Histogram(String glob, String field, String filter) {
+    Histogram(String glob, String field, String filter, Notes notes) {
         this.glob = Tracepoints.checkGlob(glob); // why none would match
         this.field = field;
-        this.chooser = new Chooser(filter == null || filter.isEmpty() ? null : Filter.parse(filter));
+        this.chooser = new Chooser(filter == null || filter.isEmpty() ? null : Filter.parse(filter), notes);
         List<Tracepoint<?>> found = Tracepoints.find(glob);
         if (found.size() > 1 && !found.getFirst().name().equals(found.getLast().name())) {
             throw new IllegalArgumentException("several tracepoints match " + glob + ": " + found + "; name one");
@@ -156,8 +156,8 @@ final class Histogram {
      * one); others are left alone. Attachments calls writers() under its lock, one at a time.
      */
     private final class Chooser extends GuardedChooser {
-        Chooser(Filter filter) {
-            super(filter, "tp hist of " + glob);
+        Chooser(Filter filter, Notes notes) {
+            super(filter, "tp hist of " + glob, notes);
         }
 
         @Override
@@ -190,13 +190,17 @@ final class Histogram {
         /**
          * The bound tracepoint refused the recorder (its onFirstProbe hook threw): a problem while
          * nothing is measured, so the tool is told rather than shown an empty histogram; a later
-         * one of the name, once one is measured, is only logged by the registry.
+         * one of the name, once one is measured, is a note for the tool.
          */
         @Override
-        public void notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+        public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            String why = "tp hist cannot measure " + tracepoint.name() + ": " + cause.getMessage();
             if (!measuring) {
-                problem = "tp hist cannot measure " + tracepoint.name() + ": " + cause.getMessage(); // [P]
+                problem = why; // [P]
+            } else {
+                notes.accept(why);
             }
+            return true;
         }
     }
 

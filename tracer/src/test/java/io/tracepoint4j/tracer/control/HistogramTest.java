@@ -19,7 +19,7 @@ class HistogramTest {
 
     @Test
     void aHistogramOfATracepointDefinedLaterMeasuresItFromItsFirstFiring() {
-        Histogram histogram = new Histogram("hlater:*", "size", null);
+        Histogram histogram = new Histogram("hlater:*", "size", null, new Notes());
         try {
             assertThat(histogram.name()).as("none defined yet").isNull();
             assertThat(histogram.read()).startsWith("0\t0\t0\t0\t0\t");
@@ -42,7 +42,7 @@ class HistogramTest {
 
     @Test
     void aTracepointDefinedLaterWithoutTheFieldIsAProblemToTell() {
-        Histogram histogram = new Histogram("hmissing:sample", "nanos", null);
+        Histogram histogram = new Histogram("hmissing:sample", "nanos", null, new Notes());
         try {
             Tracepoint.define("hmissing:sample", Sample.class, "size", "label");
             assertThat(histogram.problem())
@@ -57,7 +57,7 @@ class HistogramTest {
     void aGlobThatMatchesSeveralIsRefused() {
         Tracepoint.define("hseveral:a", Sample.class, "size", "label");
         Tracepoint.define("hseveral:b", Sample.class, "size", "label");
-        assertThatThrownBy(() -> new Histogram("hseveral:*", "size", null))
+        assertThatThrownBy(() -> new Histogram("hseveral:*", "size", null, new Notes()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("several tracepoints match hseveral:*: ")
                 .hasMessageEndingWith("; name one");

@@ -33,13 +33,13 @@ class PluginCountsTest {
 
     @Test
     void countsAndAHistogramFollowAPluginDeployedTwiceAndLetTheFirstLoaderGo() throws Throwable {
-        Counts counts = new Counts(List.of("tplugin:*"), "x >= 0");
+        Counts counts = new Counts(List.of("tplugin:*"), "x >= 0", new Notes());
         Histogram[] histogram = new Histogram[1];
         try {
             HOST.fire().host(1);
             // deployed after counts started: 3 before the histogram starts, 4 after
             WeakReference<ClassLoader> first =
-                    deploy("one", 3, () -> histogram[0] = new Histogram("tplugin:ev", "x", null), 4);
+                    deploy("one", 3, () -> histogram[0] = new Histogram("tplugin:ev", "x", null, new Notes()), 4);
             Waits.awaitCollected(first, "the dropped plugin's loader");
             deploy("two", 5, () -> {}, 6);
             deploy("three", -1, () -> {}, -2); // the filter of the counts refuses these
@@ -74,7 +74,11 @@ class PluginCountsTest {
                     1,
                     () -> {
                         try {
-                            deploy("new", 2, () -> histogram[0] = new Histogram("tplugin:ev", "x", null), 3);
+                            deploy(
+                                    "new",
+                                    2,
+                                    () -> histogram[0] = new Histogram("tplugin:ev", "x", null, new Notes()),
+                                    3);
                         } catch (Throwable e) {
                             throw new AssertionError(e);
                         }
@@ -95,7 +99,8 @@ class PluginCountsTest {
 
     @Test
     void aFilterThatDoesNotFitATracepointDefinedAtTheStartIsRefused() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Counts(List.of("tplugin:host"), "nope > 1"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new Counts(List.of("tplugin:host"), "nope > 1", new Notes()))
                 .isInstanceOf(FilterException.class)
                 .hasMessageContaining("nope");
         assertThat(HOST.probeCount()).as("nothing left attached").isZero();

@@ -30,15 +30,16 @@ class RefusedProbeTest {
     void statRefusesToStartWhenATracepointDefinedNowRefusesItsCounter() {
         Tracepoint<Sample> fine = Tracepoint.define("refusedstat:fine", Sample.class, "size");
         refusing("refusedstat:hooked");
-        assertThatThrownBy(() -> new Counts(List.of("refusedstat:*"), null))
+        assertThatThrownBy(() -> new Counts(List.of("refusedstat:*"), null, new Notes()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("tp stat cannot count refusedstat:hooked: not now; leave it out of the globs");
         assertThat(fine.probeCount()).as("the other counters detached again").isZero();
     }
 
     @Test
-    void statDoesNotListACounterThatALaterTracepointRefused() {
-        Counts counts = new Counts(List.of("refusedlater:*"), null);
+    void statDoesNotListACounterThatALaterTracepointRefusedButSaysSo() {
+        Notes notes = new Notes();
+        Counts counts = new Counts(List.of("refusedlater:*"), null, notes);
         try {
             Tracepoint<Sample> fine = Tracepoint.define("refusedlater:fine", Sample.class, "size");
             refusing("refusedlater:hooked").fire().sample(1);
@@ -46,6 +47,9 @@ class RefusedProbeTest {
             assertThat(counts.read())
                     .as("the refused one is not shown as counted 0")
                     .containsExactly("refusedlater:fine=1");
+            assertThat(notes.take())
+                    .as("but said to the tool")
+                    .containsExactly("tp stat cannot count refusedlater:hooked, defined after it started: not now");
         } finally {
             counts.close();
         }
@@ -54,14 +58,14 @@ class RefusedProbeTest {
     @Test
     void histRefusesToStartOnATracepointThatRefusesItsRecorder() {
         refusing("refusedhist:now");
-        assertThatThrownBy(() -> new Histogram("refusedhist:now", "size", null))
+        assertThatThrownBy(() -> new Histogram("refusedhist:now", "size", null, new Notes()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("tp hist cannot measure refusedhist:now: not now");
     }
 
     @Test
     void aHistogramWhoseLaterTracepointRefusesItsRecorderIsAProblemToTell() {
-        Histogram histogram = new Histogram("refusedhistlater:*", "size", null);
+        Histogram histogram = new Histogram("refusedhistlater:*", "size", null, new Notes());
         try {
             refusing("refusedhistlater:hooked");
             assertThat(histogram.problem()).isEqualTo("tp hist cannot measure refusedhistlater:hooked: not now");

@@ -1,0 +1,52 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tracepoint4j.Tracepoint;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A session's warnings go to the consumer its builder was given (the tp tool's control socket
+ * gives one that hands them to the tool): a tracepoint defined later that the filter does not fit,
+ * and one whose onFirstProbe hook refuses the session's probe, which used to be dropped without a
+ * word (taken for a forgotten tracepoint).
+ */
+class SessionWarningsTest {
+    @Test
+    void aLaterTracepointLeftOutOrRefusingTheProbeIsAWarning(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint.define(provider + ":fits", SessionTest.Tick.class, "n");
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Session session = Session.builder("warned")
+                .enable(provider + ":*", "n > 0")
+                .output(dir.resolve("trace"))
+                .warnings(warnings::add)
+                .start();
+        try {
+            Tracepoint.define(provider + ":other", SessionTest.Tick.class, "m");
+            Tracepoint.builder(provider + ":hooked", SessionTest.Tick.class)
+                    .arguments("n")
+                    .onFirstProbe(() -> {
+                        throw new IllegalStateException("not now");
+                    })
+                    .define();
+        } finally {
+            session.stop();
+        }
+        assertThat(warnings)
+                .hasSize(2)
+                .anySatisfy(w -> assertThat(w).startsWith("session warned does not record " + provider + ":other: "))
+                .contains("session warned does not record " + provider + ":hooked: its probe was refused: not now");
+        assertThat(session.recorded()).isEmpty();
+    }
+
+    @Test
+    void aNullConsumerIsRefused() {
+        assertThatThrownBy(() -> Session.builder("x").warnings(null)).hasMessageContaining("warnings is null");
+    }
+}
