@@ -245,14 +245,14 @@ final class ControlSocket implements AutoCloseable {
      * Prints on {@code err} what the target's side of this connection had to tell since the last
      * call (a tracepoint defined later that the filter does not fit, a trace it cannot write: the
      * tracer's notes, which the target never prints itself), one line each, {@code tp TOOL: PID N:
-     * NOTE}. Says nothing if the target is ending.
+     * NOTE}. Says nothing if the target is ending. Returns the number of notes said.
      */
-    void sayNotes(PrintWriter err, String tool) {
-        sayNotes(err, tool, null);
+    int sayNotes(PrintWriter err, String tool) {
+        return sayNotes(err, tool, null);
     }
 
     /** As {@link #sayNotes(PrintWriter, String)}, running {@code beforeFirst} (if not null) before a first note. */
-    private void sayNotes(PrintWriter err, String tool, Runnable beforeFirst) {
+    private int sayNotes(PrintWriter err, String tool, Runnable beforeFirst) {
         String[] notes;
         try {
             notes = request("notes");
@@ -260,7 +260,7 @@ final class ControlSocket implements AutoCloseable {
             if (e.answered()) {
                 throw e;
             }
-            return; // the target is ending: the caller finds it so
+            return 0; // the target is ending: the caller finds it so
         }
         if (notes.length > 1 && beforeFirst != null) {
             beforeFirst.run();
@@ -269,6 +269,7 @@ final class ControlSocket implements AutoCloseable {
             err.println("tp " + tool + ": PID " + pid + ": " + notes[i]);
         }
         err.flush();
+        return notes.length - 1;
     }
 
     /**

@@ -65,6 +65,10 @@ final class SnapshotCommand implements Callable<Integer> {
                 out.println("snapshot: " + written[i]);
                 out.println(contents(Path.of(written[i])));
             }
+            out.flush();
+            if (control.sayNotes(spec.commandLine().getErr(), "snapshot") > 0) {
+                return 1; // a flight recorder whose snapshot failed, beside those written
+            }
         }
         return 0;
     }

@@ -577,9 +577,12 @@ class RecordCommandTest {
                     folder);
 
             assertThat(command.status()).as(command.out() + command.err()).isEqualTo(1);
+            String session = "tp record: PID " + full.pid() + ": session tp-" + full.pid() + "-\\d+";
             assertThat(command.err())
-                    .startsWith("tp record: PID " + full.pid() + ": session tp-" + full.pid() + ": the trace in "
-                            + folder + " could not be written completely: ")
+                    .as("said as it failed (a note), and at the stop")
+                    .containsPattern(session + ": cannot write the trace in " + Pattern.quote(folder.toString()))
+                    .containsPattern(session + ": the trace in " + Pattern.quote(folder.toString())
+                            + " could not be written completely: ")
                     .contains("File too large");
             String last = command.out().lines().toList().getLast();
             Matcher summary =

@@ -8,6 +8,7 @@ import io.tracepoint4j.testkit.Babeltrace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,62 @@ class SnapshotCommandTest {
             }
         }
         return ticks;
+    }
+
+    /**
+     * Two tp record --mode overwrite on one JVM: each session has a name of its own, so one
+     * snapshot writes both below DIR. They used to share the name tp-PID: the second snapshot
+     * found the first's folder and the command failed, after taking the first recorder's events.
+     */
+    @Test
+    void twoFlightRecordersOfTpAreSnapshotTogether(@TempDir Path dir) throws Exception {
+        Process target = start(RecordTarget.class);
+        try {
+            String pid = Long.toString(target.pid());
+            TpCommand.Running one = TpCommand.start(
+                    "recording",
+                    "record",
+                    "--pid",
+                    pid,
+                    "-e",
+                    "rt:*",
+                    "--mode",
+                    "overwrite",
+                    "--duration",
+                    "6",
+                    "-o",
+                    dir.resolve("one"));
+            TpCommand.Running two = TpCommand.start(
+                    "recording",
+                    "record",
+                    "--pid",
+                    pid,
+                    "-e",
+                    "rt:*",
+                    "--mode",
+                    "overwrite",
+                    "--duration",
+                    "6",
+                    "-o",
+                    dir.resolve("two"));
+            Thread.sleep(500);
+            Path snapshots = dir.resolve("snapshots");
+            TpCommand snapshot = TpCommand.run("snapshot", "--pid", pid, "-o", snapshots.toString());
+            assertThat(snapshot.status()).as(snapshot.err()).isZero();
+            List<String> written = snapshot.out()
+                    .lines()
+                    .filter(line -> line.startsWith("snapshot: "))
+                    .toList();
+            assertThat(written)
+                    .hasSize(2)
+                    .allSatisfy(line -> assertThat(line)
+                            .matches("snapshot: " + Pattern.quote(snapshots.toString()) + "/tp-" + pid + "-\\d+"))
+                    .doesNotHaveDuplicates();
+            assertThat(one.end().status()).isZero();
+            assertThat(two.end().status()).isZero();
+        } finally {
+            end(target);
+        }
     }
 
     @Test

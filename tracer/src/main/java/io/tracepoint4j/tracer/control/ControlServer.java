@@ -51,7 +51,8 @@ import java.util.Set;
  *                                             if the tracepoint defined later lacks the field)
  * unhist                                   -> ok  NAME  COUNT  SUM  MIN  MAX  BUCKET0 ... BUCKET64 (probe
  *                                             detached)
- * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders)
+ * snapshot  FOLDER                         -> ok  FOLDER  [FOLDER ...] (the JVM's flight recorders; one
+ *                                             that failed is a note, error if all did)
  * notes                                    -> ok  [NOTE ...] (what the connection's session, counters or
  *                                             histogram had to say since the last notes: a tracepoint
  *                                             left out, a trace that cannot be written; never printed
@@ -81,6 +82,9 @@ import java.util.Set;
  * (the socket, the connection count) is guarded by the class's monitor.
  */
 final class ControlServer {
+    /** The tool's sessions started in this JVM, for their names: tp-PID-N. */
+    private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
+
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private static ServerSocketChannel server; // guarded by ControlServer.class
@@ -416,8 +420,8 @@ final class ControlServer {
             if (request.length < 7 || (request.length - 5) % 2 != 0) {
                 return "error\trecord needs FOLDER MODE SUB_BUFFER_SIZE SUB_BUFFER_COUNT and GLOB FILTER pairs";
             }
-            Session.Builder builder = Session.builder(
-                            "tp-" + ProcessHandle.current().pid())
+            Session.Builder builder = Session.builder( // a name of its own: snapshots go below FOLDER by name
+                            "tp-" + ProcessHandle.current().pid() + "-" + SESSIONS.incrementAndGet())
                     .output(Path.of(request[1]))
                     .mode(Mode.valueOf(request[2]))
                     .subBufferSize(Integer.parseInt(request[3]))
@@ -536,9 +540,20 @@ final class ControlServer {
             }
             Path folder = Path.of(request[1]);
             StringBuilder answer = new StringBuilder("ok");
+            List<String> failed = new java.util.ArrayList<>();
             for (Session recorder : recorders) {
                 Path into = recorders.size() == 1 ? folder : folder.resolve(recorder.name());
-                answer.append('\t').append(escape(recorder.snapshot(into).toString()));
+                try {
+                    answer.append('\t').append(escape(recorder.snapshot(into).toString()));
+                } catch (IOException | RuntimeException e) { // one recorder's failure: the others' snapshots stand
+                    failed.add((recorders.size() == 1 ? "" : "session " + recorder.name() + ": ") + e.getMessage());
+                }
+            }
+            if (failed.size() == recorders.size()) {
+                return "error\t" + escape(String.join("; ", failed));
+            }
+            for (String failure : failed) {
+                notes.accept("no snapshot of " + failure); // the tool says them after the folders written
             }
             return answer.toString();
         }
