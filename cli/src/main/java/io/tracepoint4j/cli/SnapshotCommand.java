@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit status: 0, 1 when the JVM cannot be reached or runs no flight recorder, 2 for a usage" + " error."
+            "Exit status: 0, 1 when the JVM cannot be reached, runs no flight recorder, or a snapshot failed, 2"
+                    + " for a usage error."
         })
 final class SnapshotCommand implements Callable<Integer> {
     @Option(
