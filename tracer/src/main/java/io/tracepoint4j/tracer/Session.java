@@ -135,6 +135,10 @@ public final class Session implements AutoCloseable {
     private final Recorder recorder;
     /** Serializes start, stop, rotate and snapshot; held while they wait (see the design note). */
     private final Object lifecycle = new Object();
+    /** What the stop that ended the session answered: its summary, and its failure if any. Guarded by lifecycle. */
+    private Summary stoppedWith;
+
+    private IncompleteTrace stopFailure;
 
     private final ShutdownHook shutdownHook = new ShutdownHook();
 
@@ -306,15 +310,25 @@ public final class Session implements AutoCloseable {
 
     /**
      * Stops recording, waits for the session's writers in flight (never for another session's, nor
-     * for blocked probes), writes what the buffers hold and closes the trace.
+     * for blocked probes), writes what the buffers hold and closes the trace. On a session stopped
+     * already (by an earlier stop(), or by its shutdown hook as the JVM exits, which may race with
+     * a stop() of its own), answers as that stop did: the same summary, or an IncompleteTrace with
+     * the same message and summary.
      *
      * @return what was recorded
      * @throws IncompleteTrace if writing the trace failed (what was written before stays readable;
      *     its summary counts the rest as lost)
-     * @throws IllegalStateException if the session is not running
+     * @throws IllegalStateException if the session never started
      */
     public Summary stop() throws IOException {
         synchronized (lifecycle) {
+            if (stoppedWith != null) { // the stop that ended it answered this
+                if (stopFailure != null) {
+                    throw new IncompleteTrace(
+                            stopFailure.getMessage(), (IOException) stopFailure.getCause(), stoppedWith);
+                }
+                return stoppedWith;
+            }
             Drain stopping;
             synchronized (this) {
                 checkRunning();
@@ -359,8 +373,9 @@ public final class Session implements AutoCloseable {
             long unwritten = recorder.recordsUnwrittenVolatile(); // [LT] in Recorder
             Summary summary = new Summary(
                     written, lostTotal() - recorder.threadEventsLostVolatile() + unwritten); // [LT] in Recorder
+            stoppedWith = summary;
             if (failure != null) {
-                throw new IncompleteTrace(
+                stopFailure = new IncompleteTrace(
                         "session " + name + ": the trace in " + stopping.trace().folder()
                                 + " could not be written completely: " + failure.getMessage()
                                 + (unwritten == 0
@@ -368,6 +383,7 @@ public final class Session implements AutoCloseable {
                                         : "; " + unwritten + " records recorded were not written, counted as lost"),
                         failure,
                         summary);
+                throw stopFailure;
             }
             return summary;
         }

@@ -128,6 +128,32 @@ class SessionTest {
     }
 
     /**
+     * A stop of a session stopped already answers as the stop that ended it: tp record's stop may
+     * come just after the target's shutdown hook stopped its session (Ctrl-C reaches both), and
+     * used to fail with "not running" though the trace was whole.
+     */
+    @Test
+    void aSecondStopAnswersAsTheFirst(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Session session = Session.builder("twice")
+                .enable(provider + ":*")
+                .output(dir.resolve("trace"))
+                .start();
+        tick.fire().tick(1);
+        Session.Summary first = session.stop();
+        Session.Summary second = session.stop();
+        assertThat(second).isSameAs(first);
+        assertThat(second.chunks()).containsExactly(dir.resolve("trace"));
+        assertThatThrownBy(() -> Session.builder("never")
+                        .output(dir.resolve("never"))
+                        .build()
+                        .stop())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is not running (NEW)");
+    }
+
+    /**
      * Rules with filters: a tracepoint records only the firings its rules' filters accept (any of
      * them; a rule without a filter takes all), a filter naming an argument a tracepoint lacks is
      * refused at enable() with the position, and a tracepoint defined later that it does not fit is
