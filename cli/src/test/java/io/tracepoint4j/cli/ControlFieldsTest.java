@@ -20,15 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ControlFieldsTest {
     private static Object[] command(Object... tp) {
-        List<Object> args = new ArrayList<>(List.of(tp));
-        args.addAll(List.of(
-                "--",
-                TargetProcesses.java(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                BriefTarget.class.getName()));
-        return args.toArray();
+        return TargetProcesses.startingCommand(BriefTarget.class, tp);
     }
 
     @Test

@@ -51,32 +51,22 @@ class SnapshotCommandTest {
         Process target = start(RecordTarget.class);
         try {
             String pid = Long.toString(target.pid());
-            TpCommand.Running one = TpCommand.start(
-                    "recording",
-                    "record",
-                    "--pid",
-                    pid,
-                    "-e",
-                    "rt:*",
-                    "--mode",
-                    "overwrite",
-                    "--duration",
-                    "6",
-                    "-o",
-                    dir.resolve("one"));
-            TpCommand.Running two = TpCommand.start(
-                    "recording",
-                    "record",
-                    "--pid",
-                    pid,
-                    "-e",
-                    "rt:*",
-                    "--mode",
-                    "overwrite",
-                    "--duration",
-                    "6",
-                    "-o",
-                    dir.resolve("two"));
+            List<TpCommand.Running> recorders = new ArrayList<>();
+            for (String name : new String[] {"one", "two"}) {
+                recorders.add(TpCommand.start(
+                        "recording",
+                        "record",
+                        "--pid",
+                        pid,
+                        "-e",
+                        "rt:*",
+                        "--mode",
+                        "overwrite",
+                        "--duration",
+                        "6",
+                        "-o",
+                        dir.resolve(name)));
+            }
             Thread.sleep(500);
             Path snapshots = dir.resolve("snapshots");
             TpCommand snapshot = TpCommand.run("snapshot", "--pid", pid, "-o", snapshots.toString());
@@ -90,8 +80,9 @@ class SnapshotCommandTest {
                     .allSatisfy(line -> assertThat(line)
                             .matches("snapshot: " + Pattern.quote(snapshots.toString()) + "/tp-" + pid + "-\\d+"))
                     .doesNotHaveDuplicates();
-            assertThat(one.end().status()).isZero();
-            assertThat(two.end().status()).isZero();
+            for (TpCommand.Running recorder : recorders) {
+                assertThat(recorder.end().status()).isZero();
+            }
         } finally {
             end(target);
         }

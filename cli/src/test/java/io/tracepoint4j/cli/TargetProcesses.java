@@ -39,6 +39,22 @@ final class TargetProcesses {
     }
 
     /**
+     * A tp command line that starts {@code main} itself: {@code toolArgs}, then {@code -- java
+     * --enable-native-access=ALL-UNNAMED -cp CLASSPATH MAIN}, on this test's class path.
+     */
+    static Object[] startingCommand(Class<?> main, Object... toolArgs) {
+        List<Object> args = new ArrayList<>(List.of(toolArgs));
+        args.addAll(List.of(
+                "--",
+                java(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+        return args.toArray();
+    }
+
+    /**
      * Starts {@code main} with {@code args} in a JVM of its own, on this test's class path, its
      * stderr merged into its stdout; native access enabled, as rcu's membarrier read side asks.
      */
