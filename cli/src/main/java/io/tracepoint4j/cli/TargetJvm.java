@@ -97,8 +97,9 @@ final class TargetJvm implements AutoCloseable {
             vm = VirtualMachine.attach(Long.toString(pid));
         } catch (AttachNotSupportedException | IOException e) {
             attaching.release();
+            String why = String.valueOf(e.getMessage());
             throw new CommandFailure("cannot attach to PID " + pid + ": it is not a Java 25+ JVM run by you (attaching"
-                    + " needs the same user; " + e.getMessage() + ")");
+                    + " needs the same user" + (why.contains(" cmd: ") ? "" : "; " + why) + ")" + runs(pid));
         }
         Path secrets = null;
         JMXConnector connector = null;
@@ -160,6 +161,17 @@ final class TargetJvm implements AutoCloseable {
             attaching.release();
             throw new CommandFailure("cannot talk to PID " + pid + ": " + e);
         }
+    }
+
+    /**
+     * "; it runs COMMAND" for {@code pid}'s executable, if the system says, for a process that is
+     * not a JVM: the JDK's own message would quote its whole command line.
+     */
+    private static String runs(long pid) {
+        return ProcessHandle.of(pid)
+                .flatMap(process -> process.info().command())
+                .map(command -> "; it runs " + command)
+                .orElse("");
     }
 
     /**

@@ -224,6 +224,7 @@ class ListCommandTest {
             assertThat(notJava.err().strip())
                     .startsWith(
                             "tp list: cannot attach to PID " + shell.pid() + ": it is not a Java 25+ JVM run by you")
+                    .endsWith("; it runs " + shell.info().command().orElseThrow())
                     .doesNotContain("\n");
         } finally {
             shell.destroyForcibly();
