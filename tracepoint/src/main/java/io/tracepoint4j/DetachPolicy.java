@@ -20,10 +20,13 @@ final class DetachPolicy {
 
     private final int failures;
     private final Duration window;
+    /** The window in nanoseconds; Long.MAX_VALUE for a longer one (about 292 years: "ever"). */
+    private final long windowNanos;
 
     private DetachPolicy(int failures, Duration window) {
         this.failures = failures;
         this.window = window;
+        this.windowNanos = window.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : window.toNanos();
     }
 
     static DetachPolicy of(int failures, Duration window) {
@@ -56,7 +59,7 @@ final class DetachPolicy {
     }
 
     long windowNanos() {
-        return window.toNanos();
+        return windowNanos;
     }
 
     private static DetachPolicy fromProperties() {

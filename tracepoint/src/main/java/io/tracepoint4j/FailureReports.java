@@ -26,13 +26,16 @@ final class FailureReports {
      *   started by start(), which register() calls on the consumer's thread (probes fail only once
      *   registered) after its probe is published: a report made before waits in the queue, which
      *   the reporter drains first. It lives, parked when idle, as a daemon, while any tracepoint has
-     *   a probe. Idle for IDLE_NANOS, it looks whether one has; if none, it waits out a grace period
-     *   of the tracepoints' domains (a probe unregistered while it ran, that fails now, has queued
-     *   its report by the end of it) and ends if the queue is still empty and no start() came since
-     *   it looked ([ST]): the JVM is left as it was, and the next register() makes another. A
-     *   register() whose probe the look missed calls start() after it: either before the end's
-     *   check, which then sees the start and stays, or after the end, which then made `reporter`
-     *   null, so start() makes a new one.
+     *   a probe. Idle for IDLE_NANOS, it looks whether one has; if none, it starts a grace period
+     *   of each of the tracepoints' domains (a probe unregistered while it ran, that fails now, has
+     *   queued its report by the end of it) and goes on reporting; idle again, it polls them
+     *   (RcuDomain.startPoll/pollState), never waits for them: a faultable probe that blocks for
+     *   minutes after its unregister delays the reporter's end, never a report or a detach. Once
+     *   both have passed, it ends if no tracepoint has a probe, the queue is empty and no start()
+     *   came since it looked ([ST]): the JVM is left as it was, and the next register() makes
+     *   another. A register() whose probe the look missed calls start() after it: either before
+     *   the end's check, which then sees the start and stays, or after the end, which then made
+     *   `reporter` null, so start() makes a new one.
      *
      * Memory ordering
      *   [Q] ConcurrentLinkedQueue.offer/poll: a report is fully built when the reporter polls it.
@@ -100,30 +103,58 @@ final class FailureReports {
         return starts; // [ST]
     }
 
-    /**
-     * Ends the reporter if no tracepoint has a probe (see "Concurrency"): after a grace period of
-     * the tracepoints' domains, if nothing was queued and no start() came since the look. Returns
-     * whether it did.
-     */
-    private static boolean endIfUnneeded() {
-        long seen = starts();
+    /** Whether some tracepoint has a probe. */
+    private static boolean anyProbe() {
         for (Tracepoint<?> tracepoint : Tracepoints.all()) {
             if (tracepoint.probeCount() > 0) {
-                return false;
+                return true;
             }
         }
-        Tracepoints.synchronizeUnregister(); // a probe unregistered while it ran has queued its report now
-        synchronized (FailureReports.class) {
-            if (!QUEUE.isEmpty() || starts != seen) { // [Q] [ST]
+        return false;
+    }
+
+    /**
+     * The reporter's way to its end (see "Concurrency"), one step each time it has been idle:
+     * start the grace periods, then poll them; the reporter thread's own, so plain fields.
+     */
+    private static final class Ending {
+        /** start()'s count when the look found no probe; -1 while no end is under way. */
+        private long seen = -1;
+
+        private long regular;
+        private long faultable;
+
+        /** Takes the next step; returns whether the reporter ended. */
+        boolean step() {
+            if (anyProbe()) {
+                seen = -1; // needed again
                 return false;
             }
-            reporter = null; // [U] a submit() now queues only; the next start() makes a new reporter
-            return true;
+            if (seen < 0) {
+                seen = starts();
+                regular = Tracepoint.Flavor.REGULAR.domain().startPoll();
+                faultable = Tracepoint.Flavor.FAULTABLE.domain().startPoll();
+                return false;
+            }
+            if (!Tracepoint.Flavor.REGULAR.domain().pollState(regular)
+                    || !Tracepoint.Flavor.FAULTABLE.domain().pollState(faultable)) {
+                return false; // a probe unregistered while it ran still runs: its report may come
+            }
+            synchronized (FailureReports.class) {
+                if (!QUEUE.isEmpty() || starts != seen) { // [Q] [ST]
+                    seen = -1;
+                    return false;
+                }
+                reporter = null; // [U] a submit() now queues only; the next start() makes a new reporter
+                return true;
+            }
         }
     }
 
     /** The reporter thread's loop. */
     private static final class Reporter implements Runnable {
+        private final Ending ending = new Ending();
+
         @Override
         public void run() {
             while (true) {
@@ -138,7 +169,8 @@ final class FailureReports {
                 long parked = System.nanoTime();
                 LockSupport.parkNanos(
                         FailureReports.class, IDLE_NANOS); // [U] returns at once if unparked since the poll
-                if (System.nanoTime() - parked >= IDLE_NANOS && endIfUnneeded()) {
+                Thread.interrupted(); // a stray interrupt would make every later park return at once
+                if (System.nanoTime() - parked >= IDLE_NANOS && ending.step()) {
                     return;
                 }
             }

@@ -37,7 +37,52 @@ public final class FailureReporterLifetimeMain {
                     await(() -> !reporterRuns()),
                     "round " + round + ": the reporter ended once no tracepoint had a probe");
         }
+        blockedFaultableProbeDelaysNoReport(tracepoint);
         System.out.println("OK");
+    }
+
+    /**
+     * An unregistered faultable probe that still blocks (legal: faultable probes may block) while
+     * no tracepoint has a probe: the idle reporter, on its way to its end, must not wait for it,
+     * or the failures of probes registered meanwhile would go unreported and undetached until it
+     * returns. The reporter used to wait in synchronizeUnregister() on its own thread.
+     */
+    private static void blockedFaultableProbeDelaysNoReport(Tracepoint<Hit> regular) throws Exception {
+        Tracepoint<Hit> faultable = Tracepoint.defineFaultable("lifetime:blocking", Hit.class, "n");
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Hit blocking = new Hit() {
+            @Override
+            public void hit(int n) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        faultable.register(blocking); // starts the reporter
+        Thread firing = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                faultable.fire().hit(0);
+            }
+        });
+        firing.start();
+        inside.await();
+        faultable.unregister(blocking); // no tracepoint has a probe; the probe still runs
+        Thread.sleep(2_500); // the reporter, idle, looks and finds none
+        regular.register(new Failing());
+        regular.fire().hit(3);
+        check(
+                await(() -> regular.probeCount() == 0, 5_000_000_000L),
+                "round 3: a failing probe is detached while an unregistered faultable probe blocks");
+        release.countDown();
+        firing.join();
+        check(
+                await(() -> !reporterRuns()),
+                "round 3: the reporter ended once the blocked probe returned and no tracepoint had a probe");
     }
 
     private static boolean reporterRuns() {
@@ -54,7 +99,11 @@ public final class FailureReporterLifetimeMain {
     }
 
     private static boolean await(Condition condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        return await(condition, 20_000_000_000L);
+    }
+
+    private static boolean await(Condition condition, long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
         while (!condition.holds()) {
             if (System.nanoTime() > deadline) {
                 return false;

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
  * The failure reporter's thread lives only while some tracepoint has a probe, and comes back with
  * the next one (FailureReporterLifetimeMain, in a fresh JVM: other tests leave probes registered).
  * It used to stay for good after the first registration, a thread left in every JVM tp attached to.
+ * On its way to its end it never waits for a blocked faultable probe: failures are reported and
+ * probes detached meanwhile.
  */
 class FailureReporterLifetimeTest {
     @Test

@@ -208,6 +208,9 @@ class FailureTest {
                 .as("detached once")
                 .containsExactly(false, false, true, false, false);
         assertThat(detachesAt(DetachPolicy.of(1, Duration.ofNanos(1)), 0)).containsExactly(true);
+        assertThat(detachesAt(DetachPolicy.of(2, Duration.ofMillis(Long.MAX_VALUE)), 0, 1_000_000))
+                .as("a window longer than a long's nanoseconds: ever (it used to throw, and nothing was detached)")
+                .containsExactly(false, true);
     }
 
     /** Failures seen under one policy count under the next: the last n of them. */
