@@ -82,6 +82,11 @@ import java.util.Set;
  * (the socket, the connection count) is guarded by the class's monitor.
  */
 final class ControlServer {
+    /*
+     * Memory ordering
+     *   [SN] SESSIONS: an atomic counter, for unique session names only; no ordering relied on.
+     */
+
     /** The tool's sessions started in this JVM, for their names: tp-PID-N. */
     private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -421,7 +426,7 @@ final class ControlServer {
                 return "error\trecord needs FOLDER MODE SUB_BUFFER_SIZE SUB_BUFFER_COUNT and GLOB FILTER pairs";
             }
             Session.Builder builder = Session.builder( // a name of its own: snapshots go below FOLDER by name
-                            "tp-" + ProcessHandle.current().pid() + "-" + SESSIONS.incrementAndGet())
+                            "tp-" + ProcessHandle.current().pid() + "-" + SESSIONS.incrementAndGet()) // [SN]
                     .output(Path.of(request[1]))
                     .mode(Mode.valueOf(request[2]))
                     .subBufferSize(Integer.parseInt(request[3]))
