@@ -423,6 +423,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             if (closedAcquire()) { // [CL]
                 return;
             }
+            registry.pruneEnded(); // a thread that ended inside a section holds nothing (under gpLock, as there)
             List<String> outstanding = new ArrayList<>();
             boolean callbacksPending = callbackTask.pending();
             boolean pollPending = !done(gpSeqPlain(), pollRequest()); // [N]

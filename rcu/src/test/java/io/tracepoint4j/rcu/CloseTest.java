@@ -57,6 +57,20 @@ class CloseTest {
         d.close();
     }
 
+    /**
+     * A thread that ended inside a section holds nothing (its sections ended with it): close()
+     * succeeds without a grace period first. It used to refuse, naming the dead reader, until some
+     * grace period happened to prune it.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aReaderThatEndedInsideItsSectionDoesNotHoldClose(Flavor flavor) throws Exception {
+        RcuDomain d = domains.create(flavor, "close-dead-reader");
+        Thread reader = Thread.ofPlatform().name("close-dead-reader-thread").start(() -> d.read()); // never closed
+        reader.join();
+        d.close();
+    }
+
     @ParameterizedTest
     @EnumSource(Flavor.class)
     void refusesPromptlyWhileAGracePeriodWaitsForAReader(Flavor flavor) {
