@@ -111,6 +111,10 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
      *   failed in a thread near its stack limit would fail for good, in every thread.
      *   The callback task survives every failure of an attempt (see CallbackTask). A stall report
      *   that cannot be built is dropped and the grace period goes on.
+     *   [SC] stallScans: opaque, a count written by the grace period (gpLock held: one writer)
+     *        and read by tests; nothing is ordered by it. A stalled grace period scans once a
+     *        stall timeout, then once per STALL_RESCAN_NANOS, not at each of its parks, and starts
+     *        the flush task only for a new report: a stall of minutes costs nothing more.
      *   [LG] Nothing is logged while gpLock is held: a logging backend that is itself instrumented
      *   could re-enter synchronize() on the same thread (gpLock is reentrant). Reports are queued
      *   and logged by the thread that releases gpLock, or, for stall reports of a grace period
@@ -139,6 +143,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
+    /** Once a grace period has stalled, how often it looks for readers to report: not at every park. */
+    static final long STALL_RESCAN_NANOS = 1_000_000_000;
     /** At most one report per this interval of a kind of trouble (here and in CallbackTask). */
     static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** close() waits this long for a grace-period lock held briefly before refusing. */
@@ -165,6 +171,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     @SuppressWarnings("unused") // accessed through GP_SEQ_NEEDED
     private long gpSeqNeeded; // [N]
+    /** [SC] The scans of stalled grace periods, through STALL_SCANS. */
+    @SuppressWarnings("unused") // accessed through STALL_SCANS
+    private long stallScans;
 
     /** Bit 0 of gpSeqNeeded (cookies are multiples of 4): close() is deciding or has closed. */
     private static final long NEEDED_SEALED = 1;
@@ -580,6 +589,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
     private void waitForReaders(int slot, boolean expedited, long start) {
         boolean interrupted = false;
         long park = MIN_PARK_NANOS;
+        long nextStallScan = stallTimeoutNanos; // in nanoseconds waited
         while (!slotDrained(slot)) {
             long waited = System.nanoTime() - start;
             if (waited < SPIN_NANOS) {
@@ -597,7 +607,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             park = Math.min(park * 2, MAX_PARK_NANOS);
             interrupted |= Thread.interrupted(); // grace periods are not interruptible; keep the flag
             registry.pruneEnded(); // a thread that ended inside a section
-            if (waited > stallTimeoutNanos) {
+            if (waited > nextStallScan) { // [SC] once a stall timeout, then once per STALL_RESCAN_NANOS
+                nextStallScan = waited + STALL_RESCAN_NANOS;
+                setStallScansOpaque(stallScansOpaque() + 1); // [SC] gpLock held: one writer
                 try {
                     reportStalls(slot, waited);
                 } catch (Throwable t) { // out of memory or stack while describing: the grace period goes on
@@ -613,6 +625,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
     private void reportStalls(int slot, long waitedNanos) {
         String stalled = "RCU stall in " + this + ": a grace period has waited "
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for ";
+        boolean reported = false;
         for (R reader : readersIn(slot)) {
             if (stallReported.add(reader)) {
                 StringBuilder message = new StringBuilder()
@@ -636,6 +649,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                     message.append(System.lineSeparator()).append("\tat ").append(frame);
                 }
                 reportLater(System.Logger.Level.WARNING, message.toString(), null);
+                reported = true;
             }
         }
         if (!unownedStallReported) {
@@ -643,13 +657,22 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             if (unowned != null) {
                 unownedStallReported = true;
                 reportLater(System.Logger.Level.WARNING, stalled + unowned + ". The grace period keeps waiting.", null);
+                reported = true;
             }
+        }
+        if (!reported) {
+            return; // nothing new: no task to start
         }
         // the grace period goes on waiting with gpLock held: log from another thread now
         try {
             callbackExecutor.execute(reportFlush);
         } catch (Throwable t) { // no thread to be had: logged when the grace period ends
         }
+    }
+
+    /** How many times a stalled grace period looked for readers to report (for tests). */
+    final long stallScans() {
+        return stallScansOpaque(); // [SC]
     }
 
     /** What a stall report says of a reader whose outermost section is abandoned (OutermostSection). */
@@ -756,6 +779,14 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         return (long) GP_SEQ.get(this);
     }
 
+    private long stallScansOpaque() {
+        return (long) STALL_SCANS.getOpaque(this);
+    }
+
+    private void setStallScansOpaque(long value) {
+        STALL_SCANS.setOpaque(this, value);
+    }
+
     private long gpSeqAcquire() {
         return (long) GP_SEQ.getAcquire(this);
     }
@@ -794,6 +825,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
 
     private static final VarHandle GP_SEQ;
     private static final VarHandle GP_SEQ_NEEDED;
+    private static final VarHandle STALL_SCANS;
     private static final VarHandle EXPEDITED_WAITERS;
     private static final VarHandle CLOSED;
 
@@ -801,6 +833,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             GP_SEQ = lookup.findVarHandle(GracePeriodEngine.class, "gpSeq", long.class);
+            STALL_SCANS = lookup.findVarHandle(GracePeriodEngine.class, "stallScans", long.class);
             GP_SEQ_NEEDED = lookup.findVarHandle(GracePeriodEngine.class, "gpSeqNeeded", long.class);
             EXPEDITED_WAITERS = lookup.findVarHandle(GracePeriodEngine.class, "expeditedWaiters", int.class);
             CLOSED = lookup.findVarHandle(GracePeriodEngine.class, "closed", boolean.class);

@@ -71,6 +71,34 @@ class StallDetectorTest {
     }
 
     /**
+     * A stall costs the waiting grace period nothing more than its parks: it looks for readers to
+     * report once at the stall timeout and then once a second, not at every park (every 10 us for
+     * an expedited one, which it used to, with a task started each time).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aLongStallIsScannedOnceASecond(Flavor flavor) {
+        RcuDomain d = domains.create(flavor, "stall-scans", STALL);
+        GracePeriodEngine<?> engine = ((DomainFacade) d).engine();
+        HeldReader reader = HeldReader.hold(d, "stall-scans-reader");
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            CompletableFuture<Void> gp = async("stall-scans-updater", d::synchronizeExpedited);
+            Waits.sleep(STALL.toMillis() + 2_300); // the timeout, then about two seconds
+            assertThat(engine.stallScans())
+                    .as(
+                            "scans in %d ms of stall (rescan every %d ms)",
+                            2_300, TimeUnit.NANOSECONDS.toMillis(GracePeriodEngine.STALL_RESCAN_NANOS))
+                    .isBetween(1L, 4L);
+            assertThat(gp).isNotDone();
+            reader.release();
+            await(gp, "synchronizeExpedited() once the reader ended");
+            assertThat(log.warningsContaining("stall-scans-reader")).hasSize(1);
+        } finally {
+            reader.releaseQuietly();
+        }
+    }
+
+    /**
      * A virtual thread has an empty name unless given one: the report names it by its id, not as
      * thread ''.
      */
