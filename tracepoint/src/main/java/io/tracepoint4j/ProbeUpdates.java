@@ -171,7 +171,7 @@ final class ProbeUpdates<P> {
             Object previousProbes = tracepoint.probesPlain();
             boolean first = current.length == 0;
             if (first && definition.onFirstProbe() != null) {
-                definition.onFirstProbe().run(); // a throw aborts the registration: nothing published yet
+                runHook(definition.onFirstProbe()); // a throw aborts the registration: nothing published yet
             }
             try {
                 publish(next, nextProbes, nextDispatch);
@@ -304,7 +304,7 @@ final class ProbeUpdates<P> {
             publish(previous, previousProbes, previousDispatch);
             boolean none = previous.length == 0;
             if (none && definition.onLastProbe() != null) {
-                definition.onLastProbe().run();
+                runHook(definition.onLastProbe());
             }
         } catch (RuntimeException | Error e) {
             failure.addSuppressed(e);
@@ -328,6 +328,32 @@ final class ProbeUpdates<P> {
         }
     }
 
+    /** Set on a thread while it runs a lifecycle hook: see runHook(). */
+    private static final ThreadLocal<Boolean> IN_HOOK = new ThreadLocal<>();
+
+    /**
+     * Runs a lifecycle hook (updateLock held), marking the thread as inside one: a hook that waits
+     * for a grace period (synchronizeUnregister) would wait for a running probe that may itself
+     * wait for updateLock (a probe that unregisters itself), a deadlock; Tracepoint's
+     * refuseWaitInsideProbe refuses it instead.
+     */
+    private static void runHook(Runnable hook) {
+        Boolean outer = IN_HOOK.get();
+        IN_HOOK.set(Boolean.TRUE);
+        try {
+            hook.run();
+        } finally {
+            if (outer == null) {
+                IN_HOOK.remove();
+            }
+        }
+    }
+
+    /** Whether the calling thread is running a lifecycle hook. */
+    static boolean inHook() {
+        return IN_HOOK.get() != null;
+    }
+
     /** Removes registrations[index]. */
     private void removeLocked(int index) {
         Registration[] current = registrationsPlain();
@@ -343,7 +369,7 @@ final class ProbeUpdates<P> {
         boolean last = next.length == 0;
         if (last && definition.onLastProbe() != null) {
             try {
-                definition.onLastProbe().run();
+                runHook(definition.onLastProbe());
             } catch (RuntimeException | Error e) {
                 Tracepoint.log().log(
                         System.Logger.Level.WARNING,

@@ -366,8 +366,9 @@ public abstract class Tracepoint<P> {
      * will be called again. Blocks; a blocked faultable probe delays it, but never delays regular
      * tracepoints.
      *
-     * @throws IllegalStateException if called from a probe of this flavor (it would wait for itself)
-     *     or from any regular probe (regular probes must not block); before waiting
+     * @throws IllegalStateException if called from a probe of this flavor (it would wait for itself),
+     *     from any regular probe (regular probes must not block), or from a lifecycle hook (see
+     *     {@link Builder#onLastProbe}); before waiting
      */
     public final void synchronizeUnregister() {
         refuseWaitInsideProbe(definition.flavor());
@@ -381,6 +382,12 @@ public abstract class Tracepoint<P> {
      * itself. Checked before any wait, so nothing has blocked when it throws.
      */
     static void refuseWaitInsideProbe(Flavor waitedFor) {
+        if (ProbeUpdates.inHook()) {
+            throw new IllegalStateException("synchronizeUnregister() called from an onFirstProbe or onLastProbe hook:"
+                    + " hooks run under the tracepoint's update lock, which a running probe may need (one that"
+                    + " unregisters itself), so waiting there could deadlock. Wait after unregister() returns, on"
+                    + " the thread that unregistered.");
+        }
         if (Flavor.REGULAR.domain().inReadSection()) {
             throw new IllegalStateException("synchronizeUnregister() called from a regular probe: regular probes must"
                     + " not block, and this waits for running probes. Unregister from the probe if you must,"
@@ -623,7 +630,8 @@ public abstract class Tracepoint<P> {
          * Runs {@code hook} when the tracepoint gains its first probe, before that probe is published
          * (the kernel's regfunc): e.g. to switch on costly data collection. It runs on the registering
          * thread under the tracepoint's update lock; if it throws, that registration fails and nothing
-         * changes. It must not register or unregister probes of the same tracepoint.
+         * changes. It must not register or unregister probes of the same tracepoint, nor wait for a
+         * grace period ({@code synchronizeUnregister()} throws there, as in {@link #onLastProbe}).
          */
         public Builder<P> onFirstProbe(Runnable hook) {
             this.onFirstProbe = hook;
@@ -633,7 +641,10 @@ public abstract class Tracepoint<P> {
         /**
          * Runs {@code hook} when the tracepoint loses its last probe, after the probe is unpublished
          * (the kernel's unregfunc); probes may still be running in firings that began before. It runs
-         * on the unregistering thread under the update lock; a throw is logged.
+         * on the unregistering thread under the update lock; a throw is logged. It must not wait for
+         * those probes ({@code synchronizeUnregister()} throws there: a running probe that
+         * unregisters itself needs the lock the hook holds): to free what they use, wait after
+         * {@code unregister()} returns.
          */
         public Builder<P> onLastProbe(Runnable hook) {
             this.onLastProbe = hook;

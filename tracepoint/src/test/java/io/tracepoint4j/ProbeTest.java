@@ -459,6 +459,62 @@ class ProbeTest {
         assertThat(attempts.get()).isEqualTo(2);
     }
 
+    /**
+     * A lifecycle hook that waits for a grace period is refused: the hook holds the update lock,
+     * and a running probe that unregisters itself waits for that lock while the grace period waits
+     * for the probe. This used to deadlock; now the hook's wait throws (its throw logged), the
+     * unregister returns, and the probe's own unregister finds it gone.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+    void aHookThatWaitsForAGracePeriodIsRefusedInsteadOfDeadlocking() throws Exception {
+        Tracepoint<Event>[] self = holder();
+        java.util.concurrent.atomic.AtomicReference<String> refused =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Tracepoint<Event> tp = Tracepoint.builder(unique("probe", "waitinghook"), Event.class)
+                .arguments("label", "n")
+                .faultable()
+                .onLastProbe(() -> {
+                    try {
+                        self[0].synchronizeUnregister(); // free what the probes used: the mistake
+                    } catch (IllegalStateException e) {
+                        refused.set(e.getMessage());
+                        throw e;
+                    }
+                })
+                .define();
+        self[0] = tp;
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean stillRegistered = new AtomicBoolean(true);
+        Event selfUnregistering = new Event() {
+            @Override
+            public void event(String label, int n) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                stillRegistered.set(tp.unregisterIfRegistered(this)); // needs the update lock
+            }
+        };
+        tp.register(selfUnregistering);
+        Thread firing = Thread.ofPlatform().start(() -> tp.fire().event("x", 1));
+        inside.await();
+        java.util.concurrent.CompletableFuture<Void> unregistering =
+                java.util.concurrent.CompletableFuture.runAsync(() -> tp.unregister(selfUnregistering));
+        Thread.sleep(200); // the hook runs, holding the update lock
+        release.countDown(); // the probe goes on to its own unregister
+        unregistering.get(10, TimeUnit.SECONDS);
+        firing.join(10_000);
+        assertThat(firing.isAlive()).as("the firing thread ended").isFalse();
+        assertThat(stillRegistered.get())
+                .as("the probe found itself unregistered")
+                .isFalse();
+        assertThat(refused.get()).startsWith("synchronizeUnregister() called from an onFirstProbe or onLastProbe hook");
+    }
+
     /** The call sites a registration retargets after its onFirstProbe hook ran. */
     enum Site {
         KEY,
