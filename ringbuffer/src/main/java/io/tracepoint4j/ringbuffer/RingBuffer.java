@@ -137,7 +137,8 @@ public final class RingBuffer extends WriterLine.After {
      *   one; a flush closed it), goes with the count at its hand-over instead: losses counted
      *   after its end belong to no later packet yet, and may never (the session stops), so they
      *   ride with it, a packet early in time rather than lost from the trace; a later packet's
-     *   count covers the rest.
+     *   count covers the rest. Those counted after the last hand-over, at the end of it all,
+     *   unhandedLosses() gives the consumer to carry in a packet of its own.
      *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
@@ -509,6 +510,21 @@ public final class RingBuffer extends WriterLine.After {
             setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
         }
+    }
+
+    /**
+     * Consumer side, at the end of what it consumes (a stop): the buffer's lost count if records
+     * were lost since the last sub-buffer it was handed (counted after the newest sub-buffer
+     * closed, with none opened since: no packet carries them), for the consumer to carry in a
+     * packet of its own; else -1. Later hand-overs count from it.
+     */
+    public long unhandedLosses() {
+        long lost = lostTotal();
+        if (lost <= lostHanded) {
+            return -1;
+        }
+        lostHanded = lost;
+        return lost;
     }
 
     /** The records lost so far for {@code cause}. */

@@ -197,6 +197,22 @@ final class Drain implements Runnable {
         }
     }
 
+    /**
+     * At a stop, after the last drainAll(): for each buffer that lost records after its last
+     * packet (a firing nested too deep, a record too large, with no sub-buffer opened since), an
+     * empty packet at {@code now} that carries the count, so that the trace, and babeltrace2,
+     * report every loss.
+     */
+    void trailLosses(long now) throws IOException {
+        for (int i = 0; i < buffers.count(); i++) {
+            RingBuffer buffer = buffers.buffer(i);
+            long lost = buffer.unhandedLosses();
+            if (lost >= 0) {
+                streams[i].trail(lost, buffer.writeSequence(), now);
+            }
+        }
+    }
+
     /** Writes every complete sub-buffer into this trace; returns how many. */
     int drainAll() throws IOException {
         int written = 0;
@@ -300,6 +316,8 @@ final class Drain implements Runnable {
         ToStream then;
         /** The earliest packet begin time written. */
         long firstTime = Long.MAX_VALUE;
+        /** The latest packet end time written. */
+        private long lastTime = Long.MIN_VALUE;
         /** Added to a sub-buffer's sequence number to make its packet's: 1 past a leading packet. */
         private final long numberOffset;
         /** Whether the leading packet is still to be written, before the first packet. */
@@ -338,6 +356,7 @@ final class Drain implements Runnable {
             }
             recorder.countDrained(sub.records());
             firstTime = Math.min(firstTime, sub.beginTime());
+            lastTime = Math.max(lastTime, sub.endTime());
         }
 
         /**
@@ -352,17 +371,36 @@ final class Drain implements Runnable {
 
         /** Packet 0: no event, nothing lost, at the time of the packet after it. */
         private void lead(long time) throws IOException {
+            leadingDue = false;
+            empty(time, 0, 0);
+        }
+
+        /**
+         * The last packet, at a stop: no event, {@code lost} the buffer's lost count, numbered as
+         * the sub-buffer of {@code sequence} would be (the next one, never opened), at {@code
+         * now} or the last packet's end if later (a stream's times never go back).
+         */
+        void trail(long lost, long sequence, long now) throws IOException {
+            long time = Math.max(now, lastTime);
+            if (leadingDue) {
+                lead(time);
+            }
+            empty(time, lost, sequence + numberOffset);
+            lastTime = time;
+        }
+
+        /** A packet of no event at {@code time}: the header and context alone. */
+        private void empty(long time, long lost, long number) throws IOException {
             int size = fields.layout().eventsOffset();
-            MemorySegment packet = Arena.ofAuto().allocate(size); // once per stream and session
+            MemorySegment packet = Arena.ofAuto().allocate(size); // at most twice per stream and session
             fields.timestampBegin(time)
                     .timestampEnd(time)
                     .contentSize(size)
                     .packetSize(size)
-                    .eventsDiscarded(0)
-                    .sequenceNumber(0);
+                    .eventsDiscarded(lost)
+                    .sequenceNumber(number);
             Packets.finish(packet, fields);
             stream.append(packet);
-            leadingDue = false;
         }
     }
 }

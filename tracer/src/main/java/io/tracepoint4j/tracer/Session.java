@@ -348,6 +348,7 @@ public final class Session implements AutoCloseable {
                 if (failure == null) {
                     stopping.switchAll();
                     stopping.drainAll();
+                    stopping.trailLosses(clock.now()); // losses no packet carries yet
                     if (mode == Mode.OVERWRITE) {
                         stopping.writeThreadNames(
                                 recorder.threadsToName(), stopping.namesTime(clock.now(), ticksPerMicrosecond()));

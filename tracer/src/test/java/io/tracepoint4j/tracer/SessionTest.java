@@ -391,6 +391,47 @@ class SessionTest {
         }
     }
 
+    /**
+     * Losses with no packet after them: the only firing of a recorded tracepoint is nested too
+     * deep (under a tracepoint the session does not record), so no record opens a sub-buffer. The
+     * stop writes an empty packet that carries the count: babeltrace2 and the reader report it,
+     * as Summary.lost() does. Before, the trace said nothing of it.
+     */
+    @Test
+    void lossesAfterTheLastPacketReachTheTrace(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> unrecorded = Tracepoint.define(provider + "x:outer", Tick.class, "n");
+        Tracepoint<Tick> recorded = Tracepoint.define(provider + ":deep", Tick.class, "n");
+        Tick deeper = n -> {
+            if (n < Tracepoint.MAX_FIRING_DEPTH) {
+                unrecorded.fire().tick(n + 1);
+            } else {
+                recorded.fire().tick(n); // at depth MAX_FIRING_DEPTH + 1: too deep
+            }
+        };
+        unrecorded.register(deeper);
+        Path folder = dir.resolve("t");
+        Session session = Session.builder("trailing")
+                .enable(provider + ":*")
+                .output(folder)
+                .start();
+        Session.Summary summary;
+        try {
+            unrecorded.fire().tick(1);
+        } finally {
+            summary = session.stop();
+            unrecorded.unregister(deeper);
+        }
+        assertThat(session.lost(Loss.NESTING)).isEqualTo(1);
+        assertThat(summary.lost()).isEqualTo(1);
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        assertThat(run.stderr()).as("babeltrace2 reports the loss").contains("discarded 1 event");
+        try (CtfReader reader = CtfReader.open(folder)) {
+            assertThat(reader.discardedEvents()).isEqualTo(1);
+        }
+    }
+
     /** A prototype with variable-size arguments between fixed ones. */
     public interface Blob {
         void blob(int before, String text, byte[] data, int after);
