@@ -150,6 +150,9 @@ public final class Session implements AutoCloseable {
     private CtfTrace trace; // guarded by this: the current chunk's
     private Drain drain; // guarded by this: the current chunk's
     private int nextEventId = Recorder.THREAD_EVENT_ID + 1; // guarded by this
+    /** The largest event id: the event header's id is 16 bits (see metadata()). */
+    static final int MAX_EVENT_ID = 0xFFFF;
+
     private State state = State.NEW; // guarded by this
 
     private enum State {
@@ -740,9 +743,17 @@ public final class Session implements AutoCloseable {
                 return;
             }
         }
+        int eventId;
+        try {
+            eventId = eventId(tracepoint);
+        } catch (RuntimeException e) { // the metadata could not take its class, or no event id is left
+            warnings.say("session " + name + " does not record " + tracepoint.name() + ": " + e.getMessage(), e);
+            detach(tracepoint);
+            return;
+        }
         TracepointWriter writer = new TracepointWriter(
                 recorder,
-                eventId(tracepoint),
+                eventId,
                 fixedArgumentBytes(tracepoint),
                 maxVariable,
                 tracepoint.flavor() == Tracepoint.Flavor.FAULTABLE,
@@ -772,19 +783,21 @@ public final class Session implements AutoCloseable {
         if (eventId != null) {
             return eventId;
         }
-        int id = nextEventId++;
-        eventIds.put(tracepoint.id(), id);
+        if (nextEventId > MAX_EVENT_ID) {
+            throw new IllegalStateException("the session has given all its " + MAX_EVENT_ID + " event ids (one per"
+                    + " tracepoint it ever recorded, redeployed plugins' included); start a new session");
+        }
+        int id = nextEventId++; // spent even if a trace refuses it: one that took it keeps its class
         EventClass eventClass = eventClass(id, tracepoint);
         for (CtfTrace open : traces) {
             try {
                 open.addEventClass(STREAM_CLASS, eventClass);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(
-                        "session " + name + ": cannot add " + tracepoint.name() + " to the trace's metadata in "
-                                + open.folder(),
-                        e);
+                        "cannot add it to the trace's metadata in " + open.folder() + ": " + e.getMessage(), e);
             }
         }
+        eventIds.put(tracepoint.id(), id); // only once every open trace declares it: no record of an unknown id
         return id;
     }
 
@@ -906,7 +919,7 @@ public final class Session implements AutoCloseable {
                 .env("pid", ProcessHandle.current().pid())
                 .env("main", System.getProperty("sun.java.command", "").split(" ", 2)[0])
                 .streamClass(StreamClass.builder(STREAM_CLASS)
-                        .eventIdBits(16)
+                        .eventIdBits(Integer.bitCount(MAX_EVENT_ID))
                         .eventClass(EventClass.of(
                                 Recorder.THREAD_EVENT_ID,
                                 "tracepoint4j:thread",
