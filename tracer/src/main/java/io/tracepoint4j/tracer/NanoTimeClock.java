@@ -4,14 +4,7 @@ package io.tracepoint4j.tracer;
 final class NanoTimeClock extends TraceClock {
     static final NanoTimeClock INSTANCE = new NanoTimeClock();
 
-    private final long epochNanosAtZero;
-
-    private NanoTimeClock() {
-        long before = System.nanoTime();
-        long epoch = epochNanosNow();
-        long after = System.nanoTime();
-        this.epochNanosAtZero = epochNanosAtZero(epoch, before + (after - before) / 2, 1_000_000_000L);
-    }
+    private NanoTimeClock() {}
 
     @Override
     public long now() {
@@ -21,11 +14,6 @@ final class NanoTimeClock extends TraceClock {
     @Override
     public long frequency() {
         return 1_000_000_000L;
-    }
-
-    @Override
-    public long epochNanosAtZero() {
-        return epochNanosAtZero;
     }
 
     @Override

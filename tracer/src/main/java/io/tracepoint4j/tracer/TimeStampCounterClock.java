@@ -83,11 +83,9 @@ final class TimeStampCounterClock extends TraceClock {
     private static final long PAGE = 4096;
 
     private final long frequency;
-    private final long epochNanosAtZero;
 
-    private TimeStampCounterClock(long frequency, long epochNanosAtZero) {
+    private TimeStampCounterClock(long frequency) {
         this.frequency = frequency;
-        this.epochNanosAtZero = epochNanosAtZero;
     }
 
     static boolean available() {
@@ -133,11 +131,6 @@ final class TimeStampCounterClock extends TraceClock {
     @Override
     public long frequency() {
         return frequency;
-    }
-
-    @Override
-    public long epochNanosAtZero() {
-        return epochNanosAtZero;
     }
 
     @Override
@@ -249,9 +242,7 @@ final class TimeStampCounterClock extends TraceClock {
         }
         long[] end = sample(read);
         long frequency = Math.round((end[0] - start[0]) * 1e9 / (end[1] - start[1]));
-        long epoch = epochNanosNow();
-        long tick = (long) read.invokeExact();
-        return new TimeStampCounterClock(frequency, epochNanosAtZero(epoch, tick, frequency));
+        return new TimeStampCounterClock(frequency);
     }
 
     /** A (counter, nanoTime) pair read as close together as possible: the counter between two nanoTimes. */

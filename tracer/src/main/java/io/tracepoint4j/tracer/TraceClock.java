@@ -50,8 +50,19 @@ public abstract sealed class TraceClock implements Clock permits NanoTimeClock, 
     /** Ticks per second. */
     public abstract long frequency();
 
-    /** The wall-clock time of tick 0, in nanoseconds since the Unix epoch (may be negative). */
-    public abstract long epochNanosAtZero();
+    /**
+     * The wall-clock time of tick 0, in nanoseconds since the Unix epoch (may be negative),
+     * measured now, by reading the wall clock between two reads of this one: a session measures it
+     * as it is built, so that a wall clock stepped since the JVM started (or a suspend, which
+     * CLOCK_MONOTONIC does not count) does not shift its times, nor the drift of a counter the time
+     * daemon never corrects build up over days.
+     */
+    public final long epochNanosAtZero() {
+        long before = now();
+        long epoch = epochNanosNow();
+        long after = now();
+        return epochNanosAtZero(epoch, before + (after - before) / 2, frequency());
+    }
 
     /** A short name for traces' metadata: {@code monotonic} or {@code tsc}. */
     public abstract String name();
