@@ -81,9 +81,13 @@ public final class Filter {
         return expression;
     }
 
-    /** A filter that accepts what this one or {@code other} accepts. */
+    /**
+     * A filter that accepts what this one or {@code other} accepts: {@code THIS || (OTHER)}, || the
+     * loosest operator, so that filters joined one after another stay one flat chain (no deeper
+     * than their own nesting) however many they are.
+     */
     public Filter or(Filter other) {
-        return parse("(" + expression + ") || (" + other.expression + ")");
+        return parse(expression + " || (" + other.expression + ")");
     }
 
     /**

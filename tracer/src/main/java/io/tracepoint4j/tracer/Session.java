@@ -230,11 +230,31 @@ public final class Session implements AutoCloseable {
         return this;
     }
 
-    /** Throws if {@code filter} does not fit a tracepoint defined now that {@code glob} matches. */
+    /**
+     * Throws if {@code filter} does not fit a tracepoint defined now that {@code glob} matches, or
+     * if, with the other rules that match it, the filters together do not compile (more
+     * comparisons than a compiled filter holds): refused now, rather than the tracepoint's
+     * recording stopped with a warning once the rule is in.
+     */
     private void checkFits(String glob, Filter filter) {
-        if (filter != null) {
-            for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
-                filter.compile(tracepoint, "check");
+        Map<String, Filter> after = new LinkedHashMap<>(rules);
+        after.put(glob, filter);
+        for (Tracepoint<?> tracepoint : Tracepoints.find(glob)) {
+            if (filter != null) {
+                filter.compile(tracepoint, "check"); // its own fit first: its message points into it
+            }
+            Filter combined = filterOf(after, tracepoint.name());
+            if (combined != null && combined != filter) {
+                try {
+                    combined.compile(tracepoint, "check");
+                } catch (FilterException e) {
+                    throw new FilterException(
+                            filter == null ? "" : filter.expression(),
+                            0,
+                            "with the other rules that match " + tracepoint.name() + " it makes a filter that does"
+                                    + " not compile (" + e.reason() + "): join rules, or give this one fewer"
+                                    + " comparisons");
+                }
             }
         }
     }
@@ -864,6 +884,11 @@ public final class Session implements AutoCloseable {
 
     /** The filter of the rules matching {@code tracepointName}: any accepts; null if one takes every firing. */
     private Filter filterOf(String tracepointName) {
+        return filterOf(rules, tracepointName);
+    }
+
+    /** As filterOf(String), for {@code rules}. */
+    private static Filter filterOf(Map<String, Filter> rules, String tracepointName) {
         Filter any = null;
         for (Map.Entry<String, Filter> rule : rules.entrySet()) {
             if (Tracepoints.matches(rule.getKey(), tracepointName)) {

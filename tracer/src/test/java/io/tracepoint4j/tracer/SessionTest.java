@@ -432,6 +432,43 @@ class SessionTest {
         }
     }
 
+    /**
+     * Many filtered rules on one tracepoint: they join into one flat filter (70 used to nest 70
+     * parentheses deep, past the parser's bound, and enable() threw after storing the rule), and
+     * a rule that would take the joined filter past what a compiled filter holds is refused at
+     * enable(), rather than stopping the tracepoint's recording with a warning once stored.
+     */
+    @Test
+    void manyFilteredRulesJoinUntilTheirComparisonsDoNotFit(@TempDir Path dir) throws Exception {
+        String provider = provider();
+        Tracepoint<Tick> tick = Tracepoint.define(provider + ":tick", Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = Session.builder("many").output(folder).start();
+        List<Long> accepted = new ArrayList<>();
+        try {
+            for (int k = 1; k <= Filter.MAX_COMPARISONS; k++) {
+                session.enable(provider + ":" + "*".repeat(k), "n == " + k); // 63 rules, one comparison each
+                accepted.add((long) k);
+            }
+            String oneTooMany = provider + ":" + "*".repeat(Filter.MAX_COMPARISONS + 1);
+            assertThatThrownBy(() -> session.enable(oneTooMany, "n == 64"))
+                    .isInstanceOf(FilterException.class)
+                    .hasMessageContaining("with the other rules that match " + tick.name())
+                    .hasMessageContaining("more than " + Filter.MAX_COMPARISONS + " comparisons");
+            assertThat(session.rules()).doesNotContain(oneTooMany);
+            for (long n = 0; n <= 70; n++) {
+                tick.fire().tick(n);
+            }
+        } finally {
+            session.stop();
+        }
+        List<Long> recorded = new ArrayList<>();
+        for (CtfEvent event : events(folder)) {
+            recorded.add((Long) event.field("n"));
+        }
+        assertThat(recorded).as("recorded under the 63 rules").containsExactlyElementsOf(accepted);
+    }
+
     /** A prototype with variable-size arguments between fixed ones. */
     public interface Blob {
         void blob(int before, String text, byte[] data, int after);
