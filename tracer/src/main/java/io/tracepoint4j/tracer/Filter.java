@@ -481,8 +481,12 @@ public final class Filter {
             compiled.add(argument, bit);
             switch (compiled.kinds[bit]) {
                 case INTEGER_EQ, INTEGER_LT, INTEGER_GT -> compiled.integers[bit] = integerLiteral(type, expression);
-                case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT, DECIMAL_NOT_GE, DECIMAL_NOT_LE ->
-                    compiled.decimals[bit] = decimalLiteral(expression);
+                case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT, DECIMAL_NOT_GE, DECIMAL_NOT_LE -> {
+                    double decimal = decimalLiteral(expression);
+                    // a float argument meets the literal as a float, as Java's ratio == 0.1f: 0.1f
+                    // is not the double 0.1, and ratio == 0.1 would never hold
+                    compiled.decimals[bit] = type == float.class ? (float) decimal : decimal;
+                }
                 case STRING_EQ -> compiled.strings[bit] = literal.text;
                 case STRING_NULL -> {} // the kind says it all
                 case STRING_GLOB -> compileGlob(compiled, bit, literal.text);

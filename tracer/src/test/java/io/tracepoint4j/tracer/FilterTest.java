@@ -113,6 +113,41 @@ class FilterTest {
         assertThat(passed(tp, "method == 80")).containsExactly(2L);
     }
 
+    /** The prototype of a tracepoint with a float argument. */
+    public interface Ratio {
+        void ratio(long id, float ratio);
+    }
+
+    /**
+     * A float argument meets a decimal literal as a float, as Java's {@code ratio == 0.1f}: a
+     * firing with 0.1f passes {@code ratio == 0.1} and {@code ratio <= 0.1}, and fails {@code
+     * ratio > 0.1} (the double 0.1 is below 0.1f, and these used to say the opposite).
+     */
+    @Test
+    void aFloatArgumentMeetsTheLiteralAsAFloat() {
+        Tracepoint<Ratio> tp =
+                Tracepoint.define("filter" + NAMES.incrementAndGet() + ":ratio", Ratio.class, "id", "ratio");
+        java.util.function.Function<String, List<Long>> passed = expression -> {
+            List<Long> ids = new ArrayList<>();
+            Ratio guarded = (id, ratio) -> ids.add(id);
+            Ratio probe = tp.filteredProbe(Filter.parse(expression).compile(tp, expression), guarded);
+            tp.register(probe);
+            try {
+                tp.fire().ratio(1, 0.1f);
+                tp.fire().ratio(2, 0.25f);
+                tp.fire().ratio(3, Math.nextDown(0.1f));
+            } finally {
+                tp.unregister(probe);
+            }
+            return ids;
+        };
+        assertThat(passed.apply("ratio == 0.1")).containsExactly(1L);
+        assertThat(passed.apply("ratio <= 0.1")).containsExactly(1L, 3L);
+        assertThat(passed.apply("ratio > 0.1")).containsExactly(2L);
+        assertThat(passed.apply("ratio < 0.1")).containsExactly(3L);
+        assertThat(passed.apply("ratio == 0.25")).containsExactly(2L);
+    }
+
     /**
      * Decimals as Java compares them: NaN fails every ordered comparison, <= and >= too (they were
      * compiled as the negations of > and <, which NaN passed), and != holds for it.
