@@ -72,13 +72,20 @@ final class ProbeFailures {
             DetachPolicy policy = detachPolicy; // [D]
             Registration.Outcome outcome = registration.recordFailure(now, policy, LOG_INTERVAL_NANOS);
             if (outcome.log || outcome.detach) {
-                FailureReports.submit(new FailureReport(
-                        probe,
-                        outcome.log ? failure : null,
-                        outcome.failures,
-                        outcome.unlogged,
-                        outcome.detach ? registration : null,
-                        policy));
+                try {
+                    FailureReports.submit(new FailureReport(
+                            probe,
+                            outcome.log ? failure : null,
+                            outcome.failures,
+                            outcome.unlogged,
+                            outcome.detach ? registration : null,
+                            policy));
+                } catch (Throwable notSubmitted) { // out of stack or memory: a later failure detaches
+                    if (outcome.detach) {
+                        registration.detachNotSubmitted();
+                    }
+                    throw notSubmitted;
+                }
             }
         } catch (Throwable ignored) {
             // out of memory or stack while counting: the failure stays unreported, the caller unharmed
@@ -140,7 +147,12 @@ final class ProbeFailures {
             }
             if (detach != null) {
                 // on a thread of its own: detaching takes updateLock and runs onLastProbe, which may block
-                Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(detach, policy));
+                try {
+                    Thread.ofVirtual().name("tracepoint4j-detach").start(new Detach(detach, policy));
+                } catch (RuntimeException | Error notStarted) { // out of memory: a later failure detaches
+                    detach.detachNotSubmitted();
+                    throw notStarted;
+                }
             }
         }
     }

@@ -75,6 +75,14 @@ final class Registration {
         return new Outcome(failures, unlogged != RateLimit.SUPPRESS, Math.max(unlogged, 0), detach);
     }
 
+    /**
+     * The detach recordFailure() decided could not be handed to the reporter (its submit threw,
+     * out of stack or memory): a later failure may decide it again.
+     */
+    synchronized void detachNotSubmitted() {
+        detaching = false;
+    }
+
     synchronized long failures() {
         return failures;
     }

@@ -253,7 +253,10 @@ final class CallbackTask implements Runnable {
             try {
                 node.callback.run();
             } catch (Throwable t) {
-                reportCallbackFailure(t);
+                try {
+                    reportCallbackFailure(t);
+                } catch (Throwable logging) { // a failing logging backend: counted, not logged; the batch goes on
+                }
             }
             if (node == lastUserCallback) {
                 setBatchInFlightVolatile(false); // [W3] pairs with close()'s acquire
