@@ -45,8 +45,10 @@ final class Registry {
      *   its prototype's class keeps it as long as the loader lives (TracepointClassGenerator). Two
      *   loaders share a name only if one of their tracepoints is held weakly; two strongly held
      *   ones of one name are refused, as within one loader.
-     *   When the garbage collector clears the reference, the reaper thread (started with the first
-     *   weak entry) removes the entry and tells the listeners removed(name, id): the tracepoint is
+     *   When the garbage collector clears the reference, the reaper thread (started with a weak
+     *   entry while none runs, ended when idle with none left, so that tracepoint4j inside a web
+     *   application leaves no thread of its loader behind) removes the entry and tells the
+     *   listeners removed(name, id): the tracepoint is
      *   gone, and no firing can run its probes any more, but a probe may still be running (its
      *   frame does not keep the tracepoint object); synchronizeUnregister() waits for it.
      *   forget(loader) does the same at once for the tracepoints of that loader's prototypes, and
@@ -123,8 +125,13 @@ final class Registry {
 
     /** Where the garbage collector puts the references of collected weak entries. */
     private final ReferenceQueue<Tracepoint<?>> collected = new ReferenceQueue<>();
-    /** The thread that removes collected entries; started with the first weak entry. Guarded by lock. */
+    /**
+     * The thread that removes collected entries; started with a weak entry while none runs, ended
+     * when idle with no weak entry left (see the Reaper). Guarded by lock.
+     */
     private Thread reaper;
+    /** How long the reaper waits, idle, before it looks whether weak entries remain. */
+    private static final long REAPER_IDLE_MILLIS = 2_000;
 
     private final Factory factory;
 
@@ -598,9 +605,18 @@ final class Registry {
             while (true) {
                 EntryReference reference;
                 try {
-                    reference = (EntryReference) collected.remove();
+                    reference = (EntryReference) collected.remove(REAPER_IDLE_MILLIS);
                 } catch (InterruptedException e) {
                     continue; // nobody else knows this thread: an interrupt is stray
+                }
+                if (reference == null) {
+                    synchronized (lock) {
+                        if (!anyWeakEntry()) { // none left to reap: the next weak define starts another
+                            reaper = null;
+                            return; // a thread of tracepoint4j's loader ends: nothing keeps that loader
+                        }
+                    }
+                    continue;
                 }
                 try {
                     List<Subscription> listening;
@@ -619,6 +635,18 @@ final class Registry {
                 }
             }
         }
+    }
+
+    /** Whether some entry is held weakly (reaped once collected); lock held. */
+    private boolean anyWeakEntry() {
+        for (Entry[] entries : byName.values()) {
+            for (Entry entry : entries) {
+                if (entry.weak != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A weak reference to an entry's tracepoint that knows its entry. */

@@ -46,6 +46,7 @@ public final class ClassLoaderLifecycleMain {
             bothLoadersAliveAreListedAndLookupReturnsTheNewer();
             forgetDropsAtOnceAndUnregistersTheProbes();
             redeploysLeaveClassesMetaspaceAndRegistryFlat();
+            check(awaitNoReaper(), "the registry's reaper thread ended once no plugin tracepoint was left");
             check(
                     writers.tracepoints().stream().noneMatch(name -> name.startsWith("plugin:")),
                     "the writers' attachments dropped every plugin tracepoint: " + writers.tracepoints());
@@ -55,6 +56,24 @@ public final class ClassLoaderLifecycleMain {
             System.exit(1);
         }
         System.out.println("OK");
+    }
+
+    /**
+     * Whether the reaper thread, with no weakly held tracepoint left, ends within 10 s (it looks
+     * every 2 s): tracepoint4j in a web application must leave no thread of its loader behind.
+     */
+    static boolean awaitNoReaper() throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            boolean running = false;
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                running |= thread.getName().equals("tracepoint4j-registry-reaper");
+            }
+            if (!running) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     static void droppedLoaderIsCollectedAndItsTracepointRemoved() throws Throwable {
