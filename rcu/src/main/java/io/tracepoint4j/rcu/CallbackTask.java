@@ -253,10 +253,7 @@ final class CallbackTask implements Runnable {
             try {
                 node.callback.run();
             } catch (Throwable t) {
-                try {
-                    reportCallbackFailure(t);
-                } catch (Throwable logging) { // a failing logging backend: counted, not logged; the batch goes on
-                }
+                reportCallbackFailure(t);
             }
             if (node == lastUserCallback) {
                 setBatchInFlightVolatile(false); // [W3] pairs with close()'s acquire

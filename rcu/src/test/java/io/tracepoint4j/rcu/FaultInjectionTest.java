@@ -81,6 +81,33 @@ class FaultInjectionTest {
     }
 
     /**
+     * The last callback of a batch throws, and so does the logging backend that reports it: the
+     * attempt fails and is retried with nothing left to run, which clears the batch's in-flight
+     * flag, so close() after barrier() succeeds (a review suspected the flag would stay set).
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aFailingReportOfTheLastCallbackLeavesNothingInFlight(Flavor flavor) {
+        RcuDomain d = domains.create(flavor, "throwing-last");
+        AtomicInteger thrown = new AtomicInteger();
+        Handler throwing = new FailingHandler(
+                r -> r.getMessage().startsWith("a callback of " + d) && thrown.getAndIncrement() < 1);
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            Logger.getLogger(TestSupport.RCU_LOGGER).addHandler(throwing);
+            try {
+                d.call(() -> {
+                    throw new IllegalStateException("injected failure of the last callback");
+                });
+                await(async("barrier-" + d.name(), d::barrier), "barrier() after the logging backend threw");
+                assertThat(thrown.get()).as("logging failures injected").isEqualTo(1);
+                d.close();
+            } finally {
+                Logger.getLogger(TestSupport.RCU_LOGGER).removeHandler(throwing);
+            }
+        }
+    }
+
+    /**
      * The executor refuses to start the callback task, several times: call() still queues, and
      * barrier(), a polled grace period and close() complete once it accepts again.
      */
