@@ -131,6 +131,14 @@ final class ProbeFailures {
 
         @Override
         public void run() {
+            try {
+                log();
+            } finally { // the detach also when the logging backend throws
+                startDetach();
+            }
+        }
+
+        private void log() {
             if (failure != null && failures < 0) {
                 Tracepoint.log().log(
                         System.Logger.Level.WARNING,
@@ -145,6 +153,9 @@ final class ProbeFailures {
                                 + " Probes must not throw; the instrumented code did not see it.",
                         failure);
             }
+        }
+
+        private void startDetach() {
             if (detach != null) {
                 // on a thread of its own: detaching takes updateLock and runs onLastProbe, which may block
                 try {

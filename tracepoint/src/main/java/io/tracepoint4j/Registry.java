@@ -598,7 +598,10 @@ final class Registry {
         }
     }
 
-    /** Removes the entries of collected tracepoints and tells the listeners; runs for the JVM's life. */
+    /**
+     * Removes the entries of collected tracepoints and tells the listeners; runs while weakly held
+     * tracepoints are registered, and ends when idle with none left.
+     */
     private final class Reaper implements Runnable {
         @Override
         public void run() {

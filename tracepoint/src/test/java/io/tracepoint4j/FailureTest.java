@@ -178,6 +178,42 @@ class FailureTest {
                 .hasMessageContaining("detached after repeated failures, which a warning reported with their count");
     }
 
+    /**
+     * The logging backend throws while the failure is reported: the probe is detached all the
+     * same (the detach used to be started after the log record, and never was).
+     */
+    @Test
+    void aFailingProbeIsDetachedWhenTheLoggingBackendThrows() {
+        Tracepoint<Op> tp = Tracepoint.define(unique("failure", "loggerthrows"), Op.class, "n");
+        tp.detachAfter(1, Duration.ofMinutes(1));
+        Op failing = n -> {
+            throw new IllegalStateException("always");
+        };
+        java.util.logging.Handler throwing = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getMessage() != null && record.getMessage().contains(tp.name())) {
+                    throw new AssertionError("injected: the logging backend failed");
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(TestSupport.LOGGER);
+        logger.addHandler(throwing);
+        try {
+            tp.register(failing);
+            tp.fire().op(1);
+            Waits.awaitTrue(() -> !tp.isRegistered(failing), () -> "the failing probe is detached");
+        } finally {
+            logger.removeHandler(throwing);
+        }
+    }
+
     @Test
     void detachPolicyIsValidated() {
         Tracepoint<Op> tp = define(Flavor.REGULAR);

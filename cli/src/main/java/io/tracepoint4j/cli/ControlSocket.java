@@ -37,6 +37,8 @@ final class ControlSocket implements AutoCloseable {
      * thread (everySecond runs there).
      */
     private boolean closedByTarget;
+    /** The notes the target said as it exited ({@code exit  note  NOTE}), not said here yet. */
+    private final java.util.List<String> lastNotes = new java.util.ArrayList<>();
 
     ControlSocket(long pid, SocketChannel channel) {
         this.pid = pid;
@@ -111,6 +113,10 @@ final class ControlSocket implements AutoCloseable {
 
     private void keepLastWords(String line) {
         String[] fields = fieldsOf(line);
+        if (fields.length > 2 && fields[1].equals("note")) { // a note said as it exited: for sayNotes
+            lastNotes.add(fields[2]);
+            return;
+        }
         if (fields.length > 2 && fields[1].equals("error")) { // it could not say them: why
             lastWordsError = fields[2];
             return;
@@ -245,7 +251,8 @@ final class ControlSocket implements AutoCloseable {
      * Prints on {@code err} what the target's side of this connection had to tell since the last
      * call (a tracepoint defined later that the filter does not fit, a trace it cannot write: the
      * tracer's notes, which the target never prints itself), one line each, {@code tp TOOL: PID N:
-     * NOTE}. Says nothing if the target is ending. Returns the number of notes said.
+     * NOTE}, those it said as it exited first. Asks nothing of a target that closed the socket.
+     * Returns the number of notes said.
      */
     int sayNotes(PrintWriter err, String tool) {
         return sayNotes(err, tool, null);
@@ -253,23 +260,28 @@ final class ControlSocket implements AutoCloseable {
 
     /** As {@link #sayNotes(PrintWriter, String)}, running {@code beforeFirst} (if not null) before a first note. */
     private int sayNotes(PrintWriter err, String tool, Runnable beforeFirst) {
-        String[] notes;
-        try {
-            notes = request("notes");
-        } catch (CommandFailure e) {
-            if (e.answered()) {
-                throw e;
+        java.util.List<String> notes = new java.util.ArrayList<>();
+        if (!closedByTarget) {
+            try {
+                String[] answer = request("notes");
+                notes.addAll(java.util.Arrays.asList(answer).subList(1, answer.length));
+            } catch (CommandFailure e) {
+                if (e.answered()) {
+                    throw e;
+                }
+                // the target is ending: the notes it said as it exited, below, are all there are
             }
-            return 0; // the target is ending: the caller finds it so
         }
-        if (notes.length > 1 && beforeFirst != null) {
+        notes.addAll(0, lastNotes); // said as it exited: before any answered after them
+        lastNotes.clear();
+        if (!notes.isEmpty() && beforeFirst != null) {
             beforeFirst.run();
         }
-        for (int i = 1; i < notes.length; i++) {
-            err.println("tp " + tool + ": PID " + pid + ": " + notes[i]);
+        for (String note : notes) {
+            err.println("tp " + tool + ": PID " + pid + ": " + note);
         }
         err.flush();
-        return notes.length - 1;
+        return notes.size();
     }
 
     /**
@@ -298,9 +310,7 @@ final class ControlSocket implements AutoCloseable {
                 if (everySecond != null) {
                     everySecond.run(); // may throw: what it polls failed
                 }
-                if (!closedByTarget) {
-                    sayNotes(err, tool, beforeNotes);
-                }
+                sayNotes(err, tool, beforeNotes);
                 if (closedByTarget) {
                     break; // it is exiting: its process may still look alive a moment (not this JVM's child)
                 }

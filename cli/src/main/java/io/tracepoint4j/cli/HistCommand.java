@@ -93,9 +93,7 @@ final class HistCommand implements Callable<Integer> {
             control.waitForTheEnd(
                     duration.seconds, poll, null, spec.commandLine().getErr(), "hist");
             String[] answer = poll.finish("unhist", "histogram");
-            if (!poll.exited()) {
-                control.sayNotes(spec.commandLine().getErr(), "hist"); // those of its last second
-            }
+            control.sayNotes(spec.commandLine().getErr(), "hist"); // those of its last second, or its last words
             if (poll.exited() && !poll.finalCounts()) { // killed: what it said last, up to a second old
                 out.println("PID " + pid + " exited without its final histogram; as of the last second:");
             } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end
@@ -155,7 +153,7 @@ final class HistCommand implements Callable<Integer> {
             long rank = (long) Math.ceil(p * count);
             long seen = 0;
             int b = 0;
-            while (b < last && seen + buckets[b] < rank) { // a reading may count more than its buckets hold
+            while (b < last && seen + buckets[b] < rank) { // within the buckets, whatever count says
                 seen += buckets[b++];
             }
             out.printf("p%-4s < %s%n", new java.text.DecimalFormat("0.#").format(p * 100), upper(b));

@@ -243,8 +243,8 @@ final class RecordCommand implements Callable<Integer> {
             Path written = folder;
             Long lost = null; // from the session; else (the target exited) from the packets' counts
             String[] stopped = control.lastRequest("stop");
+            control.sayNotes(spec.commandLine().getErr(), "record"); // those of its last second, or its last words
             if (stopped != null) {
-                control.sayNotes(spec.commandLine().getErr(), "record"); // those of its last second
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
                 if (stopped.length > 3) { // the trace could not be written completely: said, and counted

@@ -92,9 +92,7 @@ final class StatCommand implements Callable<Integer> {
             control.waitForTheEnd(
                     duration.seconds, poll, null, spec.commandLine().getErr(), "stat");
             String[] counts = poll.finish("unstat", "count");
-            if (!poll.exited()) {
-                control.sayNotes(spec.commandLine().getErr(), "stat"); // those of its last second
-            }
+            control.sayNotes(spec.commandLine().getErr(), "stat"); // those of its last second, or its last words
             if (poll.exited() && !poll.finalCounts()) { // killed: what it said last, up to a second old
                 out.println("PID " + pid + " exited without its final counts; as of the last second:");
             } else if (poll.exited() && !target.isCommand()) { // a --pid target's exit is news; a command's is its end

@@ -69,4 +69,17 @@ class NotesTest {
                 .containsPattern(session + " does not record notes:hooked_record: its probe was refused: not now");
         assertThat(printed).as("what the target printed on its console").isEmpty();
     }
+
+    /**
+     * A command tp started that is over within tp's first second: its notes come with its last
+     * words, and tp prints them. They used to be lost: tp asks for notes once a second.
+     */
+    @Test
+    void aCommandShorterThanASecondHasItsNotesSaid(@TempDir Path dir) {
+        TpCommand record = TpCommand.run(TargetProcesses.startingCommand(
+                QuickNotesTarget.class, "record", "-e", "quick:*", "--filter", "n >= 0", "-o", dir.resolve("quick")));
+        assertThat(record.status()).as(record.err()).isZero();
+        assertThat(record.err())
+                .containsPattern("tp record: PID \\d+: session tp-\\d+-\\d+ does not record quick:other: ");
+    }
 }

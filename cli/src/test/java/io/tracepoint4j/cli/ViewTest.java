@@ -682,7 +682,9 @@ class ViewTest {
                 .asString()
                 .startsWith("tp view: " + folder + ": stream file " + stream + ", offset ")
                 .contains("partial packet")
-                .contains("; to read the packets before it (babeltrace2 too), cut the file there: truncate -s ")
+                .contains(
+                        "; to read the packets before it (babeltrace2 too), once no tracer writes it any more, cut the"
+                                + " file there: truncate -s ")
                 .endsWith(" '" + stream + "'")
                 .doesNotContain("for a trace of another tracer");
     }

@@ -570,8 +570,13 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
      */
     private static java.io.EOFException partialPacket(StreamData stream, long offset, String why) {
         return new java.io.EOFException("stream file " + stream.file + ", offset " + offset + ": " + why
-                + "; to read the packets before it (babeltrace2 too), cut the file there: truncate -s " + offset + " '"
-                + stream.file + "'");
+                + "; to read the packets before it (babeltrace2 too), once no tracer writes it any more, cut the"
+                + " file there: truncate -s " + offset + " " + shellQuoted(stream.file.toString()));
+    }
+
+    /** {@code text} in single quotes for a POSIX shell, each single quote in it written '\\''. */
+    private static String shellQuoted(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /**

@@ -257,7 +257,8 @@ class FilesTest {
                 org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> CtfReader.open(folder));
         java.util.regex.Matcher fix = java.util.regex.Pattern.compile(
                         "offset (\\d+): .*the file ends in a partial packet; to read the packets before it \\(babeltrace2"
-                                + " too\\), cut the file there: truncate -s (\\d+) '(.*)'$")
+                                + " too\\), once no tracer writes it any more, cut the file there: truncate -s (\\d+)"
+                                + " '(.*)'$")
                 .matcher(cut.getMessage());
         assertThat(fix.find()).as(cut.getMessage()).isTrue();
         assertThat(fix.group(2)).as("cut where the partial packet starts").isEqualTo(fix.group(1));

@@ -292,7 +292,17 @@ public final class OtelBridge implements AutoCloseable {
 
         /** The global instance, if registered or to be autoconfigured by get(); else refused. */
         private static OpenTelemetry registered() {
-            if (!GlobalOpenTelemetry.isSet() && !globalAutoconfigure()) {
+            boolean set;
+            try {
+                set = GlobalOpenTelemetry.isSet();
+            } catch (NoSuchMethodError older) { // an API before isSet() (1.57): get() would fix the no-op
+                throw new IllegalStateException(
+                        "the OpenTelemetry API on the class path predates"
+                                + " GlobalOpenTelemetry.isSet() (1.57): pass the SDK with openTelemetry(...), or use the"
+                                + " API 1.68.0 or later, which this bridge is built against",
+                        older);
+            }
+            if (!set && !globalAutoconfigure()) {
                 throw new IllegalStateException("no OpenTelemetry is registered yet (GlobalOpenTelemetry is not set):"
                         + " start the bridge after your SDK is registered (buildAndRegisterGlobal(), or the Java"
                         + " agent), or pass the SDK with openTelemetry(...)");

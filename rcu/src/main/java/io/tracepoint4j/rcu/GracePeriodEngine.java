@@ -596,7 +596,8 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                 Thread.onSpinWait();
                 continue;
             }
-            boolean expedite = expedited || expeditedWaitersOpaque() > 0; // [EX]
+            // [EX]; past the stall timeout a stalled reader is not hurried by waking every 10 us
+            boolean expedite = (expedited || expeditedWaitersOpaque() > 0) && waited <= stallTimeoutNanos;
             if (expedite && waited < EXPEDITED_YIELD_NANOS) {
                 // Yield, not spin: with more threads than CPUs the reader we wait for may be the one
                 // waiting for this CPU.

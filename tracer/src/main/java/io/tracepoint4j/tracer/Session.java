@@ -212,7 +212,8 @@ public final class Session implements AutoCloseable {
      *
      * @return this session
      * @throws FilterException if the filter cannot be parsed, or does not fit a tracepoint defined
-     *     now that {@code glob} matches (an argument it lacks, a literal of the wrong type); a
+     *     now that {@code glob} matches (an argument it lacks, a literal of the wrong type), or
+     *     joined with the other rules matching one makes a filter too large to compile; a
      *     tracepoint defined later that it does not fit is not recorded, with a warning
      * @throws IllegalStateException if the session is stopped
      */
@@ -341,7 +342,8 @@ public final class Session implements AutoCloseable {
      * @return what was recorded
      * @throws IncompleteTrace if writing the trace failed (what was written before stays readable;
      *     its summary counts the rest as lost)
-     * @throws IllegalStateException if the session never started
+     * @throws IllegalStateException if the session never started, or an earlier stop failed with
+     *     an unexpected exception (not an IncompleteTrace)
      */
     public Summary stop() throws IOException {
         synchronized (lifecycle) {
@@ -928,11 +930,12 @@ public final class Session implements AutoCloseable {
     static final String CUT_SUFFIX = "_cut";
 
     private TraceMetadata metadata() {
+        long zero = clock.epochNanosAtZero(); // measured once: seconds and fraction of one reading
         CtfClock ctfClock = CtfClock.builder(clock.name())
                 .frequency(clock.frequency())
                 .offset(
-                        Math.floorDiv(clock.epochNanosAtZero(), 1_000_000_000L),
-                        Math.round(Math.floorMod(clock.epochNanosAtZero(), 1_000_000_000L) * (clock.frequency() / 1e9)))
+                        Math.floorDiv(zero, 1_000_000_000L),
+                        Math.round(Math.floorMod(zero, 1_000_000_000L) * (clock.frequency() / 1e9)))
                 .description(clock.description())
                 .build();
         return TraceMetadata.builder()

@@ -52,16 +52,24 @@ public abstract sealed class TraceClock implements Clock permits NanoTimeClock, 
 
     /**
      * The wall-clock time of tick 0, in nanoseconds since the Unix epoch (may be negative),
-     * measured now, by reading the wall clock between two reads of this one: a session measures it
-     * as it is built, so that a wall clock stepped since the JVM started (or a suspend, which
+     * measured now, by reading the wall clock between two reads of this one (the closest of five
+     * such brackets): a session measures it once, as it is built, for all its chunks, so that a wall clock stepped since the JVM started (or a suspend, which
      * CLOCK_MONOTONIC does not count) does not shift its times, nor the drift of a counter the time
      * daemon never corrects build up over days.
      */
     public final long epochNanosAtZero() {
-        long before = now();
-        long epoch = epochNanosNow();
-        long after = now();
-        return epochNanosAtZero(epoch, before + (after - before) / 2, frequency());
+        long best = Long.MAX_VALUE;
+        long zero = 0;
+        for (int i = 0; i < 5; i++) { // the closest bracket of five: a preemption between reads spoils one
+            long before = now();
+            long epoch = epochNanosNow();
+            long after = now();
+            if (after - before < best) {
+                best = after - before;
+                zero = epochNanosAtZero(epoch, before + (after - before) / 2, frequency());
+            }
+        }
+        return zero;
     }
 
     /** A short name for traces' metadata: {@code monotonic} or {@code tsc}. */

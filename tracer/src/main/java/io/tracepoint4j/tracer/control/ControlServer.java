@@ -65,12 +65,13 @@ import java.util.Set;
  * the tracepoint lacks)                    -> refused  MESSAGE
  * </pre>
  *
- * <p>Last words: while a connection counts ({@code stat}) or makes a histogram ({@code hist}), the
- * JVM's exit (its last thread ended, System.exit, Ctrl-C) sends it one line no request asked for,
- * {@code exit  NAME=COUNT ...} or {@code exit  NAME  COUNT  SUM ...}, the final counts (or {@code exit
- * error  MESSAGE} for a histogram whose tracepoint, defined later, lacks the field), between two
- * answers, before the socket closes: a short-lived command's counts are whole, not as of the last
- * poll. (A JVM killed with SIGKILL runs no hook and says nothing.)
+ * <p>Last words: while a connection records, counts ({@code stat}) or makes a histogram ({@code
+ * hist}), the JVM's exit (its last thread ended, System.exit, Ctrl-C) sends it lines no request
+ * asked for, between two answers, before the socket closes: first {@code exit  note  NOTE} for each
+ * note not yet fetched, then, for stat and hist, {@code exit  NAME=COUNT ...} or {@code exit  NAME
+ * COUNT  SUM ...}, the final counts (or {@code exit  error  MESSAGE} for a histogram whose
+ * tracepoint, defined later, lacks the field): a short-lived command's counts and notes are whole,
+ * not as of the last poll. (A JVM killed with SIGKILL runs no hook and says nothing.)
  *
  * <p>A connection owns the session it started and the counters of its {@code stat}: when the connection closes, however the tool
  * ended (SIGKILL included), its session is stopped and its trace written. When the last connection
@@ -361,9 +362,9 @@ final class ControlServer {
             }
         }
 
-        /** Registers the last words while something is counted, and removes them once nothing is. */
+        /** Registers the last words while something is recorded or counted, and removes them once nothing is. */
         private void updateLastWords() {
-            boolean wanted = counts != null || histogram != null;
+            boolean wanted = counts != null || histogram != null || session != null;
             if (wanted == lastWordsRegistered) {
                 return;
             }
@@ -383,6 +384,9 @@ final class ControlServer {
         synchronized void sayLastWords() {
             if (out == null) {
                 return;
+            }
+            for (String note : notes.take()) { // a command shorter than a second was never asked for them
+                out.println("exit\tnote\t" + escape(note));
             }
             if (counts != null) {
                 out.println(line("exit", counts.read()));
@@ -409,7 +413,7 @@ final class ControlServer {
                     case "unhist" -> unhist();
                     case "go" -> go();
                     case "notes" -> notes();
-                    default -> "error\tunknown request " + request[0];
+                    default -> "error\tunknown request " + escape(request[0]);
                 };
             } catch (IllegalArgumentException e) { // a glob, filter or field of the request (FilterException too)
                 return "refused\t" + escape(String.valueOf(e.getMessage())); // a filter's message has a caret line

@@ -22,12 +22,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Counts {
     /*
-     * Concurrency: the chooser runs on defining threads under Attachments' lock; read() on the
-     * control thread. counters and notAttached are copy-on-write lists.
-     *   [S] started: written once by the constructing thread after Attachments.start() returned,
-     *       read by defining threads in notAttached(): a refusal seen before it goes to the start,
-     *       which refuses (a tracepoint defined while counting starts counts as one defined then),
-     *       one after it to the tool's notes.
+     * Concurrency: the chooser runs on defining threads under Attachments' lock (its monitor);
+     * read() on the control thread. counters and notAttached are copy-on-write lists. `started`
+     * is written by the constructor and read by notAttached() under that same monitor, with the
+     * check of notAttached: a refusal comes either before it (the start refuses) or after it (a
+     * note), never in between.
      */
     private final List<String> globs;
     /** In the order attached; added to by defining threads (Attachments' lock), read by the control thread. */
@@ -35,7 +34,7 @@ final class Counts {
     /** Why a tracepoint's counter could not be registered (its onFirstProbe hook threw), for the start. */
     private final List<String> notAttached = new CopyOnWriteArrayList<>();
     /** Whether the start is over: a counter refused later is a note for the tool. */
-    private volatile boolean started; // [S] written once by the constructor, read by defining threads
+    private boolean started; // guarded by the attachments' monitor
 
     private final Attachments attachments;
     /** The globs that matched no tracepoint when it started (a typo, or tracepoints not defined yet). */
@@ -62,8 +61,12 @@ final class Counts {
             }
         }
         this.attachments = Attachments.start(chooser);
-        started = true; // [S] from now on a refusal is a note
-        if (!notAttached.isEmpty()) {
+        boolean refused;
+        synchronized (attachments) { // the lock notAttached() runs under
+            started = true; // from now on a refusal is a note
+            refused = !notAttached.isEmpty();
+        }
+        if (refused) {
             attachments.close();
             throw new IllegalStateException(
                     "tp stat cannot count " + String.join("; ", notAttached) + "; leave it out of the globs");
@@ -126,7 +129,10 @@ final class Counts {
         /** Told to the start if it fails there (which refuses); for a tracepoint defined later, a note. */
         @Override
         public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
-            if (started) { // [S]
+            if (!Tracepoints.find(tracepoint.name()).contains(tracepoint)) {
+                return true; // forgotten as it was attached (its plugin unloading): nothing to count or say
+            }
+            if (started) {
                 notes.accept("tp stat cannot count " + tracepoint.name() + ", defined after it started: "
                         + cause.getMessage());
             } else {

@@ -31,9 +31,10 @@ final class Histogram {
      *   defining thread; the control thread reads the histogram.
      *   [R] recorder is written once, in bind(), after name and argument: its volatile write
      *       publishes them to the control thread, which reads recorder first (name(), read()).
-     *   [P] problem is written once, by the defining thread that found the field missing or whose
-     *       tracepoint refused the probe (or by the starting thread, which then throws it), and
-     *       read by the control thread (problem()), which tells the tool.
+     *   [P] problem is written by a defining thread that found the field missing or whose
+     *       tracepoint refused the probe, while nothing is measured (or by the starting thread,
+     *       which then throws it), and read by the control thread (problem()), which tells the
+     *       tool.
      *   The Recorder's sums are LongAdders and LongAccumulators, read with sum() and get().
      *   [N] A firing adds to count last, and read() reads count first: each firing it counts has
      *       its minimum, maximum and bucket in what it reads next (the adders' cells are written
@@ -62,7 +63,8 @@ final class Histogram {
     private boolean measuring;
 
     /** Why the tracepoint defined later that the glob matched could not be attached; null while none. */
-    private volatile String problem; // [P] written once by a defining thread, read by the control thread
+    private volatile String
+            problem; // [P] written by a defining thread while nothing is measured, read by the control thread
 
     /**
      * Attaches to the one tracepoint {@code glob} matches, or, if it matches none yet, to the first
@@ -194,6 +196,9 @@ final class Histogram {
          */
         @Override
         public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
+            if (!Tracepoints.find(tracepoint.name()).contains(tracepoint)) {
+                return true; // forgotten as it was attached (its plugin unloading): not a refusal
+            }
             String why = "tp hist cannot measure " + tracepoint.name() + ": " + cause.getMessage();
             if (!measuring) {
                 problem = why; // [P]
