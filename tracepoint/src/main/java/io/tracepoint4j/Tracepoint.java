@@ -654,7 +654,9 @@ public abstract class Tracepoint<P> {
         /**
          * Defines the tracepoint, or returns the existing one of that name if it has the same
          * prototype, argument names, flavor and event time (its hooks are kept, these are ignored).
-         * In a JVM the {@code tp} tool started ({@code tp record -- java ...}), the first define
+         * So the hooks of a tracepoint whose prototype lives in a loader shared by plugins are the
+         * first definer's for that loader's life, and hold the first definer's classes: give each
+         * plugin's hooked tracepoints a prototype of its own. In a JVM the {@code tp} tool started ({@code tp record -- java ...}), the first define
          * then waits until the tool has attached, at most 10 s, where the tool cannot need what
          * this thread holds ({@link io.tracepoint4j.control.StartGate}); elsewhere it never waits.
          *

@@ -11,6 +11,9 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +41,7 @@ final class ControlSocket implements AutoCloseable {
      */
     private boolean closedByTarget;
     /** The notes the target said as it exited ({@code exit  note  NOTE}), not said here yet. */
-    private final java.util.List<String> lastNotes = new java.util.ArrayList<>();
+    private final List<String> lastNotes = new ArrayList<>();
 
     ControlSocket(long pid, SocketChannel channel) {
         this.pid = pid;
@@ -260,11 +263,11 @@ final class ControlSocket implements AutoCloseable {
 
     /** As {@link #sayNotes(PrintWriter, String)}, running {@code beforeFirst} (if not null) before a first note. */
     private int sayNotes(PrintWriter err, String tool, Runnable beforeFirst) {
-        java.util.List<String> notes = new java.util.ArrayList<>();
+        List<String> notes = new ArrayList<>();
         if (!closedByTarget) {
             try {
                 String[] answer = request("notes");
-                notes.addAll(java.util.Arrays.asList(answer).subList(1, answer.length));
+                notes.addAll(Arrays.asList(answer).subList(1, answer.length));
             } catch (CommandFailure e) {
                 if (e.answered()) {
                     throw e;
