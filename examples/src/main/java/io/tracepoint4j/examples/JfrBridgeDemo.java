@@ -30,15 +30,23 @@ public final class JfrBridgeDemo {
             throw Demo.usageError("demo jfr takes one FILE, not '" + String.join(" ", args) + "'");
         }
         Path file = Path.of(args.length > 0 ? args[0] : "tracepoint4j-demo.jfr");
-        checkWritable(file); // before the demo runs, not after
-        run(System.out, file);
+        boolean made = checkWritable(file); // before the demo runs, not after
+        try {
+            run(System.out, file);
+        } catch (Exception | Error e) {
+            if (made && java.nio.file.Files.size(file) == 0) {
+                java.nio.file.Files.delete(file); // no empty recording left, which jfr print refuses
+            }
+            throw e;
+        }
     }
 
     /**
      * Fails at once where the recording could not be written at the end: a folder there, or no
-     * folder for it. Makes it readable by you alone, as the traces are, if it is new.
+     * folder for it. Makes it readable by you alone, as the traces are, if it is new; returns
+     * whether it made it.
      */
-    private static void checkWritable(Path file) throws java.io.IOException {
+    private static boolean checkWritable(Path file) throws java.io.IOException {
         Path folder = file.toAbsolutePath().getParent();
         if (java.nio.file.Files.isDirectory(file)) {
             throw new java.nio.file.FileSystemException(file.toString(), null, "a folder is there");
@@ -51,7 +59,9 @@ public final class JfrBridgeDemo {
                     file,
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            return true;
         }
+        return false;
     }
 
     /** Records the firings into {@code file}; returns the tracepoint4j events read back from it, by type. */

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A tracepoint from both sides: a service fires {@code http:request} for every request it handles,
  * and a consumer attaches a probe, counts server errors, and detaches safely. Run it with {@code
- * ./tp demo} (its last part) or on its own: {@code java -cp examples/target/tracepoint4j-examples.jar
+ * ./tp demo rcu} (its last part) or on its own: {@code java -cp examples/target/tracepoint4j-examples.jar
  * io.tracepoint4j.examples.TracepointExample}.
  */
 public final class TracepointExample {

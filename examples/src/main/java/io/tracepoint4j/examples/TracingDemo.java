@@ -92,6 +92,7 @@ public final class TracingDemo {
     /** Runs the service for {@code duration} while a session records it into {@code out}; prints the summary. */
     static Result run(PrintStream out, Path folder, Duration duration) throws Exception {
         Path file = Files.createTempFile("tracepoint4j-demo", ".txt");
+        file.toFile().deleteOnExit(); // also when stopped early (Ctrl-C)
         Files.writeString(file, "what the service reads\n".repeat(100));
         Read audit = (path, bytes) -> {
             try {
@@ -216,8 +217,9 @@ public final class TracingDemo {
                 }
                 Thread.sleep(50);
             }
+        } finally {
+            serving.set(false); // also if this thread fails: the workers must not keep the JVM alive
         }
-        serving.set(false);
         for (Thread worker : workers) {
             worker.join();
         }

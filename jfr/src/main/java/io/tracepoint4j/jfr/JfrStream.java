@@ -66,13 +66,18 @@ final class JfrStream {
         }
         if (stream == null) {
             RecordingStream started = new RecordingStream();
-            for (Source each : sources) {
-                started.onEvent(each.jfrEvent, each.fire);
+            try {
+                for (Source each : sources) {
+                    started.onEvent(each.jfrEvent, each.fire);
+                }
+                started.setReuse(true); // the handlers copy what they need: JFR may reuse its event objects
+                started.setOrdered(true); // in end-time order within each batch: the event times' order
+                source.settings.accept(started.enable(source.jfrEvent));
+                started.startAsync();
+            } catch (RuntimeException | Error e) { // no recording left registered in JFR (JFR.check)
+                started.close();
+                throw e;
             }
-            started.setReuse(true); // the handlers copy what they need: JFR may reuse its event objects
-            started.setOrdered(true); // in end-time order within each batch: the event times' order
-            source.settings.accept(started.enable(source.jfrEvent));
-            started.startAsync();
             stream = started;
         } else {
             source.settings.accept(stream.enable(source.jfrEvent));
