@@ -59,7 +59,8 @@ public final class Attachments implements AutoCloseable {
         /**
          * Told, under the lock, that the writers {@link #writers} returned for {@code tracepoint}
          * could not all be registered (the tracepoint's {@code onFirstProbe} hook threw, say): none
-         * is attached. Return true if the consumer has told its user; else {@code cause} goes on to
+         * is attached. Not told of a tracepoint forgotten as it was attached (its class loader
+         * going away): listeners hear of that as its removal. Return true if the consumer has told its user; else {@code cause} goes on to
          * the registry, which logs it as a warning (a definition never fails for a consumer).
          * Default: false.
          */
@@ -165,10 +166,10 @@ public final class Attachments implements AutoCloseable {
             for (WeakReference<Object> probe : entry.probes) {
                 detach(tracepoint, probe.get()); // all the chooser's writers, or none
             }
-            if (!chooser.notAttached(tracepoint, e)) {
-                throw e; // for the registry to log
+            if (tracepoint.forgotten() || chooser.notAttached(tracepoint, e)) {
+                return; // forgotten: no refusal, its removal is told; else the chooser told its user
             }
-            return;
+            throw e; // for the registry to log
         }
         attached.put(tracepoint.id(), entry);
         chooser.attached(tracepoint, writers);

@@ -354,6 +354,16 @@ final class ProbeUpdates<P> {
         return IN_HOOK.get() != null;
     }
 
+    /** Whether forget() ran: the tracepoint left the registry and takes no probes. */
+    boolean forgotten() {
+        updateLock.lock(); // a cold path: a registration that failed asks
+        try {
+            return forgotten;
+        } finally {
+            updateLock.unlock();
+        }
+    }
+
     /** Removes registrations[index]. */
     private void removeLocked(int index) {
         Registration[] current = registrationsPlain();

@@ -838,6 +838,11 @@ public abstract class Tracepoint<P> {
         updates.forget();
     }
 
+    /** Whether the registry forgot this tracepoint (forget()). */
+    final boolean forgotten() {
+        return updates.forgotten();
+    }
+
     /** A probe for messages: its toString(), cut to 200 characters, or its class and identity if that throws. */
     static String describe(Object probe) {
         if (probe == null) {

@@ -441,26 +441,18 @@ final class ControlServer {
             }
             session = builder.start();
             List<String> recorded = session.recorded();
-            StringBuilder answer =
-                    new StringBuilder("ok\t" + escape(session.folder().toString()) + "\t" + recorded.size());
+            List<String> unmatched = new java.util.ArrayList<>();
             for (int i = 5; i < request.length; i += 2) {
                 if (!matchesAny(request[i], recorded)) {
-                    answer.append('\t').append(escape(request[i])); // a glob that matches nothing now: a typo?
+                    unmatched.add(request[i]); // a glob that matches nothing now: a typo?
                 }
             }
-            return answer.toString();
+            return line("ok\t" + escape(session.folder().toString()) + "\t" + recorded.size(), escaped(unmatched));
         }
 
-        /** The notes waiting for the tool, each escaped; none wait after it. */
+        /** The notes waiting for the tool; none wait after it. */
         private String notes() {
-            List<String> taken = notes.take();
-            taken.replaceAll(new java.util.function.UnaryOperator<String>() {
-                @Override
-                public String apply(String note) {
-                    return escape(note);
-                }
-            });
-            return line("ok", taken);
+            return line("ok", escaped(notes.take()));
         }
 
         private String progress() {
@@ -508,11 +500,7 @@ final class ControlServer {
                 return "error\tstat needs FILTER and GLOBs";
             }
             counts = new Counts(java.util.Arrays.asList(request).subList(2, request.length), request[1], notes);
-            StringBuilder answer = new StringBuilder("ok\t" + counts.read().size());
-            for (String glob : counts.unmatchedAtStart()) {
-                answer.append('\t').append(escape(glob)); // a glob that matches nothing now: a typo?
-            }
-            return answer.toString();
+            return line("ok\t" + counts.read().size(), escaped(counts.unmatchedAtStart())); // typos?
         }
 
         private String counts() {
@@ -652,6 +640,15 @@ final class ControlServer {
         return (name == null ? "-" : name) + "\t" + histogram.read();
     }
 
+    /** Each of {@code fields} escaped, for line(). */
+    private static List<String> escaped(List<String> fields) {
+        List<String> escaped = new java.util.ArrayList<>(fields.size());
+        for (String field : fields) {
+            escaped.add(escape(field));
+        }
+        return escaped;
+    }
+
     /** {@code head} and then each of {@code fields}, tab-separated: just {@code head} when there are none. */
     static String line(String head, List<String> fields) {
         return fields.isEmpty() ? head : head + "\t" + String.join("\t", fields);
@@ -678,10 +675,8 @@ final class ControlServer {
         return fields;
     }
 
+    /** Undoes escape(), as the tool's ControlSocket does (mirrored there). */
     private static String unescape(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
         StringBuilder text = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);

@@ -129,9 +129,6 @@ final class Counts {
         /** Told to the start if it fails there (which refuses); for a tracepoint defined later, a note. */
         @Override
         public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
-            if (!Tracepoints.find(tracepoint.name()).contains(tracepoint)) {
-                return true; // forgotten as it was attached (its plugin unloading): nothing to count or say
-            }
             if (started) {
                 notes.accept("tp stat cannot count " + tracepoint.name() + ", defined after it started: "
                         + cause.getMessage());

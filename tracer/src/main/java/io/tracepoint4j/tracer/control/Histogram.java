@@ -196,9 +196,6 @@ final class Histogram {
          */
         @Override
         public boolean notAttached(Tracepoint<?> tracepoint, Throwable cause) {
-            if (!Tracepoints.find(tracepoint.name()).contains(tracepoint)) {
-                return true; // forgotten as it was attached (its plugin unloading): not a refusal
-            }
             String why = "tp hist cannot measure " + tracepoint.name() + ": " + cause.getMessage();
             if (!measuring) {
                 problem = why; // [P]
