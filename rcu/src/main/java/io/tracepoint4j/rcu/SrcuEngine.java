@@ -131,6 +131,16 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         reader.unlock(token);
     }
 
+    /** UnnestedSections.restart(): ends the thread's sections, {@code token} the innermost, then opens one. */
+    int restartLock(SrcuReader[] cache, int token) {
+        SrcuReader reader = readerIfRegistered(cache);
+        if (reader == null) {
+            throw badUnlock(token, "this thread has no read-side critical section of " + this + " open");
+        }
+        reader.endAll(token);
+        return readLock(cache);
+    }
+
     RcuDomain.ReadSection read(SrcuReader[] cache) {
         SrcuReader reader = reader(cache);
         // the object of the section about to open, made (on first use) before anything changes: [E]

@@ -1,7 +1,9 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.UnnestedSections;
+
 /** The {@link Srcu} users hold; see {@link DomainFacade} for why it is a record. */
-record SrcuFacade(SrcuEngine engine, SrcuReader[] readerCache) implements Srcu, DomainFacade {
+record SrcuFacade(SrcuEngine engine, SrcuReader[] readerCache) implements Srcu, DomainFacade, UnnestedSections {
 
     static Srcu create(RcuDomain.Builder<Srcu> settings) {
         SrcuEngine engine = new SrcuEngine(settings);
@@ -16,6 +18,11 @@ record SrcuFacade(SrcuEngine engine, SrcuReader[] readerCache) implements Srcu, 
     @Override
     public void readUnlock(int token) {
         engine.readUnlock(readerCache, token);
+    }
+
+    @Override
+    public int restart(int token) {
+        return engine.restartLock(readerCache, token);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tracepoint4j.rcu;
 
+import io.tracepoint4j.rcu.internal.UnnestedSections;
 import io.tracepoint4j.rcu.internal.UnwindingSection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -56,8 +57,8 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
 
     static final int SLOT_MASK = 1;
     static final int PORTABLE = 1 << 1;
-    static final int DEPTH_SHIFT = 2;
-    static final int MAX_DEPTH = (1 << 14) - 1;
+    static final int DEPTH_SHIFT = UnnestedSections.LEVEL_SHIFT; // the token layout the tracer reads
+    static final int MAX_DEPTH = UnnestedSections.MAX_LEVEL;
     static final int DEPTH_MASK = MAX_DEPTH << DEPTH_SHIFT;
     static final int TAG_MASK = 0xFFFF_0000;
     /** Stack entry flag: opened by read(), closed by ReadSection.close(). */
@@ -161,10 +162,15 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         int d = depth;
         long e = entries;
         int entry = (int) e & 3;
+        requireInnermost(token, d, entry);
+        exit(d, e, entry);
+    }
+
+    /** Refuses {@code token} unless it is the innermost of the {@code d} open sections, whose entry is {@code entry}. */
+    private void requireInnermost(int token, int d, int entry) {
         if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
             throw engine.badUnlock(token, whyNotInnermost(token, d, entry));
         }
-        exit(d, e, entry);
     }
 
     /**
@@ -177,6 +183,27 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         countUnlock(entry & SLOT_MASK); // [C] the exit store; throws only before it
         entries = popped; // [E] plain stores, no call: cannot fail
         depth = d - 1;
+    }
+
+    /**
+     * Ends every section of this thread, {@code token} the innermost, all opened by readLock()
+     * (checked first, so a refusal changes nothing): UnnestedSections.restart(). One exit at a
+     * time, each complete or not begun ([E]): an error part-way leaves the rest open, to be ended
+     * by the next call.
+     */
+    void endAll(int token) {
+        int open = depth;
+        long e = entries;
+        requireInnermost(token, open, (int) e & 3);
+        for (int index = 0; index < open; index++) {
+            if ((entryAt(open, e, spilled, index) & SCOPED) != 0) {
+                throw new IllegalStateException("restart() on " + engine + ": the section at depth " + (index + 1)
+                        + " was opened by read(): the domain's sections are nested. Nothing was changed.");
+            }
+        }
+        for (int d = open; d > 0; d--) {
+            exit(d, entries, (int) entries & 3); // [E]
+        }
     }
 
     /** The section object of the outermost section. */

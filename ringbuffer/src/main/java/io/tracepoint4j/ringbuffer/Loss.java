@@ -12,5 +12,12 @@ public enum Loss {
      */
     SUB_BUFFER_BUSY,
     /** Counted by the buffer's owner: recording was nested deeper than it allows (a probe firing a tracepoint). */
-    NESTING
+    NESTING,
+    /**
+     * The record was in a sub-buffer that could never be complete: a writer reserved room in it
+     * and threw before its commit (out of stack), so the consumer dropped it ({@link
+     * RingBuffer#dropAbandoned(long)}). The abandoned reservation itself is not counted: it is no
+     * record.
+     */
+    ABANDONED
 }

@@ -140,6 +140,15 @@ public final class RingBuffer extends WriterLine.After {
      *   count covers the rest. Those counted after the last hand-over, at the end of it all,
      *   unhandedLosses() gives the consumer to carry in a packet of its own.
      *
+     * Abandoned reservations: a writer that throws between its reservation and its commit (out of
+     *   stack) leaves its sub-buffer short of its count forever: the consumer waits at it, and
+     *   writers coming round to its index are refused (SUB_BUFFER_BUSY). A single producer's
+     *   writer finds its own again (uncommittedBytes(): the only one short is its last), writes
+     *   it anew and commits it. Any other is the consumer's: once nothing that reserved in the
+     *   sub-buffer still writes (the buffer cannot tell; its user's read-side sections can),
+     *   dropAbandoned() adds the missing bytes to the count (no record weight: the index's next
+     *   opener stamps its records right) and moves past it, counting its committed records lost.
+     *
      * Invariants: consumedPosition is a multiple of S and never passes the start of the sub-buffer
      *   writePosition lies in; (commitCounts[i] mod S) counts the bytes of index i's current use
      *   committed so far (S divides 2^32), and commitCounts[i] / 2^32 - beginRecords[i], mod 2^32,
@@ -277,6 +286,64 @@ public final class RingBuffer extends WriterLine.After {
      */
     public void commit(long offset, int size) {
         addCommitted(offset, size + RECORD); // an offset lies in the same sub-buffer index as its position
+    }
+
+    /**
+     * Single producer, its writer's own call: the size of the writer's last reservation if that was
+     * never committed (the writer threw between {@link #reserve} and {@link #commit}), else 0. Such
+     * a record keeps its sub-buffer from the consumer until it is committed: the writer may write it
+     * again, at {@link #restampLast(int)}, and commit it. Only the last reservation can be the one:
+     * the writer commits each before it reserves the next, and nothing but the writer moves the
+     * write position while it writes (see {@link Builder#singleProducer()}). Also 0 for a
+     * reservation that opened a sub-buffer and threw before it committed the sub-buffer's header:
+     * that sub-buffer is not the writer's to mend, but the consumer's ({@link #dropAbandoned}).
+     *
+     * @throws UnsupportedOperationException if this buffer is not single-producer
+     */
+    public int uncommittedBytes() {
+        requireSingleProducer("uncommittedBytes");
+        long end = writePositionPlain(); // the writer's own
+        if (end == 0) {
+            return 0; // nothing reserved yet
+        }
+        long last = end - 1; // the last byte reserved: its sub-buffer holds the last reservation
+        long use = last / ((long) subBufferSize * subBufferCount);
+        long reserved = (last & (subBufferSize - 1L)) + 1; // of that use: header, padding and records
+        long committed = (commitCountAcquire(index(last)) - use * subBufferSize) & BYTES_MASK; // [CC1]
+        if (committed < headerSize) {
+            return 0; // it opened the sub-buffer and threw before its header: the consumer's (dropAbandoned)
+        }
+        return (int) (reserved - committed);
+    }
+
+    /**
+     * Single producer, its writer's own call, for a record {@link #uncommittedBytes()} found: stamps
+     * the last {@code size} bytes reserved with the time they were reserved at (at {@link
+     * Builder#timestampAt}, if set: the reservation may have thrown before it stamped them; the
+     * buffer took that time before it claimed them), and the sub-buffer's close if they end it,
+     * and returns their offset in {@link #memory()}, to be written and committed as a reserved
+     * record.
+     *
+     * @throws UnsupportedOperationException if this buffer is not single-producer
+     */
+    public long restampLast(int size) {
+        requireSingleProducer("restampLast");
+        long end = writePositionPlain();
+        if ((end & (subBufferSize - 1L)) == 0) { // it ended its sub-buffer, maybe before it stamped the close
+            stampClose(end - 1, subBufferSize, lastTime); // as placed() does: published by the commit
+        }
+        long offset = (end - size) & memoryMask;
+        if (timestampAt >= 0) {
+            memory.set(TIMESTAMP, offset + timestampAt, lastTime); // reserveSingle's time, set before its claim
+        }
+        return offset;
+    }
+
+    private void requireSingleProducer(String method) {
+        if (!singleProducer) {
+            throw new UnsupportedOperationException(
+                    method + ": only a single-producer buffer knows its writer's last reservation");
+        }
     }
 
     /**
@@ -510,6 +577,52 @@ public final class RingBuffer extends WriterLine.After {
             setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
         }
+    }
+
+    /**
+     * Consumer side: the sequence number of the sub-buffer {@link #consume} waits for if that one is
+     * closed but not complete (a writer is still inside it, or abandoned a reservation in it), else
+     * -1. A consumer that finds the same one again after every writer that could be inside it is
+     * done (a grace period that began after the first look, when writers reserve inside read-side
+     * sections) may {@link #dropAbandoned(long) drop} it. Any moment old once returned.
+     */
+    public long stuckSubBuffer() {
+        long position = consumedPositionPlain(); // written by this thread only
+        if (position >= (writePositionAcquire() & -(long) subBufferSize)) { // [WP]
+            return -1; // open, or not started: not closed yet
+        }
+        long use = position / ((long) subBufferSize * subBufferCount);
+        return isComplete(commitCountAcquire(index(position)), use + 1) ? -1 : position >>> subBufferShift; // [CC]
+    }
+
+    /**
+     * Consumer side, for a sub-buffer {@link #stuckSubBuffer()} named, once no writer that reserved
+     * room in it is still writing (see there): the bytes still uncommitted in it were abandoned by
+     * writers that threw between {@link #reserve} and {@link #commit}. Completes the sub-buffer's
+     * commit count, so that writers may open its index again, and skips it: its committed records
+     * are counted lost ({@link Loss#ABANDONED}), and {@link #consume} goes on with the next one.
+     * The count is exact unless the abandoned reservation opened the sub-buffer and threw before
+     * it stamped it (then it may count the index's earlier records too).
+     *
+     * @return the records counted lost, or -1 if the consumer is not at {@code sequence} or that
+     *     sub-buffer is complete (nothing dropped)
+     */
+    public long dropAbandoned(long sequence) {
+        if (stuckSubBuffer() != sequence || sequence < 0) {
+            return -1;
+        }
+        long position = sequence << subBufferShift;
+        int index = index(position);
+        long use = position / ((long) subBufferSize * subBufferCount);
+        long inUse = commitCountAcquire(index) - use * subBufferSize; // [CC] no writer commits into it now
+        long committedBytes = inUse & BYTES_MASK; // less than a sub-buffer: it is not complete
+        long records = ((inUse >>> 32) - beginRecords[index]) & BYTES_MASK;
+        // [CC] completes it, so that writers may open its next use: an atomic add even for a single
+        // producer, whose writer commits into this index no more (its use is not complete)
+        COMMIT_COUNTS.getAndAdd(commitCounts, index, subBufferSize - committedBytes);
+        LOST.getAndAdd(lost, Loss.ABANDONED.ordinal(), records); // [LC]
+        setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
+        return records;
     }
 
     /**

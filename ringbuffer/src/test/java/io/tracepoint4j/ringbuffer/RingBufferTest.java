@@ -251,6 +251,101 @@ class RingBufferTest {
                 .containsExactly(150L, 1001L);
     }
 
+    /**
+     * A single producer's writer that threw between reserve and commit finds its record again,
+     * stamped with its time, writes it anew and commits it: its sub-buffer reaches the consumer,
+     * whether the record opened that sub-buffer or not.
+     */
+    @Test
+    void aSingleProducerFindsItsUncommittedRecordAndCommitsItLater() {
+        TickingClock clock = new TickingClock();
+        RingBuffer buffer = singleProducer(clock);
+        assertThat(buffer.uncommittedBytes()).as("nothing reserved yet").isZero();
+        List<TestRecords.Parsed> seen = new ArrayList<>();
+        for (int sequence = 0; sequence < 24; sequence++) { // 3 pairs a sub-buffer: abandoned ones open some
+            assertThat(put(buffer, 40, 1, 2 * sequence)).isTrue();
+            assertThat(buffer.uncommittedBytes()).isZero();
+            long at = buffer.reserve(40 + sequence % 3); // abandoned: the writer threw
+            buffer.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, at + TestRecords.TIMESTAMP_AT, -1L); // torn stamp
+            int size = buffer.uncommittedBytes();
+            assertThat(size).isEqualTo(40 + sequence % 3);
+            long found = buffer.restampLast(size);
+            assertThat(found).isEqualTo(at);
+            long time = buffer.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, at + TestRecords.TIMESTAMP_AT);
+            TestRecords.write(buffer, found, size, 2, 2 * sequence + 1);
+            buffer.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, at + TestRecords.TIMESTAMP_AT, time);
+            buffer.commit(found, size);
+            assertThat(buffer.uncommittedBytes()).isZero();
+            consumeAll(buffer, seen); // the sub-buffers it held up
+        }
+        buffer.switchSubBuffer();
+        consumeAll(buffer, seen);
+        assertThat(seen).extracting(TestRecords.Parsed::sequence).hasSize(48);
+        assertThat(seen).extracting(TestRecords.Parsed::timestamp).isSorted().doesNotContain(-1L);
+        assertThatThrownBy(() -> buffer(Mode.DISCARD, clock).uncommittedBytes())
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    /**
+     * A reservation that is never committed holds its sub-buffer from the consumer and, a lap
+     * later, its index from the writers; dropped once its writers are done, the sub-buffer's
+     * committed records count as lost and everything after it flows again: the records written
+     * and those counted lost make every record committed, exactly.
+     */
+    @Test
+    void aSubBufferWithAnAbandonedReservationIsDroppedAndCounted() {
+        for (Mode mode : Mode.values()) {
+            RingBuffer buffer = buffer(mode, new TickingClock());
+            List<TestRecords.Parsed> seen = new ArrayList<>();
+            long committed = 0;
+            for (int i = 0; i < 8; i++) { // 6 fill the first sub-buffer, 2 open the second
+                committed += put(buffer, 40, 1, committed) ? 1 : 0;
+            }
+            buffer.reserve(40); // abandoned: its writer threw
+            for (int i = 0; i < 5; i++) { // 3 in the second, 2 in the third
+                committed += put(buffer, 40, 1, committed) ? 1 : 0;
+            }
+            buffer.switchSubBuffer();
+            consumeAll(buffer, seen);
+            assertThat(seen).as("%s: the first sub-buffer is complete", mode).hasSize(6);
+            long stuck = buffer.stuckSubBuffer();
+            assertThat(stuck).as("%s: the consumer waits at the second", mode).isEqualTo(1);
+            for (int i = 0; i < 40; i++) { // a lap: the stuck index refuses its next use
+                committed += put(buffer, 40, 2, committed) ? 1 : 0;
+            }
+            assertThat(buffer.lost(Loss.SUB_BUFFER_BUSY) + buffer.lost(Loss.BUFFER_FULL))
+                    .as("%s: writers refused meanwhile", mode)
+                    .isPositive();
+            assertThat(buffer.dropAbandoned(stuck + 1))
+                    .as("not the stuck one: nothing dropped")
+                    .isEqualTo(-1);
+            assertThat(buffer.dropAbandoned(stuck))
+                    .as("%s: its committed records", mode)
+                    .isEqualTo(5);
+            assertThat(buffer.stuckSubBuffer()).isEqualTo(-1);
+            assertThat(buffer.dropAbandoned(stuck))
+                    .as("a second drop drops nothing")
+                    .isEqualTo(-1);
+            for (int i = 0; i < 40; i++) {
+                consumeAll(buffer, seen);
+                committed += put(buffer, 40, 3, committed) ? 1 : 0;
+            }
+            buffer.switchSubBuffer();
+            consumeAll(buffer, seen);
+            assertThat(seen)
+                    .as("%s: writers of the dropped index's next use are taken again", mode)
+                    .anyMatch(parsed -> parsed.writer() == 3);
+            long overwritten = 0;
+            if (mode == Mode.OVERWRITE) {
+                overwritten = committed - seen.size() - buffer.lost(Loss.ABANDONED); // a flight recorder's by design
+            }
+            assertThat(seen.size() + buffer.lost(Loss.ABANDONED) + overwritten)
+                    .as("%s: written and counted lost", mode)
+                    .isEqualTo(committed);
+            assertThat(buffer.lost(Loss.ABANDONED)).isEqualTo(5);
+        }
+    }
+
     /** A rotation's cut: the records after it are no earlier than the time it gives. */
     @Test
     void aCutMaySayTheTimeBeforeWhichNoLaterRecordIsPlaced() {
