@@ -41,7 +41,12 @@ package io.tracepoint4j;
  * must not block unless the tracepoint is {@link Tracepoint.Flavor#FAULTABLE faultable}. Its
  * methods should not throw: a throw is counted as the probe's failure (see {@link
  * Tracepoint#failures(Object)}) and ends the firing's call of this writer, so {@code end} is then not
- * called for a record {@code begin} started.
+ * called for a record {@code begin} started. Even a writer that never throws may see an error pass
+ * through it: instrumented code that recurses until its stack overflows, and catches the {@code
+ * StackOverflowError}, gets it wherever a call meets the stack's limit, inside this writer's methods
+ * too. A writer that holds something between {@code begin} and {@code end} (a lock, a read-side
+ * section, a reservation) must then let go of it later, from a shallower frame: the session's
+ * writer does so at the thread's next {@code begin}, and its drain for what no thread comes back for.
  */
 public interface ArgumentWriter {
     /** The bytes a {@code String} argument (may be null) will take; called before {@link #begin}. */

@@ -20,8 +20,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>TASK-TID: the thread's name, right-aligned in 16 columns, {@code -}, its id, left-aligned
- *       in 7, for events with a {@code tid} field (every tracepoint4j event: in the event's fields
- *       or its packet's context). The name is the one the trace's last {@code tracepoint4j:thread}
+ *       in 7, for events with a {@code tid} field (every tracepoint4j event but {@code
+ *       tracepoint4j:abandoned}, whose note names the thread: in the event's fields or its
+ *       packet's context). The name is the one the trace's last {@code tracepoint4j:thread}
  *       event gave that thread id, in full ({@code <unnamed>} for an empty name, as virtual threads
  *       have); {@code <...>} before any (as ftrace shows a task whose name it did not record).
  *       Without a {@code tid}: {@code <...>-?}.

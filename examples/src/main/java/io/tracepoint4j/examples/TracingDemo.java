@@ -136,12 +136,14 @@ public final class TracingDemo {
                     entry.getKey().equals("tracepoint4j:thread") ? "  (one per thread: its name)" : "");
         }
         out.printf(
-                "lost: %,d (buffer full %,d, busy sub-buffer %,d, too large %,d, nested too deep %,d)%n",
+                "lost: %,d (buffer full %,d, busy sub-buffer %,d, too large %,d, nested too deep %,d,"
+                        + " held up by an abandoned record %,d)%n",
                 lost,
                 session.lost(Loss.BUFFER_FULL),
                 session.lost(Loss.SUB_BUFFER_BUSY),
                 session.lost(Loss.TOO_LARGE),
-                session.lost(Loss.NESTING));
+                session.lost(Loss.NESTING),
+                session.lost(Loss.ABANDONED));
         out.println("trace: " + summary.folder().toAbsolutePath());
         out.println("open it with: babeltrace2 " + summary.folder().toAbsolutePath());
         out.println("events recorded: " + recorded + ", lost: " + lost);

@@ -66,6 +66,19 @@ final class Drain implements Runnable {
      *   share its trace UUID, into one trace. OVERWRITE traces number packets by sequence alone:
      *   the gap before their first packet is what was overwritten before it.
      *
+     * Abandoned reservations: a firing that threw between its reservation and its commit (out of
+     *   stack) and that its writer could not finish (AbandonedFirings) leaves a sub-buffer short
+     *   of its commit count: the drain would wait at it, and the buffer's writers would be refused
+     *   from then on. Every record is reserved inside a section of the session's domain, so once a
+     *   grace period that began after the sub-buffer closed has ended, whatever is still missing
+     *   was abandoned: the sub-buffer is dropped, its records counted lost (Loss.ABANDONED,
+     *   RingBuffer.dropAbandoned), and the drain goes on. The thread polls that grace period (no
+     *   wait: an abandoned section the thread never ends would hold it forever): a buffer still
+     *   stuck at the same sub-buffer one flush later starts one (startPoll), and a flush that
+     *   finds it stuck there still, with the grace period over, drops it. The lifecycle side,
+     *   after the grace periods it waits for anyway (stop, rotation, snapshot), drops what is
+     *   stuck before its cuts (drainPastAbandoned).
+     *
      * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain
      *   thread, with a warning logged at once: the trace stays readable up to its last complete
      *   packet (CtfTrace writes whole packets), writers keep running into buffers no one drains,
@@ -132,10 +145,14 @@ final class Drain implements Runnable {
         long nextFlush = System.nanoTime() + FLUSH_NANOS;
         long[] seen = new long[buffers.count()]; // Recorder.flush's: each buffer's sequence at the last flush
         java.util.Arrays.fill(seen, Long.MIN_VALUE);
+        long[] stuck = new long[buffers.count()]; // per buffer: the sub-buffer it waited at, at the last flush
+        java.util.Arrays.fill(stuck, -1);
+        long[] stuckSince = new long[buffers.count()]; // per buffer: the grace period polled for stuck[i]
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
                     recorder.flush(seen);
+                    dropAbandoned(stuck, stuckSince);
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);
@@ -148,6 +165,44 @@ final class Drain implements Runnable {
                     "session " + sessionName + ": cannot write the trace in " + trace.folder() + ": " + e.getMessage()
                             + ". Events recorded from now on are counted as lost until the session stops.",
                     null);
+        }
+    }
+
+    /**
+     * The drain thread's part, at each flush: drops each sub-buffer a buffer waited at since the
+     * previous flush, once a grace period polled since has ended (see "Abandoned reservations").
+     * {@code stuck} and {@code since} hold, per buffer, the sub-buffer and the grace period's
+     * cookie, and are updated here.
+     */
+    private void dropAbandoned(long[] stuck, long[] since) {
+        for (int i = 0; i < stuck.length; i++) {
+            long sequence = buffers.buffer(i).stuckSubBuffer();
+            if (sequence < 0) {
+                stuck[i] = -1; // complete, or nothing closed to wait at
+            } else if (sequence != stuck[i]) {
+                stuck[i] = sequence;
+                since[i] = recorder.domain.startPoll(); // begins after the sub-buffer closed
+            } else if (recorder.domain.pollState(since[i])) { // every writer that reserved in it is done
+                buffers.buffer(i).dropAbandoned(sequence);
+                stuck[i] = -1;
+            }
+        }
+    }
+
+    /**
+     * The lifecycle side's part, after a grace period that began after the cuts ({@code
+     * boundaries}, per buffer the first sequence after its cut; null: every sub-buffer, at the
+     * stop): drops each sub-buffer before its buffer's cut that is still short of its count, and
+     * drains on past it (see "Abandoned reservations").
+     */
+    void drainPastAbandoned(long[] boundaries) throws IOException {
+        for (int i = 0; i < buffers.count(); i++) {
+            RingBuffer buffer = buffers.buffer(i);
+            long sequence;
+            while ((sequence = buffer.stuckSubBuffer()) >= 0 && (boundaries == null || sequence < boundaries[i])) {
+                buffer.dropAbandoned(sequence);
+                consume(buffer, streams[i]);
+            }
         }
     }
 

@@ -58,6 +58,9 @@ final class Recorder {
     final MemorySegment memory;
     final Srcu domain;
     final TraceClock clock;
+    /** Firings that threw between begin() and end(): see AbandonedFirings. */
+    final AbandonedFirings abandoned;
+
     final ThreadNames threadNames;
     /** The event header's size: the first argument of a record follows it and the thread id. */
     final int eventHeaderSize;
@@ -88,6 +91,7 @@ final class Recorder {
         this.clock = clock;
         this.threadNames = threadNames;
         this.eventHeaderSize = eventHeaderSize;
+        this.abandoned = new AbandonedFirings(this);
     }
 
     boolean recordingAcquire() {

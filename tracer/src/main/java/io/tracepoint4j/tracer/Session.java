@@ -106,6 +106,11 @@ public final class Session implements AutoCloseable {
      *   own, with a stream naming the cache's threads, stamped with the snapshot's first packet's
      *   begin time. A snapshot consumes what it writes: the next one, or the stop, holds newer
      *   events.
+     *
+     * Firings cut short (AbandonedFirings): after the grace period of a stop, a rotation or a
+     *   snapshot, a sub-buffer before the cuts still short of its count holds a record a firing
+     *   abandoned, and is dropped (Drain.drainPastAbandoned); the stop reads the count of records
+     *   rewritten as abandoned events after its grace period ([AB] in AbandonedFirings).
      */
 
     private final String name;
@@ -149,7 +154,7 @@ public final class Session implements AutoCloseable {
     private final List<Path> chunks = new ArrayList<>(); // guarded by this: the folders, oldest first
     private CtfTrace trace; // guarded by this: the current chunk's
     private Drain drain; // guarded by this: the current chunk's
-    private int nextEventId = Recorder.THREAD_EVENT_ID + 1; // guarded by this
+    private int nextEventId = AbandonedFirings.ABANDONED_EVENT_ID + 1; // guarded by this
     /** The largest event id: the event header's id is 16 bits (see metadata()). */
     static final int MAX_EVENT_ID = 0xFFFF;
 
@@ -373,6 +378,7 @@ public final class Session implements AutoCloseable {
                 if (failure == null) {
                     stopping.switchAll();
                     stopping.drainAll();
+                    stopping.drainPastAbandoned(null); // no writer is left: what is missing was abandoned
                     stopping.trailLosses(clock.now()); // losses no packet carries yet
                     if (mode == Mode.OVERWRITE) {
                         stopping.writeThreadNames(
@@ -396,6 +402,7 @@ public final class Session implements AutoCloseable {
                 traces.clear();
                 written = List.copyOf(chunks);
             }
+            warnAbandoned();
             long unwritten = recorder.recordsUnwrittenVolatile(); // [LT] in Recorder
             Summary summary = new Summary(
                     written, lostTotal() - recorder.threadEventsLostVolatile() + unwritten); // [LT] in Recorder
@@ -413,6 +420,26 @@ public final class Session implements AutoCloseable {
             }
             return summary;
         }
+    }
+
+    /** At the stop: says what recorded firings that threw inside their writer cost the trace, if any. */
+    private void warnAbandoned() {
+        long rewritten = recorder.abandoned.rewrittenVolatile(); // [AB] in AbandonedFirings: after the grace period
+        long dropped = lost(Loss.ABANDONED);
+        if (rewritten + dropped == 0) {
+            return;
+        }
+        warnings.say(
+                "session " + name + ": recorded firings threw before their record was complete (a StackOverflowError"
+                        + " in instrumented code that recursed to the stack's limit)"
+                        + (rewritten == 0
+                                ? ""
+                                : "; " + rewritten + " are in the trace as tracepoint4j:abandoned events")
+                        + (dropped == 0
+                                ? ""
+                                : "; " + dropped + " events of other firings were lost with the packets such a"
+                                        + " firing's record held up"),
+                null);
     }
 
     /**
@@ -464,6 +491,7 @@ public final class Session implements AutoCloseable {
             if (failure == null) {
                 try {
                     old.drainUntil(boundaries, fresh);
+                    old.drainPastAbandoned(boundaries); // the grace period after the cuts: see Drain
                 } catch (IOException e) {
                     failure = e; // the rest goes to the new chunk
                 }
@@ -521,10 +549,11 @@ public final class Session implements AutoCloseable {
                 snapshot = open(folder);
             }
             long now = clock.now();
-            recorder.cutAll(Long.MIN_VALUE); // and every record before a cut is committed
+            long[] boundaries = recorder.cutAll(Long.MIN_VALUE); // and every record before a cut is committed
             IOException failure = null;
             try {
                 snapshot.drainAll();
+                snapshot.drainPastAbandoned(boundaries); // the grace period after the cuts: see Drain
                 snapshot.writeThreadNames(recorder.threadsToName(), snapshot.namesTime(now, ticksPerMicrosecond()));
             } catch (IOException e) {
                 failure = e;
@@ -953,6 +982,10 @@ public final class Session implements AutoCloseable {
                                 "tracepoint4j:thread",
                                 Field.of("tid", FieldType.INT64),
                                 Field.of("name", FieldType.STRING)))
+                        .eventClass(EventClass.of(
+                                AbandonedFirings.ABANDONED_EVENT_ID,
+                                "tracepoint4j:abandoned",
+                                Field.of("note", FieldType.STRING)))
                         .build())
                 .build();
     }

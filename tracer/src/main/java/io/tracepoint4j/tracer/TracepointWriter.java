@@ -2,6 +2,7 @@ package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.ctf.EventEncoder;
+import io.tracepoint4j.rcu.internal.UnnestedSections;
 import io.tracepoint4j.ringbuffer.Loss;
 import java.lang.foreign.MemorySegment;
 
@@ -49,6 +50,11 @@ final class TracepointWriter implements ArgumentWriter {
      *   buffers it cuts), else a shared one at now (a rotation or a snapshot holds both). A time
      *   before the session's start, or before the last rotation, is raised to it: the
      *   single-producer buffers' floor (Recorder.cutAll, Recorder.startAt).
+     *
+     * Abandoned firings: a firing that throws between begin() and end() (out of stack) leaves its
+     *   section open and maybe its record uncommitted; the thread's next begin() finds its section
+     *   above the abandoned one, rewrites the record as an abandoned event and ends the section,
+     *   or the drain drops what no thread comes back for: see AbandonedFirings.
      *
      * Memory ordering: begin() reads the recorder's `recording` inside the session's SRCU section
      *   ([RC] in Recorder), and its claim's `stolen` there too ([ST] in ThreadBuffers); the ring
@@ -105,6 +111,9 @@ final class TracepointWriter implements ArgumentWriter {
     public long begin(int variableSize) {
         Recorder r = recorder;
         int token = r.domain.readLock();
+        if (!UnnestedSections.outermost(token)) { // the thread's earlier firings threw inside their sections
+            token = r.abandoned.endBelow(token, Thread.currentThread());
+        }
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
             r.domain.readUnlock(token);
             return -1;
@@ -148,6 +157,9 @@ final class TracepointWriter implements ArgumentWriter {
     private long beginAt(int variableSize, long eventEpochNanos) {
         Recorder r = recorder;
         int token = r.domain.readLock();
+        if (!UnnestedSections.outermost(token)) { // as in begin(int)
+            token = r.abandoned.endBelow(token, Thread.currentThread());
+        }
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
             r.domain.readUnlock(token);
             return -1;

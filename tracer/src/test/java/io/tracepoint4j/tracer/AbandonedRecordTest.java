@@ -1,0 +1,89 @@
+package io.tracepoint4j.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tracepoint4j.Tracepoint;
+import io.tracepoint4j.ctf.CtfTrace;
+import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.ringbuffer.RingBuffer;
+import io.tracepoint4j.testkit.Babeltrace;
+import io.tracepoint4j.testkit.ForkedJvm;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A recorded firing that a StackOverflowError cuts short inside the session's writer (instrumented
+ * code recursing to the stack's limit, which catches the error) costs the session neither its stop
+ * nor the rest of its trace: {@link AbandonedRecordMain}, at -Xint so that every call checks the
+ * stack, overflows 40 times while a session records every level. The stop returns; babeltrace2
+ * reads the trace; in a thread's own buffer each record the overflow cut short is a {@code
+ * tracepoint4j:abandoned} event and nothing is lost; in a shared buffer (a virtual thread) the
+ * packets such records held up are dropped and counted. Either way the events in the trace and those
+ * counted lost make the firings that returned, plus at most one per overflow (a firing that threw
+ * after its record was complete).
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class AbandonedRecordTest {
+    private static final Class<?>[] CLASS_PATH = {
+        Session.class, Tracepoint.class, Srcu.class, RingBuffer.class, CtfTrace.class
+    };
+    private static final int OVERFLOWS = 40;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"platform", "virtual"})
+    void firingsCutShortByAStackOverflowNeitherHangTheStopNorLoseEventsSilently(String thread, @TempDir Path dir)
+            throws IOException {
+        Path folder = dir.resolve("trace");
+        ForkedJvm.Result result = ForkedJvm.run(
+                AbandonedRecordMain.class, List.of("-Xint"), List.of(folder.toString(), thread), CLASS_PATH);
+        assertThat(result.output())
+                .as("the stop returned")
+                .contains("stopped: ")
+                .doesNotContain("stop hung");
+        assertThat(result.exit()).as(result.output()).isZero();
+        long fired = number(result.output(), "fired: (\\d+)");
+        long lost = number(result.output(), "stopped: trace in .*, lost (\\d+)");
+
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        long steps =
+                run.stdout().stream().filter(l -> l.contains(" abandon:step: ")).count();
+        long abandoned = run.stdout().stream()
+                .filter(l -> l.contains(" tracepoint4j:abandoned: { note = \"thread "))
+                .count();
+        long threadEvents = run.stdout().stream()
+                .filter(l -> l.contains(" tracepoint4j:thread: "))
+                .count();
+        assertThat(SessionTest.events(folder))
+                .as("the Java reader reads what babeltrace2 prints (thread events aside)")
+                .hasSize((int) (run.stdout().size() - threadEvents));
+        assertThat(steps + lost)
+                .as("events %d and lost %d against %d firings that returned", steps, lost, fired)
+                .isBetween(fired, fired + OVERFLOWS);
+        assertThat(abandoned).isLessThanOrEqualTo(OVERFLOWS);
+        if (thread.equals("platform")) {
+            assertThat(abandoned)
+                    .as("records cut short, rewritten: the case is exercised")
+                    .isPositive();
+            assertThat(lost).as("its own buffer lost nothing").isZero();
+            assertThat(result.output()).contains(abandoned + " are in the trace as tracepoint4j:abandoned events");
+        } else {
+            assertThat(result.output()).contains("events of other firings were lost with the packets");
+        }
+    }
+
+    private static long number(String output, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(output);
+        assertThat(m.find()).as("%s in:%n%s", regex, output).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}
