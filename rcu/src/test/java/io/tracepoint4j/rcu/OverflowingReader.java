@@ -58,10 +58,14 @@ final class OverflowingReader {
                 try {
                     recurse(depth + 1);
                 } finally {
-                    try {
-                        s.close();
-                    } catch (Throwable t) {
+                    if (refusedForCertain()) {
                         sections[failed++] = s;
+                    } else {
+                        try {
+                            s.close();
+                        } catch (Throwable t) {
+                            sections[failed++] = s;
+                        }
                     }
                 }
             }
@@ -70,10 +74,14 @@ final class OverflowingReader {
                 try {
                     recurse(depth + 1);
                 } finally {
-                    try {
-                        ((Srcu) d).readUnlock(token);
-                    } catch (Throwable t) {
+                    if (refusedForCertain()) {
                         tokens[failed++] = token;
+                    } else {
+                        try {
+                            ((Srcu) d).readUnlock(token);
+                        } catch (Throwable t) {
+                            tokens[failed++] = token;
+                        }
                     }
                 }
             }
@@ -103,6 +111,20 @@ final class OverflowingReader {
             }
         }
     }
+
+    /**
+     * Whether an SRCU exit would be refused, and enough refusals were seen: once an exit failed,
+     * every enclosing one is refused (a section inside it is still open), each with an exception
+     * whose stack trace is the whole deep stack. The first {@link #TRIED_REFUSALS} are tried, to
+     * show that a refusal changes nothing; trying the thousands above them only made a round cost
+     * seconds (quadratic in the depth), past the test's wait, when the first failure was deep.
+     */
+    private boolean refusedForCertain() {
+        return form.flavor == Flavor.SRCU && failed > TRIED_REFUSALS;
+    }
+
+    /** Refused exits tried per overflow; see {@link #refusedForCertain()}. */
+    private static final int TRIED_REFUSALS = 32;
 
     /** Ends, back at the top of the stack, what failed exits left open; returns how many. */
     int endWhatFailedExitsLeftOpen() {
