@@ -1,6 +1,7 @@
 package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ctf.EventEncoder;
+import io.tracepoint4j.rcu.RcuDomain;
 import io.tracepoint4j.rcu.internal.UnnestedSections;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.MemorySegment;
@@ -47,9 +48,13 @@ final class AbandonedFirings {
      *      buffer was stolen then): nothing per thread says where it is, so once a grace period
      *      shows every writer that reserved in its sub-buffer done, the drain drops the sub-buffer
      *      and counts its records lost (see "Abandoned reservations" in Drain).
-     *   A thread that never records into the session again keeps its abandoned section open,
-     *   which the domain's stall reports name, as a thread that never fires again keeps a
-     *   tracepoint's (the tracepoint module's "Failure modes"); one that ends releases it.
+     *   A thread that never records into the session again keeps its abandoned section open, as
+     *   a thread that never fires again keeps a tracepoint's (the tracepoint module's "Failure
+     *   modes"); one that ends releases it. The session's stop detaches its probes only after its
+     *   grace period, so that a firing while it waits still ends such a section (it records
+     *   nothing: recording is off); the exit hook gives up after a while (Session's
+     *   writersLeftAtExit). The domain's stall report names the thread and says so (StallAdvice:
+     *   no writer frame on its stack).
      *
      * The event: the record keeps its size and timestamp (RingBuffer.restampLast: the reservation
      *   may have thrown before it stamped it); its id becomes ABANDONED_EVENT_ID and the rest one
@@ -158,6 +163,34 @@ final class AbandonedFirings {
         }
         return at;
     }
+
+    /**
+     * What the stall reports of a session's domain add: a thread found inside a section while no
+     * writer of the session's is on its stack left that section behind (see the design note).
+     */
+    static final class StallAdvice implements RcuDomain.StallAdvice {
+        private final String session;
+
+        StallAdvice(String session) {
+            this.session = session;
+        }
+
+        @Override
+        public String advise(Thread stalled, StackTraceElement[] stack) {
+            for (StackTraceElement frame : stack) {
+                if (frame.getClassName().equals(WRITER)) {
+                    return null; // a record in the making: no advice for that
+                }
+            }
+            return "The thread is in no firing session " + session + " records: one of its firings, cut short by an"
+                    + " error (a StackOverflowError caught in code that recursed to the stack's limit), left this"
+                    + " section open. Its next firing the session records ends it, and so does its end; until"
+                    + " then the session's stop, rotations and snapshots wait for it";
+        }
+    }
+
+    /** The class whose frames show a record in the making. */
+    private static final String WRITER = TracepointWriter.class.getName();
 
     private static final VarHandle REWRITTEN;
 

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A recording of tracepoints into a CTF trace: enables tracepoints by name or glob (now and as they
@@ -52,7 +53,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * enabled in two sessions is recorded by both. Each session's records are protected by an SRCU
  * domain of its own, so stopping, rotating and snapshots wait for its own writers only. A session
  * still running when the JVM exits is stopped by a shutdown hook, so its trace holds what was
- * buffered.
+ * buffered (unless a thread holds up the stop for 12 s: see tracer/README.md, "Firings cut short").
  *
  * <p>Thread-safety: all methods may be called from any thread.
  */
@@ -174,7 +175,9 @@ public final class Session implements AutoCloseable {
         this.clock = builder.clock;
         this.warnings = new Warnings(builder.warnings);
         this.rules.putAll(builder.rules);
-        this.domain = Srcu.create("tracepoint4j-session-" + name);
+        this.domain = Srcu.builder("tracepoint4j-session-" + name)
+                .stallAdvice(new AbandonedFirings.StallAdvice(name))
+                .build();
         this.metadata = metadata();
         PacketLayout layout = metadata.packetLayout(STREAM_CLASS);
         int eventHeaderSize = layout.eventHeaderSize(); // id, then the timestamp: the last 8 bytes
@@ -366,13 +369,17 @@ public final class Session implements AutoCloseable {
                 RUNNING.remove(this);
                 Tracepoints.removeListener(listener);
                 recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period
-                for (Tracepoint<?> tracepoint : attached()) {
-                    detach(tracepoint);
-                }
                 stopping = drain;
             }
             shutdownHook.remove();
             domain.synchronize(); // every writer that saw `recording` has committed its record
+            synchronized (this) {
+                // only now: a thread that left a section open ends it at its next recorded firing
+                // (AbandonedFirings), which the grace period may be waiting for
+                for (Tracepoint<?> tracepoint : attached()) {
+                    detach(tracepoint);
+                }
+            }
             IOException failure = stopping.stopThread();
             try {
                 if (failure == null) {
@@ -648,7 +655,11 @@ public final class Session implements AutoCloseable {
 
         @Override
         public void run() {
+            warnings.exiting(); // the logger may be closed by now
             try {
+                if (writersLeftAtExit()) {
+                    return; // said why: the exit goes on without the stop
+                }
                 close();
             } catch (IOException | RuntimeException e) {
                 warnings.say("session " + name + ": stopping it as the JVM exits failed: " + e.getMessage(), e);
@@ -667,6 +678,42 @@ public final class Session implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * At the JVM's exit, before the stop: turns recording off and waits at most EXIT_WAIT_NANOS for
+     * the session's writers in flight. True, having said so, if a section is still open then: a
+     * thread that left one open (a firing cut short by an error, see AbandonedFirings) and fires no
+     * more would hold the exit up forever. The exit then goes on without the stop; the trace keeps
+     * the packets the drain wrote.
+     */
+    private boolean writersLeftAtExit() {
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return false;
+            }
+        }
+        recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period, as stop() does
+        long cookie = domain.startPoll();
+        long deadline = System.nanoTime() + EXIT_WAIT_NANOS;
+        while (!domain.pollState(cookie)) {
+            if (System.nanoTime() - deadline >= 0) {
+                warnings.say(
+                        "session " + name + ": the JVM exits while a thread is still inside one of the session's"
+                                + " sections after " + EXIT_WAIT_NANOS / 1_000_000_000L + " s (left open by a firing"
+                                + " an error cut short; the stall report names the thread). The session is not"
+                                + " stopped: its trace in " + folder() + " ends with the packets written so far",
+                        null);
+                return true;
+            }
+            LockSupport.parkNanos(EXIT_POLL_NANOS);
+        }
+        return false;
+    }
+
+    /** How long the exit hook waits for the writers: past the domain's stall report (10 s by default). */
+    private static final long EXIT_WAIT_NANOS = 12_000_000_000L;
+
+    private static final long EXIT_POLL_NANOS = 10_000_000L;
 
     /** The single-producer buffers' owners: for tests, which wait for a buffer to be reclaimed. */
     ThreadBuffers threadBuffers() {

@@ -12,8 +12,13 @@ import java.util.concurrent.TimeUnit;
  * StackOverflowError, as a parser meeting input nested too deep does. In the interpreter every call
  * checks the stack, so the error lands inside the session's writer as often as anywhere: between
  * its begin and its end, with the session's section open and the record reserved. Prints {@code
- * fired: N} (firings that reached the writer: the recursion's and the thread's next firings) and
- * {@code stopped: SUMMARY}, or {@code stop hung} if the stop did not return in 30 s.
+ * fired: N} (firings that returned: the recursion's and the thread's next firings) and {@code
+ * stopped: SUMMARY}, or {@code stop hung} if the stop did not return in 30 s. {@code DIR platform}
+ * and {@code DIR virtual} fire again after each of 40 overflows, on a platform thread (its own
+ * buffer) or a virtual one (a shared buffer); {@code DIR idle} overflows until a section is left
+ * open, then waits while the session stops, and fires once more after 3 s (it prints whether the
+ * stop waited for it); {@code DIR idle-exit} leaves a section open the same way, and the JVM exits
+ * with the session running while the thread waits for good.
  */
 public final class AbandonedRecordMain {
     /** The traced call. */
@@ -31,34 +36,45 @@ public final class AbandonedRecordMain {
     private AbandonedRecordMain() {}
 
     public static void main(String[] args) throws Exception {
-        boolean virtual = args[1].equals("virtual");
+        String mode = args[1];
         Session session = Session.builder("abandon")
                 .enable("abandon:*")
                 .output(Path.of(args[0]))
-                .threadBuffers(virtual ? 0 : 2)
+                .threadBuffers(mode.equals("virtual") ? 0 : 2)
                 .start();
         CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch fireAgain = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable recursing = () -> {
-            for (int i = 0; i < OVERFLOWS; i++) {
-                overflow(i % 16);
-                STEP.fire().step(-1, "after the overflow"); // the thread's next firing
+            if (mode.startsWith("idle")) { // overflows until a section is left open, then waits
+                for (int i = 0; !session.recorder().domain.inReadSection(); i++) {
+                    overflow(i % 16);
+                }
+                done.countDown();
+                await(fireAgain);
+                STEP.fire().step(-1, "after the overflow");
                 fired++;
+            } else { // the thread fires again after each overflow
+                for (int i = 0; i < OVERFLOWS; i++) {
+                    overflow(i % 16);
+                    STEP.fire().step(-1, "after the overflow");
+                    fired++;
+                }
+                done.countDown();
             }
-            done.countDown();
-            try {
-                stopped.await(); // alive, as a server's worker thread stays, while the session stops
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            await(stopped); // alive, as a server's worker thread stays, while the session stops
         };
-        Thread thread = virtual
+        Thread thread = mode.equals("virtual")
                 ? Thread.ofVirtual().name("recursing").unstarted(recursing)
                 : new Thread(null, recursing, "recursing", STACK_SIZE);
         thread.setDaemon(true);
         thread.start();
         done.await();
         System.out.println("fired: " + fired);
+        if (mode.equals("idle-exit")) {
+            System.out.flush();
+            System.exit(0); // the session still runs: its exit hook must not wait for the thread forever
+        }
         CompletableFuture<Session.Summary> stop = CompletableFuture.supplyAsync(() -> {
             try {
                 return session.stop();
@@ -66,6 +82,15 @@ public final class AbandonedRecordMain {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+        if (mode.equals("idle")) {
+            try {
+                stop.get(3, TimeUnit.SECONDS);
+                System.out.println("stop returned while the thread held its abandoned section");
+            } catch (java.util.concurrent.TimeoutException expected) {
+                System.out.println("stop waits for the thread"); // its next firing ends the section
+            }
+            fireAgain.countDown();
+        }
         try {
             System.out.println("stopped: " + stop.get(30, TimeUnit.SECONDS));
             stopped.countDown();
@@ -73,6 +98,14 @@ public final class AbandonedRecordMain {
             System.out.println("stop hung");
             System.out.flush();
             Runtime.getRuntime().halt(3);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,59 @@ class AbandonedRecordTest {
         } else {
             assertThat(result.output()).contains("events of other firings were lost with the packets");
         }
+    }
+
+    /**
+     * A thread that left a section open and does not record again holds the stop up, as it must
+     * (nothing but the thread knows the section is abandoned): the stall report names it and says
+     * what ends the wait, and its next firing of a tracepoint the session records does, while the
+     * stop waits (recording has stopped: that firing records nothing).
+     */
+    @Test
+    void aThreadThatLeftASectionOpenHoldsTheStopUntilItRecordsAgainAndTheStallReportSaysSo(@TempDir Path dir)
+            throws IOException {
+        Path folder = dir.resolve("trace");
+        ForkedJvm.Result result = ForkedJvm.run(
+                AbandonedRecordMain.class,
+                List.of("-Xint", "-Dtracepoint4j.rcu.stallTimeoutMillis=500"),
+                List.of(folder.toString(), "idle"),
+                CLASS_PATH);
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output())
+                .contains("stop waits for the thread")
+                .contains("thread 'recursing'")
+                .contains("The thread is in no firing session abandon records: one of its firings, cut short by an"
+                        + " error (a StackOverflowError caught in code that recursed to the stack's limit), left this"
+                        + " section open. Its next firing the session records ends it")
+                .contains("stopped: ");
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+        assertThat(run.stdout())
+                .as("the firing that ended the section came after recording stopped")
+                .anyMatch(l -> l.contains("where = \"recursing\""))
+                .noneMatch(l -> l.contains("after the overflow"));
+    }
+
+    /**
+     * The JVM exits while the session runs and a thread that left a section open waits for good:
+     * the exit hook waits for it a while, says why it gives up (on System.err: the logger may be
+     * closed by then), and lets the JVM exit; the trace holds the packets written before.
+     */
+    @Test
+    void theJvmExitsWhileAThreadThatLeftASectionOpenWaitsForGood(@TempDir Path dir) throws IOException {
+        Path folder = dir.resolve("trace");
+        ForkedJvm.Result result = ForkedJvm.run(
+                AbandonedRecordMain.class,
+                List.of("-Xint", "-Dtracepoint4j.rcu.stallTimeoutMillis=500"),
+                List.of(folder.toString(), "idle-exit"),
+                CLASS_PATH);
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output())
+                .contains("session abandon: the JVM exits while a thread is still inside one of the session's sections"
+                        + " after 12 s")
+                .contains("The session is not stopped: its trace in " + folder + " ends with the packets written");
+        Babeltrace.Run run = Babeltrace.run(folder);
+        assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
     }
 
     private static long number(String output, String regex) {
