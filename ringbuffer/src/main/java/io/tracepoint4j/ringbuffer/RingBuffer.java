@@ -143,8 +143,14 @@ public final class RingBuffer extends WriterLine.After {
      * Abandoned reservations: a writer that throws between its reservation and its commit (out of
      *   stack) leaves its sub-buffer short of its count forever: the consumer waits at it, and
      *   writers coming round to its index are refused (SUB_BUFFER_BUSY). A single producer's
-     *   writer finds its own again (uncommittedBytes(): the only one short is its last), writes
-     *   it anew and commits it. Any other is the consumer's: once nothing that reserved in the
+     *   writer finds its own again if exactly its last record is missing (uncommittedBytes(),
+     *   which lastSize, stored with each claim, makes sure of), writes it anew and commits it.
+     *   Its look may run while the owner switches the buffer (its user cannot always tell: the
+     *   tracer's writer, mending at its next record, may find its buffer being cut): a switch
+     *   stores lastSize = 0 before its release of the position, and the look acquires the
+     *   position before it reads lastSize, so it sees the switch whole (lastSize 0), or sees
+     *   the old position, against which the padding's commit, if seen, leaves nothing missing
+     *   or less than nothing: either way it finds 0. Any other is the consumer's: once nothing that reserved in the
      *   sub-buffer still writes (the buffer cannot tell; its user's read-side sections can),
      *   dropAbandoned() adds the missing bytes to the count (no record weight: the index's next
      *   opener stamps its records right) and moves past it, counting its committed records lost.
@@ -294,26 +300,29 @@ public final class RingBuffer extends WriterLine.After {
      * a record keeps its sub-buffer from the consumer until it is committed: the writer may write it
      * again, at {@link #restampLast(int)}, and commit it. Only the last reservation can be the one:
      * the writer commits each before it reserves the next, and nothing but the writer moves the
-     * write position while it writes (see {@link Builder#singleProducer()}). Also 0 for a
-     * reservation that opened a sub-buffer and threw before it committed the sub-buffer's header:
-     * that sub-buffer is not the writer's to mend, but the consumer's ({@link #dropAbandoned}).
+     * write position while it writes (see {@link Builder#singleProducer()}). 0 also when more than
+     * that record is missing (a reservation that opened the sub-buffer and threw before it
+     * committed the header, an earlier record abandoned and not mended, a previous owner's), or
+     * when a switch came after it: such a sub-buffer is the consumer's to drop ({@link
+     * #dropAbandoned}). It may run while the owner switches or cuts the buffer: it then finds 0
+     * (see "Abandoned reservations" in the design note).
      *
      * @throws UnsupportedOperationException if this buffer is not single-producer
      */
     public int uncommittedBytes() {
         requireSingleProducer("uncommittedBytes");
-        long end = writePositionPlain(); // the writer's own
-        if (end == 0) {
-            return 0; // nothing reserved yet
+        long end = writePositionAcquire(); // [WP1] before lastSize: see "Abandoned reservations"
+        int size = lastSize;
+        if (size == 0 || end == 0) {
+            return 0; // nothing reserved yet, or a switch's padding ends the position
         }
         long last = end - 1; // the last byte reserved: its sub-buffer holds the last reservation
         long use = last / ((long) subBufferSize * subBufferCount);
         long reserved = (last & (subBufferSize - 1L)) + 1; // of that use: header, padding and records
         long committed = (commitCountAcquire(index(last)) - use * subBufferSize) & BYTES_MASK; // [CC1]
-        if (committed < headerSize) {
-            return 0; // it opened the sub-buffer and threw before its header: the consumer's (dropAbandoned)
-        }
-        return (int) (reserved - committed);
+        // exactly the last record missing: anything else (its header missing too, an earlier record
+        // abandoned and not mended, a previous owner's) is the consumer's to drop (dropAbandoned)
+        return reserved - committed == size ? size : 0;
     }
 
     /**
@@ -386,6 +395,7 @@ public final class RingBuffer extends WriterLine.After {
                 return -1;
             }
         }
+        lastSize = size; // the writer's own: for uncommittedBytes()
         setWritePositionRelease(end); // [WP1] the claim
         VarHandle.storeStoreFence(); // [WP1] the claim before the record's stores ([SL])
         return placed(from, opened, previousUse, end, size, time);
@@ -508,6 +518,7 @@ public final class RingBuffer extends WriterLine.After {
             long time;
             if (singleProducer) { // the owner excludes the writer now: a store claims the padding
                 time = lastTime; // the last record's: see "Closing at the last record" in the design note
+                lastSize = 0; // the position ends padding now, no record: see uncommittedBytes()
                 setWritePositionRelease(boundary); // [WP1]
             } else {
                 time = clock.now(); // after the read of writePosition: see "Time" in the design note

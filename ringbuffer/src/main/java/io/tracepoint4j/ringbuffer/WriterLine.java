@@ -1,10 +1,10 @@
 package io.tracepoint4j.ringbuffer;
 
 /**
- * Where RingBuffer keeps the fields its writers store to on every record, {@code writePosition}
- * and {@code lastTime}: on a cache line of their own. RingBuffer extends {@link After}; an object
+ * Where RingBuffer keeps the fields its writers store to on every record, {@code writePosition},
+ * {@code lastTime} and {@code lastSize}: on a cache line of their own. RingBuffer extends {@link After}; an object
  * holds its superclasses' fields first, so its layout is the header, 64 bytes of padding ({@link
- * Before}), the two fields ({@link Fields}), 64 bytes of padding ({@link After}), then
+ * Before}), the writers' fields ({@link Fields}), 64 bytes of padding ({@link After}), then
  * RingBuffer's own fields, which writers only read.
  *
  * <p>Why: a session's thread buffers are each written by a thread of its own, and their RingBuffer
@@ -31,6 +31,11 @@ final class WriterLine {
         long writePosition;
         /** Single producer: the last timestamp taken; the writer's (or, while it is excluded, the owner's). */
         long lastTime = Long.MIN_VALUE;
+        /**
+         * Single producer: the size of the record the write position ends, 0 if it ends a switch's
+         * padding; the writer's (or, while it is excluded, the owner's). For uncommittedBytes().
+         */
+        int lastSize;
     }
 
     /** Padding: none of RingBuffer's own fields shares the writers' line. */

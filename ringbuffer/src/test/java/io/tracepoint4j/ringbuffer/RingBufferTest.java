@@ -287,6 +287,34 @@ class RingBufferTest {
     }
 
     /**
+     * A single producer's writer mends only exactly its last record: after a switch (the position
+     * then ends padding), or with an earlier record missing too, it finds nothing, and the
+     * sub-buffer is the consumer's to drop.
+     */
+    @Test
+    void aSingleProducerLeavesToTheConsumerWhatIsNotExactlyItsLastRecord() {
+        RingBuffer switched = singleProducer(new TickingClock());
+        assertThat(put(switched, 40, 1, 0)).isTrue();
+        switched.reserve(40); // abandoned
+        assertThat(switched.uncommittedBytes()).isEqualTo(40);
+        switched.switchSubBuffer(); // the owner's, with the writer out of the way
+        assertThat(switched.uncommittedBytes())
+                .as("the position ends a switch's padding")
+                .isZero();
+        assertThat(switched.stuckSubBuffer()).isZero();
+        assertThat(switched.dropAbandoned(0)).isEqualTo(1);
+
+        RingBuffer twice = singleProducer(new TickingClock());
+        twice.reserve(40); // abandoned, not mended
+        twice.reserve(48); // abandoned too
+        assertThat(twice.uncommittedBytes())
+                .as("more than the last record is missing")
+                .isZero();
+        assertThat(put(twice, 40, 1, 0)).isTrue();
+        assertThat(twice.uncommittedBytes()).as("its last record is committed").isZero();
+    }
+
+    /**
      * A reservation that is never committed holds its sub-buffer from the consumer and, a lap
      * later, its index from the writers; dropped once its writers are done, the sub-buffer's
      * committed records count as lost and everything after it flows again: the records written

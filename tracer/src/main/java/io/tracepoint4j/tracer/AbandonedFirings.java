@@ -41,13 +41,18 @@ final class AbandonedFirings {
      *      (UnnestedSections.outermost, a mask and a compare). Before it ends them, the writer looks in the
      *      thread's single-producer buffers (its own, its event-time one) for a record reserved
      *      and never committed (RingBuffer.uncommittedBytes(): only the last can be), rewrites and
-     *      commits it. The order matters: while the abandoned sections are open, the lifecycle
-     *      side, which steals these buffers and then waits for a grace period, has not touched
-     *      them, so the thread is still their only writer.
-     *   2. The drain, for a record in a shared buffer (a virtual thread's, or a thread's whose
-     *      buffer was stolen then): nothing per thread says where it is, so once a grace period
-     *      shows every writer that reserved in its sub-buffer done, the drain drops the sub-buffer
-     *      and counts its records lost (see "Abandoned reservations" in Drain).
+     *      commits it. Why the buffer is still the thread's: the firing that left the record
+     *      there read `stolen` false inside its section ([ST] in ThreadBuffers), so that section
+     *      began before any steal's grace period that could cut the buffer after it, and such a
+     *      grace period waits for it; the thread mends the record before it ends the section.
+     *      The order matters. A section abandoned by a firing that found its buffer stolen left
+     *      nothing there, and the look (RingBuffer.uncommittedBytes()) may meet the lifecycle
+     *      side cutting the buffer: it then finds nothing to mend.
+     *   2. The drain, for the rest: a record in a shared buffer (a virtual thread's, or a
+     *      thread's whose buffer was stolen then), or one RingBuffer does not find exactly
+     *      (uncommittedBytes(): more than the last record missing). Nothing per thread says where it is, so once a grace
+     *      period shows every writer that reserved in its sub-buffer done, the drain drops the
+     *      sub-buffer and counts its records lost (see "Abandoned reservations" in Drain).
      *   A thread that never records into the session again keeps its abandoned section open, as
      *   a thread that never fires again keeps a tracepoint's (the tracepoint module's "Failure
      *   modes"); one that ends releases it. The session's stop detaches its probes only after its
@@ -65,7 +70,8 @@ final class AbandonedFirings {
      *   says.
      *
      * Memory ordering
-     *   [AB] rewritten: getAndAdd, counted only; read after the stop's grace period.
+     *   [AB] rewritten: getAndAdd after the commit, counted only; the stop reads it after its grace
+     *        period (a thread that mends a record later is not in that count).
      */
 
     /** The event class of abandoned records: id 1, one string field, "note". */
@@ -101,12 +107,16 @@ final class AbandonedFirings {
      */
     int endBelow(int token, Thread thread) {
         long tid = thread.threadId();
-        rewriteUncommitted(threadBuffers.of(thread), tid);
+        rewriteUncommitted(threadBuffers.held(thread), tid); // held, not taken: a free one is no record of ours
         rewriteUncommitted(threadBuffers.eventTimeClaimOf(thread), tid);
         return sections.restart(token);
     }
 
-    /** The uncommitted record of a single-producer buffer {@code claim} (may be null), rewritten and committed. */
+    /**
+     * The uncommitted record of the single-producer buffer {@code claim} (may be null) of the
+     * calling thread, rewritten and committed (see "1." in the design note for why the buffer is
+     * the thread's while it does so, stolen or not).
+     */
     private void rewriteUncommitted(ThreadBuffers.Claim claim, long tid) {
         if (claim == null) {
             return;
@@ -117,12 +127,13 @@ final class AbandonedFirings {
             long offset = buffer.restampLast(size);
             rewrite(buffers.startOf(claim.index) + offset, size, tid);
             buffer.commit(offset, size);
+            REWRITTEN.getAndAdd(this, 1L); // [AB] once committed: a retry after a throw counts once
         }
     }
 
     /**
      * Rewrites the {@code size} bytes at {@code start} in the session's memory, a record reserved
-     * and stamped, as an abandoned event of thread {@code tid}; counts it. The caller commits it.
+     * and stamped, as an abandoned event of thread {@code tid}. The caller commits it.
      */
     private void rewrite(long start, int size, long tid) {
         EventEncoder.putShort(memory, start, (short) ABANDONED_EVENT_ID); // the timestamp follows: reserve's
@@ -136,7 +147,6 @@ final class AbandonedFirings {
             at = EventEncoder.putByte(memory, at, (byte) ' ');
         }
         EventEncoder.putByte(memory, nul, (byte) 0);
-        REWRITTEN.getAndAdd(this, 1L); // [AB]
     }
 
     /** The records rewritten as abandoned events so far. */

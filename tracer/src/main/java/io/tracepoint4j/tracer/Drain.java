@@ -73,9 +73,11 @@ final class Drain implements Runnable {
      *   grace period that began after the sub-buffer closed has ended, whatever is still missing
      *   was abandoned: the sub-buffer is dropped, its records counted lost (Loss.ABANDONED,
      *   RingBuffer.dropAbandoned), and the drain goes on. The thread polls that grace period (no
-     *   wait: an abandoned section the thread never ends would hold it forever): a buffer still
-     *   stuck at the same sub-buffer one flush later starts one (startPoll), and a flush that
-     *   finds it stuck there still, with the grace period over, drops it. The lifecycle side,
+     *   wait: an abandoned section the thread never ends would hold it forever): a flush that
+     *   finds a buffer stuck at a closed sub-buffer starts one (startPoll), and a later flush that
+     *   finds it stuck there still, with the grace period over, drops it. (The flush's own grace
+     *   period, when it steals a thread's buffer, does wait: while a thread holds an abandoned
+     *   section, that wait holds the drain too, until the thread fires again or ends.) The lifecycle side,
      *   after the grace periods it waits for anyway (stop, rotation, snapshot), drops what is
      *   stuck before its cuts (drainPastAbandoned).
      *
@@ -147,12 +149,12 @@ final class Drain implements Runnable {
         java.util.Arrays.fill(seen, Long.MIN_VALUE);
         long[] stuck = new long[buffers.count()]; // per buffer: the sub-buffer it waited at, at the last flush
         java.util.Arrays.fill(stuck, -1);
-        long[] stuckSince = new long[buffers.count()]; // per buffer: the grace period polled for stuck[i]
+        long[] stuckCookies = new long[buffers.count()]; // per buffer: the grace period polled for stuck[i]
         try {
             while (!stopping) { // [DS]
                 if (System.nanoTime() - nextFlush >= 0) {
                     recorder.flush(seen);
-                    dropAbandoned(stuck, stuckSince);
+                    pollStuck(stuck, stuckCookies);
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);
@@ -169,20 +171,20 @@ final class Drain implements Runnable {
     }
 
     /**
-     * The drain thread's part, at each flush: drops each sub-buffer a buffer waited at since the
-     * previous flush, once a grace period polled since has ended (see "Abandoned reservations").
-     * {@code stuck} and {@code since} hold, per buffer, the sub-buffer and the grace period's
-     * cookie, and are updated here.
+     * The drain thread's part, at each flush: drops each sub-buffer a buffer has waited at since
+     * an earlier flush, once the grace period polled then has ended (see "Abandoned
+     * reservations"). {@code stuck} and {@code cookies} hold, per buffer, the sub-buffer and that
+     * grace period's cookie, and are updated here.
      */
-    private void dropAbandoned(long[] stuck, long[] since) {
+    private void pollStuck(long[] stuck, long[] cookies) {
         for (int i = 0; i < stuck.length; i++) {
             long sequence = buffers.buffer(i).stuckSubBuffer();
             if (sequence < 0) {
                 stuck[i] = -1; // complete, or nothing closed to wait at
             } else if (sequence != stuck[i]) {
                 stuck[i] = sequence;
-                since[i] = recorder.domain.startPoll(); // begins after the sub-buffer closed
-            } else if (recorder.domain.pollState(since[i])) { // every writer that reserved in it is done
+                cookies[i] = recorder.domain.startPoll(); // begins after the sub-buffer closed
+            } else if (recorder.domain.pollState(cookies[i])) { // every writer that reserved in it is done
                 buffers.buffer(i).dropAbandoned(sequence);
                 stuck[i] = -1;
             }
@@ -203,6 +205,24 @@ final class Drain implements Runnable {
                 buffer.dropAbandoned(sequence);
                 consume(buffer, streams[i]);
             }
+        }
+    }
+
+    /**
+     * At an exit that does not wait for the stop: asks the drain thread, if one runs, to end after
+     * the packet it writes, and waits at most {@code nanos} for it (it may wait for a grace period
+     * in its flush, writing nothing).
+     */
+    void stopThreadWithin(long nanos) {
+        if (thread == null) {
+            return;
+        }
+        stopping = true; // [DS]
+        LockSupport.unpark(thread);
+        try {
+            thread.join(java.time.Duration.ofNanos(nanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

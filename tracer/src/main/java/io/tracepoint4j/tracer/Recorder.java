@@ -2,6 +2,7 @@ package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ctf.EventEncoder;
 import io.tracepoint4j.rcu.Srcu;
+import io.tracepoint4j.rcu.internal.UnnestedSections;
 import io.tracepoint4j.ringbuffer.RingBuffer;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -92,6 +93,18 @@ final class Recorder {
         this.threadNames = threadNames;
         this.eventHeaderSize = eventHeaderSize;
         this.abandoned = new AbandonedFirings(this);
+    }
+
+    /**
+     * Opens a writer's section of the session's domain: readLock(), and first, if the thread's
+     * earlier firings left sections open under it, their ending (AbandonedFirings.endBelow).
+     */
+    int openSection() {
+        int token = domain.readLock();
+        if (!UnnestedSections.outermost(token)) { // the thread's earlier firings threw inside their sections
+            token = abandoned.endBelow(token, Thread.currentThread());
+        }
+        return token;
     }
 
     boolean recordingAcquire() {

@@ -68,7 +68,8 @@ public final class Session implements AutoCloseable {
      *   events late, and shared ones for the rest); the
      *   drain thread (Drain) hands their complete sub-buffers, which are CTF packets with the
      *   packet header room in front, to the trace's stream files, one per buffer. Each tracepoint
-     *   gets an event class (id from 1; 0 is the thread-name event) when first attached, added to
+     *   gets an event class (id from 2; 0 is the thread-name event, 1 the abandoned record's,
+     *   see AbandonedFirings) when first attached, added to
      *   the trace's metadata then.
      *
      * Concurrency: this object's monitor guards the rules, the attached probes, the event ids, the
@@ -354,6 +355,15 @@ public final class Session implements AutoCloseable {
      *     an unexpected exception (not an IncompleteTrace)
      */
     public Summary stop() throws IOException {
+        return stop(false);
+    }
+
+    /**
+     * stop(); {@code writersDone}: the caller turned recording off and has seen a grace period of
+     * the domain end since (the exit hook, writersDoneAtExit()), so every writer that saw
+     * `recording` set has committed its record already.
+     */
+    private Summary stop(boolean writersDone) throws IOException {
         synchronized (lifecycle) {
             if (stoppedWith != null) { // the stop that ended it answered this
                 if (stopFailure != null) {
@@ -372,7 +382,9 @@ public final class Session implements AutoCloseable {
                 stopping = drain;
             }
             shutdownHook.remove();
-            domain.synchronize(); // every writer that saw `recording` has committed its record
+            if (!writersDone) {
+                domain.synchronize(); // every writer that saw `recording` has committed its record
+            }
             synchronized (this) {
                 // only now: a thread that left a section open ends it at its next recorded firing
                 // (AbandonedFirings), which the grace period may be waiting for
@@ -657,10 +669,17 @@ public final class Session implements AutoCloseable {
         public void run() {
             warnings.exiting(); // the logger may be closed by now
             try {
-                if (writersLeftAtExit()) {
+                if (!writersDoneAtExit()) {
                     return; // said why: the exit goes on without the stop
                 }
-                close();
+                synchronized (lifecycle) { // after a stop that another thread began, if any
+                    synchronized (Session.this) {
+                        if (state != State.RUNNING) {
+                            return;
+                        }
+                    }
+                    stop(true);
+                }
             } catch (IOException | RuntimeException e) {
                 warnings.say("session " + name + ": stopping it as the JVM exits failed: " + e.getMessage(), e);
             }
@@ -681,39 +700,45 @@ public final class Session implements AutoCloseable {
 
     /**
      * At the JVM's exit, before the stop: turns recording off and waits at most EXIT_WAIT_NANOS for
-     * the session's writers in flight. True, having said so, if a section is still open then: a
-     * thread that left one open (a firing cut short by an error, see AbandonedFirings) and fires no
-     * more would hold the exit up forever. The exit then goes on without the stop; the trace keeps
-     * the packets the drain wrote.
+     * a grace period of the domain, so that the stop needs none. False, having said so, if a
+     * section is still open then: a thread that left one open (a firing cut short by an error,
+     * see AbandonedFirings) and fires no more would hold the exit up forever. The exit then goes
+     * on without the stop: the drain thread ends after the packet it writes, if any, so the trace
+     * ends with whole packets.
      */
-    private boolean writersLeftAtExit() {
-        synchronized (this) {
-            if (state != State.RUNNING) {
-                return false;
-            }
-        }
+    private boolean writersDoneAtExit() {
         recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period, as stop() does
         long cookie = domain.startPoll();
         long deadline = System.nanoTime() + EXIT_WAIT_NANOS;
         while (!domain.pollState(cookie)) {
             if (System.nanoTime() - deadline >= 0) {
+                Drain draining;
+                synchronized (this) {
+                    draining = drain;
+                }
+                draining.stopThreadWithin(EXIT_DRAIN_NANOS);
                 warnings.say(
                         "session " + name + ": the JVM exits while a thread is still inside one of the session's"
                                 + " sections after " + EXIT_WAIT_NANOS / 1_000_000_000L + " s (left open by a firing"
                                 + " an error cut short; the stall report names the thread). The session is not"
-                                + " stopped: its trace in " + folder() + " ends with the packets written so far",
+                                + " stopped: "
+                                + (mode == Mode.DISCARD
+                                        ? "its trace in " + folder() + " ends with the packets written so far"
+                                        : "its flight recorder's buffers are not written"),
                         null);
-                return true;
+                return false;
             }
             LockSupport.parkNanos(EXIT_POLL_NANOS);
         }
-        return false;
+        return true;
     }
 
     /** How long the exit hook waits for the writers: past the domain's stall report (10 s by default). */
     private static final long EXIT_WAIT_NANOS = 12_000_000_000L;
 
     private static final long EXIT_POLL_NANOS = 10_000_000L;
+    /** How long the exit hook waits for the drain thread to finish the packet it writes. */
+    private static final long EXIT_DRAIN_NANOS = 2_000_000_000L;
 
     /** The single-producer buffers' owners: for tests, which wait for a buffer to be reclaimed. */
     ThreadBuffers threadBuffers() {

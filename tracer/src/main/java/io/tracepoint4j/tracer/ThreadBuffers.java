@@ -146,6 +146,12 @@ final class ThreadBuffers {
         return claim == null ? take(thread, slot) : refuse(thread, slot);
     }
 
+    /** The claim {@code thread} holds, if any: as of(thread), without taking one. */
+    Claim held(Thread thread) {
+        Claim claim = (Claim) SLOTS.getAcquire(slots, slot(thread)); // [TS]
+        return claim != null && claim.ownerAcquire() == thread ? claim : null; // [TB]
+    }
+
     /**
      * The event-time buffer of {@code thread}, the current thread: its own, or one taken now; null
      * if none is free. Whether it is stolen now is the caller's to check. Lock-free; allocates

@@ -2,7 +2,6 @@ package io.tracepoint4j.tracer;
 
 import io.tracepoint4j.ArgumentWriter;
 import io.tracepoint4j.ctf.EventEncoder;
-import io.tracepoint4j.rcu.internal.UnnestedSections;
 import io.tracepoint4j.ringbuffer.Loss;
 import java.lang.foreign.MemorySegment;
 
@@ -110,10 +109,7 @@ final class TracepointWriter implements ArgumentWriter {
     @Override
     public long begin(int variableSize) {
         Recorder r = recorder;
-        int token = r.domain.readLock();
-        if (!UnnestedSections.outermost(token)) { // the thread's earlier firings threw inside their sections
-            token = r.abandoned.endBelow(token, Thread.currentThread());
-        }
+        int token = r.openSection();
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
             r.domain.readUnlock(token);
             return -1;
@@ -156,10 +152,7 @@ final class TracepointWriter implements ArgumentWriter {
      */
     private long beginAt(int variableSize, long eventEpochNanos) {
         Recorder r = recorder;
-        int token = r.domain.readLock();
-        if (!UnnestedSections.outermost(token)) { // as in begin(int)
-            token = r.abandoned.endBelow(token, Thread.currentThread());
-        }
+        int token = r.openSection();
         if (!r.recordingAcquire()) { // [RC] in Recorder: checked inside the section
             r.domain.readUnlock(token);
             return -1;
@@ -303,7 +296,7 @@ final class TracepointWriter implements ArgumentWriter {
     @Override
     public void firingTooDeep() {
         Recorder r = recorder;
-        int token = r.domain.readLock();
+        int token = r.openSection();
         try {
             if (r.recordingAcquire()) { // [RC] in Recorder
                 Thread thread = Thread.currentThread();

@@ -35,8 +35,8 @@ public interface UnnestedSections {
      * engine's [E]), to be ended by a later call; {@code token} may be ended then: do not unlock it.
      *
      * @throws IllegalStateException if {@code token} is not the calling thread's innermost
-     *     section, or a section of the thread was opened by read() or downRead() (nested use); nothing
-     *     is changed then
+     *     section, or a section of the thread was opened by read() (nested use); nothing is changed
+     *     then. A downRead() section is no section of the thread's and is left as it is.
      */
     int restart(int token);
 }
