@@ -32,7 +32,8 @@ final class Drain implements Runnable {
      * Flush: every FLUSH_NANOS the drain closes the sub-buffers that were already open at the
      *   previous flush (Recorder.flush), so that the trace on disk is at most two flushes, about a
      *   second, behind; a single-producer buffer only after stealing it from its writer for a
-     *   grace period of the session's domain ([ST] in ThreadBuffers). The buffers of busy writers,
+     *   grace period of the session's domain ([ST] in ThreadBuffers), which the drain polls at
+     *   each round (Recorder.finishSteal), never waits for. The buffers of busy writers,
      *   which open sub-buffers all the time, are left alone: stealing those once a second cost
      *   every recorded event about 8 ns (bench/README.md, "Grace periods"). It also reclaims, each
      *   round, the buffers of threads that ended (ThreadBuffers.reclaimEnded).
@@ -75,9 +76,8 @@ final class Drain implements Runnable {
      *   RingBuffer.dropAbandoned), and the drain goes on. The thread polls that grace period (no
      *   wait: an abandoned section the thread never ends would hold it forever): a flush that
      *   finds a buffer stuck at a closed sub-buffer starts one (startPoll), and a later flush that
-     *   finds it stuck there still, with the grace period over, drops it. (The flush's own grace
-     *   period, when it steals a thread's buffer, does wait: while a thread holds an abandoned
-     *   section, that wait holds the drain too, until the thread fires again or ends.) The lifecycle side,
+     *   finds it stuck there still, with the grace period over, drops it. The flush's steals
+     *   poll theirs too, so the drain goes on writing while a thread holds an abandoned section. The lifecycle side,
      *   after the grace periods it waits for anyway (stop, rotation, snapshot), drops what is
      *   stuck before its cuts (drainPastAbandoned).
      *
@@ -145,15 +145,15 @@ final class Drain implements Runnable {
     @Override
     public void run() {
         long nextFlush = System.nanoTime() + FLUSH_NANOS;
-        long[] seen = new long[buffers.count()]; // Recorder.flush's: each buffer's sequence at the last flush
-        java.util.Arrays.fill(seen, Long.MIN_VALUE);
+        Recorder.FlushState flushing = new Recorder.FlushState(buffers.count());
         long[] stuck = new long[buffers.count()]; // per buffer: the sub-buffer it waited at, at the last flush
         java.util.Arrays.fill(stuck, -1);
         long[] stuckCookies = new long[buffers.count()]; // per buffer: the grace period polled for stuck[i]
         try {
             while (!stopping) { // [DS]
+                recorder.finishSteal(flushing); // a polled grace period: see Recorder.flush
                 if (System.nanoTime() - nextFlush >= 0) {
-                    recorder.flush(seen);
+                    recorder.flush(flushing);
                     pollStuck(stuck, stuckCookies);
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
@@ -210,8 +210,7 @@ final class Drain implements Runnable {
 
     /**
      * At an exit that does not wait for the stop: asks the drain thread, if one runs, to end after
-     * the packet it writes, and waits at most {@code nanos} for it (it may wait for a grace period
-     * in its flush, writing nothing).
+     * the round it is in, and waits at most {@code nanos} for it.
      */
     void stopThreadWithin(long nanos) {
         if (thread == null) {

@@ -241,19 +241,28 @@ final class Recorder {
     /**
      * The drain's periodic flush: closes each buffer's open sub-buffer unless the buffer moved on
      * to another sub-buffer since the previous flush, so that no record waits on a buffer longer
-     * than two flushes. {@code seen} holds, per buffer, its {@link RingBuffer#writeSequence()} at
-     * the previous flush (Long.MIN_VALUE before the first), and is updated here. A buffer that
+     * than two flushes. {@code state} holds, per buffer, its {@link RingBuffer#writeSequence()} at
+     * the previous flush, and the flush's steal in progress, and is updated here. A buffer that
      * moved on is left alone, its sub-buffers fill and close on their own; one with nothing open
      * (unused, or idle since its last cut) is not touched either. So a busy thread keeps its
-     * single-producer buffer: stealing it would send the thread's records to a
-     * shared buffer for a grace period, a slower path, whose first use also deoptimizes the
-     * thread's compiled firing code (bench/README.md, "Grace periods"). A single-producer buffer
-     * left open is stolen and cut as in cutAll(), after one grace period of the session's domain;
-     * with none such, the flush waits for nothing. For the drain thread only.
+     * single-producer buffer: stealing it would send the thread's records to a shared buffer for a
+     * grace period, a slower path, whose first use also deoptimizes the thread's compiled firing
+     * code (bench/README.md, "Grace periods"). A single-producer buffer left open is stolen, and
+     * cut once a grace period of the session's domain polled then has ended (finishSteal(), which
+     * the drain also calls at each of its rounds): the drain never waits for one, so a thread
+     * that holds a section a firing cut short left open (AbandonedFirings) holds up only the
+     * buffers stolen meanwhile, whose writers record into shared buffers until it ends the
+     * section. One steal at a time: a flush while one is in progress steals nothing more. For the
+     * drain thread only.
      */
-    void flush(long[] seen) {
-        boolean[] stolen = null; // per buffer; made on the first one stolen
+    void flush(FlushState state) {
+        finishSteal(state);
+        long[] seen = state.seen;
+        boolean[] stealing = null; // per buffer; made on the first one stolen
         for (int i = 0; i < seen.length; i++) {
+            if (state.stolen != null && state.stolen[i]) {
+                continue; // stolen, its grace period still running
+            }
             long sequence = buffers.buffer(i).writeSequence();
             if (sequence != seen[i]) {
                 seen[i] = sequence; // its writers moved on since the last flush
@@ -261,28 +270,55 @@ final class Recorder {
                 continue; // nothing to close: no steal, no grace period
             } else if (i < buffers.shared()) {
                 seen[i] = buffers.buffer(i).cut(); // a shared buffer: by a CAS, under its writers' feet
-            } else {
-                stolen = stolen != null ? stolen : new boolean[seen.length];
-                stolen[i] = true;
+            } else if (state.stolen == null) {
+                stealing = stealing != null ? stealing : new boolean[seen.length];
+                stealing[i] = true;
                 threadBuffers.steal(i); // [ST] in ThreadBuffers
             }
         }
-        if (stolen == null) {
+        if (stealing != null) {
+            state.stolen = stealing;
+            state.cookie = domain.startPoll(); // [ST] in ThreadBuffers: after the steals
+        }
+    }
+
+    /**
+     * The flush's steal, if one is in progress and its grace period has ended: cuts the stolen
+     * buffers, theirs now ([ST] in ThreadBuffers), and gives them back. For the drain thread only.
+     */
+    void finishSteal(FlushState state) {
+        boolean[] stolen = state.stolen;
+        if (stolen == null || !domain.pollState(state.cookie)) {
             return;
         }
+        state.stolen = null;
         try {
-            domain.synchronize(); // [ST] in ThreadBuffers: the stolen buffers are the drain's now
-            for (int i = 0; i < seen.length; i++) {
+            for (int i = 0; i < stolen.length; i++) {
                 if (stolen[i]) {
-                    seen[i] = buffers.buffer(i).cut(); // the sequence after the cut: writeSequence() now
+                    state.seen[i] = buffers.buffer(i).cut(); // the sequence after the cut: writeSequence() now
                 }
             }
         } finally {
-            for (int i = 0; i < seen.length; i++) {
+            for (int i = 0; i < stolen.length; i++) {
                 if (stolen[i]) {
                     threadBuffers.giveBack(i); // always: a faultable firing may be waiting for its buffer
                 }
             }
+        }
+    }
+
+    /** What the drain's flush keeps from one call to the next (flush()); the drain thread's own. */
+    static final class FlushState {
+        /** Per buffer: its writeSequence() at the previous flush (Long.MIN_VALUE before the first). */
+        final long[] seen;
+        /** Per buffer: stolen by the steal in progress; null while none is. */
+        boolean[] stolen;
+        /** The cookie of the steal's grace period. */
+        long cookie;
+
+        FlushState(int buffers) {
+            seen = new long[buffers];
+            java.util.Arrays.fill(seen, Long.MIN_VALUE);
         }
     }
 

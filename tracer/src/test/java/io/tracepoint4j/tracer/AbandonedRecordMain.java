@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * the events of the packets the drain dropped before the stop); {@code DIR idle} overflows until a section is left
  * open, then waits while the session stops, and fires once more after 3 s (it prints whether the
  * stop waited for it); {@code DIR idle-exit} leaves a section open the same way, and the JVM exits
- * with the session running while the thread waits for good.
+ * with the session running while the thread waits for good. In both, before that, another thread
+ * records {@code WORKER_EVENTS} events, and it prints {@code drained while the section was held: N}.
  */
 public final class AbandonedRecordMain {
     /** The traced call. */
@@ -31,6 +32,8 @@ public final class AbandonedRecordMain {
     private static final Tracepoint<Step> STEP = Tracepoint.define("abandon:step", Step.class, "depth", "where");
     private static final int OVERFLOWS = 40;
     private static final long STACK_SIZE = 256 * 1024L;
+    /** What another thread records while the idle one holds its section: 3 sub-buffers or so. */
+    private static final int WORKER_EVENTS = 20_000;
 
     private static long fired;
     private static long sink;
@@ -79,6 +82,24 @@ public final class AbandonedRecordMain {
                 Thread.sleep(50);
             }
             System.out.println("dropped while recording: " + session.lost(Loss.ABANDONED));
+        }
+        if (mode.startsWith("idle")) { // another thread records meanwhile: the drain goes on writing
+            Thread.sleep(2000); // past two flushes: the idle thread's open buffer is stolen by now
+            long before = session.recorder().eventsDrainedSoFar();
+            Thread worker = new Thread(() -> {
+                for (int i = 0; i < WORKER_EVENTS; i++) {
+                    STEP.fire().step(i, "worker");
+                }
+            });
+            worker.start();
+            worker.join();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (session.recorder().eventsDrainedSoFar() - before < WORKER_EVENTS / 2
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            System.out.println(
+                    "drained while the section was held: " + (session.recorder().eventsDrainedSoFar() - before));
         }
         if (mode.equals("idle-exit")) {
             System.out.flush();

@@ -101,6 +101,9 @@ class AbandonedRecordTest {
                 List.of(folder.toString(), "idle"),
                 CLASS_PATH);
         assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(number(result.output(), "drained while the section was held: (\\d+)"))
+                .as("the drain went on writing the other thread's packets (it does not wait for a grace period)")
+                .isGreaterThanOrEqualTo(10_000);
         assertThat(result.output())
                 .contains("stop waits for the thread")
                 .contains("thread 'recursing'")

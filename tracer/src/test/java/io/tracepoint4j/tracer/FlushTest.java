@@ -145,12 +145,11 @@ class FlushTest {
         Thread virtual = Thread.ofVirtual().start(() -> {
             virtualFired.set(fireSlowly(tick, virtualBase, stop) - virtualBase);
         });
-        long[] seen = new long[3];
-        java.util.Arrays.fill(seen, Long.MIN_VALUE);
+        Recorder.FlushState flushing = new Recorder.FlushState(3);
         long flushes = 0;
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         while (System.nanoTime() < end) {
-            session.recorder().flush(seen);
+            session.recorder().flush(flushing);
             flushes++;
             LockSupport.parkNanos(150_000); // at most about 3,300 cuts of 8 KiB a buffer: none overwritten
         }
