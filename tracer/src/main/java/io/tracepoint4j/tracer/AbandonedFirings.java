@@ -38,10 +38,10 @@ final class AbandonedFirings {
      *   1. The thread's next begin() in the session. The session's writers never nest their
      *      sections (only the writer's own code runs between begin() and end(), and it fires
      *      nothing), so a section opened at a level above 1 sits on abandoned ones
-     *      (UnnestedSections.outermost, a mask and a compare). Before it ends them, the writer looks in the
-     *      thread's single-producer buffers (its own, its event-time one) for a record reserved
-     *      and never committed (RingBuffer.uncommittedBytes(): only the last can be), rewrites and
-     *      commits it. Why the buffer is still the thread's: the firing that left the record
+     *      (UnnestedSections.outermost, a mask and a compare). Before it ends them, the writer
+     *      looks in the thread's single-producer buffers (its own, its event-time one) for a
+     *      record reserved and never committed (RingBuffer.uncommittedBytes(): exactly the last
+     *      record missing), rewrites and commits it. Why the buffer is still the thread's: the firing that left the record
      *      there read `stolen` false inside its section ([ST] in ThreadBuffers), so that section
      *      began before any steal's grace period that could cut the buffer after it, and such a
      *      grace period waits for it; the thread mends the record before it ends the section.
@@ -50,15 +50,16 @@ final class AbandonedFirings {
      *      side cutting the buffer: it then finds nothing to mend.
      *   2. The drain, for the rest: a record in a shared buffer (a virtual thread's, or a
      *      thread's whose buffer was stolen then), or one RingBuffer does not find exactly
-     *      (uncommittedBytes(): more than the last record missing). Nothing per thread says where it is, so once a grace
-     *      period shows every writer that reserved in its sub-buffer done, the drain drops the
-     *      sub-buffer and counts its records lost (see "Abandoned reservations" in Drain).
+     *      (uncommittedBytes(): more than the last record missing). Nothing per thread says where
+     *      it is, so once a grace period shows every writer that reserved in its sub-buffer done,
+     *      the drain drops the sub-buffer and counts its records lost (see "Abandoned
+     *      reservations" in Drain).
      *   A thread that never records into the session again keeps its abandoned section open, as
      *   a thread that never fires again keeps a tracepoint's (the tracepoint module's "Failure
      *   modes"); one that ends releases it. The session's stop detaches its probes only after its
      *   grace period, so that a firing while it waits still ends such a section (it records
      *   nothing: recording is off); the exit hook gives up after a while (Session's
-     *   writersLeftAtExit). The domain's stall report names the thread and says so (StallAdvice:
+     *   writersDoneAtExit); the drain goes on writing (it polls its grace periods). The domain's stall report names the thread and says so (StallAdvice:
      *   no writer frame on its stack).
      *
      * The event: the record keeps its size and timestamp (RingBuffer.restampLast: the reservation

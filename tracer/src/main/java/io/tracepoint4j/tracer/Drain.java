@@ -185,7 +185,7 @@ final class Drain implements Runnable {
                 stuck[i] = sequence;
                 cookies[i] = recorder.domain.startPoll(); // begins after the sub-buffer closed
             } else if (recorder.domain.pollState(cookies[i])) { // every writer that reserved in it is done
-                buffers.buffer(i).dropAbandoned(sequence);
+                drop(i, sequence);
                 stuck[i] = -1;
             }
         }
@@ -202,9 +202,21 @@ final class Drain implements Runnable {
             RingBuffer buffer = buffers.buffer(i);
             long sequence;
             while ((sequence = buffer.stuckSubBuffer()) >= 0 && (boundaries == null || sequence < boundaries[i])) {
-                buffer.dropAbandoned(sequence);
+                drop(i, sequence);
                 consume(buffer, streams[i]);
             }
+        }
+    }
+
+    /**
+     * Drops sub-buffer {@code sequence} of buffer {@code index} (RingBuffer.dropAbandoned). The
+     * thread events it held are gone with it: a shared buffer's threads are named again (the
+     * cache forgets them all; a name written twice costs a record), so that later packets say
+     * whose events they hold.
+     */
+    private void drop(int index, long sequence) {
+        if (buffers.buffer(index).dropAbandoned(sequence) >= 0 && index < buffers.shared()) {
+            recorder.threadNames.clear();
         }
     }
 

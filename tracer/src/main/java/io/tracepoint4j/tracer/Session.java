@@ -159,6 +159,12 @@ public final class Session implements AutoCloseable {
     private int nextEventId = AbandonedFirings.ABANDONED_EVENT_ID + 1; // guarded by this
     /** The largest event id: the event header's id is 16 bits (see metadata()). */
     static final int MAX_EVENT_ID = 0xFFFF;
+    /** How long the exit hook waits for the writers: past the domain's stall report (10 s by default). */
+    private static final long EXIT_WAIT_NANOS = 12_000_000_000L;
+    /** How often the exit hook looks whether its grace period ended. */
+    private static final long EXIT_POLL_NANOS = 10_000_000L;
+    /** How long the exit hook, giving up, waits for the drain thread to finish its round. */
+    private static final long EXIT_DRAIN_NANOS = 2_000_000_000L;
 
     private State state = State.NEW; // guarded by this
 
@@ -703,8 +709,8 @@ public final class Session implements AutoCloseable {
      * a grace period of the domain, so that the stop needs none. False, having said so, if a
      * section is still open then: a thread that left one open (a firing cut short by an error,
      * see AbandonedFirings) and fires no more would hold the exit up forever. The exit then goes
-     * on without the stop: the drain thread ends after the packet it writes, if any, so the trace
-     * ends with whole packets.
+     * on without the stop: the drain thread ends after the round it is in, so the trace ends with
+     * whole packets.
      */
     private boolean writersDoneAtExit() {
         recorder.setRecordingRelease(false); // [RC] in Recorder: before the grace period, as stop() does
@@ -732,13 +738,6 @@ public final class Session implements AutoCloseable {
         }
         return true;
     }
-
-    /** How long the exit hook waits for the writers: past the domain's stall report (10 s by default). */
-    private static final long EXIT_WAIT_NANOS = 12_000_000_000L;
-
-    private static final long EXIT_POLL_NANOS = 10_000_000L;
-    /** How long the exit hook waits for the drain thread to finish the packet it writes. */
-    private static final long EXIT_DRAIN_NANOS = 2_000_000_000L;
 
     /** The single-producer buffers' owners: for tests, which wait for a buffer to be reclaimed. */
     ThreadBuffers threadBuffers() {

@@ -82,6 +82,9 @@ class AbandonedRecordTest {
             assertThat(number(result.output(), "dropped while recording: (\\d+)"))
                     .as("the drain dropped held-up packets while the session recorded, not only at the stop")
                     .isPositive();
+            assertThat(threadEvents)
+                    .as("the thread is named again after the packets dropped with its name")
+                    .isGreaterThan(1);
         }
     }
 
