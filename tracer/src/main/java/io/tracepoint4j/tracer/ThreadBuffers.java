@@ -43,8 +43,8 @@ final class ThreadBuffers {
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim (a flush: on
-     *   the claims of the buffers it cuts, steal(int)), then waits for
-     *   a grace period of the session's SRCU domain. A writer reads `stolen` inside its section,
+     *   the claims of the buffers it cuts, steal(int)), then waits for a grace period of the
+     *   session's SRCU domain (a flush polls it: Recorder.finishSteal). A writer reads `stolen` inside its section,
      *   before it reserves: a section the grace period did not wait for began after the grace
      *   period started, so it sees `stolen` set (SRCU's guarantee) and writes into the shared
      *   buffers instead. After the grace period the owner's buffer is the lifecycle side's alone;
