@@ -228,8 +228,7 @@ final class Drain implements Runnable {
         if (thread == null) {
             return;
         }
-        stopping = true; // [DS]
-        LockSupport.unpark(thread);
+        askToStop();
         try {
             thread.join(java.time.Duration.ofNanos(nanos));
         } catch (InterruptedException e) {
@@ -246,8 +245,7 @@ final class Drain implements Runnable {
         if (thread == null) {
             return null;
         }
-        stopping = true; // [DS] the loop ends at its next check
-        LockSupport.unpark(thread);
+        askToStop();
         boolean interrupted = false;
         while (true) {
             try {
@@ -261,6 +259,12 @@ final class Drain implements Runnable {
             Thread.currentThread().interrupt();
         }
         return failure;
+    }
+
+    /** Tells the drain thread to end at its next check, and wakes it. */
+    private void askToStop() {
+        stopping = true; // [DS] the loop ends at its next check
+        LockSupport.unpark(thread);
     }
 
     /** Writes the last records of a thread that ended, before its buffer is freed. A class: no lambda here. */

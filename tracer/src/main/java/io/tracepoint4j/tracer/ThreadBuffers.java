@@ -135,11 +135,12 @@ final class ThreadBuffers {
      * into the shared buffers (a virtual thread, or none free). Lock-free; allocates nothing.
      */
     Claim of(Thread thread) {
-        int slot = slot(thread);
-        Claim claim = (Claim) SLOTS.getAcquire(slots, slot); // [TS]
-        if (claim != null && claim.ownerAcquire() == thread) { // [TB]
-            return claim;
+        Claim held = held(thread);
+        if (held != null) {
+            return held;
         }
+        int slot = slot(thread);
+        Claim claim = (Claim) SLOTS.getAcquire(slots, slot); // [TS] its occupant, another thread's, if any
         if (claims.length == 0 || thread.isVirtual() || REFUSED.getOpaque(refused, slot) == thread) { // [TR]
             return null;
         }

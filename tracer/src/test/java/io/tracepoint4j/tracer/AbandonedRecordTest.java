@@ -44,8 +44,7 @@ class AbandonedRecordTest {
     void firingsCutShortByAStackOverflowNeitherHangTheStopNorLoseEventsSilently(String thread, @TempDir Path dir)
             throws IOException {
         Path folder = dir.resolve("trace");
-        ForkedJvm.Result result = ForkedJvm.run(
-                AbandonedRecordMain.class, List.of("-Xint"), List.of(folder.toString(), thread), CLASS_PATH);
+        ForkedJvm.Result result = runMain(folder, thread);
         assertThat(result.output())
                 .as("the stop returned")
                 .contains("stopped: ")
@@ -98,11 +97,7 @@ class AbandonedRecordTest {
     void aThreadThatLeftASectionOpenHoldsTheStopUntilItRecordsAgainAndTheStallReportSaysSo(@TempDir Path dir)
             throws IOException {
         Path folder = dir.resolve("trace");
-        ForkedJvm.Result result = ForkedJvm.run(
-                AbandonedRecordMain.class,
-                List.of("-Xint", "-Dtracepoint4j.rcu.stallTimeoutMillis=500"),
-                List.of(folder.toString(), "idle"),
-                CLASS_PATH);
+        ForkedJvm.Result result = runMain(folder, "idle", "-Dtracepoint4j.rcu.stallTimeoutMillis=500");
         assertThat(result.exit()).as(result.output()).isZero();
         assertThat(number(result.output(), "drained while the section was held: (\\d+)"))
                 .as("the drain went on writing the other thread's packets (it does not wait for a grace period)")
@@ -130,11 +125,7 @@ class AbandonedRecordTest {
     @Test
     void theJvmExitsWhileAThreadThatLeftASectionOpenWaitsForGood(@TempDir Path dir) throws IOException {
         Path folder = dir.resolve("trace");
-        ForkedJvm.Result result = ForkedJvm.run(
-                AbandonedRecordMain.class,
-                List.of("-Xint", "-Dtracepoint4j.rcu.stallTimeoutMillis=500"),
-                List.of(folder.toString(), "idle-exit"),
-                CLASS_PATH);
+        ForkedJvm.Result result = runMain(folder, "idle-exit", "-Dtracepoint4j.rcu.stallTimeoutMillis=500");
         assertThat(result.exit()).as(result.output()).isZero();
         assertThat(result.output())
                 .contains("session abandon: the JVM exits while a thread is still inside one of the session's sections"
@@ -142,6 +133,13 @@ class AbandonedRecordTest {
                 .contains("The session is not stopped: its trace in " + folder + " ends with the packets written");
         Babeltrace.Run run = Babeltrace.run(folder);
         assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isZero();
+    }
+
+    /** AbandonedRecordMain in a JVM of its own, interpreted (every call checks the stack), recording into {@code folder}. */
+    private static ForkedJvm.Result runMain(Path folder, String mode, String... jvmOptions) {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xint"));
+        options.addAll(List.of(jvmOptions));
+        return ForkedJvm.run(AbandonedRecordMain.class, options, List.of(folder.toString(), mode), CLASS_PATH);
     }
 
     private static long number(String output, String regex) {
