@@ -215,9 +215,10 @@ final class Drain implements Runnable {
      * whose events they hold.
      */
     private void drop(int index, long sequence) {
-        if (buffers.buffer(index).dropAbandoned(sequence) >= 0 && index < buffers.shared()) {
-            recorder.threadNames.clear();
+        if (index < buffers.shared()) {
+            recorder.threadNames.clear(); // first: a firing that sees the drop counted names its thread after it
         }
+        buffers.buffer(index).dropAbandoned(sequence);
     }
 
     /**
