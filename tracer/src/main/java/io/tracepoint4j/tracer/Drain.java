@@ -76,7 +76,10 @@ final class Drain implements Runnable {
      *   RingBuffer.dropAbandoned), and the drain goes on. The thread polls that grace period (no
      *   wait: an abandoned section the thread never ends would hold it forever): a flush that
      *   finds a buffer stuck at a closed sub-buffer starts one (startPoll), and a later flush that
-     *   finds it stuck there still, with the grace period over, drops it. The flush's steals
+     *   finds it stuck there still, with the grace period over, drops it, and drains on past every
+     *   later sub-buffer short of its count that was already closed when the poll began (the
+     *   same grace period covers their writers: one per burst of abandoned records, not one per
+     *   sub-buffer, during which the buffer's writers are refused). The flush's steals
      *   poll theirs too, so the drain goes on writing while a thread holds an abandoned section. The lifecycle side,
      *   after the grace periods it waits for anyway (stop, rotation, snapshot), drops what is
      *   stuck before its cuts (drainPastAbandoned).
@@ -149,12 +152,13 @@ final class Drain implements Runnable {
         long[] stuck = new long[buffers.count()]; // per buffer: the sub-buffer it waited at, at the last flush
         java.util.Arrays.fill(stuck, -1);
         long[] stuckCookies = new long[buffers.count()]; // per buffer: the grace period polled for stuck[i]
+        long[] closedBefore = new long[buffers.count()]; // per buffer: every sub-buffer below it closed at that poll
         try {
             while (!stopping) { // [DS]
                 recorder.finishSteal(flushing); // a polled grace period: see Recorder.flush
                 if (System.nanoTime() - nextFlush >= 0) {
                     recorder.flush(flushing);
-                    pollStuck(stuck, stuckCookies);
+                    pollStuck(stuck, stuckCookies, closedBefore);
                     nextFlush = System.nanoTime() + FLUSH_NANOS;
                 }
                 recorder.threadBuffers.reclaimEnded(reclaimer);
@@ -172,20 +176,24 @@ final class Drain implements Runnable {
 
     /**
      * The drain thread's part, at each flush: drops each sub-buffer a buffer has waited at since
-     * an earlier flush, once the grace period polled then has ended (see "Abandoned
-     * reservations"). {@code stuck} and {@code cookies} hold, per buffer, the sub-buffer and that
-     * grace period's cookie, and are updated here.
+     * an earlier flush, once the grace period polled then has ended, and with it every other
+     * sub-buffer still short of its count that was closed when that grace period was polled (see
+     * "Abandoned reservations"): a thread that abandoned records in many sub-buffers costs one
+     * grace period, not one per sub-buffer. {@code stuck}, {@code cookies} and {@code
+     * closedBefore} hold, per buffer, the sub-buffer, that grace period's cookie and the buffer's
+     * write sequence read before it, and are updated here.
      */
-    private void pollStuck(long[] stuck, long[] cookies) {
+    private void pollStuck(long[] stuck, long[] cookies, long[] closedBefore) throws IOException {
         for (int i = 0; i < stuck.length; i++) {
             long sequence = buffers.buffer(i).stuckSubBuffer();
             if (sequence < 0) {
                 stuck[i] = -1; // complete, or nothing closed to wait at
             } else if (sequence != stuck[i]) {
                 stuck[i] = sequence;
-                cookies[i] = recorder.domain.startPoll(); // begins after the sub-buffer closed
-            } else if (recorder.domain.pollState(cookies[i])) { // every writer that reserved in it is done
-                drop(i, sequence);
+                closedBefore[i] = buffers.buffer(i).writeSequence(); // read before the grace period begins
+                cookies[i] = recorder.domain.startPoll(); // begins after those sub-buffers closed
+            } else if (recorder.domain.pollState(cookies[i])) { // every writer that reserved in them is done
+                dropStuckBefore(i, closedBefore[i]);
                 stuck[i] = -1;
             }
         }
@@ -199,12 +207,21 @@ final class Drain implements Runnable {
      */
     void drainPastAbandoned(long[] boundaries) throws IOException {
         for (int i = 0; i < buffers.count(); i++) {
-            RingBuffer buffer = buffers.buffer(i);
-            long sequence;
-            while ((sequence = buffer.stuckSubBuffer()) >= 0 && (boundaries == null || sequence < boundaries[i])) {
-                drop(i, sequence);
-                consume(buffer, streams[i]);
-            }
+            dropStuckBefore(i, boundaries == null ? Long.MAX_VALUE : boundaries[i]);
+        }
+    }
+
+    /**
+     * Drops each sub-buffer of buffer {@code index} below sequence {@code boundary} that the drain
+     * waits at, short of its count, and drains on past it; every writer that reserved in those is
+     * done (the caller's grace period).
+     */
+    private void dropStuckBefore(int index, long boundary) throws IOException {
+        RingBuffer buffer = buffers.buffer(index);
+        long sequence;
+        while ((sequence = buffer.stuckSubBuffer()) >= 0 && sequence < boundary) {
+            drop(index, sequence);
+            consume(buffer, streams[index]);
         }
     }
 

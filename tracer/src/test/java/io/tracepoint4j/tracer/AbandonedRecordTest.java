@@ -81,22 +81,6 @@ class AbandonedRecordTest {
             assertThat(number(result.output(), "dropped while recording: (\\d+)"))
                     .as("the drain dropped held-up packets while the session recorded, not only at the stop")
                     .isPositive();
-            List<String> lines = run.stdout();
-            int lastRecursing = -1;
-            int lastName = -1;
-            int afterTheDrops = -1;
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i);
-                lastRecursing = line.contains("where = \"recursing\"") ? i : lastRecursing;
-                lastName = line.contains(" tracepoint4j:thread: ") ? i : lastName;
-                afterTheDrops = line.contains("where = \"after the drops\"") ? i : afterTheDrops;
-            }
-            if (afterTheDrops >= 0) { // else it was lost too (counted): the buffer still full behind another packet
-                assertThat(lastName)
-                        .as("the thread is named again after the packets dropped, which may have held its name")
-                        .isGreaterThan(lastRecursing)
-                        .isLessThan(afterTheDrops);
-            }
         }
     }
 
