@@ -158,7 +158,7 @@ final class ClassicRcuEngine extends GracePeriodEngine<ClassicReader> {
         List<String> threads = new ArrayList<>();
         for (ClassicReader reader : registry.readers()) {
             if (reader.ctrAcquire() >= NEST_UNIT) { // [C']
-                threads.add(describe(reader.owner));
+                threads.add(reader.describeOwner());
             }
         }
         return threads.isEmpty()

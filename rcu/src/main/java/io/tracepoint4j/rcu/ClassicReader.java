@@ -69,7 +69,7 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
     @Override
     public void close() {
         if (!ownedByCurrentThread()) {
-            throw engine.wrongThread(owner, "");
+            throw engine.wrongThread(this, "");
         }
         unlock("ReadSection.close()");
     }
@@ -125,7 +125,7 @@ final class ClassicReader extends ReaderRegistry.Reader implements RcuDomain.Rea
      */
     void closeWithInner(int level) {
         if (!ownedByCurrentThread()) {
-            throw engine.wrongThread(owner, "");
+            throw engine.wrongThread(this, "");
         }
         int c = ctr;
         int open = c >>> NEST_SHIFT;

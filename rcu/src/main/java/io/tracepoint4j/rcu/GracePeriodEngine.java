@@ -516,9 +516,9 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
     }
 
     /** ReadSection.close() called on another thread than the section's {@code owner}. */
-    final IllegalStateException wrongThread(Thread owner, String advice) {
+    final IllegalStateException wrongThread(ReaderRegistry.Reader owner, String advice) {
         return new IllegalStateException("ReadSection.close() on " + this + " from " + describe(Thread.currentThread())
-                + ", but the section belongs to " + describe(owner)
+                + ", but the section belongs to " + owner.describeOwner()
                 + ". A section ends on the thread that opened it" + advice + ". Nothing was changed.");
     }
 
@@ -628,17 +628,21 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
                 + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for ";
         boolean reported = false;
         for (R reader : readersIn(slot)) {
+            Thread thread = reader.owner();
+            if (thread == null) {
+                continue; // ended since the wait's last prune: the next one ends its sections
+            }
             if (stallReported.add(reader)) {
                 StringBuilder message = new StringBuilder()
                         .append(stalled)
-                        .append(describe(reader.owner))
+                        .append(describe(thread))
                         .append(" (")
-                        .append(reader.owner.getState())
+                        .append(thread.getState())
                         .append("), ")
                         .append(describeSection(reader, slot))
                         .append(". The grace period keeps waiting.");
-                StackTraceElement[] stack = reader.owner.getStackTrace();
-                String advice = reader.abandoned ? ABANDONED : advice(reader.owner, stack); // racy: a report
+                StackTraceElement[] stack = thread.getStackTrace();
+                String advice = reader.abandoned ? ABANDONED : advice(thread, stack); // racy: a report
                 if (advice != null) {
                     message.append(' ').append(advice.strip());
                     if (!advice.strip().endsWith(".")) {
@@ -703,7 +707,7 @@ abstract class GracePeriodEngine<R extends ReaderRegistry.Reader> implements Rea
             if (unreported != RateLimit.SUPPRESS) {
                 reportLater(
                         System.Logger.Level.WARNING,
-                        describe(reader.owner) + " ended inside " + ended
+                        reader.describeOwner() + " ended inside " + ended
                                 + " read-side critical section(s) of " + this + "; they were ended for it."
                                 + " Close every section on the thread that opened it (try-with-resources)."
                                 + (unreported == 0

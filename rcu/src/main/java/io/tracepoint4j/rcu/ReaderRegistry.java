@@ -3,6 +3,7 @@ package io.tracepoint4j.rcu;
 import io.tracepoint4j.rcu.internal.OutermostSection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -10,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The per-thread readers of one domain: found by thread (a cache, then a map) on the read side,
- * enumerated by the grace-period side. Threads register on first use and are forgotten after they end.
+ * The per-thread readers of one domain: found by thread (a cache, then a thread-local, then a map)
+ * on the read side, enumerated by the grace-period side. Threads register on first use and are
+ * forgotten after they end; the registry never keeps a thread reachable.
  */
 final class ReaderRegistry<R extends ReaderRegistry.Reader> {
     /*
@@ -22,14 +24,28 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      *
      * Lookup: a map lookup costs several nanoseconds, more than the rest of a read side, so a
      * direct-mapped cache indexed by thread id comes first: a hit is the owning thread's reader
-     * (checked by thread id, which the JVM never reuses), a miss falls back to `byThread` and
-     * claims the slot when it is free or its thread ended. Threads whose ids collide with a live
-     * thread keep the map path; nothing is shared between them. Not a ThreadLocal: the JDK clears
+     * (checked by thread id, which the JVM never reuses), a miss falls back to the thread-local
+     * `mine`, then to `byId`, and claims the slot when it is free or its thread ended. Threads
+     * whose ids collide with a live thread keep the thread-local path, which allocates nothing;
+     * nothing is shared between them. The thread-local is not the reader's record: the JDK clears
      * the ThreadLocals of pooled threads (every ForkJoinPool common-pool worker, each time it goes
      * idle), and a thread must keep its one reader for as long as it lives, or a section opened on
-     * the old reader could not be closed and a new reader would be registered each time. The
-     * domain's facade holds the cache (see DomainFacade), so for a static final domain its address
-     * and length are constants in compiled code.
+     * the old reader could not be closed and a new reader would be registered each time. `byId`
+     * is the record; a thread whose locals were cleared finds its reader there (boxing its id, once)
+     * and sets the thread-local again. The domain's facade holds the cache (see DomainFacade), so
+     * for a static final domain its address and length are constants in compiled code.
+     *
+     * Ended threads: a reader holds its thread weakly, and nothing else here holds a thread (`byId`
+     * is keyed by id; a thread-local lives in its thread). An ended thread's Thread object keeps
+     * its context class loader and its task: held strongly until the next grace period, a
+     * plugin's worker thread would keep the plugin's loader, and with it the plugin's tracepoints,
+     * alive for as long as no probe anywhere changed. A reader's thread has ended when isAlive()
+     * reads false, which orders the thread's last writes before the read (JLS 17.4.4), or when
+     * the reference reads null: a live thread is a root of the collector, so a Thread is cleared
+     * only by a collection whose marking began after its thread terminated, and marking begins
+     * with a safepoint or handshake that every running thread, the grace-period side's included,
+     * takes part in (a full fence after the thread's last write; a HotSpot property, not a JLS
+     * one). pruneEnded() and the cache's claim both take either for "ended".
      *
      * Concurrency: push is lock-free (many threads); readers(), pruneEnded() are single-threaded
      * under the caller's grace-period lock, as is every access to `known`. Cache slots are read
@@ -64,7 +80,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      *
      * Failure modes: a thread that never ends keeps its reader; ended threads' readers are pruned at
      * grace periods and, when no grace period runs, by the housekeeping hook every few thousand
-     * registrations, so short-lived (virtual) threads do not accumulate.
+     * registrations, so short-lived (virtual) threads do not accumulate; until then an ended
+     * thread's reader and `byId` entry remain, without its thread.
      */
 
     /**
@@ -79,15 +96,33 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
 
     /** A thread's reader state; subclasses add the flavor's counters. */
     abstract static class Reader extends ReaderPadding {
-        final Thread owner;
-        /** {@code owner.threadId()}: never reused, and compared without decoding a reference. */
+        /** Its thread, weakly: see "Ended threads" in the design note. */
+        private final WeakReference<Thread> owner;
+        /** The thread's id: never reused, and compared without decoding a reference. */
         final long ownerId;
         /** Link in the stack of new readers; written before publication, then never. */
         Reader nextNew;
 
         Reader(Thread owner) {
-            this.owner = owner;
+            this.owner = new WeakReference<>(owner);
             this.ownerId = owner.threadId();
+        }
+
+        /** Its thread; null once the thread ended and was collected. */
+        final Thread owner() {
+            return owner.get();
+        }
+
+        /** Whether its thread still runs; false orders the thread's writes before it ("Ended threads"). */
+        final boolean ownerAlive() {
+            Thread thread = owner.get();
+            return thread != null && thread.isAlive();
+        }
+
+        /** How reports name its thread: as GracePeriodEngine.describe(), or by id once it was collected. */
+        final String describeOwner() {
+            Thread thread = owner.get();
+            return thread != null ? GracePeriodEngine.describe(thread) : "a collected thread (id " + ownerId + ")";
         }
 
         /**
@@ -105,11 +140,11 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
         /**
          * Whether the calling thread owns this reader: the check of a section's close(). It compares
          * references, not ids: the JIT hoists Thread.currentThread() out of a reader's loop, and the
-         * owner is one load, where the id needs two (the thread's id, then ownerId), which a
-         * section's entry barrier makes the JIT redo.
+         * owner is two loads (the reference, its referent), as the id is (the thread's id, then
+         * ownerId). A live thread's reference is never cleared.
          */
         final boolean ownedByCurrentThread() {
-            return owner == Thread.currentThread();
+            return owner.get() == Thread.currentThread();
         }
     }
 
@@ -129,8 +164,10 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
     /** The length of the lookup cache array the owner passes in. */
     static final int CACHE_SLOTS = 1024;
 
-    /** Every registered thread's reader, until pruned; Thread keys compare by identity. */
-    private final ConcurrentHashMap<Thread, R> byThread = new ConcurrentHashMap<>();
+    /** Every registered thread's reader, by thread id, until pruned: the record ("Lookup"). */
+    private final ConcurrentHashMap<Long, R> byId = new ConcurrentHashMap<>();
+    /** The calling thread's reader, when the JDK has not cleared it: the cache's fallback ("Lookup"). */
+    private final ThreadLocal<R> mine = new ThreadLocal<>();
     /**
      * Readers by thread id modulo CACHE_SLOTS; plain reads, CAS writes ([R4]), see the design note. Typed R[], so a
      * hit needs no type check.
@@ -166,7 +203,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
 
     /** The calling thread's reader after a cache miss; null if unregistered and not {@code register}. */
     R currentSlow(Thread thread, boolean register) {
-        R reader = byThread.get(thread);
+        R reader = known(thread);
         if (reader == null) {
             if (!register) {
                 return null;
@@ -175,15 +212,25 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
         }
         int slot = slot(thread.threadId());
         R occupant = cache[slot];
-        if (occupant == null || !occupant.owner.isAlive()) {
+        if (occupant == null || !occupant.ownerAlive()) {
             CACHE_SLOT.compareAndSet(cache, slot, occupant, reader); // [R4] a lost race only costs a fallback
         }
         return reader;
     }
 
-    /** The calling thread's reader, null if it has none, without touching the cache: for a closed domain. */
+    /**
+     * The reader of {@code thread}, the calling thread; null if it has none. Without touching the
+     * cache: for a closed domain too.
+     */
     R known(Thread thread) {
-        return byThread.get(thread);
+        R reader = mine.get();
+        if (reader == null) {
+            reader = byId.get(thread.threadId()); // its first lookup, or the JDK cleared its locals
+            if (reader != null) {
+                mine.set(reader);
+            }
+        }
+        return reader;
     }
 
     /**
@@ -212,7 +259,8 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
             head = newReadersAcquire(); // [R1] re-read until the CAS below wins
             reader.nextNew = head;
         } while (!casNewReaders(head, reader)); // [R1] publishes the reader; pairs with [R2]
-        byThread.put(thread, reader);
+        byId.put(thread.threadId(), reader);
+        mine.set(reader);
         if ((getAndIncrementRegistrations() & (HOUSEKEEPING_INTERVAL - 1)) == HOUSEKEEPING_INTERVAL - 1) { // [R3]
             owner.housekeeping();
         }
@@ -239,16 +287,16 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
 
     /**
      * Removes the readers of threads that ended, handing each to the owner's retire(). Caller holds
-     * the grace-period lock. {@link Thread#isAlive()} returning false orders everything the ended
-     * thread did before this call (JLS 17.4.4), so its reader may be read with plain loads.
+     * the grace-period lock. A thread found ended did everything before this call (see "Ended
+     * threads"), so its reader may be read with plain loads.
      */
     void pruneEnded() {
         for (Iterator<R> it = readers().iterator(); it.hasNext(); ) {
             R r = it.next();
-            if (!r.owner.isAlive()) {
+            if (!r.ownerAlive()) {
                 owner.retire(r);
                 it.remove();
-                byThread.remove(r.owner, r);
+                byId.remove(r.ownerId, r);
                 // let the ended thread be collected; a slot another thread claimed meanwhile stays its
                 CACHE_SLOT.compareAndSet(cache, slot(r.ownerId), (Reader) r, (Reader) null); // [R4]
             }

@@ -269,7 +269,7 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         }
         for (SrcuReader reader : registry.readers()) {
             if (reader.sectionsIn(0) + reader.sectionsIn(1) > 0) {
-                threads.add(describe(reader.owner));
+                threads.add(reader.describeOwner());
             }
         }
         long portable = handoffsOpen(0) + handoffsOpen(1);

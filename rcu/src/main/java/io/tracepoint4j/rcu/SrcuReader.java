@@ -263,7 +263,7 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     /** Refuses a scoped section's close on a thread other than its owner. */
     private void requireOwner() {
         if (!ownedByCurrentThread()) {
-            throw engine.wrongThread(owner, "; use downRead()/upRead() to hand one over");
+            throw engine.wrongThread(this, "; use downRead()/upRead() to hand one over");
         }
     }
 

@@ -154,6 +154,67 @@ class ThreadLifecycleTest {
     }
 
     /**
+     * A thread that used the domain and ended is not kept reachable by it, though no grace period
+     * ran since: a plugin's worker thread holds the plugin's class loader (its context loader, its
+     * task), which must go with the plugin. Shown to fail with readers holding their thread
+     * strongly.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aThreadThatUsedTheDomainAndEndedIsNotKeptReachableByIt(Flavor flavor) throws InterruptedException {
+        RcuDomain d = domains.create(flavor, "unpinned");
+        Waits.awaitCollected(readOnAThreadThatEnds(d, true), "the ended thread, and what it holds");
+        assertUpdateSideWorks(d);
+    }
+
+    /**
+     * A thread that ended inside a section and was collected before a grace period pruned its
+     * reader: the next grace period ends the section for it all the same, and the warning names
+     * it by its id.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aThreadThatEndedInsideASectionAndWasCollectedHoldsNoGracePeriod(Flavor flavor) throws InterruptedException {
+        RcuDomain d = domains.create(flavor, "collected", Duration.ofMillis(200));
+        try (LogCapture log = new LogCapture(TestSupport.RCU_LOGGER)) {
+            java.lang.ref.WeakReference<Thread> ended = readOnAThreadThatEnds(d, false);
+            long id = readerIds(d).getFirst();
+            Waits.awaitCollected(ended, "the thread that ended inside a section");
+            await(async("collected-updater", d::synchronize), "synchronize() after the thread was collected");
+            assertThat(log.warningsContaining("a collected thread (id " + id + ") ended inside 1 read-side"))
+                    .as("the warning, naming the thread by its id")
+                    .hasSize(1);
+        }
+    }
+
+    /** Opens a section on a new thread, closes it if {@code close}, lets the thread end; the thread, weakly. */
+    private static java.lang.ref.WeakReference<Thread> readOnAThreadThatEnds(RcuDomain d, boolean close)
+            throws InterruptedException {
+        Thread thread = new Thread(
+                () -> {
+                    RcuDomain.ReadSection section = d.read();
+                    if (close) {
+                        section.close();
+                    }
+                },
+                "reads-and-ends-" + d.name());
+        thread.start();
+        thread.join();
+        return new java.lang.ref.WeakReference<>(thread);
+    }
+
+    /** The thread ids of the domain's registered readers, its new ones included. */
+    private static List<Long> readerIds(RcuDomain d) {
+        GracePeriodEngine<?> engine = ((DomainFacade) d).engine();
+        engine.gpLock.lock();
+        try {
+            return engine.registry.readers().stream().map(r -> r.ownerId).toList();
+        } finally {
+            engine.gpLock.unlock();
+        }
+    }
+
+    /**
      * A pooled thread keeps one reader for its whole life, though the JDK clears its ThreadLocals
      * whenever it goes idle (every ForkJoinPool common-pool worker does), and though its cache slot
      * is held by another live reader, so that its lookups take the slow path. A registry keyed by a
