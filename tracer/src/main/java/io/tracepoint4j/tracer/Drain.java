@@ -366,14 +366,13 @@ final class Drain implements Runnable {
      * timestamp}: a snapshot's events may come from threads whose first event, which named them,
      * was overwritten long ago.
      */
-    void writeThreadNames(List<Thread> threads, long timestamp) throws IOException {
+    void writeThreadNames(List<ThreadNames.Named> threads, long timestamp) throws IOException {
         StreamWriter out = trace.openWriter(0, buffers.count(), 64 * 1024);
-        for (Thread thread : threads) {
-            String name = thread.getName();
-            long nameSize = EventEncoder.stringSize(name, Recorder.MAX_THREAD_NAME);
+        for (ThreadNames.Named thread : threads) {
+            long nameSize = EventEncoder.stringSize(thread.name, Recorder.MAX_THREAD_NAME);
             long at = out.begin(Recorder.THREAD_EVENT_ID, timestamp, Long.BYTES + nameSize);
-            at = EventEncoder.putLong(out.segment(), at, thread.threadId());
-            out.commit(EventEncoder.putString(out.segment(), at, at + nameSize, name));
+            at = EventEncoder.putLong(out.segment(), at, thread.id);
+            out.commit(EventEncoder.putString(out.segment(), at, at + nameSize, thread.name));
         }
         out.close();
     }

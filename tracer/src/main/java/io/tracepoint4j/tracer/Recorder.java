@@ -173,20 +173,20 @@ final class Recorder {
      * tries again.
      */
     void nameCurrentThread(Thread thread, long tid, int bufferIndex) {
-        if (threadNames.claim(thread) && !writeThreadName(thread, tid, bufferIndex, false, 0)) {
-            threadNames.forget(thread);
+        ThreadNames.Named named = threadNames.claim(thread, tid);
+        if (named != null && !writeThreadName(named.name, tid, bufferIndex, false, 0)) {
+            threadNames.forget(named);
         }
     }
 
     /**
-     * Writes a thread event naming {@code thread} into buffer {@code bufferIndex}, at the clock's
+     * Writes a thread event naming thread {@code tid} {@code name} into buffer {@code bufferIndex}, at the clock's
      * now, or at {@code time} if {@code timed} (a single-producer buffer, RingBuffer.reserveAt:
      * before an event placed at that time); inside the caller's section.
      *
      * @return whether it was written (else it was counted as lost)
      */
-    boolean writeThreadName(Thread thread, long tid, int bufferIndex, boolean timed, long time) {
-        String name = thread.getName();
+    boolean writeThreadName(String name, long tid, int bufferIndex, boolean timed, long time) {
         int nameSize = (int) EventEncoder.stringSize(name, MAX_THREAD_NAME); // what putString writes in that room
         int size = eventHeaderSize + Long.BYTES + nameSize;
         RingBuffer buffer = buffers.buffer(bufferIndex);
@@ -356,11 +356,15 @@ final class Recorder {
     }
 
     /** The threads a trace being started must name: those named through the cache, and the buffers' owners. */
-    List<Thread> threadsToName() {
-        List<Thread> threads = threadNames.threads();
+    List<ThreadNames.Named> threadsToName() {
+        List<ThreadNames.Named> threads = threadNames.named();
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (ThreadNames.Named named : threads) {
+            ids.add(named.id);
+        }
         for (Thread owner : threadBuffers.owners()) {
-            if (!threads.contains(owner)) {
-                threads.add(owner);
+            if (ids.add(owner.threadId())) {
+                threads.add(ThreadNames.Named.of(owner));
             }
         }
         return threads;

@@ -21,7 +21,7 @@ final class ThreadBuffers {
      *   first firing takes a free claim (CAS of its owner from null to the thread) and publishes it
      *   in its slot of a direct-mapped table (CAS from null), found by the thread id's hash: later
      *   firings find it with one load and a compare of the owner. A thread that finds its slot
-     *   taken, or no free claim, is remembered in `refused` (a direct-mapped cache as ThreadNames')
+     *   taken, or no free claim, is remembered in `refused` (a direct-mapped cache of thread ids, as ThreadNames')
      *   so that it does not try again at every firing; it records into the shared buffers. The
      *   drain reclaims the claims of threads that ended (reclaimEnded): the thread's writes
      *   happen-before isAlive() reading false (JLS 17.4.4), so the drain may then switch and drain
@@ -35,11 +35,16 @@ final class ThreadBuffers {
      *   ordinary records go to, which are at now. There are few such threads: the claims are
      *   found by a scan of their owners (forEventTime), not through the table (slot -1), and any
      *   thread, virtual ones too, may take one; the drain reclaims them as the others, when their
-     *   owner ended. A session without a drain thread (OVERWRITE) reclaims nothing until it stops,
-     *   so there a reporting thread takes over the event-time claim of one that ended (JFR's stream
-     *   thread is replaced when the jvm:* tracepoints lose their last probe and gain one again):
-     *   the CAS from the ended owner to itself, after isAlive() read false, which the ended
-     *   thread's writes happen-before (JLS 17.4.4), so it goes on where that thread stopped.
+     *   owner ended.
+     *
+     * Taking over: a session without a drain thread (OVERWRITE) reclaims nothing until it stops,
+     *   so there a thread that finds no free claim takes over one whose owner ended: the CAS from
+     *   the ended owner to itself, after isAlive() read false, which the ended thread's writes
+     *   happen-before (JLS 17.4.4), so it goes on writing where that thread stopped (its records
+     *   stay for a snapshot until overwritten). It unpublishes the claim from the ended owner's
+     *   slot first, then publishes it in its own. So an ended thread keeps its buffer, and its
+     *   Thread, only until another thread needs one, and JFR's stream thread, replaced when the
+     *   jvm:* tracepoints lose their last probe and gain one again, finds its event-time buffer.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim (a flush: on
@@ -60,8 +65,8 @@ final class ThreadBuffers {
      *        slot field), acquire load by the lookup; CAS back to null by the drain.
      *   [ST] Claim.stolen: volatile store true by the lifecycle side before the grace period,
      *        acquire load by the writer inside its section, release store false after.
-     *   [TR] refused: opaque; a stale read only makes a thread try to claim once more, or record
-     *        into the shared buffers a while longer.
+     *   [TR] refused: opaque (thread ids, which start at 1: 0 is none); a stale read only makes a
+     *        thread try to claim once more, or record into the shared buffers a while longer.
      */
 
     /** A single-producer buffer's ownership. */
@@ -107,7 +112,7 @@ final class ThreadBuffers {
     private final int first;
 
     private final Claim[] slots;
-    private final Thread[] refused;
+    private final long[] refused;
     private final int mask;
 
     /**
@@ -126,7 +131,7 @@ final class ThreadBuffers {
         this.claims = Arrays.copyOfRange(all, 0, count);
         this.eventTimeClaims = Arrays.copyOfRange(all, count, all.length);
         this.slots = new Claim[tableSize];
-        this.refused = new Thread[tableSize];
+        this.refused = new long[tableSize];
         this.mask = tableSize - 1;
     }
 
@@ -141,7 +146,9 @@ final class ThreadBuffers {
         }
         int slot = slot(thread);
         Claim claim = (Claim) SLOTS.getAcquire(slots, slot); // [TS] its occupant, another thread's, if any
-        if (claims.length == 0 || thread.isVirtual() || REFUSED.getOpaque(refused, slot) == thread) { // [TR]
+        if (claims.length == 0
+                || thread.isVirtual()
+                || (long) REFUSED.getOpaque(refused, slot) == thread.threadId()) { // [TR]
             return null;
         }
         return claim == null ? take(thread, slot) : refuse(thread, slot);
@@ -160,25 +167,7 @@ final class ThreadBuffers {
      */
     Claim forEventTime(Thread thread) {
         Claim own = eventTimeClaimOf(thread);
-        if (own != null) {
-            return own;
-        }
-        for (Claim claim : eventTimeClaims) {
-            if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
-                claim.named = false;
-                return claim;
-            }
-        }
-        if (takeOverEnded) {
-            for (Claim claim : eventTimeClaims) {
-                Thread owner = claim.ownerAcquire(); // [TB]
-                if (owner != null && !owner.isAlive() && OWNER.compareAndSet(claim, owner, thread)) { // [TB]
-                    claim.named = false; // see "Event-time buffers" in the design note
-                    return claim;
-                }
-            }
-        }
-        return null;
+        return own != null ? own : takeAmong(eventTimeClaims, thread);
     }
 
     /** The event-time buffer {@code thread} owns, or null. */
@@ -192,22 +181,46 @@ final class ThreadBuffers {
     }
 
     private Claim take(Thread thread, int slot) {
-        for (Claim claim : claims) {
-            if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
-                claim.slot = slot;
-                claim.named = false;
-                if (SLOTS.compareAndSet(slots, slot, null, claim)) { // [TS] publishes it
-                    return claim;
-                }
-                OWNER.setRelease(claim, null); // [TB] another thread took the slot first
-                break;
+        Claim claim = takeAmong(claims, thread);
+        if (claim != null) {
+            claim.slot = slot;
+            if (SLOTS.compareAndSet(slots, slot, null, claim)) { // [TS] publishes it
+                return claim;
             }
+            OWNER.setRelease(claim, null); // [TB] another thread took the slot first
         }
         return refuse(thread, slot);
     }
 
+    /**
+     * A claim among {@code among} that {@code thread} now owns, not named yet: a free one, or,
+     * where no drain reclaims (takeOverEnded), one whose owner ended, taken out of its slot (see
+     * "Taking over" in the design note); null if none.
+     */
+    private Claim takeAmong(Claim[] among, Thread thread) {
+        for (Claim claim : among) {
+            if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
+                claim.named = false;
+                return claim;
+            }
+        }
+        if (takeOverEnded) {
+            for (Claim claim : among) {
+                Thread owner = claim.ownerAcquire(); // [TB]
+                if (owner != null && !owner.isAlive() && OWNER.compareAndSet(claim, owner, thread)) { // [TB]
+                    if (claim.slot >= 0) { // an event-time claim has none
+                        SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS] the ended owner's
+                    }
+                    claim.named = false;
+                    return claim;
+                }
+            }
+        }
+        return null;
+    }
+
     private Claim refuse(Thread thread, int slot) {
-        REFUSED.setOpaque(refused, slot, thread); // [TR]
+        REFUSED.setOpaque(refused, slot, thread.threadId()); // [TR]
         return null;
     }
 
@@ -291,7 +304,7 @@ final class ThreadBuffers {
         }
         if (freed > 0) {
             for (int i = 0; i < refused.length; i++) {
-                REFUSED.setOpaque(refused, i, null); // [TR] refused threads may try again
+                REFUSED.setOpaque(refused, i, 0L); // [TR] refused threads may try again
             }
         }
         return freed;
@@ -305,7 +318,7 @@ final class ThreadBuffers {
     private static final VarHandle OWNER;
     private static final VarHandle STOLEN;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Claim[].class);
-    private static final VarHandle REFUSED = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final VarHandle REFUSED = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {

@@ -6,55 +6,78 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which threads' names a session has written: a direct-mapped cache of threads, so a writer checks
- * with one load whether its thread is named in the trace yet, and memory stays fixed however many
- * threads fire.
+ * Which threads' names a session has written: a direct-mapped cache of thread ids and names, so a
+ * writer checks with two loads whether its thread is named in the trace yet, and memory stays fixed
+ * however many threads fire.
  */
 final class ThreadNames {
     /*
      * Design note.
      *
-     * Overview: slot (hash of the thread id mod capacity) holds the last thread named through it.
-     *   A writer whose thread is not in its slot writes a thread event (id and name) and puts its
-     *   thread there. Two threads sharing a slot take turns: each is named again after the other
-     *   fired, so a name is written once per thread unless more threads than slots fire in turns;
-     *   then it is written again, never missing. Readers take a thread's name from its latest
-     *   thread event. The slots hold the Thread objects themselves (a reference compare on the
-     *   writer's path, as cheap as an id's), so that a snapshot can name the threads of its events
-     *   (threads(): id and current name from one object, never a torn pair); at most capacity
-     *   threads are kept reachable by it.
+     * Overview: slot (hash of the thread id mod capacity) holds the last thread named through it,
+     *   as a Named: its id and the name written. A writer whose thread is not in its slot writes a
+     *   thread event (id and name) and puts a new Named there (an object per name written, not per
+     *   event). Two threads sharing a slot take turns: each is named again after the other fired,
+     *   so a name is written once per thread unless more threads than slots fire in turns; then it
+     *   is written again, never missing. Readers take a thread's name from its latest thread event.
+     *   A snapshot names the threads of its events from the slots (named(): id and name from one
+     *   object, never a torn pair), as the trace named them. The slots hold no Thread: an ended
+     *   thread's Thread keeps its context class loader and its task, and a session that recorded a
+     *   plugin's worker thread must not keep the plugin's loader alive.
      *
      * Memory ordering
-     *   [TN] slots are read and written opaque: a stale read only makes a writer name its thread
+     *   [TN] slots are read and written opaque (a Named's fields are final, so whoever loads one
+     *        sees them: JLS 17.5): a stale read only makes a writer name its thread
      *        again (a duplicate event), never skip a name it has not written; the name event itself
      *        is a record of the ring buffer, ordered by its commit. threads() reads them opaque
      *        too: a snapshot taken after a grace period of the session's domain sees every slot
      *        written by a writer whose section ended before it (the grace period orders them).
      */
 
-    private final Thread[] slots;
+    /** A thread's id and the name a trace gave it. */
+    static final class Named {
+        final long id;
+        final String name;
+
+        Named(long id, String name) {
+            this.id = id;
+            this.name = name;
+        }
+
+        /** {@code thread}'s id and current name. */
+        static Named of(Thread thread) {
+            return new Named(thread.threadId(), thread.getName());
+        }
+    }
+
+    private final Named[] slots;
     private final int mask;
 
     /** {@code capacity}: a power of two. */
     ThreadNames(int capacity) {
-        this.slots = new Thread[capacity];
+        this.slots = new Named[capacity];
         this.mask = capacity - 1;
     }
 
-    /** Whether {@code thread}'s name must be written now; if so, counts it as written. */
-    boolean claim(Thread thread) {
-        int slot = slot(thread);
-        if (slotOpaque(slot) == thread) { // [TN]
-            return false;
+    /**
+     * The name to write for thread {@code tid}, {@code thread}, now, counted as written; or null if
+     * the trace has it already.
+     */
+    Named claim(Thread thread, long tid) {
+        int slot = slot(tid);
+        Named named = slotOpaque(slot); // [TN]
+        if (named != null && named.id == tid) {
+            return null;
         }
-        setSlotOpaque(slot, thread); // [TN]
-        return true;
+        named = new Named(tid, thread.getName());
+        setSlotOpaque(slot, named); // [TN]
+        return named;
     }
 
-    /** Forgets that {@code thread} was named (its thread event was lost): it is named again. */
-    void forget(Thread thread) {
-        int slot = slot(thread);
-        if (slotOpaque(slot) == thread) { // [TN]
+    /** Forgets {@code named} (its thread event was lost): its thread is named again. */
+    void forget(Named named) {
+        int slot = slot(named.id);
+        if (slotOpaque(slot) == named) { // [TN]
             setSlotOpaque(slot, null); // [TN]
         }
     }
@@ -67,29 +90,28 @@ final class ThreadNames {
     }
 
     /** The threads named through the cache now, at most one per slot: for a snapshot's thread names. */
-    List<Thread> threads() {
-        List<Thread> threads = new ArrayList<>();
+    List<Named> named() {
+        List<Named> named = new ArrayList<>();
         for (int i = 0; i < slots.length; i++) {
-            Thread thread = slotOpaque(i); // [TN]
-            if (thread != null) {
-                threads.add(thread);
+            Named slot = slotOpaque(i); // [TN]
+            if (slot != null) {
+                named.add(slot);
             }
         }
-        return threads;
+        return named;
     }
 
-    private int slot(Thread thread) {
-        long id = thread.threadId();
+    private int slot(long id) {
         return (int) (id ^ (id >>> 17)) & mask;
     }
 
-    private Thread slotOpaque(int slot) {
-        return (Thread) SLOTS.getOpaque(slots, slot);
+    private Named slotOpaque(int slot) {
+        return (Named) SLOTS.getOpaque(slots, slot);
     }
 
-    private void setSlotOpaque(int slot, Thread thread) {
-        SLOTS.setOpaque(slots, slot, thread);
+    private void setSlotOpaque(int slot, Named named) {
+        SLOTS.setOpaque(slots, slot, named);
     }
 
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Named[].class);
 }

@@ -121,7 +121,7 @@ final class TracepointWriter implements ArgumentWriter {
         if (own != null) {
             index = own.index; // the thread's own single-producer buffer
             if (!own.named) {
-                own.named = r.writeThreadName(thread, tid, index, false, 0);
+                own.named = r.writeThreadName(thread.getName(), tid, index, false, 0);
             }
         } else {
             index = sharedIndex(thread, tid);
@@ -177,7 +177,7 @@ final class TracepointWriter implements ArgumentWriter {
             index = own.index; // a single-producer buffer of the thread's: placed at the event's time
             long time = r.clock.tickAtEpochNanos(eventEpochNanos); // raised to the buffer's floor, if earlier
             if (!own.named) {
-                own.named = r.writeThreadName(thread, tid, index, true, time);
+                own.named = r.writeThreadName(thread.getName(), tid, index, true, time);
             }
             offset = r.buffers.buffer(index).reserveAt(size, time);
         } else {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.testkit.Babeltrace;
+import io.tracepoint4j.testkit.Waits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -139,6 +141,58 @@ class ThreadBuffersTest {
             }
         }
         assertThat(names).containsEntry(first.threadId(), "first").containsEntry(second.threadId(), "second");
+    }
+
+    /**
+     * An OVERWRITE session has no drain to reclaim buffers: a thread that finds none free takes
+     * over the buffer of one that ended, whose records stay, and the ended thread is no longer
+     * kept. Shown to fail without the take-over (the second thread records into the shared buffer,
+     * and the first stays reachable).
+     */
+    @Test
+    void inAnOverwriteSessionANewThreadTakesOverTheBufferOfOneThatEnded(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = Session.builder("taken-over")
+                .enable(provider + ":*")
+                .output(folder)
+                .mode(Mode.OVERWRITE)
+                .buffers(1)
+                .threadBuffers(1)
+                .subBufferSize(64 * 1024)
+                .subBufferCount(4)
+                .start();
+        Thread first = Thread.ofPlatform().name("first").start(() -> {
+            for (int n = 0; n < 50; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        first.join();
+        long firstId = first.threadId();
+        java.lang.ref.WeakReference<Thread> ended = new java.lang.ref.WeakReference<>(first);
+        first = null;
+        Thread second = Thread.ofPlatform().name("second").start(() -> {
+            for (int n = 50; n < 100; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        second.join();
+        Waits.awaitCollected(ended, "the thread whose buffer was taken over");
+        session.stop();
+
+        Map<Long, Integer> counts = new HashMap<>();
+        Map<Long, Set<Long>> streams = streamsByThread(folder, counts);
+        assertThat(streams.get(firstId)).containsExactly(1L);
+        assertThat(streams.get(second.threadId()))
+                .as("the same buffer, taken over")
+                .containsExactly(1L);
+        assertThat(counts.get(firstId)).isEqualTo(50);
+        assertThat(counts.get(second.threadId())).isEqualTo(50);
+        assertThat(Babeltrace.run(folder).stdout())
+                .anyMatch(l -> l.contains("tracepoint4j:thread: { tid = " + firstId + ", name = \"first\" }"))
+                .anyMatch(
+                        l -> l.contains("tracepoint4j:thread: { tid = " + second.threadId() + ", name = \"second\" }"));
     }
 
     @Test
