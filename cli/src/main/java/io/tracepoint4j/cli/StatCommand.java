@@ -78,7 +78,9 @@ final class StatCommand implements Callable<Integer> {
                     + pid + " ("
                     + (noneYet
                             ? "no tracepoint yet; those defined later are counted"
-                            : started[1] + (started[1].equals("1") ? " tracepoint" : " tracepoints"))
+                            : started[1]
+                                    + (started[1].equals("1") ? " tracepoint" : " tracepoints")
+                                    + (target.isCommand() ? " defined so far; those defined later are counted" : ""))
                     + ")" + duration.phrase(", Ctrl-C stops"));
             out.flush();
             if (started.length > 2) { // not an error: tracepoints defined later are counted

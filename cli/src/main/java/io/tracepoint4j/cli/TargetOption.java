@@ -16,7 +16,9 @@ import picocli.CommandLine.Parameters;
  * attached to once it has defined a tracepoint; it waits there (StartGate, up to 10 s) until the
  * tool has started what it asked for and says go ({@link #letCommandRun}), so that no firing is
  * missed. The command's exit ends the recording; a command still running when the recording ends
- * is waited for, as {@code perf stat -- CMD} does.
+ * is waited for, as {@code perf stat -- CMD} does, and one still running when the tool is ended by
+ * a signal is stopped with it (Ctrl-C's SIGINT reaches it through the terminal; a SIGTERM sent to
+ * the tool alone would not).
  */
 final class TargetOption {
     private static final long START_TIMEOUT_SECONDS = 60;
@@ -46,9 +48,25 @@ final class TargetOption {
 
     /**
      * The commands started and not yet waited for by {@link #awaitCommand}: a tool that fails on
-     * the way stops them ({@link #stopAbandoned}), or they would run on, orphaned, on its terminal.
+     * the way, or that a signal ends, stops them ({@link #stopAbandoned}, {@link StopAtExit}), or
+     * they would run on, orphaned, on its terminal.
      */
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The shutdown hook that stops the commands still running when the JVM exits: at a signal
+     * (the tool's results are printed meanwhile from what the command's exit leaves, as when the
+     * command ends by itself); registered with the first command started.
+     */
+    private static final class StopAtExit {
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(TargetOption::stopAbandoned, "tp: stop the command"));
+        }
+
+        static void register() {
+            // the class's initialization registered it
+        }
+    }
 
     /** The target's PID: --pid's, or the started command's once tracepoint4j is loaded in it. */
     long resolve(CommandLine commandLine) {
@@ -71,6 +89,7 @@ final class TargetOption {
             return pid;
         }
         try {
+            StopAtExit.register();
             ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
             builder.environment()
                     .put(

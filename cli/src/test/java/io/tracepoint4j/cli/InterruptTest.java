@@ -65,6 +65,50 @@ class InterruptTest {
     }
 
     /**
+     * SIGTERM to tp stat running a command it started (-- java ...): it prints its counts, exits
+     * 143, and stops the command too, as perf stat does. The command used to run on, orphaned on
+     * the terminal (Ctrl-C reaches it through the terminal's process group; TERM to tp did not).
+     * Its first line says how many tracepoints the command had defined when counting began, not
+     * that it has only those.
+     */
+    @Test
+    void termOnStatStopsTheCommandItStarted() throws Exception {
+        Process tool = tp(
+                "stat",
+                "-e",
+                "rt:*",
+                "--",
+                TargetProcesses.java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                RecordTarget.class.getName());
+        BufferedReader out = new BufferedReader(new InputStreamReader(tool.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("counting rt:* in PID ")) {
+            // the command's own lines (it runs on tp's terminal)
+        }
+        assertThat(line)
+                .as("tp stat's first line: at the command's first tracepoint, the others not defined yet")
+                .endsWith("(1 tracepoint defined so far; those defined later are counted), Ctrl-C stops");
+        long command = Long.parseLong(line.replaceFirst("counting rt:\\* in PID (\\d+).*", "$1"));
+        try {
+            Thread.sleep(1500);
+            new ProcessBuilder("kill", "-TERM", Long.toString(tool.pid()))
+                    .start()
+                    .waitFor();
+            java.util.Optional<ProcessHandle> left = ProcessHandle.of(command);
+            assertThat(left.isEmpty() || left.get().onExit().get(10, TimeUnit.SECONDS) != null)
+                    .as("the command tp started ends with it, within 10 s")
+                    .isTrue();
+            String rest = rest(tool);
+            assertThat(tool.exitValue()).as(rest).isEqualTo(143);
+            assertThat(rest).contains("rt:request");
+        } finally {
+            ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
      * Three tools attaching to one JVM at the same moment all get through: they take turns for the
      * attach, while one JMX agent runs in the target. Two of them used to fail, finding the first
      * one's agent started.
