@@ -324,9 +324,9 @@ final class RecordCommand implements Callable<Integer> {
                     events++;
                 }
             }
-            discarded = reader.discardedEvents();
+            Losses losses = Losses.of(List.of(reader)).getFirst();
+            discarded = losses.events() + losses.eventsBefore(); // the session's whole life: none before it
             if (TraceFolders.isFlightRecorder(reader)) {
-                Losses losses = Losses.of(List.of(reader)).getFirst();
                 long missing = losses.packets() + losses.packetsBefore();
                 if (missing > 0) { // its earlier packets may have gone to a tp snapshot taken meanwhile
                     out.println("the flight recorder overwrote its " + missing + " oldest packet"

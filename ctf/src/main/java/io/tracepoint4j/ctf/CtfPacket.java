@@ -23,6 +23,7 @@ public final class CtfPacket {
     private final List<Field> contextFields;
     private final long discardedEventsBefore;
     private final long droppedPacketsBefore;
+    private final boolean mayHaveLostBefore;
 
     CtfPacket(
             Path file,
@@ -38,7 +39,8 @@ public final class CtfPacket {
             Map<String, Object> context,
             List<Field> contextFields,
             long discardedEventsBefore,
-            long droppedPacketsBefore) {
+            long droppedPacketsBefore,
+            boolean mayHaveLostBefore) {
         this.file = file;
         this.offset = offset;
         this.streamClassId = streamClassId;
@@ -53,6 +55,7 @@ public final class CtfPacket {
         this.contextFields = contextFields;
         this.discardedEventsBefore = discardedEventsBefore;
         this.droppedPacketsBefore = droppedPacketsBefore;
+        this.mayHaveLostBefore = mayHaveLostBefore;
     }
 
     /** The stream file holding the packet. */
@@ -117,18 +120,31 @@ public final class CtfPacket {
 
     /**
      * The events lost between the stream's previous packet and the end of this one: the increase of
-     * {@code events_discarded} (for the stream's first packet, its count: streams begin at 0).
+     * {@code events_discarded}; 0 for the stream's first packet (see {@link #mayHaveLostBefore()}).
      */
     public long discardedEventsBefore() {
         return discardedEventsBefore;
     }
 
     /**
-     * The packets lost right before this one: the gap in {@code packet_seq_num} (for the stream's
-     * first packet, its number: streams begin at 0).
+     * The packets lost right before this one: the gap in {@code packet_seq_num}; 0 for the stream's
+     * first packet (see {@link #mayHaveLostBefore()}).
      */
     public long droppedPacketsBefore() {
         return droppedPacketsBefore;
+    }
+
+    /**
+     * For the stream's first packet in this trace: whether its counts are not at their start (its
+     * {@code events_discarded} or {@code packet_seq_num} is not 0), so that events or packets may
+     * have been lost before its end. How many is not this trace's to tell: a tracer that goes on
+     * counting across traces (tracepoint4j's chunks after a rotation, its snapshots) counts there
+     * what earlier traces hold or reported, and babeltrace2 reports such a first packet as "may
+     * have discarded", without a number. Always false for later packets, whose losses are counted
+     * from the packet before.
+     */
+    public boolean mayHaveLostBefore() {
+        return mayHaveLostBefore;
     }
 
     @Override

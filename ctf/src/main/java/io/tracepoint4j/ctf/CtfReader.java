@@ -51,7 +51,9 @@ import java.util.PriorityQueue;
  *
  * <p>Losses are visible as babeltrace2 shows them: per packet ({@link CtfPacket#discardedEventsBefore()},
  * {@link CtfPacket#droppedPacketsBefore()}) and in total ({@link #discardedEvents()}, {@link
- * #droppedPackets()}).
+ * #droppedPackets()}), counted between packets; what a stream's first packet says came before it,
+ * which babeltrace2 reports without a number ("may have discarded"), only as {@link
+ * #mayHaveLostBefore()}.
  *
  * <p>The stream files are mapped into memory until {@link #close()}. Not thread-safe.
  */
@@ -181,6 +183,20 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             total += packet.droppedPacketsBefore();
         }
         return total;
+    }
+
+    /**
+     * Whether a stream's first packet says that events or packets were lost before it ({@link
+     * CtfPacket#mayHaveLostBefore()}): losses this trace alone cannot number, left out of {@link
+     * #discardedEvents()} and {@link #droppedPackets()}.
+     */
+    public boolean mayHaveLostBefore() {
+        for (CtfPacket packet : packets) {
+            if (packet.mayHaveLostBefore()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -386,8 +402,10 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
         }
         long discarded = bytes.get(LONG, offset + PacketContextDescriptor.EVENTS_DISCARDED_OFFSET);
         long sequence = bytes.get(LONG, offset + PacketContextDescriptor.PACKET_SEQ_NUM_OFFSET);
-        long discardedBefore = previous == null ? discarded : discarded - previous.eventsDiscarded();
-        long droppedBefore = previous == null ? sequence : sequence - previous.sequenceNumber() - 1;
+        // a stream's first packet: what its counts say came before may lie in another trace (see
+        // CtfPacket.mayHaveLostBefore()), as babeltrace2 takes it
+        long discardedBefore = previous == null ? 0 : discarded - previous.eventsDiscarded();
+        long droppedBefore = previous == null ? 0 : sequence - previous.sequenceNumber() - 1;
         return new CtfPacket(
                 stream.file,
                 offset,
@@ -402,7 +420,8 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                 Collections.unmodifiableMap(context),
                 contextFields,
                 discardedBefore,
-                droppedBefore);
+                droppedBefore,
+                previous == null && (discarded != 0 || sequence != 0));
     }
 
     // --- events ------------------------------------------------------------------------------------

@@ -231,6 +231,51 @@ class ReaderTest {
                 .contains("WARNING: Tracer discarded 6 events between [22:13:20.000001000] and [22:13:20.000003000]");
     }
 
+    /**
+     * A stream whose first packet does not begin its counts (a tracer's later chunk, which goes on
+     * counting from the chunks before): what they say was lost before it is not this trace's to
+     * number, as babeltrace2 says ("may have discarded"), and only the losses between its packets
+     * count. The first packet's counts used to be taken as losses of this trace.
+     */
+    @Test
+    void aStreamThatBeginsMidCountMayHaveLostBeforeItAndCountsOnlyWhatFollows() throws Exception {
+        Path folder = tmp.resolve("trace");
+        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
+                Arena arena = Arena.ofConfined()) {
+            StreamFile stream = trace.openStream(0, 7);
+            PacketLayout layout = stream.layout();
+            PacketFields fields = stream.newPacketFields();
+            MemorySegment subBuffer = arena.allocate(256);
+            long[][] packets = {{35, 4765, 1000}, {36, 4765, 2000}, {38, 4770, 4000}};
+            for (long[] p : packets) {
+                long end = EventEncoder.eventHeader(subBuffer, layout.eventsOffset(), layout, Traces.EMPTY.id(), p[2]);
+                fields.sequenceNumber(p[0])
+                        .eventsDiscarded(p[1])
+                        .timestampBegin(p[2])
+                        .timestampEnd(p[2] + 10)
+                        .contentSize(end)
+                        .packetSize(200);
+                Packets.finish(subBuffer, fields);
+                stream.append(subBuffer);
+            }
+        }
+        try (CtfReader reader = CtfReader.open(folder)) {
+            List<CtfPacket> packets = reader.packets();
+            assertThat(packets).extracting(CtfPacket::discardedEventsBefore).containsExactly(0L, 0L, 5L);
+            assertThat(packets).extracting(CtfPacket::droppedPacketsBefore).containsExactly(0L, 0L, 1L);
+            assertThat(packets).extracting(CtfPacket::mayHaveLostBefore).containsExactly(true, false, false);
+            assertThat(reader.discardedEvents()).isEqualTo(5);
+            assertThat(reader.droppedPackets()).isEqualTo(1);
+            assertThat(reader.mayHaveLostBefore()).isTrue();
+        }
+        String said = Babeltrace.run(folder).stderr();
+        assertThat(said)
+                .contains("WARNING: Tracer may have discarded events between")
+                .contains("WARNING: Tracer discarded 5 events between")
+                .contains("WARNING: Tracer discarded 1 packet between")
+                .doesNotContain("4765");
+    }
+
     /** One line per event in the manner of ftrace: instance, [class], seconds, name, fields. */
     @Test
     void formatsEventsLikeFtrace() throws Exception {

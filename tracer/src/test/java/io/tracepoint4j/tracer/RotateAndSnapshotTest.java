@@ -218,6 +218,46 @@ class RotateAndSnapshotTest {
         }
     }
 
+    /**
+     * Losses stay in the chunk they happened in: read alone, a chunk after a rotation counts none
+     * of the earlier chunk's (its streams go on counting from there: it may have lost before, as
+     * babeltrace2 says), and the chunks together count the session's. The Java reader used to
+     * count the first chunk's losses again in the second (found by a black-box test).
+     */
+    @Test
+    void aChunkReadAloneCountsOnlyItsOwnLosses(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Session session = Session.builder("losses")
+                .enable(provider + ":*")
+                .output(dir.resolve("trace"))
+                .buffers(1)
+                .threadBuffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(2)
+                .start();
+        for (int i = 0; i < 10_000; i++) {
+            tick.fire().tick(i); // far more than two sub-buffers hold: most are lost
+        }
+        Path first = session.rotate();
+        for (int i = 0; i < 10; i++) {
+            tick.fire().tick(i);
+        }
+        Session.Summary summary = session.stop();
+        assertThat(summary.lost()).isPositive();
+        Path second = summary.chunks().getLast();
+        try (CtfReader one = CtfReader.open(first);
+                CtfReader two = CtfReader.open(second)) {
+            assertThat(one.discardedEvents()).as("the first chunk's losses").isEqualTo(summary.lost());
+            assertThat(one.mayHaveLostBefore()).isFalse();
+            assertThat(two.discardedEvents())
+                    .as("the second chunk lost nothing")
+                    .isZero();
+            assertThat(two.mayHaveLostBefore()).as("its streams go on counting").isTrue();
+            assertThat(two.events()).hasSize(10 + 1); // its thread's name, and the ten
+        }
+    }
+
     /** Rotations from several threads at once each take a folder of their own (.1, .2, ...). */
     @Test
     void concurrentRotationsTakeFoldersOfTheirOwn(@TempDir Path dir) throws Exception {
