@@ -41,6 +41,14 @@ public final class CtfTrace implements Closeable {
      *   Owns the metadata file (kept open: event classes added later are appended to it, as CTF
      *   allows) and the streams and writers it opened, which close() closes.
      *
+     * Metadata first: a packet must never reach the storage device before the metadata that
+     *   declares its events, or a trace cut short (the machine stopped, the disk full at write-back)
+     *   could hold packets no reader can decode. The metadata written at create() is forced then;
+     *   an event class added later is appended at once and forced by syncMetadata(), which every
+     *   StreamFile.append() calls before it writes, and close() before the streams are forced: one
+     *   device flush for the classes added since the last packet, not one per class on the thread
+     *   that adds it (a tracepoint's definition, in an application's class initializer).
+     *
      * Concurrency
      *   Every method that reads or writes state is synchronized on this object. Lock order: this
      *   trace, then a StreamFile's own lock (close() closes the writers and stream files while
@@ -49,7 +57,9 @@ public final class CtfTrace implements Closeable {
      *
      * Failure modes
      *   An event block whose append fails is cut off the metadata file again, so that the file stays
-     *   valid TSDL, and the event class is not added.
+     *   valid TSDL, and the event class is not added. A failed syncMetadata() cuts the file back to
+     *   what was last forced and forgets the classes added since (the packet append that called it
+     *   fails, so none of their events reach the file).
      */
 
     /** The name of the metadata file in a trace folder. */
@@ -61,6 +71,10 @@ public final class CtfTrace implements Closeable {
     private final List<StreamWriter> writers = new ArrayList<>();
     private TraceMetadata metadata;
     private long metadataSize;
+    /** The metadata, and its file's length, as last forced to the device ("Metadata first"). */
+    private TraceMetadata syncedMetadata;
+
+    private long syncedSize;
     private boolean closed;
 
     private CtfTrace(Path folder, FileChannel metadataChannel, TraceMetadata metadata) {
@@ -84,6 +98,7 @@ public final class CtfTrace implements Closeable {
         CtfTrace trace = new CtfTrace(folder, channel, metadata);
         try {
             trace.appendMetadata(metadata.text());
+            trace.syncMetadata();
         } catch (IOException e) {
             channel.close();
             throw e;
@@ -122,7 +137,7 @@ public final class CtfTrace implements Closeable {
             }
         }
         Path file = folder.resolve(streamFileName(streamClassId, streamInstanceId));
-        StreamFile stream = new StreamFile(file, TraceFiles.createFile(file), layout, streamInstanceId);
+        StreamFile stream = new StreamFile(this, file, TraceFiles.createFile(file), layout, streamInstanceId);
         streams.add(stream);
         return stream;
     }
@@ -153,7 +168,8 @@ public final class CtfTrace implements Closeable {
     /**
      * Adds an event class to stream class {@code streamClassId} while the trace is written: its event
      * block is appended to the metadata file (readers read the whole file, so it needs only be there
-     * before the trace is read).
+     * before the trace is read), and forced to the storage device before the next packet of any
+     * stream is written.
      *
      * @throws IllegalArgumentException if there is no such stream class, or it has an event class of
      *     that id, or the id does not fit its event ids
@@ -179,6 +195,11 @@ public final class CtfTrace implements Closeable {
         }
         closed = true;
         IOException failure = null;
+        try {
+            syncMetadata(); // before the writers' last packets and the streams' forcing: "Metadata first"
+        } catch (IOException e) {
+            failure = e;
+        }
         List<Closeable> all = new ArrayList<>(writers);
         all.addAll(streams);
         all.add(metadataChannel);
@@ -208,6 +229,37 @@ public final class CtfTrace implements Closeable {
         return "stream-" + streamClassId + "-" + Long.toUnsignedString(streamInstanceId);
     }
 
+    /**
+     * Forces the event classes added since the last call to the storage device, if any: called by
+     * every stream's append before it writes a packet (see "Metadata first"). A caller need not.
+     *
+     * @throws IOException if forcing fails; the metadata file is cut back to what was forced
+     *     before, and the classes added since are forgotten
+     */
+    synchronized void syncMetadata() throws IOException {
+        if (metadataSize == syncedSize) {
+            return;
+        }
+        try {
+            metadataChannel.force(false);
+        } catch (IOException e) {
+            try {
+                metadataChannel.truncate(syncedSize);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            metadataSize = syncedSize;
+            metadata = syncedMetadata;
+            throw TraceFiles.failure(
+                    "cannot write trace metadata",
+                    folder.resolve(METADATA),
+                    e,
+                    "free some space or choose another folder");
+        }
+        syncedSize = metadataSize;
+        syncedMetadata = metadata;
+    }
+
     private void appendMetadata(String text) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         long position = metadataSize;
@@ -215,7 +267,6 @@ public final class CtfTrace implements Closeable {
             while (bytes.hasRemaining()) {
                 position += metadataChannel.write(bytes, position);
             }
-            metadataChannel.force(false);
         } catch (IOException e) {
             try {
                 metadataChannel.truncate(metadataSize);

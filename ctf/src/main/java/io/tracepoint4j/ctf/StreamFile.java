@@ -39,7 +39,8 @@ public final class StreamFile implements Closeable {
      *
      * Concurrency
      *   Every method that reads or writes state is synchronized on this object: one lock, held for a
-     *   whole append, so packets never interleave. No other lock is taken while it is held.
+     *   whole append, so packets never interleave. No other lock is taken while it is held: append()
+     *   has its trace force the metadata ("Metadata first" in CtfTrace) before it takes it.
      *
      * Failure modes
      *   A write that throws leaves part of a packet after `size`: `append` truncates the channel to
@@ -49,6 +50,7 @@ public final class StreamFile implements Closeable {
      *   file are whole packets.
      */
 
+    private final CtfTrace trace;
     private final Path path;
     private final FileChannel channel;
     private final PacketLayout layout;
@@ -67,10 +69,11 @@ public final class StreamFile implements Closeable {
     private boolean closed;
 
     /**
-     * A stream file writing through {@code channel} (an empty file at {@code path}); tests pass a
-     * channel that fails on purpose.
+     * A stream file of {@code trace} writing through {@code channel} (an empty file at {@code
+     * path}); tests pass a channel that fails on purpose.
      */
-    StreamFile(Path path, FileChannel channel, PacketLayout layout, long streamInstanceId) {
+    StreamFile(CtfTrace trace, Path path, FileChannel channel, PacketLayout layout, long streamInstanceId) {
+        this.trace = trace;
         this.path = path;
         this.channel = channel;
         this.layout = layout;
@@ -120,11 +123,17 @@ public final class StreamFile implements Closeable {
      *     sub-buffer), the rest is not written
      * @throws IllegalArgumentException if the packet is not a finished packet of this stream, or
      *     breaks the order of the stream (see the class comment); the file is unchanged
-     * @throws IOException if writing fails; the file is cut back to its last complete packet, as the
-     *     message says
+     * @throws IOException if writing fails, the packet's or the metadata's (see {@link
+     *     CtfTrace#addEventClass}); the file is cut back to its last complete packet, as the message
+     *     says
      * @throws IllegalStateException if the stream file is closed
      */
-    public synchronized void append(MemorySegment packet) throws IOException {
+    public void append(MemorySegment packet) throws IOException {
+        trace.syncMetadata(); // the classes its events may use are on the device first, outside this lock
+        appendPacket(packet);
+    }
+
+    private synchronized void appendPacket(MemorySegment packet) throws IOException {
         if (closed) {
             throw new IllegalStateException("stream file " + path + " is closed; open a new stream to write more");
         }

@@ -24,10 +24,34 @@ public final class TraceMetadata {
     private final Map<String, Object> env;
     private final List<StreamClass> streamClasses;
     private final List<PacketLayout> layouts;
-    private final String text;
+    /** The text of the metadata this one was made from (or its own, if made whole), then the blocks added since. */
+    private final String baseText;
+
+    private final Blocks added;
+
+    /** Event blocks appended to a base text, newest first: text() joins them when asked. */
+    private static final class Blocks {
+        final Blocks before;
+        final String block;
+
+        Blocks(Blocks before, String block) {
+            this.before = before;
+            this.block = block;
+        }
+    }
 
     private TraceMetadata(
             UUID uuid, CtfClock clock, Map<String, Object> env, List<StreamClass> streamClasses, String text) {
+        this(uuid, clock, env, streamClasses, text, null);
+    }
+
+    private TraceMetadata(
+            UUID uuid,
+            CtfClock clock,
+            Map<String, Object> env,
+            List<StreamClass> streamClasses,
+            String baseText,
+            Blocks added) {
         this.uuid = uuid;
         this.clock = clock;
         this.env = env;
@@ -37,7 +61,8 @@ public final class TraceMetadata {
             layouts.add(new PacketLayout(uuid, streamClass));
         }
         this.layouts = List.copyOf(layouts);
-        this.text = text != null ? text : MetadataText.of(this);
+        this.added = added;
+        this.baseText = baseText != null ? baseText : MetadataText.of(this);
     }
 
     /** A builder of trace metadata. */
@@ -95,7 +120,18 @@ public final class TraceMetadata {
 
     /** The metadata in TSDL, as the {@code metadata} file holds it; its first line is {@code /* CTF 1.8 *}{@code /}. */
     public String text() {
-        return text;
+        if (added == null) {
+            return baseText;
+        }
+        java.util.ArrayDeque<String> blocks = new java.util.ArrayDeque<>();
+        for (Blocks b = added; b != null; b = b.before) {
+            blocks.addFirst(b.block);
+        }
+        StringBuilder text = new StringBuilder(baseText);
+        for (String block : blocks) {
+            text.append(block);
+        }
+        return text.toString();
     }
 
     /**
@@ -106,8 +142,15 @@ public final class TraceMetadata {
         int index = indexOf(streamClassId);
         List<StreamClass> next = new ArrayList<>(streamClasses);
         next.set(index, streamClasses.get(index).with(eventClass));
+        // the text is joined when asked, not copied here: a trace that gains thousands of classes
+        // one by one would copy its whole text each time
         return new TraceMetadata(
-                uuid, clock, env, List.copyOf(next), text + "\n" + MetadataText.eventBlock(streamClassId, eventClass));
+                uuid,
+                clock,
+                env,
+                List.copyOf(next),
+                baseText,
+                new Blocks(added, "\n" + MetadataText.eventBlock(streamClassId, eventClass)));
     }
 
     private int indexOf(int streamClassId) {

@@ -111,7 +111,7 @@ class FilesTest {
             Path path = folder.resolve("stream-0-1");
             FailingChannel channel = new FailingChannel(TraceFiles.createFile(path));
             PacketLayout layout = trace.metadata().packetLayout(0);
-            try (StreamFile stream = new StreamFile(path, channel, layout, 1)) {
+            try (StreamFile stream = new StreamFile(trace, path, channel, layout, 1)) {
                 PacketFields fields = stream.newPacketFields();
                 MemorySegment subBuffer = arena.allocate(256);
                 for (int seq = 0; seq < 3; seq++) {
@@ -159,7 +159,8 @@ class FilesTest {
                 Arena arena = Arena.ofConfined()) {
             Path path = folder.resolve("stream-0-1");
             FailingChannel channel = new FailingChannel(TraceFiles.createFile(path));
-            StreamFile stream = new StreamFile(path, channel, trace.metadata().packetLayout(0), 1);
+            StreamFile stream =
+                    new StreamFile(trace, path, channel, trace.metadata().packetLayout(0), 1);
             PacketFields fields = stream.newPacketFields();
             MemorySegment subBuffer = arena.allocate(256);
             appendEmptyEvent(stream, fields, subBuffer, 0, 1000);

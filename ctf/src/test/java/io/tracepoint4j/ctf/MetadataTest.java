@@ -188,5 +188,48 @@ class MetadataTest {
         assertThat(TraceMetadata.parse(next.text())).isEqualTo(next);
         assertThatThrownBy(() -> metadata.withEventClass(0, EventClass.of(3, "again")))
                 .hasMessageContaining("already has event class id 3");
+        TraceMetadata more = next;
+        StringBuilder expected = new StringBuilder(next.text());
+        for (int id = 101; id < 104; id++) {
+            EventClass another = EventClass.of(id, "late" + id);
+            more = more.withEventClass(0, another);
+            expected.append('\n').append(MetadataText.eventBlock(0, another));
+        }
+        assertThat(more.text())
+                .as("each block after the one before, in the order added")
+                .isEqualTo(expected.toString());
+        assertThat(next.text()).as("an earlier metadata keeps its text").endsWith(MetadataText.eventBlock(0, late));
+        assertThatThrownBy(() -> metadata.withEventClass(0, EventClass.of(103, "again"))
+                        .withEventClass(0, late)
+                        .withEventClass(0, EventClass.of(103, "twice")))
+                .hasMessageContaining("already has event class id 103");
+    }
+
+    /**
+     * A trace that gains its event classes one at a time, thousands of them (a session recording
+     * every tracepoint of a large application), writes and reads them all. Adding one used to copy
+     * the whole text, check every class again and force the file: quadratic and worse.
+     */
+    @Test
+    void aTraceGainsThousandsOfEventClassesOneByOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path folder = tmp.resolve("trace");
+        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16))) {
+            for (int id = 100; id < 5100; id++) {
+                trace.addEventClass(0, EventClass.of(id, "many:e" + id, Field.of("x", FieldType.INT32)));
+            }
+            StreamWriter out = trace.openWriter(0, 1, 4096);
+            long at = out.begin(5099, 1000, 4);
+            out.commit(EventEncoder.putInt(out.segment(), at, 7));
+        }
+        try (CtfReader reader = CtfReader.open(folder)) {
+            assertThat(reader.metadata().streamClass(0).eventClass(5099).name()).isEqualTo("many:e5099");
+            assertThat(reader.events())
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.field("x")).isEqualTo(7));
+        }
+        assertThat(io.tracepoint4j.testkit.Babeltrace.run(folder).clean().stdout())
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("many:e5099").contains("x = 7"));
     }
 }
