@@ -495,8 +495,10 @@ public final class Session implements AutoCloseable {
      *     {@code next})
      * @throws IllegalStateException if the session is not running, or is an OVERWRITE session
      *     (which writes snapshots instead)
+     * @throws IllegalArgumentException if {@code next} is null
      */
     public Path rotate(Path next) throws IOException {
+        Builder.requireGiven(next, "rotate", "give the new chunk's folder, or call rotate() for NAME.N");
         synchronized (lifecycle) {
             Drain old;
             Drain fresh;
@@ -561,8 +563,10 @@ public final class Session implements AutoCloseable {
      * @throws IOException if the folder cannot be created or written (the session goes on)
      * @throws IllegalStateException if the session is not running, or is a DISCARD session (which
      *     streams its trace; rotate it instead)
+     * @throws IllegalArgumentException if {@code folder} is null
      */
     public Path snapshot(Path folder) throws IOException {
+        Builder.requireGiven(folder, "snapshot", "give the snapshot's folder");
         synchronized (lifecycle) {
             Drain snapshot;
             synchronized (this) {
@@ -816,8 +820,11 @@ public final class Session implements AutoCloseable {
     /**
      * Records lost so far for {@code cause}, over all the session's buffers: tracepoint events, and
      * the thread events that name threads (see {@link Summary#lost()} for events alone).
+     *
+     * @throws IllegalArgumentException if {@code cause} is null
      */
     public long lost(Loss cause) {
+        Builder.requireGiven(cause, "lost", "name a Loss, e.g. Loss.BUFFER_FULL");
         long total = 0;
         for (int i = 0; i < buffers.count(); i++) {
             total += buffers.buffer(i).lost(cause);
@@ -1255,15 +1262,23 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** The trace folder (created; must not exist or be empty); by default NAME-DATE-TIME here. */
+        /**
+         * The trace folder (created; must not exist or be empty); by default NAME-DATE-TIME here.
+         *
+         * @throws IllegalArgumentException if {@code folder} is null
+         */
         public Builder output(Path folder) {
-            this.folder = folder;
+            this.folder = requireGiven(folder, "output", "leave it out for NAME-DATE-TIME here");
             return this;
         }
 
-        /** DISCARD (default: keep the oldest events) or OVERWRITE (a flight recorder). */
+        /**
+         * DISCARD (default: keep the oldest events) or OVERWRITE (a flight recorder).
+         *
+         * @throws IllegalArgumentException if {@code mode} is null
+         */
         public Builder mode(Mode mode) {
-            this.mode = mode;
+            this.mode = requireGiven(mode, "mode", "give Mode.DISCARD or Mode.OVERWRITE");
             return this;
         }
 
@@ -1318,9 +1333,13 @@ public final class Session implements AutoCloseable {
             return this;
         }
 
-        /** The clock; {@link TraceClock#best()} by default. */
+        /**
+         * The clock; {@link TraceClock#best()} by default.
+         *
+         * @throws IllegalArgumentException if {@code clock} is null
+         */
         public Builder clock(TraceClock clock) {
-            this.clock = clock;
+            this.clock = requireGiven(clock, "clock", "leave it out for TraceClock.best()");
             return this;
         }
 
@@ -1358,7 +1377,7 @@ public final class Session implements AutoCloseable {
             if (eventTimeBuffers < 0) {
                 throw new IllegalArgumentException("eventTimeBuffers(" + eventTimeBuffers + "): 0 or more");
             }
-            long total = (long) (buffers + threadBuffers + eventTimeBuffers) * subBufferSize * subBufferCount;
+            long total = ((long) buffers + threadBuffers + eventTimeBuffers) * subBufferSize * subBufferCount;
             if (total >= MAX_BUFFER_MEMORY) {
                 throw new IllegalArgumentException("(buffers(" + buffers + ") + threadBuffers(" + threadBuffers
                         + ") + eventTimeBuffers(" + eventTimeBuffers + ")) x subBufferCount(" + subBufferCount
@@ -1372,6 +1391,14 @@ public final class Session implements AutoCloseable {
         /** The session, started. */
         public Session start() throws IOException {
             return build().start();
+        }
+
+        /** {@code value}, if not null; else, naming {@code method}, what to give instead, as an IllegalArgumentException. */
+        static <T> T requireGiven(T value, String method, String instead) {
+            if (value == null) {
+                throw new IllegalArgumentException(method + "(null): " + instead);
+            }
+            return value;
         }
     }
 }

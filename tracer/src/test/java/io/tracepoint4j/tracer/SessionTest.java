@@ -594,6 +594,35 @@ class SessionTest {
         assertThatThrownBy(() -> Session.builder("three").subBufferCount(3))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("sub-buffer count 3: use a power of two of at least 2");
+        assertThatThrownBy(Session.builder("max").buffers(Integer.MAX_VALUE).threadBuffers(2)::build)
+                .as("counts whose sum overflows an int (it used to reach the allocation, negative)")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("less than 2 GiB");
+    }
+
+    /** A null argument is refused at once, saying what to give instead (they used to fail later, bare). */
+    @Test
+    void nullArgumentsAreRefusedAtOnceWithWhatToGive(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> Session.builder("n").output(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("output(null): leave it out for NAME-DATE-TIME here");
+        assertThatThrownBy(() -> Session.builder("n").mode(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("mode(null): give Mode.DISCARD or Mode.OVERWRITE");
+        assertThatThrownBy(() -> Session.builder("n").clock(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("clock(null): leave it out for TraceClock.best()");
+        try (Session session = Session.builder("n").output(dir.resolve("t")).start()) {
+            assertThatThrownBy(() -> session.rotate(null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("rotate(null): ");
+            assertThatThrownBy(() -> session.snapshot(null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("snapshot(null): ");
+            assertThatThrownBy(() -> session.lost(null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("lost(null): ");
+        }
     }
 
     /** A stopped session refuses rule changes, as it refuses stop() and rotate(): it records once. */
