@@ -482,7 +482,7 @@ public final class Filter {
             switch (compiled.kinds[bit]) {
                 case INTEGER_EQ, INTEGER_LT, INTEGER_GT -> compiled.integers[bit] = integerLiteral(type, expression);
                 case DECIMAL_EQ, DECIMAL_LT, DECIMAL_GT, DECIMAL_NOT_GE, DECIMAL_NOT_LE -> {
-                    double decimal = decimalLiteral(expression);
+                    double decimal = decimalLiteral(type, expression);
                     // a float argument meets the literal as a float, as Java's ratio == 0.1f: 0.1f
                     // is not the double 0.1, and ratio == 0.1 would never hold
                     compiled.decimals[bit] = type == float.class ? (float) decimal : decimal;
@@ -633,15 +633,26 @@ public final class Filter {
             return type == int.class ? Integer.SIZE : Long.SIZE;
         }
 
-        private double decimalLiteral(String expression) {
+        /** The literal compared with a {@code type} (float or double) argument, in that type's range. */
+        private double decimalLiteral(Class<?> type, String expression) {
             if (literal.kind != TokenKind.NUMBER) {
-                throw literalMismatch(expression, "a number", double.class);
+                throw literalMismatch(expression, "a number", type);
             }
+            double value;
             try {
-                return isInteger(literal.text) ? parseInteger(literal.text) : Double.parseDouble(literal.text);
+                value = isInteger(literal.text) ? parseInteger(literal.text) : Double.parseDouble(literal.text);
             } catch (NumberFormatException e) {
                 throw new FilterException(expression, literal.at, literal.text + " is not a number");
             }
+            double largest = type == float.class ? Float.MAX_VALUE : Double.MAX_VALUE;
+            if (Double.isInfinite(value) || Math.abs(value) > largest) { // it would compare as an infinity
+                throw new FilterException(
+                        expression,
+                        literal.at,
+                        literal.text + " is out of the range of " + field + ", a " + type.getSimpleName() + " (at most "
+                                + (type == float.class ? Float.MAX_VALUE : Double.MAX_VALUE) + " either way)");
+            }
+            return value;
         }
 
         private long ordinalLiteral(Class<?> type, String expression) {
@@ -840,6 +851,21 @@ public final class Filter {
             return false;
         }
 
+        /**
+         * Whether the character at {@code at}, in the number that begins at {@code start}, is the
+         * sign of a decimal exponent: a '-' or '+' right after its 'e' or 'E' ({@code 1e-9}), not
+         * in a hex number, whose e is a digit.
+         */
+        private static boolean isExponentSign(String text, int start, int at) {
+            char c = text.charAt(at);
+            char before = text.charAt(at - 1);
+            String number = text.substring(text.charAt(start) == '-' ? start + 1 : start, at);
+            return (c == '-' || c == '+')
+                    && (before == 'e' || before == 'E')
+                    && !number.startsWith("0x")
+                    && !number.startsWith("0X");
+        }
+
         private Token advance() {
             Token current = next;
             next = read();
@@ -870,7 +896,9 @@ public final class Filter {
                     || (c == '.' && position + 1 < text.length() && Character.isDigit(text.charAt(position + 1)))) {
                 position++;
                 while (position < text.length()
-                        && (Character.isLetterOrDigit(text.charAt(position)) || text.charAt(position) == '.')) {
+                        && (Character.isLetterOrDigit(text.charAt(position))
+                                || text.charAt(position) == '.'
+                                || isExponentSign(text, start, position))) {
                     position++;
                 }
                 return new Token(TokenKind.NUMBER, text.substring(start, position), start);

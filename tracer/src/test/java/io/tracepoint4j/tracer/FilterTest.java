@@ -146,6 +146,19 @@ class FilterTest {
         assertThat(passed.apply("ratio > 0.1")).containsExactly(2L);
         assertThat(passed.apply("ratio < 0.1")).containsExactly(3L);
         assertThat(passed.apply("ratio == 0.25")).containsExactly(2L);
+        assertThat(passed.apply("ratio < 2.5e-1")).as("a negative exponent").containsExactly(1L, 3L);
+        assertThat(passed.apply("ratio > -1E+2")).as("a signed exponent").containsExactly(1L, 2L, 3L);
+        assertThatThrownBy(() -> passed.apply("ratio == 1e40"))
+                .as("beyond a float's range it would compare as an infinity")
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("1e40 is out of the range of ratio, a float");
+        assertThatThrownBy(() -> passed.apply("ratio == 1e400"))
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("1e400 is out of the range of ratio, a float");
+        assertThatThrownBy(() -> passed.apply("ratio == NaN"))
+                .as("the argument's own type named")
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("ratio is float: compare it with a number, not NaN");
     }
 
     /**
@@ -175,6 +188,11 @@ class FilterTest {
         assertThat(passed.apply("millis > 0")).containsExactly(1L, 3L);
         assertThat(passed.apply("millis < 1")).containsExactly(4L);
         assertThat(passed.apply("millis >= 1e300")).containsExactly(3L);
+        assertThat(passed.apply("millis < 1e-300")).as("a negative exponent").containsExactly(4L);
+        assertThat(passed.apply("millis > 0x1e")).as("in hex, e is a digit").containsExactly(3L);
+        assertThatThrownBy(() -> passed.apply("millis == 1e400"))
+                .isInstanceOf(FilterException.class)
+                .hasMessageContaining("1e400 is out of the range of millis, a double");
         assertThat(passed.apply("millis == 1")).containsExactly(1L);
         assertThat(passed.apply("millis != 1")).containsExactly(2L, 3L, 4L);
         assertThat(passed.apply("!(millis >= 0)"))
