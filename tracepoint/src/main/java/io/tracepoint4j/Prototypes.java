@@ -278,7 +278,15 @@ final class Prototypes {
         return names;
     }
 
+    /** {@code s} in quotes for a message: its first 100 characters and a count of the rest, if longer. */
     private static String quoted(String s) {
-        return s == null ? "null" : '"' + s + '"';
+        if (s == null) {
+            return "null";
+        }
+        if (s.length() <= 100) {
+            return '"' + s + '"';
+        }
+        int shown = Character.isHighSurrogate(s.charAt(99)) ? 99 : 100; // not half a pair
+        return '"' + s.substring(0, shown) + "\"... (" + s.length() + " characters)";
     }
 }

@@ -393,14 +393,20 @@ final class Registry {
         return forgotten.size();
     }
 
-    /** Glob match, {@code *} and {@code ?}, with backtracking to the last star. */
+    /**
+     * Glob match, {@code *} and {@code ?}, with backtracking to the last star. {@code ?} is one
+     * character, a code point (an emoji's two chars too), and a star resumes at code points.
+     */
     static boolean matches(String glob, String name) {
         int g = 0;
         int n = 0;
         int star = -1;
         int resume = 0;
         while (n < name.length()) {
-            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == name.charAt(n))) {
+            if (g < glob.length() && glob.charAt(g) == '?') {
+                g++;
+                n += Character.charCount(name.codePointAt(n));
+            } else if (g < glob.length() && glob.charAt(g) == name.charAt(n)) {
                 g++;
                 n++;
             } else if (g < glob.length() && glob.charAt(g) == '*') {
@@ -408,7 +414,8 @@ final class Registry {
                 resume = n;
             } else if (star >= 0) {
                 g = star + 1;
-                n = ++resume;
+                resume += Character.charCount(name.codePointAt(resume));
+                n = resume;
             } else {
                 return false;
             }

@@ -244,6 +244,13 @@ class DefineTest {
         assertThatThrownBy(() -> Tracepoint.define(unique("define", "null"), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prototype is null");
+        String huge = "x".repeat(100_000);
+        assertThatThrownBy(() -> Tracepoint.define(huge, Runnable.class))
+                .as("a name too long is shown cut, with its length, not in full")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid tracepoint name \"" + "x".repeat(100) + "\"... (100000 characters):")
+                .message()
+                .hasSizeLessThan(400);
     }
 
     /**

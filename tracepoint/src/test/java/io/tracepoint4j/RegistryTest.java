@@ -93,6 +93,13 @@ class RegistryTest {
         assertThat(Registry.matches("a:??", "a:bc")).isTrue();
         assertThat(Registry.matches("", "a:b")).isFalse();
         assertThat(Registry.matches("a:b*", "a:b")).isTrue();
+        // ? is one character, a code point: an emoji's two chars too (a thread name in a filter)
+        assertThat(Registry.matches("héllo ?", "héllo \uD83D\uDE00")).isTrue();
+        assertThat(Registry.matches("héllo ??", "héllo \uD83D\uDE00")).isFalse();
+        assertThat(Registry.matches("*?x", "\uD83D\uDE00x")).isTrue();
+        assertThat(Registry.matches("*\uDE00", "\uD83D\uDE00"))
+                .as("a star resumes at code points: it never splits a pair")
+                .isFalse();
     }
 
     /** A glob no name can match is refused, saying why; the ones that can match pass. */
