@@ -1,6 +1,7 @@
 package io.tracepoint4j.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +23,8 @@ import picocli.CommandLine.Parameters;
  */
 final class TargetOption {
     private static final long START_TIMEOUT_SECONDS = 60;
+    /** After this long without a tracepoint, the wait for a started command's first one is said. */
+    private static final long START_QUIET_SECONDS = 5;
     /** How long an abandoned command has to end after SIGTERM. */
     private static final long STOP_SECONDS = 5;
 
@@ -100,14 +103,26 @@ final class TargetOption {
         } catch (IOException e) {
             throw new CommandFailure("cannot start " + String.join(" ", command) + ": " + e.getMessage());
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        long begun = System.nanoTime();
+        long deadline = begun + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        boolean said = false;
         while (System.nanoTime() < deadline) {
+            if (!said && System.nanoTime() - begun > TimeUnit.SECONDS.toNanos(START_QUIET_SECONDS)) {
+                said = true; // a command that never defines one would otherwise wait in silence
+                commandLine
+                        .getErr()
+                        .println(commandLine.getCommandSpec().qualifiedName() + ": PID " + started.pid()
+                                + " has defined no tracepoint yet; waiting for its first, " + START_TIMEOUT_SECONDS
+                                + " s at most (--duration counts from there)");
+                commandLine.getErr().flush();
+            }
             if (!started.isAlive()) {
                 throw new CommandFailure(String.join(" ", command) + " exited (status " + started.exitValue()
                         + ") before it defined a tracepoint"
                         + (command.getFirst().equals("java")
                                 ? " (java is the first on your PATH: if that is older than Java 25, give a JDK 25's"
-                                        + " full path, e.g. -- $JAVA_HOME/bin/java ...)"
+                                        + " full path, e.g. the one tp runs on: -- "
+                                        + Path.of(System.getProperty("java.home"), "bin", "java") + " ...)"
                                 : ""));
             }
             if (listed(started.pid()) && TargetJvm.tracepointVersion(started.pid()) != null) {

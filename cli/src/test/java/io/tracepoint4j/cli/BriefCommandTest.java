@@ -33,9 +33,24 @@ class BriefCommandTest {
         TpCommand stat = TpCommand.run("stat", "-e", "brief:*", "--", "java", "-version");
         assertThat(stat.status()).isEqualTo(1);
         assertThat(stat.err().strip())
-                .isEqualTo("tp stat: java -version exited (status 0) before it defined a tracepoint (java is the"
-                        + " first on your PATH: if that is older than Java 25, give a JDK 25's full path, e.g. --"
-                        + " $JAVA_HOME/bin/java ...)");
+                .as("the last line (a slow machine may have said the wait first)")
+                .endsWith("tp stat: java -version exited (status 0) before it defined a tracepoint (java is the"
+                        + " first on your PATH: if that is older than Java 25, give a JDK 25's full path, e.g. the"
+                        + " one tp runs on: -- " + System.getProperty("java.home") + "/bin/java ...)");
+    }
+
+    /**
+     * A command that takes long to define a tracepoint, or never does: after 5 s the wait is said,
+     * with its limit. It used to wait its 60 s in silence.
+     */
+    @Test
+    void aLongWaitForTheCommandsFirstTracepointIsSaid() {
+        TpCommand stat = TpCommand.run("stat", "-e", "brief:*", "--duration", "1", "--", "sleep", "6");
+        assertThat(stat.status()).isEqualTo(1);
+        assertThat(stat.err())
+                .containsPattern("tp stat: PID \\d+ has defined no tracepoint yet; waiting for its first, 60 s at most"
+                        + " \\(--duration counts from there\\)")
+                .contains("tp stat: sleep 6 exited (status 0) before it defined a tracepoint");
     }
 
     @Test
