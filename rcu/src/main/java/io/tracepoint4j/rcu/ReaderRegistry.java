@@ -138,13 +138,14 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
         }
 
         /**
-         * Whether the calling thread owns this reader: the check of a section's close(). It compares
-         * references, not ids: the JIT hoists Thread.currentThread() out of a reader's loop, and the
-         * owner is two loads (the reference, its referent), as the id is (the thread's id, then
-         * ownerId). A live thread's reference is never cleared.
+         * Whether the calling thread owns this reader: the check of a scoped section's close(). It
+         * compares ids (the thread's, then ownerId: two loads), not the weak reference's referent,
+         * whose read costs the collector's barrier too. Against the strong reference it replaced
+         * (one load), ReadSideOverheadBench measured 0.1 ns more a scoped section (rcuScoped 2.0 to
+         * 2.1 ns, srcuScoped 4.2 to 4.4), the referent 0.1 to 0.3 ns; token sections do not check.
          */
         final boolean ownedByCurrentThread() {
-            return owner.get() == Thread.currentThread();
+            return ownerId == Thread.currentThread().threadId();
         }
     }
 
