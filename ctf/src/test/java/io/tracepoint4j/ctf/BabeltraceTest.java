@@ -208,20 +208,8 @@ class BabeltraceTest {
                 Arena arena = Arena.ofConfined()) {
             uuid = trace.metadata().uuid();
             StreamFile stream = trace.openStream(0, 7);
-            PacketLayout layout = stream.layout();
-            PacketFields fields = stream.newPacketFields().context(0, 1);
-            MemorySegment subBuffer = arena.allocate(256);
-            for (long[] p : packets) {
-                long end = EventEncoder.eventHeader(subBuffer, layout.eventsOffset(), layout, Traces.EMPTY.id(), p[2]);
-                fields.sequenceNumber(p[0])
-                        .eventsDiscarded(p[1])
-                        .timestampBegin(p[2])
-                        .timestampEnd(p[2] + 10)
-                        .contentSize(end)
-                        .packetSize(256);
-                Packets.finish(subBuffer, fields);
-                stream.append(subBuffer);
-            }
+            Traces.appendEmptyPackets(
+                    stream, stream.newPacketFields().context(0, 1), arena.allocate(256), 256, packets);
         }
         Babeltrace.Run run = Babeltrace.run(folder);
         assertThat(run.exitCode()).isZero();

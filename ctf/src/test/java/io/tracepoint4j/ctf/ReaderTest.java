@@ -191,21 +191,15 @@ class ReaderTest {
         try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
                 Arena arena = Arena.ofConfined()) {
             StreamFile stream = trace.openStream(0, 7);
-            PacketLayout layout = stream.layout();
-            PacketFields fields = stream.newPacketFields();
-            MemorySegment subBuffer = arena.allocate(256);
-            long[][] packets = {{0, 0, 1000}, {1, 3, 2000}, {3, 3, 4000}, {4, 10, 5000}};
-            for (long[] p : packets) {
-                long end = EventEncoder.eventHeader(subBuffer, layout.eventsOffset(), layout, Traces.EMPTY.id(), p[2]);
-                fields.sequenceNumber(p[0])
-                        .eventsDiscarded(p[1])
-                        .timestampBegin(p[2])
-                        .timestampEnd(p[2] + 10)
-                        .contentSize(end)
-                        .packetSize(200);
-                Packets.finish(subBuffer, fields);
-                stream.append(subBuffer);
-            }
+            Traces.appendEmptyPackets(
+                    stream,
+                    stream.newPacketFields(),
+                    arena.allocate(256),
+                    200,
+                    new long[] {0, 0, 1000},
+                    new long[] {1, 3, 2000},
+                    new long[] {3, 3, 4000},
+                    new long[] {4, 10, 5000});
             // and a writer's own accounting: 5 discarded, then an event too large for any packet
             StreamWriter out = trace.openWriter(0, 8, 256);
             Traces.empty(out, 1000);
@@ -243,21 +237,14 @@ class ReaderTest {
         try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
                 Arena arena = Arena.ofConfined()) {
             StreamFile stream = trace.openStream(0, 7);
-            PacketLayout layout = stream.layout();
-            PacketFields fields = stream.newPacketFields();
-            MemorySegment subBuffer = arena.allocate(256);
-            long[][] packets = {{35, 4765, 1000}, {36, 4765, 2000}, {38, 4770, 4000}};
-            for (long[] p : packets) {
-                long end = EventEncoder.eventHeader(subBuffer, layout.eventsOffset(), layout, Traces.EMPTY.id(), p[2]);
-                fields.sequenceNumber(p[0])
-                        .eventsDiscarded(p[1])
-                        .timestampBegin(p[2])
-                        .timestampEnd(p[2] + 10)
-                        .contentSize(end)
-                        .packetSize(200);
-                Packets.finish(subBuffer, fields);
-                stream.append(subBuffer);
-            }
+            Traces.appendEmptyPackets(
+                    stream,
+                    stream.newPacketFields(),
+                    arena.allocate(256),
+                    200,
+                    new long[] {35, 4765, 1000},
+                    new long[] {36, 4765, 2000},
+                    new long[] {38, 4770, 4000});
         }
         try (CtfReader reader = CtfReader.open(folder)) {
             List<CtfPacket> packets = reader.packets();

@@ -120,4 +120,27 @@ final class Traces {
     static void empty(StreamWriter out, long timestamp) throws IOException {
         out.commit(out.begin(EMPTY.id(), timestamp, 0));
     }
+
+    /**
+     * Appends to {@code stream} one packet per {@code {sequence number, events discarded, time}}
+     * of {@code packets}, each of {@code packetSize} bytes holding one EMPTY event at that time and
+     * ending 10 ticks after it, finished in {@code subBuffer} with {@code fields}: streams with
+     * chosen counts and gaps, for the tests of losses.
+     */
+    static void appendEmptyPackets(
+            StreamFile stream, PacketFields fields, MemorySegment subBuffer, int packetSize, long[]... packets)
+            throws IOException {
+        PacketLayout layout = stream.layout();
+        for (long[] p : packets) {
+            long end = EventEncoder.eventHeader(subBuffer, layout.eventsOffset(), layout, EMPTY.id(), p[2]);
+            fields.sequenceNumber(p[0])
+                    .eventsDiscarded(p[1])
+                    .timestampBegin(p[2])
+                    .timestampEnd(p[2] + 10)
+                    .contentSize(end)
+                    .packetSize(packetSize);
+            Packets.finish(subBuffer, fields);
+            stream.append(subBuffer);
+        }
+    }
 }
