@@ -180,6 +180,19 @@ final class Recorder {
     }
 
     /**
+     * Writes {@code thread}'s name as a thread event into its own buffer {@code own}, if it has not
+     * yet, or was renamed since it did (a renamed pool thread's later events show its new name,
+     * as a filter on $thread sees it); inside the caller's section. At the clock's now, or at
+     * {@code time} if {@code timed}, as writeThreadName.
+     */
+    void nameOwner(ThreadBuffers.Claim own, Thread thread, long tid, boolean timed, long time) {
+        String name = thread.getName();
+        if (own.namedAs != name) { // compared as objects: setName makes a new String, getName returns it
+            own.namedAs = writeThreadName(name, tid, own.index, timed, time) ? name : null;
+        }
+    }
+
+    /**
      * Writes a thread event naming thread {@code tid} {@code name} into buffer {@code bufferIndex}, at the clock's
      * now, or at {@code time} if {@code timed} (a single-producer buffer, RingBuffer.reserveAt:
      * before an event placed at that time); inside the caller's section.

@@ -84,8 +84,11 @@ final class ThreadBuffers {
          * ([TS]); -1 for an event-time claim, which has none.
          */
         int slot = -1;
-        /** Whether the owner named itself in the buffer: the owner's own field. */
-        boolean named;
+        /**
+         * The name the owner last wrote into the buffer, null if none yet (Recorder.nameOwner):
+         * the owner's own field.
+         */
+        String namedAs;
 
         Claim(int index) {
             this.index = index;
@@ -200,7 +203,7 @@ final class ThreadBuffers {
     private Claim takeAmong(Claim[] among, Thread thread) {
         for (Claim claim : among) {
             if (OWNER.getAcquire(claim) == null && OWNER.compareAndSet(claim, null, thread)) { // [TB]
-                claim.named = false;
+                claim.namedAs = null;
                 return claim;
             }
         }
@@ -211,7 +214,7 @@ final class ThreadBuffers {
                     if (claim.slot >= 0) { // an event-time claim has none
                         SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS] the ended owner's
                     }
-                    claim.named = false;
+                    claim.namedAs = null;
                     return claim;
                 }
             }

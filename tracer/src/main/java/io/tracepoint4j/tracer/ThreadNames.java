@@ -15,9 +15,9 @@ final class ThreadNames {
      * Design note.
      *
      * Overview: slot (hash of the thread id mod capacity) holds the last thread named through it,
-     *   as a Named: its id and the name written. A writer whose thread is not in its slot writes a
-     *   thread event (id and name) and puts a new Named there (an object per name written, not per
-     *   event). Two threads sharing a slot take turns: each is named again after the other fired,
+     *   as a Named: its id and the name written. A writer whose thread is not in its slot, or was
+     *   renamed since (Thread.setName makes a new String), writes a thread event (id and name) and
+     *   puts a new Named there (an object per name written, not per event). Two threads sharing a slot take turns: each is named again after the other fired,
      *   so a name is written once per thread unless more threads than slots fire in turns; then it
      *   is written again, never missing. Readers take a thread's name from its latest thread event.
      *   A snapshot names the threads of its events from the slots (named(): id and name from one
@@ -61,15 +61,16 @@ final class ThreadNames {
 
     /**
      * The name to write for thread {@code tid}, {@code thread}, now, counted as written; or null if
-     * the trace has it already.
+     * the trace has it already, and the thread was not renamed since.
      */
     Named claim(Thread thread, long tid) {
         int slot = slot(tid);
         Named named = slotOpaque(slot); // [TN]
-        if (named != null && named.id == tid) {
+        String name = thread.getName();
+        if (named != null && named.id == tid && named.name == name) { // objects: setName makes a new String
             return null;
         }
-        named = new Named(tid, thread.getName());
+        named = new Named(tid, name);
         setSlotOpaque(slot, named); // [TN]
         return named;
     }

@@ -120,9 +120,7 @@ final class TracepointWriter implements ArgumentWriter {
         ThreadBuffers.Claim own = r.ownBuffer(thread); // inside the section
         if (own != null) {
             index = own.index; // the thread's own single-producer buffer
-            if (!own.named) {
-                own.named = r.writeThreadName(thread.getName(), tid, index, false, 0);
-            }
+            r.nameOwner(own, thread, tid, false, 0);
         } else {
             index = sharedIndex(thread, tid);
         }
@@ -176,9 +174,7 @@ final class TracepointWriter implements ArgumentWriter {
         if (own != null) {
             index = own.index; // a single-producer buffer of the thread's: placed at the event's time
             long time = r.clock.tickAtEpochNanos(eventEpochNanos); // raised to the buffer's floor, if earlier
-            if (!own.named) {
-                own.named = r.writeThreadName(thread.getName(), tid, index, true, time);
-            }
+            r.nameOwner(own, thread, tid, true, time);
             offset = r.buffers.buffer(index).reserveAt(size, time);
         } else {
             index = sharedIndex(thread, tid); // at now: a shared buffer's writers are ordered by the clock

@@ -195,6 +195,58 @@ class ThreadBuffersTest {
                         l -> l.contains("tracepoint4j:thread: { tid = " + second.threadId() + ", name = \"second\" }"));
     }
 
+    /**
+     * A thread renamed while recording (a pool thread named after its task) is named again at its
+     * next event, in its own buffer and in a shared one, so that every event reads with the name
+     * it fired under. Its first name used to stay for good.
+     */
+    @Test
+    void aRenamedThreadIsNamedAgainAtItsNextEvent(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Path folder = dir.resolve("t");
+        Session session = session("renamed", folder, provider, 1);
+        Thread.ofPlatform()
+                .name("before")
+                .start(() -> fireRenamed(tick, 1, "after"))
+                .join();
+        Thread.ofVirtual()
+                .name("v-before")
+                .start(() -> fireRenamed(tick, 3, "v-after"))
+                .join();
+        session.stop();
+
+        Map<Long, String> nameOf = new HashMap<>();
+        Map<Long, String> firedAs = new HashMap<>();
+        Map<Long, Set<Long>> streams = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                long tid = (Long) event.field("tid");
+                if (event.name().equals("tracepoint4j:thread")) {
+                    nameOf.put(tid, (String) event.field("name"));
+                } else {
+                    firedAs.put((Long) event.field("n"), nameOf.get(tid));
+                    streams.computeIfAbsent((Long) event.field("n"), n -> new HashSet<>())
+                            .add(event.streamInstanceId());
+                }
+            }
+        }
+        assertThat(firedAs)
+                .containsEntry(1L, "before")
+                .containsEntry(2L, "after")
+                .containsEntry(3L, "v-before")
+                .containsEntry(4L, "v-after");
+        assertThat(streams.get(1L)).as("the platform thread's own buffer").containsExactly(1L);
+        assertThat(streams.get(3L)).as("the virtual thread's shared one").containsExactly(0L);
+    }
+
+    /** Fires {@code n}, renames the thread {@code renamed}, fires {@code n + 1}. */
+    private static void fireRenamed(Tracepoint<SessionTest.Tick> tick, long n, String renamed) {
+        tick.fire().tick(n);
+        Thread.currentThread().setName(renamed);
+        tick.fire().tick(n + 1);
+    }
+
     @Test
     void virtualThreadsRecordIntoTheSharedBuffers(@TempDir Path dir) throws Exception {
         String provider = SessionTest.provider();
