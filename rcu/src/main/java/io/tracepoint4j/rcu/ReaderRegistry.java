@@ -36,13 +36,16 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      * for a static final domain its address and length are constants in compiled code.
      *
      * Ended threads: a reader holds its thread weakly, and nothing else here holds a thread (`byId`
-     * is keyed by id; a thread-local lives in its thread). An ended thread's Thread object keeps
+     * is keyed by id; a thread-local lives in its thread, and holds its reader weakly, so that no
+     * thread keeps a domain it read reachable either). An ended thread's Thread object keeps
      * its context class loader and its task: held strongly until the next grace period, a
      * plugin's worker thread would keep the plugin's loader, and with it the plugin's tracepoints,
      * alive for as long as no probe anywhere changed. A reader's thread has ended when isAlive()
      * reads false, which orders the thread's last writes before the read (JLS 17.4.4), or when
-     * the reference reads null: a live thread is a root of the collector, so a Thread is cleared
-     * only by a collection whose marking began after its thread terminated, and marking begins
+     * the reference reads null: a live thread is a root of the collector (but a virtual thread
+     * parked for good with jdk.trackAllThreads=false, which nothing can resume: ending its
+     * sections is right), so a Thread is cleared only by a collection whose marking began after
+     * its thread terminated, and marking begins
      * with a safepoint or handshake that every running thread, the grace-period side's included,
      * takes part in (a full fence after the thread's last write; a HotSpot property, not a JLS
      * one). pruneEnded() and the cache's claim both take either for "ended".
@@ -167,8 +170,13 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
 
     /** Every registered thread's reader, by thread id, until pruned: the record ("Lookup"). */
     private final ConcurrentHashMap<Long, R> byId = new ConcurrentHashMap<>();
-    /** The calling thread's reader, when the JDK has not cleared it: the cache's fallback ("Lookup"). */
-    private final ThreadLocal<R> mine = new ThreadLocal<>();
+    /**
+     * The calling thread's reader, when the JDK has not cleared it: the cache's fallback ("Lookup").
+     * Held weakly (byId holds it while the domain lives): a reader refers to its domain, which
+     * refers to this ThreadLocal, so a strong value would keep every domain a live thread ever read
+     * reachable from that thread, closed or not (the ThreadLocal key is weak, its value is not).
+     */
+    private final ThreadLocal<WeakReference<R>> mine = new ThreadLocal<>();
     /**
      * Readers by thread id modulo CACHE_SLOTS; plain reads, CAS writes ([R4]), see the design note. Typed R[], so a
      * hit needs no type check.
@@ -224,11 +232,12 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
      * cache: for a closed domain too.
      */
     R known(Thread thread) {
-        R reader = mine.get();
+        WeakReference<R> local = mine.get();
+        R reader = local == null ? null : local.get();
         if (reader == null) {
             reader = byId.get(thread.threadId()); // its first lookup, or the JDK cleared its locals
             if (reader != null) {
-                mine.set(reader);
+                mine.set(new WeakReference<>(reader));
             }
         }
         return reader;
@@ -261,7 +270,7 @@ final class ReaderRegistry<R extends ReaderRegistry.Reader> {
             reader.nextNew = head;
         } while (!casNewReaders(head, reader)); // [R1] publishes the reader; pairs with [R2]
         byId.put(thread.threadId(), reader);
-        mine.set(reader);
+        mine.set(new WeakReference<>(reader));
         if ((getAndIncrementRegistrations() & (HOUSEKEEPING_INTERVAL - 1)) == HOUSEKEEPING_INTERVAL - 1) { // [R3]
             owner.housekeeping();
         }

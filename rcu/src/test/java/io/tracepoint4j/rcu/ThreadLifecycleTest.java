@@ -187,6 +187,31 @@ class ThreadLifecycleTest {
         }
     }
 
+    /**
+     * A domain this (long-lived) thread read is not kept reachable by the thread once the domain is
+     * dropped, closed or not: a plugin's domain goes with the plugin. A thread-local holding the
+     * thread's reader strongly kept it (reader, domain, thread-local: the value a weak key cannot
+     * free), found by review.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void aDomainALiveThreadReadIsNotKeptReachableByIt(Flavor flavor) {
+        Waits.awaitCollected(readAndDrop(flavor, true), "the closed domain");
+        Waits.awaitCollected(readAndDrop(flavor, false), "the domain dropped without close()");
+    }
+
+    /** A new domain read on this thread (twice: the cache's path and the fallback's), then dropped; its engine, weakly. */
+    private static java.lang.ref.WeakReference<Object> readAndDrop(Flavor flavor, boolean close) {
+        RcuDomain d = flavor.create("dropped");
+        d.read().close();
+        GracePeriodEngine<?> engine = ((DomainFacade) d).engine();
+        engine.registry.known(Thread.currentThread()); // the thread-local's path
+        if (close) {
+            d.close();
+        }
+        return new java.lang.ref.WeakReference<>(engine);
+    }
+
     /** Opens a section on a new thread, closes it if {@code close}, lets the thread end; the thread, weakly. */
     private static java.lang.ref.WeakReference<Thread> readOnAThreadThatEnds(RcuDomain d, boolean close)
             throws InterruptedException {
