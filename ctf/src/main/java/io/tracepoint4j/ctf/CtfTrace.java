@@ -52,14 +52,16 @@ public final class CtfTrace implements Closeable {
      * Concurrency
      *   Every method that reads or writes state is synchronized on this object. Lock order: this
      *   trace, then a StreamFile's own lock (close() closes the writers and stream files while
-     *   holding it). A StreamFile never calls into the trace; a StreamWriter (which has no lock)
-     *   calls hasEventClass() only from its writing thread, holding nothing.
+     *   holding it). A StreamFile calls into the trace (syncMetadata()) only before it takes its
+     *   own lock; a StreamWriter (which has no lock) calls hasEventClass() only from its writing
+     *   thread, holding nothing.
      *
      * Failure modes
      *   An event block whose append fails is cut off the metadata file again, so that the file stays
-     *   valid TSDL, and the event class is not added. A failed syncMetadata() cuts the file back to
-     *   what was last forced and forgets the classes added since (the packet append that called it
-     *   fails, so none of their events reach the file).
+     *   valid TSDL, and the event class is not added. A failed syncMetadata() leaves the classes
+     *   added since the last force pending, in the file and in the metadata (a writer may hold
+     *   events of them already): every packet append tries the force again and fails while it
+     *   fails, so no packet reaches the file ahead of the metadata it may need.
      */
 
     /** The name of the metadata file in a trace folder. */
@@ -71,10 +73,9 @@ public final class CtfTrace implements Closeable {
     private final List<StreamWriter> writers = new ArrayList<>();
     private TraceMetadata metadata;
     private long metadataSize;
-    /** The metadata, and its file's length, as last forced to the device ("Metadata first"). */
-    private TraceMetadata syncedMetadata;
-
+    /** The metadata file's length as last forced to the device ("Metadata first"). */
     private long syncedSize;
+
     private boolean closed;
 
     private CtfTrace(Path folder, FileChannel metadataChannel, TraceMetadata metadata) {
@@ -91,10 +92,19 @@ public final class CtfTrace implements Closeable {
      *     written, or the folder is not empty
      */
     public static CtfTrace create(Path folder, TraceMetadata metadata) throws IOException {
+        return create(folder, metadata, null);
+    }
+
+    /**
+     * As {@link #create(Path, TraceMetadata)}, the metadata written through what {@code wrap} makes
+     * of its file's channel, if not null: for tests, a channel that fails on purpose.
+     */
+    static CtfTrace create(Path folder, TraceMetadata metadata, java.util.function.UnaryOperator<FileChannel> wrap)
+            throws IOException {
         Objects.requireNonNull(metadata, "metadata");
         TraceFiles.createFolder(folder);
         Path file = folder.resolve(METADATA);
-        FileChannel channel = TraceFiles.createFile(file);
+        FileChannel channel = wrap == null ? TraceFiles.createFile(file) : wrap.apply(TraceFiles.createFile(file));
         CtfTrace trace = new CtfTrace(folder, channel, metadata);
         try {
             trace.appendMetadata(metadata.text());
@@ -233,8 +243,8 @@ public final class CtfTrace implements Closeable {
      * Forces the event classes added since the last call to the storage device, if any: called by
      * every stream's append before it writes a packet (see "Metadata first"). A caller need not.
      *
-     * @throws IOException if forcing fails; the metadata file is cut back to what was forced
-     *     before, and the classes added since are forgotten
+     * @throws IOException if forcing fails; the classes stay pending, and the next call tries again
+     *     (see "Failure modes")
      */
     synchronized void syncMetadata() throws IOException {
         if (metadataSize == syncedSize) {
@@ -243,13 +253,6 @@ public final class CtfTrace implements Closeable {
         try {
             metadataChannel.force(false);
         } catch (IOException e) {
-            try {
-                metadataChannel.truncate(syncedSize);
-            } catch (IOException again) {
-                e.addSuppressed(again);
-            }
-            metadataSize = syncedSize;
-            metadata = syncedMetadata;
             throw TraceFiles.failure(
                     "cannot write trace metadata",
                     folder.resolve(METADATA),
@@ -257,7 +260,6 @@ public final class CtfTrace implements Closeable {
                     "free some space or choose another folder");
         }
         syncedSize = metadataSize;
-        syncedMetadata = metadata;
     }
 
     private void appendMetadata(String text) throws IOException {

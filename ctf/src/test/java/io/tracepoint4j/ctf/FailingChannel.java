@@ -19,6 +19,10 @@ final class FailingChannel extends FileChannel {
     long budget = Long.MAX_VALUE;
 
     boolean failTruncate;
+    /** How many force() calls fail next (an I/O error at write-back), before they work again. */
+    int forceFailures;
+    /** The force() calls that worked. */
+    int forced;
 
     FailingChannel(FileChannel file) {
         this.file = file;
@@ -57,7 +61,12 @@ final class FailingChannel extends FileChannel {
 
     @Override
     public void force(boolean metaData) throws IOException {
+        if (forceFailures > 0) {
+            forceFailures--;
+            throw new IOException("Input/output error");
+        }
         file.force(metaData);
+        forced++;
     }
 
     @Override

@@ -298,6 +298,73 @@ class FilesTest {
         Babeltrace.run(folder).clean();
     }
 
+    /**
+     * Event classes added while a trace is written are forced to the device once, before the next
+     * packet, not each on its own (a session recording thousands of tracepoints, defined in
+     * class initializers, paid a device flush per tracepoint on the defining thread).
+     */
+    @Test
+    void classesAddedBetweenPacketsAreForcedOnceBeforeTheNextPacket() throws Exception {
+        Path folder = tmp.resolve("trace");
+        FailingChannel[] metadata = new FailingChannel[1];
+        try (CtfTrace trace =
+                CtfTrace.create(folder, Traces.allTypes(16), channel -> metadata[0] = new FailingChannel(channel))) {
+            assertThat(metadata[0].forced)
+                    .as("the metadata written at create()")
+                    .isEqualTo(1);
+            for (int id = 100; id < 103; id++) {
+                trace.addEventClass(0, EventClass.of(id, "late:e" + id));
+            }
+            assertThat(metadata[0].forced).as("adding classes forces nothing").isEqualTo(1);
+            StreamWriter out = trace.openWriter(0, 1, 4096);
+            out.commit(out.begin(102, 1000, 0));
+            out.flush();
+            assertThat(metadata[0].forced).as("once, before the packet").isEqualTo(2);
+            out.commit(out.begin(101, 2000, 0));
+            out.flush();
+            assertThat(metadata[0].forced).as("nothing new: no force").isEqualTo(2);
+        }
+        assertThat(Babeltrace.run(folder).clean().stdout()).hasSize(2);
+    }
+
+    /**
+     * The metadata is forced before a packet that may use a class added since is written, and a
+     * force that fails (an I/O error at write-back) keeps those classes pending: every packet
+     * append fails (that packet lost, as any whose write fails) until a force works, so no packet
+     * reaches a file ahead of its class, and the trace reads whole. Found by review: the failed force used to forget the classes, and a
+     * writer's later packet, holding an event of one, made a trace no reader could decode.
+     */
+    @Test
+    void aFailedMetadataForceHoldsEveryPacketBackUntilOneWorks() throws Exception {
+        Path folder = tmp.resolve("trace");
+        FailingChannel[] metadata = new FailingChannel[1];
+        try (CtfTrace trace =
+                CtfTrace.create(folder, Traces.allTypes(16), channel -> metadata[0] = new FailingChannel(channel))) {
+            trace.addEventClass(0, EventClass.of(100, "late:x", Field.of("x", FieldType.INT32)));
+            StreamWriter a = trace.openWriter(0, 1, 4096);
+            long at = a.begin(100, 1000, 4); // accepted: the class is declared
+            a.commit(EventEncoder.putInt(a.segment(), at, 7));
+            StreamWriter b = trace.openWriter(0, 2, 4096);
+            b.commit(b.begin(Traces.EMPTY.id(), 2000, 0));
+            metadata[0].forceFailures = 1;
+            assertThatThrownBy(b::flush)
+                    .as("another stream's packet: the force fails, and that packet is lost")
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot write trace metadata");
+            assertThat(Files.size(folder.resolve("stream-0-2"))).isZero();
+            a.flush(); // the force works now: the class is on the device, then a's packet with its event
+            assertThat(trace.metadata().streamClass(0).eventClass(100)).isNotNull();
+        }
+        try (CtfReader reader = CtfReader.open(folder)) {
+            assertThat(reader.events())
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.name()).isEqualTo("late:x"));
+        }
+        assertThat(Babeltrace.run(folder).clean().stdout())
+                .singleElement()
+                .satisfies(l -> assertThat(l).contains("late:x").contains("x = 7"));
+    }
+
     private static void appendEmptyEvent(
             StreamFile stream, PacketFields fields, MemorySegment subBuffer, long seq, long t) throws IOException {
         PacketLayout layout = stream.layout();
