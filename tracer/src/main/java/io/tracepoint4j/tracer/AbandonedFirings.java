@@ -108,17 +108,18 @@ final class AbandonedFirings {
      */
     int endBelow(int token, Thread thread) {
         long tid = thread.threadId();
-        rewriteUncommitted(threadBuffers.held(thread), tid); // held, not taken: a free one is no record of ours
-        rewriteUncommitted(threadBuffers.eventTimeClaimOf(thread), tid);
+        mend(threadBuffers.held(thread), tid); // held, not taken: a free one is no record of ours
+        mend(threadBuffers.eventTimeClaimOf(thread), tid);
         return sections.restart(token);
     }
 
     /**
      * The uncommitted record of the single-producer buffer {@code claim} (may be null) of the
-     * calling thread, rewritten and committed (see "1." in the design note for why the buffer is
-     * the thread's while it does so, stolen or not).
+     * calling thread, rewritten as an abandoned event of thread {@code tid} and committed (see "1."
+     * in the design note for why the buffer is the thread's while it does so, stolen or not; and
+     * ThreadBuffers' "Taking over" for a buffer a thread that ended left).
      */
-    private void rewriteUncommitted(ThreadBuffers.Claim claim, long tid) {
+    void mend(ThreadBuffers.Claim claim, long tid) {
         if (claim == null) {
             return;
         }

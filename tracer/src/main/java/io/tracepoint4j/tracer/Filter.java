@@ -644,8 +644,9 @@ public final class Filter {
             } catch (NumberFormatException e) {
                 throw new FilterException(expression, literal.at, literal.text + " is not a number");
             }
-            double largest = type == float.class ? Float.MAX_VALUE : Double.MAX_VALUE;
-            if (Double.isInfinite(value) || Math.abs(value) > largest) { // it would compare as an infinity
+            // beyond the type's range it would compare as an infinity (a float: once rounded to one,
+            // so that Float.MAX_VALUE's own digits, a double a little above it, still pass)
+            if (Double.isInfinite(value) || (type == float.class && Float.isInfinite((float) value))) {
                 throw new FilterException(
                         expression,
                         literal.at,

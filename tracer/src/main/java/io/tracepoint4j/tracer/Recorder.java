@@ -354,7 +354,26 @@ final class Recorder {
      */
     ThreadBuffers.Claim ownBuffer(Thread thread) {
         ThreadBuffers.Claim claim = threadBuffers.of(thread);
-        return claim != null && !claim.stolenAcquire() ? claim : null; // [ST] in ThreadBuffers
+        if (claim == null || claim.stolenAcquire()) { // [ST] in ThreadBuffers
+            return null;
+        }
+        if (claim.takenFrom != null) {
+            handOver(claim);
+        }
+        return claim;
+    }
+
+    /**
+     * The first use of {@code claim} after its new owner, the current thread, took it over from
+     * one that ended, inside the owner's section and with the buffer not stolen ("Taking over" in
+     * ThreadBuffers): mends the record the ended owner may have left reserved, and keeps its name
+     * for a snapshot's thread names.
+     */
+    void handOver(ThreadBuffers.Claim claim) {
+        ThreadNames.Named ended = claim.takenFrom;
+        claim.takenFrom = null;
+        abandoned.mend(claim, ended.id);
+        threadNames.remember(ended);
     }
 
     /**

@@ -1377,11 +1377,20 @@ public final class Session implements AutoCloseable {
             if (eventTimeBuffers < 0) {
                 throw new IllegalArgumentException("eventTimeBuffers(" + eventTimeBuffers + "): 0 or more");
             }
-            long total = ((long) buffers + threadBuffers + eventTimeBuffers) * subBufferSize * subBufferCount;
+            long total; // exact, or beyond any limit: a product of ints may pass a long's range
+            try {
+                total = Math.multiplyExact(
+                        Math.multiplyExact((long) buffers + threadBuffers + eventTimeBuffers, (long) subBufferSize),
+                        (long) subBufferCount);
+            } catch (ArithmeticException beyond) {
+                total = Long.MAX_VALUE;
+            }
             if (total >= MAX_BUFFER_MEMORY) {
                 throw new IllegalArgumentException("(buffers(" + buffers + ") + threadBuffers(" + threadBuffers
                         + ") + eventTimeBuffers(" + eventTimeBuffers + ")) x subBufferCount(" + subBufferCount
-                        + ") x subBufferSize(" + subBufferSize + ") = " + total + " bytes: a session's buffers hold"
+                        + ") x subBufferSize(" + subBufferSize + ") = "
+                        + (total == Long.MAX_VALUE ? "more than 2^63" : Long.toString(total))
+                        + " bytes: a session's buffers hold"
                         + " less than 2 GiB together (a record's place is a 31-bit offset); use fewer or smaller"
                         + " buffers");
             }

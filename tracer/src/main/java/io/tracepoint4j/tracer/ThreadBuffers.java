@@ -45,6 +45,12 @@ final class ThreadBuffers {
      *   slot first, then publishes it in its own. So an ended thread keeps its buffer, and its
      *   Thread, only until another thread needs one, and JFR's stream thread, replaced when the
      *   jvm:* tracepoints lose their last probe and gain one again, finds its event-time buffer.
+     *   The new owner then hands the buffer over (Recorder.handOver, once it read `stolen` false
+     *   inside its section, which makes the buffer its alone as its own firings' are): it mends
+     *   the record the ended owner may have left reserved and uncommitted (a firing an error cut
+     *   short, AbandonedFirings; left, it would hold the ring and refuse every record once the
+     *   writer came round to it), and keeps the ended owner's name for the thread names of a
+     *   snapshot (ThreadNames.remember), whose records may outlive their name event.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim (a flush: on
@@ -89,6 +95,11 @@ final class ThreadBuffers {
          * the owner's own field.
          */
         String namedAs;
+        /**
+         * The ended owner this claim was taken over from, until the new owner hands it over
+         * (Recorder.ownBuffer: "Taking over"); null otherwise. The owner's own field.
+         */
+        ThreadNames.Named takenFrom;
 
         Claim(int index) {
             this.index = index;
@@ -215,6 +226,7 @@ final class ThreadBuffers {
                         SLOTS.compareAndSet(slots, claim.slot, claim, null); // [TS] the ended owner's
                     }
                     claim.namedAs = null;
+                    claim.takenFrom = ThreadNames.Named.of(owner); // its id and name, not its Thread
                     return claim;
                 }
             }

@@ -21,7 +21,8 @@ final class ThreadNames {
      *   so a name is written once per thread unless more threads than slots fire in turns; then it
      *   is written again, never missing. Readers take a thread's name from its latest thread event.
      *   A snapshot names the threads of its events from the slots (named(): id and name from one
-     *   object, never a torn pair), as the trace named them. The slots hold no Thread: an ended
+     *   object, never a torn pair), as the trace named them, and the ended owners of buffers that
+     *   others took over are put there for that (remember()). The slots hold no Thread: an ended
      *   thread's Thread keeps its context class loader and its task, and a session that recorded a
      *   plugin's worker thread must not keep the plugin's loader alive.
      *
@@ -73,6 +74,16 @@ final class ThreadNames {
         named = new Named(tid, name);
         setSlotOpaque(slot, named); // [TN]
         return named;
+    }
+
+    /**
+     * Keeps {@code named}, a thread that ended, among the names a snapshot or a new chunk writes
+     * (threads named through the cache): its records may outlive its name event in a buffer
+     * another thread took over (ThreadBuffers' "Taking over"). A thread of its slot that fires
+     * again is named again, once.
+     */
+    void remember(Named named) {
+        setSlotOpaque(slot(named.id), named); // [TN]
     }
 
     /** Forgets {@code named} (its thread event was lost): its thread is named again. */

@@ -164,6 +164,8 @@ final class TracepointWriter implements ArgumentWriter {
                 return RETRY;
             }
             own = null; // its own buffer, if not stolen too, else a shared one at now
+        } else if (own != null && own.takenFrom != null) {
+            r.handOver(own); // taken over from a reporter that ended: see ThreadBuffers
         }
         if (own == null) {
             own = r.ownBuffer(thread); // inside the section

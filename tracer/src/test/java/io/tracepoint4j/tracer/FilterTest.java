@@ -152,6 +152,9 @@ class FilterTest {
                 .as("beyond a float's range it would compare as an infinity")
                 .isInstanceOf(FilterException.class)
                 .hasMessageContaining("1e40 is out of the range of ratio, a float");
+        assertThat(passed.apply("ratio < 3.4028235E38"))
+                .as("Float.MAX_VALUE as Java prints it, the message's bound, is in range")
+                .containsExactly(1L, 2L, 3L);
         assertThatThrownBy(() -> passed.apply("ratio == 1e400"))
                 .isInstanceOf(FilterException.class)
                 .hasMessageContaining("1e400 is out of the range of ratio, a float");

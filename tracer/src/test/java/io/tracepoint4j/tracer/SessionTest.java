@@ -598,6 +598,13 @@ class SessionTest {
                 .as("counts whose sum overflows an int (it used to reach the allocation, negative)")
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("less than 2 GiB");
+        assertThatThrownBy(Session.builder("wraps")
+                        .buffers(8)
+                        .subBufferSize(1 << 30)
+                        .subBufferCount(1 << 30)::build)
+                .as("a product beyond a long's range (found by review)")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("less than 2 GiB");
     }
 
     /** A null argument is refused at once, saying what to give instead (they used to fail later, bare). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
+import io.tracepoint4j.ringbuffer.Loss;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.testkit.Babeltrace;
 import io.tracepoint4j.testkit.Waits;
@@ -193,6 +194,97 @@ class ThreadBuffersTest {
                 .anyMatch(l -> l.contains("tracepoint4j:thread: { tid = " + firstId + ", name = \"first\" }"))
                 .anyMatch(
                         l -> l.contains("tracepoint4j:thread: { tid = " + second.threadId() + ", name = \"second\" }"));
+    }
+
+    /**
+     * A thread that ended with a record of its own reserved and never committed (a firing an error
+     * cut short) left it in its buffer; the thread that takes the buffer over mends it first, as
+     * the owner would have, so that the buffer keeps the newest events. Found by review: left
+     * there, it held the ring, and the new owner's records were refused (9,389 of 10,000 lost).
+     */
+    @Test
+    void aBufferTakenOverWithAnAbandonedRecordKeepsTheNewestEvents(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Session session = overwrite("taken-over-abandoned", dir, provider, 4);
+        Thread.ofPlatform()
+                .name("abandons")
+                .start(() -> {
+                    tick.fire().tick(-1); // takes buffer 1
+                    assertThat(session.recorder().buffers.buffer(1).reserve(64)).isNotNegative(); // never committed
+                })
+                .join();
+        Thread later = Thread.ofPlatform().name("later").start(() -> {
+            for (int n = 0; n < 10_000; n++) {
+                tick.fire().tick(n);
+            }
+        });
+        later.join();
+        Path snapshot = session.snapshot(dir.resolve("snapshot"));
+        session.stop();
+        assertThat(session.lost(Loss.SUB_BUFFER_BUSY))
+                .as("refused behind the abandoned record")
+                .isZero();
+        long newest = -1;
+        try (CtfReader reader = CtfReader.open(snapshot)) {
+            for (CtfEvent event : reader) {
+                if (event.name().endsWith(":tick") && (Long) event.field("tid") == later.threadId()) {
+                    newest = Math.max(newest, (Long) event.field("n"));
+                }
+            }
+        }
+        assertThat(newest).as("the new owner's newest event").isEqualTo(9_999);
+        assertThat(Babeltrace.run(snapshot).exitCode()).isZero();
+    }
+
+    /**
+     * After a take-over, a snapshot still names the ended thread whose events it holds, though its
+     * name event was overwritten long ago: it used to name only the buffers' owners now (found by
+     * review).
+     */
+    @Test
+    void aSnapshotNamesTheEndedThreadOfABufferTakenOver(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        Session session = overwrite("taken-over-names", dir, provider, 2);
+        Thread first = Thread.ofPlatform().name("first").start(() -> {
+            for (int n = 0; n < 5_000; n++) {
+                tick.fire().tick(n); // wraps: its name event is overwritten
+            }
+        });
+        first.join();
+        Thread.ofPlatform().name("second").start(() -> tick.fire().tick(-1)).join();
+        Path snapshot = session.snapshot(dir.resolve("snapshot"));
+        session.stop();
+        Map<Long, Integer> counts = new HashMap<>();
+        Map<Long, String> names = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(snapshot)) {
+            for (CtfEvent event : reader) {
+                long tid = (Long) event.field("tid");
+                if (event.name().equals("tracepoint4j:thread")) {
+                    names.put(tid, (String) event.field("name"));
+                } else {
+                    counts.merge(tid, 1, Integer::sum);
+                }
+            }
+        }
+        assertThat(counts)
+                .as("the snapshot holds the ended thread's newest events")
+                .containsKey(first.threadId());
+        assertThat(names).containsEntry(first.threadId(), "first");
+    }
+
+    /** An OVERWRITE session of one shared buffer and one thread buffer, {@code count} sub-buffers of 4 KiB. */
+    private static Session overwrite(String name, Path dir, String provider, int count) throws Exception {
+        return Session.builder(name)
+                .enable(provider + ":*")
+                .output(dir.resolve("t"))
+                .mode(Mode.OVERWRITE)
+                .buffers(1)
+                .threadBuffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(count)
+                .start();
     }
 
     /**
