@@ -20,7 +20,7 @@ import java.util.Set;
  * apart: {@code eventsBefore}, and for a flight recorder {@code packetsBefore}, the packets before
  * its first, overwritten or in snapshots not read; a DISCARD chunk's earlier packets are in its
  * earlier chunks, and count as nothing. Any other trace (another tracer's) counts as {@link
- * CtfReader} counts: from nothing before its first packets.
+ * CtfReader} counts: between its packets, its streams' first packets' counts left out.
  *
  * @param events events lost in this trace's time, as its packets count them
  * @param packets packets dropped in this trace's time (a flight recorder's: overwritten)

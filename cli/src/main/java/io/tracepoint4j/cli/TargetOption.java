@@ -63,7 +63,9 @@ final class TargetOption {
      */
     private static final class StopAtExit {
         static {
-            Runtime.getRuntime().addShutdownHook(new Thread(TargetOption::stopAbandoned, "tp: stop the command"));
+            // as long a grace as Ctrl-C's exit gives the tool's results (Tp.FINISH_SECONDS): the
+            // command, a JVM with a session of its own, may be writing its trace at its exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(Tp.FINISH_SECONDS), "tp: stop the command"));
         }
 
         static void register() {
@@ -228,13 +230,18 @@ final class TargetOption {
      * SIGKILL after {@link #STOP_SECONDS}. Returns their PIDs.
      */
     static List<Long> stopAbandoned() {
+        return stop(STOP_SECONDS);
+    }
+
+    /** Stops the commands started and not waited for: SIGTERM, SIGKILL after {@code seconds}. Returns their PIDs. */
+    private static List<Long> stop(long seconds) {
         List<Long> stopped = new ArrayList<>();
         for (Process process : RUNNING) {
             RUNNING.remove(process);
             if (process.isAlive()) {
                 process.destroy();
                 try {
-                    if (!process.waitFor(STOP_SECONDS, TimeUnit.SECONDS)) {
+                    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
                         process.destroyForcibly();
                     }
                 } catch (InterruptedException e) {
