@@ -50,7 +50,9 @@ final class ThreadBuffers {
      *   the record the ended owner may have left reserved and uncommitted (a firing an error cut
      *   short, AbandonedFirings; left, it would hold the ring and refuse every record once the
      *   writer came round to it), and keeps the ended owner's name for the thread names of a
-     *   snapshot (ThreadNames.remember), whose records may outlive their name event.
+     *   snapshot (ThreadNames.remember), whose records may outlive their name event. A thread
+     *   refused a buffer while all were held by live threads stays refused there (no drain clears
+     *   `refused`): it records into the shared buffers until the session stops.
      *
      * Stealing: the lifecycle side (a flush, a rotation, a snapshot, the stop) needs a buffer's
      *   writer out of the way to switch or cut it. It sets `stolen` on every claim (a flush: on
