@@ -403,15 +403,15 @@ final class Registry {
         int star = -1;
         int resume = 0;
         while (n < name.length()) {
-            if (g < glob.length() && glob.charAt(g) == '?') {
+            if (g < glob.length() && glob.charAt(g) == '*') { // first: a '*' in the name is a character
+                star = g++;
+                resume = n;
+            } else if (g < glob.length() && glob.charAt(g) == '?') {
                 g++;
                 n += Character.charCount(name.codePointAt(n));
             } else if (g < glob.length() && glob.charAt(g) == name.charAt(n)) {
                 g++;
                 n++;
-            } else if (g < glob.length() && glob.charAt(g) == '*') {
-                star = g++;
-                resume = n;
             } else if (star >= 0) {
                 g = star + 1;
                 resume += Character.charCount(name.codePointAt(resume));

@@ -97,6 +97,10 @@ class RegistryTest {
         assertThat(Registry.matches("héllo ?", "héllo \uD83D\uDE00")).isTrue();
         assertThat(Registry.matches("héllo ??", "héllo \uD83D\uDE00")).isFalse();
         assertThat(Registry.matches("*?x", "\uD83D\uDE00x")).isTrue();
+        // a '*' or '?' in the value is a character like any other (a filter's string), not a wildcard
+        assertThat(Registry.matches("*a*", "a*b")).isTrue();
+        assertThat(Registry.matches("*x", "*ax")).isTrue();
+        assertThat(Registry.matches("a?c", "a*c")).isTrue();
         assertThat(Registry.matches("*\uDE00", "\uD83D\uDE00"))
                 .as("a star resumes at code points: it never splits a pair")
                 .isFalse();
