@@ -31,11 +31,34 @@ public final class Holders {
         private Plain() {}
     }
 
-    /** A plain class whose tracepoint has an enum argument: the tool initializes the enum. */
+    /** A plain class whose tracepoint has an enum argument: the tool initializes the enum, this thread first. */
     public static final class WithEnumArgument {
         public static final Tracepoint<Paint> FIRST = Tracepoint.define("gate:paint", Paint.class, "color");
 
         private WithEnumArgument() {}
+    }
+
+    /** The prototype of a tracepoint with an enum argument whose initializer needs its holder. */
+    public interface Shaded {
+        void shade(Shade shade);
+    }
+
+    /** An argument's enum whose initializer reads the class that defines the tracepoint. */
+    public enum Shade {
+        DARK;
+
+        static final String OF = WithEnumNeedingItsHolder.NAME;
+    }
+
+    /**
+     * A plain class whose tracepoint's enum argument needs this class initialized: the tool's
+     * thread initializing the enum would wait for this class, whose initializer waits for the tool.
+     */
+    public static final class WithEnumNeedingItsHolder {
+        static final String NAME = String.valueOf("holder"); // not a constant: reading it initializes the class
+        public static final Tracepoint<Shaded> FIRST = Tracepoint.define("gate:shade", Shaded.class, "shade");
+
+        private WithEnumNeedingItsHolder() {}
     }
 
     /** An enum whose initializer defines: the tool may initialize enums. */

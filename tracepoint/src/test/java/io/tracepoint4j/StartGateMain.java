@@ -9,10 +9,12 @@ import startgate.Holders;
  * tracepoint where {@code args[1]} says, then prints how long that took and whether the JVM's
  * parent process still runs, as {@code waited MILLIS ms, parent running|gone, second define MILLIS
  * ms}. With {@code args[0]} a number, a thread opens the gate that many milliseconds after the
- * start, as the tool's {@code go} does ({@code -}: nothing opens it).
+ * start, as the tool's {@code go} does, after initializing the enums of the tracepoints'
+ * arguments, as the tool's session does ({@code -}: nothing opens it).
  *
  * <p>Where: {@code main} (in main()), {@code hooked} (in main(), with an onFirstProbe hook),
  * {@code plain} (a plain class's initializer), {@code enumArgument} (the same, an enum argument),
+ * {@code enumNeedingItsHolder} (the same, the enum's initializer reading that class),
  * {@code enum} (an enum's initializer), {@code own} (an initializer of a class in tracepoint4j's
  * package), {@code application} (a plain class's initializer in an application's package below
  * {@code io.tracepoint4j}, as the examples').
@@ -39,6 +41,13 @@ public final class StartGateMain {
                     } catch (InterruptedException e) {
                         return;
                     }
+                    for (Tracepoint<?> defined : Tracepoints.find("gate:*")) { // as the tool's session does
+                        for (Tracepoint.Argument argument : defined.arguments()) {
+                            if (argument.type().isEnum()) {
+                                argument.type().getEnumConstants();
+                            }
+                        }
+                    }
                     StartGate.open();
                 }
             });
@@ -58,6 +67,7 @@ public final class StartGateMain {
                         .define();
             case "plain" -> Holders.Plain.FIRST;
             case "enumArgument" -> Holders.WithEnumArgument.FIRST;
+            case "enumNeedingItsHolder" -> Holders.WithEnumNeedingItsHolder.FIRST;
             case "enum" -> Holders.Defining.FIRST;
             case "own" -> Own.FIRST;
             case "application" -> io.tracepoint4j.someapp.Holder.FIRST;

@@ -42,8 +42,10 @@ public final class StartGate {
      *   - no class initializer of tracepoint4j's own classes (its library packages, not an
      *     application's below io.tracepoint4j), of an enum or of an interface is on the stack
      *     (the tool's code, an argument's or a filter's enum, a prototype);
-     *   - if an argument is an enum (the tool initializes it, and its initializer may use any
-     *     class), no class initializer at all is on the stack.
+     *   - an argument's enum is initialized here first (the tool initializes it, and its
+     *     initializer may use any class, the one this thread is initializing too; here that is a
+     *     recursive request, which returns at once): the tool finds it initialized. It would be
+     *     at the first firing anyway. If its initializer fails, no wait.
      *   Otherwise it does not wait, and no later define does: the command runs as it did before
      *   the gate, tp may miss its first firings, and ranOnWithoutTool() says why, for the tool to
      *   tell its user (as it does after WAIT_SECONDS, or an interrupted wait). Plain application
@@ -132,25 +134,20 @@ public final class StartGate {
         if (hooked) {
             return false;
         }
-        boolean enumArgument = false;
         for (Tracepoint.Argument argument : first.arguments()) {
-            enumArgument |= argument.type().isEnum();
+            if (argument.type().isEnum() && argument.type().getEnumConstants() == null) { // initialized here
+                return false; // its initializer failed: the tool's attach would fail on it too
+            }
         }
         return !StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-                .walk(new InitializerOnStack(enumArgument));
+                .walk(new InitializerOnStack());
     }
 
     /**
      * Whether the stack holds a class initializer the tool could need: tracepoint4j's own, an
-     * enum's, an interface's, or with {@code any}, every one. A class, not a lambda (no
-     * invokedynamic in this module).
+     * enum's, an interface's. A class, not a lambda (no invokedynamic in this module).
      */
     private static final class InitializerOnStack implements Function<Stream<StackWalker.StackFrame>, Boolean> {
-        private final boolean any;
-
-        InitializerOnStack(boolean any) {
-            this.any = any;
-        }
 
         @Override
         public Boolean apply(Stream<StackWalker.StackFrame> frames) {
@@ -159,10 +156,7 @@ public final class StartGate {
                 StackWalker.StackFrame frame = walked.next();
                 if (frame.getMethodName().equals("<clinit>")) {
                     Class<?> initialized = frame.getDeclaringClass();
-                    if (any
-                            || initialized.isEnum()
-                            || initialized.isInterface()
-                            || isLibraryClass(initialized.getName())) {
+                    if (initialized.isEnum() || initialized.isInterface() || isLibraryClass(initialized.getName())) {
                         return true;
                     }
                 }
