@@ -119,9 +119,10 @@ final class TargetOption {
                 commandLine.getErr().flush();
             }
             if (!started.isAlive()) {
+                // it defined none, or ran on past its first (StartGate: where it must not wait) and ended
                 throw new CommandFailure(String.join(" ", command) + " exited (status " + started.exitValue()
-                        + ") before it defined a tracepoint"
-                        + (command.getFirst().equals("java")
+                        + ") before tp could attach: it defined no tracepoint, or did not wait for tp at its first"
+                        + (command.getFirst().equals("java") && started.exitValue() != 0
                                 ? " (java is the first on your PATH: if that is older than Java 25, give a JDK 25's"
                                         + " full path, e.g. the one tp runs on: -- "
                                         + Path.of(System.getProperty("java.home"), "bin", "java") + " ...)"

@@ -27,14 +27,18 @@ class BriefCommandTest {
         assertThat(TargetOption.TOOL_PID_VARIABLE).isEqualTo(StartGate.TOOL_PID_VARIABLE);
     }
 
-    /** A command that defines no tracepoint: said, and with `java` alone, which java ran (PATH's). */
+    /**
+     * A command that fails before tp attaches: said, and with `java` alone, which java ran (PATH's):
+     * a java older than 25 fails on tracepoint4j's classes.
+     */
     @Test
-    void aCommandThatExitsWithoutATracepointIsSaidWithTheJavaItRan() {
-        TpCommand stat = TpCommand.run("stat", "-e", "brief:*", "--", "java", "-version");
+    void aCommandThatFailsBeforeTpAttachesIsSaidWithTheJavaItRan() {
+        TpCommand stat = TpCommand.run("stat", "-e", "brief:*", "--", "java", "-no-such-option");
         assertThat(stat.status()).isEqualTo(1);
         assertThat(stat.err().strip())
                 .as("the last line (a slow machine may have said the wait first)")
-                .endsWith("tp stat: java -version exited (status 0) before it defined a tracepoint (java is the"
+                .endsWith("tp stat: java -no-such-option exited (status 1) before tp could attach: it defined no"
+                        + " tracepoint, or did not wait for tp at its first (java is the"
                         + " first on your PATH: if that is older than Java 25, give a JDK 25's full path, e.g. the"
                         + " one tp runs on: -- " + System.getProperty("java.home") + "/bin/java ...)");
     }
@@ -50,7 +54,9 @@ class BriefCommandTest {
         assertThat(stat.err())
                 .containsPattern("tp stat: PID \\d+ has defined no tracepoint yet; waiting for its first, 60 s at most"
                         + " \\(--duration counts from there\\)")
-                .contains("tp stat: sleep 6 exited (status 0) before it defined a tracepoint");
+                .contains("tp stat: sleep 6 exited (status 0) before tp could attach: it defined no tracepoint, or did"
+                        + " not wait for tp at its first")
+                .doesNotContain("java is the first on your PATH");
     }
 
     @Test
