@@ -55,9 +55,28 @@ final class TracepointEventTypes {
         return signature.toString();
     }
 
-    /** The field an argument becomes: its name, unless JFR's own fields have it. */
-    static String fieldName(String argumentName) {
-        return IMPLICIT_FIELDS.contains(argumentName) ? argumentName + "_" : argumentName;
+    /**
+     * The fields the arguments become, in their order: each its name, unless JFR's own fields or
+     * an earlier field have it; then with {@code _} appended until neither has
+     * ({@code startTime} beside an argument {@code startTime_} becomes {@code startTime__}).
+     */
+    static List<String> fieldNames(Tracepoint<?> tracepoint) {
+        List<String> names = new ArrayList<>();
+        java.util.Set<String> taken = new java.util.HashSet<>(IMPLICIT_FIELDS);
+        for (Tracepoint.Argument argument : tracepoint.arguments()) {
+            taken.add(argument.name()); // an argument's own name is never another's field
+        }
+        for (Tracepoint.Argument argument : tracepoint.arguments()) {
+            String name = argument.name();
+            if (IMPLICIT_FIELDS.contains(name)) {
+                do {
+                    name += "_";
+                } while (taken.contains(name));
+                taken.add(name);
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     /** The JFR name of a tracepoint's event type: {@code tracepoint4j.PROVIDER.EVENT}. */
@@ -87,6 +106,7 @@ final class TracepointEventTypes {
                         + tracepoint.name() + ", bridged by tracepoint4j-jfr"));
         annotations.add(new AnnotationElement(StackTrace.class, false));
         List<ValueDescriptor> fields = new ArrayList<>();
+        List<String> names = fieldNames(tracepoint);
         for (Tracepoint.Argument argument : tracepoint.arguments()) {
             List<AnnotationElement> about = new ArrayList<>();
             about.add(new AnnotationElement(Label.class, argument.name()));
@@ -97,7 +117,7 @@ final class TracepointEventTypes {
                 about.add(new AnnotationElement(
                         Description.class, "the name of the " + argument.type().getSimpleName() + " constant"));
             }
-            fields.add(new ValueDescriptor(fieldType(argument.type()), fieldName(argument.name()), about));
+            fields.add(new ValueDescriptor(fieldType(argument.type()), names.get(fields.size()), about));
         }
         return EventFactory.create(annotations, fields);
     }
