@@ -100,9 +100,11 @@ final class HistCommand implements Callable<Integer> {
                 out.println("PID " + pid + " exited; its histogram at its exit:");
             }
             String measured = answer[1]; // "-": no tracepoint EVENT matches was defined
+            // count, sum, min, max, buckets: the sum, min and max of a floating-point argument are doubles
+            boolean decimal = !isInteger(answer[3]);
             long[] values = new long[answer.length - 2];
             for (int i = 2; i < answer.length; i++) {
-                values[i - 2] = Long.parseLong(answer[i]);
+                values[i - 2] = decimal && i >= 3 && i <= 5 ? 0 : Long.parseLong(answer[i]);
             }
             if (measured.equals("-")) {
                 out.println();
@@ -112,7 +114,16 @@ final class HistCommand implements Callable<Integer> {
                     out.println();
                     out.println("measured: " + measured);
                 }
-                print(out, values);
+                if (decimal) {
+                    print(
+                            out,
+                            values,
+                            Double.parseDouble(answer[3]),
+                            Double.parseDouble(answer[4]),
+                            Double.parseDouble(answer[5]));
+                } else {
+                    print(out, values);
+                }
             }
         }
         out.flush(); // the results are out before any wait: a Ctrl-C's exit waits for this command a while only
@@ -123,6 +134,44 @@ final class HistCommand implements Callable<Integer> {
     /** count, sum, min, max, then the buckets: the summary line, the chart, the percentiles. */
     static void print(PrintWriter out, long[] values) {
         long count = values[0];
+        print(
+                out,
+                values,
+                String.format("min %,d  max %,d  mean %,.1f", values[2], values[3], (double) values[1] / count));
+    }
+
+    /**
+     * As {@link #print(PrintWriter, long[])}, for a floating-point argument: {@code values} holds
+     * the count and the buckets, {@code sum}, {@code min} and {@code max} are the arguments' own.
+     */
+    static void print(PrintWriter out, long[] values, double sum, double min, double max) {
+        print(out, values, "min " + decimal(min) + "  max " + decimal(max) + "  mean " + decimal(sum / values[0]));
+    }
+
+    /** {@code value} to 6 significant digits, without trailing zeros or an exponent; NaN and infinities as Java says them. */
+    static String decimal(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return Double.toString(value);
+        }
+        return new java.math.BigDecimal(value)
+                .round(new java.math.MathContext(6))
+                .stripTrailingZeros()
+                .toPlainString();
+    }
+
+    private static boolean isInteger(String field) {
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if ((c < '0' || c > '9') && !(i == 0 && c == '-')) {
+                return false;
+            }
+        }
+        return !field.isEmpty();
+    }
+
+    /** The summary line ({@code count N  } then {@code minMaxMean}), the chart, the percentiles. */
+    private static void print(PrintWriter out, long[] values, String minMaxMean) {
+        long count = values[0];
         out.println();
         if (count == 0) {
             out.println("count 0: no firing passed");
@@ -130,8 +179,7 @@ final class HistCommand implements Callable<Integer> {
         }
         long[] buckets = new long[BUCKETS];
         System.arraycopy(values, 4, buckets, 0, BUCKETS);
-        out.printf(
-                "count %,d  min %,d  max %,d  mean %,.1f%n%n", count, values[2], values[3], (double) values[1] / count);
+        out.printf("count %,d  %s%n%n", count, minMaxMean);
         int first = 0;
         int last = BUCKETS - 1;
         while (buckets[first] == 0) {

@@ -36,6 +36,25 @@ class HistCommandTest {
                 .contains("p50   < 4", "p90   < 4", "p99   < 2K", "p99.9 < 2K");
     }
 
+    /**
+     * A floating-point argument's min, max and mean are its values' own (to 6 significant digits),
+     * not their integer parts' (a mean of 20.3 for 20.58; found by a black-box test).
+     */
+    @Test
+    void aFloatingPointArgumentsSummaryIsItsValuesOwn() {
+        long[] values = new long[4 + 65];
+        values[0] = 3;
+        values[4 + 2 + 4] = 3; // [16, 32)
+        StringWriter text = new StringWriter();
+        HistCommand.print(new PrintWriter(text, true), values, 20.25 + 20.9 + 20.59, 20.25, 20.9);
+        assertThat(text.toString().lines().toList())
+                .contains("count 3  min 20.25  max 20.9  mean 20.58")
+                .contains("[16, 32)                3 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|");
+        assertThat(HistCommand.decimal(1e-9)).isEqualTo("0.000000001");
+        assertThat(HistCommand.decimal(Double.NaN)).isEqualTo("NaN");
+        assertThat(HistCommand.decimal(-0.5)).isEqualTo("-0.5");
+    }
+
     /** The top bucket, [2^62, 2^63): its upper bound is 2^63, not a long that overflowed. */
     @Test
     void theTopBucketEndsAtTwoToTheSixtyThird() {

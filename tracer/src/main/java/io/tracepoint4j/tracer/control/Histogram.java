@@ -7,6 +7,8 @@ import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
 import io.tracepoint4j.tracer.Filter;
 import java.util.List;
+import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code hist()} do, and keeps its count, sum, minimum and maximum. It writes nothing.
  *
  * <p>Buckets: 0 holds negative values, 1 holds 0, and k + 2 holds [2^k, 2^(k+1)) for k = 0..62.
- * A floating-point argument is bucketed by its integer part (toward zero). The probe is a writer
+ * A floating-point argument is bucketed by its integer part (toward zero); its sum, minimum and
+ * maximum are kept as doubles (IEEE's: a NaN makes them NaN). The probe is a writer
  * probe whose cursor counts the arguments as they pass, so it sees the one it wants by its index.
  */
 final class Histogram {
@@ -35,7 +38,8 @@ final class Histogram {
      *       tracepoint refused the probe, while nothing is measured (or by the starting thread,
      *       which then throws it), and read by the control thread (problem()), which tells the
      *       tool.
-     *   The Recorder's sums are LongAdders and LongAccumulators, read with sum() and get().
+     *   The Recorder's sums are LongAdders and LongAccumulators (Double ones for a floating-point
+     *   argument), read with sum() and get().
      *   [N] A firing adds to count last, and read() reads count first: each firing it counts has
      *       its minimum, maximum and bucket in what it reads next (the adders' cells are written
      *       and read with volatile accesses), so the buckets add up to at least count, and min and
@@ -128,10 +132,14 @@ final class Histogram {
         chooser.checkFits(tracepoint);
         name = tracepoint.name();
         argument = arguments.get(index);
-        recorder = new Recorder(index, "tp hist of " + name + " " + field); // [R] publishes name, argument to name()
+        recorder = new Recorder( // [R] publishes name, argument to name()
+                index, type == float.class || type == double.class, "tp hist of " + name + " " + field);
     }
 
-    /** count, sum, min, max, then the 65 bucket counts, tab-separated. */
+    /**
+     * count, sum, min, max, then the 65 bucket counts, tab-separated; sum, min and max as doubles
+     * (Double.toString) for a floating-point argument.
+     */
     String read() {
         Recorder recorder = this.recorder;
         if (recorder == null) {
@@ -139,8 +147,16 @@ final class Histogram {
         }
         StringBuilder fields = new StringBuilder();
         long count = recorder.count.sum(); // [N] first
-        fields.append(count).append('\t').append(recorder.sum.sum()).append('\t');
-        fields.append(count == 0 ? 0 : recorder.min.get()).append('\t').append(count == 0 ? 0 : recorder.max.get());
+        fields.append(count).append('\t');
+        if (recorder.floating) {
+            fields.append(recorder.decimalSum.sum()).append('\t');
+            fields.append(count == 0 ? 0.0 : recorder.decimalMin.get())
+                    .append('\t')
+                    .append(count == 0 ? 0.0 : recorder.decimalMax.get());
+        } else {
+            fields.append(recorder.sum.sum()).append('\t');
+            fields.append(count == 0 ? 0 : recorder.min.get()).append('\t').append(count == 0 ? 0 : recorder.max.get());
+        }
         for (int b = 0; b < BUCKETS; b++) {
             fields.append('\t').append(recorder.buckets[b].sum());
         }
@@ -228,12 +244,19 @@ final class Histogram {
         final LongAdder sum = new LongAdder();
         final LongAccumulator min = new LongAccumulator(new Min(), Long.MAX_VALUE);
         final LongAccumulator max = new LongAccumulator(new Max(), Long.MIN_VALUE);
+        /** Whether the argument is a float or a double: the decimal sum, min and max are kept. */
+        final boolean floating;
+
+        final DoubleAdder decimalSum = new DoubleAdder();
+        final DoubleAccumulator decimalMin = new DoubleAccumulator(new DecimalMin(), Double.POSITIVE_INFINITY);
+        final DoubleAccumulator decimalMax = new DoubleAccumulator(new DecimalMax(), Double.NEGATIVE_INFINITY);
         final LongAdder[] buckets = new LongAdder[BUCKETS];
         final int index;
         private final String description;
 
-        Recorder(int index, String description) {
+        Recorder(int index, boolean floating, String description) {
             this.index = index;
+            this.floating = floating;
             this.description = description;
             for (int b = 0; b < BUCKETS; b++) {
                 buckets[b] = new LongAdder();
@@ -247,6 +270,18 @@ final class Histogram {
                 min.accumulate(value);
                 max.accumulate(value);
                 buckets[bucket(value)].increment();
+                count.increment(); // [N]
+            }
+            return cursor + 1;
+        }
+
+        /** As take(), for a float or double: bucketed by its integer part, summed as it is. */
+        private long takeDecimal(long cursor, double value) {
+            if (cursor == index) {
+                decimalSum.add(value);
+                decimalMin.accumulate(value);
+                decimalMax.accumulate(value);
+                buckets[bucket((long) value)].increment();
                 count.increment(); // [N]
             }
             return cursor + 1;
@@ -279,12 +314,12 @@ final class Histogram {
 
         @Override
         public long writeFloat(long cursor, float value) {
-            return take(cursor, (long) value);
+            return takeDecimal(cursor, value);
         }
 
         @Override
         public long writeDouble(long cursor, double value) {
-            return take(cursor, (long) value);
+            return takeDecimal(cursor, value);
         }
 
         @Override
@@ -304,6 +339,21 @@ final class Histogram {
     private static final class Max implements java.util.function.LongBinaryOperator {
         @Override
         public long applyAsLong(long left, long right) {
+            return Math.max(left, right);
+        }
+    }
+
+    /** Math.min of doubles (a NaN wins, as IEEE has it) as a DoubleBinaryOperator. */
+    private static final class DecimalMin implements java.util.function.DoubleBinaryOperator {
+        @Override
+        public double applyAsDouble(double left, double right) {
+            return Math.min(left, right);
+        }
+    }
+
+    private static final class DecimalMax implements java.util.function.DoubleBinaryOperator {
+        @Override
+        public double applyAsDouble(double left, double right) {
             return Math.max(left, right);
         }
     }

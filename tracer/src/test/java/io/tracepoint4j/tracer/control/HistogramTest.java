@@ -40,6 +40,32 @@ class HistogramTest {
         }
     }
 
+    /** The prototype of a tracepoint with a floating-point argument. */
+    public interface Timing {
+        void timing(double millis);
+    }
+
+    /**
+     * A floating-point argument is bucketed by its integer part, but its sum, minimum and maximum
+     * are the values' own: they used to be of the integer parts (a mean of 20.3 for 20.58; found by
+     * a black-box test).
+     */
+    @Test
+    void aFloatingPointArgumentsSumMinAndMaxAreItsOwn() {
+        Tracepoint<Timing> timing = Tracepoint.define("hdecimal:timing", Timing.class, "millis");
+        Histogram histogram = new Histogram("hdecimal:timing", "millis", null, new Notes());
+        try {
+            for (double millis : new double[] {20.25, 20.9, 20.59}) {
+                timing.fire().timing(millis);
+            }
+            String[] fields = histogram.read().split("\t");
+            assertThat(fields).startsWith("3", Double.toString(20.25 + 20.9 + 20.59), "20.25", "20.9");
+            assertThat(fields[4 + Histogram.bucket(20)]).as("bucketed by 20").isEqualTo("3");
+        } finally {
+            histogram.close();
+        }
+    }
+
     @Test
     void aTracepointDefinedLaterWithoutTheFieldIsAProblemToTell() {
         Histogram histogram = new Histogram("hmissing:sample", "nanos", null, new Notes());
