@@ -860,11 +860,10 @@ public final class Filter {
         private static boolean isExponentSign(String text, int start, int at) {
             char c = text.charAt(at);
             char before = text.charAt(at - 1);
-            String number = text.substring(text.charAt(start) == '-' ? start + 1 : start, at);
+            int digits = text.charAt(start) == '-' ? start + 1 : start;
             return (c == '-' || c == '+')
                     && (before == 'e' || before == 'E')
-                    && !number.startsWith("0x")
-                    && !number.startsWith("0X");
+                    && !text.regionMatches(true, digits, "0x", 0, 2);
         }
 
         private Token advance() {

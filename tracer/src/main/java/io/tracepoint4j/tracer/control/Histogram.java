@@ -248,8 +248,8 @@ final class Histogram {
         final boolean floating;
 
         final DoubleAdder decimalSum = new DoubleAdder();
-        final DoubleAccumulator decimalMin = new DoubleAccumulator(new DecimalMin(), Double.POSITIVE_INFINITY);
-        final DoubleAccumulator decimalMax = new DoubleAccumulator(new DecimalMax(), Double.NEGATIVE_INFINITY);
+        final DoubleAccumulator decimalMin = new DoubleAccumulator(new Min(), Double.POSITIVE_INFINITY);
+        final DoubleAccumulator decimalMax = new DoubleAccumulator(new Max(), Double.NEGATIVE_INFINITY);
         final LongAdder[] buckets = new LongAdder[BUCKETS];
         final int index;
         private final String description;
@@ -328,30 +328,30 @@ final class Histogram {
         }
     }
 
-    /** Math.min as a LongBinaryOperator; a class, not a method reference (no invokedynamic). */
-    private static final class Min implements java.util.function.LongBinaryOperator {
+    /**
+     * Math.min for the long and the double accumulators (of doubles a NaN wins, as IEEE has it); a
+     * class, not a method reference (no invokedynamic).
+     */
+    private static final class Min
+            implements java.util.function.LongBinaryOperator, java.util.function.DoubleBinaryOperator {
         @Override
         public long applyAsLong(long left, long right) {
             return Math.min(left, right);
         }
-    }
 
-    private static final class Max implements java.util.function.LongBinaryOperator {
-        @Override
-        public long applyAsLong(long left, long right) {
-            return Math.max(left, right);
-        }
-    }
-
-    /** Math.min of doubles (a NaN wins, as IEEE has it) as a DoubleBinaryOperator. */
-    private static final class DecimalMin implements java.util.function.DoubleBinaryOperator {
         @Override
         public double applyAsDouble(double left, double right) {
             return Math.min(left, right);
         }
     }
 
-    private static final class DecimalMax implements java.util.function.DoubleBinaryOperator {
+    private static final class Max
+            implements java.util.function.LongBinaryOperator, java.util.function.DoubleBinaryOperator {
+        @Override
+        public long applyAsLong(long left, long right) {
+            return Math.max(left, right);
+        }
+
         @Override
         public double applyAsDouble(double left, double right) {
             return Math.max(left, right);
