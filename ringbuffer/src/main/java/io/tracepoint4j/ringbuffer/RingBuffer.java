@@ -78,7 +78,12 @@ public final class RingBuffer extends WriterLine.After {
      *   OVERWRITE: writers do not wait for the consumer, so the consumer copies a sub-buffer out and
      *   then checks that no writer reserved into that index's next use meanwhile (a seqlock read,
      *   [SL]); if one did, the copy is dropped and the sub-buffer counts as overwritten. A consumer
-     *   that fell a whole buffer behind skips to the oldest use still intact.
+     *   that fell a whole buffer behind skips to the oldest use still intact. It copies as many
+     *   sub-buffers as its scratch holds before handing any over, and stops at the one open when
+     *   it was called: a hand-over may be slow (a disk write), and a hot writer fills a small
+     *   buffer many times during one. A count short of the use it looks at is a writer inside it
+     *   only if no writer claimed the index's next use meanwhile (the claim precedes the commits
+     *   the count shows): else the sub-buffer was overwritten, and it skips on.
      *
      * Concurrency: writers race only on the CAS of writePosition; after it, each writes its own
      *   bytes and adds to commitCounts with getAndAdd. The per-index stamps (content end, begin and
@@ -535,59 +540,138 @@ public final class RingBuffer extends WriterLine.After {
      * Hands every complete, closed sub-buffer from the consumer's position on to {@code consumer},
      * in order, and advances past it: its records are all committed, its header room is the first
      * {@code headerSize} bytes of {@link SubBuffer#memory()}, which the consumer may write. In
-     * OVERWRITE mode a sub-buffer is copied into {@code scratch} first and handed over only if no
-     * writer overwrote it meanwhile. Consumer side; never blocks writers.
+     * OVERWRITE mode the sub-buffers complete at the call are copied into {@code scratch}, as many
+     * at a time as it holds, each kept only if no writer overwrote it during its copy, and then
+     * handed over; those that complete meanwhile are the next call's. Consumer side; never blocks
+     * writers.
      *
-     * @param scratch {@code subBufferSize} bytes the caller owns, used in OVERWRITE mode (may be
-     *     null in DISCARD mode)
+     * @param scratch bytes the caller owns, used in OVERWRITE mode (may be null in DISCARD mode):
+     *     at least {@code subBufferSize}; {@code subBufferSize * subBufferCount} copies the whole
+     *     buffer before handing any of it over, so that writers that fill the buffer meanwhile (a
+     *     hot writer during a snapshot's disk writes) overwrite none of it
      * @return the number of sub-buffers handed over
      */
     public int consume(SubBufferConsumer consumer, MemorySegment scratch) {
-        if (mode == Mode.OVERWRITE && (scratch == null || scratch.byteSize() < subBufferSize)) {
-            throw new IllegalArgumentException("OVERWRITE mode copies each sub-buffer before handing it over: pass a"
-                    + " scratch segment of at least " + subBufferSize + " bytes");
+        if (mode == Mode.OVERWRITE) {
+            return consumeCopies(consumer, scratch);
         }
         int handed = 0;
-        final long span = (long) subBufferSize * subBufferCount;
         while (true) {
             long position = consumedPositionPlain(); // written by this thread only
             long written = writePositionAcquire(); // [WP]
-            if (mode == Mode.OVERWRITE && written - position > span) {
-                position = skipOverwritten(position, written);
-            }
             if (position >= (written & -(long) subBufferSize)) {
                 return handed; // the sub-buffer at `position` is still open (or not started)
             }
             int index = index(position);
-            long use = position / span;
             long count = commitCountAcquire(index); // [CC]
-            if (!isComplete(count, use + 1)) {
+            if (!isComplete(count, position / span() + 1)) {
                 return handed; // a writer is still inside it
             }
-            long contentEnd = contentEnds[index]; // stamps: published by the complete count ([CC])
-            long beginTime = beginTimes[index];
-            long endTime = endTimes[index];
-            long records = (recordsEver(count, use + 1) - beginRecords[index]) & BYTES_MASK;
-            long lostBefore = written == position + subBufferSize // nothing opened after it: see "Losses"
-                    ? lostTotal()
-                    : lostAtClose[index];
-            lostBefore = Math.max(lostHanded, lostBefore); // never less than an earlier one's
-            MemorySegment slice = memory.asSlice((long) index * subBufferSize, subBufferSize);
-            if (mode == Mode.OVERWRITE) {
-                MemorySegment.copy(slice, 0, scratch, 0, subBufferSize);
-                VarHandle.acquireFence(); // [SL] the copy's and the stamps' loads before the check's
-                if (writePositionAcquire() - position > span) { // [SL] a writer claimed its next use
-                    continue; // dropped: skipOverwritten counts it on the next round
-                }
-                slice = scratch.asSlice(0, subBufferSize);
-            }
-            SubBuffer view = new SubBuffer(
-                    slice, position >>> subBufferShift, contentEnd, records, beginTime, endTime, lostBefore);
-            lostHanded = lostBefore;
+            SubBuffer view =
+                    complete(position, count, written, lostHanded, memory.asSlice(offsetOf(index), subBufferSize));
+            lostHanded = view.lostTotal();
             consumer.accept(view);
             setConsumedPositionRelease(position + subBufferSize); // [CP] pairs with refusalToOpen's acquire
             handed++;
         }
+    }
+
+    /** OVERWRITE: how many times consume looks again when writers overwrote all it found complete. */
+    private static final int FRESH_LOOKS = 3;
+
+    /**
+     * OVERWRITE's consume: copies, then hands over. A writer may overwrite a sub-buffer from the
+     * moment the one before it fills, so the copies come first, one memory copy each, as many as
+     * the scratch holds, from the oldest sub-buffer intact on; then they are handed over, and so on
+     * up to the sub-buffer open at the call. A consumer that handed each copy over (to a disk
+     * write) before copying the next lost the rest to a hot writer that filled the buffer
+     * meanwhile, and chased it for as long as it kept up. If writers overwrote all of it before
+     * a single copy held (the consumer thread was descheduled), it takes up to the sub-buffer open
+     * then instead, FRESH_LOOKS times at most: what the buffer holds is still the newest.
+     */
+    private int consumeCopies(SubBufferConsumer consumer, MemorySegment scratch) {
+        if (scratch == null || scratch.byteSize() < subBufferSize) {
+            throw new IllegalArgumentException("OVERWRITE mode copies each sub-buffer before handing it over: pass a"
+                    + " scratch segment of at least " + subBufferSize + " bytes (best: subBufferSize *"
+                    + " subBufferCount = " + span() + ")");
+        }
+        int slots = (int) Math.min(subBufferCount, scratch.byteSize() / subBufferSize);
+        SubBuffer[] copies = new SubBuffer[slots];
+        long until = writePositionAcquire() & -(long) subBufferSize; // [WP] the start of the one open now
+        long position = consumedPositionPlain(); // written by this thread only
+        long lostSoFar = lostHanded;
+        int handed = 0;
+        int fresh = FRESH_LOOKS;
+        boolean more = true;
+        while (more) {
+            int copied = 0;
+            while (true) {
+                if (position >= until && handed + copied == 0 && fresh-- > 0) {
+                    // overwritten before any could be copied (this thread was descheduled): the
+                    // newest are still what the buffer holds now
+                    until = writePositionAcquire() & -(long) subBufferSize; // [WP]
+                }
+                if (position >= until || copied == slots) {
+                    more = position < until;
+                    break;
+                }
+                long written = writePositionAcquire(); // [WP]
+                if (written - position > span()) {
+                    position = oldestIntact(written, position);
+                    continue;
+                }
+                int index = index(position);
+                long count = commitCountAcquire(index); // [CC]
+                if (!isComplete(count, position / span() + 1)) {
+                    if (writePositionAcquire() - position > span()) { // [WP] after [CC]: the claim before its commits
+                        continue; // not short of its count: past it, a writer's next use of the index
+                    }
+                    more = false; // a writer is still inside it: the next call's
+                    break;
+                }
+                MemorySegment copy = scratch.asSlice((long) copied * subBufferSize, subBufferSize);
+                SubBuffer view = complete(position, count, written, lostSoFar, copy);
+                MemorySegment.copy(memory, offsetOf(index), copy, 0, subBufferSize);
+                VarHandle.acquireFence(); // [SL] the copy's and the stamps' loads before the check's
+                if (writePositionAcquire() - position > span()) { // [SL] a writer claimed its next use
+                    continue; // dropped: the next round skips past it
+                }
+                copies[copied++] = view;
+                lostSoFar = view.lostTotal();
+                position += subBufferSize;
+            }
+            for (int k = 0; k < copied; k++) {
+                SubBuffer copy = copies[k];
+                skipTo(copy.sequence() << subBufferShift);
+                lostHanded = copy.lostTotal();
+                consumer.accept(copy);
+                setConsumedPositionRelease((copy.sequence() + 1) << subBufferShift); // [CP] the consumer's own
+                handed++;
+            }
+        }
+        skipTo(Math.min(position, until));
+        return handed;
+    }
+
+    /**
+     * The complete sub-buffer at {@code position}, whose commit count is {@code count}, as {@code
+     * bytes}: its stamps, published by that count ([CC]), and the buffer's lost records up to its
+     * end, never fewer than {@code lostBefore} (see "Losses" in the design note).
+     */
+    private SubBuffer complete(long position, long count, long written, long lostBefore, MemorySegment bytes) {
+        int index = index(position);
+        long records = (recordsEver(count, position / span() + 1) - beginRecords[index]) & BYTES_MASK;
+        long lost = written == position + subBufferSize // nothing opened after it: see "Losses"
+                ? lostTotal()
+                : lostAtClose[index];
+        return new SubBuffer(
+                bytes,
+                position >>> subBufferShift,
+                contentEnds[index],
+                records,
+                beginTimes[index],
+                endTimes[index],
+                Math.max(lostBefore, lost));
     }
 
     /**
@@ -778,16 +862,31 @@ public final class RingBuffer extends WriterLine.After {
         }
     }
 
-    private long skipOverwritten(long position, long written) {
-        final long span = (long) subBufferSize * subBufferCount;
-        // the lowest sub-buffer start p with written - p <= span: no writer has claimed its next use
-        long oldestIntact = (written - span + subBufferSize - 1) & -(long) subBufferSize;
-        if (oldestIntact > position) {
-            overwritten += (oldestIntact - position) >>> subBufferShift;
-            setConsumedPositionRelease(oldestIntact); // [CP] consumer's own progress (OVERWRITE: unread by writers)
-            return oldestIntact;
+    /**
+     * OVERWRITE: the lowest sub-buffer start p from {@code position} on with written - p <= span,
+     * whose next use no writer has claimed.
+     */
+    private long oldestIntact(long written, long position) {
+        return Math.max(position, (written - span() + subBufferSize - 1) & -(long) subBufferSize);
+    }
+
+    /** OVERWRITE: moves the consumer on to {@code position}, counting the sub-buffers it skips as overwritten. */
+    private void skipTo(long position) {
+        long consumed = consumedPositionPlain(); // written by this thread only
+        if (position > consumed) {
+            overwritten += (position - consumed) >>> subBufferShift;
+            setConsumedPositionRelease(position); // [CP] the consumer's own progress (OVERWRITE: unread by writers)
         }
-        return position;
+    }
+
+    /** The bytes of every use of the buffer: subBufferSize * subBufferCount. */
+    private long span() {
+        return (long) subBufferSize * subBufferCount;
+    }
+
+    /** Where sub-buffer index {@code index} begins in memory. */
+    private long offsetOf(int index) {
+        return (long) index * subBufferSize;
     }
 
     private int index(long position) {

@@ -87,7 +87,9 @@ class RingBufferStressTest {
         Drained drained = new Drained();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean writing = new AtomicBoolean(true);
-        MemorySegment scratch = Arena.ofAuto().allocate(buffer.subBufferSize());
+        // the whole buffer, as the tracer's snapshots pass, up to 1 MiB: several copies per hand-over
+        long bufferBytes = (long) buffer.subBufferSize() * buffer.subBufferCount();
+        MemorySegment scratch = Arena.ofAuto().allocate(Math.min(bufferBytes, 1 << 20));
         Thread consumer = Thread.ofPlatform().name("consumer").start(() -> {
             try {
                 while (writing.get()) {

@@ -48,7 +48,7 @@ class RingBufferTest {
 
     static List<SubBuffer> consumeAll(RingBuffer buffer, List<TestRecords.Parsed> into) {
         List<SubBuffer> subs = new ArrayList<>();
-        MemorySegment scratch = Arena.ofAuto().allocate(buffer.subBufferSize());
+        MemorySegment scratch = Arena.ofAuto().allocate((long) buffer.subBufferSize() * buffer.subBufferCount());
         buffer.consume(
                 sub -> {
                     into.addAll(TestRecords.parse(sub, buffer.headerSize()));
@@ -473,6 +473,79 @@ class RingBufferTest {
                 .containsExactly(12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
         assertThat(buffer.overwrittenSubBuffers()).isEqualTo(6);
         assertThat(buffer.lostTotal()).isZero();
+    }
+
+    /**
+     * OVERWRITE: writers that fill the whole buffer while the consumer hands a sub-buffer over (a
+     * hot writer while a snapshot writes a packet to disk) cost the consumer nothing it had found
+     * complete: every sub-buffer is copied before the first is handed over. And the consumer stops
+     * at the sub-buffer open when it was called, instead of chasing the writers. Handing each copy
+     * over before copying the next lost all but the first to such writers (and, with writers that
+     * kept up, never returned).
+     */
+    @Test
+    void overwriteModeCopiesWhatItFoundCompleteBeforeHandingAnyOverAndStopsWhereTheWritersWere() {
+        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+        for (int i = 0; i < 7; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 to 2 closed, 3 open
+        }
+        List<Long> sequences = new ArrayList<>();
+        List<Long> records = new ArrayList<>();
+        long[] next = {7};
+        int handed = buffer.consume(
+                sub -> {
+                    sequences.add(sub.sequence());
+                    for (TestRecords.Parsed parsed : TestRecords.parse(sub, HEADER)) {
+                        records.add(parsed.sequence());
+                    }
+                    if (sequences.size() < 100) { // the broken version would go on for ever
+                        for (int i = 0; i < 8; i++) { // a whole buffer's worth meanwhile
+                            put(buffer, 100, 1, next[0]++);
+                        }
+                    }
+                },
+                Arena.ofAuto().allocate(4 * 256));
+        assertThat(sequences).as("what was complete at the call, intact").containsExactly(0L, 1L, 2L);
+        assertThat(records).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(handed).isEqualTo(3);
+        List<SubBuffer> later = consumeAll(buffer, new ArrayList<>());
+        assertThat(later)
+                .as("the next call takes the newest, counting the overwritten ones in between")
+                .extracting(SubBuffer::sequence)
+                .containsExactly(12L, 13L, 14L);
+        assertThat(buffer.overwrittenSubBuffers()).isEqualTo(9);
+    }
+
+    /**
+     * OVERWRITE with a scratch of one sub-buffer: the copies go one at a time, so writers that fill
+     * the buffer during a hand-over overwrite the rest; the consumer still stops where the writers
+     * were at the call.
+     */
+    @Test
+    void overwriteModeWithASmallScratchStopsWhereTheWritersWereToo() {
+        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+        for (int i = 0; i < 7; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 to 2 closed, 3 open
+        }
+        List<Long> sequences = new ArrayList<>();
+        long[] next = {7};
+        int handed = buffer.consume(
+                sub -> {
+                    sequences.add(sub.sequence());
+                    if (sequences.size() < 100) { // the broken version would go on for ever
+                        for (int i = 0; i < 8; i++) {
+                            put(buffer, 100, 1, next[0]++);
+                        }
+                    }
+                },
+                Arena.ofAuto().allocate(256));
+        assertThat(sequences)
+                .as("the rest was overwritten during the hand-over")
+                .containsExactly(0L);
+        assertThat(handed).isEqualTo(1);
+        assertThat(buffer.overwrittenSubBuffers())
+                .as("up to where the writers were at the call")
+                .isEqualTo(2);
     }
 
     @Test

@@ -84,6 +84,14 @@ final class Drain implements Runnable {
      *   after the grace periods it waits for anyway (stop, rotation, snapshot), drops what is
      *   stuck before its cuts (drainPastAbandoned).
      *
+     * Copies (OVERWRITE): writers go on while a snapshot writes, and a hot one fills a small
+     *   buffer many times during a single packet's disk write, so RingBuffer.consume copies every
+     *   sub-buffer complete at the call out of the buffer before the first is written (copying one,
+     *   writing it, then copying the next made a snapshot of such a writer empty, or chase it for
+     *   as long as it kept up). The room is one buffer's size, allocated at the first drain that
+     *   needs it and freed when the trace closes: a snapshot takes that much memory more while it
+     *   runs, an OVERWRITE session none while it records.
+     *
      * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain
      *   thread, with a warning logged at once: the trace stays readable up to its last complete
      *   packet (CtfTrace writes whole packets), writers keep running into buffers no one drains,
@@ -106,7 +114,10 @@ final class Drain implements Runnable {
     private final CtfTrace trace;
     private final Mode mode;
     private final ToStream[] streams;
-    private final MemorySegment scratch;
+    /** OVERWRITE: room for a copy of one buffer, from the first drain on until the trace closes (see "Copies"). */
+    private Arena scratchArena;
+
+    private MemorySegment scratch;
     private Thread thread; // set by start(), before the thread runs; read by the lifecycle thread
     private volatile boolean stopping; // [DS]
     /** The drain thread's write failure: set by it before it ends, read after join(). */
@@ -131,9 +142,6 @@ final class Drain implements Runnable {
             streams[i] = new ToStream(
                     trace.openStream(0, i), buffers.buffer(i).subBufferSize(), recorder, numbered, first && numbered);
         }
-        this.scratch = mode == Mode.OVERWRITE
-                ? Arena.ofAuto().allocate(buffers.buffer(0).subBufferSize())
-                : null;
     }
 
     /** In DISCARD mode, starts the thread that streams the packets; an OVERWRITE session has none. */
@@ -337,7 +345,7 @@ final class Drain implements Runnable {
      */
     void discardAll() {
         for (int i = 0; i < buffers.count(); i++) {
-            buffers.buffer(i).consume(unwritten, scratch);
+            buffers.buffer(i).consume(unwritten, scratch());
         }
     }
 
@@ -391,9 +399,27 @@ final class Drain implements Runnable {
         return first == Long.MAX_VALUE ? fallback : first - before;
     }
 
-    /** Closes the trace (its metadata and stream files). */
+    /** Closes the trace (its metadata and stream files), and frees the copies' room. */
     void closeTrace() throws IOException {
-        trace.close();
+        try {
+            trace.close();
+        } finally {
+            if (scratchArena != null) {
+                scratchArena.close();
+                scratchArena = null;
+                scratch = null;
+            }
+        }
+    }
+
+    /** The room RingBuffer.consume copies an OVERWRITE buffer into (see "Copies"); null in DISCARD mode. */
+    private MemorySegment scratch() {
+        if (mode == Mode.OVERWRITE && scratch == null) {
+            RingBuffer buffer = buffers.buffer(0); // every buffer of a session has the same size
+            scratchArena = Arena.ofShared(); // the stop's drain may run on another thread than the one that made it
+            scratch = scratchArena.allocate((long) buffer.subBufferSize() * buffer.subBufferCount(), Long.BYTES);
+        }
+        return scratch;
     }
 
     CtfTrace trace() {
@@ -402,7 +428,7 @@ final class Drain implements Runnable {
 
     private int consume(RingBuffer buffer, ToStream stream) throws IOException {
         try {
-            return buffer.consume(stream, scratch);
+            return buffer.consume(stream, scratch());
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

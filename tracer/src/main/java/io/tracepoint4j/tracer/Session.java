@@ -557,7 +557,10 @@ public final class Session implements AutoCloseable {
      * Writes what an OVERWRITE session's buffers hold now, the newest events, into a new trace in
      * {@code folder} (created as the session's own was), without stopping: a flight recorder's
      * dump, e.g. when something went wrong. What a snapshot writes is consumed: the next snapshot,
-     * or the trace written at the stop, holds the events recorded after it.
+     * or the trace written at the stop, holds the events recorded after it. Threads keep recording
+     * meanwhile: it copies a buffer's sub-buffers out before writing them, so it takes the memory
+     * of one buffer more ({@link Builder#subBufferSize(int)} times {@link Builder#subBufferCount(int)}) while
+     * it runs.
      *
      * @return {@code folder}
      * @throws IOException if the folder cannot be created or written (the session goes on)

@@ -124,6 +124,8 @@ public final class AbandonedRecordMain {
         }
         try {
             System.out.println("stopped: " + stop.get(30, TimeUnit.SECONDS));
+            System.out.println("lost to abandoned records: "
+                    + (session.lost(Loss.ABANDONED) + session.lost(Loss.SUB_BUFFER_BUSY)));
             stopped.countDown();
         } catch (java.util.concurrent.TimeoutException e) {
             System.out.println("stop hung");

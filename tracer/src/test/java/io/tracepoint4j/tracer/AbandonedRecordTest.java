@@ -74,7 +74,10 @@ class AbandonedRecordTest {
             assertThat(abandoned)
                     .as("records cut short, rewritten: the case is exercised")
                     .isPositive();
-            assertThat(lost).as("its own buffer lost nothing").isZero();
+            assertThat(number(result.output(), "lost to abandoned records: (\\d+)"))
+                    .as("its own buffer lost nothing to them, dropped or held up (a loaded machine's drain may"
+                            + " fall behind: BUFFER_FULL)")
+                    .isZero();
             assertThat(result.output()).contains(abandoned + " are in the trace as tracepoint4j:abandoned events");
         } else {
             assertThat(result.output()).contains("events of other firings were lost with the packets");

@@ -9,6 +9,7 @@ import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.testkit.Babeltrace;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -200,6 +201,65 @@ class RotateAndSnapshotTest {
                         Thread.currentThread().getName());
         assertThat(Babeltrace.run(folder).exitCode()).isZero();
     }
+
+    /**
+     * A flight recorder whose buffers a hot writer fills many times during one packet's disk
+     * write: each snapshot holds the newest sub-buffers, and no more than the buffers hold. A
+     * snapshot that wrote each sub-buffer before copying the next was at times empty (the writer
+     * had overwritten the rest meanwhile) and at times chased the writer far past what the buffers
+     * hold (found by a black-box test: 0 events, or 49,896 where 16 KiB holds about 600).
+     */
+    @Test
+    void aHotWritersSnapshotsHoldTheNewestSubBuffersAndNoMore(@TempDir Path dir) throws Exception {
+        String provider = SessionTest.provider();
+        Tracepoint<SessionTest.Tick> tick = Tracepoint.define(provider + ":tick", SessionTest.Tick.class, "n");
+        int bufferBytes = 4 * 4096;
+        Session session = Session.builder("hot-flight")
+                .enable(provider + ":*")
+                .output(dir.resolve("recorder"))
+                .mode(Mode.OVERWRITE)
+                .buffers(1)
+                .subBufferSize(4096)
+                .subBufferCount(4)
+                .start();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = Thread.ofVirtual()
+                .name("hot")
+                .start(
+                        () -> { // a shared buffer: it never stops writing
+                            long n = 0;
+                            while (!stop.get()) {
+                                tick.fire().tick(n++);
+                            }
+                        });
+        try {
+            Thread.sleep(100);
+            for (int i = 0; i < 20; i++) {
+                Path snapshot = session.snapshot(dir.resolve("snapshot-" + i));
+                long buffers;
+                try (var files = Files.list(snapshot)) {
+                    buffers = files.filter(f -> f.getFileName().toString().startsWith("stream-"))
+                                    .count()
+                            - 1;
+                }
+                List<Long> events = read(snapshot).ticksByThread().getOrDefault(writer.threadId(), List.of());
+                assertThat(events)
+                        .as("snapshot %d: the newest sub-buffers, at most its %d buffers' worth", i, buffers)
+                        .isNotEmpty()
+                        .hasSizeLessThanOrEqualTo((int) (buffers * bufferBytes / EVENT_BYTES_AT_LEAST));
+                for (int k = 1; k < events.size(); k++) {
+                    assertThat(events.get(k)).as("in order").isGreaterThan(events.get(k - 1));
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+            session.stop();
+        }
+    }
+
+    /** A tick event's bytes at least: its id, timestamp, thread id and argument. */
+    private static final int EVENT_BYTES_AT_LEAST = 2 + 8 + 8 + 8;
 
     private static int indexOf(List<String> lines, String text) {
         for (int i = 0; i < lines.size(); i++) {
