@@ -157,9 +157,10 @@ class SnapshotCommandTest {
                     TpCommand.run("snapshot", "--pid", Long.toString(target.pid()), "-o", dir.resolve("none"));
             assertThat(refused.status()).isEqualTo(1);
             assertThat(refused.err().strip())
-                    .isEqualTo(
-                            "tp snapshot: PID " + target.pid() + ": no flight recorder runs in this JVM: start a"
-                                    + " session in OVERWRITE mode (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE))");
+                    .isEqualTo("tp snapshot: PID " + target.pid() + ": no flight recorder runs in this JVM: start a"
+                            + " session in OVERWRITE mode (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE)),"
+                            + " or keep one running from another shell: tp record --pid " + target.pid()
+                            + " --mode overwrite -e GLOB");
         } finally {
             end(target);
         }

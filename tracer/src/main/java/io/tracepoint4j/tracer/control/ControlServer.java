@@ -533,7 +533,10 @@ final class ControlServer {
             }
             if (recorders.isEmpty()) {
                 return "error\tno flight recorder runs in this JVM: start a session in OVERWRITE mode"
-                        + " (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE))";
+                        + " (Session.builder(NAME).mode(io.tracepoint4j.ringbuffer.Mode.OVERWRITE)), or keep one"
+                        + " running from another shell: tp record --pid "
+                        + ProcessHandle.current().pid()
+                        + " --mode overwrite -e GLOB";
             }
             Path folder = Path.of(request[1]);
             StringBuilder answer = new StringBuilder("ok");
