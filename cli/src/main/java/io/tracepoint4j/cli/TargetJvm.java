@@ -165,13 +165,24 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * "; it runs COMMAND" for {@code pid}'s executable, if the system says, for a process that is
-     * not a JVM: the JDK's own message would quote its whole command line.
+     * not a JVM: the JDK's own message would quote its whole command line. Where its executable's
+     * path cannot be read (a process the kernel hides it of, such as a container's PID 1), its
+     * name (/proc/PID/comm).
      */
-    private static String runs(long pid) {
-        return ProcessHandle.of(pid)
+    static String runs(long pid) {
+        String command = ProcessHandle.of(pid)
                 .flatMap(process -> process.info().command())
-                .map(command -> "; it runs " + command)
-                .orElse("");
+                .orElseGet(() -> processName(pid));
+        return command == null || command.isEmpty() ? "" : "; it runs " + command;
+    }
+
+    private static String processName(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm"))
+                    .strip();
+        } catch (IOException | RuntimeException e) { // not Linux, or gone
+            return null;
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tracepoint4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -229,6 +230,20 @@ class ListCommandTest {
         } finally {
             shell.destroyForcibly();
         }
+    }
+
+    /**
+     * A process whose executable the system does not show (a container's PID 1, here) is named by
+     * its process name: `tp list --pid 1` said only that it was no JVM (found by a black-box test).
+     */
+    @Test
+    void aProcessWhoseExecutableIsHiddenIsNamedByItsProcessName() throws Exception {
+        assumeTrue(
+                ProcessHandle.of(1).flatMap(p -> p.info().command()).isEmpty()
+                        && Files.isReadable(Path.of("/proc/1/comm")),
+                "PID 1's executable is visible here, or it has no /proc/1/comm");
+        String name = Files.readString(Path.of("/proc/1/comm")).strip();
+        assertThat(TargetJvm.runs(1)).isEqualTo("; it runs " + name);
     }
 
     /**
