@@ -475,17 +475,15 @@ class RingBufferTest {
         assertThat(buffer.lostTotal()).isZero();
     }
 
+    /** What one consume() of an OVERWRITE buffer handed over, and the records in it. */
+    private record HandedOver(int count, List<Long> sequences, List<Long> records) {}
+
     /**
-     * OVERWRITE: writers that fill the whole buffer while the consumer hands a sub-buffer over (a
-     * hot writer while a snapshot writes a packet to disk) cost the consumer nothing it had found
-     * complete: every sub-buffer is copied before the first is handed over. And the consumer stops
-     * at the sub-buffer open when it was called, instead of chasing the writers. Handing each copy
-     * over before copying the next lost all but the first to such writers (and, with writers that
-     * kept up, never returned).
+     * Three closed sub-buffers of two records each and an open one, then one consume() with a
+     * {@code scratchBytes} scratch whose every hand-over writes a whole buffer's worth of records
+     * (a hot writer while a snapshot writes a packet to disk).
      */
-    @Test
-    void overwriteModeCopiesWhatItFoundCompleteBeforeHandingAnyOverAndStopsWhereTheWritersWere() {
-        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+    private static HandedOver consumeWhileWritersFillTheBuffer(RingBuffer buffer, long scratchBytes) {
         for (int i = 0; i < 7; i++) {
             assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 to 2 closed, 3 open
         }
@@ -498,16 +496,33 @@ class RingBufferTest {
                     for (TestRecords.Parsed parsed : TestRecords.parse(sub, HEADER)) {
                         records.add(parsed.sequence());
                     }
-                    if (sequences.size() < 100) { // the broken version would go on for ever
-                        for (int i = 0; i < 8; i++) { // a whole buffer's worth meanwhile
+                    if (sequences.size() < 100) { // a consumer that chased the writers would go on for ever
+                        for (int i = 0; i < 8; i++) {
                             put(buffer, 100, 1, next[0]++);
                         }
                     }
                 },
-                Arena.ofAuto().allocate(4 * 256));
-        assertThat(sequences).as("what was complete at the call, intact").containsExactly(0L, 1L, 2L);
-        assertThat(records).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-        assertThat(handed).isEqualTo(3);
+                Arena.ofAuto().allocate(scratchBytes));
+        return new HandedOver(handed, sequences, records);
+    }
+
+    /**
+     * OVERWRITE: writers that fill the whole buffer while the consumer hands a sub-buffer over cost
+     * the consumer nothing it had found complete: with a scratch as large as the buffer, every
+     * sub-buffer is copied before the first is handed over. And the consumer stops at the
+     * sub-buffer open when it was called, instead of chasing the writers. Handing each copy over
+     * before copying the next lost all but the first to such writers (and, with writers that kept
+     * up, never returned).
+     */
+    @Test
+    void overwriteModeCopiesWhatItFoundCompleteBeforeHandingAnyOverAndStopsWhereTheWritersWere() {
+        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+        HandedOver handed = consumeWhileWritersFillTheBuffer(buffer, 4 * 256);
+        assertThat(handed.sequences())
+                .as("what was complete at the call, intact")
+                .containsExactly(0L, 1L, 2L);
+        assertThat(handed.records()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(handed.count()).isEqualTo(3);
         List<SubBuffer> later = consumeAll(buffer, new ArrayList<>());
         assertThat(later)
                 .as("the next call takes the newest, counting the overwritten ones in between")
@@ -524,25 +539,11 @@ class RingBufferTest {
     @Test
     void overwriteModeWithASmallScratchStopsWhereTheWritersWereToo() {
         RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
-        for (int i = 0; i < 7; i++) {
-            assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 to 2 closed, 3 open
-        }
-        List<Long> sequences = new ArrayList<>();
-        long[] next = {7};
-        int handed = buffer.consume(
-                sub -> {
-                    sequences.add(sub.sequence());
-                    if (sequences.size() < 100) { // the broken version would go on for ever
-                        for (int i = 0; i < 8; i++) {
-                            put(buffer, 100, 1, next[0]++);
-                        }
-                    }
-                },
-                Arena.ofAuto().allocate(256));
-        assertThat(sequences)
+        HandedOver handed = consumeWhileWritersFillTheBuffer(buffer, 256);
+        assertThat(handed.sequences())
                 .as("the rest was overwritten during the hand-over")
                 .containsExactly(0L);
-        assertThat(handed).isEqualTo(1);
+        assertThat(handed.count()).isEqualTo(1);
         assertThat(buffer.overwrittenSubBuffers())
                 .as("up to where the writers were at the call")
                 .isEqualTo(2);
