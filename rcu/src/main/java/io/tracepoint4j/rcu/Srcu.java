@@ -54,9 +54,11 @@ public interface Srcu extends RcuDomain {
      * Ends the section {@code token} opened; must run on the thread that opened it, innermost first.
      *
      * @throws IllegalStateException if {@code token} is not this thread's innermost section of this
-     *     domain (unbalanced, out of order, from another domain, from {@link #downRead()}, or from
-     *     another thread: tokens are salted per thread, so such a token is refused but for one chance
-     *     in 65536); nothing changes then
+     *     domain (unbalanced, out of order, from another domain, from {@link #downRead()}, from
+     *     another thread, or of a section that ended already: tokens are salted per thread and per
+     *     outermost section, so such a token is refused but for one chance in 32768); nothing
+     *     changes then. Not refused: the token of an ended nested section while a later one of the
+     *     same depth is open in the same outermost section (it ends that one)
      */
     void readUnlock(int token);
 

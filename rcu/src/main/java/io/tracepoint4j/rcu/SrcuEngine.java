@@ -58,7 +58,7 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
      * Invariants
      *   For each slot, locks >= unlocks in every scan (assert). Token: tag | depth << 2 | portable
      *   << 1 | slot. A downRead() token carries the domain's tag; a same-thread token carries its
-     *   reader's tokenTag (see SrcuReader). Not detected: all downRead() tokens of a slot are
+     *   reader's tag, which changes with each outermost section (see SrcuReader). Not detected: all downRead() tokens of a slot are
      *   equal, so a second upRead() of a token while another hand-off of that slot is open ends
      *   that one.
      *
@@ -116,7 +116,8 @@ final class SrcuEngine extends GracePeriodEngine<SrcuReader> {
         SrcuReader reader = reader(cache);
         int slot = srcuIdxOpaque(); // [I]
         int level = enter(reader, 0, slot);
-        return reader.tokenTag | (level << DEPTH_SHIFT) | slot; // no call after the entry: see [E]
+        // no call after the entry (see [E]): the tag as SrcuReader.tag() computes it
+        return (reader.salt ^ (reader.generation << SrcuReader.GENERATION_SHIFT)) | (level << DEPTH_SHIFT) | slot;
     }
 
     void readUnlock(SrcuReader[] cache, int token) {

@@ -15,10 +15,14 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *   per section (slot | SCOPED: opened by read()) packed in a long, innermost in the low bits,
      *   so opening and closing shift and touch no array; sections deeper than INLINE_DEPTH spill
      *   their outermost entries to a byte array. A readUnlock(token) must match the innermost
-     *   entry: token = tokenTag | depth << 2 | slot, where tokenTag is the domain's tag salted with
-     *   16 random bits per thread, so that a token handed to another thread is refused there (but
-     *   for one chance in 65536) instead of ending that thread's own section of the same depth and
-     *   slot. read() returns a section object that knows its level: the reader itself for level 1,
+     *   entry: token = tag | depth << 2 | slot. The tag is the domain's salted with 15 random bits
+     *   per thread (bit 16 set: never zero), XOR the count of the thread's outermost sections
+     *   (generation, 15 bits of it from bit 17 on), so that a token handed to another thread is
+     *   refused there (but for one chance in 32768) instead of ending that thread's own section of
+     *   the same depth and slot, and so is a token of an ended section unlocked again once a later
+     *   outermost section is open (it ended that one before). Not detected: a token of an
+     *   ended nested section unlocked again while a later one of the same depth, in the same
+     *   outermost section, is open. read() returns a section object that knows its level: the reader itself for level 1,
      *   a ScopedSection per deeper level (made on first use, then reused). close() ends its level
      *   only when that is the innermost, so a second close() is refused where it happens;
      *   closeWithInner() (UnwindingSection, for the tracepoint firing code) first ends the read()
@@ -61,6 +65,14 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     static final int MAX_DEPTH = UnnestedSections.MAX_LEVEL;
     static final int DEPTH_MASK = MAX_DEPTH << DEPTH_SHIFT;
     static final int TAG_MASK = 0xFFFF_0000;
+    /** Set in every salt, and so in every same-thread token: see "tag" in the design note. */
+    private static final int SALT_BIT = 1 << 16;
+    /** Where a token's tag holds the generation: the bits above SALT_BIT. */
+    static final int GENERATION_SHIFT = 17;
+    /** The generation's bits a tag holds. */
+    private static final int GENERATION_MASK = (1 << (Integer.SIZE - GENERATION_SHIFT)) - 1;
+    /** How many outermost sections back a token is taken for one of this thread's ended sections. */
+    private static final int RECENT = 1024;
     /** Stack entry flag: opened by read(), closed by ReadSection.close(). */
     static final byte SCOPED = 1 << 1;
 
@@ -68,8 +80,13 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     private static final int INLINE_DEPTH = Long.SIZE / 2;
 
     private final SrcuEngine engine;
-    /** The high bits of this thread's same-thread tokens: see the design note. */
-    final int tokenTag;
+    /** The domain's tag salted for this thread, bit 16 set: see "tag" in the design note. */
+    final int salt;
+    /**
+     * The thread's outermost sections so far, 15 bits of which go into the tags of their tokens
+     * (salt ^ generation << GENERATION_SHIFT); owner only.
+     */
+    int generation;
 
     /*
      * Lock and unlock counts by slot: counts[LOCKS + slot] and counts[UNLOCKS + slot], written only
@@ -105,11 +122,9 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     SrcuReader(SrcuEngine engine, Thread owner) {
         super(owner);
         this.engine = engine;
-        int salted;
-        do {
-            salted = engine.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK);
-        } while (salted == 0); // a token is never a small number, which a bug might pass by chance
-        this.tokenTag = salted;
+        // bit 16 set, which the generation never touches: a token is never a small number, which a
+        // bug might pass by chance
+        this.salt = (engine.tag ^ (ThreadLocalRandom.current().nextInt() & TAG_MASK)) | SALT_BIT;
     }
 
     /**
@@ -120,6 +135,9 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      * read side loads nothing through {@link #domain}.
      */
     void lock(int d, long e, int kind, int slot, SrcuEngine engine) {
+        if (d == 0) {
+            generation++; // a new outermost section: new token tags (before the entry: nothing is open yet)
+        }
         if (d >= INLINE_DEPTH) {
             spill(d, e); // may throw; writes only a spill slot above the open sections
         }
@@ -168,9 +186,14 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
 
     /** Refuses {@code token} unless it is the innermost of the {@code d} open sections, whose entry is {@code entry}. */
     private void requireInnermost(int token, int d, int entry) {
-        if (d == 0 || (entry & SCOPED) != 0 || token != (tokenTag | (d << DEPTH_SHIFT) | entry)) {
+        if (d == 0 || (entry & SCOPED) != 0 || token != (tag() | (d << DEPTH_SHIFT) | entry)) {
             throw engine.badUnlock(token, whyNotInnermost(token, d, entry));
         }
+    }
+
+    /** The tag of the tokens of the thread's open sections (see the design note). */
+    int tag() {
+        return salt ^ (generation << GENERATION_SHIFT);
     }
 
     /**
@@ -383,7 +406,12 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         if (d == 0) {
             return "this thread has no section of " + engine + " open";
         }
-        if ((token & TAG_MASK) != tokenTag) {
+        int earlier = (generation - ((token ^ salt) >>> GENERATION_SHIFT)) & GENERATION_MASK;
+        if ((token & SALT_BIT) != 0 && (token & TAG_MASK) != tag() && earlier > 0 && earlier <= RECENT) {
+            return "it is the token of an earlier section of this thread's, which ended already (a second"
+                    + " readUnlock() of one token?); the section open now is another one";
+        }
+        if ((token & TAG_MASK) != tag()) {
             return "it is not a token of this thread's sections of " + engine
                     + " (another thread's, or another domain's); a section opened by readLock() ends on"
                     + " its thread, use downRead()/upRead() to hand one over";
@@ -391,8 +419,13 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         if ((entry & SCOPED) != 0) {
             return "the innermost section was opened by read() and must be closed first";
         }
-        return "it is not the innermost section (depth " + ((token & DEPTH_MASK) >>> DEPTH_SHIFT) + ", innermost is "
-                + d + "); sections end innermost first, once";
+        int depth = (token & DEPTH_MASK) >>> DEPTH_SHIFT;
+        if (depth == d) {
+            return "it is not the token readLock() returned for the innermost section (depth " + d
+                    + "), though of its depth: its grace-period slot differs (an altered token?)";
+        }
+        return "it is not the innermost section (depth " + depth + ", innermost is " + d
+                + "); sections end innermost first, once";
     }
 
     long locksAcquire(int slot) {

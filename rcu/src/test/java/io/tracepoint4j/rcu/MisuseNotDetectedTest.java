@@ -51,6 +51,26 @@ class MisuseNotDetectedTest {
     }
 
     /**
+     * Nested sections of one outermost section share their tokens' tag: a nested token unlocked a
+     * second time while a later section of the same depth is open in the same outermost section
+     * ends that one.
+     */
+    @Test
+    void aNestedTokenUnlockedTwiceEndsALaterSectionOfTheSameDepthInTheSameOutermostOne() {
+        Srcu d = domains.srcu("stale-nested-token");
+        int outer = d.readLock();
+        int inner = d.readLock();
+        d.readUnlock(inner);
+        int later = d.readLock();
+        assertThat(later)
+                .as("the same depth and slot in the same outermost section")
+                .isEqualTo(inner);
+        d.readUnlock(inner); // the misuse: ends `later`, undetected
+        d.readUnlock(outer);
+        assertThat(d.inReadSection()).isFalse();
+    }
+
+    /**
      * A read() section object is reused per nesting level: kept past its close(), it closes a later
      * section of the same level on its thread.
      */

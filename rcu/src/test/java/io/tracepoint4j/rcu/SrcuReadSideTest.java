@@ -117,6 +117,28 @@ class SrcuReadSideTest {
         });
     }
 
+    /**
+     * A token unlocked a second time while a later section is open (of the same depth and slot, as
+     * the next section a loop opens is) is refused, and the later section stays open: its token
+     * was the same (found by a black-box test: the second unlock ended the later section, and a
+     * grace period then ran out under its reader).
+     */
+    @Test
+    void readUnlockOfAnEndedSectionsTokenWhileALaterOneIsOpenIsRefused() {
+        Srcu d = domains.srcu("srcu-stale-token");
+        assertMisuseChangesNothing(d, () -> {
+            int first = d.readLock();
+            d.readUnlock(first);
+            int later = d.readLock();
+            assertThat(later).as("a later section's token").isNotEqualTo(first);
+            assertThatThrownBy(() -> d.readUnlock(first))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the token of an earlier section of this thread's, which ended already");
+            assertThat(d.inReadSection()).as("the later section is still open").isTrue();
+            d.readUnlock(later);
+        });
+    }
+
     @Test
     void readUnlockTwiceThrowsAndChangesNothing() {
         Srcu d = domains.srcu("srcu-twice");
@@ -214,6 +236,12 @@ class SrcuReadSideTest {
                         .as("readUnlock(%d) with nothing open", token)
                         .isInstanceOf(IllegalStateException.class);
             }
+            int open = d.readLock();
+            assertThatThrownBy(() -> d.readUnlock(open ^ 1))
+                    .as("the open section's token with its slot bit flipped")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("though of its depth: its grace-period slot differs");
+            d.readUnlock(open);
         });
     }
 
