@@ -29,6 +29,41 @@ final class Domains {
     }
 
     /**
+     * The faultable domain, for the generated firing code of a faultable tracepoint: as {@link
+     * #faultable()}, and says once, with the stack, when such a firing runs inside a regular
+     * tracepoint's probe. Its probes then run inside that regular firing's section too, so one
+     * that blocks delays every regular synchronizeUnregister() (the kernel's might_fault() warns
+     * the same way). Costs a faultable firing a look at the regular domain's reader until said.
+     */
+    static Srcu faultableFiring() {
+        if (!insideRegularSaid) {
+            sayIfInsideRegular();
+        }
+        return Faultable.DOMAIN;
+    }
+
+    private static void sayIfInsideRegular() {
+        ClassicRcu regular = regularCreated; // set by Regular's initialization, which a regular firing passed
+        if (regular != null && regular.inReadSection()) {
+            insideRegularSaid = true; // plain: a race says it twice at most
+            Tracepoint.log().log(
+                    System.Logger.Level.WARNING,
+                    "a faultable tracepoint fired inside a probe of a regular tracepoint (stack below):"
+                            + " its probes run inside that regular firing's read-side section too, so a"
+                            + " probe of it that blocks delays every regular synchronizeUnregister(). Fire"
+                            + " it outside the regular probe, or define the outer tracepoint with"
+                            + " Tracepoint.defineFaultable(...). Said once.",
+                    new Throwable("the faultable firing"));
+        }
+    }
+
+    /** Regular's domain once created, else null: a faultable firing's look (faultableFiring). */
+    private static ClassicRcu regularCreated;
+
+    /** Whether faultableFiring() said it once; package-private for the test that resets it. */
+    static boolean insideRegularSaid;
+
+    /**
      * Creates {@code flavor}'s domain and waits for the read side's one-time set-up (FFM's
      * membarrier registration, about 0.1-0.15 s in a cold JVM, begun on a library thread by the
      * domain's creation). A firing reads under its flavor's domain only once a probe is published,
@@ -46,6 +81,10 @@ final class Domains {
         static final ClassicRcu DOMAIN = ClassicRcu.builder("tracepoint4j-regular")
                 .stallAdvice(new RegularProbeStallAdvice())
                 .build();
+
+        static {
+            regularCreated = DOMAIN; // its initialization happens-before every use of DOMAIN
+        }
     }
 
     /** A holder: created when faultable() is first called. */

@@ -48,7 +48,9 @@ import java.util.Optional;
  * <p><b>Flavors.</b> Probes of a {@link Flavor#REGULAR} tracepoint must not block: they run inside a
  * classic RCU read-side critical section. Probes of a {@link Flavor#FAULTABLE} tracepoint may block,
  * sleep, wait for locks and do I/O: they run inside an SRCU section of a separate domain, so a
- * blocked probe delays only the grace periods of faultable tracepoints. Any thread may fire any
+ * blocked probe delays only the grace periods of faultable tracepoints (unless the faultable
+ * tracepoint is fired from a regular probe: then its probes run inside that regular firing's
+ * section too, and the first such firing logs a warning). Any thread may fire any
  * tracepoint: threads the library never saw, threads that are ending, virtual threads. Probes may
  * open read-side critical sections of any RCU or SRCU domain themselves.
  *
@@ -364,7 +366,7 @@ public abstract class Tracepoint<P> {
      * Waits for a grace period of this tracepoint's flavor: when it returns, no probe unregistered
      * from this tracepoint (or any tracepoint of the same flavor) before the call is running, and none
      * will be called again. Blocks; a blocked faultable probe delays it, but never delays regular
-     * tracepoints.
+     * tracepoints (unless fired from a regular probe: see "Flavors" above).
      *
      * @throws IllegalStateException if called from a probe of this flavor (it would wait for itself),
      *     from any regular probe (regular probes must not block), or from a lifecycle hook (see
