@@ -202,5 +202,11 @@ public final class Attachments implements AutoCloseable {
                 attached.remove(id);
             }
         }
+
+        /** What the registry's warnings name: the consumer's chooser, whose failure it was. */
+        @Override
+        public String toString() {
+            return "the attachments of chooser " + chooser;
+        }
     }
 }

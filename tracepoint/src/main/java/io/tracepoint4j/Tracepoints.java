@@ -114,8 +114,9 @@ public final class Tracepoints {
      * Refuses a glob that no tracepoint name can match, so that a consumer's rule is not silently
      * empty forever: null or empty, a character no name holds ({@code provider:event}, letters,
      * digits and {@code _}; a glob adds {@code *} and {@code ?}), such as the comma of {@code
-     * "web:*,db:*"} (one glob each) or a {@code [} (no character classes), or no {@code :} where
-     * nothing else could stand for it. Sessions and the bridges check their globs with it.
+     * "web:*,db:*"} (one glob each) or a {@code [} (no character classes), no {@code :} where
+     * nothing else could stand for it, or, without {@code *}, too few characters for {@code
+     * provider:event} (as {@code "?"}). Sessions and the bridges check their globs with it.
      *
      * @return {@code glob}
      * @throws IllegalArgumentException saying why it matches nothing
@@ -142,6 +143,11 @@ public final class Tracepoints {
         if (colon >= 0 && (colon == 0 || colon == glob.length() - 1 || glob.indexOf(':', colon + 1) >= 0)) {
             throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: a name is provider:event,"
                     + " one ':' between two parts, neither empty (\"*\" stands for any part)");
+        }
+        if (glob.indexOf('*') < 0 && (colon < 0 ? glob.lastIndexOf('?', glob.length() - 2) < 1 : glob.length() < 3)) {
+            throw new IllegalArgumentException("glob \"" + glob + "\" matches no tracepoint: without '*' it matches"
+                    + " names of its own length, and a name is provider:event, one ':' between two parts, neither"
+                    + " empty (\"*\" stands for any part)");
         }
         return glob;
     }

@@ -3,6 +3,7 @@ package io.tracepoint4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tracepoint4j.testkit.LogCapture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -201,6 +202,40 @@ class AttachmentsTest {
             assertThat(attachments.tracepoints()).containsExactly("attach:told_fine");
         } finally {
             attachments.close();
+        }
+    }
+
+    /**
+     * A chooser that throws on a tracepoint defined later is ignored there, and the warning names
+     * the chooser, so that the consumer at fault can be found (it named an internal listener
+     * class; found by a black-box test).
+     */
+    @Test
+    void theWarningOfAChooserThatThrowsNamesTheChooser() {
+        Attachments.Chooser broken = new Attachments.Chooser() {
+            @Override
+            public List<? extends ArgumentWriter> writers(Tracepoint<?> tracepoint) {
+                if (tracepoint.name().equals("attach:breaks_it")) {
+                    throw new IllegalStateException("the chooser broke");
+                }
+                return List.of();
+            }
+
+            @Override
+            public String toString() {
+                return "the order service's chooser";
+            }
+        };
+        try (LogCapture logs = new LogCapture(TestSupport.LOGGER);
+                Attachments attachments = Attachments.start(broken)) {
+            Tracepoint<Counted> defined = Tracepoint.define("attach:breaks_it", Counted.class, "n");
+            assertThat(defined.probeCount()).isZero();
+            assertThat(attachments.tracepoints()).isEmpty();
+            assertThat(logs.warningsContaining("threw on attach:breaks_it"))
+                    .singleElement()
+                    .asString()
+                    .contains("chooser the order service's chooser")
+                    .contains("the chooser broke");
         }
     }
 

@@ -109,7 +109,8 @@ class RegistryTest {
     /** A glob no name can match is refused, saying why; the ones that can match pass. */
     @Test
     void globsThatCanMatchNoNameAreRefused() {
-        for (String fine : List.of("web:*", "*", "web:request", "*:request", "web?request", "w*", "a_1:B_2")) {
+        for (String fine :
+                List.of("web:*", "*", "web:request", "*:request", "web?request", "w*", "a_1:B_2", "???", "a:?")) {
             assertThat(Tracepoints.checkGlob(fine)).isEqualTo(fine);
         }
         assertThatThrownBy(() -> Tracepoints.checkGlob("web:*,db:*"))
@@ -125,6 +126,13 @@ class RegistryTest {
                     .as(impossible)
                     .hasMessage("glob \"" + impossible + "\" matches no tracepoint: a name is provider:event, one ':'"
                             + " between two parts, neither empty (\"*\" stands for any part)");
+        }
+        for (String tooShort : List.of("?", "??", "?ab", "ab?")) { // found by a black-box test: "?" passed
+            assertThatThrownBy(() -> Tracepoints.checkGlob(tooShort))
+                    .as(tooShort)
+                    .hasMessage("glob \"" + tooShort + "\" matches no tracepoint: without '*' it matches names of"
+                            + " its own length, and a name is provider:event, one ':' between two parts, neither"
+                            + " empty (\"*\" stands for any part)");
         }
         assertThatThrownBy(() -> Tracepoints.checkGlob("")).hasMessageContaining("got \"\"");
         assertThatThrownBy(() -> Tracepoints.checkGlob(null)).hasMessageContaining("got null");

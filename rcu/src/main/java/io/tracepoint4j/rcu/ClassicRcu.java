@@ -27,7 +27,8 @@ public interface ClassicRcu extends RcuDomain {
     /**
      * Opens a read-side critical section on the calling thread. Wait-free after first use.
      *
-     * @throws IllegalStateException if the domain is closed (as {@link #read()})
+     * @throws IllegalStateException if sections are nested deeper than 65535 on this thread, or
+     *     the domain is closed (as {@link #read()})
      */
     void readLock();
 

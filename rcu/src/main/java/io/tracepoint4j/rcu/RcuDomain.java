@@ -37,7 +37,8 @@ public interface RcuDomain extends AutoCloseable {
      * <p>Progress: wait-free, except for the first call on a thread, which registers the thread.
      *
      * @throws IllegalStateException if the domain is closed (a read racing with {@link #close()}
-     *     may go unnoticed)
+     *     may go unnoticed), or sections are nested deeper than the flavor allows on this thread
+     *     (SRCU 16383, classic 65535)
      */
     ReadSection read();
 

@@ -35,7 +35,11 @@ final class ReadSideSetup {
      *   denied) is written by the set-up thread after the initialization, not inside it: a reader
      *   waiting for the initialization may hold a lock the logging backend needs. When another
      *   thread initializes ReadSideBarrier directly (ReadSideBarrier.current() before any domain),
-     *   the initializer logs itself, as that thread's own call.
+     *   the initializer logs itself, as that thread's own call. The set-up thread is not a daemon,
+     *   unlike the library's other threads: a program that creates a domain and returns at once
+     *   (its main thread the last non-daemon one) waits for the set-up, well under a second, and
+     *   its log line, which a daemon lost (the JVM exited first: no WARNING that native access is
+     *   denied, in 4 runs of 4).
      *
      * Memory ordering
      *   [RS] BEGUN: countDown() in the initializer happens-before the return of await() in
@@ -67,6 +71,7 @@ final class ReadSideSetup {
         if (STARTED.compareAndSet(false, true)) { // [SO] one thread starts the set-up
             try {
                 Thread thread = LibraryThreads.unstarted("tracepoint4j-read-side-setup", new SetUp());
+                thread.setDaemon(false); // see "Logging" in the design note
                 setUpThread = thread; // [ST] before start(): the thread reads it
                 thread.start();
             } catch (OutOfMemoryError e) { // no thread to be had: set up here, as a direct call would
