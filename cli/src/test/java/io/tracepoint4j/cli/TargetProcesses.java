@@ -31,6 +31,8 @@ final class TargetProcesses {
 
     private static final String TRACEPOINT_MODULE = "io/tracepoint4j/Tracepoint.class";
 
+    private static final String RCU_MODULE = "io/tracepoint4j/rcu/Srcu.class";
+
     private TargetProcesses() {}
 
     /** The JDK's java, which runs the tests. */
@@ -132,6 +134,24 @@ final class TargetProcesses {
                 .orElseThrow();
         classPath.set(classPath.indexOf(tracepoint), withVersion(tracepoint, version, jar));
         return joined(classPath);
+    }
+
+    /**
+     * The module path of an application on it that has tracepoint4j's tracepoints alone: this
+     * test's class path entries (jars or class folders) of the tracepoint and rcu modules.
+     */
+    static String tracepointModules() throws IOException {
+        List<Path> modules = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (holdsAny(path, TRACEPOINT_MODULE, RCU_MODULE)) {
+                modules.add(path);
+            }
+        }
+        assertThat(modules)
+                .as("the tracepoint and rcu modules on the class path")
+                .hasSize(2);
+        return joined(modules);
     }
 
     private static String joined(List<Path> classPath) {

@@ -2,6 +2,7 @@ package io.tracepoint4j.control;
 
 import io.tracepoint4j.Tracepoint;
 import io.tracepoint4j.Tracepoints;
+import io.tracepoint4j.rcu.internal.InternalExports;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -64,7 +65,11 @@ public final class Bootstrap implements BootstrapMBean {
         }
         synchronized (BRINGING) {
             if (channelClass() == null) {
-                brought = BroughtTracer.of(jar, CHANNEL, Bootstrap.class.getClassLoader());
+                BroughtTracer tracer = BroughtTracer.of(jar, CHANNEL, Bootstrap.class.getClassLoader());
+                // the tracer uses the grace-period engine's internals, which a named rcu module
+                // exports to the tracer module by name only: not to this loader's unnamed module
+                InternalExports.exportTo(tracer.getUnnamedModule());
+                brought = tracer;
             }
         }
     }

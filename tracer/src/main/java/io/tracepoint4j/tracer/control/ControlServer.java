@@ -138,14 +138,35 @@ final class ControlServer {
             channel.close();
             throw e;
         }
-        channel.configureBlocking(false);
-        channel.register(selector, SelectionKey.OP_ACCEPT);
         server = channel;
         socket = path;
         accepting = selector;
         expected = 1;
-        LibraryThreads.start("tracepoint4j-control", new Acceptor(channel, selector));
+        try {
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_ACCEPT);
+            LibraryThreads.start("tracepoint4j-control", new Acceptor(channel, selector));
+        } catch (IOException | RuntimeException | Error e) {
+            // no socket without its acceptor: a tool that connected to one would wait for an answer
+            // for ever (a tracer brought into a module-path JVM failed here, and every later tool hung)
+            server = null;
+            socket = null;
+            accepting = null;
+            closeQuietly(selector, channel, path, e);
+            throw e;
+        }
         return path;
+    }
+
+    /** Closes a socket that never got its acceptor, adding what fails to {@code cause}. */
+    private static void closeQuietly(Selector selector, ServerSocketChannel channel, Path path, Throwable cause) {
+        try {
+            selector.close();
+            channel.close();
+            Files.deleteIfExists(path);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /**
