@@ -242,21 +242,23 @@ final class RecordCommand implements Callable<Integer> {
             }
             Path written = folder;
             Long lost = null; // from the session; else (the target exited) from the packets' counts
+            long eventsWritten = 0; // as the session counted them, if it answered
             String[] stopped = control.lastRequest("stop");
             control.sayNotes(spec.commandLine().getErr(), "record"); // those of its last second, or its last words
             if (stopped != null) {
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
-                if (stopped.length > 3) { // the trace could not be written completely: said, and counted
+                eventsWritten = Long.parseLong(stopped[3]);
+                if (stopped.length > 4) { // the trace could not be written completely: said, and counted
                     status = 1;
-                    spec.commandLine().getErr().println("tp record: PID " + pid + ": " + stopped[3]);
+                    spec.commandLine().getErr().println("tp record: PID " + pid + ": " + stopped[4]);
                     spec.commandLine().getErr().flush();
                 }
             } else if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end
                 out.println("PID " + pid + " exited while recording; the trace holds what it wrote, up to its"
                         + " last complete packet");
             }
-            if (!summarize(out, spec.commandLine().getErr(), written, lost)) {
+            if (!summarize(out, spec.commandLine().getErr(), written, lost, eventsWritten)) {
                 status = 1;
             }
         }
@@ -312,10 +314,12 @@ final class RecordCommand implements Callable<Integer> {
     /**
      * The last two lines: the trace's folder, and {@code events recorded: N, lost: M}, N counted in
      * the trace, M the session's count or, if it is null, the packets' discarded-event counts.
-     * Returns false, with why on {@code err} and N 0, if the trace cannot be read (its folder
-     * removed while recording: the target went on writing into files no longer in it).
+     * Returns false, with why on {@code err}, if the trace cannot be read: if its folder was removed
+     * or moved while recording (the target went on writing into files no longer in it), N is 0
+     * and M counts the {@code eventsWritten} the session wrote there too, so that N + M are still
+     * the events the session recorded.
      */
-    private static boolean summarize(PrintWriter out, PrintWriter err, Path folder, Long lost) {
+    private static boolean summarize(PrintWriter out, PrintWriter err, Path folder, Long lost, long eventsWritten) {
         long events = 0;
         long discarded;
         try (CtfReader reader = CtfReader.open(folder)) {
@@ -335,13 +339,15 @@ final class RecordCommand implements Callable<Integer> {
                 }
             }
         } catch (IOException e) {
+            boolean gone = !java.nio.file.Files.isDirectory(folder);
             err.println("tp record: "
-                    + (java.nio.file.Files.isDirectory(folder)
-                            ? "the trace in " + folder + " cannot be read: " + e.getMessage()
-                            : "the trace's folder " + folder + " was removed (or moved) while recording:"
-                                    + " what was written there is gone"));
+                    + (gone
+                            ? "the trace's folder " + folder + " was removed or moved while recording: the "
+                                    + eventsWritten + " events written there are not in it (moved, they are where"
+                                    + " it went; counted lost here)"
+                            : "the trace in " + folder + " cannot be read: " + e.getMessage()));
             err.flush();
-            out.println("events recorded: 0, lost: " + (lost != null ? lost : 0));
+            out.println("events recorded: 0, lost: " + ((lost != null ? lost : 0) + (gone ? eventsWritten : 0)));
             return false;
         }
         out.println("trace: " + folder);

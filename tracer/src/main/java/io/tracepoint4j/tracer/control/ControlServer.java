@@ -38,8 +38,9 @@ import java.util.Set;
  *                                          -> ok  FOLDER  N  [GLOB ...] (FILTER empty: every firing; N
  *                                             recorded now; then each GLOB that matches none now)
  * progress                                 -> ok  LOST  WRITTEN  (events lost, and written to the trace, so far)
- * stop                                     -> ok  LOST  FOLDER  [FAILURE] (FAILURE: why the trace is
- *                                             incomplete; LOST then counts what it lacks)
+ * stop                                     -> ok  LOST  FOLDER  WRITTEN  [FAILURE] (WRITTEN: events written
+ *                                             to FOLDER's files; FAILURE: why the trace is incomplete, LOST
+ *                                             then counts what it lacks)
  * stat    FILTER  GLOB  [GLOB ...]         -> ok  N  [GLOB ...]  (counting probes on N tracepoints; then
  *                                             each GLOB that matches none now)
  * counts                                   -> ok  NAME=COUNT  ...  (just ok while none is counted)
@@ -502,15 +503,18 @@ final class ControlServer {
             }
             Session.Summary summary;
             String failure = "";
+            Session stopping = session;
             try {
-                summary = session.stop();
+                summary = stopping.stop();
             } catch (Session.IncompleteTrace e) { // the trace holds what was written; the rest is lost
                 summary = e.summary();
                 failure = "\t" + escape(e.getMessage());
             } finally {
                 session = null;
             }
-            return "ok\t" + summary.lost() + "\t" + escape(summary.folder().toString()) + failure;
+            // the events written: what the trace holds, unless its folder went away meanwhile
+            return "ok\t" + summary.lost() + "\t" + escape(summary.folder().toString()) + "\t"
+                    + stopping.eventsWritten() + failure;
         }
 
         private String stat(String[] request) {
