@@ -361,7 +361,10 @@ final class TargetJvm implements AutoCloseable {
         }
         java.util.regex.Matcher tool = SECRETS_OF_TOOL.matcher(status);
         if (!status.contains("jmxremote.password.file") || !tool.find()) {
-            return "a JMX agent of its own, which this tool does not use";
+            return "a JMX agent of its own (its -Dcom.sun.management.jmxremote.port, or a jcmd ManagementAgent.start),"
+                    + " and a JVM runs one at a time, so tp cannot start the one it reaches tracepoint4j through."
+                    + " Record it from inside instead (a Session started by the application: tracer/README.md),"
+                    + " or start it without a remote JMX agent";
         }
         long toolPid = Long.parseLong(tool.group(1));
         if (toolRuns(tool)) {

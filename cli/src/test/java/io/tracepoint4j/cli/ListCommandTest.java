@@ -140,13 +140,47 @@ class ListCommandTest {
     }
 
     /**
+     * A JVM that runs a remote JMX agent of its own (a production flag) is refused in one line that
+     * says why tp cannot reach it that way and what to do instead (it said only that the agent
+     * was not tp's: found by a black-box test); the agent is left running.
+     */
+    @Test
+    void aJvmWithARemoteJmxAgentOfItsOwnIsRefusedSayingWhatToDoInstead() throws Exception {
+        long pid = target.pid();
+        Path secrets = agentStartedBy(pid, "application-jmx-");
+        try {
+            TpCommand refused = TpCommand.run("list", "--pid", pid);
+            assertThat(refused.status()).isEqualTo(1);
+            assertThat(refused.err().strip())
+                    .startsWith("tp list: PID " + pid + " already runs a JMX agent of its own (its"
+                            + " -Dcom.sun.management.jmxremote.port, or a jcmd ManagementAgent.start)")
+                    .contains("Record it from inside instead (a Session started by the application:"
+                            + " tracer/README.md), or start it without a remote JMX agent")
+                    .doesNotContain("\n");
+            assertThat(jcmd(pid, "ManagementAgent.status")).as("left running").doesNotContain("Agent: disabled");
+        } finally {
+            jcmd(pid, "ManagementAgent.stop");
+            try (java.util.stream.Stream<Path> files = Files.list(secrets)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(secrets);
+        }
+    }
+
+    /**
      * Starts {@code pid}'s JMX agent as a tool does, its password files in a folder named after that
      * tool ({@code tool}: its PID, or PID-START as tools name them now); returns the folder.
      */
     private static Path agentStartedByTool(long pid, Object tool) throws Exception {
+        return agentStartedBy(pid, "tracepoint4j-attach-" + tool + "-");
+    }
+
+    /** Starts {@code pid}'s JMX agent with password files in a new folder named {@code prefix}...; returns it. */
+    private static Path agentStartedBy(long pid, String prefix) throws Exception {
         Path secrets = Files.createTempDirectory(
-                "tracepoint4j-attach-" + tool + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path password = ownerOnly(secrets.resolve("jmx.password"), "tp secret\n");
         Path access = ownerOnly(secrets.resolve("jmx.access"), "tp readonly\n");
         int port;
