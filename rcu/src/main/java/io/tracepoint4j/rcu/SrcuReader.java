@@ -20,11 +20,12 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
      *   (generation, 15 bits of it from bit 17 on), so that a token handed to another thread is
      *   refused there (but for one chance in 32768) instead of ending that thread's own section of
      *   the same depth and slot, and so is a token of an ended section unlocked again once a later
-     *   outermost section is open (it ended that one before). Not detected: a token of an
-     *   ended nested section unlocked again while a later one of the same depth, in the same
-     *   outermost section, is open. read() returns a section object that knows its level: the reader itself for level 1,
-     *   a ScopedSection per deeper level (made on first use, then reused). close() ends its level
-     *   only when that is the innermost, so a second close() is refused where it happens;
+     *   outermost section is open (it ended that one before). Not detected: a token of an ended
+     *   nested section unlocked again while a later one of the same depth, in the same outermost
+     *   section, is open. read() returns a section object that knows its level: the reader itself
+     *   for level 1, a ScopedSection per deeper level (made on first use, then reused). close()
+     *   ends its level only when that is the innermost, so a second close() is refused where it
+     *   happens;
      *   closeWithInner() (UnwindingSection, for the tracepoint firing code) first ends the read()
      *   sections still open above its level, one exit each, then its own; restartIfAbandoned()
      *   (the same firing code's) ends them all from level 1 when the reader, the outermost
@@ -71,8 +72,11 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
     static final int GENERATION_SHIFT = 17;
     /** The generation's bits a tag holds. */
     private static final int GENERATION_MASK = (1 << (Integer.SIZE - GENERATION_SHIFT)) - 1;
-    /** How many outermost sections back a token is taken for one of this thread's ended sections. */
-    private static final int RECENT = 1024;
+    /**
+     * How many outermost sections back a refused token is said to be one of this thread's ended
+     * sections: a foreign token falls in that range by chance once in 512.
+     */
+    private static final int RECENT = 64;
     /** Stack entry flag: opened by read(), closed by ReadSection.close(). */
     static final byte SCOPED = 1 << 1;
 

@@ -87,7 +87,7 @@ final class Drain implements Runnable {
      * Copies (OVERWRITE): writers go on while a snapshot writes, and a hot one fills a small
      *   buffer many times during a single packet's disk write, so RingBuffer.consume copies every
      *   sub-buffer complete at the call out of the buffer before the first is written (copying one,
-     *   writing it, then copying the next made a snapshot of such a writer empty, or chase it for
+     *   writing it, then copying the next made a snapshot of such a writer empty, or chased it for
      *   as long as it kept up). The room is one buffer's size, allocated at the first drain that
      *   needs it and freed when the trace closes: a snapshot takes that much memory more while it
      *   runs, an OVERWRITE session none while it records.
