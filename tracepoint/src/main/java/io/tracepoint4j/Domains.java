@@ -29,41 +29,6 @@ final class Domains {
     }
 
     /**
-     * The faultable domain, for the generated firing code of a faultable tracepoint: as {@link
-     * #faultable()}, and says once, with the stack, when such a firing runs inside a regular
-     * tracepoint's probe. Its probes then run inside that regular firing's section too, so one
-     * that blocks delays every regular synchronizeUnregister() (the kernel's might_fault() warns
-     * the same way). Costs a faultable firing a look at the regular domain's reader until said.
-     */
-    static Srcu faultableFiring() {
-        if (!insideRegularSaid) {
-            sayIfInsideRegular();
-        }
-        return Faultable.DOMAIN;
-    }
-
-    private static void sayIfInsideRegular() {
-        ClassicRcu regular = regularCreated; // set by Regular's initialization, which a regular firing passed
-        if (regular != null && regular.inReadSection()) {
-            insideRegularSaid = true; // plain: a race says it twice at most
-            Tracepoint.log().log(
-                    System.Logger.Level.WARNING,
-                    "a faultable tracepoint fired inside a probe of a regular tracepoint (stack below):"
-                            + " its probes run inside that regular firing's read-side section too, so a"
-                            + " probe of it that blocks delays every regular synchronizeUnregister(). Fire"
-                            + " it outside the regular probe, or define the outer tracepoint with"
-                            + " Tracepoint.defineFaultable(...). Said once.",
-                    new Throwable("the faultable firing"));
-        }
-    }
-
-    /** Regular's domain once created, else null: a faultable firing's look (faultableFiring). */
-    private static ClassicRcu regularCreated;
-
-    /** Whether faultableFiring() said it once; package-private for the test that resets it. */
-    static boolean insideRegularSaid;
-
-    /**
      * Creates {@code flavor}'s domain and waits for the read side's one-time set-up (FFM's
      * membarrier registration, about 0.1-0.15 s in a cold JVM, begun on a library thread by the
      * domain's creation). A firing reads under its flavor's domain only once a probe is published,
@@ -81,10 +46,6 @@ final class Domains {
         static final ClassicRcu DOMAIN = ClassicRcu.builder("tracepoint4j-regular")
                 .stallAdvice(new RegularProbeStallAdvice())
                 .build();
-
-        static {
-            regularCreated = DOMAIN; // its initialization happens-before every use of DOMAIN
-        }
     }
 
     /** A holder: created when faultable() is first called. */
@@ -95,7 +56,8 @@ final class Domains {
     /**
      * A thread stalls the regular domain only inside a probe of a regular tracepoint (its sections
      * are firings): the report names the tracepoints whose probes' code is on the stack, and says
-     * to block only in faultable tracepoints' probes. A probe is recognized in a frame that runs the
+     * to block only in faultable tracepoints' probes; or, when a faultable tracepoint's probe code
+     * is on the stack too, that a faultable tracepoint fired from a regular probe blocks there. A probe is recognized in a frame that runs the
      * prototype's method in a class implementing the prototype (registered or already removed, as
      * when synchronizeUnregister() waits for it), or, for a lambda, whose frames show only its
      * host class, by the nest host of a registered probe's class.
@@ -104,10 +66,19 @@ final class Domains {
         @Override
         public String advise(Thread stalled, StackTraceElement[] stack) {
             Set<String> suspects = new LinkedHashSet<>();
+            Set<String> faultable = new LinkedHashSet<>();
             for (Tracepoint<?> tracepoint : Tracepoints.REGISTRY.allWithoutLock()) {
-                if (tracepoint.flavor() == Tracepoint.Flavor.REGULAR) {
-                    addIfOnStack(tracepoint, stack, suspects);
-                }
+                addIfOnStack(
+                        tracepoint, stack, tracepoint.flavor() == Tracepoint.Flavor.REGULAR ? suspects : faultable);
+            }
+            if (!faultable.isEmpty()) { // a faultable firing inside a regular probe: its probe blocks there
+                return "The thread is inside a probe of a faultable tracepoint, by its stack "
+                        + String.join(" or ", faultable) + ", fired from a probe of a regular tracepoint"
+                        + (suspects.isEmpty() ? "" : " (" + String.join(" or ", suspects) + ")")
+                        + ": a faultable tracepoint's probes run inside the sections of the firings around them,"
+                        + " so this one, which blocks, delays every regular synchronizeUnregister(). Fire the"
+                        + " faultable tracepoint outside the regular probe, or define the regular one with"
+                        + " Tracepoint.defineFaultable(...) too.";
             }
             return "The thread is inside a probe of a regular tracepoint"
                     + (suspects.isEmpty() ? "" : ", by its stack " + String.join(" or ", suspects))

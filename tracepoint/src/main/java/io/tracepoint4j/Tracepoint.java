@@ -50,7 +50,7 @@ import java.util.Optional;
  * sleep, wait for locks and do I/O: they run inside an SRCU section of a separate domain, so a
  * blocked probe delays only the grace periods of faultable tracepoints (unless the faultable
  * tracepoint is fired from a regular probe: then its probes run inside that regular firing's
- * section too, and the first such firing logs a warning). Any thread may fire any
+ * section too, and the regular stall report says so). Any thread may fire any
  * tracepoint: threads the library never saw, threads that are ending, virtual threads. Probes may
  * open read-side critical sections of any RCU or SRCU domain themselves.
  *

@@ -49,7 +49,7 @@ import java.util.function.Consumer;
  *     private static final MethodHandle PROBES;   // class data 0: Tracepoint.probesAcquire()
  *     private static final MethodHandle FAILED;   // class data 1: Tracepoint.probeFailed(probe, t)
  *     private static final MethodHandle CLOSE;    // class data 2: UnwindingSection.closeWithInner()
- *     private static final MethodHandle DOMAIN;   // class data 3: Domains.regular() or faultableFiring()
+ *     private static final MethodHandle DOMAIN;   // class data 3: Domains.regular() or faultable()
  *     private static final MethodHandle LEVEL;    // class data 4: UnwindingSection.level()
  *     private static final MethodHandle TOO_DEEP; // class data 5: Tracepoint.firedTooDeep()
  *     private static final MethodHandle RESTART;  // class data 6: UnwindingSection.restartIfAbandoned()
@@ -217,7 +217,7 @@ final class TracepointClassGenerator {
     private static final MethodHandle PROBE_FAILED;
     /** {@code (ReadSection)void}: UnwindingSection.closeWithInner() of a tracepoint domain's section. */
     private static final MethodHandle CLOSE_WITH_INNER_HANDLE;
-    /** {@code ()RcuDomain}, per flavor (by ordinal): Domains.regular(), Domains.faultableFiring(). */
+    /** {@code ()RcuDomain}, per flavor (by ordinal): Domains.regular(), Domains.faultable(). */
     private static final MethodHandle[] DOMAIN_OF_FLAVOR;
     /** {@code (ReadSection)int}: UnwindingSection.level(), the firing's depth. */
     private static final MethodHandle LEVEL_HANDLE;
@@ -246,7 +246,7 @@ final class TracepointClassGenerator {
             DOMAIN_OF_FLAVOR = new MethodHandle[] {
                 LOOKUP.findStatic(Domains.class, "regular", MethodType.methodType(ClassicRcu.class))
                         .asType(domain),
-                LOOKUP.findStatic(Domains.class, "faultableFiring", MethodType.methodType(Srcu.class))
+                LOOKUP.findStatic(Domains.class, "faultable", MethodType.methodType(Srcu.class))
                         .asType(domain)
             };
         } catch (ReflectiveOperationException e) {

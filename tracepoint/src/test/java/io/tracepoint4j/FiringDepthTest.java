@@ -3,7 +3,6 @@ package io.tracepoint4j;
 import static io.tracepoint4j.TestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tracepoint4j.testkit.LogCapture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -112,63 +111,13 @@ class FiringDepthTest {
         };
         regular.register(ping);
         faultable.register(pong);
-        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
-            Domains.insideRegularSaid = false;
+        try {
             regular.fire().level(1);
             assertThat(calls).hasValue(2 * Tracepoint.MAX_FIRING_DEPTH);
             assertThat(regular.firingsTooDeep() + faultable.firingsTooDeep()).isEqualTo(1);
-            assertThat(logs.warningsContaining("a faultable tracepoint fired inside a probe of a regular tracepoint"))
-                    .as("faultable firings inside regular probes: said once")
-                    .hasSize(1);
         } finally {
             regular.unregister(ping);
             faultable.unregister(pong);
-        }
-    }
-
-    /**
-     * A faultable tracepoint fired inside a regular tracepoint's probe runs its probes inside the
-     * regular firing's section too, where one that blocks delays every regular
-     * synchronizeUnregister(): said once, with the stack (a black-box test found such a probe
-     * holding a regular synchronizeUnregister() for 1.4 s, unsaid). Not said for a faultable
-     * firing outside regular probes.
-     */
-    @Test
-    void aFaultableFiringInsideARegularProbeIsSaidOnce() {
-        Tracepoint<Level> regular = Tracepoint.define(unique("context", "outer"), Level.class, "depth");
-        Tracepoint<Level> faultable = Tracepoint.defineFaultable(unique("context", "inner"), Level.class, "depth");
-        Level firesFaultable = new Level() {
-            @Override
-            public void level(int depth) {
-                faultable.fire().level(depth + 1);
-            }
-        };
-        AtomicInteger innerCalls = new AtomicInteger();
-        Level inner = new Level() {
-            @Override
-            public void level(int depth) {
-                innerCalls.incrementAndGet();
-            }
-        };
-        regular.register(firesFaultable);
-        faultable.register(inner);
-        String said = "a faultable tracepoint fired inside a probe of a regular tracepoint";
-        try (LogCapture logs = new LogCapture(TestSupport.LOGGER)) {
-            Domains.insideRegularSaid = false; // an earlier test may have made it say so already
-            faultable.fire().level(1);
-            assertThat(logs.warningsContaining(said))
-                    .as("a faultable firing outside")
-                    .isEmpty();
-            regular.fire().level(1);
-            regular.fire().level(1);
-            assertThat(logs.warningsContaining(said)).as("said once").hasSize(1);
-            assertThat(logs.containing(said).getFirst().getThrown().getStackTrace())
-                    .as("with the stack of the firing")
-                    .anyMatch(frame -> frame.getMethodName().equals("aFaultableFiringInsideARegularProbeIsSaidOnce"));
-            assertThat(innerCalls).as("its probes still run").hasValue(3);
-        } finally {
-            regular.unregister(firesFaultable);
-            faultable.unregister(inner);
         }
     }
 

@@ -27,4 +27,30 @@ class StallAdviceTest {
                 .contains("define its tracepoint with Tracepoint.defineFaultable(...)")
                 .contains("synchronizeUnregister returned");
     }
+
+    /**
+     * A faultable tracepoint fired from a regular probe runs its probes inside the regular firing's
+     * section: its blocking probe stalls the regular domain, and the report says so, naming both
+     * (a black-box test found the README promising that a blocked faultable probe never delays
+     * regular tracepoints; a warning at every such firing cost each faultable firing 10 ns).
+     */
+    @Test
+    void theStallReportOfAFaultableProbeBlockingInsideARegularProbeSaysSoAndNamesBoth() {
+        ForkedJvm.Result r = ForkedJvm.run(
+                BlockingNestedFaultableMain.class,
+                List.of("-ea", "--enable-native-access=ALL-UNNAMED", "-Dtracepoint4j.rcu.stallTimeoutMillis=200"),
+                List.of("1500"),
+                Tracepoint.class,
+                Srcu.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output())
+                .contains("RCU stall in rcu domain 'tracepoint4j-regular'")
+                .contains("thread 'firing-thread'")
+                .contains("inside a probe of a faultable tracepoint, by its stack test:inner_faultable (probe code in "
+                        + BlockingNestedFaultableMain.Blocking.class.getName() + "), fired from a probe of a regular"
+                        + " tracepoint (test:outer_regular (probe code in "
+                        + BlockingNestedFaultableMain.FiresInner.class.getName() + "))")
+                .contains("Fire the faultable tracepoint outside the regular probe")
+                .contains("synchronizeUnregister returned");
+    }
 }
