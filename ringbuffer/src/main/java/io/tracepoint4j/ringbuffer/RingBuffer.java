@@ -649,7 +649,7 @@ public final class RingBuffer extends WriterLine.After {
                 handed++;
             }
         }
-        skipTo(Math.min(position, until));
+        skipTo(position); // below it, all handed over or overwritten
         return handed;
     }
 
@@ -683,8 +683,12 @@ public final class RingBuffer extends WriterLine.After {
      */
     public long stuckSubBuffer() {
         long position = consumedPositionPlain(); // written by this thread only
-        if (position >= (writePositionAcquire() & -(long) subBufferSize)) { // [WP]
+        long written = writePositionAcquire(); // [WP]
+        if (position >= (written & -(long) subBufferSize)) {
             return -1; // open, or not started: not closed yet
+        }
+        if (mode == Mode.OVERWRITE && written - position > span()) {
+            return -1; // overwritten: its index's count is a later use's (consume skips it)
         }
         long use = position / ((long) subBufferSize * subBufferCount);
         return isComplete(commitCountAcquire(index(position)), use + 1) ? -1 : position >>> subBufferShift; // [CC]

@@ -545,8 +545,37 @@ class RingBufferTest {
                 .containsExactly(0L);
         assertThat(handed.count()).isEqualTo(1);
         assertThat(buffer.overwrittenSubBuffers())
-                .as("up to where the writers were at the call")
-                .isEqualTo(2);
+                .as("1 to 3, up to the oldest left intact: no later call counts them again")
+                .isEqualTo(3);
+    }
+
+    /**
+     * OVERWRITE: a consumer that writers lapped while it was away finds nothing stuck (the count
+     * at its index is a later use's, complete or not), so that a consumer following the
+     * abandoned-records protocol drops nothing; it takes the newest on its next consume. A review
+     * found stuckSubBuffer() naming such a sub-buffer, and dropAbandoned() then wedging the buffer.
+     */
+    @Test
+    void anOverwriteConsumerLappedByTheWritersFindsNothingStuck() {
+        RingBuffer buffer = buffer(Mode.OVERWRITE, new TickingClock());
+        for (int i = 0; i < 4; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // sub-buffers 0 and 1 closed
+        }
+        assertThat(consumeAll(buffer, new ArrayList<>())).hasSize(1);
+        for (int i = 4; i < 24; i++) {
+            assertThat(put(buffer, 100, 1, i)).isTrue(); // ten more sub-buffers: a lap and more
+        }
+        assertThat(buffer.stuckSubBuffer()).as("lapped, not stuck").isEqualTo(-1);
+        assertThat(buffer.dropAbandoned(1)).isEqualTo(-1);
+        for (int i = 24; i < 40; i++) {
+            assertThat(put(buffer, 100, 1, i))
+                    .as("no index refuses its writers")
+                    .isTrue();
+        }
+        assertThat(buffer.lost(Loss.SUB_BUFFER_BUSY)).isZero();
+        assertThat(consumeAll(buffer, new ArrayList<>()))
+                .as("the newest, complete ones")
+                .hasSize(3);
     }
 
     @Test

@@ -88,9 +88,9 @@ final class Drain implements Runnable {
      *   buffer many times during a single packet's disk write, so RingBuffer.consume copies every
      *   sub-buffer complete at the call out of the buffer before the first is written (copying one,
      *   writing it, then copying the next made a snapshot of such a writer empty, or chased it for
-     *   as long as it kept up). The room is one buffer's size, allocated at the first drain that
-     *   needs it and freed when the trace closes: a snapshot takes that much memory more while it
-     *   runs, an OVERWRITE session none while it records.
+     *   as long as it kept up). The room is one buffer's size, allocated for each buffer's
+     *   hand-over and freed when it returns, thrown or not: a snapshot takes that much memory more
+     *   while it copies, an OVERWRITE session none while it records.
      *
      * Failure modes: an IOException writing a packet (disk full, folder removed) ends the drain
      *   thread, with a warning logged at once: the trace stays readable up to its last complete
@@ -114,10 +114,6 @@ final class Drain implements Runnable {
     private final CtfTrace trace;
     private final Mode mode;
     private final ToStream[] streams;
-    /** OVERWRITE: room for a copy of one buffer, from the first drain on until the trace closes (see "Copies"). */
-    private Arena scratchArena;
-
-    private MemorySegment scratch;
     private Thread thread; // set by start(), before the thread runs; read by the lifecycle thread
     private volatile boolean stopping; // [DS]
     /** The drain thread's write failure: set by it before it ends, read after join(). */
@@ -345,7 +341,7 @@ final class Drain implements Runnable {
      */
     void discardAll() {
         for (int i = 0; i < buffers.count(); i++) {
-            buffers.buffer(i).consume(unwritten, scratch());
+            handOver(buffers.buffer(i), unwritten);
         }
     }
 
@@ -399,27 +395,9 @@ final class Drain implements Runnable {
         return first == Long.MAX_VALUE ? fallback : first - before;
     }
 
-    /** Closes the trace (its metadata and stream files), and frees the copies' room. */
+    /** Closes the trace (its metadata and stream files). */
     void closeTrace() throws IOException {
-        try {
-            trace.close();
-        } finally {
-            if (scratchArena != null) {
-                scratchArena.close();
-                scratchArena = null;
-                scratch = null;
-            }
-        }
-    }
-
-    /** The room RingBuffer.consume copies an OVERWRITE buffer into (see "Copies"); null in DISCARD mode. */
-    private MemorySegment scratch() {
-        if (mode == Mode.OVERWRITE && scratch == null) {
-            RingBuffer buffer = buffers.buffer(0); // every buffer of a session has the same size
-            scratchArena = Arena.ofShared(); // the stop's drain may run on another thread than the one that made it
-            scratch = scratchArena.allocate((long) buffer.subBufferSize() * buffer.subBufferCount(), Long.BYTES);
-        }
-        return scratch;
+        trace.close();
     }
 
     CtfTrace trace() {
@@ -428,9 +406,23 @@ final class Drain implements Runnable {
 
     private int consume(RingBuffer buffer, ToStream stream) throws IOException {
         try {
-            return buffer.consume(stream, scratch());
+            return handOver(buffer, stream);
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /**
+     * RingBuffer.consume: in OVERWRITE mode with room for a copy of the whole buffer, made for
+     * this call and freed when it returns, thrown or not (see "Copies" in the design note).
+     */
+    private int handOver(RingBuffer buffer, SubBufferConsumer consumer) {
+        if (mode != Mode.OVERWRITE) {
+            return buffer.consume(consumer, null);
+        }
+        try (Arena copies = Arena.ofConfined()) {
+            return buffer.consume(
+                    consumer, copies.allocate((long) buffer.subBufferSize() * buffer.subBufferCount(), Long.BYTES));
         }
     }
 
