@@ -248,10 +248,12 @@ final class RecordCommand implements Callable<Integer> {
             if (stopped != null) {
                 lost = Long.parseLong(stopped[1]);
                 written = Path.of(stopped[2]);
-                eventsWritten = Long.parseLong(stopped[3]);
-                if (stopped.length > 4) { // the trace could not be written completely: said, and counted
+                // WRITTEN, then FAILURE; a tracer of this version from before WRITTEN answers FAILURE alone
+                int failureAt = stopped.length > 3 && stopped[3].matches("[0-9]+") ? 4 : 3;
+                eventsWritten = failureAt == 4 ? Long.parseLong(stopped[3]) : 0;
+                if (stopped.length > failureAt) { // the trace could not be written completely: said, and counted
                     status = 1;
-                    spec.commandLine().getErr().println("tp record: PID " + pid + ": " + stopped[4]);
+                    spec.commandLine().getErr().println("tp record: PID " + pid + ": " + stopped[failureAt]);
                     spec.commandLine().getErr().flush();
                 }
             } else if (!target.isCommand()) { // a --pid target's exit is news; a command's is its end

@@ -426,7 +426,8 @@ final class SrcuReader extends ReaderRegistry.Reader implements RcuDomain.ReadSe
         int depth = (token & DEPTH_MASK) >>> DEPTH_SHIFT;
         if (depth == d) {
             return "it is not the token readLock() returned for the innermost section (depth " + d
-                    + "), though of its depth: its grace-period slot differs (an altered token?)";
+                    + "), though of its depth: its grace-period slot differs (a token of an ended section of this"
+                    + " depth, unlocked a second time? or an altered one)";
         }
         return "it is not the innermost section (depth " + depth + ", innermost is " + d
                 + "); sections end innermost first, once";

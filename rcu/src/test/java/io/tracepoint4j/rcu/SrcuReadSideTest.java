@@ -240,7 +240,8 @@ class SrcuReadSideTest {
             assertThatThrownBy(() -> d.readUnlock(open ^ 1))
                     .as("the open section's token with its slot bit flipped")
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("though of its depth: its grace-period slot differs");
+                    .hasMessageContaining(
+                            "though of its depth: its grace-period slot differs (a token of an ended section");
             d.readUnlock(open);
         });
     }

@@ -128,24 +128,19 @@ final class ControlServer {
         Path path = folder.resolve(ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(path); // a stale socket of an earlier JVM with this PID
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        Selector selector;
+        Selector selector = null;
         try {
             channel.bind(UnixDomainSocketAddress.of(path));
             path.toFile().deleteOnExit(); // a JVM that exits with a connection open leaves none behind
             Files.setPosixFilePermissions(
                     path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
             selector = Selector.open();
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        server = channel;
-        socket = path;
-        accepting = selector;
-        expected = 1;
-        try {
             channel.configureBlocking(false);
             channel.register(selector, SelectionKey.OP_ACCEPT);
+            server = channel;
+            socket = path;
+            accepting = selector;
+            expected = 1;
             LibraryThreads.start("tracepoint4j-control", new Acceptor(channel, selector));
         } catch (IOException | RuntimeException | Error e) {
             // no socket without its acceptor: a tool that connected to one would wait for an answer
@@ -153,18 +148,25 @@ final class ControlServer {
             server = null;
             socket = null;
             accepting = null;
-            closeQuietly(selector, channel, path, e);
+            closeQuietly(selector, e);
+            closeQuietly(channel, e);
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException | RuntimeException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
             throw e;
         }
         return path;
     }
 
-    /** Closes a socket that never got its acceptor, adding what fails to {@code cause}. */
-    private static void closeQuietly(Selector selector, ServerSocketChannel channel, Path path, Throwable cause) {
+    /** Closes what a socket that never got its acceptor opened, adding a failure to {@code cause}. */
+    private static void closeQuietly(java.io.Closeable opened, Throwable cause) {
+        if (opened == null) {
+            return;
+        }
         try {
-            selector.close();
-            channel.close();
-            Files.deleteIfExists(path);
+            opened.close();
         } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
         }
