@@ -2,6 +2,7 @@ package io.tracepoint4j.cli;
 
 import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.Field;
+import io.tracepoint4j.ctf.FieldType;
 import io.tracepoint4j.ctf.FileErrors;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -78,15 +79,40 @@ final class ConvertCommand implements Callable<Integer> {
         }
         List<TraceFolders.Found> traces = TraceFolders.find(folders);
         long events;
-        try (Timeline timeline = Timeline.open(traces);
-                Writer out = new BufferedWriter(
-                        new java.io.OutputStreamWriter(OwnerOnly.write(output), StandardCharsets.UTF_8), 1 << 16)) {
-            events = new ChromeJson(out, timeline).write();
-            Losses.report(spec.commandLine().getErr(), spec.qualifiedName(), timeline, "not in " + output);
-        } catch (IOException e) {
-            throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, output));
-        } catch (UncheckedIOException e) {
-            throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e.getCause(), output));
+        // written beside FILE, then moved over it: a trace that breaks part-way, or a full disk,
+        // leaves an existing FILE as it was, and no half-written JSON
+        Path partial = output.toAbsolutePath()
+                .resolveSibling("." + output.getFileName() + ".tp-"
+                        + ProcessHandle.current().pid() + ".partial");
+        try {
+            try (Timeline timeline = Timeline.open(traces, "so nothing was written to " + output);
+                    Writer out = new BufferedWriter(
+                            new java.io.OutputStreamWriter(OwnerOnly.write(partial), StandardCharsets.UTF_8),
+                            1 << 16)) {
+                events = new ChromeJson(out, timeline).write();
+                Losses.report(spec.commandLine().getErr(), spec.qualifiedName(), timeline, "not in " + output);
+            } catch (IOException e) {
+                throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, partial));
+            } catch (UncheckedIOException e) {
+                throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e.getCause(), partial));
+            }
+            try {
+                java.nio.file.Files.move(
+                        partial,
+                        output,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new CommandFailure("cannot write " + output + ": " + FileErrors.reason(e, output));
+            }
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(partial); // moved already, unless something failed
+            } catch (IOException e) {
+                spec.commandLine()
+                        .getErr()
+                        .println(spec.qualifiedName() + ": cannot delete " + partial + ": " + e.getMessage());
+            }
         }
         spec.commandLine()
                 .getOut()
@@ -116,7 +142,7 @@ final class ConvertCommand implements Callable<Integer> {
                 long pid = pidOf(entry.trace());
                 nameProcess(pid, entry.trace());
                 CtfEvent event = entry.event();
-                long tid = event.field("tid") instanceof Long id ? id : 0;
+                long tid = EventLines.tidOf(event) instanceof Number id ? id.longValue() : 0;
                 if (event.name().equals(EventLines.THREAD_EVENT)) {
                     nameThread(pid, tid, String.valueOf(event.field("name")));
                     continue; // a metadata event, without a time: the earliest event is a tracepoint's
@@ -148,7 +174,12 @@ final class ConvertCommand implements Callable<Integer> {
                     firstField = false;
                     string(line, field.name());
                     line.append(':');
-                    value(line, event.field(field.name()));
+                    Object value = event.field(field.name());
+                    if (field.type() == FieldType.UINT64 && value instanceof Long bits) {
+                        line.append(Long.toUnsignedString(bits)); // the reader's long holds its 64 bits
+                    } else {
+                        value(line, value);
+                    }
                 }
                 line.append("}}");
                 element(line);

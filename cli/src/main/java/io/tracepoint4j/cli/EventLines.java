@@ -41,6 +41,16 @@ import java.util.Map;
  * thread-safe.
  */
 final class EventLines {
+    /**
+     * The thread id of {@code event}: its packet context's {@code tid} (a trace written with the ctf
+     * module may keep it there), else its own {@code tid} field (tracepoint4j's events); null if
+     * neither has one.
+     */
+    static Object tidOf(CtfEvent event) {
+        Object inContext = event.context().get(TID);
+        return inContext instanceof Number ? inContext : event.field(TID);
+    }
+
     /** The event that names a thread (fields {@code tid}, {@code name}) in tracepoint4j's traces. */
     static final String THREAD_EVENT = "tracepoint4j:thread";
 
@@ -112,7 +122,7 @@ final class EventLines {
             out.append(labels.get(entry.trace())).append(' ');
         }
         boolean tidInContext = event.context().get(TID) instanceof Number;
-        Object tidValue = tidInContext ? event.context().get(TID) : event.field(TID);
+        Object tidValue = tidOf(event);
         String task;
         String id;
         if (tidValue instanceof Number tid) {

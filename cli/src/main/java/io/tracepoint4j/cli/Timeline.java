@@ -26,14 +26,18 @@ final class Timeline implements Closeable {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final List<TraceFolders.Found> traces;
+    /** What the command did with the events before a broken one, for its message. */
+    private final String before;
+
     private final List<CtfReader> readers;
     private final PriorityQueue<Cursor> queue;
 
     /** An event on the timeline: its trace (an index into {@link #traces()}), time and the event. */
     record Entry(int trace, long epochNanos, CtfEvent event) {}
 
-    private Timeline(List<TraceFolders.Found> traces, List<CtfReader> readers) {
+    private Timeline(List<TraceFolders.Found> traces, List<CtfReader> readers, String before) {
         this.traces = traces;
+        this.before = before;
         this.readers = readers;
         this.queue = new PriorityQueue<>(
                 Math.max(1, readers.size()),
@@ -48,12 +52,13 @@ final class Timeline implements Closeable {
     }
 
     /**
-     * Opens every trace of {@code traces}.
+     * Opens every trace of {@code traces}; {@code before} says, in a broken event's message, what
+     * became of the events before it ("the events before it are printed above").
      *
-     * @throws CommandFailure naming the trace, if one cannot be read, or if their clocks do not let
-     *     them be merged
+     * @throws CommandFailure naming the trace, if one cannot be read (its first event included), or
+     *     if their clocks do not let them be merged
      */
-    static Timeline open(List<TraceFolders.Found> traces) {
+    static Timeline open(List<TraceFolders.Found> traces, String before) {
         List<CtfReader> readers = new ArrayList<>();
         try {
             for (TraceFolders.Found trace : traces) {
@@ -71,7 +76,7 @@ final class Timeline implements Closeable {
                 }
             }
             checkClocks(traces, readers);
-            return new Timeline(List.copyOf(traces), readers);
+            return new Timeline(List.copyOf(traces), readers, before);
         } catch (RuntimeException e) {
             for (CtfReader reader : readers) {
                 reader.close();
@@ -159,7 +164,11 @@ final class Timeline implements Closeable {
 
         Cursor(int trace, CtfReader reader) {
             this.trace = trace;
-            this.events = reader.iterator();
+            try {
+                this.events = reader.iterator(); // reads the first event
+            } catch (UncheckedIOException e) {
+                throw broken(trace, e);
+            }
             this.clock = reader.metadata().clock();
             this.offsetNanos = Math.addExact(
                     Math.multiplyExact(clock.offsetSeconds(), NANOS_PER_SECOND),
@@ -176,9 +185,14 @@ final class Timeline implements Closeable {
                 current = new Entry(trace, offsetNanos + nanos(clock.frequency(), event.timestamp()), event);
                 return true;
             } catch (UncheckedIOException e) {
-                throw new CommandFailure(traces.get(trace).label() + ": "
-                        + e.getCause().getMessage() + " (the events before it are printed above)");
+                throw broken(trace, e);
             }
         }
+    }
+
+    /** A broken event record of trace {@code trace}, as the one line the command ends with. */
+    private CommandFailure broken(int trace, UncheckedIOException e) {
+        return new CommandFailure(
+                traces.get(trace).label() + ": " + e.getCause().getMessage() + " (" + before + ")");
     }
 }

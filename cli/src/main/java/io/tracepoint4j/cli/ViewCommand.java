@@ -76,7 +76,7 @@ final class ViewCommand implements Callable<Integer> {
                 : time.seconds ? EventLines.TimeStyle.EPOCH : EventLines.TimeStyle.UTC;
         List<TraceFolders.Found> traces = TraceFolders.find(folders);
         PrintWriter out = spec.commandLine().getOut();
-        try (Timeline timeline = Timeline.open(traces)) {
+        try (Timeline timeline = Timeline.open(traces, "the events before it are printed above")) {
             EventLines lines = new EventLines(style, ZoneId.systemDefault(), timeline);
             long printed = 0;
             for (Timeline.Entry entry = timeline.next(); entry != null; entry = timeline.next()) {

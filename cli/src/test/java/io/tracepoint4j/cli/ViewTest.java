@@ -689,6 +689,57 @@ class ViewTest {
                 .doesNotContain("for a trace of another tracer");
     }
 
+    /**
+     * A trace whose first event is broken is the one-line error a later broken event is (it was an
+     * "internal error" with a stack trace), and tp convert leaves an existing FILE as it was when
+     * the trace breaks part-way (it replaced it with cut-off JSON); found by a black-box test.
+     */
+    @Test
+    void aBrokenEventFirstOrLaterIsAOneLineErrorAndConvertKeepsTheFileItWouldReplace() throws Exception {
+        Path first = tmp.resolve("broken-first");
+        writeBrokenAfter(first, 0);
+        Result view = tp("view", first);
+        assertThat(view.status()).isEqualTo(1);
+        assertThat(view.out()).isEmpty();
+        assertThat(view.err())
+                .singleElement()
+                .asString()
+                .startsWith("tp view: " + first + ": ")
+                .endsWith("(the events before it are printed above)")
+                .doesNotContain("internal error");
+
+        Path later = tmp.resolve("broken-later");
+        writeBrokenAfter(later, 1);
+        Path json = tmp.resolve("kept.json");
+        Files.writeString(json, "{\"keep\":1}");
+        Result convert = tp("convert", later, "--to", "chrome-json", "-o", json);
+        assertThat(convert.status()).isEqualTo(1);
+        assertThat(convert.err())
+                .singleElement()
+                .asString()
+                .startsWith("tp convert: " + later + ": ")
+                .endsWith("(so nothing was written to " + json + ")");
+        assertThat(Files.readString(json)).as("the file it would have replaced").isEqualTo("{\"keep\":1}");
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.endsWith(".partial"));
+        }
+    }
+
+    /**
+     * tp convert writes a UINT64 argument unsigned, as tp view shows it, and takes a thread's id from
+     * the packet context where a trace keeps it there (it wrote -1 and "tid":0; a black-box test).
+     */
+    @Test
+    void convertWritesUnsignedValuesAndTheTidOfThePacketContext() throws Exception {
+        Path withTid = tmp.resolve("with-tid-json");
+        writeAllTypes(withTid, UUID.randomUUID());
+        Path json = tmp.resolve("all.json");
+        Result convert = tp("convert", withTid, "--to", "chrome-json", "-o", json);
+        assertThat(convert.status()).as(String.join("\n", convert.err())).isZero();
+        String written = Files.readString(json);
+        assertThat(written).contains("\"u64\":18446744073709551615").contains("\"tid\":4242");
+    }
+
     @Test
     void usageErrorsAreOneLineWithTheSynopsisAndExitTwo() {
         Result result = tp("view");
@@ -814,6 +865,28 @@ class ViewTest {
             at = EventEncoder.putString(m, at, end, s);
             at = EventEncoder.putBytes(m, at, end, b);
             out.commit(at);
+        }
+    }
+
+    /**
+     * A trace of {@code good} sound events, then one whose byte array says it holds far more bytes
+     * than its packet: a broken record, as a damaged file has.
+     */
+    private static void writeBrokenAfter(Path folder, int good) throws IOException {
+        EventClass blob = EventClass.of(0, "other:blob", Field.of("b", FieldType.BYTES));
+        TraceMetadata metadata = TraceMetadata.builder()
+                .clock(fixedClock(UUID.randomUUID()))
+                .env("tracer_name", "another-writer")
+                .streamClass(StreamClass.builder(0).eventClass(blob).build())
+                .build();
+        try (CtfTrace trace = CtfTrace.create(folder, metadata)) {
+            StreamWriter out = trace.openWriter(0, 0, 4096);
+            for (int i = 0; i <= good; i++) {
+                long at = out.begin(0, 5 + i, 8);
+                int length = i < good ? 4 : 1_000_000; // the last one's length runs past its packet
+                at = EventEncoder.putInt(out.segment(), at, length);
+                out.commit(EventEncoder.putInt(out.segment(), at, 0x01020304));
+            }
         }
     }
 
