@@ -131,8 +131,8 @@ public final class EventEncoder {
     }
 
     /**
-     * Writes an {@link FieldType#ENUM}: the constant's ordinal, or -1 for null (which babeltrace2
-     * shows as an unknown label, and {@link CtfReader} as the Integer -1).
+     * Writes an {@link FieldType#ENUM}: the constant's ordinal, or -1 for null (which the
+     * metadata labels {@code "(null)"}, as babeltrace2 and {@link CtfReader} show it).
      */
     public static long putEnum(MemorySegment packet, long offset, Enum<?> value) {
         packet.set(INT, offset, value == null ? -1 : value.ordinal());

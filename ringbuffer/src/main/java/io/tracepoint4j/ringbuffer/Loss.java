@@ -8,7 +8,10 @@ public enum Loss {
     TOO_LARGE,
     /**
      * The sub-buffer to write into next still has a record reserved but not committed from its
-     * previous use: a writer stalled inside it (descheduled, or blocked in a probe) for a whole lap.
+     * previous use: a writer stalled inside it (descheduled, or blocked in a probe) for a whole lap,
+     * or the consumer's {@link RingBuffer#switchSubBuffer()} was, which reserves the rest of the
+     * sub-buffer it closes as a writer does (in OVERWRITE mode a writer laps a small buffer quickly,
+     * so a consumer that switches often while a thread writes hard sees this).
      */
     SUB_BUFFER_BUSY,
     /** Counted by the buffer's owner: recording was nested deeper than it allows (a probe firing a tracepoint). */

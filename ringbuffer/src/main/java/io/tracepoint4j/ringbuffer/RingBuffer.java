@@ -185,6 +185,8 @@ public final class RingBuffer extends WriterLine.After {
     private final long memoryMask;
     /** Where in a record reserve() writes the record's timestamp, or -1. */
     private final int timestampAt;
+    /** The least bytes a record has: 1, or room for its timestamp. */
+    private final int minRecordSize;
     /** One writing thread at a time: see "Single producer" in the design note. */
     private final boolean singleProducer;
     // writePosition ([WP]) and lastTime: in WriterLine, on a cache line of their own
@@ -222,6 +224,7 @@ public final class RingBuffer extends WriterLine.After {
         this.clock = builder.clock;
         this.subBufferShift = Integer.numberOfTrailingZeros(subBufferSize);
         this.timestampAt = builder.timestampAt;
+        this.minRecordSize = timestampAt >= 0 ? timestampAt + Long.BYTES : 1;
         this.singleProducer = builder.singleProducer;
         long bytes = (long) subBufferSize * subBufferCount;
         // freed by the garbage collector once unreachable: a writer still holding the buffer can
@@ -783,13 +786,16 @@ public final class RingBuffer extends WriterLine.After {
 
     /** Whether a record of {@code size} bytes fits in a sub-buffer, after its header. */
     private boolean fits(int size) {
-        return size > 0 && size <= subBufferSize - headerSize;
+        return size >= minRecordSize && size <= subBufferSize - headerSize;
     }
 
-    /** Counts a record that does not fit ({@link #fits}) as lost, or throws for a size below 1. */
+    /** Counts a record that does not fit ({@link #fits}) as lost, or throws for a size below the least. */
     private long refuseSize(int size) {
-        if (size <= 0) {
-            throw new IllegalArgumentException("record size " + size + ": a record has at least one byte");
+        if (size < minRecordSize) {
+            throw new IllegalArgumentException("record size " + size + ": a record has at least "
+                    + (timestampAt >= 0
+                            ? minRecordSize + " bytes here, for its timestamp at byte " + timestampAt
+                            : "one byte"));
         }
         countLost(Loss.TOO_LARGE);
         return -1;
@@ -1003,7 +1009,8 @@ public final class RingBuffer extends WriterLine.After {
 
         /**
          * Makes {@link #reserve} write each record's timestamp, a little-endian {@code long}, at
-         * this offset within the record (records must then be at least {@code offset + 8} bytes).
+         * this offset within the record: records must then be at least {@code offset + 8} bytes
+         * ({@link #reserve} refuses smaller ones).
          * By default no timestamp is written; the clock still stamps the sub-buffers.
          */
         public Builder timestampAt(int offset) {
@@ -1033,6 +1040,11 @@ public final class RingBuffer extends WriterLine.After {
             if (headerSize >= subBufferSize) {
                 throw new IllegalArgumentException("header size " + headerSize + " leaves no room for records in a"
                         + " sub-buffer of " + subBufferSize + " bytes");
+            }
+            if (timestampAt >= 0 && (long) timestampAt + Long.BYTES > subBufferSize - headerSize) {
+                throw new IllegalArgumentException("a timestamp at byte " + timestampAt + " of a record leaves no"
+                        + " room for one in a sub-buffer of " + subBufferSize + " bytes after a header of "
+                        + headerSize);
             }
             long bytes = (long) subBufferSize * subBufferCount;
             if (memory != null && memory.byteSize() != bytes) {

@@ -585,7 +585,11 @@ class RingBufferTest {
         assertThat(buffer.lost(Loss.TOO_LARGE)).isEqualTo(1);
         assertThatThrownBy(() -> buffer.reserve(0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at least one byte");
+                .hasMessageContaining("record size 0: a record has at least");
+        RingBuffer untimed = RingBuffer.builder().subBufferSize(64).build();
+        assertThatThrownBy(() -> untimed.reserve(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("record size 0: a record has at least one byte");
     }
 
     @Test
@@ -645,6 +649,34 @@ class RingBufferTest {
         assertThatThrownBy(() -> overwrite.consume(sub -> {}, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scratch");
+    }
+
+    /**
+     * With a timestamp in each record, a record too small to hold it is refused, and so is a
+     * timestamp no record could hold (the timestamp used to land in the next sub-buffer, or beyond
+     * the memory after the claim, leaving the sub-buffer uncommitted for good; a black-box test).
+     */
+    @Test
+    void recordsTooSmallForTheirTimestampAreRefused() {
+        RingBuffer buffer = RingBuffer.builder()
+                .subBufferSize(64)
+                .subBufferCount(2)
+                .timestampAt(8)
+                .build();
+        assertThatThrownBy(() -> buffer.reserve(4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("record size 4: a record has at least 16 bytes here, for its timestamp at byte 8");
+        long at = buffer.reserve(16);
+        assertThat(at).isNotNegative();
+        buffer.commit(at, 16);
+        assertThatThrownBy(() -> RingBuffer.builder()
+                        .subBufferSize(64)
+                        .subBufferCount(2)
+                        .headerSize(16)
+                        .timestampAt(48)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a timestamp at byte 48 of a record leaves no room for one");
     }
 
     @Test
