@@ -384,15 +384,25 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             throw broken(
                     stream,
                     offset,
-                    "content_size " + contentBits + " bits is not between the header and" + " context ("
-                            + layout.eventsOffset() * 8L + " bits) and packet_size (" + packetBits + " bits)");
+                    "content_size " + Long.toUnsignedString(contentBits) + " bits is not between the header and"
+                            + " context (" + layout.eventsOffset() * 8L + " bits) and packet_size ("
+                            + Long.toUnsignedString(packetBits) + " bits)");
         }
         if (Long.compareUnsigned(packetBits / 8, left) > 0) {
+            long next = nextMagic(bytes, offset + 1);
+            if (next >= 0) { // not the file's last packet cut short: its size is damaged
+                throw broken(
+                        stream,
+                        offset,
+                        "packet_size " + Long.toUnsignedString(packetBits / 8) + " bytes runs past the end of the"
+                                + " file (" + left + " bytes left), yet another packet begins at offset " + next
+                                + ": the packet's size is damaged");
+            }
             throw partialPacket(
                     stream,
                     offset,
-                    "packet_size " + packetBits / 8 + " bytes runs past the end of the file (" + left
-                            + " bytes left): the file ends in a partial packet");
+                    "packet_size " + Long.toUnsignedString(packetBits / 8) + " bytes runs past the end of the file ("
+                            + left + " bytes left): the file ends in a partial packet");
         }
         Map<String, Object> context = new LinkedHashMap<>();
         List<Field> contextFields = layout.streamClass().contextFields();
@@ -591,6 +601,19 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
         return new java.io.EOFException("stream file " + stream.file + ", offset " + offset + ": " + why
                 + "; to read the packets before it (babeltrace2 too), once no tracer writes it any more, cut the"
                 + " file there: truncate -s " + offset + " " + shellQuoted(stream.file.toString()));
+    }
+
+    /**
+     * Where the next packet's magic number lies at or after {@code from}, or -1: a packet that runs
+     * past the end of its file with another one after it was damaged, not cut short.
+     */
+    private static long nextMagic(MemorySegment bytes, long from) {
+        for (long at = from; at + Integer.BYTES <= bytes.byteSize(); at++) {
+            if (bytes.get(INT, at) == PacketHeaderDescriptor.MAGIC) {
+                return at;
+            }
+        }
+        return -1;
     }
 
     /** {@code text} in single quotes for a POSIX shell, each single quote in it written '\\''. */

@@ -184,6 +184,41 @@ class ReaderTest {
         }
     }
 
+    /**
+     * A packet whose packet_size runs past the end of its file, with other packets after it, was
+     * damaged, not cut short: the error says so, and gives no advice to cut the file there (which
+     * would delete the intact packets after it: found by a black-box test).
+     */
+    @Test
+    void aDamagedPacketSizeIsNotTakenForAPartialLastPacket() throws Exception {
+        Path folder = tmp.resolve("damaged");
+        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
+                Arena arena = Arena.ofConfined()) {
+            StreamFile stream = trace.openStream(0, 7);
+            Traces.appendEmptyPackets(
+                    stream,
+                    stream.newPacketFields(),
+                    arena.allocate(256),
+                    200,
+                    new long[] {0, 0, 1000},
+                    new long[] {1, 0, 2000},
+                    new long[] {2, 0, 3000});
+        }
+        Path file = folder.resolve("stream-0-7");
+        try (java.nio.channels.FileChannel channel =
+                java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer size = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            size.putLong(0, 8_000_000L); // 1 MB, in bits: past the end of the 600-byte file
+            channel.write(size, PacketContextDescriptor.PACKET_SIZE_OFFSET);
+        }
+        assertThatThrownBy(() -> CtfReader.open(folder))
+                .isInstanceOf(IOException.class)
+                .isNotInstanceOf(java.io.EOFException.class)
+                .hasMessage("stream file " + file + ", offset 0: packet_size 1000000 bytes runs past the end of"
+                        + " the file (600 bytes left), yet another packet begins at offset 200: the packet's size is"
+                        + " damaged");
+    }
+
     /** Losses show per packet and in total, as babeltrace2 reports them. */
     @Test
     void showsDiscardedEventsAndDroppedPackets() throws Exception {
