@@ -37,9 +37,12 @@ import java.util.PriorityQueue;
 /**
  * Reads the CTF traces this module writes: the metadata, the packets of every stream file, and the
  * events of all streams merged in timestamp order, with their field values as Java objects (see
- * {@link CtfEvent}). For tests and text views: it checks everything it reads and says where a trace
- * is broken, rather than reading fast. Other CTF producers' traces (LTTng's, say) are refused, since
- * it reads only the metadata subset this module writes.
+ * {@link CtfEvent}). For tests and text views: it checks the layout of everything it reads (packet
+ * headers, sizes, event records, strings) and says where a trace is broken, rather than reading
+ * fast. It does not check the order the packets' counters and times claim (sequence numbers,
+ * discarded-event totals, event times within their packet's): it reports what they say, as
+ * babeltrace2's counts do, a damaged trace's included. Other CTF producers' traces (LTTng's, say)
+ * are refused, since it reads only the metadata subset this module writes.
  *
  * <pre>{@code
  * try (CtfReader reader = CtfReader.open(folder)) {
