@@ -5,7 +5,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Run by StallAdviceTest in a forked JVM whose stall timeout is short: a probe of a regular
  * tracepoint blocks, and synchronizeUnregister() waits for it past the stall timeout, so the
- * regular domain reports the stall (to stderr, through JUL).
+ * regular domain reports the stall (to stderr, through JUL). With a second argument {@code
+ * nested}, the regular probe fires a faultable tracepoint instead, whose probe blocks inside the
+ * regular firing's section.
  */
 public final class BlockingRegularProbeMain {
 
@@ -13,13 +15,26 @@ public final class BlockingRegularProbeMain {
         void tick(int n);
     }
 
+    /** The faultable tracepoint's prototype: another one, so that the stack tells the probes apart. */
+    public interface Read {
+        void read(int n);
+    }
+
     private BlockingRegularProbeMain() {}
 
     public static void main(String[] args) throws Exception {
-        Tracepoint<Tick> tick = Tracepoint.define("test:blocking_regular", Tick.class, "n");
+        boolean nested = args.length > 1 && args[1].equals("nested");
+        Tracepoint<Tick> tick =
+                Tracepoint.define(nested ? "test:outer_regular" : "test:blocking_regular", Tick.class, "n");
         CountDownLatch inProbe = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Tick probe = new BlockingProbe(inProbe, release);
+        BlockingProbe blocking = new BlockingProbe(inProbe, release);
+        Tick probe = blocking;
+        if (nested) {
+            Tracepoint<Read> inner = Tracepoint.defineFaultable("test:inner_faultable", Read.class, "n");
+            inner.register(blocking);
+            probe = new FiresInner(inner);
+        }
         tick.register(probe);
         Thread firing = Thread.ofPlatform()
                 .name("firing-thread")
@@ -39,8 +54,8 @@ public final class BlockingRegularProbeMain {
         System.out.println("synchronizeUnregister returned");
     }
 
-    /** A named class, so that the advice can find it on the stack. */
-    static final class BlockingProbe implements Tick {
+    /** A named class, so that the advice can find it on the stack: as either prototype, it blocks. */
+    static final class BlockingProbe implements Tick, Read {
         private final CountDownLatch inProbe;
         private final CountDownLatch release;
 
@@ -51,9 +66,18 @@ public final class BlockingRegularProbeMain {
 
         @Override
         public void tick(int n) {
+            block(); // what a regular probe must never do
+        }
+
+        @Override
+        public void read(int n) {
+            block(); // what a faultable probe may do, but not inside a regular firing
+        }
+
+        private void block() {
             inProbe.countDown();
             try {
-                release.await(); // what a regular probe must never do
+                release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -62,6 +86,20 @@ public final class BlockingRegularProbeMain {
         @Override
         public String toString() {
             return "BlockingProbe";
+        }
+    }
+
+    /** The regular probe of the nested case: fires the faultable tracepoint. */
+    static final class FiresInner implements Tick {
+        private final Tracepoint<Read> inner;
+
+        FiresInner(Tracepoint<Read> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void tick(int n) {
+            inner.fire().read(n);
         }
     }
 }

@@ -12,13 +12,7 @@ class StallAdviceTest {
 
     @Test
     void theStallReportOfABlockingRegularProbeNamesItsTracepointAndSuggestsDefineFaultable() {
-        ForkedJvm.Result r = ForkedJvm.run(
-                BlockingRegularProbeMain.class,
-                List.of("-ea", "--enable-native-access=ALL-UNNAMED", "-Dtracepoint4j.rcu.stallTimeoutMillis=200"),
-                List.of("1500"),
-                Tracepoint.class,
-                Srcu.class);
-        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        ForkedJvm.Result r = blockWithAShortStallTimeout();
         assertThat(r.output())
                 .contains("RCU stall in rcu domain 'tracepoint4j-regular'")
                 .contains("thread 'firing-thread'")
@@ -36,21 +30,29 @@ class StallAdviceTest {
      */
     @Test
     void theStallReportOfAFaultableProbeBlockingInsideARegularProbeSaysSoAndNamesBoth() {
-        ForkedJvm.Result r = ForkedJvm.run(
-                BlockingNestedFaultableMain.class,
-                List.of("-ea", "--enable-native-access=ALL-UNNAMED", "-Dtracepoint4j.rcu.stallTimeoutMillis=200"),
-                List.of("1500"),
-                Tracepoint.class,
-                Srcu.class);
-        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        ForkedJvm.Result r = blockWithAShortStallTimeout("nested");
         assertThat(r.output())
                 .contains("RCU stall in rcu domain 'tracepoint4j-regular'")
                 .contains("thread 'firing-thread'")
                 .contains("inside a probe of a faultable tracepoint, by its stack test:inner_faultable (probe code in "
-                        + BlockingNestedFaultableMain.Blocking.class.getName() + "), fired from a probe of a regular"
-                        + " tracepoint (test:outer_regular (probe code in "
-                        + BlockingNestedFaultableMain.FiresInner.class.getName() + "))")
+                        + BlockingRegularProbeMain.BlockingProbe.class.getName() + "), fired from a probe of a"
+                        + " regular tracepoint (test:outer_regular (probe code in "
+                        + BlockingRegularProbeMain.FiresInner.class.getName() + "))")
                 .contains("Fire the faultable tracepoint outside the regular probe")
                 .contains("synchronizeUnregister returned");
+    }
+
+    /** BlockingRegularProbeMain in a JVM whose stall timeout is 200 ms, its probe released after 1.5 s. */
+    private static ForkedJvm.Result blockWithAShortStallTimeout(String... mode) {
+        List<String> args = new java.util.ArrayList<>(List.of("1500"));
+        args.addAll(List.of(mode));
+        ForkedJvm.Result r = ForkedJvm.run(
+                BlockingRegularProbeMain.class,
+                List.of("-ea", "--enable-native-access=ALL-UNNAMED", "-Dtracepoint4j.rcu.stallTimeoutMillis=200"),
+                args,
+                Tracepoint.class,
+                Srcu.class);
+        assertThat(r.exit()).as("exit status; output:%n%s", r.output()).isZero();
+        return r;
     }
 }

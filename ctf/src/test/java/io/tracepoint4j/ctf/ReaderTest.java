@@ -192,18 +192,7 @@ class ReaderTest {
     @Test
     void aDamagedPacketSizeIsNotTakenForAPartialLastPacket() throws Exception {
         Path folder = tmp.resolve("damaged");
-        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
-                Arena arena = Arena.ofConfined()) {
-            StreamFile stream = trace.openStream(0, 7);
-            Traces.appendEmptyPackets(
-                    stream,
-                    stream.newPacketFields(),
-                    arena.allocate(256),
-                    200,
-                    new long[] {0, 0, 1000},
-                    new long[] {1, 0, 2000},
-                    new long[] {2, 0, 3000});
-        }
+        writeEmptyPackets(folder, new long[] {0, 0, 1000}, new long[] {1, 0, 2000}, new long[] {2, 0, 3000});
         Path file = folder.resolve("stream-0-7");
         try (java.nio.channels.FileChannel channel =
                 java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
@@ -269,18 +258,8 @@ class ReaderTest {
     @Test
     void aStreamThatBeginsMidCountMayHaveLostBeforeItAndCountsOnlyWhatFollows() throws Exception {
         Path folder = tmp.resolve("trace");
-        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
-                Arena arena = Arena.ofConfined()) {
-            StreamFile stream = trace.openStream(0, 7);
-            Traces.appendEmptyPackets(
-                    stream,
-                    stream.newPacketFields(),
-                    arena.allocate(256),
-                    200,
-                    new long[] {35, 4765, 1000},
-                    new long[] {36, 4765, 2000},
-                    new long[] {38, 4770, 4000});
-        }
+        writeEmptyPackets(
+                folder, new long[] {35, 4765, 1000}, new long[] {36, 4765, 2000}, new long[] {38, 4770, 4000});
         try (CtfReader reader = CtfReader.open(folder)) {
             List<CtfPacket> packets = reader.packets();
             assertThat(packets).extracting(CtfPacket::discardedEventsBefore).containsExactly(0L, 0L, 5L);
@@ -335,5 +314,17 @@ class ReaderTest {
         assertThatThrownBy(() -> CtfReader.open(tmp))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("does not begin with \"/* CTF 1.8\"");
+    }
+
+    /**
+     * A trace in {@code folder} whose stream 0/7 holds one empty packet of 200 bytes per {@code
+     * packets} entry: {sequence number, events discarded so far, time}.
+     */
+    private static void writeEmptyPackets(Path folder, long[]... packets) throws IOException {
+        try (CtfTrace trace = CtfTrace.create(folder, Traces.allTypes(16));
+                Arena arena = Arena.ofConfined()) {
+            StreamFile stream = trace.openStream(0, 7);
+            Traces.appendEmptyPackets(stream, stream.newPacketFields(), arena.allocate(256), 200, packets);
+        }
     }
 }
