@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tracepoint4j.Tracepoint;
-import io.tracepoint4j.ctf.CtfEvent;
 import io.tracepoint4j.ctf.CtfReader;
 import io.tracepoint4j.ringbuffer.Mode;
 import io.tracepoint4j.testkit.Babeltrace;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,25 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class RotateAndSnapshotTest {
-
-    /** Each thread's events by chunk, and the names each chunk gives threads. */
-    private record Chunk(Map<Long, List<Long>> ticksByThread, Map<Long, String> names) {}
-
-    private static Chunk read(Path folder) throws IOException {
-        Map<Long, List<Long>> ticks = new HashMap<>();
-        Map<Long, String> names = new HashMap<>();
-        try (CtfReader reader = CtfReader.open(folder)) {
-            for (CtfEvent event : reader) {
-                long tid = (Long) event.field("tid");
-                if (event.name().equals("tracepoint4j:thread")) {
-                    names.put(tid, (String) event.field("name"));
-                } else {
-                    ticks.computeIfAbsent(tid, t -> new ArrayList<>()).add((Long) event.field("n"));
-                }
-            }
-        }
-        return new Chunk(ticks, names);
-    }
 
     /**
      * Two threads fire without pause while the session rotates three times: every event lands in
@@ -102,7 +81,7 @@ class RotateAndSnapshotTest {
         assertThat(summary.lost()).as("room to spare").isZero();
         Map<Long, List<Long>> all = new HashMap<>();
         for (Path chunkFolder : summary.chunks()) {
-            Chunk chunk = read(chunkFolder);
+            SessionTest.Ticks chunk = SessionTest.ticks(chunkFolder);
             assertThat(chunk.ticksByThread())
                     .as("every chunk has events of both threads")
                     .hasSize(2);
@@ -168,7 +147,7 @@ class RotateAndSnapshotTest {
         }
         session.stop();
 
-        Chunk snap = read(snapshot);
+        SessionTest.Ticks snap = SessionTest.ticks(snapshot);
         List<Long> newest = snap.ticksByThread().get(thread.threadId());
         assertThat(newest)
                 .as("some, not all: the buffers hold 16 KiB")
@@ -188,7 +167,7 @@ class RotateAndSnapshotTest {
                 .isNotNegative()
                 .isLessThan(indexOf(lines, provider + ":tick"));
 
-        Chunk last = read(folder);
+        SessionTest.Ticks last = SessionTest.ticks(folder);
         assertThat(last.ticksByThread().get(Thread.currentThread().threadId()))
                 .as("the stop writes the events after the snapshot")
                 .containsExactly(
@@ -242,7 +221,8 @@ class RotateAndSnapshotTest {
                                     .count()
                             - 1;
                 }
-                List<Long> events = read(snapshot).ticksByThread().getOrDefault(writer.threadId(), List.of());
+                List<Long> events =
+                        SessionTest.ticks(snapshot).ticksByThread().getOrDefault(writer.threadId(), List.of());
                 assertThat(events)
                         .as("snapshot %d: the newest sub-buffers, at most its %d buffers' worth", i, buffers)
                         .isNotEmpty()

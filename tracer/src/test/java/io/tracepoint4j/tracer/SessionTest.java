@@ -60,6 +60,25 @@ class SessionTest {
         }
     }
 
+    /** The {@code n} of each tick event of a trace by thread id, in order, and the names its thread events give. */
+    record Ticks(Map<Long, List<Long>> ticksByThread, Map<Long, String> names) {}
+
+    static Ticks ticks(Path folder) throws IOException {
+        Map<Long, List<Long>> ticks = new HashMap<>();
+        Map<Long, String> names = new HashMap<>();
+        try (CtfReader reader = CtfReader.open(folder)) {
+            for (CtfEvent event : reader) {
+                long tid = (Long) event.field("tid");
+                if (event.name().equals("tracepoint4j:thread")) {
+                    names.put(tid, (String) event.field("name"));
+                } else {
+                    ticks.computeIfAbsent(tid, k -> new ArrayList<>()).add((Long) event.field("n"));
+                }
+            }
+        }
+        return new Ticks(ticks, names);
+    }
+
     static List<CtfEvent> events(Path folder) throws IOException {
         List<CtfEvent> events = new ArrayList<>();
         try (CtfReader reader = CtfReader.open(folder)) {

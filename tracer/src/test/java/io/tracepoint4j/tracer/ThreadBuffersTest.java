@@ -133,15 +133,9 @@ class ThreadBuffersTest {
                 .containsExactly(1L);
         assertThat(counts.get(first.threadId())).isEqualTo(50);
         assertThat(counts.get(second.threadId())).isEqualTo(50);
-        Map<Long, String> names = new HashMap<>();
-        try (CtfReader reader = CtfReader.open(folder)) {
-            for (CtfEvent event : reader) {
-                if (event.name().equals("tracepoint4j:thread")) {
-                    names.put((Long) event.field("tid"), (String) event.field("name"));
-                }
-            }
-        }
-        assertThat(names).containsEntry(first.threadId(), "first").containsEntry(second.threadId(), "second");
+        assertThat(SessionTest.ticks(folder).names())
+                .containsEntry(first.threadId(), "first")
+                .containsEntry(second.threadId(), "second");
     }
 
     /**
@@ -256,22 +250,11 @@ class ThreadBuffersTest {
         Thread.ofPlatform().name("second").start(() -> tick.fire().tick(-1)).join();
         Path snapshot = session.snapshot(dir.resolve("snapshot"));
         session.stop();
-        Map<Long, Integer> counts = new HashMap<>();
-        Map<Long, String> names = new HashMap<>();
-        try (CtfReader reader = CtfReader.open(snapshot)) {
-            for (CtfEvent event : reader) {
-                long tid = (Long) event.field("tid");
-                if (event.name().equals("tracepoint4j:thread")) {
-                    names.put(tid, (String) event.field("name"));
-                } else {
-                    counts.merge(tid, 1, Integer::sum);
-                }
-            }
-        }
-        assertThat(counts)
+        SessionTest.Ticks held = SessionTest.ticks(snapshot);
+        assertThat(held.ticksByThread())
                 .as("the snapshot holds the ended thread's newest events")
                 .containsKey(first.threadId());
-        assertThat(names).containsEntry(first.threadId(), "first");
+        assertThat(held.names()).containsEntry(first.threadId(), "first");
     }
 
     /** An OVERWRITE session of one shared buffer and one thread buffer, {@code count} sub-buffers of 4 KiB. */
