@@ -380,8 +380,8 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
             throw broken(
                     stream,
                     offset,
-                    "content_size " + contentBits + " or packet_size " + packetBits
-                            + " bits is not a whole number of bytes");
+                    "content_size " + Long.toUnsignedString(contentBits) + " or packet_size "
+                            + Long.toUnsignedString(packetBits) + " bits is not a whole number of bytes");
         }
         if (contentBits < layout.eventsOffset() * 8L || Long.compareUnsigned(contentBits, packetBits) > 0) {
             throw broken(
@@ -391,20 +391,20 @@ public final class CtfReader implements Iterable<CtfEvent>, Closeable {
                             + " context (" + layout.eventsOffset() * 8L + " bits) and packet_size ("
                             + Long.toUnsignedString(packetBits) + " bits)");
         }
-        if (Long.compareUnsigned(packetBits / 8, left) > 0) {
+        if (Long.compareUnsigned(packetBits >>> 3, left) > 0) { // the bytes of an unsigned bit count
             long next = nextMagic(bytes, offset + 1);
             if (next >= 0) { // not the file's last packet cut short: its size is damaged
                 throw broken(
                         stream,
                         offset,
-                        "packet_size " + Long.toUnsignedString(packetBits / 8) + " bytes runs past the end of the"
+                        "packet_size " + Long.toUnsignedString(packetBits >>> 3) + " bytes runs past the end of the"
                                 + " file (" + left + " bytes left), yet another packet begins at offset " + next
                                 + ": the packet's size is damaged");
             }
             throw partialPacket(
                     stream,
                     offset,
-                    "packet_size " + Long.toUnsignedString(packetBits / 8) + " bytes runs past the end of the file ("
+                    "packet_size " + Long.toUnsignedString(packetBits >>> 3) + " bytes runs past the end of the file ("
                             + left + " bytes left): the file ends in a partial packet");
         }
         Map<String, Object> context = new LinkedHashMap<>();

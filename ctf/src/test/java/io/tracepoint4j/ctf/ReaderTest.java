@@ -206,6 +206,14 @@ class ReaderTest {
                 .hasMessage("stream file " + file + ", offset 0: packet_size 1000000 bytes runs past the end of"
                         + " the file (600 bytes left), yet another packet begins at offset 200: the packet's size is"
                         + " damaged");
+        try (java.nio.channels.FileChannel channel =
+                java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer size = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            size.putLong(0, -8L); // 2^64 - 8 bits, unsigned
+            channel.write(size, PacketContextDescriptor.PACKET_SIZE_OFFSET);
+        }
+        assertThatThrownBy(() -> CtfReader.open(folder))
+                .hasMessageContaining("packet_size 2305843009213693951 bytes runs past the end of the file");
     }
 
     /** Losses show per packet and in total, as babeltrace2 reports them. */
